@@ -1,0 +1,210 @@
+//! The shared vocabulary: what a village, a child, a household and a facility are
+//! once they have been read and validated.
+//!
+//! Every stage speaks these types: `ingest` produces them, `store` keeps them,
+//! `index` and `risk` compute on them, `tiles` and `http` serve what is derived from
+//! them. Coordinates are always WGS84 degrees in (lon, lat) order, stored as
+//! `geo::Point` with `x = lon`, `y = lat`.
+
+use chrono::NaiveDate;
+use geo::{MultiPolygon, Point};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// One desa/kelurahan with its boundary.
+///
+/// # Units
+/// `boundary` is in WGS84 degrees (lon, lat).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Village {
+    /// Kemendagri code without dots, e.g. `7471011005` (74.71.01.1005).
+    pub code: String,
+    pub name: String,
+    /// Kecamatan (district) name.
+    pub district: String,
+    pub boundary: MultiPolygon<f64>,
+}
+
+/// Sex as recorded in growth records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Sex {
+    Male,
+    Female,
+}
+
+impl Sex {
+    /// The code written to CSV and the store: `M` or `F`.
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            Sex::Male => "M",
+            Sex::Female => "F",
+        }
+    }
+}
+
+/// A height-for-age z-score below this is stunted (WHO 2006).
+pub const STUNTED_HAZ: f64 = -2.0;
+/// A height-for-age z-score below this is severely stunted (WHO 2006).
+pub const SEVERELY_STUNTED_HAZ: f64 = -3.0;
+
+/// One measured child under five.
+///
+/// # Units
+/// `location` is WGS84 degrees (lon, lat); `height_cm` centimetres; `haz` a z-score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Child {
+    /// Pseudonym (keyed hash of the source id), never the source id itself.
+    pub id: String,
+    pub location: Point<f64>,
+    pub sex: Sex,
+    pub birth_date: NaiveDate,
+    pub measure_date: NaiveDate,
+    pub height_cm: f64,
+    pub haz: f64,
+}
+
+impl Child {
+    #[must_use]
+    pub fn is_stunted(&self) -> bool {
+        self.haz < STUNTED_HAZ
+    }
+    #[must_use]
+    pub fn is_severely_stunted(&self) -> bool {
+        self.haz < SEVERELY_STUNTED_HAZ
+    }
+}
+
+/// One surveyed household and its sanitation.
+///
+/// # Units
+/// `location` is WGS84 degrees (lon, lat).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Household {
+    /// Pseudonym (keyed hash of the source id).
+    pub id: String,
+    pub location: Point<f64>,
+    pub has_latrine: bool,
+    pub safe_water: bool,
+    pub improved_sanitation: bool,
+}
+
+/// The kinds of health facility sigap knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FacilityKind {
+    /// Community health centre.
+    Puskesmas,
+    /// Sub-centre of a puskesmas.
+    Pustu,
+    /// Monthly village health post.
+    Posyandu,
+}
+
+impl FacilityKind {
+    pub const ALL: [FacilityKind; 3] = [Self::Puskesmas, Self::Pustu, Self::Posyandu];
+
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Puskesmas => "puskesmas",
+            Self::Pustu => "pustu",
+            Self::Posyandu => "posyandu",
+        }
+    }
+
+    /// Parses `puskesmas`, `pustu` or `posyandu`, case- and space-insensitively.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "puskesmas" => Some(Self::Puskesmas),
+            "pustu" => Some(Self::Pustu),
+            "posyandu" => Some(Self::Posyandu),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for FacilityKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A health facility (public, not personal data).
+///
+/// # Units
+/// `location` is WGS84 degrees (lon, lat).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Facility {
+    pub id: String,
+    pub name: String,
+    pub kind: FacilityKind,
+    pub location: Point<f64>,
+}
+
+/// The layers a user imports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LayerKind {
+    Villages,
+    Children,
+    Households,
+    Facilities,
+}
+
+impl LayerKind {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Villages => "villages",
+            Self::Children => "children",
+            Self::Households => "households",
+            Self::Facilities => "facilities",
+        }
+    }
+}
+
+impl fmt::Display for LayerKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Everything imported, as loaded from the store.
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    pub villages: Vec<Village>,
+    pub children: Vec<Child>,
+    pub households: Vec<Household>,
+    pub facilities: Vec<Facility>,
+}
+
+/// A tile address in the XYZ (slippy map, y down) scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TileCoord {
+    pub z: u8,
+    pub x: u32,
+    pub y: u32,
+}
+
+/// Deepest zoom sigap serves.
+pub const MAX_ZOOM: u8 = 22;
+
+impl TileCoord {
+    /// A tile address, or `None` when `z > MAX_ZOOM` or `x`/`y` are outside `0..2^z`.
+    #[must_use]
+    pub fn new(z: u8, x: u32, y: u32) -> Option<Self> {
+        if z > MAX_ZOOM {
+            return None;
+        }
+        let n = 1u32 << z;
+        (x < n && y < n).then_some(Self { z, x, y })
+    }
+}
+
+impl fmt::Display for TileCoord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}/{}", self.z, self.x, self.y)
+    }
+}
