@@ -1,7 +1,31 @@
-//! sigap: a spatial risk service for stunting reduction.
+//! sigap: a spatial risk service for stunting reduction in Indonesian cities.
+//!
+//! Stunting cases are joined with household sanitation, latrines and distance to the
+//! puskesmas into H3 cells and villages, scored, and served as vector tiles and JSON
+//! to planners, city website embeds and field teams.
 //!
 //! # Code map
-//! (being written)
+//! Data flow from left to right; dependencies point the same way.
+//!
+//! ```text
+//! ingest ──► store ──► index ──► risk ──► tiles ──► http
+//! (read,     (GeoPackage (R-trees,  (score,   (MVT,     (axum routes,
+//!  validate,  file,       H3 cells,  factors)  sources)  state, cache)
+//!  pseudonymise) revision) analysis)
+//! ```
+//!
+//! - [`model`]: the shared vocabulary (Village, Child, Household, Facility, Counts, TileCoord).
+//! - [`config`]: weights, normalisation and server settings from `sigap.toml`.
+//! - [`ingest`]: one reader per format behind one seam, row validation, keyed pseudonyms,
+//!   all-or-nothing imports.
+//! - [`store`]: the embedded store, a GeoPackage (SQLite) file; one transaction per import.
+//! - [`index`]: which village a point is in (rstar), nearest facility, H3 cells (h3o), and
+//!   [`index::Analysis`], the per-area figures.
+//! - [`risk`]: the explainable score; pure, no I/O.
+//! - [`tiles`]: Web Mercator, clipping, simplification, MVT encoding, and tile sources
+//!   built from an analysis.
+//! - [`http`]: the only module that knows axum.
+//! - [`demo`]: the synthetic demo city modelled on Kendari.
 
 pub mod config;
 pub mod demo;

@@ -208,3 +208,46 @@ impl fmt::Display for TileCoord {
         write!(f, "{}/{}/{}", self.z, self.x, self.y)
     }
 }
+
+/// What is counted per H3 cell and per village.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Counts {
+    /// Children measured.
+    pub children: u32,
+    /// Children with haz < -2.
+    pub stunted: u32,
+    /// Children with haz < -3.
+    pub severe: u32,
+    pub households: u32,
+    pub no_latrine: u32,
+    pub no_safe_water: u32,
+    pub no_sanitation: u32,
+}
+
+impl Counts {
+    /// Adds one child.
+    pub fn add_child(&mut self, child: &Child) {
+        self.children += 1;
+        self.stunted += u32::from(child.is_stunted());
+        self.severe += u32::from(child.is_severely_stunted());
+    }
+
+    /// Adds one household.
+    pub fn add_household(&mut self, h: &Household) {
+        self.households += 1;
+        self.no_latrine += u32::from(!h.has_latrine);
+        self.no_safe_water += u32::from(!h.safe_water);
+        self.no_sanitation += u32::from(!h.improved_sanitation);
+    }
+
+    /// Adds another set of counts to this one.
+    pub fn merge(&mut self, o: &Counts) {
+        self.children += o.children;
+        self.stunted += o.stunted;
+        self.severe += o.severe;
+        self.households += o.households;
+        self.no_latrine += o.no_latrine;
+        self.no_safe_water += o.no_safe_water;
+        self.no_sanitation += o.no_sanitation;
+    }
+}

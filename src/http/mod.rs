@@ -1,1 +1,99 @@
-//! http (being written)
+//! The HTTP server: the only module that knows axum.
+//!
+//! [`app`] merges the route groups and applies tracing and timeouts once; tests drive
+//! the returned `Router` in-process, the binary serves it on a socket with [`serve`].
+//! When a store is attached, [`watch_store`] polls its revision and swaps in a fresh
+//! snapshot (and an empty tile cache) after every import.
+
+pub mod error;
+pub mod routes;
+pub mod state;
+
+pub use error::ApiError;
+pub use state::{AppState, Snapshot};
+
+use axum::Router;
+use std::time::Duration;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// Longest a request may take before it is answered 408.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How often an attached store is checked for new imports.
+pub const STORE_POLL: Duration = Duration::from_secs(2);
+
+/// The finished router.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .merge(routes::api::routes())
+        .merge(routes::tiles::routes())
+        .merge(routes::web::routes(&state))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves `app(state)` on `listener` until Ctrl-C or SIGTERM.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    if state.0.store.is_some() {
+        tokio::spawn(watch_store(state.clone()));
+    }
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// Polls the attached store and rebuilds the snapshot when its revision moves.
+pub async fn watch_store(state: AppState) {
+    let mut interval = tokio::time::interval(STORE_POLL);
+    loop {
+        interval.tick().await;
+        let st = state.clone();
+        let result = tokio::task::spawn_blocking(move || refresh(&st)).await;
+        match result {
+            Ok(Ok(Some(rev))) => tracing::info!(revision = rev, "data changed; snapshot rebuilt, tile cache emptied"),
+            Ok(Ok(None)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "cannot refresh from the store"),
+            Err(e) => tracing::error!(error = %e, "refresh task failed"),
+        }
+    }
+}
+
+/// Rebuilds the snapshot if the store's revision differs; returns the new revision.
+pub fn refresh(state: &AppState) -> Result<Option<u64>, crate::store::StoreError> {
+    let Some(store) = &state.0.store else {
+        return Ok(None);
+    };
+    let (revision, data) = {
+        let store = store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let revision = store.revision()?;
+        if revision == state.snapshot().revision {
+            return Ok(None);
+        }
+        (revision, store.load()?)
+    };
+    state.replace_snapshot(Snapshot::build(revision, &data, &state.0.config));
+    Ok(Some(revision))
+}

@@ -1,0 +1,68 @@
+# sigap: the two commands of the README, and the pieces they are made of.
+#   make run    install what is missing, build, serve the demo city on http://127.0.0.1:8080/
+#   make test   install what the tests need, then fmt, clippy, cargo tests, Python
+#               cross-checks (h3, mapbox-vector-tile) and the headless-browser test
+# Everything installed is pinned: Cargo.lock, package-lock.json, tests/python/requirements.txt.
+
+SHELL := /bin/bash
+ADDR ?= 127.0.0.1:8080
+CARGO ?= cargo
+VENV := .venv
+PY := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Debian packages: chromium for the viewer test, wrk for the HTTP benchmark.
+APT_TEST := chromium wrk curl
+
+.PHONY: run build release deps-run deps-test npm venv test check lint unit pytest browser bench clean
+
+run: deps-run release
+	./target/release/sigap serve --addr $(ADDR)
+
+release:
+	$(CARGO) build --release --locked
+
+build:
+	$(CARGO) build --locked
+
+deps-run: npm
+
+npm: node_modules/.package-lock.json
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y nodejs npm; }
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps-test: npm venv
+	@missing=""; for p in $(APT_TEST); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; $(SUDO) apt-get update -q && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; fi
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: tests/python/requirements.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r tests/python/requirements.txt
+	@touch $@
+
+test: deps-test lint unit build pytest browser
+	@echo "make test: all suites passed"
+
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --locked --all-targets -- -D warnings
+
+unit:
+	$(CARGO) test --locked
+
+pytest: build venv
+	SIGAP_BIN=$(CURDIR)/target/debug/sigap $(PY) -m pytest -q tests/python
+
+browser: build npm
+	SIGAP_BIN=$(CURDIR)/target/debug/sigap node --test tests/browser/
+
+# The figures in BENCHMARKS.md (release build, deterministic data).
+bench: release venv deps-test
+	$(PY) benches/aggregate.py --bin ./target/release/sigap
+	./target/release/sigap bench tiles
+	benches/http.sh ./target/release/sigap
+
+clean:
+	rm -rf target node_modules $(VENV)

@@ -1,0 +1,165 @@
+//! The JSON API: `GET /health`, `GET /api/villages`, `GET /api/hexes`, `GET /api/config`.
+//!
+//! Aggregates only: no endpoint here returns an individual child or household.
+
+use crate::http::error::ApiError;
+use crate::http::state::AppState;
+use crate::index::{AreaStats, VillageStats};
+use crate::risk::Factor;
+use crate::tiles::source::area_properties;
+use crate::tiles::mvt::PropValue;
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use h3o::Resolution;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/api/villages", get(villages))
+        .route("/api/hexes", get(hexes))
+        .route("/api/config", get(config))
+}
+
+async fn health(State(state): State<AppState>) -> Json<Value> {
+    let s = state.snapshot();
+    let t = &s.analysis.totals;
+    Json(json!({
+        "status": "ok",
+        "demo": state.0.demo,
+        "revision": s.revision,
+        "villages": s.analysis.villages.len(),
+        "children": t.children,
+        "households": t.households,
+        "facilities": s.analysis.facilities.len(),
+    }))
+}
+
+fn prop_json(v: PropValue) -> Value {
+    match v {
+        PropValue::String(s) => Value::String(s),
+        PropValue::Int(i) => Value::from(i),
+        PropValue::Double(d) => Value::from(d),
+        PropValue::Bool(b) => Value::Bool(b),
+    }
+}
+
+/// Flat properties plus the factor breakdown of one area.
+fn area_json(stats: &AreaStats, mut head: Map<String, Value>) -> Map<String, Value> {
+    for (k, v) in area_properties(stats) {
+        head.insert(k, prop_json(v));
+    }
+    let factors: Vec<Value> = stats
+        .risk
+        .factors
+        .iter()
+        .map(|f| {
+            json!({
+                "factor": f.factor.key(),
+                "label": f.factor.label_id(),
+                "value": if f.value.is_finite() { Value::from(f.value) } else { Value::Null },
+                "normalised": f.normalised,
+                "weight": f.weight,
+                "contribution": f.contribution,
+            })
+        })
+        .collect();
+    head.insert("factors".into(), Value::Array(factors));
+    head
+}
+
+fn village_json(rank: usize, v: &VillageStats) -> Value {
+    let mut head = Map::new();
+    head.insert("rank".into(), Value::from(rank));
+    head.insert("code".into(), Value::from(v.village.code.clone()));
+    head.insert("name".into(), Value::from(v.village.name.clone()));
+    head.insert("district".into(), Value::from(v.village.district.clone()));
+    head.insert("centre".into(), json!([v.centre.x(), v.centre.y()]));
+    Value::Object(area_json(&v.stats, head))
+}
+
+async fn villages(State(state): State<AppState>) -> Json<Value> {
+    let s = state.snapshot();
+    let list: Vec<Value> = s
+        .analysis
+        .villages_by_risk()
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| village_json(i + 1, v))
+        .collect();
+    Json(json!({
+        "revision": s.revision,
+        "villages": list,
+        "totals": s.analysis.totals,
+        "outside": s.analysis.outside,
+    }))
+}
+
+#[derive(Deserialize)]
+struct HexQuery {
+    res: Option<u8>,
+    bbox: Option<String>,
+}
+
+/// Parses `w,s,e,n` in WGS84 degrees.
+fn parse_bbox(s: &str) -> Result<[f64; 4], ApiError> {
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| ApiError::BadRequest(format!("bbox must be w,s,e,n in degrees, not {s}")))?;
+    match v.as_slice() {
+        [w, s2, e, n] if w <= e && s2 <= n => Ok([*w, *s2, *e, *n]),
+        _ => Err(ApiError::BadRequest(format!("bbox must be four numbers w,s,e,n with w<=e and s<=n, not {s}"))),
+    }
+}
+
+async fn hexes(State(state): State<AppState>, Query(q): Query<HexQuery>) -> Result<Json<Value>, ApiError> {
+    let r = q.res.unwrap_or(8);
+    let res = Resolution::try_from(r)
+        .ok()
+        .filter(|res| (5..=10).contains(&u8::from(*res)))
+        .ok_or_else(|| ApiError::BadRequest(format!("res must be 5..10, not {r}")))?;
+    let bbox = q.bbox.as_deref().map(parse_bbox).transpose()?;
+    let s = state.snapshot();
+    let features: Vec<Value> = s
+        .analysis
+        .hexes_at(res)
+        .iter()
+        .filter_map(|h| {
+            let ring: Vec<[f64; 2]> = h.cell.boundary().iter().map(|ll| [ll.lng(), ll.lat()]).collect();
+            if let Some([w, so, e, n]) = bbox {
+                let inside = ring.iter().any(|[x, y]| *x >= w && *x <= e && *y >= so && *y <= n);
+                if !inside {
+                    return None;
+                }
+            }
+            let mut closed = ring.clone();
+            closed.push(ring[0]);
+            let mut head = Map::new();
+            head.insert("h3".into(), Value::from(h.cell.to_string()));
+            head.insert("res".into(), Value::from(r));
+            Some(json!({
+                "type": "Feature",
+                "geometry": { "type": "Polygon", "coordinates": [closed] },
+                "properties": Value::Object(area_json(&h.stats, head)),
+            }))
+        })
+        .collect();
+    Ok(Json(json!({ "type": "FeatureCollection", "features": features })))
+}
+
+async fn config(State(state): State<AppState>) -> Json<Value> {
+    let c = &state.0.config;
+    let factors: Vec<Value> = Factor::ALL
+        .iter()
+        .map(|f| json!({ "factor": f.key(), "label": f.label_id() }))
+        .collect();
+    Json(json!({
+        "weights": c.weights,
+        "normalisation": c.normalisation,
+        "factors": factors,
+    }))
+}

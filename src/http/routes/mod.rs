@@ -1,0 +1,5 @@
+//! One file per group of endpoints, each exposing `routes()`.
+
+pub mod api;
+pub mod tiles;
+pub mod web;

@@ -1,0 +1,138 @@
+//! `GET /tiles/{layer}.json` (TileJSON 3.0.0) and `GET /tiles/{layer}/{z}/{x}/{y}.mvt`.
+//!
+//! Tiles are encoded on first request (on the blocking pool), gzipped once, and
+//! cached per store revision, so a cached tile costs a hash lookup and a copy of
+//! `Bytes`. An empty tile is answered `204 No Content` (as martin does), with the
+//! same caching headers as a full one.
+
+use crate::http::error::ApiError;
+use crate::http::state::{AppState, EncodedTile};
+use crate::model::TileCoord;
+use crate::tiles::source::{MAX_ZOOM_ANNOUNCED, MIN_ZOOM, TileSet, vector_layers};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// MIME type of Mapbox Vector Tiles.
+pub const MVT_CONTENT_TYPE: &str = "application/vnd.mapbox-vector-tile";
+const CACHE_CONTROL: &str = "public, max-age=60";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/tiles/{file}", get(tilejson))
+        .route("/tiles/{layer}/{z}/{x}/{file}", get(tile))
+}
+
+async fn tilejson(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let set = file
+        .strip_suffix(".json")
+        .and_then(TileSet::parse)
+        .ok_or_else(|| ApiError::NotFound(format!("no tileset {file}; try hexes.json, villages.json or facilities.json")))?;
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let snapshot = state.snapshot();
+    let b = snapshot.analysis.bounds;
+    let bounds = b.map_or([-180.0, -85.0511, 180.0, 85.0511], |r| [r.min().x, r.min().y, r.max().x, r.max().y]);
+    let center = [
+        f64::midpoint(bounds[0], bounds[2]),
+        f64::midpoint(bounds[1], bounds[3]),
+        11.0,
+    ];
+    let layers: Vec<Value> = vector_layers(set)
+        .into_iter()
+        .map(|(id, fields)| {
+            let fields: serde_json::Map<String, Value> = fields
+                .iter()
+                .map(|f| (f.name.to_owned(), Value::String(format!("{}: {}", f.kind, f.description))))
+                .collect();
+            json!({ "id": id, "fields": fields, "minzoom": MIN_ZOOM, "maxzoom": MAX_ZOOM_ANNOUNCED })
+        })
+        .collect();
+    Ok(Json(json!({
+        "tilejson": "3.0.0",
+        "name": format!("sigap {}", set.name()),
+        "description": "sigap stunting risk layers (aggregates only)",
+        "attribution": if state.0.demo { "sigap · data demo sintetis (synthetic demo data)" } else { "sigap" },
+        "scheme": "xyz",
+        "tiles": [format!("http://{host}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt", set.name())],
+        "minzoom": MIN_ZOOM,
+        "maxzoom": MAX_ZOOM_ANNOUNCED,
+        "bounds": bounds,
+        "center": center,
+        "vector_layers": layers,
+    })))
+}
+
+async fn tile(
+    State(state): State<AppState>,
+    Path((layer, z, x, file)): Path<(String, u8, u32, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let set = TileSet::parse(&layer).ok_or_else(|| ApiError::NotFound(format!("no tileset {layer}")))?;
+    let y: u32 = file
+        .strip_suffix(".mvt")
+        .and_then(|y| y.parse().ok())
+        .ok_or_else(|| ApiError::NotFound(format!("tile path must end in {{y}}.mvt, not {file}")))?;
+    let coord = TileCoord::new(z, x, y).ok_or_else(|| ApiError::NotFound(format!("no tile {z}/{x}/{y}")))?;
+    let snapshot = state.snapshot();
+    let tile = match state.cached_tile(snapshot.revision, set, coord) {
+        Some(t) => t,
+        None => {
+            let snap = Arc::clone(&snapshot);
+            let encoded = tokio::task::spawn_blocking(move || EncodedTile::new(snap.sources.render(set, coord)))
+                .await
+                .map_err(|e| ApiError::Internal(format!("tile task failed: {e}")))?;
+            let t = Arc::new(encoded);
+            state.cache_tile(snapshot.revision, set, coord, Arc::clone(&t));
+            t
+        }
+    };
+    Ok(tile_response(&tile, &headers))
+}
+
+/// Builds the response for an encoded tile: 304 on a matching `If-None-Match`, 204
+/// when empty, gzip when accepted.
+fn tile_response(tile: &EncodedTile, headers: &HeaderMap) -> Response {
+    let etag = HeaderValue::from_str(&tile.etag).unwrap_or(HeaderValue::from_static("\"0\""));
+    let common = [
+        (header::ETAG, etag),
+        (header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL)),
+        (header::VARY, HeaderValue::from_static("accept-encoding")),
+    ];
+    let not_modified = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tile.etag || t.trim() == "*"));
+    if not_modified {
+        return (StatusCode::NOT_MODIFIED, common).into_response();
+    }
+    if tile.raw.is_empty() {
+        return (StatusCode::NO_CONTENT, common).into_response();
+    }
+    let gzip = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().split(';').next() == Some("gzip")));
+    let ct = (header::CONTENT_TYPE, HeaderValue::from_static(MVT_CONTENT_TYPE));
+    if gzip {
+        (
+            StatusCode::OK,
+            common,
+            [ct, (header::CONTENT_ENCODING, HeaderValue::from_static("gzip"))],
+            tile.gzip.clone(),
+        )
+            .into_response()
+    } else {
+        (StatusCode::OK, common, [ct], tile.raw.clone()).into_response()
+    }
+}

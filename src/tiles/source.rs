@@ -1,0 +1,463 @@
+//! Tile sources: the analysis turned into features ready to encode, indexed by tile.
+//!
+//! Steps, as in martin's GeoJSON source: reproject (lon/lat to Web Mercator world
+//! units, once, at build time), index (an R-tree of feature boxes per layer), search
+//! (the features whose box meets the tile and its buffer), clip and encode
+//! ([`super::encode_tile`]). Building happens when the data change; rendering a tile
+//! only searches and encodes.
+
+use super::mercator::{geometry_to_world, lonlat_to_world, tile_world_bounds};
+use super::mvt::{BUFFER, EXTENT, PropValue, TileFeature, TileLayer, encode_tile};
+use crate::index::{Analysis, AreaStats};
+use crate::model::TileCoord;
+use crate::risk::Factor;
+use geo::{BoundingRect, Geometry, LineString, MultiPolygon, Point, Polygon};
+use h3o::Resolution;
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{AABB, RTree};
+
+/// The tilesets sigap serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TileSet {
+    /// H3 cells (`hexes` polygons and `hex_centers` points), resolution by zoom.
+    Hexes,
+    /// Village polygons with their figures.
+    Villages,
+    /// Health facilities as points.
+    Facilities,
+}
+
+impl TileSet {
+    pub const ALL: [TileSet; 3] = [Self::Hexes, Self::Villages, Self::Facilities];
+
+    /// Parses the name used in URLs.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "hexes" => Some(Self::Hexes),
+            "villages" => Some(Self::Villages),
+            "facilities" => Some(Self::Facilities),
+            _ => None,
+        }
+    }
+
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Hexes => "hexes",
+            Self::Villages => "villages",
+            Self::Facilities => "facilities",
+        }
+    }
+}
+
+/// Shallowest and deepest zoom announced in TileJSON (clients overzoom past it).
+pub const MIN_ZOOM: u8 = 0;
+pub const MAX_ZOOM_ANNOUNCED: u8 = 14;
+
+/// The H3 resolution drawn at a zoom: z≤7→5, z8→6, z9-10→7, z11-12→8, z13→9, z≥14→10.
+/// A resolution-r hexagon then spans roughly 20-60 screen pixels.
+#[must_use]
+pub fn hex_resolution_for_zoom(z: u8) -> Resolution {
+    match z {
+        0..=7 => Resolution::Five,
+        8 => Resolution::Six,
+        9..=10 => Resolution::Seven,
+        11..=12 => Resolution::Eight,
+        13 => Resolution::Nine,
+        _ => Resolution::Ten,
+    }
+}
+
+type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
+
+/// Features of one layer with an R-tree over their boxes (world units).
+struct IndexedLayer {
+    name: &'static str,
+    features: Vec<TileFeature>,
+    tree: RTree<Entry>,
+}
+
+impl IndexedLayer {
+    fn new(name: &'static str, features: Vec<TileFeature>) -> Self {
+        let entries = features
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                let r = f.geometry.bounding_rect()?;
+                Some(GeomWithData::new(
+                    Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                    i,
+                ))
+            })
+            .collect();
+        Self {
+            name,
+            features,
+            tree: RTree::bulk_load(entries),
+        }
+    }
+
+    fn select(&self, coord: TileCoord) -> TileLayer<'_> {
+        let r = tile_world_bounds(coord);
+        let pad = (r.max().x - r.min().x) * f64::from(BUFFER) / f64::from(EXTENT);
+        let env = AABB::from_corners(
+            [r.min().x - pad, r.min().y - pad],
+            [r.max().x + pad, r.max().y + pad],
+        );
+        let mut idx: Vec<usize> = self
+            .tree
+            .locate_in_envelope_intersecting(env)
+            .map(|e| e.data)
+            .collect();
+        idx.sort_unstable();
+        TileLayer {
+            name: self.name,
+            features: idx.into_iter().map(|i| &self.features[i]).collect(),
+        }
+    }
+}
+
+/// Every tile layer of an analysis, ready to render any tile.
+pub struct TileSources {
+    /// Per resolution: (`hexes` polygons, `hex_centers` points).
+    hexes: Vec<(Resolution, IndexedLayer, IndexedLayer)>,
+    villages: IndexedLayer,
+    facilities: IndexedLayer,
+}
+
+impl TileSources {
+    /// Projects and indexes every layer of `analysis`.
+    #[must_use]
+    pub fn build(analysis: &Analysis) -> Self {
+        let hexes = analysis
+            .hexes
+            .iter()
+            .map(|(res, cells)| {
+                let mut polys = Vec::with_capacity(cells.len());
+                let mut centres = Vec::with_capacity(cells.len());
+                for h in cells {
+                    let mut props = vec![
+                        ("h3".to_owned(), PropValue::String(h.cell.to_string())),
+                        ("res".to_owned(), PropValue::Int(i64::from(u8::from(*res)))),
+                    ];
+                    props.extend(area_properties(&h.stats));
+                    let ring: LineString<f64> = h
+                        .cell
+                        .boundary()
+                        .iter()
+                        .map(|ll| lonlat_to_world(ll.lng(), ll.lat()))
+                        .collect();
+                    let centre = h3o::LatLng::from(h.cell);
+                    let id = Some(u64::from(h.cell));
+                    centres.push(TileFeature {
+                        id,
+                        geometry: Geometry::Point(Point(lonlat_to_world(
+                            centre.lng(),
+                            centre.lat(),
+                        ))),
+                        properties: props.clone(),
+                    });
+                    polys.push(TileFeature {
+                        id,
+                        geometry: Geometry::Polygon(Polygon::new(ring, vec![])),
+                        properties: props,
+                    });
+                }
+                (
+                    *res,
+                    IndexedLayer::new("hexes", polys),
+                    IndexedLayer::new("hex_centers", centres),
+                )
+            })
+            .collect();
+        let villages = analysis
+            .villages
+            .iter()
+            .map(|v| {
+                let mut props = vec![
+                    ("code".to_owned(), PropValue::String(v.village.code.clone())),
+                    ("name".to_owned(), PropValue::String(v.village.name.clone())),
+                    (
+                        "district".to_owned(),
+                        PropValue::String(v.village.district.clone()),
+                    ),
+                ];
+                props.extend(area_properties(&v.stats));
+                TileFeature {
+                    id: v.village.code.parse().ok(),
+                    geometry: geometry_to_world(&Geometry::MultiPolygon(MultiPolygon(
+                        v.village.boundary.0.clone(),
+                    ))),
+                    properties: props,
+                }
+            })
+            .collect();
+        let facilities = analysis
+            .facilities
+            .iter()
+            .enumerate()
+            .map(|(i, f)| TileFeature {
+                id: Some(i as u64),
+                geometry: Geometry::Point(Point(lonlat_to_world(f.location.x(), f.location.y()))),
+                properties: vec![
+                    ("id".to_owned(), PropValue::String(f.id.clone())),
+                    ("name".to_owned(), PropValue::String(f.name.clone())),
+                    (
+                        "kind".to_owned(),
+                        PropValue::String(f.kind.as_str().to_owned()),
+                    ),
+                ],
+            })
+            .collect();
+        Self {
+            hexes,
+            villages: IndexedLayer::new("villages", villages),
+            facilities: IndexedLayer::new("facilities", facilities),
+        }
+    }
+
+    /// Encodes one tile of `set` (uncompressed MVT; empty when nothing is there).
+    #[must_use]
+    pub fn render(&self, set: TileSet, coord: TileCoord) -> Vec<u8> {
+        match set {
+            TileSet::Hexes => {
+                let res = hex_resolution_for_zoom(coord.z);
+                let Some((_, polys, centres)) = self.hexes.iter().find(|(r, _, _)| *r == res)
+                else {
+                    return Vec::new();
+                };
+                encode_tile(coord, &[polys.select(coord), centres.select(coord)])
+            }
+            TileSet::Villages => encode_tile(coord, &[self.villages.select(coord)]),
+            TileSet::Facilities => encode_tile(coord, &[self.facilities.select(coord)]),
+        }
+    }
+
+    /// Number of features a tile would hold before clipping, per layer (for benchmarks).
+    #[must_use]
+    pub fn candidates(&self, set: TileSet, coord: TileCoord) -> usize {
+        match set {
+            TileSet::Hexes => {
+                let res = hex_resolution_for_zoom(coord.z);
+                self.hexes
+                    .iter()
+                    .find(|(r, _, _)| *r == res)
+                    .map_or(0, |(_, p, _)| p.select(coord).features.len())
+            }
+            TileSet::Villages => self.villages.select(coord).features.len(),
+            TileSet::Facilities => self.facilities.select(coord).features.len(),
+        }
+    }
+}
+
+/// A field of a vector layer as announced in TileJSON.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    pub name: &'static str,
+    /// `String`, `Number` or `Boolean`, as TileJSON expects.
+    pub kind: &'static str,
+    pub description: &'static str,
+}
+
+const AREA_FIELDS: [Field; 18] = [
+    Field {
+        name: "children",
+        kind: "Number",
+        description: "children measured",
+    },
+    Field {
+        name: "stunted",
+        kind: "Number",
+        description: "children with haz < -2",
+    },
+    Field {
+        name: "severe",
+        kind: "Number",
+        description: "children with haz < -3",
+    },
+    Field {
+        name: "households",
+        kind: "Number",
+        description: "households surveyed",
+    },
+    Field {
+        name: "no_latrine",
+        kind: "Number",
+        description: "households without latrine",
+    },
+    Field {
+        name: "no_safe_water",
+        kind: "Number",
+        description: "households without safe drinking water",
+    },
+    Field {
+        name: "no_sanitation",
+        kind: "Number",
+        description: "households without improved sanitation",
+    },
+    Field {
+        name: "prevalence",
+        kind: "Number",
+        description: "stunted / children (0..1)",
+    },
+    Field {
+        name: "share_no_latrine",
+        kind: "Number",
+        description: "no_latrine / households (0..1)",
+    },
+    Field {
+        name: "share_no_safe_water",
+        kind: "Number",
+        description: "no_safe_water / households (0..1)",
+    },
+    Field {
+        name: "share_no_sanitation",
+        kind: "Number",
+        description: "no_sanitation / households (0..1)",
+    },
+    Field {
+        name: "puskesmas_km",
+        kind: "Number",
+        description: "straight-line km from the centre to the nearest puskesmas",
+    },
+    Field {
+        name: "risk",
+        kind: "Number",
+        description: "risk score 0..1 (sum of the c_* contributions)",
+    },
+    Field {
+        name: "c_prevalence",
+        kind: "Number",
+        description: "contribution of prevalence to risk",
+    },
+    Field {
+        name: "c_no_latrine",
+        kind: "Number",
+        description: "contribution of no_latrine to risk",
+    },
+    Field {
+        name: "c_no_safe_water",
+        kind: "Number",
+        description: "contribution of no_safe_water to risk",
+    },
+    Field {
+        name: "c_no_sanitation",
+        kind: "Number",
+        description: "contribution of no_sanitation to risk",
+    },
+    Field {
+        name: "c_puskesmas_km",
+        kind: "Number",
+        description: "contribution of puskesmas_km to risk",
+    },
+];
+
+/// The vector layers of a tileset and their fields, for TileJSON.
+#[must_use]
+pub fn vector_layers(set: TileSet) -> Vec<(&'static str, Vec<Field>)> {
+    let area = AREA_FIELDS.to_vec();
+    match set {
+        TileSet::Hexes => {
+            let mut fields = vec![
+                Field {
+                    name: "h3",
+                    kind: "String",
+                    description: "H3 cell id (hex string)",
+                },
+                Field {
+                    name: "res",
+                    kind: "Number",
+                    description: "H3 resolution",
+                },
+            ];
+            fields.extend(area);
+            vec![("hexes", fields.clone()), ("hex_centers", fields)]
+        }
+        TileSet::Villages => {
+            let mut fields = vec![
+                Field {
+                    name: "code",
+                    kind: "String",
+                    description: "Kemendagri code",
+                },
+                Field {
+                    name: "name",
+                    kind: "String",
+                    description: "desa/kelurahan name",
+                },
+                Field {
+                    name: "district",
+                    kind: "String",
+                    description: "kecamatan name",
+                },
+            ];
+            fields.extend(area);
+            vec![("villages", fields)]
+        }
+        TileSet::Facilities => vec![(
+            "facilities",
+            vec![
+                Field {
+                    name: "id",
+                    kind: "String",
+                    description: "facility id",
+                },
+                Field {
+                    name: "name",
+                    kind: "String",
+                    description: "facility name",
+                },
+                Field {
+                    name: "kind",
+                    kind: "String",
+                    description: "puskesmas | pustu | posyandu",
+                },
+            ],
+        )],
+    }
+}
+
+fn round(v: f64, decimals: i32) -> f64 {
+    let f = 10f64.powi(decimals);
+    (v * f).round() / f
+}
+
+/// The attributes of a cell or village (everything but its identity).
+#[must_use]
+pub fn area_properties(s: &AreaStats) -> Vec<(String, PropValue)> {
+    let c = &s.counts;
+    let int = |n: u32| PropValue::Int(i64::from(n));
+    let mut p = vec![
+        ("children".to_owned(), int(c.children)),
+        ("stunted".to_owned(), int(c.stunted)),
+        ("severe".to_owned(), int(c.severe)),
+        ("households".to_owned(), int(c.households)),
+        ("no_latrine".to_owned(), int(c.no_latrine)),
+        ("no_safe_water".to_owned(), int(c.no_safe_water)),
+        ("no_sanitation".to_owned(), int(c.no_sanitation)),
+    ];
+    let r = &s.risk;
+    for (name, f) in [
+        ("prevalence", Factor::Prevalence),
+        ("share_no_latrine", Factor::NoLatrine),
+        ("share_no_safe_water", Factor::NoSafeWater),
+        ("share_no_sanitation", Factor::NoSanitation),
+    ] {
+        p.push((
+            name.to_owned(),
+            PropValue::Double(round(r.factor(f).value, 4)),
+        ));
+    }
+    if let Some(km) = s.puskesmas_km {
+        p.push(("puskesmas_km".to_owned(), PropValue::Double(round(km, 2))));
+    }
+    p.push(("risk".to_owned(), PropValue::Double(round(r.score, 4))));
+    for f in &r.factors {
+        p.push((
+            format!("c_{}", f.factor.key()),
+            PropValue::Double(round(f.contribution, 4)),
+        ));
+    }
+    p
+}
