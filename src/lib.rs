@@ -14,7 +14,7 @@
 //!  pseudonymise) revision) analysis)
 //! ```
 //!
-//! - [`model`]: the shared vocabulary (Village, Child, Household, Facility, Counts, TileCoord).
+//! - [`model`]: the shared vocabulary (`Village`, `Child`, `Household`, `Facility`, `Counts`, `TileCoord`).
 //! - [`config`]: weights, normalisation and server settings from `sigap.toml`.
 //! - [`ingest`]: one reader per format behind one seam, row validation, keyed pseudonyms,
 //!   all-or-nothing imports.

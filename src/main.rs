@@ -1,1 +1,326 @@
-fn main() {}
+//! The `sigap` command line: parse, set up logging, run one subcommand.
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use sigap::config::Config;
+use sigap::http::{AppState, Snapshot};
+use sigap::ingest::{ImportOptions, PseudonymKey};
+use sigap::model::LayerKind;
+use sigap::store::Store;
+use std::io::{BufRead, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+mod bench;
+
+/// sigap: a spatial risk service for stunting reduction.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write the synthetic demo city (modelled on Kendari) as importable files.
+    Demo {
+        /// Folder to write villages.geojson, children.csv, households.csv, facilities.csv.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = sigap::demo::DEFAULT_SEED)]
+        seed: u64,
+    },
+    /// Validate a layer and write it to the store, all or nothing.
+    Import {
+        /// The store (a GeoPackage file; created if missing).
+        #[arg(long)]
+        db: PathBuf,
+        /// Pseudonymisation key file (default: DB.key beside the store; created if missing).
+        #[arg(long)]
+        key: Option<PathBuf>,
+        /// Write the valid rows and put the rejected ones in a rejects file.
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Where to write rejected rows (default: INPUT.rejects.csv).
+        #[arg(long)]
+        rejects: Option<PathBuf>,
+        /// Replace the layer instead of adding to it.
+        #[arg(long)]
+        replace: bool,
+        kind: LayerKind,
+        path: PathBuf,
+    },
+    /// Serve the map, tiles and API (the demo city when no --db is given).
+    Serve {
+        #[arg(long)]
+        db: Option<PathBuf>,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Risk weights and server settings (default: ./sigap.toml if present).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The viewer's static files.
+        #[arg(long)]
+        web_dir: Option<PathBuf>,
+        /// Where npm installed maplibre-gl (`node_modules`).
+        #[arg(long)]
+        vendor_dir: Option<PathBuf>,
+    },
+    /// Print the H3 cell (and its boundary) of each `lat,lon` row read from stdin, as JSON lines.
+    Cells {
+        #[arg(long)]
+        res: u8,
+    },
+    /// Measure aggregation and tile encoding on deterministic data.
+    Bench {
+        #[command(subcommand)]
+        what: bench::BenchCommand,
+    },
+}
+
+fn main() -> Result<()> {
+    init_tracing();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Demo { out, seed } => {
+            let s = sigap::demo::write_demo(&out, seed)
+                .with_context(|| format!("writing the demo city to {}", out.display()))?;
+            println!(
+                "demo city (synthetic) written to {}: {} kelurahan, {} children ({} stunted, {} severely), {} households, {} puskesmas, {} pustu, {} posyandu",
+                out.display(),
+                s.villages,
+                s.children,
+                s.stunted,
+                s.severely_stunted,
+                s.households,
+                s.puskesmas,
+                s.pustu,
+                s.posyandu
+            );
+            Ok(())
+        }
+        Command::Import {
+            db,
+            key,
+            skip_invalid,
+            rejects,
+            replace,
+            kind,
+            path,
+        } => import(
+            &db,
+            key,
+            kind,
+            &path,
+            &ImportOptions {
+                skip_invalid,
+                rejects_path: rejects,
+                replace,
+            },
+        ),
+        Command::Serve {
+            db,
+            addr,
+            config,
+            web_dir,
+            vendor_dir,
+        } => serve(db.as_ref(), addr, config, web_dir, vendor_dir),
+        Command::Cells { res } => cells(res),
+        Command::Bench { what } => bench::run(&what),
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("SIGAP_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("SIGAP_LOG_FORMAT").is_ok_and(|v| v == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn key_path(db: &Path, key: Option<PathBuf>) -> PathBuf {
+    key.unwrap_or_else(|| {
+        let mut p = db.as_os_str().to_owned();
+        p.push(".key");
+        PathBuf::from(p)
+    })
+}
+
+fn import(
+    db: &Path,
+    key: Option<PathBuf>,
+    kind: LayerKind,
+    path: &Path,
+    opts: &ImportOptions,
+) -> Result<()> {
+    let key = PseudonymKey::load_or_create(&key_path(db, key))?;
+    let mut store = Store::open(db)?;
+    match sigap::ingest::import_file(&mut store, kind, path, &key, opts) {
+        Ok(s) => {
+            println!(
+                "imported {} {} from {}: {} written, {} rejected{}",
+                s.read,
+                s.kind,
+                s.path.display(),
+                s.written,
+                s.rejected,
+                s.rejects_file
+                    .map(|f| format!(" (see {})", f.display()))
+                    .unwrap_or_default()
+            );
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            bail!(
+                "import of {} failed; the store is unchanged",
+                path.display()
+            )
+        }
+    }
+}
+
+/// Builds the demo city the way a user would: write its files, import them.
+fn demo_store() -> Result<Store> {
+    let dir = std::env::temp_dir().join(format!("sigap-demo-{}", std::process::id()));
+    sigap::demo::write_demo(&dir, sigap::demo::DEFAULT_SEED)?;
+    let mut store = Store::open_in_memory()?;
+    // A throwaway key: the demo's pseudonyms need not survive a restart.
+    let mut bytes = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
+        .context("reading /dev/urandom for the demo's pseudonymisation key")?;
+    let key = PseudonymKey::from_bytes(bytes);
+    let opts = ImportOptions {
+        skip_invalid: false,
+        rejects_path: None,
+        replace: false,
+    };
+    for (kind, file) in [
+        (LayerKind::Villages, "villages.geojson"),
+        (LayerKind::Facilities, "facilities.csv"),
+        (LayerKind::Households, "households.csv"),
+        (LayerKind::Children, "children.csv"),
+    ] {
+        sigap::ingest::import_file(&mut store, kind, &dir.join(file), &key, &opts)
+            .with_context(|| format!("importing the demo's {file}"))?;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(store)
+}
+
+/// `dir` if given, else `name` in the working directory, else beside the sources.
+fn resolve_dir(dir: Option<PathBuf>, name: &str) -> PathBuf {
+    dir.unwrap_or_else(|| {
+        let here = PathBuf::from(name);
+        if here.exists() {
+            here
+        } else {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
+        }
+    })
+}
+
+fn serve(
+    db: Option<&PathBuf>,
+    addr: SocketAddr,
+    config: Option<PathBuf>,
+    web_dir: Option<PathBuf>,
+    vendor_dir: Option<PathBuf>,
+) -> Result<()> {
+    let config = match config {
+        Some(p) => Config::from_file(&p)?,
+        None if Path::new("sigap.toml").exists() => Config::from_file(Path::new("sigap.toml"))?,
+        None => Config::default(),
+    };
+    let demo = db.is_none();
+    let store = if let Some(p) = db {
+        if !p.exists() {
+            bail!(
+                "no store at {}; create one with `sigap import --db {} villages FILE`",
+                p.display(),
+                p.display()
+            );
+        }
+        Store::open(p)?
+    } else {
+        tracing::info!("building the synthetic demo city in memory");
+        demo_store()?
+    };
+    let revision = store.revision()?;
+    let data = store.load()?;
+    let snapshot = Snapshot::build(revision, &data, &config);
+    tracing::info!(
+        villages = data.villages.len(),
+        children = data.children.len(),
+        households = data.households.len(),
+        facilities = data.facilities.len(),
+        "data loaded"
+    );
+    let state = AppState::new(
+        config,
+        snapshot,
+        db.is_some().then_some(store),
+        demo,
+        resolve_dir(web_dir, "web"),
+        resolve_dir(vendor_dir, "node_modules"),
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        let local = listener.local_addr()?;
+        println!(
+            "sigap listening on http://{local}/  (open it in a browser{})",
+            if demo {
+                "; demo city, synthetic data"
+            } else {
+                ""
+            }
+        );
+        std::io::stdout().flush()?;
+        sigap::http::serve(listener, state).await?;
+        Ok(())
+    })
+}
+
+fn cells(res: u8) -> Result<()> {
+    let res = h3o::Resolution::try_from(res).context("res must be 0..15")?;
+    let stdin = std::io::stdin();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for (i, line) in stdin.lock().lines().enumerate() {
+        let line = line?;
+        let mut parts = line.split(',');
+        let (Some(a), Some(b)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let (Ok(lat), Ok(lon)) = (a.trim().parse::<f64>(), b.trim().parse::<f64>()) else {
+            if i == 0 {
+                continue; // header
+            }
+            bail!("stdin line {}: expected lat,lon, got {line}", i + 1);
+        };
+        let cell = sigap::index::hex::cell_of(geo::Point::new(lon, lat), res)
+            .with_context(|| format!("stdin line {}: not a valid coordinate", i + 1))?;
+        let boundary: Vec<[f64; 2]> = cell
+            .boundary()
+            .iter()
+            .map(|ll| [ll.lat(), ll.lng()])
+            .collect();
+        writeln!(
+            out,
+            "{}",
+            serde_json::json!({ "h3": cell.to_string(), "boundary": boundary })
+        )?;
+    }
+    Ok(())
+}

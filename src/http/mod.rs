@@ -52,7 +52,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -73,7 +74,10 @@ pub async fn watch_store(state: AppState) {
         let st = state.clone();
         let result = tokio::task::spawn_blocking(move || refresh(&st)).await;
         match result {
-            Ok(Ok(Some(rev))) => tracing::info!(revision = rev, "data changed; snapshot rebuilt, tile cache emptied"),
+            Ok(Ok(Some(rev))) => tracing::info!(
+                revision = rev,
+                "data changed; snapshot rebuilt, tile cache emptied"
+            ),
             Ok(Ok(None)) => {}
             Ok(Err(e)) => tracing::warn!(error = %e, "cannot refresh from the store"),
             Err(e) => tracing::error!(error = %e, "refresh task failed"),
@@ -87,7 +91,9 @@ pub fn refresh(state: &AppState) -> Result<Option<u64>, crate::store::StoreError
         return Ok(None);
     };
     let (revision, data) = {
-        let store = store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let store = store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let revision = store.revision()?;
         if revision == state.snapshot().revision {
             return Ok(None);

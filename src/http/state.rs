@@ -41,7 +41,7 @@ impl Snapshot {
 pub struct EncodedTile {
     pub raw: Bytes,
     pub gzip: Bytes,
-    /// Quoted strong ETag derived from the content.
+    /// Quoted strong `ETag` derived from the content.
     pub etag: String,
 }
 
@@ -117,18 +117,37 @@ impl AppState {
     /// The current snapshot.
     #[must_use]
     pub fn snapshot(&self) -> Arc<Snapshot> {
-        Arc::clone(&self.0.snapshot.read().unwrap_or_else(std::sync::PoisonError::into_inner))
+        Arc::clone(
+            &self
+                .0
+                .snapshot
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
     }
 
     /// Replaces the snapshot and drops every cached tile.
     pub fn replace_snapshot(&self, snapshot: Snapshot) {
-        *self.0.snapshot.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(snapshot);
-        self.0.tiles.write().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+        *self
+            .0
+            .snapshot
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(snapshot);
+        self.0
+            .tiles
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
     }
 
     /// A cached tile of the snapshot at `revision`, if any.
     #[must_use]
-    pub fn cached_tile(&self, revision: u64, set: TileSet, coord: TileCoord) -> Option<Arc<EncodedTile>> {
+    pub fn cached_tile(
+        &self,
+        revision: u64,
+        set: TileSet,
+        coord: TileCoord,
+    ) -> Option<Arc<EncodedTile>> {
         self.0
             .tiles
             .read()
@@ -138,11 +157,21 @@ impl AppState {
     }
 
     /// Caches a tile; empties the cache first when it is full.
-    pub fn cache_tile(&self, revision: u64, set: TileSet, coord: TileCoord, tile: Arc<EncodedTile>) {
+    pub fn cache_tile(
+        &self,
+        revision: u64,
+        set: TileSet,
+        coord: TileCoord,
+        tile: Arc<EncodedTile>,
+    ) {
         if self.0.config.server.tile_cache_entries == 0 {
             return; // cache off (for measuring tiles built on request)
         }
-        let mut cache = self.0.tiles.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut cache = self
+            .0
+            .tiles
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if cache.len() >= self.0.config.server.tile_cache_entries {
             cache.clear();
         }

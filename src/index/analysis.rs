@@ -134,8 +134,9 @@ impl Analysis {
         let hexes = RESOLUTIONS
             .iter()
             .map(|&res| {
-                let mut cells = aggregate(&data.children, res, |c| c.location, |k, c| k.add_child(c));
-                let households = aggregate(&data.households, res, |h| h.location, |k, h| k.add_household(h));
+                let mut cells = aggregate(&data.children, res, |c| c.location, Counts::add_child);
+                let households =
+                    aggregate(&data.households, res, |h| h.location, Counts::add_household);
                 for (cell, c) in households {
                     cells.entry(cell).or_default().merge(&c);
                 }

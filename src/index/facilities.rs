@@ -132,6 +132,10 @@ mod tests {
     #[test]
     fn none_without_that_kind() {
         let index = FacilityIndex::new(&[]);
-        assert!(index.nearest(FacilityKind::Puskesmas, Point::new(0.0, 0.0)).is_none());
+        assert!(
+            index
+                .nearest(FacilityKind::Puskesmas, Point::new(0.0, 0.0))
+                .is_none()
+        );
     }
 }

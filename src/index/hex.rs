@@ -35,7 +35,12 @@ pub fn cell_of(p: Point<f64>, res: Resolution) -> Option<CellIndex> {
 ///
 /// # Units
 /// `locate` returns WGS84 degrees (x = lon, y = lat).
-pub fn aggregate<T, L, A>(items: &[T], res: Resolution, locate: L, add: A) -> HashMap<CellIndex, Counts>
+pub fn aggregate<T, L, A>(
+    items: &[T],
+    res: Resolution,
+    locate: L,
+    add: A,
+) -> HashMap<CellIndex, Counts>
 where
     T: Sync,
     L: Fn(&T) -> Point<f64> + Sync,
@@ -50,7 +55,11 @@ where
             acc
         })
         .reduce(HashMap::new, |mut a, b| {
-            let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, std::mem::take(&mut a)) };
+            let (mut big, small) = if a.len() >= b.len() {
+                (a, b)
+            } else {
+                (b, std::mem::take(&mut a))
+            };
             for (cell, counts) in small {
                 big.entry(cell).or_default().merge(&counts);
             }
@@ -91,7 +100,12 @@ mod tests {
     #[test]
     fn count_points_matches_aggregate() {
         let pts: Vec<Point<f64>> = (0..2000)
-            .map(|i| Point::new(122.45 + f64::from(i % 50) * 0.003, -4.05 + f64::from(i / 50) * 0.003))
+            .map(|i| {
+                Point::new(
+                    122.45 + f64::from(i % 50) * 0.003,
+                    -4.05 + f64::from(i / 50) * 0.003,
+                )
+            })
             .collect();
         let counted = count_points(&pts, Resolution::Eight);
         let agg = aggregate(&pts, Resolution::Eight, |p| *p, |c, _| c.children += 1);

@@ -115,6 +115,7 @@ mod tests {
     }
 
     #[test]
+    #[expect(clippy::many_single_char_names, reason = "short names in a test")]
     fn agrees_with_linear_scan() {
         let villages = grid();
         let index = VillageIndex::new(&villages);

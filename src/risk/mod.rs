@@ -168,7 +168,11 @@ pub fn score(counts: &Counts, puskesmas_km: Option<f64>, config: &Config) -> Ris
             },
         }
     });
-    let score = factors.iter().map(|f| f.contribution).sum::<f64>().clamp(0.0, 1.0);
+    let score = factors
+        .iter()
+        .map(|f| f.contribution)
+        .sum::<f64>()
+        .clamp(0.0, 1.0);
     RiskScore { score, factors }
 }
 

@@ -1,1 +1,217 @@
-//! store (being written)
+//! Where imported data lives: one SQLite file laid out as a GeoPackage 1.3.
+//!
+//! A planner can open the store in QGIS or `ogrinfo` and see four layers (villages,
+//! children, households, facilities) in WGS84, while sigap reads and writes it with
+//! nothing but SQLite. Children and households are stored under pseudonyms only;
+//! `ingest` replaces source ids before anything reaches this module.
+//!
+//! [`Store`] steps: open (create the GeoPackage tables if the file is new, check it
+//! is ours otherwise), write one layer per transaction and bump the revision in the
+//! same transaction, load everything back as a [`Dataset`](crate::model::Dataset).
+//! The file runs in WAL mode with `synchronous=FULL`, so a process killed
+//! mid-import leaves the store exactly as before or after that import.
+
+mod error;
+mod geometry;
+mod layers;
+mod schema;
+
+pub use error::StoreError;
+pub use geometry::SRS_WGS84;
+pub use layers::LayerRows;
+
+use crate::model::LayerKind;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long a write waits for another process's lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The embedded store: a GeoPackage file (or an in-memory database in tests).
+///
+/// Steps of its life: [`Store::open`] creates or checks the file,
+/// [`Store::write_layer`] adds or replaces one layer in one transaction and bumps
+/// [`Store::revision`], [`Store::load`] reads every layer back.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens the store at `path`, creating and initialising the GeoPackage if the
+    /// file does not exist or is empty.
+    ///
+    /// # Example
+    /// ```no_run
+    /// # fn main() -> Result<(), sigap::store::StoreError> {
+    /// let store = sigap::store::Store::open(std::path::Path::new("kendari.gpkg"))?;
+    /// println!("revision {}", store.revision()?);
+    /// # Ok(()) }
+    /// ```
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(open_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        // The first statement that reads the file: a non-SQLite file fails here.
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
+            .map_err(open_err)?;
+        Self::setup(conn, path.to_path_buf())
+    }
+
+    /// An empty store in memory, for tests and one-off runs.
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        let path = PathBuf::from(":memory:");
+        let conn = Connection::open_in_memory().map_err(|source| StoreError::Open {
+            path: path.clone(),
+            source,
+        })?;
+        Self::setup(conn, path)
+    }
+
+    fn setup(conn: Connection, path: PathBuf) -> Result<Store, StoreError> {
+        let mut store = Store { conn, path };
+        store.sql(store.conn.pragma_update(None, "synchronous", "FULL"))?;
+        store.sql(store.conn.pragma_update(None, "foreign_keys", true))?;
+        store.initialise()?;
+        store.check_schema()?;
+        Ok(store)
+    }
+
+    /// The file this store lives in (`:memory:` for an in-memory store).
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Creates the GeoPackage tables if the database has none, in one transaction.
+    fn initialise(&mut self) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let sql = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let count_tables = "SELECT count(*) FROM sqlite_master";
+        let tables: i64 = self
+            .conn
+            .query_row(count_tables, [], |r| r.get(0))
+            .map_err(sql)?;
+        if tables > 0 {
+            return Ok(());
+        }
+        // Take the write lock, then look again: another process may have won the race.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let tables: i64 = tx.query_row(count_tables, [], |r| r.get(0)).map_err(sql)?;
+        if tables == 0 {
+            tx.execute_batch(schema::CREATE).map_err(sql)?;
+            tx.pragma_update(None, "application_id", schema::APPLICATION_ID)
+                .map_err(sql)?;
+            tx.pragma_update(None, "user_version", schema::USER_VERSION)
+                .map_err(sql)?;
+            tx.commit().map_err(sql)?;
+            tracing::info!(path = %path.display(), "created a new GeoPackage store");
+        }
+        Ok(())
+    }
+
+    /// Refuses files that are not a sigap GeoPackage or come from a newer sigap.
+    fn check_schema(&self) -> Result<(), StoreError> {
+        let app_id: i32 = self.sql(
+            self.conn
+                .pragma_query_value(None, "application_id", |r| r.get(0)),
+        )?;
+        if app_id != schema::APPLICATION_ID {
+            return Err(self.not_ours(format!(
+                "application_id is {app_id:#010x}, a GeoPackage has {:#010x} ('GPKG')",
+                schema::APPLICATION_ID
+            )));
+        }
+        let has_meta: i64 = self.sql(self.conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'sigap_meta'",
+            [],
+            |r| r.get(0),
+        ))?;
+        if has_meta == 0 {
+            return Err(self.not_ours("a GeoPackage without the sigap_meta table".into()));
+        }
+        let version: Option<String> = self.sql(
+            self.conn
+                .query_row(
+                    "SELECT value FROM sigap_meta WHERE key = 'schema_version'",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional(),
+        )?;
+        let found = version
+            .and_then(|v| v.parse::<u32>().ok())
+            .ok_or_else(|| self.not_ours("sigap_meta has no valid schema_version".into()))?;
+        if found > schema::SCHEMA_VERSION {
+            return Err(StoreError::SchemaTooNew {
+                path: self.path.clone(),
+                found,
+                supported: schema::SCHEMA_VERSION,
+            });
+        }
+        Ok(())
+    }
+
+    fn not_ours(&self, reason: String) -> StoreError {
+        StoreError::NotSigapStore {
+            path: self.path.clone(),
+            reason,
+        }
+    }
+
+    /// Attaches the store path to an SQLite result.
+    fn sql<T>(&self, result: rusqlite::Result<T>) -> Result<T, StoreError> {
+        result.map_err(|source| StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    /// A counter bumped by every successful import, in the import's transaction.
+    ///
+    /// Readers (the server's caches, ETags) compare it to know whether the data
+    /// changed. A new store has revision 0.
+    pub fn revision(&self) -> Result<u64, StoreError> {
+        let value: String = self.sql(self.conn.query_row(
+            "SELECT value FROM sigap_meta WHERE key = 'revision'",
+            [],
+            |r| r.get(0),
+        ))?;
+        value.parse().map_err(|_| StoreError::Corrupt {
+            path: self.path.clone(),
+            table: "sigap_meta",
+            fid: 0,
+            reason: format!("revision `{value}` is not a whole number"),
+        })
+    }
+
+    /// How many rows each layer holds, in the order villages, children,
+    /// households, facilities.
+    pub fn counts(&self) -> Result<[(LayerKind, usize); 4], StoreError> {
+        let count = |kind: LayerKind| -> Result<(LayerKind, usize), StoreError> {
+            let sql = format!("SELECT count(*) FROM {}", layers::table(kind));
+            let n: i64 = self.sql(self.conn.query_row(&sql, [], |r| r.get(0)))?;
+            Ok((kind, n as usize))
+        };
+        Ok([
+            count(LayerKind::Villages)?,
+            count(LayerKind::Children)?,
+            count(LayerKind::Households)?,
+            count(LayerKind::Facilities)?,
+        ])
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -6,8 +6,8 @@ use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use crate::index::{AreaStats, VillageStats};
 use crate::risk::Factor;
-use crate::tiles::source::area_properties;
 use crate::tiles::mvt::PropValue;
+use crate::tiles::source::area_properties;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -104,6 +104,10 @@ struct HexQuery {
 }
 
 /// Parses `w,s,e,n` in WGS84 degrees.
+#[expect(
+    clippy::many_single_char_names,
+    reason = "w, s, e, n are the bbox convention"
+)]
 fn parse_bbox(s: &str) -> Result<[f64; 4], ApiError> {
     let v: Vec<f64> = s
         .split(',')
@@ -112,11 +116,16 @@ fn parse_bbox(s: &str) -> Result<[f64; 4], ApiError> {
         .map_err(|_| ApiError::BadRequest(format!("bbox must be w,s,e,n in degrees, not {s}")))?;
     match v.as_slice() {
         [w, s2, e, n] if w <= e && s2 <= n => Ok([*w, *s2, *e, *n]),
-        _ => Err(ApiError::BadRequest(format!("bbox must be four numbers w,s,e,n with w<=e and s<=n, not {s}"))),
+        _ => Err(ApiError::BadRequest(format!(
+            "bbox must be four numbers w,s,e,n with w<=e and s<=n, not {s}"
+        ))),
     }
 }
 
-async fn hexes(State(state): State<AppState>, Query(q): Query<HexQuery>) -> Result<Json<Value>, ApiError> {
+async fn hexes(
+    State(state): State<AppState>,
+    Query(q): Query<HexQuery>,
+) -> Result<Json<Value>, ApiError> {
     let r = q.res.unwrap_or(8);
     let res = Resolution::try_from(r)
         .ok()
@@ -129,9 +138,16 @@ async fn hexes(State(state): State<AppState>, Query(q): Query<HexQuery>) -> Resu
         .hexes_at(res)
         .iter()
         .filter_map(|h| {
-            let ring: Vec<[f64; 2]> = h.cell.boundary().iter().map(|ll| [ll.lng(), ll.lat()]).collect();
+            let ring: Vec<[f64; 2]> = h
+                .cell
+                .boundary()
+                .iter()
+                .map(|ll| [ll.lng(), ll.lat()])
+                .collect();
             if let Some([w, so, e, n]) = bbox {
-                let inside = ring.iter().any(|[x, y]| *x >= w && *x <= e && *y >= so && *y <= n);
+                let inside = ring
+                    .iter()
+                    .any(|[x, y]| *x >= w && *x <= e && *y >= so && *y <= n);
                 if !inside {
                     return None;
                 }
@@ -148,7 +164,9 @@ async fn hexes(State(state): State<AppState>, Query(q): Query<HexQuery>) -> Resu
             }))
         })
         .collect();
-    Ok(Json(json!({ "type": "FeatureCollection", "features": features })))
+    Ok(Json(
+        json!({ "type": "FeatureCollection", "features": features }),
+    ))
 }
 
 async fn config(State(state): State<AppState>) -> Json<Value> {

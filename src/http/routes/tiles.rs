@@ -35,14 +35,20 @@ async fn tilejson(
     let set = file
         .strip_suffix(".json")
         .and_then(TileSet::parse)
-        .ok_or_else(|| ApiError::NotFound(format!("no tileset {file}; try hexes.json, villages.json or facilities.json")))?;
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "no tileset {file}; try hexes.json, villages.json or facilities.json"
+            ))
+        })?;
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
     let snapshot = state.snapshot();
     let b = snapshot.analysis.bounds;
-    let bounds = b.map_or([-180.0, -85.0511, 180.0, 85.0511], |r| [r.min().x, r.min().y, r.max().x, r.max().y]);
+    let bounds = b.map_or([-180.0, -85.0511, 180.0, 85.0511], |r| {
+        [r.min().x, r.min().y, r.max().x, r.max().y]
+    });
     let center = [
         f64::midpoint(bounds[0], bounds[2]),
         f64::midpoint(bounds[1], bounds[3]),
@@ -78,24 +84,28 @@ async fn tile(
     Path((layer, z, x, file)): Path<(String, u8, u32, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let set = TileSet::parse(&layer).ok_or_else(|| ApiError::NotFound(format!("no tileset {layer}")))?;
+    let set =
+        TileSet::parse(&layer).ok_or_else(|| ApiError::NotFound(format!("no tileset {layer}")))?;
     let y: u32 = file
         .strip_suffix(".mvt")
         .and_then(|y| y.parse().ok())
-        .ok_or_else(|| ApiError::NotFound(format!("tile path must end in {{y}}.mvt, not {file}")))?;
-    let coord = TileCoord::new(z, x, y).ok_or_else(|| ApiError::NotFound(format!("no tile {z}/{x}/{y}")))?;
+        .ok_or_else(|| {
+            ApiError::NotFound(format!("tile path must end in {{y}}.mvt, not {file}"))
+        })?;
+    let coord = TileCoord::new(z, x, y)
+        .ok_or_else(|| ApiError::NotFound(format!("no tile {z}/{x}/{y}")))?;
     let snapshot = state.snapshot();
-    let tile = match state.cached_tile(snapshot.revision, set, coord) {
-        Some(t) => t,
-        None => {
-            let snap = Arc::clone(&snapshot);
-            let encoded = tokio::task::spawn_blocking(move || EncodedTile::new(snap.sources.render(set, coord)))
+    let tile = if let Some(t) = state.cached_tile(snapshot.revision, set, coord) {
+        t
+    } else {
+        let snap = Arc::clone(&snapshot);
+        let encoded =
+            tokio::task::spawn_blocking(move || EncodedTile::new(snap.sources.render(set, coord)))
                 .await
                 .map_err(|e| ApiError::Internal(format!("tile task failed: {e}")))?;
-            let t = Arc::new(encoded);
-            state.cache_tile(snapshot.revision, set, coord, Arc::clone(&t));
-            t
-        }
+        let t = Arc::new(encoded);
+        state.cache_tile(snapshot.revision, set, coord, Arc::clone(&t));
+        t
     };
     Ok(tile_response(&tile, &headers))
 }
@@ -106,13 +116,19 @@ fn tile_response(tile: &EncodedTile, headers: &HeaderMap) -> Response {
     let etag = HeaderValue::from_str(&tile.etag).unwrap_or(HeaderValue::from_static("\"0\""));
     let common = [
         (header::ETAG, etag),
-        (header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL)),
+        (
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(CACHE_CONTROL),
+        ),
         (header::VARY, HeaderValue::from_static("accept-encoding")),
     ];
     let not_modified = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == tile.etag || t.trim() == "*"));
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim() == tile.etag || t.trim() == "*")
+        });
     if not_modified {
         return (StatusCode::NOT_MODIFIED, common).into_response();
     }
@@ -122,13 +138,22 @@ fn tile_response(tile: &EncodedTile, headers: &HeaderMap) -> Response {
     let gzip = headers
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|e| e.trim().split(';').next() == Some("gzip")));
-    let ct = (header::CONTENT_TYPE, HeaderValue::from_static(MVT_CONTENT_TYPE));
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|e| e.trim().split(';').next() == Some("gzip"))
+        });
+    let ct = (
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(MVT_CONTENT_TYPE),
+    );
     if gzip {
         (
             StatusCode::OK,
             common,
-            [ct, (header::CONTENT_ENCODING, HeaderValue::from_static("gzip"))],
+            [
+                ct,
+                (header::CONTENT_ENCODING, HeaderValue::from_static("gzip")),
+            ],
             tile.gzip.clone(),
         )
             .into_response()

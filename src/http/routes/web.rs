@@ -11,5 +11,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route_service("/", ServeFile::new(web.join("index.html")))
         .nest_service("/web", ServeDir::new(web))
-        .nest_service("/vendor/maplibre-gl", ServeDir::new(state.0.vendor_dir.join("maplibre-gl/dist")))
+        .nest_service(
+            "/vendor/maplibre-gl",
+            ServeDir::new(state.0.vendor_dir.join("maplibre-gl/dist")),
+        )
 }

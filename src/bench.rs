@@ -1,0 +1,158 @@
+//! `sigap bench`: measurements on deterministic data, reported as JSON lines so the
+//! scripts in `benches/` can put them beside the peers' figures.
+
+use anyhow::{Context, Result};
+use clap::Subcommand;
+use sigap::config::Config;
+use sigap::index::hex::count_points;
+use sigap::model::TileCoord;
+use sigap::tiles::source::TileSet;
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Count points per H3 cell: reads `lat,lon` rows from a file, prints timings and a
+    /// checksum of the counts.
+    Aggregate {
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long, default_value_t = 8)]
+        res: u8,
+        #[arg(long, default_value_t = 5)]
+        repeat: usize,
+    },
+    /// Encode every tile over the demo city at z10, z12 and z14.
+    Tiles {
+        #[arg(long, default_value_t = 5)]
+        repeat: usize,
+    },
+}
+
+pub fn run(cmd: &BenchCommand) -> Result<()> {
+    match cmd {
+        BenchCommand::Aggregate { input, res, repeat } => aggregate(input, *res, *repeat),
+        BenchCommand::Tiles { repeat } => tiles(*repeat),
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn aggregate(input: &PathBuf, res: u8, repeat: usize) -> Result<()> {
+    let res = h3o::Resolution::try_from(res).context("res must be 0..15")?;
+    let file =
+        std::fs::File::open(input).with_context(|| format!("opening {}", input.display()))?;
+    let mut points = Vec::new();
+    for line in std::io::BufReader::new(file).lines() {
+        let line = line?;
+        let mut it = line.split(',');
+        if let (Some(a), Some(b)) = (it.next(), it.next())
+            && let (Ok(lat), Ok(lon)) = (a.parse::<f64>(), b.parse::<f64>())
+        {
+            points.push(geo::Point::new(lon, lat));
+        }
+    }
+    let mut times = Vec::new();
+    let mut counts = Vec::new();
+    for _ in 0..repeat.max(1) {
+        let t = Instant::now();
+        counts = count_points(&points, res);
+        times.push(t.elapsed().as_secs_f64());
+    }
+    let single = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+    let mut times1 = Vec::new();
+    for _ in 0..repeat.max(1) {
+        let t = Instant::now();
+        let c = single.install(|| count_points(&points, res));
+        times1.push(t.elapsed().as_secs_f64());
+        assert_eq!(c.len(), counts.len());
+    }
+    // Order-independent checksum the Python side recomputes: sum of count * (cell mod 1e9+7).
+    let checksum: u64 = counts
+        .iter()
+        .map(|(cell, n)| (u64::from(*cell) % 1_000_000_007) * u64::from(*n))
+        .fold(0u64, u64::wrapping_add);
+    let best = median(times);
+    let best1 = median(times1);
+    println!(
+        "{}",
+        serde_json::json!({
+            "bench": "aggregate",
+            "points": points.len(),
+            "res": u8::from(res),
+            "cells": counts.len(),
+            "checksum": checksum,
+            "threads": rayon::current_num_threads(),
+            "median_s": best,
+            "points_per_s": points.len() as f64 / best,
+            "median_s_1thread": best1,
+            "points_per_s_1thread": points.len() as f64 / best1,
+        })
+    );
+    Ok(())
+}
+
+fn tiles(repeat: usize) -> Result<()> {
+    let store = crate::demo_store()?;
+    let data = store.load()?;
+    let config = Config::default();
+    let analysis = sigap::index::Analysis::compute(&data, &config);
+    let sources = sigap::tiles::source::TileSources::build(&analysis);
+    let b = analysis.bounds.context("demo has no extent")?;
+    for z in [10u8, 12, 14] {
+        let (x0, y0) = tile_xy(b.min().x, b.max().y, z);
+        let (x1, y1) = tile_xy(b.max().x, b.min().y, z);
+        let mut per_tile = Vec::new();
+        let mut features = 0usize;
+        let mut bytes = 0usize;
+        let mut total_time = 0.0;
+        for x in x0..=x1 {
+            for y in y0..=y1 {
+                let coord = TileCoord::new(z, x, y).context("tile in range")?;
+                let n = sources.candidates(TileSet::Hexes, coord);
+                if n == 0 {
+                    continue;
+                }
+                let mut t = Vec::new();
+                for _ in 0..repeat.max(1) {
+                    let s = Instant::now();
+                    let out = sources.render(TileSet::Hexes, coord);
+                    t.push(s.elapsed().as_secs_f64());
+                    bytes = bytes.max(out.len());
+                }
+                let m = median(t);
+                total_time += m;
+                features += n;
+                per_tile.push(m);
+            }
+        }
+        let tiles = per_tile.len();
+        println!(
+            "{}",
+            serde_json::json!({
+                "bench": "tile_encode",
+                "zoom": z,
+                "hex_res": u8::from(sigap::tiles::source::hex_resolution_for_zoom(z)),
+                "tiles": tiles,
+                "hexagons": features,
+                "median_ms_per_tile": median(per_tile) * 1e3,
+                "us_per_hexagon": total_time / features.max(1) as f64 * 1e6,
+                "largest_tile_bytes": bytes,
+            })
+        );
+    }
+    Ok(())
+}
+
+/// # Units
+/// In: WGS84 degrees. Out: XYZ tile column and row at zoom `z`.
+fn tile_xy(lon: f64, lat: f64, z: u8) -> (u32, u32) {
+    let n = f64::from(1u32 << z);
+    let x = (lon + 180.0) / 360.0 * n;
+    let y = (1.0 - lat.to_radians().tan().asinh() / std::f64::consts::PI) / 2.0 * n;
+    (x as u32, y as u32)
+}

@@ -1,0 +1,311 @@
+//! Turning records into layer rows, or into precise reasons they cannot be.
+//!
+//! Every field of every record is checked, so one pass reports every problem in a
+//! file. A record becomes a row only if it has none. Points are checked against the
+//! stored villages' extent; ids against earlier records and the store; dates against
+//! each other and today; measurements against plausible ranges (WHO flags for HAZ).
+
+use super::fields;
+use super::key::PseudonymKey;
+use super::shape;
+use super::source::{RawGeometry, Record};
+use crate::model::{Child, Facility, FacilityKind, Household, LayerKind, Village};
+use crate::store::LayerRows;
+use chrono::NaiveDate;
+use geo::{Point, Rect};
+use std::collections::{HashMap, HashSet};
+use std::ops::RangeInclusive;
+
+/// Plausible measured length/height of a child under five, in centimetres.
+pub const HEIGHT_CM: RangeInclusive<f64> = 38.0..=130.0;
+/// HAZ beyond ±6 is biologically implausible (WHO growth-standard flags).
+pub const HAZ: RangeInclusive<f64> = -6.0..=6.0;
+/// Oldest age at measurement sigap accepts: children under five.
+pub const MAX_AGE_MONTHS: i32 = 60;
+
+/// What a record is checked against.
+pub struct Context<'a> {
+    pub kind: LayerKind,
+    /// The stored villages' extent grown by 0.01° on each side; `None` for villages.
+    ///
+    /// # Units
+    /// WGS84 degrees, `x = lon`, `y = lat`.
+    pub extent: Option<Rect<f64>>,
+    /// Ids already in the layer (pseudonyms for people); empty when replacing.
+    pub stored_ids: HashSet<String>,
+    pub today: NaiveDate,
+    pub key: &'a PseudonymKey,
+    /// `"line"` or `"feature"`, for reasons that point at another record.
+    pub unit: &'static str,
+}
+
+/// One failed field of one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub reason: String,
+}
+
+/// Checks records one by one and collects the rows that pass.
+pub struct Validator<'a> {
+    ctx: Context<'a>,
+    /// Stored id (pseudonym for people) to the record that first used it.
+    first_seen: HashMap<String, u64>,
+    rows: LayerRows,
+}
+
+/// The errors found so far in one record.
+struct Checks<'r> {
+    rec: &'r Record,
+    errors: Vec<FieldError>,
+}
+
+impl<'r> Checks<'r> {
+    fn fail(&mut self, field: &str, reason: impl Into<String>) {
+        self.errors.push(FieldError {
+            field: field.to_string(),
+            reason: reason.into(),
+        });
+    }
+
+    /// The trimmed text of a field that must not be empty.
+    fn required(&mut self, field: &str) -> Option<&'r str> {
+        let text = self.rec.get(field);
+        if text.is_empty() {
+            self.fail(field, "empty; a value is required");
+            None
+        } else {
+            Some(text)
+        }
+    }
+
+    fn parse<T>(&mut self, field: &str, parse: fn(&str) -> Result<T, String>) -> Option<T> {
+        let text = self.required(field)?;
+        parse(text).map_err(|reason| self.fail(field, reason)).ok()
+    }
+
+    fn number_in(&mut self, field: &str, range: &RangeInclusive<f64>, why: &str) -> Option<f64> {
+        let v = self.parse(field, fields::number)?;
+        if range.contains(&v) {
+            Some(v)
+        } else {
+            let (lo, hi) = (range.start(), range.end());
+            self.fail(field, format!("{v} is outside {lo}..{hi}{why}"));
+            None
+        }
+    }
+
+    fn date(&mut self, field: &str, today: NaiveDate) -> Option<NaiveDate> {
+        let d = self.parse(field, fields::date)?;
+        if d > today {
+            self.fail(field, format!("{d} is in the future (today is {today})"));
+            return None;
+        }
+        Some(d)
+    }
+}
+
+impl<'a> Validator<'a> {
+    #[must_use]
+    pub fn new(ctx: Context<'a>) -> Self {
+        let rows = match ctx.kind {
+            LayerKind::Villages => LayerRows::Villages(Vec::new()),
+            LayerKind::Children => LayerRows::Children(Vec::new()),
+            LayerKind::Households => LayerRows::Households(Vec::new()),
+            LayerKind::Facilities => LayerRows::Facilities(Vec::new()),
+        };
+        Self {
+            ctx,
+            first_seen: HashMap::new(),
+            rows,
+        }
+    }
+
+    /// Checks one record: keeps its row if valid, else returns every failed field.
+    pub fn check(&mut self, rec: &Record) -> Vec<FieldError> {
+        let mut c = Checks {
+            rec,
+            errors: Vec::new(),
+        };
+        match self.ctx.kind {
+            LayerKind::Villages => {
+                let row = self.village(&mut c);
+                if let LayerRows::Villages(rows) = &mut self.rows {
+                    keep(rows, row, &c.errors);
+                }
+            }
+            LayerKind::Children => {
+                let row = self.child(&mut c);
+                if let LayerRows::Children(rows) = &mut self.rows {
+                    keep(rows, row, &c.errors);
+                }
+            }
+            LayerKind::Households => {
+                let row = self.household(&mut c);
+                if let LayerRows::Households(rows) = &mut self.rows {
+                    keep(rows, row, &c.errors);
+                }
+            }
+            LayerKind::Facilities => {
+                let row = self.facility(&mut c);
+                if let LayerRows::Facilities(rows) = &mut self.rows {
+                    keep(rows, row, &c.errors);
+                }
+            }
+        }
+        c.errors
+    }
+
+    /// The rows that passed, in input order.
+    #[must_use]
+    pub fn finish(self) -> LayerRows {
+        self.rows
+    }
+
+    fn child(&mut self, c: &mut Checks<'_>) -> Option<Child> {
+        let id = self.person_id(c);
+        let location = self.location(c);
+        let sex = c.parse("sex", fields::sex);
+        let birth = c.date("birth_date", self.ctx.today);
+        let measure = c.date("measure_date", self.ctx.today);
+        if let (Some(b), Some(m)) = (birth, measure) {
+            let months = fields::age_months(b, m);
+            if m < b {
+                c.fail("measure_date", format!("{m} is before birth_date {b}"));
+            } else if months > MAX_AGE_MONTHS {
+                c.fail(
+                    "birth_date",
+                    format!(
+                        "age at measurement is {months} months; sigap takes children \
+                         under five (0..{MAX_AGE_MONTHS} months)"
+                    ),
+                );
+            }
+        }
+        let height_cm = c.number_in("height_cm", &HEIGHT_CM, "");
+        let haz = c.number_in("haz", &HAZ, " (implausible per WHO flags)");
+        Some(Child {
+            id: id?,
+            location: location?,
+            sex: sex?,
+            birth_date: birth?,
+            measure_date: measure?,
+            height_cm: height_cm?,
+            haz: haz?,
+        })
+    }
+
+    fn household(&mut self, c: &mut Checks<'_>) -> Option<Household> {
+        let id = self.person_id(c);
+        let location = self.location(c);
+        let has_latrine = c.parse("has_latrine", fields::boolean);
+        let safe_water = c.parse("safe_water", fields::boolean);
+        let improved_sanitation = c.parse("improved_sanitation", fields::boolean);
+        Some(Household {
+            id: id?,
+            location: location?,
+            has_latrine: has_latrine?,
+            safe_water: safe_water?,
+            improved_sanitation: improved_sanitation?,
+        })
+    }
+
+    fn facility(&mut self, c: &mut Checks<'_>) -> Option<Facility> {
+        let id = c.required("id").map(str::to_string);
+        let id = id.and_then(|id| self.unique(c, "id", id));
+        let name = c.required("name").map(str::to_string);
+        let kind = c.parse("kind", |t| {
+            FacilityKind::parse(t).ok_or_else(|| {
+                format!("`{t}` is not a facility kind (puskesmas, pustu or posyandu)")
+            })
+        });
+        let location = self.location(c);
+        Some(Facility {
+            id: id?,
+            name: name?,
+            kind: kind?,
+            location: location?,
+        })
+    }
+
+    fn village(&mut self, c: &mut Checks<'_>) -> Option<Village> {
+        let code = c.parse("code", fields::village_code);
+        let code = code.and_then(|code| self.unique(c, "code", code));
+        let name = c.required("name").map(str::to_string);
+        let district = c.required("district").map(str::to_string);
+        let boundary = shape::boundary(c.rec.geometry.as_ref()).map_err(|e| c.fail("geometry", e));
+        Some(Village {
+            code: code?,
+            name: name?,
+            district: district?,
+            boundary: boundary.ok()?,
+        })
+    }
+
+    /// The pseudonym of a child's or household's id, checked for duplicates.
+    fn person_id(&mut self, c: &mut Checks<'_>) -> Option<String> {
+        let id = c.required("id")?;
+        let pseudonym = self.ctx.key.pseudonym(id);
+        self.unique(c, "id", pseudonym)
+    }
+
+    /// Fails `field` if `id` was used by an earlier record or is already stored.
+    fn unique(&mut self, c: &mut Checks<'_>, field: &str, id: String) -> Option<String> {
+        if let Some(first) = self.first_seen.get(&id) {
+            let unit = self.ctx.unit;
+            c.fail(
+                field,
+                format!("duplicate {field}: already used on {unit} {first}"),
+            );
+            return None;
+        }
+        self.first_seen.insert(id.clone(), c.rec.at);
+        if self.ctx.stored_ids.contains(&id) {
+            c.fail(
+                field,
+                format!(
+                    "this {field} is already in the store's {} layer \
+                     (pass --replace to replace the whole layer)",
+                    self.ctx.kind
+                ),
+            );
+            return None;
+        }
+        Some(id)
+    }
+
+    /// The record's point: its Point geometry, or its `lat` and `lon` columns.
+    fn location(&self, c: &mut Checks<'_>) -> Option<Point<f64>> {
+        let (lon, lat, fields) = match &c.rec.geometry {
+            None => {
+                let lat = c.parse("lat", fields::number);
+                let lon = c.parse("lon", fields::number);
+                (lon?, lat?, ["lat", "lon", "lat/lon"])
+            }
+            Some(RawGeometry::Point(p)) if p.len() >= 2 => (p[0], p[1], ["geometry"; 3]),
+            Some(other) => {
+                c.fail(
+                    "geometry",
+                    format!("{}; a Point is required", shape::describe(other)),
+                );
+                return None;
+            }
+        };
+        match shape::place(lon, lat, self.ctx.extent) {
+            Ok(point) => Some(point),
+            Err((which, reason)) => {
+                c.fail(fields[which as usize], reason);
+                None
+            }
+        }
+    }
+}
+
+/// Keeps `row` if the record it came from had no failed field.
+fn keep<T>(rows: &mut Vec<T>, row: Option<T>, errors: &[FieldError]) {
+    if let Some(row) = row
+        && errors.is_empty()
+    {
+        rows.push(row);
+    }
+}

@@ -1,0 +1,59 @@
+//! What can go wrong with the store file, with the path so the user knows which file.
+
+use std::path::PathBuf;
+
+/// An error opening, reading or writing the store.
+///
+/// Every variant names the store file. A failed write never leaves half an import:
+/// the transaction is rolled back and the file is as it was.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The file could not be opened or created as SQLite.
+    ///
+    /// Likely cause: the folder does not exist, no write permission, or the file is not
+    /// an SQLite database. Fix: check the `--db` path and its folder's permissions.
+    #[error("cannot open the store {path}: {source}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The file is an SQLite database, but not a sigap store.
+    ///
+    /// Likely cause: `--db` points at another application's database or at a
+    /// GeoPackage made by another tool. Fix: give a new file name (sigap creates it)
+    /// or the path of an existing sigap store.
+    #[error("{path} is not a sigap store: {reason}")]
+    NotSigapStore { path: PathBuf, reason: String },
+    /// The store was written by a newer sigap with a schema this one does not know.
+    ///
+    /// Fix: upgrade sigap, or import into a new store file.
+    #[error("the store {path} has schema version {found}; this sigap reads up to {supported}")]
+    SchemaTooNew {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+    /// A query or a write failed; a write was rolled back and changed nothing.
+    ///
+    /// Likely cause: the disk is full, another process held the file locked longer than
+    /// the busy timeout, or the file is damaged. Fix: free space, retry when the other
+    /// import is done, or run `sqlite3 FILE 'PRAGMA integrity_check'`.
+    #[error("store {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// A stored value could not be read back.
+    ///
+    /// Likely cause: the table was edited by hand (for example in QGIS) with a value
+    /// sigap does not accept. Fix: re-import that layer with `--replace`.
+    #[error("store {path}: table {table}, fid {fid}: {reason}")]
+    Corrupt {
+        path: PathBuf,
+        table: &'static str,
+        fid: i64,
+        reason: String,
+    },
+}

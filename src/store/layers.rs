@@ -1,0 +1,388 @@
+//! Writing one layer in one transaction, and reading every layer back.
+
+use super::geometry::{decode_multi_polygon, decode_point, encode_multi_polygon, encode_point};
+use super::{Store, StoreError};
+use crate::model::{Child, Dataset, Facility, FacilityKind, Household, LayerKind, Sex, Village};
+use chrono::NaiveDate;
+use geo::{BoundingRect, Point, Rect};
+use rusqlite::{Row, Transaction, TransactionBehavior, params};
+use std::collections::HashSet;
+
+/// Validated rows of one layer, ready to store.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LayerRows {
+    Villages(Vec<Village>),
+    /// Children whose `id` is already a pseudonym.
+    Children(Vec<Child>),
+    /// Households whose `id` is already a pseudonym.
+    Households(Vec<Household>),
+    Facilities(Vec<Facility>),
+}
+
+impl LayerRows {
+    /// Which layer these rows belong to.
+    #[must_use]
+    pub fn kind(&self) -> LayerKind {
+        match self {
+            Self::Villages(_) => LayerKind::Villages,
+            Self::Children(_) => LayerKind::Children,
+            Self::Households(_) => LayerKind::Households,
+            Self::Facilities(_) => LayerKind::Facilities,
+        }
+    }
+
+    /// The number of rows.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Villages(v) => v.len(),
+            Self::Children(v) => v.len(),
+            Self::Households(v) => v.len(),
+            Self::Facilities(v) => v.len(),
+        }
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The bounding box of every row's geometry, `None` when empty.
+    fn bounds(&self) -> Option<Rect<f64>> {
+        let rects: Vec<Rect<f64>> = match self {
+            Self::Villages(v) => v
+                .iter()
+                .filter_map(|r| r.boundary.bounding_rect())
+                .collect(),
+            Self::Children(v) => v.iter().map(|r| r.location.bounding_rect()).collect(),
+            Self::Households(v) => v.iter().map(|r| r.location.bounding_rect()).collect(),
+            Self::Facilities(v) => v.iter().map(|r| r.location.bounding_rect()).collect(),
+        };
+        rects.into_iter().reduce(union)
+    }
+}
+
+/// The feature table of a layer.
+pub(super) fn table(kind: LayerKind) -> &'static str {
+    kind.as_str()
+}
+
+/// The column holding a layer's unique id (a pseudonym for people).
+fn id_column(kind: LayerKind) -> &'static str {
+    match kind {
+        LayerKind::Villages => "code",
+        LayerKind::Children | LayerKind::Households => "pseudonym",
+        LayerKind::Facilities => "id",
+    }
+}
+
+fn union(a: Rect<f64>, b: Rect<f64>) -> Rect<f64> {
+    Rect::new(
+        (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
+        (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
+    )
+}
+
+impl Store {
+    /// Writes `rows` into their layer in ONE transaction and bumps the revision in it.
+    ///
+    /// With `replace`, the layer's old rows are deleted first; otherwise the rows are
+    /// added and an id already stored fails the whole write. On any error nothing
+    /// changes. Returns the new revision.
+    pub fn write_layer(&mut self, rows: &LayerRows, replace: bool) -> Result<u64, StoreError> {
+        let path = self.path.clone();
+        let sql = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let table = table(rows.kind());
+        if replace {
+            tx.execute(&format!("DELETE FROM {table}"), [])
+                .map_err(sql)?;
+        }
+        insert(&tx, rows).map_err(sql)?;
+        update_contents(&tx, table, rows.bounds(), replace).map_err(sql)?;
+        let current: String = tx
+            .query_row(
+                "SELECT value FROM sigap_meta WHERE key = 'revision'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(sql)?;
+        let revision = current.parse::<u64>().map_err(|_| StoreError::Corrupt {
+            path: path.clone(),
+            table: "sigap_meta",
+            fid: 0,
+            reason: format!("revision `{current}` is not a whole number"),
+        })? + 1;
+        tx.execute(
+            "UPDATE sigap_meta SET value = ?1 WHERE key = 'revision'",
+            [revision.to_string()],
+        )
+        .map_err(sql)?;
+        tx.commit().map_err(sql)?;
+        tracing::debug!(layer = %rows.kind(), rows = rows.len(), replace, revision, "layer written");
+        Ok(revision)
+    }
+
+    /// Every layer, each in the order it was imported.
+    pub fn load(&self) -> Result<Dataset, StoreError> {
+        Ok(Dataset {
+            villages: self.read_table(
+                "SELECT fid, geom, code, name, district FROM villages ORDER BY fid",
+                "villages",
+                village_row,
+            )?,
+            children: self.read_table(
+                "SELECT fid, geom, pseudonym, sex, birth_date, measure_date, height_cm, haz \
+                 FROM children ORDER BY fid",
+                "children",
+                child_row,
+            )?,
+            households: self.read_table(
+                "SELECT fid, geom, pseudonym, has_latrine, safe_water, improved_sanitation \
+                 FROM households ORDER BY fid",
+                "households",
+                household_row,
+            )?,
+            facilities: self.read_table(
+                "SELECT fid, geom, id, name, kind FROM facilities ORDER BY fid",
+                "facilities",
+                facility_row,
+            )?,
+        })
+    }
+
+    /// The ids stored in a layer: village codes, facility ids, or the pseudonyms of
+    /// children and households.
+    pub fn ids(&self, kind: LayerKind) -> Result<HashSet<String>, StoreError> {
+        let sql = format!("SELECT {} FROM {}", id_column(kind), table(kind));
+        let mut stmt = self.sql(self.conn.prepare(&sql))?;
+        let ids = self.sql(stmt.query_map([], |r| r.get::<_, String>(0)))?;
+        self.sql(ids.collect())
+    }
+
+    /// The bounding box of all stored village boundaries, `None` when there are none.
+    ///
+    /// # Units
+    /// WGS84 degrees, `x = lon`, `y = lat`.
+    pub fn village_extent(&self) -> Result<Option<Rect<f64>>, StoreError> {
+        let villages = self.read_table(
+            "SELECT fid, geom, code, name, district FROM villages",
+            "villages",
+            village_row,
+        )?;
+        Ok(villages
+            .iter()
+            .filter_map(|v| v.boundary.bounding_rect())
+            .reduce(union))
+    }
+
+    /// Runs `query` and converts each row; a value that does not convert is `Corrupt`.
+    fn read_table<T>(
+        &self,
+        query: &str,
+        table: &'static str,
+        convert: fn(&Row<'_>) -> rusqlite::Result<Result<T, String>>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut stmt = self.sql(self.conn.prepare(query))?;
+        let mut rows = self.sql(stmt.query([]))?;
+        let mut out = Vec::new();
+        while let Some(row) = self.sql(rows.next())? {
+            let fid: i64 = self.sql(row.get(0))?;
+            match self.sql(convert(row))? {
+                Ok(value) => out.push(value),
+                Err(reason) => {
+                    return Err(StoreError::Corrupt {
+                        path: self.path.clone(),
+                        table,
+                        fid,
+                        reason,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn insert(tx: &Transaction<'_>, rows: &LayerRows) -> rusqlite::Result<()> {
+    match rows {
+        LayerRows::Villages(rows) => {
+            let mut stmt = tx.prepare(
+                "INSERT INTO villages (geom, code, name, district) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for v in rows {
+                let geom = encode_multi_polygon(&v.boundary);
+                stmt.execute(params![geom, v.code, v.name, v.district])?;
+            }
+        }
+        LayerRows::Children(rows) => {
+            let mut stmt = tx.prepare(
+                "INSERT INTO children (geom, pseudonym, sex, birth_date, measure_date, \
+                 height_cm, haz) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for c in rows {
+                stmt.execute(params![
+                    encode_point(c.location),
+                    c.id,
+                    c.sex.code(),
+                    c.birth_date.to_string(),
+                    c.measure_date.to_string(),
+                    c.height_cm,
+                    c.haz
+                ])?;
+            }
+        }
+        LayerRows::Households(rows) => {
+            let mut stmt = tx.prepare(
+                "INSERT INTO households (geom, pseudonym, has_latrine, safe_water, \
+                 improved_sanitation) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for h in rows {
+                stmt.execute(params![
+                    encode_point(h.location),
+                    h.id,
+                    h.has_latrine,
+                    h.safe_water,
+                    h.improved_sanitation
+                ])?;
+            }
+        }
+        LayerRows::Facilities(rows) => {
+            let mut stmt = tx
+                .prepare("INSERT INTO facilities (geom, id, name, kind) VALUES (?1, ?2, ?3, ?4)")?;
+            for f in rows {
+                stmt.execute(params![
+                    encode_point(f.location),
+                    f.id,
+                    f.name,
+                    f.kind.as_str()
+                ])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Updates the layer's `last_change` and bounds in `gpkg_contents`.
+fn update_contents(
+    tx: &Transaction<'_>,
+    table: &str,
+    new: Option<Rect<f64>>,
+    replace: bool,
+) -> rusqlite::Result<()> {
+    let old: Option<Rect<f64>> = if replace {
+        None
+    } else {
+        tx.query_row(
+            "SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = ?1",
+            [table],
+            |r| {
+                let bounds: [Option<f64>; 4] = [r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?];
+                Ok(match bounds {
+                    [Some(min_x), Some(min_y), Some(max_x), Some(max_y)] => {
+                        Some(Rect::new((min_x, min_y), (max_x, max_y)))
+                    }
+                    _ => None,
+                })
+            },
+        )?
+    };
+    let bounds = match (old, new) {
+        (Some(a), Some(b)) => Some(union(a, b)),
+        (a, b) => a.or(b),
+    };
+    tx.execute(
+        "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), \
+         min_x = ?2, min_y = ?3, max_x = ?4, max_y = ?5 WHERE table_name = ?1",
+        params![
+            table,
+            bounds.map(|b| b.min().x),
+            bounds.map(|b| b.min().y),
+            bounds.map(|b| b.max().x),
+            bounds.map(|b| b.max().y)
+        ],
+    )?;
+    Ok(())
+}
+
+fn point(blob: &[u8]) -> Result<Point<f64>, String> {
+    decode_point(blob).map_err(|e| format!("geom: {e}"))
+}
+
+fn date(column: &str, value: &str) -> Result<NaiveDate, String> {
+    value
+        .parse()
+        .map_err(|_| format!("{column} `{value}` is not a YYYY-MM-DD date"))
+}
+
+fn village_row(r: &Row<'_>) -> rusqlite::Result<Result<Village, String>> {
+    let blob: Vec<u8> = r.get(1)?;
+    let (code, name, district) = (r.get(2)?, r.get(3)?, r.get(4)?);
+    Ok(decode_multi_polygon(&blob)
+        .map_err(|e| format!("geom: {e}"))
+        .map(|boundary| Village {
+            code,
+            name,
+            district,
+            boundary,
+        }))
+}
+
+fn child_row(r: &Row<'_>) -> rusqlite::Result<Result<Child, String>> {
+    let blob: Vec<u8> = r.get(1)?;
+    let id: String = r.get(2)?;
+    let sex: String = r.get(3)?;
+    let birth: String = r.get(4)?;
+    let measure: String = r.get(5)?;
+    let (height_cm, haz): (f64, f64) = (r.get(6)?, r.get(7)?);
+    Ok((|| {
+        let sex = match sex.as_str() {
+            "M" => Sex::Male,
+            "F" => Sex::Female,
+            other => return Err(format!("sex `{other}` is not M or F")),
+        };
+        Ok(Child {
+            id,
+            location: point(&blob)?,
+            sex,
+            birth_date: date("birth_date", &birth)?,
+            measure_date: date("measure_date", &measure)?,
+            height_cm,
+            haz,
+        })
+    })())
+}
+
+fn household_row(r: &Row<'_>) -> rusqlite::Result<Result<Household, String>> {
+    let blob: Vec<u8> = r.get(1)?;
+    let (id, has_latrine, safe_water, improved_sanitation) =
+        (r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+    Ok(point(&blob).map(|location| Household {
+        id,
+        location,
+        has_latrine,
+        safe_water,
+        improved_sanitation,
+    }))
+}
+
+fn facility_row(r: &Row<'_>) -> rusqlite::Result<Result<Facility, String>> {
+    let blob: Vec<u8> = r.get(1)?;
+    let (id, name): (String, String) = (r.get(2)?, r.get(3)?);
+    let kind: String = r.get(4)?;
+    Ok((|| {
+        Ok(Facility {
+            id,
+            name,
+            kind: FacilityKind::parse(&kind)
+                .ok_or_else(|| format!("kind `{kind}` is not puskesmas, pustu or posyandu"))?,
+            location: point(&blob)?,
+        })
+    })())
+}

@@ -1,0 +1,114 @@
+//! The GeoPackage 1.3 layout of a new store, written once when the file is created.
+//!
+//! The three required GeoPackage tables come first (spatial reference systems with
+//! EPSG:4326 and the two undefined systems, contents, geometry columns), then one
+//! feature table per layer and the `sigap_meta` attributes table holding the schema
+//! version and the import revision. Column types are GeoPackage ones (`DATE`,
+//! `BOOLEAN`, `MULTIPOLYGON`, `POINT`) so GDAL and QGIS show them with the right type.
+
+/// `PRAGMA application_id` of a GeoPackage: the ASCII bytes `GPKG`.
+pub const APPLICATION_ID: i32 = 0x4750_4B47;
+/// `PRAGMA user_version` of a GeoPackage 1.3.0 file.
+pub const USER_VERSION: i32 = 10300;
+/// The version of sigap's own tables inside the GeoPackage.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// DDL and fixed rows of a new store; run inside the creating transaction.
+pub const CREATE: &str = r#"
+CREATE TABLE gpkg_spatial_ref_sys (
+  srs_name TEXT NOT NULL,
+  srs_id INTEGER NOT NULL PRIMARY KEY,
+  organization TEXT NOT NULL,
+  organization_coordsys_id INTEGER NOT NULL,
+  definition TEXT NOT NULL,
+  description TEXT
+);
+INSERT INTO gpkg_spatial_ref_sys VALUES
+ ('WGS 84 geodetic', 4326, 'EPSG', 4326,
+  'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]',
+  'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid'),
+ ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined',
+  'undefined cartesian coordinate reference system'),
+ ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined',
+  'undefined geographic coordinate reference system');
+
+CREATE TABLE gpkg_contents (
+  table_name TEXT NOT NULL PRIMARY KEY,
+  data_type TEXT NOT NULL,
+  identifier TEXT UNIQUE,
+  description TEXT DEFAULT '',
+  last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  min_x DOUBLE,
+  min_y DOUBLE,
+  max_x DOUBLE,
+  max_y DOUBLE,
+  srs_id INTEGER,
+  CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id)
+);
+
+CREATE TABLE gpkg_geometry_columns (
+  table_name TEXT NOT NULL,
+  column_name TEXT NOT NULL,
+  geometry_type_name TEXT NOT NULL,
+  srs_id INTEGER NOT NULL,
+  z TINYINT NOT NULL,
+  m TINYINT NOT NULL,
+  CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
+  CONSTRAINT uk_gc_table_name UNIQUE (table_name),
+  CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+  CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id)
+);
+
+CREATE TABLE villages (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  geom MULTIPOLYGON NOT NULL,
+  code TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  district TEXT NOT NULL
+);
+CREATE TABLE children (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  geom POINT NOT NULL,
+  pseudonym TEXT NOT NULL UNIQUE,
+  sex TEXT NOT NULL,
+  birth_date DATE NOT NULL,
+  measure_date DATE NOT NULL,
+  height_cm REAL NOT NULL,
+  haz REAL NOT NULL
+);
+CREATE TABLE households (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  geom POINT NOT NULL,
+  pseudonym TEXT NOT NULL UNIQUE,
+  has_latrine BOOLEAN NOT NULL,
+  safe_water BOOLEAN NOT NULL,
+  improved_sanitation BOOLEAN NOT NULL
+);
+CREATE TABLE facilities (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  geom POINT NOT NULL,
+  id TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL
+);
+CREATE TABLE sigap_meta (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  key TEXT NOT NULL UNIQUE,
+  value TEXT NOT NULL
+);
+
+INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES
+ ('villages', 'features', 'villages', 'desa/kelurahan boundaries', 4326),
+ ('children', 'features', 'children', 'measured children under five (pseudonymised)', 4326),
+ ('households', 'features', 'households', 'household sanitation (pseudonymised)', 4326),
+ ('facilities', 'features', 'facilities', 'puskesmas, pustu and posyandu', 4326),
+ ('sigap_meta', 'attributes', 'sigap_meta', 'sigap store metadata: schema version, import revision', NULL);
+
+INSERT INTO gpkg_geometry_columns VALUES
+ ('villages', 'geom', 'MULTIPOLYGON', 4326, 0, 0),
+ ('children', 'geom', 'POINT', 4326, 0, 0),
+ ('households', 'geom', 'POINT', 4326, 0, 0),
+ ('facilities', 'geom', 'POINT', 4326, 0, 0);
+
+INSERT INTO sigap_meta (key, value) VALUES ('schema_version', '1'), ('revision', '0');
+"#;

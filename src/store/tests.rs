@@ -1,0 +1,379 @@
+//! Store tests: GeoPackage layout, exact round trips, atomic writes (also under kill).
+
+use super::*;
+use crate::model::{Child, Facility, FacilityKind, Household, Sex, Village};
+use chrono::NaiveDate;
+use geo::{MultiPolygon, Point, polygon};
+use std::collections::HashSet;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+/// A fresh path under the temp dir, unique per test and process.
+fn temp_path(name: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    std::env::temp_dir().join(format!(
+        "sigap-store-{name}-{}-{nanos}.gpkg",
+        std::process::id()
+    ))
+}
+
+fn remove(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
+    }
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
+}
+
+/// Two villages, one a two-part multipolygon with a hole, with awkward floats.
+fn villages() -> Vec<Village> {
+    vec![
+        Village {
+            code: "7471011005".into(),
+            name: "Mandonga".into(),
+            district: "Mandonga".into(),
+            boundary: MultiPolygon(vec![
+                polygon!(
+                    exterior: [
+                        (x: 122.5, y: -3.98), (x: 122.52, y: -3.98),
+                        (x: 122.52, y: -3.96), (x: 0.1 + 122.4, y: -3.96),
+                        (x: 122.5, y: -3.98),
+                    ],
+                    interiors: [[
+                        (x: 122.505, y: -3.975), (x: 122.51, y: -3.975),
+                        (x: 122.51, y: -3.97), (x: 122.505, y: -3.975),
+                    ]],
+                ),
+                polygon![
+                    (x: 122.53, y: -3.99), (x: 122.54, y: -3.99),
+                    (x: 122.54, y: -3.985), (x: 122.53, y: -3.99),
+                ],
+            ]),
+        },
+        Village {
+            code: "7471011006".into(),
+            name: "Korumba".into(),
+            district: "Mandonga".into(),
+            boundary: MultiPolygon(vec![polygon![
+                (x: 122.52, y: -3.98), (x: 122.53, y: -3.98),
+                (x: 122.53, y: -3.96), (x: 122.52, y: -3.98),
+            ]]),
+        },
+    ]
+}
+
+fn child(i: usize) -> Child {
+    Child {
+        id: format!("pseudo{i:014}"),
+        location: Point::new(122.5 + i as f64 * 1e-7, -3.97 - 1.0 / 3.0 * 1e-3),
+        sex: if i.is_multiple_of(2) {
+            Sex::Male
+        } else {
+            Sex::Female
+        },
+        birth_date: date(2022, 2, 28),
+        measure_date: date(2024, 8, 15),
+        height_cm: 80.0 + (i % 10) as f64 / 7.0,
+        haz: -2.0 - (i % 7) as f64 / 3.0,
+    }
+}
+
+fn household(i: usize) -> Household {
+    Household {
+        id: format!("house{i:015}"),
+        location: Point::new(122.51, -3.965 + i as f64 * 1e-6),
+        has_latrine: i.is_multiple_of(2),
+        safe_water: i.is_multiple_of(3),
+        improved_sanitation: true,
+    }
+}
+
+fn facility() -> Facility {
+    Facility {
+        id: "P7471011".into(),
+        name: "Puskesmas Mandonga".into(),
+        kind: FacilityKind::Puskesmas,
+        location: Point::new(122.513_645_003_369_86, -3.967_296_429_352_231_3),
+    }
+}
+
+fn fill(store: &mut Store) {
+    store
+        .write_layer(&LayerRows::Villages(villages()), false)
+        .expect("villages");
+    store
+        .write_layer(&LayerRows::Children((0..5).map(child).collect()), false)
+        .expect("children");
+    store
+        .write_layer(
+            &LayerRows::Households((0..3).map(household).collect()),
+            false,
+        )
+        .expect("households");
+    store
+        .write_layer(&LayerRows::Facilities(vec![facility()]), false)
+        .expect("facilities");
+}
+
+#[test]
+fn new_file_is_a_geopackage_1_3() {
+    let path = temp_path("layout");
+    let store = Store::open(&path).expect("create");
+    let c = &store.conn;
+    let app: i32 = c
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .expect("pragma");
+    let version: i32 = c
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .expect("pragma");
+    assert_eq!(app.to_be_bytes(), *b"GPKG");
+    assert_eq!(version, 10300);
+    let srs: Vec<i64> = c
+        .prepare("SELECT srs_id FROM gpkg_spatial_ref_sys ORDER BY srs_id")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("srs");
+    assert_eq!(srs, [-1, 0, 4326]);
+    let contents: Vec<(String, String)> = c
+        .prepare("SELECT table_name, data_type FROM gpkg_contents ORDER BY table_name")
+        .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+        .expect("contents");
+    let expected = [
+        ("children", "features"),
+        ("facilities", "features"),
+        ("households", "features"),
+        ("sigap_meta", "attributes"),
+        ("villages", "features"),
+    ];
+    assert_eq!(
+        contents,
+        expected.map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    let geometry: Vec<(String, String)> = c
+        .prepare("SELECT table_name, geometry_type_name FROM gpkg_geometry_columns ORDER BY 1")
+        .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+        .expect("geometry columns");
+    assert_eq!(geometry[3], ("villages".into(), "MULTIPOLYGON".into()));
+    assert_eq!(geometry[0], ("children".into(), "POINT".into()));
+    assert_eq!(store.revision().expect("revision"), 0);
+    drop(store);
+    remove(&path);
+}
+
+#[test]
+fn reopened_file_round_trips_every_layer_exactly() {
+    let path = temp_path("roundtrip");
+    let mut store = Store::open(&path).expect("create");
+    fill(&mut store);
+    drop(store);
+
+    let store = Store::open(&path).expect("reopen");
+    let data = store.load().expect("load");
+    assert_eq!(data.villages, villages());
+    assert_eq!(data.children, (0..5).map(child).collect::<Vec<_>>());
+    assert_eq!(data.households, (0..3).map(household).collect::<Vec<_>>());
+    assert_eq!(data.facilities, vec![facility()]);
+    assert_eq!(store.revision().expect("revision"), 4);
+    let counts = store.counts().expect("counts");
+    assert_eq!(
+        counts,
+        [
+            (LayerKind::Villages, 2),
+            (LayerKind::Children, 5),
+            (LayerKind::Households, 3),
+            (LayerKind::Facilities, 1)
+        ]
+    );
+    let extent = store.village_extent().expect("extent").expect("some");
+    assert_eq!((extent.min().x, extent.max().x), (122.5, 122.54));
+    assert_eq!((extent.min().y, extent.max().y), (-3.99, -3.96));
+    // gpkg_contents bounds follow the data.
+    let bounds: (f64, f64, f64, f64) = store
+        .conn
+        .query_row(
+            "SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name='villages'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .expect("bounds");
+    assert_eq!(bounds, (122.5, -3.99, 122.54, -3.96));
+    drop(store);
+    remove(&path);
+}
+
+#[test]
+fn failed_write_changes_nothing() {
+    let mut store = Store::open_in_memory().expect("store");
+    fill(&mut store);
+    let before = store.load().expect("load");
+    let revision = store.revision().expect("revision");
+
+    // The second row repeats a code: the insert fails after the first row (and, with
+    // replace, after the old rows were deleted). Both must roll back.
+    let mut bad = villages();
+    bad[1].code = bad[0].code.clone();
+    for replace in [true, false] {
+        let err = store
+            .write_layer(&LayerRows::Villages(bad.clone()), replace)
+            .expect_err("duplicate code must fail");
+        assert!(matches!(err, StoreError::Sqlite { .. }), "{err:?}");
+        let after = store.load().expect("load");
+        assert_eq!(after.villages, before.villages);
+        assert_eq!(after.children, before.children);
+        assert_eq!(store.revision().expect("revision"), revision);
+    }
+    // Appending an id that is already stored fails the whole write too.
+    let err = store.write_layer(&LayerRows::Children(vec![child(99), child(0)]), false);
+    assert!(err.is_err());
+    assert_eq!(store.load().expect("load").children, before.children);
+    assert_eq!(store.revision().expect("revision"), revision);
+}
+
+#[test]
+fn replace_swaps_the_layer_and_bumps_the_revision() {
+    let mut store = Store::open_in_memory().expect("store");
+    fill(&mut store);
+    let rev = store
+        .write_layer(&LayerRows::Children(vec![child(42)]), true)
+        .expect("replace");
+    assert_eq!(rev, 5);
+    assert_eq!(store.load().expect("load").children, vec![child(42)]);
+    assert_eq!(
+        store.ids(LayerKind::Children).expect("ids"),
+        HashSet::from([child(42).id])
+    );
+}
+
+#[test]
+fn foreign_files_are_refused() {
+    let text = temp_path("text");
+    std::fs::write(&text, "this is not a database, it is a note\n".repeat(40)).expect("write");
+    assert!(matches!(Store::open(&text), Err(StoreError::Open { .. })));
+    remove(&text);
+
+    let other = temp_path("other");
+    Connection::open(&other)
+        .and_then(|c| c.execute_batch("CREATE TABLE notes (body TEXT);"))
+        .expect("other db");
+    let err = Store::open(&other).expect_err("not ours");
+    assert!(matches!(err, StoreError::NotSigapStore { .. }), "{err:?}");
+    assert!(err.to_string().contains("application_id"), "{err}");
+    remove(&other);
+}
+
+/// Children written per import by the crash child; each import is one transaction.
+const CRASH_BATCH: usize = 2_000;
+
+#[test]
+fn killed_writer_leaves_only_whole_imports() {
+    let path = temp_path("crash");
+    drop(Store::open(&path).expect("create"));
+    let exe = std::env::current_exe().expect("test binary");
+    let mut child = Command::new(exe)
+        .args(["--exact", "store::tests::crash_writer_child", "--ignored"])
+        .args(["--test-threads=1", "--nocapture"])
+        .env("SIGAP_CRASH_DB", &path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn writer");
+    let start = Instant::now();
+    loop {
+        std::thread::sleep(Duration::from_millis(15));
+        let rev = Store::open(&path).and_then(|s| s.revision()).unwrap_or(0);
+        if rev >= 3 || start.elapsed() > Duration::from_mins(1) {
+            break;
+        }
+    }
+    // Kill at an odd moment within the next write.
+    std::thread::sleep(Duration::from_millis(u64::from(
+        start.elapsed().subsec_millis() % 23,
+    )));
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+
+    let store = Store::open(&path).expect("reopen after kill");
+    let check: String = store
+        .conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("integrity");
+    assert_eq!(check, "ok");
+    let revision = store.revision().expect("revision");
+    assert!(
+        revision >= 3,
+        "the writer made too little progress: {revision}"
+    );
+    let children = store.load().expect("load").children;
+    assert_eq!(children.len() as u64, revision * CRASH_BATCH as u64);
+    drop(store);
+    remove(&path);
+}
+
+#[test]
+#[ignore = "the writer half of killed_writer_leaves_only_whole_imports, run in a child process"]
+fn crash_writer_child() {
+    let Some(path) = std::env::var_os("SIGAP_CRASH_DB") else {
+        return;
+    };
+    let mut store = Store::open(Path::new(&path)).expect("open");
+    for round in 0..10_000 {
+        let rows = (0..CRASH_BATCH).map(|i| child(round * CRASH_BATCH + i));
+        store
+            .write_layer(&LayerRows::Children(rows.collect()), false)
+            .expect("write");
+    }
+}
+
+#[test]
+#[ignore = "needs GDAL: apt-get install gdal-bin python3-gdal"]
+fn gdal_reads_the_store() {
+    let path = temp_path("gdal");
+    let mut store = Store::open(&path).expect("create");
+    fill(&mut store);
+    drop(store);
+    let out = Command::new("ogrinfo")
+        .args(["-ro", "-al", "-so"])
+        .arg(&path)
+        .output()
+        .expect("run ogrinfo");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("Layer name: villages"), "{text}");
+    assert!(text.contains("Geometry: Multi Polygon"), "{text}");
+    assert!(text.contains("Feature Count: 5"), "{text}");
+    assert!(text.contains("birth_date: Date"), "{text}");
+    let out = Command::new("ogrinfo")
+        .args(["-ro", "-q", "-where", "id = 'P7471011'"])
+        .arg(&path)
+        .arg("facilities")
+        .output()
+        .expect("run ogrinfo");
+    let text = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{text}");
+    assert!(
+        text.contains("POINT (122.51364500337 -3.96729642935223)"),
+        "{text}"
+    );
+    // GDAL's own GeoPackage conformance checker.
+    let out = Command::new("/usr/bin/python3")
+        .args(["-m", "osgeo_utils.samples.validate_gpkg"])
+        .arg(&path)
+        .output()
+        .expect("run validate_gpkg");
+    let report = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && report.is_empty(), "{report}");
+    if let Some(keep) = std::env::var_os("SIGAP_KEEP_GPKG") {
+        std::fs::copy(&path, keep).expect("keep a copy");
+    }
+    remove(&path);
+}

@@ -1,0 +1,306 @@
+// The sigap map viewer: risk of stunting by hexagon and village, for planners.
+//
+// Steps: read the TileJSON of the villages to fit the map to the city (never a fixed
+// centre), build the style for the chosen indicator, wire the indicator switch, the
+// legend, popups, the ranked village list and the language toggle. Everything is
+// fetched relative to the page, so the viewer works behind any host or path prefix.
+
+import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs';
+import { t, lang, setLang, applyI18n, fmtInt, fmtScore } from './i18n.js';
+import { LAYER, INDICATORS, buildStyle, fillColorExpr, heatWeightExpr } from './layers.js';
+import { areaHtml, facilityHtml, learnWeights } from './popup.js';
+import { domainFor, hexDomain, legendHtml } from './scale.js';
+
+/** The directory the page was served from; every API path is resolved against it. */
+const BASE = new URL('.', window.location.href);
+const TOP_N = 10;
+
+const state = {
+  map: null,
+  bounds: null,
+  indicator: INDICATORS[0],
+  domain: INDICATORS[0].fallback,
+  domainFromData: false,
+  loaded: false, // the style has loaded: paint properties can be set
+  villages: null, // rows of /api/villages, or null while loading / unavailable
+  showAll: false,
+  popup: null,
+  popupRender: null,
+};
+
+const $ = (id) => document.getElementById(id);
+
+async function getJson(path) {
+  const response = await fetch(new URL(path, BASE));
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  return response.json();
+}
+
+// ---- indicator, legend -------------------------------------------------------------
+
+function applyIndicator() {
+  const { map, indicator: ind } = state;
+  if (!state.loaded) return; // the load handler applies it
+  const { domain, fromData } = domainFor(ind, map, state.villages);
+  state.domain = domain;
+  state.domainFromData = fromData;
+  map.setPaintProperty(LAYER.hexFill, 'fill-color', fillColorExpr(ind, state.domain));
+  map.setPaintProperty(LAYER.heat, 'heatmap-weight', heatWeightExpr(ind, state.domain));
+  renderLegend();
+}
+
+function refreshHexDomain() {
+  const ind = state.indicator;
+  if (ind.scale !== 'hexes' || !state.loaded) return;
+  const d = hexDomain(state.map, ind);
+  if (d && (d[0] !== state.domain[0] || d[1] !== state.domain[1])) applyIndicator();
+}
+
+function renderIndicatorSelect() {
+  const select = $('indicator');
+  select.replaceChildren(...INDICATORS.map((ind) => new Option(t(ind.key), ind.key, false, ind === state.indicator)));
+}
+
+function renderLegend() {
+  $('legend').innerHTML = legendHtml(state.indicator, state.domain, state.domainFromData);
+}
+
+// ---- popups and selection ----------------------------------------------------------
+
+function clearSelection() {
+  state.map.setFilter(LAYER.hexSelected, ['==', ['get', 'h3'], '']);
+  state.map.setFilter(LAYER.villageSelected, ['==', ['get', 'code'], '']);
+}
+
+function openPopup(lngLat, render, anchor = undefined) {
+  state.popup?.remove(); // its close handler clears the old selection
+  const popup = new maplibregl.Popup({ maxWidth: '340px', focusAfterOpen: false, anchor })
+    .setLngLat(lngLat).setHTML(render()).addTo(state.map);
+  popup.on('close', () => {
+    if (state.popup !== popup) return;
+    state.popup = null;
+    state.popupRender = null;
+    clearSelection();
+  });
+  state.popup = popup;
+  state.popupRender = render;
+}
+
+function onMapClick(e) {
+  const { map } = state;
+  const near = [[e.point.x - 6, e.point.y - 6], [e.point.x + 6, e.point.y + 6]];
+  const facility = map.queryRenderedFeatures(near, { layers: [LAYER.puskesmas, LAYER.pustu, LAYER.posyandu] })[0];
+  if (facility) {
+    openPopup(facility.geometry.coordinates, () => facilityHtml(facility.properties));
+    return;
+  }
+  const village = map.queryRenderedFeatures(e.point, { layers: [LAYER.villageFill] })[0]?.properties;
+  // Hexagons answer clicks once they are clearly visible (the fade is past half-way).
+  const hex = map.getZoom() >= 12 ? map.queryRenderedFeatures(e.point, { layers: [LAYER.hexFill] })[0] : null;
+  if (hex) {
+    const props = hex.properties;
+    openPopup(e.lngLat, () => areaHtml(props, village));
+    map.setFilter(LAYER.hexSelected, ['==', ['get', 'h3'], props.h3]);
+  } else if (village) {
+    openPopup(e.lngLat, () => areaHtml(village));
+    map.setFilter(LAYER.villageSelected, ['==', ['get', 'code'], village.code]);
+  } else {
+    state.popup?.remove();
+  }
+}
+
+function setPointer(layers) {
+  for (const id of layers) {
+    state.map.on('mouseenter', id, () => { state.map.getCanvas().style.cursor = 'pointer'; });
+    state.map.on('mouseleave', id, () => { state.map.getCanvas().style.cursor = ''; });
+  }
+}
+
+// ---- ranked village list -----------------------------------------------------------
+
+/** Bounding box [[w, s], [e, n]] of a village from the tiles loaded, or null. */
+function villageBounds(code) {
+  const parts = state.map.querySourceFeatures('villages', {
+    sourceLayer: 'villages', filter: ['==', ['get', 'code'], code],
+  });
+  if (!parts.length) return null;
+  const box = [Infinity, Infinity, -Infinity, -Infinity];
+  const visit = (c) => {
+    if (typeof c[0] === 'number') {
+      box[0] = Math.min(box[0], c[0]); box[1] = Math.min(box[1], c[1]);
+      box[2] = Math.max(box[2], c[0]); box[3] = Math.max(box[3], c[1]);
+    } else c.forEach(visit);
+  };
+  for (const f of parts) visit(f.geometry.coordinates);
+  return [[box[0], box[1]], [box[2], box[3]]];
+}
+
+/** True when every village tile is loaded: the whole city lies inside the view. */
+function cityInView() {
+  if (!state.bounds) return false;
+  const view = state.map.getBounds();
+  return view.contains(state.bounds[0]) && view.contains(state.bounds[1]);
+}
+
+function selectVillage(row) {
+  const { map } = state;
+  document.body.classList.remove('panel-open');
+  const show = () => {
+    const bounds = villageBounds(row.code);
+    if (!bounds) return;
+    // On a wide map the popup sits left of the village, so leave room for it there.
+    const wide = map.getCanvas().clientWidth > 760;
+    map.fitBounds(bounds, { padding: wide ? { top: 48, bottom: 48, right: 48, left: 400 } : 48, maxZoom: 14 });
+    const midLat = (bounds[0][1] + bounds[1][1]) / 2;
+    const at = wide ? [bounds[0][0], midLat] : [(bounds[0][0] + bounds[1][0]) / 2, midLat];
+    openPopup(at, () => areaHtml(row), wide ? 'right' : undefined);
+    map.setFilter(LAYER.villageSelected, ['==', ['get', 'code'], row.code]);
+  };
+  // Zoomed in, the loaded tiles hold only part of the village (or none of it): show the
+  // whole city first, so its outline is complete, then fit to it.
+  if (cityInView()) show();
+  else {
+    map.once('idle', show);
+    if (state.bounds) map.fitBounds(state.bounds, { padding: 32, animate: false });
+    else if (Array.isArray(row.centre)) map.jumpTo({ center: row.centre, zoom: 12 });
+  }
+}
+
+function renderVillageList() {
+  const list = $('village-list');
+  const more = $('show-all');
+  if (state.villages === null) {
+    list.innerHTML = `<li class="muted">${t('loading')}</li>`;
+    more.hidden = true;
+    return;
+  }
+  if (!state.villages.length) {
+    list.innerHTML = `<li class="muted">${t('listUnavailable')}</li>`;
+    more.hidden = true;
+    return;
+  }
+  const rows = state.showAll ? state.villages : state.villages.slice(0, TOP_N);
+  // Bars are relative to the highest-risk village, which gets a full bar.
+  const maxRisk = Math.max(...state.villages.map((v) => Number(v.risk)).filter(Number.isFinite), 1e-9);
+  list.replaceChildren(...rows.map((row, i) => {
+    const li = document.createElement('li');
+    const button = document.createElement('button');
+    button.type = 'button';
+    const risk = Number(row.risk);
+    button.innerHTML = '<span class="rank"></span><span class="who"><span class="name"></span>'
+      + '<span class="muted sub"></span></span><span class="score"><span class="bar"><span></span></span><span class="val"></span></span>';
+    button.querySelector('.rank').textContent = String(i + 1);
+    button.querySelector('.name').textContent = row.name;
+    button.querySelector('.sub').textContent = `${t('district')} ${row.district} · ${fmtInt(Number(row.stunted))} ${t('stuntedShort')}`;
+    button.querySelector('.bar span').style.width = `${Math.max(0, Math.min(1, risk / maxRisk)) * 100}%`;
+    button.querySelector('.val').textContent = fmtScore(risk);
+    button.addEventListener('click', () => selectVillage(row));
+    li.append(button);
+    return li;
+  }));
+  more.hidden = state.villages.length <= TOP_N;
+  more.textContent = state.showAll ? t('showTop') : `${t('showAll')} (${state.villages.length})`;
+}
+
+async function loadVillageList() {
+  renderVillageList();
+  try {
+    const body = await getJson('api/villages');
+    state.villages = Array.isArray(body.villages) ? body.villages : [];
+    learnWeights(state.villages[0]?.factors);
+  } catch {
+    state.villages = [];
+  }
+  renderVillageList();
+  applyIndicator(); // the village maxima set the colour scale
+}
+
+// ---- page chrome ---------------------------------------------------------------------
+
+function renderTexts() {
+  applyI18n();
+  $('lang-toggle').textContent = t('switchTo');
+  $('panel-toggle').textContent = document.body.classList.contains('panel-open') ? t('hideList') : t('showList');
+  renderIndicatorSelect();
+  renderLegend();
+  renderVillageList();
+  if (state.popup && state.popupRender) state.popup.setHTML(state.popupRender());
+}
+
+async function showDemoBanner() {
+  try {
+    const health = await getJson('health');
+    $('demo-banner').hidden = health?.demo !== true;
+  } catch {
+    // no health endpoint: no banner
+  }
+}
+
+function wireControls() {
+  $('indicator').addEventListener('change', (e) => {
+    state.indicator = INDICATORS.find((ind) => ind.key === e.target.value) ?? INDICATORS[0];
+    applyIndicator();
+  });
+  $('lang-toggle').addEventListener('click', () => {
+    setLang(lang() === 'id' ? 'en' : 'id');
+    renderTexts();
+  });
+  $('panel-toggle').addEventListener('click', () => {
+    document.body.classList.toggle('panel-open');
+    renderTexts();
+  });
+  $('show-all').addEventListener('click', () => {
+    state.showAll = !state.showAll;
+    renderVillageList();
+  });
+}
+
+/** TileJSON bounds as [[w, s], [e, n]], or null when the server gave none. */
+function tileJsonBounds(tj) {
+  const b = tj?.bounds;
+  return Array.isArray(b) && b.length === 4 && b.every(Number.isFinite) ? [[b[0], b[1]], [b[2], b[3]]] : null;
+}
+
+async function main() {
+  wireControls();
+  renderTexts();
+  showDemoBanner();
+  const urls = {
+    hexes: new URL('tiles/hexes.json', BASE).href,
+    villages: new URL('tiles/villages.json', BASE).href,
+    facilities: new URL('tiles/facilities.json', BASE).href,
+  };
+  const tj = await getJson('tiles/villages.json');
+  state.bounds = tileJsonBounds(tj);
+  const [lon, lat, zoom] = Array.isArray(tj.center) ? tj.center : [0, 0, 1];
+  const map = new maplibregl.Map({
+    container: 'map',
+    style: buildStyle(state.indicator, state.domain, urls, state.bounds ? (state.bounds[0][1] + state.bounds[1][1]) / 2 : lat),
+    ...(state.bounds ? { bounds: state.bounds, fitBoundsOptions: { padding: 32 } } : { center: [lon, lat], zoom }),
+    attributionControl: { compact: true },
+    dragRotate: false,
+    pitchWithRotate: false,
+    touchPitch: false,
+    maxPitch: 0,
+  });
+  state.map = map;
+  window.sigapMap = map;
+  map.touchZoomRotate.disableRotation();
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
+  map.once('load', () => {
+    state.loaded = true;
+    applyIndicator();
+    map.once('idle', () => { window.sigapReady = true; });
+  });
+  map.on('idle', refreshHexDomain);
+  map.on('click', onMapClick);
+  setPointer([LAYER.hexFill, LAYER.villageFill, LAYER.puskesmas, LAYER.pustu, LAYER.posyandu]);
+  loadVillageList();
+}
+
+main().catch((err) => {
+  $('fatal').hidden = false;
+  $('fatal').textContent = `${t('loadFailed')}: ${err.message}`;
+  throw err;
+});

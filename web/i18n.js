@@ -1,0 +1,191 @@
+// Words of the viewer, Bahasa Indonesia first and English second.
+//
+// The planners who use this map work in Indonesian, so `id` is the default and the
+// dictionary every key must exist in; `en` is for visitors and reviewers. The chosen
+// language persists in localStorage so a reload keeps it.
+
+const STORAGE_KEY = 'sigap.lang';
+
+/** Every label the viewer shows, keyed by a stable name. */
+const DICT = {
+  id: {
+    title: 'sigap · Peta risiko stunting',
+    subtitle: 'Analisis situasi untuk aksi konvergensi',
+    demo: 'Data demo sintetis: bukan data anak yang sebenarnya',
+    indicator: 'Indikator',
+    language: 'Bahasa',
+    switchTo: 'EN',
+    switchToTitle: 'Switch to English',
+    // Indicators
+    risk: 'Skor risiko',
+    prevalence: 'Prevalensi stunting',
+    stunted: 'Jumlah stunting',
+    no_latrine: 'Tanpa jamban',
+    no_safe_water: 'Tanpa air minum layak',
+    no_sanitation: 'Tanpa sanitasi layak',
+    puskesmas_km: 'Jarak ke puskesmas',
+    // Popup rows
+    children: 'Anak diukur',
+    stuntedCount: 'Anak stunting (pendek)',
+    stuntedShort: 'anak stunting',
+    severe: 'Sangat pendek',
+    households: 'Rumah tangga',
+    hhNoLatrine: 'RT tanpa jamban',
+    hhNoSafeWater: 'RT tanpa air minum layak',
+    hhNoSanitation: 'RT tanpa sanitasi layak',
+    distance: 'Jarak ke puskesmas terdekat',
+    contributions: 'Kontribusi faktor terhadap risiko',
+    weight: 'bobot',
+    hexagon: 'Heksagon H3',
+    resolution: 'resolusi',
+    inVillage: 'di',
+    village: 'Kelurahan/desa',
+    district: 'Kec.',
+    // Legend
+    legendNoData: 'Tidak ada data',
+    legendPerHex: 'per heksagon',
+    legendShareHh: 'dari rumah tangga',
+    legendScore: 'Skor 0–1: jumlah kontribusi faktor berbobot',
+    legendScaleVillages: 'Skala: 0 sampai nilai kelurahan tertinggi',
+    legendHeat: 'Zoom perkecil: peta panas; perbesar: heksagon',
+    puskesmas: 'Puskesmas',
+    pustu: 'Puskesmas pembantu',
+    posyandu: 'Posyandu',
+    // Side panel
+    topVillages: 'Kelurahan prioritas',
+    topVillagesHint: 'Diurutkan menurut skor risiko. Klik untuk memperbesar.',
+    listUnavailable: 'Daftar kelurahan belum tersedia.',
+    loading: 'Memuat…',
+    showList: 'Daftar prioritas',
+    hideList: 'Sembunyikan daftar',
+    rank: 'Peringkat',
+    showAll: 'Tampilkan semua',
+    showTop: 'Tampilkan 10 teratas',
+    loadFailed: 'Peta gagal dimuat',
+    mapLabel: 'Peta risiko stunting',
+  },
+  en: {
+    title: 'sigap · Stunting risk map',
+    subtitle: 'Situation analysis for the convergence actions',
+    demo: 'Synthetic demo data: not real children',
+    indicator: 'Indicator',
+    language: 'Language',
+    switchTo: 'ID',
+    switchToTitle: 'Ganti ke Bahasa Indonesia',
+    risk: 'Risk score',
+    prevalence: 'Stunting prevalence',
+    stunted: 'Stunted children',
+    no_latrine: 'No latrine',
+    no_safe_water: 'No safe drinking water',
+    no_sanitation: 'No improved sanitation',
+    puskesmas_km: 'Distance to puskesmas',
+    children: 'Children measured',
+    stuntedCount: 'Stunted children',
+    stuntedShort: 'stunted',
+    severe: 'Severely stunted',
+    households: 'Households',
+    hhNoLatrine: 'Households without latrine',
+    hhNoSafeWater: 'Households without safe water',
+    hhNoSanitation: 'Households without sanitation',
+    distance: 'Distance to nearest puskesmas',
+    contributions: 'Contribution of each factor to risk',
+    weight: 'weight',
+    hexagon: 'H3 hexagon',
+    resolution: 'resolution',
+    inVillage: 'in',
+    village: 'Village',
+    district: 'District',
+    legendNoData: 'No data',
+    legendPerHex: 'per hexagon',
+    legendShareHh: 'of households',
+    legendScore: 'Score 0–1: weighted sum of factor contributions',
+    legendScaleVillages: 'Scale: 0 to the highest village value',
+    legendHeat: 'Zoomed out: heatmap; zoomed in: hexagons',
+    puskesmas: 'Puskesmas (health centre)',
+    pustu: 'Sub-health centre (pustu)',
+    posyandu: 'Posyandu (village health post)',
+    topVillages: 'Priority villages',
+    topVillagesHint: 'Ranked by risk score. Click to zoom in.',
+    listUnavailable: 'The village list is not available yet.',
+    loading: 'Loading…',
+    showList: 'Priority list',
+    hideList: 'Hide list',
+    rank: 'Rank',
+    showAll: 'Show all',
+    showTop: 'Show top 10',
+    loadFailed: 'The map failed to load',
+    mapLabel: 'Stunting risk map',
+  },
+};
+
+/** Languages in the order the toggle cycles through them. */
+export const LANGS = ['id', 'en'];
+
+let current = readStoredLang();
+
+function readStoredLang() {
+  try {
+    const stored = window.localStorage.getItem(STORAGE_KEY);
+    return LANGS.includes(stored) ? stored : 'id';
+  } catch {
+    return 'id'; // storage may be blocked (private mode, sandboxed iframe)
+  }
+}
+
+/** The active language code, `id` or `en`. */
+export function lang() {
+  return current;
+}
+
+/** Switches language, remembers it and updates `<html lang>`. */
+export function setLang(code) {
+  current = LANGS.includes(code) ? code : 'id';
+  document.documentElement.lang = current;
+  try {
+    window.localStorage.setItem(STORAGE_KEY, current);
+  } catch {
+    // not persisted; the switch still applies to this page
+  }
+}
+
+/** The label for `key` in the active language, falling back to Indonesian, then the key. */
+export function t(key) {
+  return DICT[current][key] ?? DICT.id[key] ?? key;
+}
+
+/** Fills elements carrying `data-i18n` (text), `data-i18n-title` (tooltip) or `data-i18n-aria`. */
+export function applyI18n(root = document) {
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
+  for (const el of root.querySelectorAll('[data-i18n-aria]')) el.setAttribute('aria-label', t(el.dataset.i18nAria));
+}
+
+function locale() {
+  return current === 'id' ? 'id-ID' : 'en-GB';
+}
+
+/** A count: 1.234 in Indonesian, 1,234 in English. */
+export function fmtInt(n) {
+  return Number.isFinite(n) ? new Intl.NumberFormat(locale(), { maximumFractionDigits: 0 }).format(n) : '–';
+}
+
+/** A share 0..1 as a percentage with one decimal: 12,3%. */
+export function fmtPct(x) {
+  return Number.isFinite(x)
+    ? new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: 1 }).format(x)
+    : '–';
+}
+
+/** A distance in kilometres with one decimal. */
+export function fmtKm(km) {
+  return Number.isFinite(km) ? `${new Intl.NumberFormat(locale(), { maximumFractionDigits: 1 }).format(km)} km` : '–';
+}
+
+/** A score 0..1 with two decimals: 0,42. */
+export function fmtScore(x) {
+  return Number.isFinite(x)
+    ? new Intl.NumberFormat(locale(), { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(x)
+    : '–';
+}
+
+setLang(current);

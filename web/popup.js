@@ -1,0 +1,104 @@
+// The content of the popup for a hexagon, a village or a health facility.
+//
+// Hexagons and villages carry the same aggregate properties in the tiles, and a village
+// from /api/villages carries them too (with its factors as a list), so one function
+// renders all three. Values come from the server and are escaped before use.
+
+import { t, fmtInt, fmtPct, fmtKm, fmtScore } from './i18n.js';
+import { FACTORS } from './layers.js';
+
+const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+function esc(value) {
+  return String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]);
+}
+
+function num(value) {
+  const n = typeof value === 'number' ? value : Number(value);
+  return value === null || value === undefined || value === '' || !Number.isFinite(n) ? NaN : n;
+}
+
+/** Factor weights of the risk model, learnt from /api/villages (tiles do not carry them). */
+const weights = new Map();
+
+/** Remembers the weights listed in a `factors` array of /api/villages. */
+export function learnWeights(factors) {
+  for (const f of factors ?? []) if (Number.isFinite(f?.weight)) weights.set(f.factor, f.weight);
+}
+
+/** Contribution of each factor to the risk, from `c_<factor>` properties or a `factors` list. */
+export function contributions(props) {
+  const listed = Array.isArray(props.factors) ? props.factors : [];
+  const byName = new Map(listed.map((f) => [f.factor, f]));
+  const names = listed.length ? listed.map((f) => f.factor) : FACTORS;
+  return names
+    .map((factor) => ({
+      factor,
+      value: num(byName.get(factor)?.contribution ?? props[`c_${factor}`]),
+      weight: num(byName.get(factor)?.weight ?? weights.get(factor)),
+    }))
+    .filter((c) => Number.isFinite(c.value));
+}
+
+function row(label, value, extra = '') {
+  const more = extra ? ` <span class="muted">(${esc(extra)})</span>` : '';
+  return `<tr><th scope="row">${esc(label)}</th><td>${esc(value)}${more}</td></tr>`;
+}
+
+function share(part, whole) {
+  const p = num(part);
+  const w = num(whole);
+  return w > 0 && Number.isFinite(p) ? fmtPct(p / w) : '';
+}
+
+function factorBars(props) {
+  const list = contributions(props);
+  if (!list.length) return '';
+  const risk = num(props.risk);
+  const scale = risk > 0 ? risk : Math.max(...list.map((c) => c.value), 1e-9);
+  const bars = list.map((c) => {
+    const width = Math.max(0, Math.min(100, (100 * c.value) / scale));
+    const title = Number.isFinite(c.weight) ? ` title="${esc(t('weight'))} ${esc(fmtScore(c.weight))}"` : '';
+    return `<li${title}><span class="factor">${esc(t(c.factor))}</span>`
+      + `<span class="bar"><span style="width:${width.toFixed(1)}%"></span></span>`
+      + `<span class="val">${esc(fmtScore(c.value))}</span></li>`;
+  });
+  return `<h4>${esc(t('contributions'))}</h4><ul class="factors">${bars.join('')}</ul>`;
+}
+
+function heading(props, where) {
+  if (props.h3) {
+    const sub = where ? `<p class="muted">${esc(t('inVillage'))} ${esc(where.name)}, ${esc(t('district'))} ${esc(where.district)}</p>` : '';
+    return `<h3>${esc(t('hexagon'))} <span class="muted">${esc(t('resolution'))} ${esc(props.res)}</span></h3>`
+      + `<p class="mono">${esc(props.h3)}</p>${sub}`;
+  }
+  return `<h3>${esc(props.name)}</h3><p class="muted">${esc(t('district'))} ${esc(props.district)}`
+    + `${props.code ? ` · <span class="mono">${esc(props.code)}</span>` : ''}</p>`;
+}
+
+/**
+ * HTML for the aggregate of a hexagon or village. `where` (optional) is the village a
+ * hexagon lies in, as `{ name, district }`.
+ */
+export function areaHtml(props, where = null) {
+  const children = num(props.children);
+  const households = num(props.households);
+  const rows = [
+    row(t('children'), fmtInt(children)),
+    row(t('stuntedCount'), fmtInt(num(props.stunted)), share(props.stunted, children)),
+    row(t('severe'), fmtInt(num(props.severe)), share(props.severe, children)),
+    row(t('households'), fmtInt(households)),
+    row(t('hhNoLatrine'), fmtInt(num(props.no_latrine)), share(props.no_latrine, households)),
+    row(t('hhNoSafeWater'), fmtInt(num(props.no_safe_water)), share(props.no_safe_water, households)),
+    row(t('hhNoSanitation'), fmtInt(num(props.no_sanitation)), share(props.no_sanitation, households)),
+    row(t('distance'), fmtKm(num(props.puskesmas_km))),
+  ];
+  return `<div class="popup">${heading(props, where)}`
+    + `<p class="risk"><span>${esc(t('risk'))}</span> <strong>${esc(fmtScore(num(props.risk)))}</strong></p>`
+    + `<table>${rows.join('')}</table>${factorBars(props)}</div>`;
+}
+
+/** HTML for a health facility point. */
+export function facilityHtml(props) {
+  return `<div class="popup"><h3>${esc(props.name)}</h3><p class="muted">${esc(t(props.kind))}</p></div>`;
+}
