@@ -187,32 +187,8 @@ fn import(
 }
 
 /// Builds the demo city the way a user would: write its files, import them.
-fn demo_store() -> Result<Store> {
-    let dir = std::env::temp_dir().join(format!("sigap-demo-{}", std::process::id()));
-    sigap::demo::write_demo(&dir, sigap::demo::DEFAULT_SEED)?;
-    let mut store = Store::open_in_memory()?;
-    // A throwaway key: the demo's pseudonyms need not survive a restart.
-    let mut bytes = [0u8; 32];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
-        .context("reading /dev/urandom for the demo's pseudonymisation key")?;
-    let key = PseudonymKey::from_bytes(bytes);
-    let opts = ImportOptions {
-        skip_invalid: false,
-        rejects_path: None,
-        replace: false,
-    };
-    for (kind, file) in [
-        (LayerKind::Villages, "villages.geojson"),
-        (LayerKind::Facilities, "facilities.csv"),
-        (LayerKind::Households, "households.csv"),
-        (LayerKind::Children, "children.csv"),
-    ] {
-        sigap::ingest::import_file(&mut store, kind, &dir.join(file), &key, &opts)
-            .with_context(|| format!("importing the demo's {file}"))?;
-    }
-    let _ = std::fs::remove_dir_all(&dir);
-    Ok(store)
+pub(crate) fn demo_store() -> Result<Store> {
+    Ok(sigap::demo::default_demo_store()?)
 }
 
 /// `dir` if given, else `name` in the working directory, else beside the sources.

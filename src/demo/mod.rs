@@ -24,11 +24,14 @@ mod facilities;
 mod geometry;
 mod growth;
 mod households;
+mod import;
 mod output;
 mod places;
 mod rng;
 #[cfg(test)]
 mod tests;
+
+pub use import::{DEMO_FILES, DemoStoreError, default_demo_store, demo_store, import_demo};
 
 use crate::model::FacilityKind;
 use rng::Rng;

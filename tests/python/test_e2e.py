@@ -127,18 +127,35 @@ def test_import_rejects_bad_rows_and_writes_nothing(tmp_path, demo_dir):
 
 
 def test_server_picks_up_a_new_import(tmp_path, demo_dir):
+    """A running server sees a new import: figures change and cached tiles are dropped."""
+    import time
+
+    import mapbox_vector_tile
+
     db, key = tmp_path / "live.gpkg", tmp_path / "live.key"
     run("import", "--db", db, "--key", key, "villages", demo_dir / "villages.geojson")
     s = Server("--db", db)
+    tile = "/tiles/villages/12/3442/2093.mvt"
+
+    def tile_children():
+        status, headers, body = s.get(tile)
+        assert status == 200
+        layer = mapbox_vector_tile.decode(body)["villages"]
+        return headers["etag"], sum(f["properties"]["children"] for f in layer["features"])
+
     try:
         assert s.json("/health")["children"] == 0
+        etag0, n0 = tile_children()
+        assert n0 == 0
+        assert tile_children()[0] == etag0  # cached
         run("import", "--db", db, "--key", key, "children", demo_dir / "children.csv")
-        import time
         for _ in range(100):
             if s.json("/health")["children"] > 0:
                 break
             time.sleep(0.2)
         assert s.json("/health")["children"] > 20_000
+        etag1, n1 = tile_children()
+        assert etag1 != etag0 and n1 > 0
     finally:
         s.stop()
 

@@ -1,0 +1,148 @@
+//! The router in-process (no socket): status codes, headers and caching behaviour of
+//! every endpoint on the demo city.
+
+use axum::body::{Body, to_bytes};
+use axum::http::{Request, StatusCode, header};
+use sigap::config::Config;
+use sigap::http::{AppState, Snapshot, app};
+use std::path::Path;
+use std::sync::OnceLock;
+use tower::ServiceExt;
+
+fn state() -> AppState {
+    static SNAPSHOT: OnceLock<(u64, sigap::model::Dataset)> = OnceLock::new();
+    let (rev, data) = SNAPSHOT.get_or_init(|| {
+        let store = sigap::demo::default_demo_store().expect("demo store");
+        (
+            store.revision().expect("revision"),
+            store.load().expect("load"),
+        )
+    });
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    AppState::new(
+        Config::default(),
+        Snapshot::build(*rev, data, &Config::default()),
+        None,
+        true,
+        root.join("web"),
+        root.join("node_modules"),
+    )
+}
+
+async fn get(
+    app: &axum::Router,
+    uri: &str,
+    headers: &[(header::HeaderName, &str)],
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let mut req = Request::builder().uri(uri);
+    for (k, v) in headers {
+        req = req.header(k, *v);
+    }
+    let resp = app
+        .clone()
+        .oneshot(req.body(Body::empty()).expect("request"))
+        .await
+        .expect("response");
+    let status = resp.status();
+    let h = resp.headers().clone();
+    let body = to_bytes(resp.into_body(), usize::MAX).await.expect("body");
+    (status, h, body.to_vec())
+}
+
+#[tokio::test]
+async fn endpoints_answer_with_the_right_status() {
+    let app = app(state());
+    for (uri, want) in [
+        ("/health", StatusCode::OK),
+        ("/api/villages", StatusCode::OK),
+        ("/api/hexes?res=5", StatusCode::OK),
+        ("/api/hexes?res=4", StatusCode::BAD_REQUEST),
+        ("/api/hexes?res=8&bbox=1,2", StatusCode::BAD_REQUEST),
+        ("/api/hexes?res=8&bbox=3,2,1,0", StatusCode::BAD_REQUEST),
+        ("/api/config", StatusCode::OK),
+        ("/tiles/hexes.json", StatusCode::OK),
+        ("/tiles/roads.json", StatusCode::NOT_FOUND),
+        ("/tiles/hexes/23/0/0.mvt", StatusCode::NOT_FOUND),
+        ("/tiles/hexes/2/4/0.mvt", StatusCode::NOT_FOUND),
+        ("/tiles/hexes/2/1/1.png", StatusCode::NOT_FOUND),
+        ("/tiles/hexes/0/0/0.mvt", StatusCode::OK),
+        ("/tiles/villages/5/0/0.mvt", StatusCode::NO_CONTENT),
+    ] {
+        let (status, _, body) = get(&app, uri, &[]).await;
+        assert_eq!(status, want, "{uri}: {}", String::from_utf8_lossy(&body));
+        if status.is_client_error() {
+            let v: serde_json::Value = serde_json::from_slice(&body).expect("error body is JSON");
+            assert!(v["error"].as_str().is_some_and(|m| !m.is_empty()), "{uri}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn tiles_are_cached_gzipped_and_revalidated() {
+    let app = app(state());
+    let uri = "/tiles/hexes/12/3441/2093.mvt";
+    let (s1, h1, plain) = get(&app, uri, &[]).await;
+    assert_eq!(s1, StatusCode::OK);
+    assert_eq!(
+        h1[header::CONTENT_TYPE],
+        "application/vnd.mapbox-vector-tile"
+    );
+    assert!(h1.get(header::CONTENT_ENCODING).is_none());
+    let etag = h1[header::ETAG].to_str().expect("etag").to_owned();
+    let (s2, h2, gz) = get(&app, uri, &[(header::ACCEPT_ENCODING, "br, gzip;q=0.8")]).await;
+    assert_eq!(s2, StatusCode::OK);
+    assert_eq!(h2[header::CONTENT_ENCODING], "gzip");
+    assert_eq!(h2[header::ETAG], etag.as_str());
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(gz.as_slice()),
+        &mut unzipped,
+    )
+    .expect("gunzip");
+    assert_eq!(unzipped, plain);
+    let (s3, _, body) = get(&app, uri, &[(header::IF_NONE_MATCH, &etag)]).await;
+    assert_eq!(s3, StatusCode::NOT_MODIFIED);
+    assert!(body.is_empty());
+    let (s4, _, _) = get(&app, uri, &[(header::IF_NONE_MATCH, "\"other\"")]).await;
+    assert_eq!(s4, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn tilejson_points_at_this_host() {
+    let app = app(state());
+    let (_, _, body) = get(
+        &app,
+        "/tiles/villages.json",
+        &[(header::HOST, "peta.example.go.id")],
+    )
+    .await;
+    let tj: serde_json::Value = serde_json::from_slice(&body).expect("json");
+    assert_eq!(tj["tilejson"], "3.0.0");
+    assert_eq!(
+        tj["tiles"][0],
+        "http://peta.example.go.id/tiles/villages/{z}/{x}/{y}.mvt"
+    );
+    assert_eq!(tj["vector_layers"][0]["id"], "villages");
+    let b = tj["bounds"].as_array().expect("bounds");
+    assert_eq!(b.len(), 4);
+}
+
+#[tokio::test]
+async fn villages_come_ordered_by_risk_with_explanations() {
+    let app = app(state());
+    let (_, _, body) = get(&app, "/api/villages", &[]).await;
+    let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
+    let list = v["villages"].as_array().expect("list");
+    assert_eq!(list.len(), 65);
+    let risks: Vec<f64> = list
+        .iter()
+        .map(|x| x["risk"].as_f64().expect("risk"))
+        .collect();
+    assert!(risks.windows(2).all(|w| w[0] >= w[1]));
+    let stunted: u64 = list
+        .iter()
+        .map(|x| x["stunted"].as_u64().expect("stunted"))
+        .sum::<u64>()
+        + v["outside"]["stunted"].as_u64().expect("outside");
+    assert_eq!(stunted, 462);
+}
