@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tiles per second over HTTP on loopback with wrk, for a fixed set of tile URLs over
-# the demo city (res-9 hexes at z13), with the tile cache on (cached) and off (built
-# on every request). Usage: benches/http.sh [target/release/sigap]
+# the demo city (every hexes tile at z13 = H3 res 9, and at z14 = res 10), with the
+# tile cache on (cached) and off (built on every request).
+# Usage: benches/http.sh [target/release/sigap]   (env: DUR, CONN, PORT)
 set -euo pipefail
 BIN=${1:-target/release/sigap}
 PORT=${PORT:-18089}
@@ -12,17 +13,17 @@ tmp=$(mktemp -d)
 trap 'kill "${pid:-0}" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
 run_case() {
-  local label=$1 cache=$2
+  local label=$1 cache=$2 z=$3
   printf '[server]\ntile_cache_entries = %s\n' "$cache" > "$tmp/sigap.toml"
   "$BIN" serve --addr "127.0.0.1:$PORT" --config "$tmp/sigap.toml" > "$tmp/out" 2>/dev/null &
   pid=$!
   for _ in $(seq 1 600); do grep -q listening "$tmp/out" 2>/dev/null && break; sleep 0.2; done
   # The fixed URL set: every z13 tile over the demo city's bounds.
-  python3 - "$PORT" > "$tmp/urls.txt" <<'PY'
+  python3 - "$PORT" "$z" > "$tmp/urls.txt" <<'PY'
 import json, math, sys, urllib.request
-port = sys.argv[1]
+port, z = sys.argv[1], int(sys.argv[2])
 tj = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/tiles/hexes.json"))
-w, s, e, n = tj["bounds"]; z = 13
+w, s, e, n = tj["bounds"]
 def xy(lon, lat):
     k = 2 ** z
     return int((lon + 180) / 360 * k), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * k)
@@ -35,9 +36,11 @@ PY
   while read -r u; do curl -s -o /dev/null -H 'Accept-Encoding: gzip' "http://127.0.0.1:$PORT$u"; done < "$tmp/urls.txt"
   URLS="$tmp/urls.txt" wrk -t2 -c"$CONN" -d"$DUR" -s "$here/tiles.lua" "http://127.0.0.1:$PORT" > "$tmp/wrk.txt"
   rps=$(awk '/Requests\/sec/ {print $2}' "$tmp/wrk.txt")
-  echo "{\"bench\": \"http_tiles\", \"case\": \"$label\", \"urls\": $(wc -l < "$tmp/urls.txt"), \"connections\": $CONN, \"duration\": \"$DUR\", \"req_per_s\": $rps}"
+  echo "{\"bench\": \"http_tiles\", \"case\": \"$label\", \"zoom\": $z, \"urls\": $(wc -l < "$tmp/urls.txt"), \"connections\": $CONN, \"duration\": \"$DUR\", \"req_per_s\": $rps}"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
-run_case cached 50000
-run_case built_on_request 0
+for z in 13 14; do
+  run_case cached 50000 "$z"
+  run_case built_on_request 0 "$z"
+done

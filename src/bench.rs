@@ -103,13 +103,14 @@ fn tiles(repeat: usize) -> Result<()> {
     let analysis = sigap::index::Analysis::compute(&data, &config);
     let sources = sigap::tiles::source::TileSources::build(&analysis);
     let b = analysis.bounds.context("demo has no extent")?;
-    for z in [10u8, 12, 14] {
+    for z in [10u8, 12, 13, 14] {
         let (x0, y0) = tile_xy(b.min().x, b.max().y, z);
         let (x1, y1) = tile_xy(b.max().x, b.min().y, z);
         let mut per_tile = Vec::new();
         let mut features = 0usize;
         let mut bytes = 0usize;
         let mut total_time = 0.0;
+        let mut gzip_times = Vec::new();
         for x in x0..=x1 {
             for y in y0..=y1 {
                 let coord = TileCoord::new(z, x, y).context("tile in range")?;
@@ -123,6 +124,9 @@ fn tiles(repeat: usize) -> Result<()> {
                     let out = sources.render(TileSet::Hexes, coord);
                     t.push(s.elapsed().as_secs_f64());
                     bytes = bytes.max(out.len());
+                    let s = Instant::now();
+                    let _ = sigap::http::state::EncodedTile::new(out);
+                    gzip_times.push(s.elapsed().as_secs_f64());
                 }
                 let m = median(t);
                 total_time += m;
@@ -142,6 +146,7 @@ fn tiles(repeat: usize) -> Result<()> {
                 "median_ms_per_tile": median(per_tile) * 1e3,
                 "us_per_hexagon": total_time / features.max(1) as f64 * 1e6,
                 "largest_tile_bytes": bytes,
+                "median_ms_gzip_and_etag": median(gzip_times) * 1e3,
             })
         );
     }

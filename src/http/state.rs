@@ -55,22 +55,13 @@ impl EncodedTile {
             .write_all(&raw)
             .and_then(|()| gz.finish())
             .unwrap_or_default();
-        let etag = format!("\"{:016x}-{}\"", fnv1a(&raw), raw.len());
+        let etag = format!("\"{:08x}-{}\"", crc32fast::hash(&raw), raw.len());
         Self {
             raw: Bytes::from(raw),
             gzip: Bytes::from(gzip),
             etag,
         }
     }
-}
-
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
 }
 
 type TileKey = (u64, TileSet, TileCoord);

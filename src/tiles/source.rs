@@ -55,6 +55,10 @@ impl TileSet {
 pub const MIN_ZOOM: u8 = 0;
 pub const MAX_ZOOM_ANNOUNCED: u8 = 14;
 
+/// Deepest zoom whose hexes tiles carry the `hex_centers` layer (the heatmap has
+/// faded into hexagons by then, so deeper tiles skip it).
+pub const HEX_CENTERS_MAX_ZOOM: u8 = 12;
+
 /// The H3 resolution drawn at a zoom: z≤7→5, z8→6, z9-10→7, z11-12→8, z13→9, z≥14→10.
 /// A resolution-r hexagon then spans roughly 20-60 screen pixels.
 #[must_use]
@@ -227,7 +231,11 @@ impl TileSources {
                 else {
                     return Vec::new();
                 };
-                encode_tile(coord, &[polys.select(coord), centres.select(coord)])
+                if coord.z <= HEX_CENTERS_MAX_ZOOM {
+                    encode_tile(coord, &[polys.select(coord), centres.select(coord)])
+                } else {
+                    encode_tile(coord, &[polys.select(coord)])
+                }
             }
             TileSet::Villages => encode_tile(coord, &[self.villages.select(coord)]),
             TileSet::Facilities => encode_tile(coord, &[self.facilities.select(coord)]),

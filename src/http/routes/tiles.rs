@@ -8,7 +8,9 @@
 use crate::http::error::ApiError;
 use crate::http::state::{AppState, EncodedTile};
 use crate::model::TileCoord;
-use crate::tiles::source::{MAX_ZOOM_ANNOUNCED, MIN_ZOOM, TileSet, vector_layers};
+use crate::tiles::source::{
+    HEX_CENTERS_MAX_ZOOM, MAX_ZOOM_ANNOUNCED, MIN_ZOOM, TileSet, vector_layers,
+};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -59,9 +61,19 @@ async fn tilejson(
         .map(|(id, fields)| {
             let fields: serde_json::Map<String, Value> = fields
                 .iter()
-                .map(|f| (f.name.to_owned(), Value::String(format!("{}: {}", f.kind, f.description))))
+                .map(|f| {
+                    (
+                        f.name.to_owned(),
+                        Value::String(format!("{}: {}", f.kind, f.description)),
+                    )
+                })
                 .collect();
-            json!({ "id": id, "fields": fields, "minzoom": MIN_ZOOM, "maxzoom": MAX_ZOOM_ANNOUNCED })
+            let maxzoom = if id == "hex_centers" {
+                HEX_CENTERS_MAX_ZOOM
+            } else {
+                MAX_ZOOM_ANNOUNCED
+            };
+            json!({ "id": id, "fields": fields, "minzoom": MIN_ZOOM, "maxzoom": maxzoom })
         })
         .collect();
     Ok(Json(json!({
