@@ -48,6 +48,18 @@ enum Command {
         /// Replace the layer instead of adding to it.
         #[arg(long)]
         replace: bool,
+        /// Source CRS when the file has none or a wrong one, e.g. EPSG:32751.
+        #[arg(long)]
+        crs: Option<String>,
+        /// Layer (or sheet) to read from a file that has several.
+        #[arg(long)]
+        layer: Option<String>,
+        /// Map a field to a column the importer does not recognise: FIELD=COLUMN (repeatable).
+        #[arg(long = "map", value_parser = parse_mapping)]
+        map: Vec<(String, String)>,
+        /// Dry run: report the column mapping and every problem, write nothing.
+        #[arg(long)]
+        check: bool,
         kind: LayerKind,
         path: PathBuf,
     },
@@ -106,6 +118,10 @@ fn main() -> Result<()> {
             skip_invalid,
             rejects,
             replace,
+            crs,
+            layer,
+            map,
+            check,
             kind,
             path,
         } => import(
@@ -117,6 +133,10 @@ fn main() -> Result<()> {
                 skip_invalid,
                 rejects_path: rejects,
                 replace,
+                crs,
+                layer,
+                map,
+                check,
             },
         ),
         Command::Serve {
@@ -128,6 +148,16 @@ fn main() -> Result<()> {
         } => serve(db.as_ref(), addr, config, web_dir, vendor_dir),
         Command::Cells { res } => cells(res),
         Command::Bench { what } => bench::run(&what),
+    }
+}
+
+/// Parses `FIELD=COLUMN` for `--map`.
+fn parse_mapping(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((f, c)) if !f.trim().is_empty() && !c.trim().is_empty() => {
+            Ok((f.trim().to_ascii_lowercase(), c.trim().to_owned()))
+        }
+        _ => Err(format!("expected FIELD=COLUMN, e.g. lat=LINTANG, not {s}")),
     }
 }
 

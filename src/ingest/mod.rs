@@ -47,6 +47,16 @@ pub struct ImportOptions {
     pub rejects_path: Option<PathBuf>,
     /// Replace the whole layer instead of adding to it.
     pub replace: bool,
+    /// Source CRS (e.g. `EPSG:32751`), overriding what the file declares; needed for
+    /// CSV files in projected coordinates (x/y columns).
+    pub crs: Option<String>,
+    /// The layer to read from a file with several (GeoPackage, KML, XLSX sheets).
+    pub layer: Option<String>,
+    /// Explicit column mapping, `(field, column)`: `--map lat=LINTANG_GPS`.
+    pub map: Vec<(String, String)>,
+    /// Dry run: read and validate everything, report the mapping and every problem,
+    /// write nothing.
+    pub check: bool,
 }
 
 /// What an import did.

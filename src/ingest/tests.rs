@@ -652,7 +652,7 @@ fn households_and_facilities() {
     let opts = ImportOptions {
         skip_invalid: true,
         rejects_path: Some(temp("fac-rejects", "csv")),
-        replace: false,
+        ..ImportOptions::default()
     };
     let summary =
         import(&mut store, LayerKind::Facilities, &csv_facilities, &opts).expect("facilities");
