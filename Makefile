@@ -10,21 +10,31 @@ CARGO ?= cargo
 VENV := .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# Debian packages: chromium for the viewer test, wrk for the HTTP benchmark.
-APT_TEST := chromium wrk curl
+# Debian packages. To build and run: GDAL and PROJ (system libraries the gdal and proj
+# crates link) and pkg-config to find them. To test: GDAL's command-line tools (test
+# fixtures are made by ogr2ogr / gdal_translate), chromium for the viewer test, wrk and
+# curl for the HTTP benchmark.
+APT_RUN := pkg-config libgdal-dev libproj-dev libclang-dev
+APT_TEST := gdal-bin chromium wrk curl
 
-.PHONY: run build release deps-run deps-test npm venv test check lint unit pytest browser bench clean
+.PHONY: run build release apt deps-run deps-test npm venv test check lint unit pytest browser bench clean
 
 run: deps-run release
 	./target/release/sigap serve --addr $(ADDR)
 
-release:
+release: deps-run
 	$(CARGO) build --release --locked
 
-build:
+build: deps-run
 	$(CARGO) build --locked
 
 deps-run: npm
+	@$(MAKE) --no-print-directory apt PKGS="$(APT_RUN)"
+
+# Installs the Debian packages in PKGS that are missing (apt-get update only if needed).
+apt:
+	@missing=""; for p in $(PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; $(SUDO) apt-get update -q && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; fi
 
 npm: node_modules/.package-lock.json
 node_modules/.package-lock.json: package.json package-lock.json
@@ -32,9 +42,8 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-deps-test: npm venv
-	@missing=""; for p in $(APT_TEST); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then echo "installing:$$missing"; $(SUDO) apt-get update -q && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; fi
+deps-test: deps-run venv
+	@$(MAKE) --no-print-directory apt PKGS="$(APT_TEST)"
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: tests/python/requirements.txt
@@ -45,11 +54,11 @@ $(VENV)/.installed: tests/python/requirements.txt
 test: deps-test lint unit build pytest browser
 	@echo "make test: all suites passed"
 
-lint:
+lint: deps-run
 	$(CARGO) fmt --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 
-unit:
+unit: deps-run
 	$(CARGO) test --locked
 
 pytest: build venv

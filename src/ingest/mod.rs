@@ -9,6 +9,7 @@
 //! transaction. An import is all-or-nothing unless the user asks to skip invalid
 //! rows, in which case the bad ones go to a rejects file beside the input.
 
+pub mod crs;
 mod csv;
 mod error;
 mod fields;
