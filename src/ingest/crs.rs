@@ -112,10 +112,16 @@ mod tests {
         // The central meridian of zone 51 is 123°E; false easting 500 km, false
         // northing 10,000 km in the south.
         let (lon, lat) = r.transform(500_000.0, 10_000_000.0).expect("transform");
-        assert!((lon - 123.0).abs() < 1e-9 && lat.abs() < 1e-9, "{lon} {lat}");
+        assert!(
+            (lon - 123.0).abs() < 1e-9 && lat.abs() < 1e-9,
+            "{lon} {lat}"
+        );
         // Kendari's centre, about 122.51°E 3.97°S, lies west of the meridian.
         let (lon, lat) = r.transform(445_600.0, 9_561_000.0).expect("transform");
-        assert!((122.4..122.6).contains(&lon) && (-4.1..-3.8).contains(&lat), "{lon} {lat}");
+        assert!(
+            (122.4..122.6).contains(&lon) && (-4.1..-3.8).contains(&lat),
+            "{lon} {lat}"
+        );
     }
 
     #[test]

@@ -9,6 +9,8 @@
 //! transaction. An import is all-or-nothing unless the user asks to skip invalid
 //! rows, in which case the bad ones go to a rejects file beside the input.
 
+mod columns;
+mod coords;
 pub mod crs;
 mod csv;
 mod error;
@@ -26,6 +28,8 @@ pub use key::PseudonymKey;
 use crate::model::LayerKind;
 use crate::store::Store;
 use chrono::NaiveDate;
+use columns::ColumnMap;
+use coords::Coordinates;
 use source::{Format, Item};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -106,6 +110,10 @@ pub fn import_file(
 }
 
 /// [`import_file`] with "today" given, so tests do not depend on the clock.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one import, step by step; being split as formats are added"
+)]
 fn import_at(
     store: &mut Store,
     kind: LayerKind,
@@ -142,10 +150,25 @@ fn import_at(
     });
     let mut rejects: Vec<(Reject, String)> = Vec::new();
     let (mut read, mut rejected) = (0, 0);
+    // Each record: map its columns to sigap's fields, bring its position to WGS84,
+    // validate it.
+    let mut columns: Option<ColumnMap> = None;
+    let coordinates = Coordinates::new(kind, opts.crs.as_deref(), None)?;
     for item in records {
         read += 1;
         let (at, errors, raw) = match item? {
-            Item::Record(record) => (record.at, validator.check(&record), record.raw),
+            Item::Record(mut record) => {
+                let map = match &columns {
+                    Some(m) => m,
+                    None => columns.insert(ColumnMap::resolve(kind, &record, &opts.map)?),
+                };
+                map.apply(&mut record);
+                let errors = match coordinates.apply(&mut record) {
+                    Ok(()) => validator.check(&record),
+                    Err(e) => vec![e],
+                };
+                (record.at, errors, record.raw)
+            }
             Item::Broken { at, reason, raw } => {
                 let field = validate::FieldError {
                     field: "(record)".into(),
