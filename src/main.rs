@@ -4,12 +4,14 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use sigap::config::Config;
 use sigap::http::{AppState, Snapshot};
+use sigap::ingest::population::PopulationOptions;
 use sigap::ingest::{ImportOptions, PseudonymKey};
 use sigap::model::LayerKind;
 use sigap::store::Store;
 use std::io::{BufRead, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 mod bench;
 
@@ -60,9 +62,14 @@ enum Command {
         /// Dry run: report the column mapping and every problem, write nothing.
         #[arg(long)]
         check: bool,
-        kind: LayerKind,
+        /// The raster band holding the counts (population only; default 1).
+        #[arg(long)]
+        band: Option<usize>,
+        kind: ImportKind,
         path: PathBuf,
     },
+    /// List a GIS file's layers (or sheets): geometry type, feature count, CRS and fields.
+    Layers { path: PathBuf },
     /// Serve the map, tiles and API (the demo city when no --db is given).
     Serve {
         #[arg(long)]
@@ -122,23 +129,52 @@ fn main() -> Result<()> {
             layer,
             map,
             check,
+            band,
             kind,
             path,
-        } => import(
-            &db,
-            key,
-            kind,
-            &path,
-            &ImportOptions {
-                skip_invalid,
-                rejects_path: rejects,
-                replace,
-                crs,
-                layer,
-                map,
-                check,
-            },
-        ),
+        } => match kind {
+            ImportKind::Layer(kind) => {
+                if band.is_some() {
+                    bail!("--band is for population rasters only");
+                }
+                import(
+                    &db,
+                    key,
+                    kind,
+                    &path,
+                    &ImportOptions {
+                        skip_invalid,
+                        rejects_path: rejects,
+                        replace,
+                        crs,
+                        layer,
+                        map,
+                        check,
+                    },
+                )
+            }
+            ImportKind::Population => {
+                let unused = [
+                    ("--key", key.is_some()),
+                    ("--skip-invalid", skip_invalid),
+                    ("--rejects", rejects.is_some()),
+                    ("--layer", layer.is_some()),
+                    ("--map", !map.is_empty()),
+                ];
+                let opts = PopulationOptions {
+                    crs,
+                    band: band.unwrap_or(1),
+                    check,
+                };
+                import_population(&db, &path, &unused, &opts)
+            }
+        },
+        Command::Layers { path } => {
+            for layer in sigap::ingest::gdal::layers(&path)? {
+                println!("{layer}");
+            }
+            Ok(())
+        }
         Command::Serve {
             db,
             addr,
@@ -148,6 +184,36 @@ fn main() -> Result<()> {
         } => serve(db.as_ref(), addr, config, web_dir, vendor_dir),
         Command::Cells { res } => cells(res),
         Command::Bench { what } => bench::run(&what),
+    }
+}
+
+/// What `sigap import` reads: one of the vector layers, or a population raster.
+#[derive(Clone, Copy)]
+enum ImportKind {
+    Layer(LayerKind),
+    Population,
+}
+
+impl clap::ValueEnum for ImportKind {
+    fn value_variants<'a>() -> &'a [Self] {
+        static ALL: LazyLock<Vec<ImportKind>> = LazyLock::new(|| {
+            LayerKind::value_variants()
+                .iter()
+                .map(|k| ImportKind::Layer(*k))
+                .chain([ImportKind::Population])
+                .collect()
+        });
+        &ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        match self {
+            Self::Layer(kind) => kind.to_possible_value(),
+            Self::Population => Some(
+                clap::builder::PossibleValue::new("population")
+                    .help("a raster of counts per pixel (GeoTIFF), summed into cells and villages"),
+            ),
+        }
     }
 }
 
@@ -189,6 +255,9 @@ fn import(
     path: &Path,
     opts: &ImportOptions,
 ) -> Result<()> {
+    if opts.check {
+        return check(db, key, kind, path, opts);
+    }
     let key = PseudonymKey::load_or_create(&key_path(db, key))?;
     let mut store = Store::open(db)?;
     match sigap::ingest::import_file(&mut store, kind, path, &key, opts) {
@@ -201,9 +270,11 @@ fn import(
                 s.written,
                 s.rejected,
                 s.rejects_file
+                    .as_ref()
                     .map(|f| format!(" (see {})", f.display()))
                     .unwrap_or_default()
             );
+            print_notes(&s);
             Ok(())
         }
         Err(e) => {
@@ -214,6 +285,152 @@ fn import(
             )
         }
     }
+}
+
+/// `import --check`: validates like an import, prints the column mapping and every
+/// problem, and fails if any record would be rejected. Creates neither the store nor
+/// the key: a missing store is read as empty, a missing key replaced by a throwaway
+/// one (no stored pseudonym could match it anyway).
+fn check(
+    db: &Path,
+    key: Option<PathBuf>,
+    kind: LayerKind,
+    path: &Path,
+    opts: &ImportOptions,
+) -> Result<()> {
+    let key_file = key_path(db, key);
+    let key = if key_file.exists() {
+        PseudonymKey::load_or_create(&key_file)?
+    } else {
+        PseudonymKey::from_bytes([0; 32])
+    };
+    let mut store = if db.exists() {
+        Store::open(db)?
+    } else {
+        Store::open_in_memory()?
+    };
+    let s = match sigap::ingest::import_file(&mut store, kind, path, &key, opts) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            bail!("check of {} failed; nothing was written", path.display())
+        }
+    };
+    println!(
+        "check of {} from {}: {} read, {} valid, {} rejected; nothing written",
+        s.kind,
+        s.path.display(),
+        s.read,
+        s.read - s.rejected,
+        s.rejected
+    );
+    if let Some(columns) = &s.columns {
+        print!("{columns}");
+    }
+    for problem in &s.problems {
+        println!("{problem}");
+    }
+    print_notes(&s);
+    if s.rejected > 0 {
+        bail!("{} records would be rejected", s.rejected);
+    }
+    Ok(())
+}
+
+/// Prints what the import changed or noticed beyond the counts: children placed by
+/// village, boundaries repaired, overlaps and gaps between villages.
+fn print_notes(s: &sigap::ingest::ImportSummary) {
+    let n = &s.notes;
+    if n.placed_by_village > 0 {
+        println!(
+            "{} children had no coordinates and were placed at their village",
+            n.placed_by_village
+        );
+    }
+    if n.village_mismatches > 0 {
+        println!(
+            "{} children have coordinates outside the village their village_code names \
+             (kept where measured)",
+            n.village_mismatches
+        );
+    }
+    if !n.repairs.is_empty() {
+        println!("{} village boundaries repaired:", n.repairs.len());
+        for (code, what) in &n.repairs {
+            println!("  {code}: {what}");
+        }
+    }
+    if let Some(t) = &s.topology {
+        for overlap in &t.overlaps {
+            println!("{overlap}");
+        }
+        for gap in &t.gaps {
+            println!("{gap}");
+        }
+        if t.is_clean() {
+            println!("villages: no overlaps or gaps between them");
+        }
+    }
+}
+
+/// `sigap import population`: sums a raster into cells and villages, replacing the
+/// previous one. `unused` lists the vector-import options and whether each was given.
+fn import_population(
+    db: &Path,
+    path: &Path,
+    unused: &[(&str, bool)],
+    opts: &PopulationOptions,
+) -> Result<()> {
+    if let Some((flag, _)) = unused.iter().find(|(_, given)| *given) {
+        bail!("{flag} does not apply to population rasters");
+    }
+    let mut store = Store::open(db)?;
+    let s = match sigap::ingest::population::import_population(&mut store, path, opts) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            bail!(
+                "import of {} failed; the store is unchanged",
+                path.display()
+            );
+        }
+    };
+    let t = &s.totals;
+    let n = &s.subdivision;
+    println!(
+        "{} population from {} ({}x{} pixels of {:.1} m, {}): total {:.1}, in villages {:.1}, \
+         outside villages {:.1} (beyond the villages' extent, in no cell: {:.1})",
+        if s.revision.is_some() {
+            "imported"
+        } else {
+            "checked (nothing written)"
+        },
+        s.path.display(),
+        s.size.0,
+        s.size.1,
+        s.pixel_edge_m,
+        s.crs,
+        t.total,
+        t.total - t.outside,
+        t.outside,
+        t.beyond
+    );
+    println!(
+        "pixels: {} counted, {} nodata skipped, {} negative skipped",
+        s.valid, s.nodata, s.negative
+    );
+    let per_res: Vec<String> = sigap::index::hex::RESOLUTIONS
+        .iter()
+        .zip(n.cells.iter().zip(s.cells))
+        .map(|(r, (n, cells))| format!("res {}: {n}x{n}, {cells} cells", u8::from(*r)))
+        .collect();
+    println!(
+        "sub-pixels per pixel: {}; villages: {}x{}",
+        per_res.join("; "),
+        n.villages,
+        n.villages
+    );
+    Ok(())
 }
 
 /// Builds the demo city the way a user would: write its files, import them.

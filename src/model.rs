@@ -8,7 +8,9 @@
 
 use chrono::NaiveDate;
 use geo::{MultiPolygon, Point};
+use h3o::{CellIndex, Resolution};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::fmt;
 
 /// One desa/kelurahan with its boundary.
@@ -62,6 +64,11 @@ pub struct Child {
     pub measure_date: NaiveDate,
     pub height_cm: f64,
     pub haz: f64,
+    /// The Kemendagri code of the village the child was placed in because the source
+    /// row had no coordinates; `None` when `location` was measured. A placed child's
+    /// `location` is only a point inside that village: count it by this code, never
+    /// draw it.
+    pub placed_by_village: Option<String>,
 }
 
 impl Child {
@@ -72,6 +79,11 @@ impl Child {
     #[must_use]
     pub fn is_severely_stunted(&self) -> bool {
         self.haz < SEVERELY_STUNTED_HAZ
+    }
+    /// Whether `location` was measured (not a stand-in inside the child's village).
+    #[must_use]
+    pub fn has_measured_location(&self) -> bool {
+        self.placed_by_village.is_none()
     }
 }
 
@@ -178,6 +190,56 @@ pub struct Dataset {
     pub children: Vec<Child>,
     pub households: Vec<Household>,
     pub facilities: Vec<Facility>,
+    /// Sums of the imported population raster, `None` without one.
+    pub population: Option<Population>,
+}
+
+/// A population raster (e.g. children under five per pixel) summed into areas: the
+/// denominator for coverage and prevalence.
+///
+/// Values are the raster's counts split between areas by area (see
+/// `ingest::population`), so they are fractional.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Population {
+    /// Per H3 cell, at every resolution sigap aggregates to (a cell knows its own).
+    pub cells: HashMap<CellIndex, f64>,
+    /// Per village code; empty when the villages were replaced after the import.
+    pub villages: HashMap<String, f64>,
+    pub totals: PopulationTotals,
+}
+
+impl Population {
+    /// A cell's population; `None` where the raster has no valid pixel.
+    #[must_use]
+    pub fn cell(&self, cell: CellIndex) -> Option<f64> {
+        self.cells.get(&cell).copied()
+    }
+
+    /// A village's population; `None` when the village was not summed into.
+    #[must_use]
+    pub fn village(&self, code: &str) -> Option<f64> {
+        self.villages.get(code).copied()
+    }
+
+    /// The cells of one resolution with their population, in no particular order.
+    pub fn cells_at(&self, res: Resolution) -> impl Iterator<Item = (CellIndex, f64)> + '_ {
+        self.cells
+            .iter()
+            .filter(move |(c, _)| c.resolution() == res)
+            .map(|(c, v)| (*c, *v))
+    }
+}
+
+/// How a population raster's total divides.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct PopulationTotals {
+    /// Every valid pixel value of the raster.
+    pub total: f64,
+    /// The part of `total` in no village.
+    pub outside: f64,
+    /// The part of `outside` in no H3 cell: pixels wholly beyond the villages'
+    /// extent (grown by the margin points may lie outside it).
+    pub beyond: f64,
 }
 
 /// A tile address in the XYZ (slippy map, y down) scheme.

@@ -6,22 +6,37 @@
 //! shared between request handlers while a newer one is built.
 
 use super::facilities::FacilityIndex;
-use super::hex::{RESOLUTIONS, aggregate};
+use super::hex::{RESOLUTIONS, aggregate, cell_of};
 use super::villages::VillageIndex;
 use crate::config::Config;
-use crate::model::{Counts, Dataset, Facility, FacilityKind, Village};
+use crate::model::{Child, Counts, Dataset, Facility, FacilityKind, PopulationTotals, Village};
 use crate::risk::{self, RiskScore};
-use geo::{BoundingRect, Centroid, Point, Rect};
+use geo::{BoundingRect, Centroid, CoordsIter, InteriorPoint, MultiPolygon, Point, Rect};
 use h3o::{CellIndex, LatLng, Resolution};
 use rayon::prelude::*;
+use std::collections::HashMap;
 
 /// Figures for one area (cell or village).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AreaStats {
     pub counts: Counts,
+    /// Population from the imported raster (e.g. children under five, fractional:
+    /// pixels are split by area); `None` without a raster or where it has no data.
+    pub population: Option<f64>,
     /// Straight-line km from the area's centre to the nearest puskesmas.
     pub puskesmas_km: Option<f64>,
     pub risk: RiskScore,
+}
+
+impl AreaStats {
+    /// Children measured per head of population (`None` without population or when
+    /// it is 0). Above 1 where the raster undercounts or children come from outside.
+    #[must_use]
+    pub fn coverage(&self) -> Option<f64> {
+        self.population
+            .filter(|p| *p > 0.0)
+            .map(|p| f64::from(self.counts.children) / p)
+    }
 }
 
 /// One H3 cell with its figures.
@@ -44,9 +59,11 @@ pub struct VillageStats {
 /// Every aggregate sigap serves, computed from one dataset.
 ///
 /// Steps: index villages (R-tree) and facilities; assign each child and household to
-/// its village (exact, borders to the smallest code); count per village and per H3
-/// cell at resolutions 5-10; measure each area's distance to the nearest puskesmas;
-/// score each area.
+/// its village (exact, borders to the smallest code; a child placed by its village
+/// code to that village); count per village and per H3 cell at resolutions 5-10 (a
+/// placed child only where its whole village lies in one cell); measure each area's
+/// distance to the nearest puskesmas; score each area; attach the population
+/// raster's sums (cells with population and no one measured are listed too).
 #[derive(Debug, Clone)]
 pub struct Analysis {
     pub villages: Vec<VillageStats>,
@@ -57,6 +74,12 @@ pub struct Analysis {
     pub outside: Counts,
     /// Everything counted, inside villages or not.
     pub totals: Counts,
+    /// Per resolution, in [`RESOLUTIONS`] order: children placed by village code
+    /// (no coordinates) left out of the cells because their village spans several
+    /// cells at that resolution (or is not stored).
+    pub unplaced_in_hexes: [u32; RESOLUTIONS.len()],
+    /// How the population raster's total divides, `None` without one.
+    pub population: Option<PopulationTotals>,
     /// Extent of villages, facilities and points.
     pub bounds: Option<Rect<f64>>,
 }
@@ -67,51 +90,32 @@ impl Analysis {
     pub fn compute(data: &Dataset, config: &Config) -> Self {
         let village_index = VillageIndex::new(&data.villages);
         let facility_index = FacilityIndex::new(&data.facilities);
+        let population = data.population.as_ref();
         let score = |counts: Counts, centre: Point<f64>| -> AreaStats {
             let puskesmas_km = facility_index
                 .nearest(FacilityKind::Puskesmas, centre)
                 .map(|(_, km)| km);
             AreaStats {
                 counts,
+                population: None,
                 puskesmas_km,
                 risk: risk::score(&counts, puskesmas_km, config),
             }
         };
 
-        let child_village: Vec<Option<usize>> = data
-            .children
-            .par_iter()
-            .map(|c| village_index.locate(c.location))
-            .collect();
+        let child_village = child_villages(data, &village_index);
         let household_village: Vec<Option<usize>> = data
             .households
             .par_iter()
             .map(|h| village_index.locate(h.location))
             .collect();
 
-        let n = data.villages.len();
-        let mut counts = vec![Counts::default(); n];
-        let mut sums = vec![(0.0_f64, 0.0_f64); n];
-        let mut outside = Counts::default();
-        let mut totals = Counts::default();
-        for (c, v) in data.children.iter().zip(&child_village) {
-            totals.add_child(c);
-            match v {
-                Some(i) => counts[*i].add_child(c),
-                None => outside.add_child(c),
-            }
-        }
-        for (h, v) in data.households.iter().zip(&household_village) {
-            totals.add_household(h);
-            match v {
-                Some(i) => {
-                    counts[*i].add_household(h);
-                    sums[*i].0 += h.location.x();
-                    sums[*i].1 += h.location.y();
-                }
-                None => outside.add_household(h),
-            }
-        }
+        let VillageCounts {
+            counts,
+            sums,
+            outside,
+            totals,
+        } = VillageCounts::new(data, &child_village, &household_village);
         let villages = data
             .villages
             .iter()
@@ -126,19 +130,32 @@ impl Analysis {
                 VillageStats {
                     village: v.clone(),
                     centre,
-                    stats: score(c, centre),
+                    stats: AreaStats {
+                        population: population.and_then(|p| p.village(&v.code)),
+                        ..score(c, centre)
+                    },
                 }
             })
             .collect();
 
+        let children = ChildCells::new(data, &child_village);
+        let mut unplaced_in_hexes = [0; RESOLUTIONS.len()];
         let hexes = RESOLUTIONS
             .iter()
-            .map(|&res| {
-                let mut cells = aggregate(&data.children, res, |c| c.location, Counts::add_child);
+            .enumerate()
+            .map(|(k, &res)| {
+                let mut cells;
+                (cells, unplaced_in_hexes[k]) = children.count(k, res);
                 let households =
                     aggregate(&data.households, res, |h| h.location, Counts::add_household);
                 for (cell, c) in households {
                     cells.entry(cell).or_default().merge(&c);
+                }
+                // Cells where the raster has people but nobody was measured are shown
+                // too: coverage 0 is what planners look for.
+                let peopled = population.iter().flat_map(|p| p.cells_at(res));
+                for (cell, _) in peopled.filter(|(_, v)| *v > 0.0) {
+                    cells.entry(cell).or_default();
                 }
                 let mut list: Vec<HexStats> = cells
                     .into_par_iter()
@@ -146,7 +163,10 @@ impl Analysis {
                         let ll = LatLng::from(cell);
                         HexStats {
                             cell,
-                            stats: score(c, Point::new(ll.lng(), ll.lat())),
+                            stats: AreaStats {
+                                population: population.and_then(|p| p.cell(cell)),
+                                ..score(c, Point::new(ll.lng(), ll.lat()))
+                            },
                         }
                     })
                     .collect();
@@ -161,6 +181,8 @@ impl Analysis {
             facilities: data.facilities.clone(),
             outside,
             totals,
+            unplaced_in_hexes,
+            population: population.map(|p| p.totals),
             bounds: bounds(data),
         }
     }
@@ -172,6 +194,16 @@ impl Analysis {
             .iter()
             .find(|(r, _)| *r == res)
             .map_or(&[], |(_, v)| v.as_slice())
+    }
+
+    /// Children placed by village code left out of the cells at `res` (0 when the
+    /// resolution is not aggregated).
+    #[must_use]
+    pub fn unplaced_at(&self, res: Resolution) -> u32 {
+        RESOLUTIONS
+            .iter()
+            .position(|r| *r == res)
+            .map_or(0, |k| self.unplaced_in_hexes[k])
     }
 
     /// Villages ordered by risk, highest first (ties by code).
@@ -199,7 +231,12 @@ fn bounds(data: &Dataset) -> Option<Rect<f64>> {
         .facilities
         .iter()
         .map(|f| f.location)
-        .chain(data.children.iter().map(|c| c.location))
+        .chain(
+            data.children
+                .iter()
+                .filter(|c| c.has_measured_location())
+                .map(|c| c.location),
+        )
         .chain(data.households.iter().map(|h| h.location));
     rects.extend(points.map(|p| Rect::new(p.0, p.0)));
     rects.into_iter().reduce(|a, b| {
@@ -207,5 +244,136 @@ fn bounds(data: &Dataset) -> Option<Rect<f64>> {
             (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
             (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
         )
+    })
+}
+
+/// Counts per village (and outside every village), with the sums of household
+/// positions that make each village's population-weighted centre.
+struct VillageCounts {
+    counts: Vec<Counts>,
+    /// Per village, the sums of its households' (lon, lat).
+    sums: Vec<(f64, f64)>,
+    outside: Counts,
+    totals: Counts,
+}
+
+impl VillageCounts {
+    fn new(
+        data: &Dataset,
+        child_village: &[Option<usize>],
+        household_village: &[Option<usize>],
+    ) -> Self {
+        let n = data.villages.len();
+        let mut out = Self {
+            counts: vec![Counts::default(); n],
+            sums: vec![(0.0_f64, 0.0_f64); n],
+            outside: Counts::default(),
+            totals: Counts::default(),
+        };
+        for (c, v) in data.children.iter().zip(child_village) {
+            out.totals.add_child(c);
+            match v {
+                Some(i) => out.counts[*i].add_child(c),
+                None => out.outside.add_child(c),
+            }
+        }
+        for (h, v) in data.households.iter().zip(household_village) {
+            out.totals.add_household(h);
+            match v {
+                Some(i) => {
+                    out.counts[*i].add_household(h);
+                    out.sums[*i].0 += h.location.x();
+                    out.sums[*i].1 += h.location.y();
+                }
+                None => out.outside.add_household(h),
+            }
+        }
+        out
+    }
+}
+
+/// The village of each child: a placed child's by its code (its point is a stand-in,
+/// never located), a measured child's by point-in-polygon.
+fn child_villages(data: &Dataset, index: &VillageIndex<'_>) -> Vec<Option<usize>> {
+    let by_code: HashMap<&str, usize> = data
+        .villages
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v.code.as_str(), i))
+        .collect();
+    data.children
+        .par_iter()
+        .map(|c| match &c.placed_by_village {
+            Some(code) => by_code.get(code.as_str()).copied(),
+            None => index.locate(c.location),
+        })
+        .collect()
+}
+
+/// Children ready to count per cell: measured ones by their point, placed ones by
+/// the cell their whole village lies in at each resolution ([`RESOLUTIONS`] order;
+/// `None` where it spans several cells or is not stored).
+struct ChildCells<'d> {
+    measured: Vec<&'d Child>,
+    placed: Vec<(&'d Child, [Option<CellIndex>; RESOLUTIONS.len()])>,
+}
+
+impl<'d> ChildCells<'d> {
+    fn new(data: &'d Dataset, child_village: &[Option<usize>]) -> Self {
+        let mut whole: HashMap<usize, [Option<CellIndex>; RESOLUTIONS.len()]> = HashMap::new();
+        let (measured, placed): (Vec<_>, Vec<_>) = data
+            .children
+            .iter()
+            .zip(child_village)
+            .partition(|(c, _)| c.has_measured_location());
+        let placed = placed
+            .into_iter()
+            .map(|(c, v)| {
+                let cells = v.map_or([None; RESOLUTIONS.len()], |i| {
+                    *whole
+                        .entry(i)
+                        .or_insert_with(|| whole_village_cells(&data.villages[i].boundary))
+                });
+                (c, cells)
+            })
+            .collect();
+        Self {
+            measured: measured.into_iter().map(|(c, _)| c).collect(),
+            placed,
+        }
+    }
+
+    /// Children per cell at `res` (the `k`-th of [`RESOLUTIONS`]), and how many
+    /// placed children were left out.
+    fn count(&self, k: usize, res: Resolution) -> (HashMap<CellIndex, Counts>, u32) {
+        let mut cells = aggregate(&self.measured, res, |c| c.location, |n, c| n.add_child(c));
+        let mut left_out = 0;
+        for (child, cell) in &self.placed {
+            match cell[k] {
+                Some(cell) => cells.entry(cell).or_default().add_child(child),
+                None => left_out += 1,
+            }
+        }
+        (cells, left_out)
+    }
+}
+
+/// At each resolution, the one cell holding the whole boundary: the cell of its
+/// interior point (where placed children are put) when every boundary vertex falls
+/// in it too; `None` where the boundary spans several cells.
+///
+/// # Units
+/// `boundary` is WGS84 degrees.
+#[must_use]
+pub fn whole_village_cells(boundary: &MultiPolygon<f64>) -> [Option<CellIndex>; RESOLUTIONS.len()] {
+    let Some(inside) = boundary.interior_point() else {
+        return [None; RESOLUTIONS.len()];
+    };
+    RESOLUTIONS.map(|res| {
+        let cell = cell_of(inside, res)?;
+        boundary
+            .coords_iter()
+            .all(|c| cell_of(Point(c), res) == Some(cell))
+            .then_some(cell)
     })
 }

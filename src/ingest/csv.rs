@@ -1,8 +1,10 @@
 //! CSV layers: a header row, then one record per row.
 //!
-//! Header names are matched after trimming, case-insensitively; extra columns are
-//! ignored; a missing required column stops the import before any row is read.
-//! The delimiter is `,` unless the header has more `;` or tabs (spreadsheets set
+//! The header row names the columns (trimmed, a UTF-8 BOM dropped); it is yielded
+//! first, as [`Item::Header`], and every record keeps every column under those
+//! names: which columns matter is the column mapping's business. Text that is not
+//! UTF-8 is kept with U+FFFD in place of the bad bytes, for the mapping to reject
+//! in the fields it reads. The delimiter is `,` unless the header has more `;` or tabs (spreadsheets set
 //! to Indonesian often export with `;`). Records keep their physical line number
 //! (header = line 1, a quoted multi-line field counts its lines). The line is
 //! counted here rather than taken from `csv::Position::line`, which is one short
@@ -12,25 +14,27 @@
 
 use super::IngestError;
 use super::source::{Item, Record};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-/// Reads a CSV file record by record, keeping only the columns a layer needs.
+/// Reads a CSV file record by record: the header, then every row.
 pub struct CsvSource {
     path: PathBuf,
     reader: ::csv::Reader<Newlines<File>>,
-    /// Column index to the lowercase name validation asks for.
-    wanted: Vec<(usize, &'static str)>,
+    /// The column names, in file order.
+    names: Vec<String>,
+    /// Whether the header has been yielded.
+    header_sent: bool,
     delimiter: u8,
     record: ::csv::ByteRecord,
     done: bool,
 }
 
 impl CsvSource {
-    /// Opens `path` and checks that the header has every column in `required`.
-    pub fn open(path: &Path, required: &'static [&'static str]) -> Result<Self, IngestError> {
+    /// Opens `path` and reads its header row.
+    pub fn open(path: &Path) -> Result<Self, IngestError> {
         let io = |source| IngestError::Io {
             path: path.to_path_buf(),
             source,
@@ -48,16 +52,13 @@ impl CsvSource {
         })?;
         let names: Vec<String> = headers
             .iter()
-            .map(|h| h.trim_start_matches('\u{feff}').trim().to_lowercase())
+            .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
             .collect();
-        let wanted = match_columns(&names, required).map_err(|reason| IngestError::Format {
-            path: path.to_path_buf(),
-            reason,
-        })?;
         Ok(Self {
             path: path.to_path_buf(),
             reader,
-            wanted,
+            names,
+            header_sent: false,
             delimiter,
             record: ::csv::ByteRecord::new(),
             done: false,
@@ -82,29 +83,6 @@ impl CsvSource {
         }
         out
     }
-}
-
-/// Maps each required column to its index, or explains which one is missing.
-fn match_columns(
-    names: &[String],
-    required: &'static [&'static str],
-) -> Result<Vec<(usize, &'static str)>, String> {
-    let mut wanted = Vec::with_capacity(required.len());
-    for &column in required {
-        let mut at = names.iter().enumerate().filter(|(_, n)| *n == column);
-        match (at.next(), at.next()) {
-            (Some((i, _)), None) => wanted.push((i, column)),
-            (Some(_), Some(_)) => return Err(format!("column `{column}` appears twice")),
-            (None, _) => {
-                return Err(format!(
-                    "missing required column `{column}`; columns found: {}; required: {}",
-                    names.join(", "),
-                    required.join(", ")
-                ));
-            }
-        }
-    }
-    Ok(wanted)
 }
 
 #[expect(
@@ -184,6 +162,13 @@ impl Iterator for CsvSource {
     type Item = Result<Item, IngestError>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if !self.header_sent {
+            self.header_sent = true;
+            return Some(Ok(Item::Header {
+                columns: self.names.clone(),
+                decimal_comma: self.delimiter != b',',
+            }));
+        }
         while !self.done {
             match self.reader.read_byte_record(&mut self.record) {
                 Ok(true) if self.record.iter().all(|f| f.trim_ascii().is_empty()) => {}
@@ -211,18 +196,12 @@ impl CsvSource {
     fn item(&mut self) -> Item {
         let start = self.record.position().map_or(0, ::csv::Position::byte);
         let at = self.reader.get_mut().line_at(start);
-        let mut fields = HashMap::with_capacity(self.wanted.len());
-        for &(i, name) in &self.wanted {
-            let bytes = self.record.get(i).unwrap_or_default();
-            let Ok(text) = std::str::from_utf8(bytes) else {
-                return Item::Broken {
-                    at,
-                    reason: format!("column `{name}` is not UTF-8 text; save the file as UTF-8"),
-                    raw: self.raw(),
-                };
-            };
-            fields.insert(name.to_string(), text.to_string());
-        }
+        let fields = self
+            .names
+            .iter()
+            .zip(self.record.iter())
+            .map(|(name, bytes)| (name.clone(), String::from_utf8_lossy(bytes).into_owned()))
+            .collect();
         Item::Record(Record {
             at,
             fields,
@@ -246,50 +225,61 @@ mod tests {
     }
 
     #[test]
-    fn headers_match_trimmed_case_insensitive_and_lines_are_physical() {
+    fn headers_come_first_trimmed_and_lines_are_physical() {
         let path = write(
             "headers",
             b"\xEF\xBB\xBF ID ,Name,extra,KIND,Lat,LON\n\
               f1,\"Puskesmas\nMandonga\",x,puskesmas,-3.9,122.5\n\n\
               f2,Pustu,y,pustu,-3.8,122.4\n",
         );
-        let items: Vec<Item> = CsvSource::open(&path, &["id", "name", "kind", "lat", "lon"])
+        let items: Vec<Item> = CsvSource::open(&path)
             .expect("open")
             .collect::<Result<_, _>>()
             .expect("read");
+        assert_eq!(
+            items[0],
+            Item::Header {
+                columns: ["ID", "Name", "extra", "KIND", "Lat", "LON"]
+                    .map(String::from)
+                    .to_vec(),
+                decimal_comma: false,
+            }
+        );
         let records: Vec<&Record> = items
             .iter()
             .filter_map(|i| match i {
                 Item::Record(r) => Some(r),
-                Item::Broken { .. } => None,
+                _ => None,
             })
             .collect();
         assert_eq!(records.len(), 2);
         assert_eq!(records[0].at, 2);
-        assert_eq!(records[0].get("name"), "Puskesmas\nMandonga");
+        assert_eq!(records[0].get("Name"), "Puskesmas\nMandonga");
         assert_eq!(
             records[0].raw,
             "f1,\"Puskesmas\nMandonga\",x,puskesmas,-3.9,122.5"
         );
         // The quoted field spans lines 2-3 and line 4 is blank.
         assert_eq!(records[1].at, 5);
-        assert_eq!(records[1].get("id"), "f2");
-        assert!(!records[1].fields.contains_key("extra"));
+        assert_eq!(records[1].get("ID"), "f2");
+        assert_eq!(records[1].get("extra"), "y");
+        assert_eq!(records[1].fields.len(), 6);
         let _ = std::fs::remove_file(path);
     }
 
     fn lines(text: &[u8]) -> Vec<(u64, String)> {
         let path = write("lines", text);
-        let items: Vec<Item> = CsvSource::open(&path, &["id"])
+        let items: Vec<Item> = CsvSource::open(&path)
             .expect("open")
             .collect::<Result<_, _>>()
             .expect("read");
         let _ = std::fs::remove_file(path);
         items
             .into_iter()
-            .map(|i| match i {
-                Item::Record(r) => (r.at, r.get("id").to_string()),
-                Item::Broken { at, .. } => (at, "broken".into()),
+            .filter_map(|i| match i {
+                Item::Record(r) => Some((r.at, r.get("id").to_string())),
+                Item::Broken { at, .. } => Some((at, "broken".into())),
+                Item::Header { .. } => None,
             })
             .collect()
     }
@@ -332,34 +322,16 @@ mod tests {
             "semicolon",
             b"id;name;kind;lat;lon\nf1;Pos\xFF;posyandu;-3.9;122.5\n",
         );
-        let items: Vec<Item> = CsvSource::open(&path, &["id", "name", "kind", "lat", "lon"])
+        let items: Vec<Item> = CsvSource::open(&path)
             .expect("open")
             .collect::<Result<_, _>>()
             .expect("read");
+        // `;` files may write decimal commas; the bad byte is kept as U+FFFD for the
+        // column mapping to reject if the column is read.
         assert!(
-            matches!(&items[..], [Item::Broken { at: 2, reason, .. }] if reason.contains("`name`")),
+            matches!(&items[..], [Item::Header { decimal_comma: true, columns }, Item::Record(r)]
+                if columns.len() == 5 && r.at == 2 && r.get("name") == "Pos\u{fffd}" && r.get("lon") == "122.5"),
             "{items:?}"
-        );
-        let _ = std::fs::remove_file(path);
-    }
-
-    #[test]
-    fn missing_column_is_named_with_the_columns_found() {
-        let path = write(
-            "missing",
-            b"id,lat,lon,sex,birth_date,measure_date,height_cm\n",
-        );
-        let required = super::super::source::csv_columns(crate::model::LayerKind::Children);
-        let Err(IngestError::Format { reason, .. }) = CsvSource::open(&path, required) else {
-            panic!("expected a format error");
-        };
-        assert!(
-            reason.starts_with("missing required column `haz`"),
-            "{reason}"
-        );
-        assert!(
-            reason.contains("columns found: id, lat, lon, sex"),
-            "{reason}"
         );
         let _ = std::fs::remove_file(path);
     }

@@ -24,8 +24,10 @@ pub struct Reject {
 
 /// Unit of a CSV reject: the physical line.
 pub const LINE: &str = "line";
-/// Unit of a GeoJSON reject: the 1-based feature number.
+/// Unit of a GeoJSON or GDAL reject: the 1-based feature number.
 pub const FEATURE: &str = "feature";
+/// Unit of a spreadsheet reject (XLSX, ODS): the sheet's row number (header = row 1).
+pub const ROW: &str = "row";
 
 impl fmt::Display for Reject {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -81,6 +83,50 @@ pub enum IngestError {
     /// The store refused the write (see [`StoreError`]); nothing was written.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// GDAL cannot read the file, or stopped reading it part way.
+    ///
+    /// Likely cause: the file is truncated (an interrupted copy or download), damaged,
+    /// or not what its extension says (a `.gpkg` that is not a GeoPackage). Nothing was
+    /// written. Fix: export or copy the file again; `ogrinfo FILE` shows what GDAL sees.
+    #[error("{path}: cannot be read: {reason}")]
+    Unreadable { path: PathBuf, reason: String },
+    /// The file has several layers (GeoPackage tables, KML folders, spreadsheet
+    /// sheets) and none was chosen, or the one named with `--layer` is not there.
+    ///
+    /// Nothing was written. Fix: pass `--layer NAME` with one of the listed names
+    /// (`sigap layers FILE` lists them with their fields).
+    #[error(
+        "{path}: {reason}; its layers: {}; choose one with --layer NAME",
+        display_layers(layers)
+    )]
+    Layer {
+        path: PathBuf,
+        reason: String,
+        /// Every layer of the file with its feature count.
+        layers: Vec<(String, u64)>,
+    },
+    /// The chosen layer has no features.
+    ///
+    /// Likely cause: the wrong layer or sheet, or an export that wrote only the
+    /// header. Nothing was written. Fix: check the file with `sigap layers FILE`.
+    #[error("{path}: layer `{layer}` has no features; nothing to import")]
+    EmptyLayer { path: PathBuf, layer: String },
+    /// The coordinates cannot be in the CRS the file declares (or `--crs` gives), or
+    /// the CRS is unknown or missing where one is needed.
+    ///
+    /// Likely cause: metres declared as degrees, a northern UTM zone for a city south
+    /// of the equator, x/y columns without `--crs`. Nothing was written. Fix: the
+    /// reason suggests the `--crs EPSG:NNNN` to pass.
+    #[error("{path}: {reason}")]
+    Crs { path: PathBuf, reason: String },
+}
+
+fn display_layers(layers: &[(String, u64)]) -> String {
+    let named: Vec<String> = layers
+        .iter()
+        .map(|(name, n)| format!("`{name}` ({n} features)"))
+        .collect();
+    named.join(", ")
 }
 
 fn display_rejected(path: &std::path::Path, rejects: &[Reject]) -> String {

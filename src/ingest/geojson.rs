@@ -4,8 +4,9 @@
 //! JSON writes them, so a code given as the number 7471011005 reads as
 //! `"7471011005"`). Geometries are parsed with the `geojson` crate but handed on
 //! as written, unclosed rings included, so validation can say what is wrong.
-//! RFC 7946 GeoJSON is WGS84; a legacy `crs` member naming anything else stops the
-//! import, since reprojecting is not this reader's job.
+//! RFC 7946 GeoJSON is WGS84; a legacy `crs` member naming anything else (as
+//! `ogr2ogr -t_srs EPSG:32751` writes) is passed on as the declared CRS, and
+//! [`super::coords`] reprojects.
 
 use super::IngestError;
 use super::source::{Item, RawGeometry, Record};
@@ -17,10 +18,11 @@ use std::path::Path;
 /// The features of one GeoJSON file, read whole into memory.
 pub struct GeoJsonSource {
     features: std::iter::Enumerate<std::vec::IntoIter<Value>>,
+    crs: Option<String>,
 }
 
 impl GeoJsonSource {
-    /// Reads `path` and checks it is a FeatureCollection in WGS84.
+    /// Reads `path` and checks it is a FeatureCollection; notes its CRS.
     pub fn open(path: &Path) -> Result<Self, IngestError> {
         let format = |reason: String| IngestError::Format {
             path: path.to_path_buf(),
@@ -48,17 +50,12 @@ impl GeoJsonSource {
                 ));
             }
         }
-        if let Some(name) = root
+        let crs = root
             .get("crs")
             .and_then(|c| c.pointer("/properties/name"))
             .and_then(Value::as_str)
-            && !(name.ends_with("CRS84") || name.ends_with("4326"))
-        {
-            return Err(format(format!(
-                "coordinates are in {name}; sigap needs WGS84 longitude/latitude \
-                 (reproject with: ogr2ogr -t_srs EPSG:4326 out.geojson in)"
-            )));
-        }
+            .filter(|name| !(name.ends_with("CRS84") || name.ends_with("4326")))
+            .map(crs_name);
         let Some(Value::Array(features)) = root.remove("features") else {
             return Err(format(
                 "the FeatureCollection has no `features` array".into(),
@@ -66,7 +63,30 @@ impl GeoJsonSource {
         };
         Ok(Self {
             features: features.into_iter().enumerate(),
+            crs,
         })
+    }
+
+    /// The CRS the legacy `crs` member names (`EPSG:32751`), `None` for WGS84.
+    #[must_use]
+    pub fn crs(&self) -> Option<&str> {
+        self.crs.as_deref()
+    }
+
+    /// Features not yet read.
+    #[must_use]
+    pub fn remaining(&self) -> usize {
+        self.features.len()
+    }
+}
+
+/// `urn:ogc:def:crs:EPSG::32751` (what GDAL writes) as `EPSG:32751`; other names as
+/// they are, for PROJ to judge.
+fn crs_name(name: &str) -> String {
+    let parts: Vec<&str> = name.split(':').collect();
+    match parts.as_slice() {
+        ["urn", "ogc", "def", "crs", authority, _version, code] => format!("{authority}:{code}"),
+        _ => name.to_string(),
     }
 }
 
@@ -197,7 +217,25 @@ mod tests {
     }
 
     #[test]
-    fn not_a_collection_or_not_wgs84_is_a_format_error() {
+    fn a_legacy_crs_member_is_the_declared_crs() {
+        let path = write(
+            "utm",
+            r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::32751"}},"features":[]}"#,
+        );
+        let source = GeoJsonSource::open(&path).expect("open");
+        assert_eq!(source.crs(), Some("EPSG:32751"));
+        let path84 = write(
+            "crs84",
+            r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:OGC:1.3:CRS84"}},"features":[]}"#,
+        );
+        assert_eq!(GeoJsonSource::open(&path84).expect("open").crs(), None);
+        for p in [path, path84] {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+
+    #[test]
+    fn not_a_collection_is_a_format_error() {
         for (name, text, expect) in [
             (
                 "feature",
@@ -205,11 +243,6 @@ mod tests {
                 "found a `Feature`",
             ),
             ("json", "{nope", "not valid JSON"),
-            (
-                "utm",
-                r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::32751"}},"features":[]}"#,
-                "EPSG::32751",
-            ),
         ] {
             let path = write(name, text);
             let Err(IngestError::Format { reason, .. }) = GeoJsonSource::open(&path) else {

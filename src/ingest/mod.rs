@@ -8,36 +8,52 @@
 //! by keyed pseudonyms ([`PseudonymKey`]), and the good rows go to the store in one
 //! transaction. An import is all-or-nothing unless the user asks to skip invalid
 //! rows, in which case the bad ones go to a rejects file beside the input.
+//!
+//! Two repairs are made rather than refused, and reported: village boundaries with
+//! open rings or small self-intersections are closed or rebuilt ([`boundary`]), and
+//! the villages layer is surveyed for overlaps and gaps ([`topology`]); a child with
+//! no coordinates but a known village code is placed inside its village and flagged
+//! ([`placement`]), so the analysis counts it by code, never by its point.
 
+mod boundary;
 mod columns;
 mod coords;
 pub mod crs;
 mod csv;
 mod error;
 mod fields;
+pub mod gdal;
 mod geojson;
 mod key;
+mod placement;
+pub mod population;
+mod progress;
 mod rejects;
 mod shape;
 pub mod source;
+pub mod topology;
 pub mod validate;
 
-pub use error::{FEATURE, IngestError, LINE, MAX_REJECTS_SHOWN, Reject};
+pub use columns::{Ambiguity, By, ColumnReport, Mapped};
+pub use error::{FEATURE, IngestError, LINE, MAX_REJECTS_SHOWN, ROW, Reject};
 pub use key::PseudonymKey;
+pub use topology::Topology;
+pub use validate::Notes;
 
 use crate::model::LayerKind;
-use crate::store::Store;
+use crate::store::{self, Store};
 use chrono::NaiveDate;
 use columns::ColumnMap;
 use coords::Coordinates;
 use source::{Format, Item};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use tracing::info;
+use tracing::{info, warn};
 use validate::{Context, Validator};
 
-/// Report progress every this many records.
-const PROGRESS_EVERY: usize = 50_000;
+/// Point layers go to the store this many rows at a time (inside the one
+/// transaction of the import), so a million households never sit in memory at once.
+const WRITE_BATCH: usize = 10_000;
 /// Offset of the easternmost Indonesian time zone (WIT, UTC+9): "today" is the
 /// latest date anywhere in the country, so no valid measurement is "in the future".
 const WIT_OFFSET_SECS: i64 = 9 * 3600;
@@ -65,7 +81,7 @@ pub struct ImportOptions {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ImportSummary {
     pub kind: LayerKind,
     pub path: PathBuf,
@@ -77,6 +93,16 @@ pub struct ImportSummary {
     pub rejected: usize,
     /// The rejects file, when rows were rejected under `skip_invalid`.
     pub rejects_file: Option<PathBuf>,
+    /// Children placed at their village, boundaries repaired, codes that disagree.
+    pub notes: Notes,
+    /// Villages only: overlaps and gaps between the villages of the layer as it is
+    /// after this import.
+    pub topology: Option<Topology>,
+    /// The column mapping chosen (`None` for a file with neither a header nor a
+    /// record).
+    pub columns: Option<ColumnReport>,
+    /// `check` only: every rejected field, as an import would have reported it.
+    pub problems: Vec<Reject>,
 }
 
 /// Imports one layer file into the store.
@@ -85,7 +111,11 @@ pub struct ImportSummary {
 /// need villages first) and the ids already stored; read and validate every record;
 /// if any is rejected, stop with [`IngestError::Rejected`] (or, with `skip_invalid`,
 /// write the rejects file); write the good rows in one transaction, which bumps the
-/// store's revision.
+/// store's revision. Before a record is validated its columns are mapped to sigap's
+/// fields (recognised Indonesian and English headers, `--map`); a required field
+/// with no column stops the import with [`IngestError::Format`]. With `check`, stop
+/// after validating: the summary holds the mapping and every problem, and nothing
+/// (no rows, no rejects file) is written.
 ///
 /// # Example
 /// ```no_run
@@ -137,9 +167,29 @@ fn import_at(
     } else {
         store.ids(kind)?
     };
+    let villages = match kind {
+        LayerKind::Children => placement::VillagePlaces::new(store.villages()?),
+        _ => placement::VillagePlaces::default(),
+    };
     let unit = format.unit();
-    let records = source::open(format, kind, path)?;
+    // The stored villages, for the survey of overlaps and gaps, read before the
+    // writer takes the store.
+    let stored_villages = if kind == LayerKind::Villages && !opts.replace {
+        store.villages()?
+    } else {
+        Vec::new()
+    };
+    let source = source::open(format, kind, path, opts.layer.as_deref())?;
+    let records = source.records;
     info!(%kind, path = %path.display(), "import started");
+    let progress = progress::Progress::start(kind, source.len);
+    // One transaction from the first batch to the commit: all or nothing. A dry run
+    // (--check) opens none.
+    let mut writer = if opts.check {
+        None
+    } else {
+        Some(store.layer_writer(kind, opts.replace)?)
+    };
     let mut validator = Validator::new(Context {
         kind,
         extent,
@@ -147,26 +197,45 @@ fn import_at(
         today,
         key,
         unit,
+        villages,
     });
     let mut rejects: Vec<(Reject, String)> = Vec::new();
     let (mut read, mut rejected) = (0, 0);
     // Each record: map its columns to sigap's fields, bring its position to WGS84,
     // validate it.
     let mut columns: Option<ColumnMap> = None;
-    let coordinates = Coordinates::new(kind, opts.crs.as_deref(), None)?;
+    let mut header: Option<Vec<String>> = None;
+    let unmappable = |reason| IngestError::Format {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let mut coordinates =
+        Coordinates::new(path, opts.crs.as_deref(), source.crs.as_deref(), extent)?;
     for item in records {
-        read += 1;
         let (at, errors, raw) = match item? {
+            Item::Header {
+                columns: names,
+                decimal_comma,
+            } => {
+                validator.set_decimal_comma(decimal_comma);
+                header = Some(names);
+                continue;
+            }
             Item::Record(mut record) => {
                 let map = match &columns {
                     Some(m) => m,
-                    None => columns.insert(ColumnMap::resolve(kind, &record, &opts.map)?),
+                    None => columns.insert(
+                        ColumnMap::for_file(kind, header.as_deref(), Some(&record), &opts.map)
+                            .map_err(unmappable)?,
+                    ),
                 };
-                map.apply(&mut record);
-                let errors = match coordinates.apply(&mut record) {
-                    Ok(()) => validator.check(&record),
-                    Err(e) => vec![e],
-                };
+                let mut errors = map.apply(&mut record);
+                if errors.is_empty() {
+                    errors = match coordinates.apply(&mut record)? {
+                        Ok(()) => validator.check(&record),
+                        Err(e) => vec![e],
+                    };
+                }
                 (record.at, errors, record.raw)
             }
             Item::Broken { at, reason, raw } => {
@@ -177,6 +246,7 @@ fn import_at(
                 (at, vec![field], raw)
             }
         };
+        read += 1;
         if !errors.is_empty() {
             rejected += 1;
             for e in errors {
@@ -190,11 +260,47 @@ fn import_at(
                 rejects.push((reject, raw.clone()));
             }
         }
-        if read % PROGRESS_EVERY == 0 {
-            info!(%kind, read, rejected, "reading");
+        // Villages are few and surveyed together: they are written at the end. Once a
+        // row is rejected (without --skip-invalid) nothing will be written: the rows
+        // are dropped rather than kept.
+        if kind != LayerKind::Villages && validator.pending_rows() >= WRITE_BATCH {
+            let batch = validator.take_rows();
+            if let Some(w) = writer.as_mut()
+                && (rejected == 0 || opts.skip_invalid)
+            {
+                w.write(&batch)?;
+            }
         }
+        progress.tick(read as u64, rejected as u64);
     }
+    drop(progress);
+    coordinates.finish()?;
+    // A file with a header and no rows still needs its columns (a --replace with
+    // the wrong file must not empty the layer).
+    if columns.is_none() && header.is_some() {
+        columns = Some(
+            ColumnMap::for_file(kind, header.as_deref(), None, &opts.map).map_err(unmappable)?,
+        );
+    }
+    let columns = columns.map(ColumnMap::into_report);
+    let notes = validator.notes().clone();
     let rows = validator.finish();
+    let Some(mut writer) = writer else {
+        let topology = survey(stored_villages, &rows);
+        info!(%kind, read, rejected, "check finished; nothing written");
+        return Ok(ImportSummary {
+            kind,
+            path: path.to_path_buf(),
+            read,
+            written: 0,
+            rejected,
+            rejects_file: None,
+            notes,
+            topology,
+            columns,
+            problems: rejects.into_iter().map(|(r, _)| r).collect(),
+        });
+    };
     if rejected > 0 && !opts.skip_invalid {
         info!(%kind, read, rejected, "import refused: rows rejected, nothing written");
         return Err(IngestError::Rejected {
@@ -212,15 +318,19 @@ fn import_at(
     } else {
         None
     };
+    let topology = survey(stored_villages, &rows);
+    report(kind, &notes, topology.as_ref());
+    writer.write(&rows)?;
     // A file whose every record was rejected writes nothing (a --replace must not
-    // empty the layer because of it); an empty file is a deliberate, valid import.
-    let written = if rows.is_empty() && rejected > 0 {
-        0
+    // empty the layer because of it; dropping the writer rolls its DELETE back); an
+    // empty file is a deliberate, valid import.
+    let written = writer.written();
+    if written == 0 && rejected > 0 {
+        drop(writer);
     } else {
-        let revision = store.write_layer(&rows, opts.replace)?;
+        let revision = writer.commit()?;
         info!(%kind, revision, "store revision bumped");
-        rows.len()
-    };
+    }
     info!(%kind, read, written, rejected, rejects_file = ?rejects_file, "import finished");
     Ok(ImportSummary {
         kind,
@@ -229,7 +339,41 @@ fn import_at(
         written,
         rejected,
         rejects_file,
+        notes,
+        topology,
+        columns,
+        problems: Vec::new(),
     })
+}
+
+/// Villages only: the overlaps and gaps of the layer as it will be after writing
+/// `rows` (the villages stored before, empty when replacing, plus these).
+fn survey(stored: Vec<crate::model::Village>, rows: &store::LayerRows) -> Option<Topology> {
+    let store::LayerRows::Villages(new) = rows else {
+        return None;
+    };
+    let mut all = stored;
+    all.extend(new.iter().cloned());
+    Some(topology::survey(&all))
+}
+
+/// Logs what validation changed and what the villages' survey found.
+fn report(kind: LayerKind, notes: &Notes, topology: Option<&Topology>) {
+    for (code, what) in &notes.repairs {
+        warn!(%kind, code, "village boundary repaired: {what}");
+    }
+    if notes.placed_by_village > 0 {
+        info!(%kind, placed = notes.placed_by_village, "children without coordinates placed at their village");
+    }
+    if notes.village_mismatches > 0 {
+        warn!(%kind, children = notes.village_mismatches, "children whose coordinates are not in the village their village_code names (kept as measured)");
+    }
+    for overlap in topology.iter().flat_map(|t| &t.overlaps) {
+        warn!(a = %overlap.a, b = %overlap.b, area_m2 = overlap.area_m2, "{overlap}");
+    }
+    for gap in topology.iter().flat_map(|t| &t.gaps) {
+        warn!(area_m2 = gap.area_m2, "{gap}");
+    }
 }
 
 /// Today's date in UTC+9 (WIT), from the system clock.

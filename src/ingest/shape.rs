@@ -1,11 +1,11 @@
 //! Where a record is: a point checked against the villages' extent (with swapped
-//! coordinates spotted), or a village boundary checked ring by ring.
+//! coordinates spotted). Village boundaries are read in [`super::boundary`].
 //!
 //! # Units
 //! Everything here is WGS84 degrees, `x = lon`, `y = lat`.
 
 use super::source::RawGeometry;
-use geo::{Coord, LineString, MultiPolygon, Point, Polygon, Rect};
+use geo::{Point, Rect};
 
 /// How far (degrees) outside the villages' bounding box a point may lie.
 pub const EXTENT_MARGIN_DEG: f64 = 0.01;
@@ -72,70 +72,6 @@ pub fn describe(g: &RawGeometry) -> String {
         RawGeometry::Missing => "no geometry".into(),
         RawGeometry::Invalid(e) => format!("invalid geometry ({e})"),
     }
-}
-
-/// A village boundary from a Polygon or MultiPolygon with closed, valid rings.
-pub fn boundary(geometry: Option<&RawGeometry>) -> Result<MultiPolygon<f64>, String> {
-    match geometry {
-        Some(RawGeometry::Polygon(rings)) => Ok(MultiPolygon(vec![polygon(rings, "")?])),
-        Some(RawGeometry::MultiPolygon(parts)) if parts.is_empty() => {
-            Err("an empty MultiPolygon; a boundary is required".into())
-        }
-        Some(RawGeometry::MultiPolygon(parts)) => parts
-            .iter()
-            .enumerate()
-            .map(|(i, rings)| polygon(rings, &format!("polygon {}, ", i + 1)))
-            .collect::<Result<Vec<_>, _>>()
-            .map(MultiPolygon),
-        Some(other) => Err(format!(
-            "{}; a Polygon or MultiPolygon is required",
-            describe(other)
-        )),
-        None => Err("no geometry; a Polygon or MultiPolygon is required".into()),
-    }
-}
-
-fn polygon(rings: &[Vec<Vec<f64>>], part: &str) -> Result<Polygon<f64>, String> {
-    if rings.is_empty() {
-        return Err(format!("{part}polygon has no rings"));
-    }
-    let mut out = Vec::with_capacity(rings.len());
-    for (r, ring) in rings.iter().enumerate() {
-        let at = format!("{part}ring {}", r + 1);
-        if ring.len() < 4 {
-            return Err(format!(
-                "{at} has {} points; a ring needs at least 4 (the last repeating the first)",
-                ring.len()
-            ));
-        }
-        let mut coords = Vec::with_capacity(ring.len());
-        for (p, pos) in ring.iter().enumerate() {
-            let &[x, y, ..] = pos.as_slice() else {
-                return Err(format!(
-                    "{at}, point {}: {pos:?} has fewer than 2 numbers",
-                    p + 1
-                ));
-            };
-            if !(-180.0..=180.0).contains(&x) || !(-90.0..=90.0).contains(&y) {
-                return Err(format!(
-                    "{at}, point {}: ({x}, {y}) is not a longitude, latitude in degrees",
-                    p + 1
-                ));
-            }
-            coords.push(Coord { x, y });
-        }
-        if coords.first() != coords.last() {
-            return Err(format!(
-                "{at} is not closed: its first point {:?} differs from its last {:?}",
-                ring[0],
-                ring[ring.len() - 1]
-            ));
-        }
-        out.push(LineString(coords));
-    }
-    let mut rings = out.into_iter();
-    let exterior = rings.next().unwrap_or_else(|| LineString(Vec::new()));
-    Ok(Polygon::new(exterior, rings.collect()))
 }
 
 /// Grows the villages' bounding box by [`EXTENT_MARGIN_DEG`] on every side.

@@ -164,8 +164,15 @@ fn skip_invalid_writes_good_rows_and_a_rejects_file() {
             written: 19_997,
             rejected: 3,
             rejects_file: Some(expected_rejects.clone()),
+            notes: Notes::default(),
+            topology: None,
+            columns: summary.columns.clone(),
+            problems: Vec::new(),
         }
     );
+    let columns = summary.columns.as_ref().expect("a mapping");
+    assert_eq!(columns.mapped.len(), 8, "every column by its own name");
+    assert!(columns.ignored.is_empty() && columns.ambiguous.is_empty());
     assert_eq!(store.revision().expect("revision"), 2);
     let children = store.load().expect("load").children;
     assert_eq!(children.len(), 19_997);
@@ -302,7 +309,10 @@ fn missing_column_is_a_format_error_naming_it() {
     };
     assert!(reason.contains("missing required column `haz`"), "{reason}");
     assert!(
-        reason.contains("columns found: id, lat, lon, sex, birth_date"),
+        reason.contains(
+            "columns found: ID, Lat, Lon, Sex, Birth_Date, Measure_Date, Height_cm, notes; \
+             if a column holds it, pass --map haz=COLUMN"
+        ),
         "{reason}"
     );
     assert_eq!(store.revision().expect("revision"), 1);
@@ -470,11 +480,11 @@ fn villages_replace_and_validation() {
     let IngestError::Rejected { rejects, .. } = &err else {
         panic!("{err}")
     };
+    // Feature 2's open ring is closed, not rejected.
     assert_eq!(
         lines_and_fields(rejects),
         [
             (1, "code"),
-            (2, "geometry"),
             (3, "geometry"),
             (4, "name"),
             (4, "geometry"),
@@ -484,28 +494,23 @@ fn villages_replace_and_validation() {
         ]
     );
     assert!(
-        rejects[1].reason.contains("ring 1 is not closed"),
+        rejects[1].reason.contains("has 3 points"),
         "{}",
         rejects[1].reason
     );
     assert!(
-        rejects[2].reason.contains("has 3 points"),
+        rejects[4].reason.contains("already in the store"),
         "{}",
-        rejects[2].reason
-    );
-    assert!(
-        rejects[5].reason.contains("already in the store"),
-        "{}",
-        rejects[5].reason
+        rejects[4].reason
     );
     assert_eq!(
-        rejects[7].reason,
+        rejects[6].reason,
         "duplicate code: already used on feature 6"
     );
-    assert!(err.to_string().starts_with("6 features rejected"), "{err}");
+    assert!(err.to_string().starts_with("5 features rejected"), "{err}");
     assert!(
         err.to_string()
-            .contains(": feature 2: field `geometry`: ring 1 is not closed"),
+            .contains(": feature 3: field `geometry`: village 7471011008: ring 1 has 3 points"),
         "{err}"
     );
 
@@ -734,3 +739,8 @@ fn points_before_villages_and_unknown_formats_are_refused() {
         let _ = std::fs::remove_file(p);
     }
 }
+
+mod boundaries;
+mod columns;
+mod placed;
+mod streaming;

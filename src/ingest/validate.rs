@@ -5,8 +5,10 @@
 //! stored villages' extent; ids against earlier records and the store; dates against
 //! each other and today; measurements against plausible ranges (WHO flags for HAZ).
 
+use super::boundary;
 use super::fields;
 use super::key::PseudonymKey;
+use super::placement::VillagePlaces;
 use super::shape;
 use super::source::{RawGeometry, Record};
 use crate::model::{Child, Facility, FacilityKind, Household, LayerKind, Village};
@@ -37,6 +39,29 @@ pub struct Context<'a> {
     pub key: &'a PseudonymKey,
     /// `"line"` or `"feature"`, for reasons that point at another record.
     pub unit: &'static str,
+    /// The stored villages by code, where children without coordinates are placed;
+    /// empty for other layers.
+    pub villages: VillagePlaces,
+}
+
+/// What validation changed or noticed in the rows it kept, for the import summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Notes {
+    /// Children without coordinates placed at their village by its code.
+    pub placed_by_village: usize,
+    /// Children with coordinates outside the village their `village_code` names (or
+    /// with a code of no stored village); kept as measured.
+    pub village_mismatches: usize,
+    /// Village boundaries closed or repaired: `(code, what was done)`.
+    pub repairs: Vec<(String, String)>,
+}
+
+impl Notes {
+    fn merge(&mut self, other: Notes) {
+        self.placed_by_village += other.placed_by_village;
+        self.village_mismatches += other.village_mismatches;
+        self.repairs.extend(other.repairs);
+    }
 }
 
 /// One failed field of one record.
@@ -52,12 +77,18 @@ pub struct Validator<'a> {
     /// Stored id (pseudonym for people) to the record that first used it.
     first_seen: HashMap<String, u64>,
     rows: LayerRows,
+    notes: Notes,
+    /// Notes about the record being checked, kept only if it passes.
+    pending: Notes,
+    /// The decimal separators the file's numbers may use.
+    decimal: fields::Decimal,
 }
 
 /// The errors found so far in one record.
 struct Checks<'r> {
     rec: &'r Record,
     errors: Vec<FieldError>,
+    decimal: fields::Decimal,
 }
 
 impl<'r> Checks<'r> {
@@ -84,8 +115,15 @@ impl<'r> Checks<'r> {
         parse(text).map_err(|reason| self.fail(field, reason)).ok()
     }
 
+    fn number(&mut self, field: &str) -> Option<f64> {
+        let text = self.required(field)?;
+        fields::number(text, self.decimal)
+            .map_err(|reason| self.fail(field, reason))
+            .ok()
+    }
+
     fn number_in(&mut self, field: &str, range: &RangeInclusive<f64>, why: &str) -> Option<f64> {
-        let v = self.parse(field, fields::number)?;
+        let v = self.number(field)?;
         if range.contains(&v) {
             Some(v)
         } else {
@@ -118,7 +156,20 @@ impl<'a> Validator<'a> {
             ctx,
             first_seen: HashMap::new(),
             rows,
+            notes: Notes::default(),
+            pending: Notes::default(),
+            decimal: fields::Decimal::default(),
         }
+    }
+
+    /// Whether the file's numbers may use a decimal comma (`-3,9672`): yes unless
+    /// its reader says otherwise (a comma-separated CSV file).
+    pub fn set_decimal_comma(&mut self, allowed: bool) {
+        self.decimal = if allowed {
+            fields::Decimal::DotOrComma
+        } else {
+            fields::Decimal::Dot
+        };
     }
 
     /// Checks one record: keeps its row if valid, else returns every failed field.
@@ -126,7 +177,9 @@ impl<'a> Validator<'a> {
         let mut c = Checks {
             rec,
             errors: Vec::new(),
+            decimal: self.decimal,
         };
+        self.pending = Notes::default();
         match self.ctx.kind {
             LayerKind::Villages => {
                 let row = self.village(&mut c);
@@ -153,18 +206,40 @@ impl<'a> Validator<'a> {
                 }
             }
         }
+        if c.errors.is_empty() {
+            self.notes.merge(std::mem::take(&mut self.pending));
+        }
         c.errors
     }
 
-    /// The rows that passed, in input order.
+    /// What validation changed or noticed in the rows kept so far.
+    #[must_use]
+    pub fn notes(&self) -> &Notes {
+        &self.notes
+    }
+
+    /// The rows that passed, in input order (those not taken by
+    /// [`Validator::take_rows`]).
     #[must_use]
     pub fn finish(self) -> LayerRows {
         self.rows
     }
 
+    /// The rows kept since the last call, for writing in batches; ids are still
+    /// checked against every earlier record.
+    pub fn take_rows(&mut self) -> LayerRows {
+        std::mem::replace(&mut self.rows, LayerRows::empty(self.ctx.kind))
+    }
+
+    /// How many kept rows wait for [`Validator::take_rows`].
+    #[must_use]
+    pub fn pending_rows(&self) -> usize {
+        self.rows.len()
+    }
+
     fn child(&mut self, c: &mut Checks<'_>) -> Option<Child> {
         let id = self.person_id(c);
-        let location = self.location(c);
+        let place = self.child_place(c);
         let sex = c.parse("sex", fields::sex);
         let birth = c.date("birth_date", self.ctx.today);
         let measure = c.date("measure_date", self.ctx.today);
@@ -184,15 +259,53 @@ impl<'a> Validator<'a> {
         }
         let height_cm = c.number_in("height_cm", &HEIGHT_CM, "");
         let haz = c.number_in("haz", &HAZ, " (implausible per WHO flags)");
+        let (location, placed_by_village) = place?;
         Some(Child {
             id: id?,
-            location: location?,
+            location,
             sex: sex?,
             birth_date: birth?,
             measure_date: measure?,
             height_cm: height_cm?,
             haz: haz?,
+            placed_by_village,
         })
+    }
+
+    /// A child's point and, when it had no coordinates, the village code it was
+    /// placed by. A `village_code` given with coordinates is only checked against
+    /// them (a mismatch is counted, not rejected).
+    fn child_place(&mut self, c: &mut Checks<'_>) -> Option<(Point<f64>, Option<String>)> {
+        let code_text = c.rec.get("village_code");
+        let no_position = match &c.rec.geometry {
+            None => c.rec.get("lat").is_empty() && c.rec.get("lon").is_empty(),
+            Some(g) => *g == RawGeometry::Missing,
+        };
+        if no_position && !code_text.is_empty() {
+            let code = c.parse("village_code", fields::village_code)?;
+            let Some(point) = self.ctx.villages.place(&code) else {
+                c.fail(
+                    "village_code",
+                    format!(
+                        "the row has no coordinates and no stored village has code {code}; \
+                         give lat/lon, fix the code, or import that village's boundary"
+                    ),
+                );
+                return None;
+            };
+            self.pending.placed_by_village += 1;
+            return Some((point, Some(code)));
+        }
+        let point = self.location(c)?;
+        if !code_text.is_empty() {
+            let inside = fields::village_code(code_text)
+                .ok()
+                .and_then(|code| self.ctx.villages.holds(&code, point));
+            if inside != Some(true) {
+                self.pending.village_mismatches += 1;
+            }
+        }
+        Some((point, None))
     }
 
     fn household(&mut self, c: &mut Checks<'_>) -> Option<Household> {
@@ -233,12 +346,22 @@ impl<'a> Validator<'a> {
         let code = code.and_then(|code| self.unique(c, "code", code));
         let name = c.required("name").map(str::to_string);
         let district = c.required("district").map(str::to_string);
-        let boundary = shape::boundary(c.rec.geometry.as_ref()).map_err(|e| c.fail("geometry", e));
+        // The reason names the feature by its code, as planners know it.
+        let named = match c.rec.get("code") {
+            "" => String::new(),
+            code => format!("village {code}: "),
+        };
+        let boundary = boundary::read(c.rec.geometry.as_ref())
+            .map_err(|e| c.fail("geometry", format!("{named}{e}")));
+        let (code, boundary) = (code?, boundary.ok()?);
+        if let Some(repair) = boundary.repair {
+            self.pending.repairs.push((code.clone(), repair));
+        }
         Some(Village {
-            code: code?,
+            code,
             name: name?,
             district: district?,
-            boundary: boundary.ok()?,
+            boundary: boundary.shape,
         })
     }
 
@@ -278,8 +401,8 @@ impl<'a> Validator<'a> {
     fn location(&self, c: &mut Checks<'_>) -> Option<Point<f64>> {
         let (lon, lat, fields) = match &c.rec.geometry {
             None => {
-                let lat = c.parse("lat", fields::number);
-                let lon = c.parse("lon", fields::number);
+                let lat = c.number("lat");
+                let lon = c.number("lon");
                 (lon?, lat?, ["lat", "lon", "lat/lon"])
             }
             Some(RawGeometry::Point(p)) if p.len() >= 2 => (p[0], p[1], ["geometry"; 3]),

@@ -5,7 +5,7 @@ use super::{Store, StoreError};
 use crate::model::{Child, Dataset, Facility, FacilityKind, Household, LayerKind, Sex, Village};
 use chrono::NaiveDate;
 use geo::{BoundingRect, Point, Rect};
-use rusqlite::{Row, Transaction, TransactionBehavior, params};
+use rusqlite::{Row, Transaction, params};
 use std::collections::HashSet;
 
 /// Validated rows of one layer, ready to store.
@@ -47,8 +47,19 @@ impl LayerRows {
         self.len() == 0
     }
 
+    /// No rows of layer `kind`.
+    #[must_use]
+    pub fn empty(kind: LayerKind) -> Self {
+        match kind {
+            LayerKind::Villages => Self::Villages(Vec::new()),
+            LayerKind::Children => Self::Children(Vec::new()),
+            LayerKind::Households => Self::Households(Vec::new()),
+            LayerKind::Facilities => Self::Facilities(Vec::new()),
+        }
+    }
+
     /// The bounding box of every row's geometry, `None` when empty.
-    fn bounds(&self) -> Option<Rect<f64>> {
+    pub(super) fn bounds(&self) -> Option<Rect<f64>> {
         let rects: Vec<Rect<f64>> = match self {
             Self::Villages(v) => v
                 .iter()
@@ -76,7 +87,7 @@ fn id_column(kind: LayerKind) -> &'static str {
     }
 }
 
-fn union(a: Rect<f64>, b: Rect<f64>) -> Rect<f64> {
+pub(super) fn union(a: Rect<f64>, b: Rect<f64>) -> Rect<f64> {
     Rect::new(
         (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
         (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
@@ -88,45 +99,12 @@ impl Store {
     ///
     /// With `replace`, the layer's old rows are deleted first; otherwise the rows are
     /// added and an id already stored fails the whole write. On any error nothing
-    /// changes. Returns the new revision.
+    /// changes. Returns the new revision. [`Store::layer_writer`] does the same for
+    /// rows that arrive in batches.
     pub fn write_layer(&mut self, rows: &LayerRows, replace: bool) -> Result<u64, StoreError> {
-        let path = self.path.clone();
-        let sql = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql)?;
-        let table = table(rows.kind());
-        if replace {
-            tx.execute(&format!("DELETE FROM {table}"), [])
-                .map_err(sql)?;
-        }
-        insert(&tx, rows).map_err(sql)?;
-        update_contents(&tx, table, rows.bounds(), replace).map_err(sql)?;
-        let current: String = tx
-            .query_row(
-                "SELECT value FROM sigap_meta WHERE key = 'revision'",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(sql)?;
-        let revision = current.parse::<u64>().map_err(|_| StoreError::Corrupt {
-            path: path.clone(),
-            table: "sigap_meta",
-            fid: 0,
-            reason: format!("revision `{current}` is not a whole number"),
-        })? + 1;
-        tx.execute(
-            "UPDATE sigap_meta SET value = ?1 WHERE key = 'revision'",
-            [revision.to_string()],
-        )
-        .map_err(sql)?;
-        tx.commit().map_err(sql)?;
-        tracing::debug!(layer = %rows.kind(), rows = rows.len(), replace, revision, "layer written");
-        Ok(revision)
+        let mut writer = self.layer_writer(rows.kind(), replace)?;
+        writer.write(rows)?;
+        writer.commit()
     }
 
     /// Every layer, each in the order it was imported.
@@ -138,8 +116,8 @@ impl Store {
                 village_row,
             )?,
             children: self.read_table(
-                "SELECT fid, geom, pseudonym, sex, birth_date, measure_date, height_cm, haz \
-                 FROM children ORDER BY fid",
+                "SELECT fid, geom, pseudonym, sex, birth_date, measure_date, height_cm, haz, \
+                 placed_by_village FROM children ORDER BY fid",
                 "children",
                 child_row,
             )?,
@@ -154,6 +132,7 @@ impl Store {
                 "facilities",
                 facility_row,
             )?,
+            population: self.population()?,
         })
     }
 
@@ -164,6 +143,15 @@ impl Store {
         let mut stmt = self.sql(self.conn.prepare(&sql))?;
         let ids = self.sql(stmt.query_map([], |r| r.get::<_, String>(0)))?;
         self.sql(ids.collect())
+    }
+
+    /// Every stored village, in import order.
+    pub fn villages(&self) -> Result<Vec<Village>, StoreError> {
+        self.read_table(
+            "SELECT fid, geom, code, name, district FROM villages ORDER BY fid",
+            "villages",
+            village_row,
+        )
     }
 
     /// The bounding box of all stored village boundaries, `None` when there are none.
@@ -210,7 +198,7 @@ impl Store {
     }
 }
 
-fn insert(tx: &Transaction<'_>, rows: &LayerRows) -> rusqlite::Result<()> {
+pub(super) fn insert(tx: &Transaction<'_>, rows: &LayerRows) -> rusqlite::Result<()> {
     match rows {
         LayerRows::Villages(rows) => {
             let mut stmt = tx.prepare(
@@ -224,7 +212,7 @@ fn insert(tx: &Transaction<'_>, rows: &LayerRows) -> rusqlite::Result<()> {
         LayerRows::Children(rows) => {
             let mut stmt = tx.prepare(
                 "INSERT INTO children (geom, pseudonym, sex, birth_date, measure_date, \
-                 height_cm, haz) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                 height_cm, haz, placed_by_village) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?;
             for c in rows {
                 stmt.execute(params![
@@ -234,7 +222,8 @@ fn insert(tx: &Transaction<'_>, rows: &LayerRows) -> rusqlite::Result<()> {
                     c.birth_date.to_string(),
                     c.measure_date.to_string(),
                     c.height_cm,
-                    c.haz
+                    c.haz,
+                    c.placed_by_village
                 ])?;
             }
         }
@@ -270,7 +259,7 @@ fn insert(tx: &Transaction<'_>, rows: &LayerRows) -> rusqlite::Result<()> {
 }
 
 /// Updates the layer's `last_change` and bounds in `gpkg_contents`.
-fn update_contents(
+pub(super) fn update_contents(
     tx: &Transaction<'_>,
     table: &str,
     new: Option<Rect<f64>>,
@@ -341,6 +330,7 @@ fn child_row(r: &Row<'_>) -> rusqlite::Result<Result<Child, String>> {
     let birth: String = r.get(4)?;
     let measure: String = r.get(5)?;
     let (height_cm, haz): (f64, f64) = (r.get(6)?, r.get(7)?);
+    let placed_by_village: Option<String> = r.get(8)?;
     Ok((|| {
         let sex = match sex.as_str() {
             "M" => Sex::Male,
@@ -355,6 +345,7 @@ fn child_row(r: &Row<'_>) -> rusqlite::Result<Result<Child, String>> {
             measure_date: date("measure_date", &measure)?,
             height_cm,
             haz,
+            placed_by_village,
         })
     })())
 }

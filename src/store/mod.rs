@@ -14,11 +14,15 @@
 mod error;
 mod geometry;
 mod layers;
+mod population;
 mod schema;
+mod writer;
 
 pub use error::StoreError;
 pub use geometry::SRS_WGS84;
 pub use layers::LayerRows;
+pub use population::PopulationSource;
+pub use writer::LayerWriter;
 
 use crate::model::LayerKind;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
@@ -79,7 +83,48 @@ impl Store {
         store.sql(store.conn.pragma_update(None, "foreign_keys", true))?;
         store.initialise()?;
         store.check_schema()?;
+        store.add_missing_columns()?;
         Ok(store)
+    }
+
+    /// Adds the columns of [`schema::ADDED_COLUMNS`] a store made by an earlier
+    /// sigap lacks, in one transaction.
+    fn add_missing_columns(&mut self) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let sql = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let has = |conn: &Connection, table: &str, column: &str| -> rusqlite::Result<bool> {
+            conn.query_row(
+                "SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2",
+                [table, column],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)
+        };
+        let missing = |conn: &Connection| -> rusqlite::Result<bool> {
+            for (table, column, _) in schema::ADDED_COLUMNS {
+                if !has(conn, table, column)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        };
+        if !missing(&self.conn).map_err(sql)? {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        for (table, column, ddl) in schema::ADDED_COLUMNS {
+            if !has(&tx, table, column).map_err(sql)? {
+                tx.execute_batch(ddl).map_err(sql)?;
+                tracing::info!(path = %path.display(), table, column, "store: column added");
+            }
+        }
+        tx.commit().map_err(sql)
     }
 
     /// The file this store lives in (`:memory:` for an in-memory store).

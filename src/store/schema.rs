@@ -13,6 +13,17 @@ pub const USER_VERSION: i32 = 10300;
 /// The version of sigap's own tables inside the GeoPackage.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// Columns added since schema version 1, as `(table, column, DDL)`: a store that
+/// lacks one gets it when opened (SQLite adds a nullable column in place, and older
+/// sigap versions, which name the columns they read, still open the file).
+pub const ADDED_COLUMNS: &[(&str, &str, &str)] = &[(
+    "children",
+    "placed_by_village",
+    // The village code of a child placed there for lack of coordinates; NULL when
+    // the point was measured.
+    "ALTER TABLE children ADD COLUMN placed_by_village TEXT",
+)];
+
 /// DDL and fixed rows of a new store; run inside the creating transaction.
 pub const CREATE: &str = r#"
 CREATE TABLE gpkg_spatial_ref_sys (
@@ -74,7 +85,8 @@ CREATE TABLE children (
   birth_date DATE NOT NULL,
   measure_date DATE NOT NULL,
   height_cm REAL NOT NULL,
-  haz REAL NOT NULL
+  haz REAL NOT NULL,
+  placed_by_village TEXT
 );
 CREATE TABLE households (
   fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,

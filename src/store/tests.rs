@@ -82,6 +82,7 @@ fn child(i: usize) -> Child {
         measure_date: date(2024, 8, 15),
         height_cm: 80.0 + (i % 10) as f64 / 7.0,
         haz: -2.0 - (i % 7) as f64 / 3.0,
+        placed_by_village: None,
     }
 }
 
@@ -375,5 +376,40 @@ fn gdal_reads_the_store() {
     if let Some(keep) = std::env::var_os("SIGAP_KEEP_GPKG") {
         std::fs::copy(&path, keep).expect("keep a copy");
     }
+    remove(&path);
+}
+
+#[test]
+fn a_store_from_before_placed_children_gains_the_column() {
+    let path = temp_path("migrate");
+    {
+        let mut store = Store::open(&path).expect("create");
+        fill(&mut store);
+        // The children table as schema version 1 created it.
+        store
+            .conn
+            .execute_batch("ALTER TABLE children DROP COLUMN placed_by_village")
+            .expect("drop column");
+    }
+    let mut store = Store::open(&path).expect("reopen adds the column");
+    assert_eq!(
+        store.load().expect("load").children,
+        (0..5).map(child).collect::<Vec<_>>()
+    );
+    let placed = Child {
+        placed_by_village: Some("7471011006".into()),
+        ..child(9)
+    };
+    store
+        .write_layer(&LayerRows::Children(vec![placed.clone()]), false)
+        .expect("placed child");
+    drop(store);
+    let children = Store::open(&path)
+        .expect("reopen")
+        .load()
+        .expect("load")
+        .children;
+    assert_eq!(children.last(), Some(&placed));
+    assert_eq!(children[0].placed_by_village, None);
     remove(&path);
 }

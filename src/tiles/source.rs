@@ -268,7 +268,7 @@ pub struct Field {
     pub description: &'static str,
 }
 
-const AREA_FIELDS: [Field; 18] = [
+const AREA_FIELDS: [Field; 20] = [
     Field {
         name: "children",
         kind: "Number",
@@ -303,6 +303,16 @@ const AREA_FIELDS: [Field; 18] = [
         name: "no_sanitation",
         kind: "Number",
         description: "households without improved sanitation",
+    },
+    Field {
+        name: "population",
+        kind: "Number",
+        description: "population from the imported raster, area-weighted (0.1); absent without one",
+    },
+    Field {
+        name: "coverage",
+        kind: "Number",
+        description: "children / population (where population > 0)",
     },
     Field {
         name: "prevalence",
@@ -445,6 +455,15 @@ pub fn area_properties(s: &AreaStats) -> Vec<(String, PropValue)> {
         ("no_safe_water".to_owned(), int(c.no_safe_water)),
         ("no_sanitation".to_owned(), int(c.no_sanitation)),
     ];
+    if let Some(population) = s.population {
+        p.push((
+            "population".to_owned(),
+            PropValue::Double(round(population, 1)),
+        ));
+    }
+    if let Some(coverage) = s.coverage() {
+        p.push(("coverage".to_owned(), PropValue::Double(round(coverage, 4))));
+    }
     let r = &s.risk;
     for (name, f) in [
         ("prevalence", Factor::Prevalence),

@@ -94,6 +94,9 @@ async fn villages(State(state): State<AppState>) -> Json<Value> {
         "villages": list,
         "totals": s.analysis.totals,
         "outside": s.analysis.outside,
+        // The population raster's total, the part in no village, and the part in no
+        // cell; null without one.
+        "population": s.analysis.population,
     }))
 }
 
@@ -164,9 +167,13 @@ async fn hexes(
             }))
         })
         .collect();
-    Ok(Json(
-        json!({ "type": "FeatureCollection", "features": features }),
-    ))
+    Ok(Json(json!({
+        "type": "FeatureCollection",
+        "features": features,
+        // Children known only by their village code, whose village spans several
+        // cells at this resolution: counted in their village, in no cell.
+        "unplaced_children": s.analysis.unplaced_at(res),
+    })))
 }
 
 async fn config(State(state): State<AppState>) -> Json<Value> {

@@ -1,0 +1,146 @@
+//! Writing a layer in batches inside one transaction, for imports too large to hold.
+//!
+//! A million households from a GeoPackage would take hundreds of megabytes as one
+//! `Vec`; [`LayerWriter`] takes them a batch at a time while SQLite keeps the
+//! uncommitted pages in its WAL, so memory stays bounded. The import is still all or
+//! nothing: the revision is bumped and the rows become visible only in
+//! [`LayerWriter::commit`]; dropping the writer (a rejected row, an error, a panic)
+//! rolls every batch back.
+
+use super::layers::{LayerRows, insert, table, union, update_contents};
+use super::{Store, StoreError};
+use crate::model::LayerKind;
+use geo::Rect;
+use rusqlite::{Transaction, TransactionBehavior};
+use std::path::PathBuf;
+
+/// SQLite page cache while a layer is written, in KiB (`PRAGMA cache_size` takes
+/// a negative number as KiB): enough for the unique index of a million pseudonyms.
+const WRITE_CACHE_KIB: i64 = 32 * 1024;
+
+/// One layer being written; see the module doc.
+///
+/// Steps: [`Store::layer_writer`] takes the write lock (and deletes the old rows when
+/// replacing), [`LayerWriter::write`] inserts each batch, [`LayerWriter::commit`]
+/// updates the layer's bounds, bumps the revision and commits.
+pub struct LayerWriter<'s> {
+    tx: Transaction<'s>,
+    path: PathBuf,
+    kind: LayerKind,
+    replace: bool,
+    /// Bounds of the rows written so far.
+    ///
+    /// # Units
+    /// WGS84 degrees.
+    bounds: Option<Rect<f64>>,
+    written: usize,
+}
+
+impl Store {
+    /// Starts writing layer `kind` in one transaction; with `replace`, its old rows
+    /// are deleted (visible only on commit).
+    ///
+    /// Holds the store's write lock until committed or dropped: another import waits
+    /// (up to the busy timeout), readers keep seeing the previous revision.
+    pub fn layer_writer(
+        &mut self,
+        kind: LayerKind,
+        replace: bool,
+    ) -> Result<LayerWriter<'_>, StoreError> {
+        let path = self.path.clone();
+        let sql = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        // Random pseudonyms land all over the unique index: with SQLite's default
+        // 2 MiB page cache, a million inserts spill and re-read pages constantly.
+        self.conn
+            .pragma_update(None, "cache_size", -WRITE_CACHE_KIB)
+            .map_err(sql)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        if replace {
+            tx.execute(&format!("DELETE FROM {}", table(kind)), [])
+                .map_err(sql)?;
+        }
+        Ok(LayerWriter {
+            tx,
+            path,
+            kind,
+            replace,
+            bounds: None,
+            written: 0,
+        })
+    }
+}
+
+impl LayerWriter<'_> {
+    /// Inserts one batch. An id already stored fails it (and, once the writer is
+    /// dropped, the whole import).
+    ///
+    /// # Panics
+    /// If `rows` belong to another layer than the writer's (a bug in the caller).
+    pub fn write(&mut self, rows: &LayerRows) -> Result<(), StoreError> {
+        assert_eq!(
+            rows.kind(),
+            self.kind,
+            "rows written to another layer's writer"
+        );
+        insert(&self.tx, rows).map_err(|e| self.sql(e))?;
+        self.bounds = match (self.bounds, rows.bounds()) {
+            (Some(a), Some(b)) => Some(union(a, b)),
+            (a, b) => a.or(b),
+        };
+        self.written += rows.len();
+        Ok(())
+    }
+
+    /// Rows written so far (not yet committed).
+    #[must_use]
+    pub fn written(&self) -> usize {
+        self.written
+    }
+
+    /// Updates the layer's bounds, bumps the revision and commits; returns the new
+    /// revision.
+    pub fn commit(self) -> Result<u64, StoreError> {
+        let sql = |source| StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        };
+        update_contents(&self.tx, table(self.kind), self.bounds, self.replace).map_err(sql)?;
+        let current: String = self
+            .tx
+            .query_row(
+                "SELECT value FROM sigap_meta WHERE key = 'revision'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(sql)?;
+        let revision = current.parse::<u64>().map_err(|_| StoreError::Corrupt {
+            path: self.path.clone(),
+            table: "sigap_meta",
+            fid: 0,
+            reason: format!("revision `{current}` is not a whole number"),
+        })? + 1;
+        self.tx
+            .execute(
+                "UPDATE sigap_meta SET value = ?1 WHERE key = 'revision'",
+                [revision.to_string()],
+            )
+            .map_err(sql)?;
+        let (kind, rows, replace) = (self.kind, self.written, self.replace);
+        self.tx.commit().map_err(sql)?;
+        tracing::debug!(layer = %kind, rows, replace, revision, "layer written");
+        Ok(revision)
+    }
+
+    fn sql(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+}
