@@ -13,9 +13,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages. To build and run: GDAL and PROJ (system libraries the gdal and proj
 # crates link) and pkg-config to find them. To test: GDAL's command-line tools (test
 # fixtures are made by ogr2ogr / gdal_translate), chromium for the viewer test, wrk and
-# curl for the HTTP benchmark.
+# curl for the HTTP benchmark, GNU time for the import benchmark's peak memory.
 APT_RUN := pkg-config libgdal-dev libproj-dev libclang-dev
-APT_TEST := gdal-bin chromium wrk curl
+APT_TEST := gdal-bin chromium wrk curl time
 
 .PHONY: run build release apt deps-run deps-test npm venv test check lint unit pytest browser bench clean
 
@@ -72,6 +72,7 @@ bench: release venv deps-test
 	$(PY) benches/aggregate.py --bin ./target/release/sigap
 	./target/release/sigap bench tiles
 	benches/http.sh ./target/release/sigap
+	$(PY) benches/import.py --bin ./target/release/sigap
 
 clean:
 	rm -rf target node_modules $(VENV)

@@ -16,8 +16,8 @@
 //!
 //! - [`model`]: the shared vocabulary (`Village`, `Child`, `Household`, `Facility`, `Counts`, `TileCoord`).
 //! - [`config`]: weights, normalisation and server settings from `sigap.toml`.
-//! - [`ingest`]: one reader per format behind one seam, row validation, keyed pseudonyms,
-//!   all-or-nothing imports; population rasters summed into cells and villages
+//! - [`ingest`]: one reader per format behind one seam (GDAL for GIS files), reprojection
+//!   to WGS84 (PROJ), row validation, keyed pseudonyms, all-or-nothing streamed imports; population rasters summed into cells and villages
 //!   ([`ingest::population`], which looks up cells and villages through [`index`]).
 //! - [`store`]: the embedded store, a GeoPackage (SQLite) file; one transaction per import.
 //! - [`index`]: which village a point is in (rstar), nearest facility, H3 cells (h3o), and

@@ -42,6 +42,8 @@ const UTM_ZONES: std::ops::RangeInclusive<u32> = 46..=54;
 /// Brings a record's position into WGS84 `lat`/`lon` fields (or geometry).
 pub struct Coordinates {
     path: PathBuf,
+    /// `"line"`, `"feature"` or `"row"`, for messages.
+    unit: &'static str,
     /// The source CRS and where it came from, for messages.
     source: Option<Source>,
     reprojector: Option<Reprojector>,
@@ -92,6 +94,7 @@ impl Coordinates {
     /// `extent`: the stored villages' extent, WGS84 degrees; `None` for villages.
     pub fn new(
         path: &Path,
+        unit: &'static str,
         crs: Option<&str>,
         declared: Option<&str>,
         extent: Option<Rect<f64>>,
@@ -131,6 +134,7 @@ impl Coordinates {
         };
         Ok(Self {
             path: path.to_path_buf(),
+            unit,
             source,
             reprojector,
             region,
@@ -253,7 +257,7 @@ impl Coordinates {
             "coordinates cannot be in {}: {n} of the first positions, like ({x}, {y}) at \
              {} {}, {what}; {}",
             self.crs_label(),
-            self.unit_word(),
+            self.unit,
             first.at,
             self.suggestion(misses)
         );
@@ -275,21 +279,9 @@ impl Coordinates {
             reason: format!(
                 "x/y columns (like ({x}, {y}) at {} {at}) need a coordinate reference \
                  system and the file declares none; {}",
-                self.unit_word(),
+                self.unit,
                 self.suggestion(std::slice::from_ref(&miss))
             ),
-        }
-    }
-
-    fn unit_word(&self) -> &'static str {
-        let ext = self
-            .path
-            .extension()
-            .map(|e| e.to_string_lossy().to_ascii_lowercase());
-        match ext.as_deref() {
-            Some("csv") => "line",
-            Some("xlsx" | "ods") => "row",
-            _ => "feature",
         }
     }
 
@@ -475,7 +467,16 @@ fn short(crs: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::{FEATURE, LINE};
     use std::collections::HashMap;
+
+    fn unit(path: &Path) -> &'static str {
+        if path.extension().is_some_and(|e| e == "csv") {
+            LINE
+        } else {
+            FEATURE
+        }
+    }
 
     /// Kendari's villages' extent.
     fn kendari() -> Rect<f64> {
@@ -518,7 +519,8 @@ mod tests {
     #[test]
     fn utm_51s_points_and_xy_become_wgs84() {
         let path = Path::new("anak.gpkg");
-        let mut c = Coordinates::new(path, None, Some("EPSG:32751"), Some(kendari())).expect("crs");
+        let mut c = Coordinates::new(path, unit(path), None, Some("EPSG:32751"), Some(kendari()))
+            .expect("crs");
         let mut records = [point(1, 445_600.0, 9_561_000.0), xy(2, "445600", "9561000")];
         assert_eq!(run(&mut c, &mut records), None);
         let Some(RawGeometry::Point(p)) = &records[0].geometry else {
@@ -542,7 +544,8 @@ mod tests {
     #[test]
     fn metres_declared_as_degrees_suggest_the_utm_zone() {
         let path = Path::new("rumah.gpkg");
-        let mut c = Coordinates::new(path, None, Some("EPSG:4326"), Some(kendari())).expect("crs");
+        let mut c = Coordinates::new(path, unit(path), None, Some("EPSG:4326"), Some(kendari()))
+            .expect("crs");
         let mut records: Vec<Record> = (0..3)
             .map(|i| point(i + 1, 445_600.0 + i as f64, 9_561_000.0))
             .collect();
@@ -561,7 +564,8 @@ mod tests {
     #[test]
     fn a_northern_zone_for_a_southern_city_suggests_the_southern_one() {
         let path = Path::new("anak.shp");
-        let mut c = Coordinates::new(path, None, Some("EPSG:32651"), Some(kendari())).expect("crs");
+        let mut c = Coordinates::new(path, unit(path), None, Some("EPSG:32651"), Some(kendari()))
+            .expect("crs");
         let mut records: Vec<Record> = (0..SAMPLE as u64)
             .map(|i| point(i + 1, 445_600.0, 9_561_000.0 + i as f64))
             .collect();
@@ -570,7 +574,8 @@ mod tests {
         assert!(e.ends_with("try --crs EPSG:32751"), "{e}");
         // Northings measured from the equator, as a northern zone writes them: the
         // points land in the mirror image of the city.
-        let mut c = Coordinates::new(path, None, Some("EPSG:32651"), Some(kendari())).expect("crs");
+        let mut c = Coordinates::new(path, unit(path), None, Some("EPSG:32651"), Some(kendari()))
+            .expect("crs");
         let mut mirrored = [point(1, 445_600.0, 438_900.0)];
         let e = run(&mut c, &mut mirrored).expect("refused");
         assert!(e.contains("mirror image"), "{e}");
@@ -579,7 +584,7 @@ mod tests {
     #[test]
     fn xy_without_a_crs_is_refused_and_one_good_point_is_enough() {
         let path = Path::new("anak.csv");
-        let mut c = Coordinates::new(path, None, None, Some(kendari())).expect("none");
+        let mut c = Coordinates::new(path, unit(path), None, None, Some(kendari())).expect("none");
         let e = run(&mut c, &mut [xy(2, "445600", "9561000")]).expect("refused");
         assert!(
             e.contains("x/y columns (like (445600, 9561000) at line 2)"),
@@ -587,7 +592,8 @@ mod tests {
         );
         assert!(e.ends_with("try --crs EPSG:32751"), "{e}");
         // A bad first position followed by a good one is a row problem, not a CRS one.
-        let mut c = Coordinates::new(path, Some("EPSG:32751"), None, Some(kendari())).expect("crs");
+        let mut c = Coordinates::new(path, unit(path), Some("EPSG:32751"), None, Some(kendari()))
+            .expect("crs");
         let mut records = [
             xy(2, "1", "2"),
             xy(3, "445600", "9561000"),
@@ -608,7 +614,7 @@ mod tests {
     #[test]
     fn wgs84_lat_lon_are_left_as_written() {
         let mut c =
-            Coordinates::new(Path::new("a.csv"), None, None, Some(kendari())).expect("none");
+            Coordinates::new(Path::new("a.csv"), LINE, None, None, Some(kendari())).expect("none");
         let mut r = xy(2, "", "");
         r.fields.clear();
         r.fields.insert("lat".into(), "-3.97".into());

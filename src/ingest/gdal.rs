@@ -7,7 +7,7 @@
 //! encodings (a Shapefile's `.cpg` or DBF code page) and its CRS (a `.prj`, a
 //! GeoPackage's `gpkg_spatial_ref_sys`). This reader only picks the layer, turns each
 //! attribute into text and each geometry into a [`RawGeometry`] in the layer's own
-//! CRS; [`super::coords`] reprojects, [`super::validate`] judges.
+//! CRS; `coords` reprojects, [`super::validate`] judges.
 //!
 //! Steps of [`open`]: open the file with the drivers of its format only (a `.gpkg`
 //! that is not a GeoPackage fails here with GDAL's reason), choose the layer (refuse
@@ -93,7 +93,7 @@ pub struct GdalSource {
     header_sent: bool,
     has_geometry: bool,
     numbering: Numbering,
-    /// Records yielded so far.
+    /// Records yielded so far, of the `expected` the layer counts.
     read: u64,
     expected: u64,
     done: bool,
@@ -294,24 +294,24 @@ impl Iterator for GdalSource {
         }
         take_failure();
         let mut features = &mut self.features;
-        let Some(feature) = features.next() else {
+        let next = features.next();
+        // A read error (a truncated page or record) is only in GDAL's message; the
+        // feature may still come, incomplete, or the layer may end early.
+        if let Some(detail) = take_failure() {
             self.done = true;
             let (read, expected) = (self.read, self.expected);
-            let reason = match take_failure() {
-                Some(detail) => format!(
-                    "reading stopped after {read} of {expected} features: {detail}; the file \
-                     may be truncated or damaged"
-                ),
-                None if read < expected => format!(
-                    "only {read} of the {expected} features the layer announces could be \
-                     read; the file may be truncated"
-                ),
-                None => return None,
-            };
             return Some(Err(IngestError::Unreadable {
                 path: self.path.clone(),
-                reason,
+                reason: format!(
+                    "reading stopped after {read} of {expected} features: {detail}; the \
+                     file may be truncated or damaged"
+                ),
             }));
+        }
+        // The layer's count is not a check: a Shapefile counts its deleted records.
+        let Some(feature) = next else {
+            self.done = true;
+            return None;
         };
         self.read += 1;
         let at = match self.numbering {
@@ -395,6 +395,13 @@ fn text(value: Option<FieldValue>) -> String {
 
 /// A GDAL geometry as sigap's raw geometry, 2D, in the layer's CRS.
 fn raw_geometry(g: &Geometry) -> RawGeometry {
+    // The bindings hand a feature without geometry over as a geometry wrapping a
+    // null pointer; GDAL answers "unknown type" for it (and complains, which is not
+    // a read error). A real geometry always has a type.
+    if g.geometry_type() == OGRwkbGeometryType::wkbUnknown {
+        take_failure();
+        return RawGeometry::Missing;
+    }
     if g.is_empty() {
         return RawGeometry::Missing;
     }
@@ -487,7 +494,10 @@ fn init_error_handler() {
         ::gdal::config::set_error_handler(|class, number, message| match class {
             CplErrType::Failure | CplErrType::Fatal => {
                 tracing::debug!(target: "gdal", number, "{message}");
-                FAILURE.with(|f| *f.borrow_mut() = Some(message.to_owned()));
+                // The first failure is the cause; later ones are consequences.
+                FAILURE.with(|f| {
+                    f.borrow_mut().get_or_insert_with(|| message.to_owned());
+                });
             }
             CplErrType::Warning => tracing::warn!(target: "gdal", number, "{message}"),
             CplErrType::None | CplErrType::Debug => {

@@ -3,10 +3,12 @@
 //!
 //! A data manager exports children from e-PPGBM, households from a sanitation
 //! survey, facilities from a list and village boundaries from a GIS. Each file is
-//! read through one seam ([`source`]: CSV or GeoJSON today, GDAL later), every record
+//! read through one seam ([`source`]: CSV and GeoJSON natively, Shapefile, GeoPackage,
+//! KML, `FlatGeobuf` and spreadsheets through [`gdal`]), brought to WGS84 from the
+//! file's CRS or `--crs` (`coords`, through PROJ), every record
 //! is validated field by field ([`validate`]), child and household ids are replaced
-//! by keyed pseudonyms ([`PseudonymKey`]), and the good rows go to the store in one
-//! transaction. An import is all-or-nothing unless the user asks to skip invalid
+//! by keyed pseudonyms ([`PseudonymKey`]), and the good rows go to the store in
+//! batches inside one transaction. An import is all-or-nothing unless the user asks to skip invalid
 //! rows, in which case the bad ones go to a rejects file beside the input.
 //!
 //! Two repairs are made rather than refused, and reported: village boundaries with
@@ -153,6 +155,15 @@ fn import_at(
     today: NaiveDate,
 ) -> Result<ImportSummary, IngestError> {
     let format = Format::from_path(path)?;
+    // GDAL reads GeoPackages with Debian's SQLite, the store is written with
+    // rusqlite's own: two SQLite libraries on one file in one process would drop
+    // each other's locks.
+    if store_file_is(store, path) {
+        return Err(IngestError::Format {
+            path: path.to_path_buf(),
+            reason: "this is the store being imported into; import from another file".into(),
+        });
+    }
     let extent = match kind {
         LayerKind::Villages => None,
         _ => Some(shape::grow(store.village_extent()?.ok_or_else(|| {
@@ -209,8 +220,13 @@ fn import_at(
         path: path.to_path_buf(),
         reason,
     };
-    let mut coordinates =
-        Coordinates::new(path, opts.crs.as_deref(), source.crs.as_deref(), extent)?;
+    let mut coordinates = Coordinates::new(
+        path,
+        unit,
+        opts.crs.as_deref(),
+        source.crs.as_deref(),
+        extent,
+    )?;
     for item in records {
         let (at, errors, raw) = match item? {
             Item::Header {
@@ -373,6 +389,17 @@ fn report(kind: LayerKind, notes: &Notes, topology: Option<&Topology>) {
     }
     for gap in topology.iter().flat_map(|t| &t.gaps) {
         warn!(area_m2 = gap.area_m2, "{gap}");
+    }
+}
+
+/// Whether `path` is the store's own file.
+fn store_file_is(store: &Store, path: &Path) -> bool {
+    match (
+        std::fs::canonicalize(store.path()),
+        std::fs::canonicalize(path),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
     }
 }
 

@@ -8,7 +8,7 @@
 //! not drawn at all and `tracing` says the same at a pace a log can hold.
 
 use crate::model::LayerKind;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::Instant;
 use tracing::info;
@@ -32,12 +32,15 @@ impl Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::with_draw_target(len, ProgressDrawTarget::stderr_with_hz(4));
             let template = if len.is_some() {
-                "{msg} [{bar:30}] {human_pos}/{human_len} ({per_sec}, {eta} left)"
+                "{msg} [{bar:30}] {human_pos}/{human_len} ({rate}, {eta} left)"
             } else {
-                "{msg} {spinner} {human_pos} records ({per_sec})"
+                "{msg} {spinner} {human_pos} records ({rate})"
             };
             if let Ok(style) = ProgressStyle::with_template(template) {
-                bar.set_style(style.progress_chars("=> "));
+                let rate = |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0}/s", state.per_sec());
+                };
+                bar.set_style(style.progress_chars("=> ").with_key("rate", rate));
             }
             bar.set_message(format!("importing {kind}"));
             bar

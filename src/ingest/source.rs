@@ -5,7 +5,7 @@
 //! format. CSV and GeoJSON have their own readers (exact line numbers, no GDAL in the
 //! way); Shapefile, GeoPackage, KML/KMZ, `FlatGeobuf` and spreadsheets go through
 //! [`super::gdal`]. A reader also says which CRS the file declares; positions stay in
-//! it until [`super::coords`] brings them to WGS84.
+//! it until `coords` brings them to WGS84.
 
 use super::error::{FEATURE, LINE, ROW};
 use super::gdal::Numbering;
@@ -21,7 +21,7 @@ pub struct Record {
     /// GeoJSON and GDAL layers: the 1-based feature number. Spreadsheets: the row.
     pub at: u64,
     /// Column or property name (trimmed) to its text, as written; the column
-    /// mapping ([`super::columns`]) then renames them to sigap's field names.
+    /// mapping (`columns`) then renames them to sigap's field names.
     pub fields: HashMap<String, String>,
     /// The geometry, for formats that carry one; `None` for CSV.
     pub geometry: Option<RawGeometry>,
@@ -41,7 +41,7 @@ impl Record {
 ///
 /// # Units
 /// The source's CRS as read, each position `[x, y, ...]` (easting/longitude first);
-/// WGS84 degrees `[lon, lat, ...]` once [`super::coords`] has run.
+/// WGS84 degrees `[lon, lat, ...]` once `coords` has run.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RawGeometry {
     Point(Vec<f64>),

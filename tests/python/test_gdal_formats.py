@@ -149,6 +149,7 @@ def exports(city, fmt):
     driver, ext, srs = {
         "shp": ("ESRI Shapefile", "shp", UTM51S),
         "gpkg": ("GPKG", "gpkg", UTM51S),
+        "fgb": ("FlatGeobuf", "fgb", UTM51S),
         "kml": ("KML", "kml", "EPSG:4326"),
     }[fmt]
     villages_driver, villages_ext = ("LIBKML", "kmz") if fmt == "kml" else (driver, ext)
@@ -162,7 +163,7 @@ def exports(city, fmt):
     return out
 
 
-@pytest.mark.parametrize("fmt", ["shp", "gpkg", "kml", "xlsx"])
+@pytest.mark.parametrize("fmt", ["shp", "gpkg", "fgb", "kml", "xlsx"])
 def test_round_trip_gives_the_same_figures_and_positions(city, fmt):
     db = city["dir"] / f"{fmt}.gpkg"
     order = {"villages": 0, "facilities": 1, "households": 2, "children": 3}
@@ -215,13 +216,18 @@ def test_wrong_crs_is_refused_with_the_crs_to_use(villages_only):
     assert revision(db) == 2
 
 
-def test_xy_columns_without_a_crs_are_refused(villages_only, city):
+def test_xy_columns_need_a_crs_and_land_within_a_centimetre(villages_only, city):
     db, utm, d = villages_only
     xy = d / "anak_xy.csv"
     ogr("-f", "CSV", xy, utm, "-lco", "GEOMETRY=AS_XY")
     err = refused(db, "children", xy)
     assert f"{xy}: x/y columns (like (" in err
     assert "need a coordinate reference system and the file declares none; try --crs EPSG:32751" in err
+    # The CSV reader (exact line numbers) with --crs: X/Y become lon/lat.
+    run("import", "--db", db, "--key", city["key"], "--crs", UTM51S, "children", xy)
+    got, want = positions(db, "children"), positions(city["db"], "children")
+    assert got.keys() == want.keys()
+    assert max(metres(got[p], want[p]) for p in want) < 0.01
 
 
 def test_damaged_files_are_unreadable(villages_only):
@@ -253,6 +259,8 @@ def test_layer_choice_and_empty_layers(villages_only, city):
     assert "`kosong` (0 features); choose one with --layer NAME" in err
     err = refused(db, "--layer", "kosong", "children", both)
     assert f"{both}: layer `kosong` has no features; nothing to import" in err
+    err = refused(db, "--layer", "villages", "villages", db)
+    assert f"{db}: this is the store being imported into" in err
     listing = run("layers", both).stdout
     assert "anak: " in listing and "CRS EPSG:32751" in listing and "kosong: 0 features" in listing
     run("import", "--db", db, "--layer", "anak", "children", both)

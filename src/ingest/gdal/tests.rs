@@ -198,3 +198,50 @@ fn attribute_values_become_text() {
         assert_eq!(text(value.clone()), text_form, "{value:?}");
     }
 }
+
+#[test]
+fn a_feature_without_geometry_is_missing_not_unreadable() {
+    let path = temp("nogeom", "gpkg");
+    let driver = DriverManager::get_driver_by_name("GPKG").expect("GPKG driver");
+    let mut ds = driver.create_vector_only(&path).expect("create");
+    let srs = SpatialRef::from_epsg(4326).expect("srs");
+    {
+        let layer = ds
+            .create_layer(LayerOptions {
+                name: "anak",
+                srs: Some(&srs),
+                ty: OGRwkbGeometryType::wkbPoint,
+                options: None,
+            })
+            .expect("layer");
+        layer
+            .create_defn_fields(&[("kode_desa", OGRFieldType::OFTString)])
+            .expect("fields");
+        for with_point in [true, false] {
+            let mut f = Feature::new(layer.defn()).expect("feature");
+            f.set_field_string(0, "7471011005").expect("code");
+            if with_point {
+                let point = Geometry::from_wkt("POINT (122.5 -3.97)").expect("wkt");
+                f.set_geometry(point).expect("geometry");
+            }
+            f.create(&layer).expect("create feature");
+        }
+    }
+    ds.close().expect("close");
+    let opened = open(&path, &["GPKG"], Numbering::Feature, None).expect("open");
+    let geometries: Vec<Option<RawGeometry>> = opened
+        .source
+        .filter_map(|item| match item.expect("readable") {
+            Item::Record(r) => Some(r.geometry),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        geometries,
+        [
+            Some(RawGeometry::Point(vec![122.5, -3.97])),
+            Some(RawGeometry::Missing)
+        ]
+    );
+    let _ = std::fs::remove_file(path);
+}
