@@ -321,11 +321,55 @@ const UNIT_SUFFIXES: [&str; 2] = ["_cm", "_kg"];
 #[must_use]
 pub fn rank(field: &Field, column: &str) -> Option<usize> {
     let at = |name: &str| field.aliases.iter().position(|a| *a == name);
-    at(column).map(|i| 2 * i).or_else(|| {
-        UNIT_SUFFIXES
+    at(column)
+        .map(|i| 2 * i)
+        .or_else(|| {
+            UNIT_SUFFIXES
+                .iter()
+                .find_map(|s| column.strip_suffix(s))
+                .and_then(at)
+                .map(|i| 2 * i + 1)
+        })
+        .or_else(|| dbf_truncated(field, column))
+}
+
+/// Longest field name a Shapefile's DBF keeps: `measure_date` arrives as `measure_da`.
+pub const DBF_NAME_LEN: usize = 10;
+
+/// A column whose name is exactly the first [`DBF_NAME_LEN`] characters of a longer
+/// alias (a Shapefile cut it), ranked after every full name.
+fn dbf_truncated(field: &Field, column: &str) -> Option<usize> {
+    if column.len() != DBF_NAME_LEN {
+        return None;
+    }
+    field
+        .aliases
+        .iter()
+        .position(|a| a.len() > DBF_NAME_LEN && a.get(..DBF_NAME_LEN) == Some(column))
+        .map(|i| 2 * field.aliases.len() + i)
+}
+
+#[cfg(test)]
+mod dbf_tests {
+    use super::*;
+
+    #[test]
+    fn shapefile_cut_names_are_recognised_after_full_names() {
+        let children = fields(LayerKind::Children);
+        let measure = children
             .iter()
-            .find_map(|s| column.strip_suffix(s))
-            .and_then(at)
-            .map(|i| 2 * i + 1)
-    })
+            .find(|f| f.name == "measure_date")
+            .expect("measure_date field");
+        assert!(rank(measure, "measure_da").is_some());
+        let full = rank(measure, "measure_date").expect("full name");
+        assert!(rank(measure, "measure_da").expect("cut name") > full);
+        // Ten characters that are not the start of any alias match nothing.
+        assert_eq!(rank(measure, "measured_x"), None);
+        let households = fields(LayerKind::Households);
+        let sanitation = households
+            .iter()
+            .find(|f| f.name == "improved_sanitation")
+            .expect("improved_sanitation field");
+        assert!(rank(sanitation, "improved_s").is_some());
+    }
 }
