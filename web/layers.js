@@ -77,6 +77,9 @@ export const INDICATORS = [
   { key: 'no_safe_water', prop: 'share_no_safe_water', scale: 'villages', fallback: [0, 1], kind: 'pct', needs: 'households', note: 'legendShareHh' },
   { key: 'no_sanitation', prop: 'share_no_sanitation', scale: 'villages', fallback: [0, 1], kind: 'pct', needs: 'households', note: 'legendShareHh' },
   { key: 'puskesmas_km', prop: 'puskesmas_km', scale: 'villages', fallback: [0, 10], kind: 'km' },
+  // Needs an imported population raster; without one every area is "no data".
+  { key: 'population', prop: 'population', scale: 'hexes', fallback: [0, 100], kind: 'int', needs: 'population', note: 'legendPerHex' },
+  { key: 'coverage', prop: 'coverage', scale: 'villages', fallback: [0, 1], kind: 'pct', needs: 'population', note: 'legendCoverage' },
 ];
 
 /** The risk factors, in the order the popup lists their contributions (`c_<factor>`). */

@@ -93,6 +93,13 @@ export function areaHtml(props, where = null) {
     row(t('hhNoSanitation'), fmtInt(num(props.no_sanitation)), share(props.no_sanitation, households)),
     row(t('distance'), fmtKm(num(props.puskesmas_km))),
   ];
+  // Population rows only when a population raster was imported.
+  if (props.population !== undefined && props.population !== null) {
+    rows.push(row(t('population'), fmtInt(Math.round(num(props.population)))));
+    if (props.coverage !== undefined && props.coverage !== null) {
+      rows.push(row(t('coverage'), fmtPct(num(props.coverage))));
+    }
+  }
   return `<div class="popup">${heading(props, where)}`
     + `<p class="risk"><span>${esc(t('risk'))}</span> <strong>${esc(fmtScore(num(props.risk)))}</strong></p>`
     + `<table>${rows.join('')}</table>${factorBars(props)}</div>`;

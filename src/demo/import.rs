@@ -5,6 +5,7 @@
 //! [`crate::ingest::import_file`] means the demo exercises the real validation.
 
 use super::{DEFAULT_SEED, DemoError, write_demo};
+use crate::ingest::population::{PopulationError, PopulationOptions, import_population};
 use crate::ingest::{ImportOptions, IngestError, PseudonymKey, import_file};
 use crate::model::LayerKind;
 use crate::store::{Store, StoreError};
@@ -27,6 +28,8 @@ pub enum DemoStoreError {
     #[error(transparent)]
     Ingest(#[from] IngestError),
     #[error(transparent)]
+    Population(#[from] PopulationError),
+    #[error(transparent)]
     Store(#[from] StoreError),
     /// No randomness for the throwaway key: `/dev/urandom` unreadable.
     #[error("cannot read {path} for the demo's key: {source}")]
@@ -37,7 +40,11 @@ pub enum DemoStoreError {
     },
 }
 
-/// Imports the demo files found in `dir` into `store`.
+/// The demo's population raster, imported after the layers.
+pub const DEMO_POPULATION: &str = "population.tif";
+
+/// Imports the demo files found in `dir` into `store`: the four layers, then the
+/// population raster.
 pub fn import_demo(
     store: &mut Store,
     dir: &Path,
@@ -47,6 +54,11 @@ pub fn import_demo(
     for (kind, file) in DEMO_FILES {
         import_file(store, kind, &dir.join(file), key, &opts)?;
     }
+    import_population(
+        store,
+        &dir.join(DEMO_POPULATION),
+        &PopulationOptions::default(),
+    )?;
     Ok(())
 }
 

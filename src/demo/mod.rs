@@ -27,11 +27,14 @@ mod households;
 mod import;
 mod output;
 mod places;
+mod population;
 mod rng;
 #[cfg(test)]
 mod tests;
 
-pub use import::{DEMO_FILES, DemoStoreError, default_demo_store, demo_store, import_demo};
+pub use import::{
+    DEMO_FILES, DEMO_POPULATION, DemoStoreError, default_demo_store, demo_store, import_demo,
+};
 
 use crate::model::FacilityKind;
 use rng::Rng;
@@ -172,6 +175,8 @@ pub fn write_demo(out: &Path, seed: u64) -> Result<DemoSummary, DemoError> {
     output::households(&out.join("households.csv"), &households)?;
     output::children(&out.join("children.csv"), &children)?;
     output::facilities(&out.join("facilities.csv"), &facilities)?;
+    let under_five = population::write(&out.join("population.tif"), &households)?;
+    tracing::info!(under_five, "demo: population raster written");
     output::readme(&out.join("README.txt"), &readme(seed, &summary))?;
     tracing::info!(out = %out.display(), ?summary, "demo: files written");
     Ok(summary)
@@ -202,6 +207,8 @@ Contents
   children.csv       {children} children under five, August 2026 weighing round,
                      {stunted} stunted (HAZ < -2), {severe} of them severely (HAZ < -3)
   facilities.csv     {puskesmas} puskesmas, {pustu} pustu, {posyandu} posyandu
+  population.tif     children under five per 100 m pixel (people x 0.09 of the
+                     households in the pixel), GeoTIFF in UTM 51S (EPSG:32751)
 
 Built-in patterns to look for
   - Sanitation gaps (no latrine, no safe water, no improved sanitation) cluster

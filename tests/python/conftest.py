@@ -94,6 +94,7 @@ def demo_db(demo_dir, tmp_path_factory):
         ("children", "children.csv"),
     ]:
         run("import", "--db", db, "--key", key, kind, demo_dir / name)
+    run("import", "--db", db, "population", demo_dir / "population.tif")
     return db
 
 

@@ -164,7 +164,7 @@ def test_demo_is_deterministic(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     run("demo", "--out", a)
     run("demo", "--out", b)
-    for name in ["villages.geojson", "children.csv", "households.csv", "facilities.csv"]:
+    for name in ["villages.geojson", "children.csv", "households.csv", "facilities.csv", "population.tif"]:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
     gj = json.loads((a / "villages.geojson").read_text())
     assert len(gj["features"]) == 65
