@@ -86,10 +86,33 @@ enum Command {
         #[arg(long)]
         vendor_dir: Option<PathBuf>,
     },
+    /// Add WHO 2006 z-scores (haz, waz, whz) and implausibility flags to a children CSV.
+    Zscores {
+        /// A children CSV (e-PPGBM export or sigap's columns).
+        input: PathBuf,
+        /// Where to write the result; stdout without it.
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+    },
     /// Print the H3 cell (and its boundary) of each `lat,lon` row read from stdin, as JSON lines.
     Cells {
         #[arg(long)]
         res: u8,
+    },
+    /// Smoothing and hot spots for given counts and neighbours (JSON in, JSON out), or
+    /// with --villages-of a store's village adjacency.
+    #[command(hide = true)]
+    Stats {
+        /// {events, bases, neighbours | cells (+k), values?, `min_base`?}
+        #[arg(
+            long,
+            conflicts_with = "villages_of",
+            required_unless_present = "villages_of"
+        )]
+        input: Option<PathBuf>,
+        /// Print {codes, neighbours} for the villages of this store.
+        #[arg(long)]
+        villages_of: Option<PathBuf>,
     },
     /// Measure aggregation and tile encoding on deterministic data.
     Bench {
@@ -182,7 +205,9 @@ fn main() -> Result<()> {
             web_dir,
             vendor_dir,
         } => serve(db.as_ref(), addr, config, web_dir, vendor_dir),
+        Command::Zscores { input, out } => zscores(&input, out.as_deref()),
         Command::Cells { res } => cells(res),
+        Command::Stats { input, villages_of } => stats(input.as_deref(), villages_of.as_deref()),
         Command::Bench { what } => bench::run(&what),
     }
 }
@@ -352,6 +377,20 @@ fn print_notes(s: &sigap::ingest::ImportSummary) {
             "{} children have coordinates outside the village their village_code names \
              (kept where measured)",
             n.village_mismatches
+        );
+    }
+    if n.haz_disagreements > 0 {
+        let lines: Vec<String> = n
+            .haz_disagreement_lines
+            .iter()
+            .map(u64::to_string)
+            .collect();
+        println!(
+            "{} children have a haz that differs by more than {} from the WHO z-score \
+             computed from sex, dates and height (kept as supplied; first: {})",
+            n.haz_disagreements,
+            sigap::ingest::zscores::HAZ_TOLERANCE,
+            lines.join(", ")
         );
     }
     if !n.repairs.is_empty() {
@@ -545,5 +584,38 @@ fn cells(res: u8) -> Result<()> {
             serde_json::json!({ "h3": cell.to_string(), "boundary": boundary })
         )?;
     }
+    Ok(())
+}
+
+fn stats(input: Option<&Path>, villages_of: Option<&Path>) -> Result<()> {
+    let json = if let Some(db) = villages_of {
+        let villages = Store::open(db)?.villages()?;
+        serde_json::json!({
+            "codes": villages.iter().map(|v| v.code.as_str()).collect::<Vec<_>>(),
+            "neighbours": sigap::index::neighbours::village_neighbours(&villages),
+        })
+    } else {
+        let path = input.context("give --input or --villages-of")?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let parsed: sigap::index::spatial_stats::StatsInput =
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        serde_json::to_value(sigap::index::spatial_stats::compute(&parsed)?)?
+    };
+    println!("{json}");
+    Ok(())
+}
+
+fn zscores(input: &Path, out: Option<&Path>) -> Result<()> {
+    use sigap::ingest::zscores::add_zscores;
+    let summary = match out {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            add_zscores(input, std::io::BufWriter::new(file))?
+        }
+        None => add_zscores(input, std::io::stdout().lock())?,
+    };
+    eprint!("{summary}");
     Ok(())
 }

@@ -82,6 +82,11 @@ const HEIGHT_GIRLS: [(f64, f64); 37] = [
 /// The WHO median M (cm) and coefficient of variation S at an age in days
 /// (0 to 1826; older ages use 60 months).
 pub(crate) fn median_and_cv(sex: Sex, age_days: u32) -> (f64, f64) {
+    // The WHO day table (L = 1 for length/height), so demo heights and haz agree with
+    // any WHO implementation to the day; the monthly values below are the fallback.
+    if let Some(lms) = crate::risk::zscore::lhfa(sex, i64::from(age_days)) {
+        return (lms.m, lms.s);
+    }
     let months = f64::from(age_days) / DAYS_PER_MONTH;
     let (table, start): (&[(f64, f64)], f64) = match (sex, months < 24.0) {
         (Sex::Male, true) => (&LENGTH_BOYS, 0.0),

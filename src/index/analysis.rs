@@ -7,6 +7,8 @@
 
 use super::facilities::FacilityIndex;
 use super::hex::{RESOLUTIONS, aggregate, cell_of};
+use super::neighbours::{cell_neighbours, village_neighbours};
+use super::spatial_stats::{AreaSpatial, CELL_K, per_area};
 use super::villages::VillageIndex;
 use crate::config::Config;
 use crate::model::{Child, Counts, Dataset, Facility, FacilityKind, PopulationTotals, Village};
@@ -26,6 +28,9 @@ pub struct AreaStats {
     /// Straight-line km from the area's centre to the nearest puskesmas.
     pub puskesmas_km: Option<f64>,
     pub risk: RiskScore,
+    /// Smoothed prevalence and Gi* among the areas of its kind (villages, or cells of
+    /// its resolution over their k = 1 ring); `None` with no child measured.
+    pub spatial: Option<AreaSpatial>,
 }
 
 impl AreaStats {
@@ -100,6 +105,7 @@ impl Analysis {
                 population: None,
                 puskesmas_km,
                 risk: risk::score(&counts, puskesmas_km, config),
+                spatial: None,
             }
         };
 
@@ -116,7 +122,7 @@ impl Analysis {
             outside,
             totals,
         } = VillageCounts::new(data, &child_village, &household_village);
-        let villages = data
+        let mut villages: Vec<VillageStats> = data
             .villages
             .iter()
             .zip(counts)
@@ -137,6 +143,9 @@ impl Analysis {
                 }
             })
             .collect();
+
+        let hood = village_neighbours(&data.villages);
+        attach_spatial(villages.iter_mut().map(|v| &mut v.stats).collect(), &hood);
 
         let children = ChildCells::new(data, &child_village);
         let mut unplaced_in_hexes = [0; RESOLUTIONS.len()];
@@ -171,6 +180,9 @@ impl Analysis {
                     })
                     .collect();
                 list.sort_unstable_by_key(|h| h.cell);
+                let cells: Vec<CellIndex> = list.iter().map(|h| h.cell).collect();
+                let hood = cell_neighbours(&cells, CELL_K);
+                attach_spatial(list.iter_mut().map(|h| &mut h.stats).collect(), &hood);
                 (res, list)
             })
             .collect();
@@ -376,4 +388,12 @@ pub fn whole_village_cells(boundary: &MultiPolygon<f64>) -> [Option<CellIndex>; 
             .all(|c| cell_of(Point(c), res) == Some(cell))
             .then_some(cell)
     })
+}
+
+/// Fills each area's smoothed prevalence and Gi* among `areas` (see [`per_area`]).
+fn attach_spatial(areas: Vec<&mut AreaStats>, neighbours: &[Vec<usize>]) {
+    let counts: Vec<Counts> = areas.iter().map(|a| a.counts).collect();
+    for (a, s) in areas.into_iter().zip(per_area(&counts, neighbours)) {
+        a.spatial = s;
+    }
 }

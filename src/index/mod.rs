@@ -1,10 +1,14 @@
 //! Make layers queryable: which village a point is in (R-tree), the nearest
 //! facility of a kind (R-tree), which H3 cell a point is in (h3o), and the
-//! [`analysis::Analysis`] that joins them into per-area figures.
+//! [`analysis::Analysis`] that joins them into per-area figures; who neighbours whom
+//! ([`neighbours`]) and the smoothing and hot spots over those neighbours
+//! ([`spatial_stats`]).
 
 pub mod analysis;
 pub mod facilities;
 pub mod hex;
+pub mod neighbours;
+pub mod spatial_stats;
 pub mod villages;
 
 pub use analysis::{Analysis, AreaStats, HexStats, VillageStats};

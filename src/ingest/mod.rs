@@ -35,6 +35,7 @@ mod shape;
 pub mod source;
 pub mod topology;
 pub mod validate;
+pub mod zscores;
 
 pub use columns::{Ambiguity, By, ColumnReport, Mapped};
 pub use error::{FEATURE, IngestError, LINE, MAX_REJECTS_SHOWN, ROW, Reject};
@@ -380,6 +381,9 @@ fn report(kind: LayerKind, notes: &Notes, topology: Option<&Topology>) {
     }
     if notes.placed_by_village > 0 {
         info!(%kind, placed = notes.placed_by_village, "children without coordinates placed at their village");
+    }
+    if notes.haz_disagreements > 0 {
+        warn!(%kind, children = notes.haz_disagreements, first = ?notes.haz_disagreement_lines, "children whose supplied haz differs from the computed WHO z-score by more than 0.1 (kept as supplied)");
     }
     if notes.village_mismatches > 0 {
         warn!(%kind, children = notes.village_mismatches, "children whose coordinates are not in the village their village_code names (kept as measured)");

@@ -92,6 +92,31 @@ fn twenty_thousand_with_three_bad() -> String {
     text
 }
 
+/// The supplied haz of [`twenty_thousand_with_three_bad`]'s good rows cycles through
+/// -3.5..1.4 at one height, so most differ from the WHO z-score by more than 0.1:
+/// 85.2 cm standing at 943 days, WHO lhfa day 943 (L = 1) boys M 92.6498 S 0.03732,
+/// girls M 91.4291 S 0.03913.
+fn haz_notes() -> Notes {
+    let who = |m: f64, s: f64| (85.2 / m - 1.0) / s;
+    let (boys, girls) = (who(92.6498, 0.03732), who(91.4291, 0.03913));
+    let lines: Vec<u64> = (0..20_000_u64)
+        .filter(|i| ![1234, 9000, 17000].contains(i))
+        .filter(|&i| {
+            let haz = format!("{:.1}", -3.5 + (i % 50) as f64 * 0.1);
+            let haz: f64 = haz.parse().expect("number");
+            let z = if i % 2 == 0 { boys } else { girls };
+            (z - haz).abs() > 0.1
+        })
+        .map(|i| i + 2)
+        .collect();
+    assert!(lines.len() > 15_000 && lines.len() < 19_997);
+    Notes {
+        haz_disagreements: lines.len(),
+        haz_disagreement_lines: lines[..validate::HAZ_LINES_SHOWN].to_vec(),
+        ..Notes::default()
+    }
+}
+
 fn lines_and_fields(rejects: &[Reject]) -> Vec<(u64, &str)> {
     rejects.iter().map(|r| (r.line, r.field.as_str())).collect()
 }
@@ -164,7 +189,7 @@ fn skip_invalid_writes_good_rows_and_a_rejects_file() {
             written: 19_997,
             rejected: 3,
             rejects_file: Some(expected_rejects.clone()),
-            notes: Notes::default(),
+            notes: haz_notes(),
             topology: None,
             columns: summary.columns.clone(),
             problems: Vec::new(),

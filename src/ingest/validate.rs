@@ -11,7 +11,9 @@ use super::key::PseudonymKey;
 use super::placement::VillagePlaces;
 use super::shape;
 use super::source::{RawGeometry, Record};
-use crate::model::{Child, Facility, FacilityKind, Household, LayerKind, Village};
+use super::zscores;
+use crate::model::{Child, Facility, FacilityKind, Household, LayerKind, Sex, Village};
+use crate::risk::zscore::{self, Measurement, Position};
 use crate::store::LayerRows;
 use chrono::NaiveDate;
 use geo::{Point, Rect};
@@ -54,13 +56,25 @@ pub struct Notes {
     pub village_mismatches: usize,
     /// Village boundaries closed or repaired: `(code, what was done)`.
     pub repairs: Vec<(String, String)>,
+    /// Children whose supplied `haz` differs from the one computed from sex, dates
+    /// and height by more than [`zscores::HAZ_TOLERANCE`]; kept as supplied.
+    pub haz_disagreements: usize,
+    /// The first [`HAZ_LINES_SHOWN`] of their lines (or feature numbers).
+    pub haz_disagreement_lines: Vec<u64>,
 }
+
+/// How many lines of children whose haz disagrees the notes keep.
+pub const HAZ_LINES_SHOWN: usize = 5;
 
 impl Notes {
     fn merge(&mut self, other: Notes) {
         self.placed_by_village += other.placed_by_village;
         self.village_mismatches += other.village_mismatches;
         self.repairs.extend(other.repairs);
+        self.haz_disagreements += other.haz_disagreements;
+        let room = HAZ_LINES_SHOWN.saturating_sub(self.haz_disagreement_lines.len());
+        self.haz_disagreement_lines
+            .extend(other.haz_disagreement_lines.into_iter().take(room));
     }
 }
 
@@ -259,6 +273,11 @@ impl<'a> Validator<'a> {
         }
         let height_cm = c.number_in("height_cm", &HEIGHT_CM, "");
         let haz = c.number_in("haz", &HAZ, " (implausible per WHO flags)");
+        if let (Some(sex), Some(b), Some(m), Some(h), Some(supplied)) =
+            (sex, birth, measure, height_cm, haz)
+        {
+            self.compare_haz(c.rec, sex, (m - b).num_days(), h, supplied);
+        }
         let (location, placed_by_village) = place?;
         Some(Child {
             id: id?,
@@ -270,6 +289,24 @@ impl<'a> Validator<'a> {
             haz: haz?,
             placed_by_village,
         })
+    }
+
+    /// Notes a supplied haz that differs from the WHO z-score computed from the
+    /// record (position from an optional `measured` column, else the recommended one).
+    fn compare_haz(&mut self, rec: &Record, sex: Sex, age_days: i64, height: f64, supplied: f64) {
+        let position = Position::parse(rec.get("measured")).ok();
+        let computed = zscore::compute(&Measurement {
+            sex,
+            age_days: Some(age_days),
+            height_cm: Some(height),
+            weight_kg: None,
+            position,
+        })
+        .haz;
+        if computed.is_some_and(|z| (z - supplied).abs() > zscores::HAZ_TOLERANCE) {
+            self.pending.haz_disagreements += 1;
+            self.pending.haz_disagreement_lines.push(rec.at);
+        }
     }
 
     /// A child's point and, when it had no coordinates, the village code it was

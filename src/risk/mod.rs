@@ -21,6 +21,10 @@ use crate::config::Config;
 use crate::model::Counts;
 use serde::Serialize;
 
+pub mod hotspot;
+pub mod smoothing;
+pub mod zscore;
+
 /// The factors of the risk score, in display order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -268,7 +268,7 @@ pub struct Field {
     pub description: &'static str,
 }
 
-const AREA_FIELDS: [Field; 20] = [
+const AREA_FIELDS: [Field; 25] = [
     Field {
         name: "children",
         kind: "Number",
@@ -318,6 +318,31 @@ const AREA_FIELDS: [Field; 20] = [
         name: "prevalence",
         kind: "Number",
         description: "stunted / children (0..1)",
+    },
+    Field {
+        name: "prevalence_smoothed",
+        kind: "Number",
+        description: "spatial Empirical Bayes prevalence over the area and its neighbours (0..1); absent without children",
+    },
+    Field {
+        name: "gi_z",
+        kind: "Number",
+        description: "Getis-Ord Gi* z-score of the Empirical Bayes prevalence (positive: high values cluster)",
+    },
+    Field {
+        name: "gi_p",
+        kind: "Number",
+        description: "one-sided p-value of gi_z, P(Z > |z|)",
+    },
+    Field {
+        name: "gi_q",
+        kind: "Number",
+        description: "Benjamini-Hochberg adjusted two-sided p-value of gi_z",
+    },
+    Field {
+        name: "hotspot",
+        kind: "String",
+        description: "hot_99|hot_95|hot_90|cold_99|cold_95|cold_90|none|too_few (fewer than 5 children)",
     },
     Field {
         name: "share_no_latrine",
@@ -475,6 +500,21 @@ pub fn area_properties(s: &AreaStats) -> Vec<(String, PropValue)> {
             name.to_owned(),
             PropValue::Double(round(r.factor(f).value, 4)),
         ));
+    }
+    if let Some(sp) = &s.spatial {
+        p.extend([
+            (
+                "prevalence_smoothed".to_owned(),
+                PropValue::Double(round(sp.prevalence_smoothed, 4)),
+            ),
+            ("gi_z".to_owned(), PropValue::Double(round(sp.gi_z, 4))),
+            ("gi_p".to_owned(), PropValue::Double(round(sp.gi_p, 6))),
+            ("gi_q".to_owned(), PropValue::Double(round(sp.gi_q, 6))),
+            (
+                "hotspot".to_owned(),
+                PropValue::String(sp.hotspot.label().to_owned()),
+            ),
+        ]);
     }
     if let Some(km) = s.puskesmas_km {
         p.push(("puskesmas_km".to_owned(), PropValue::Double(round(km, 2))));

@@ -164,6 +164,18 @@ const CHILDREN: &[Field] = &[
         &["weight_kg", "weight", "bb", "berat", "berat_badan"],
     ),
     field(
+        "measured",
+        Optional,
+        &[
+            "measured",
+            "measure_mode",
+            "position",
+            "cara_ukur",
+            "posisi",
+            "posisi_ukur",
+        ],
+    ),
+    field(
         "haz",
         Required,
         &[
