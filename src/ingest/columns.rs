@@ -10,7 +10,7 @@
 //! [`ColumnMap::apply`] then renames each record's fields to sigap's names; columns
 //! no field reads are dropped there.
 
-mod aliases;
+pub(super) mod aliases;
 
 use super::source::Record;
 use super::validate::FieldError;

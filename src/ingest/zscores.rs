@@ -16,6 +16,7 @@ use super::columns::normalize;
 use super::csv::CsvSource;
 use super::fields::{self, Decimal};
 use super::source::{Item, Record};
+use crate::model::LayerKind;
 use crate::risk::zscore::{self, Measurement, Position, ZScores};
 use std::fmt;
 use std::io::Write;
@@ -26,78 +27,16 @@ pub const HAZ_TOLERANCE: f64 = 0.1;
 /// How many disagreeing lines the summary names.
 const SHOWN: usize = 5;
 
-/// The columns read, each with the names it is recognised by (normalised, best
-/// first), as in the import's children mapping.
-const FIELDS: [(&str, &[&str]); 7] = [
-    (
-        "sex",
-        &["sex", "jk", "jenis_kelamin", "gender", "kelamin", "lp"],
-    ),
-    (
-        "birth_date",
-        &[
-            "birth_date",
-            "tgl_lahir",
-            "tanggal_lahir",
-            "tgllahir",
-            "tgl_lhr",
-            "date_of_birth",
-            "dob",
-        ],
-    ),
-    (
-        "measure_date",
-        &[
-            "measure_date",
-            "tgl_ukur",
-            "tanggal_pengukuran",
-            "tgl_pengukuran",
-            "tanggal_ukur",
-            "tglukur",
-            "measurement_date",
-        ],
-    ),
-    (
-        "height_cm",
-        &[
-            "height_cm",
-            "height",
-            "tb",
-            "tinggi",
-            "tinggi_badan",
-            "pb",
-            "panjang_badan",
-            "tb_pb",
-            "tbpb",
-        ],
-    ),
-    (
-        "weight_kg",
-        &["weight_kg", "weight", "bb", "berat", "berat_badan"],
-    ),
-    (
-        "measured",
-        &[
-            "measured",
-            "measure_mode",
-            "position",
-            "cara_ukur",
-            "posisi",
-            "posisi_ukur",
-        ],
-    ),
-    (
-        "haz",
-        &[
-            "haz",
-            "zs_tbu",
-            "zscore_tbu",
-            "z_score_tbu",
-            "z_tbu",
-            "zs_pbu",
-            "zs_tbpbu",
-        ],
-    ),
+/// The children fields read, recognised by the import's column names
+/// ([`super::columns`]: `JK`, `Tgl Lahir`, `TB`, `ZS TB/U`, Shapefile-cut names...).
+const FIELDS: [&str; 7] = [
+    "sex",
+    "birth_date",
+    "measure_date",
+    "height_cm",
+    "weight_kg",
+    "measured",
+    "haz",
 ];
 
 /// The columns appended to every row.
@@ -231,16 +170,21 @@ pub fn add_zscores(input: &Path, out: impl Write) -> Result<ZscoreSummary, Inges
     Ok(summary)
 }
 
-/// For each of [`FIELDS`], the column that feeds it, if any.
+/// For each of [`FIELDS`], the column that feeds it, if any: the best-ranked name
+/// in the import's alias table for children.
 fn pick_columns(names: &[String]) -> Vec<Option<String>> {
     let normal: Vec<String> = names.iter().map(|n| normalize(n)).collect();
+    let spec = super::columns::aliases::fields(LayerKind::Children);
     FIELDS
         .iter()
-        .map(|(_, aliases)| {
-            aliases
+        .map(|name| {
+            let field = spec.iter().find(|f| f.name == *name)?;
+            normal
                 .iter()
-                .find_map(|a| normal.iter().position(|n| n == a))
-                .map(|i| names[i].clone())
+                .enumerate()
+                .filter_map(|(i, n)| super::columns::aliases::rank(field, n).map(|r| (r, i)))
+                .min()
+                .map(|(_, i)| names[i].clone())
         })
         .collect()
 }
@@ -261,7 +205,7 @@ fn read<T>(
     }
     parse(text)
         .map_err(|reason| {
-            let field = FIELDS[i].0;
+            let field = FIELDS[i];
             problems.push(format!("{}:{}:{field}: {reason}", path.display(), rec.at));
         })
         .ok()
