@@ -5,6 +5,7 @@
 //! ([`spatial_stats`]).
 
 pub mod analysis;
+pub mod boxes;
 pub mod facilities;
 pub mod hex;
 pub mod neighbours;

@@ -11,11 +11,10 @@
 //!
 //! Each list is sorted and never holds the area itself.
 
+use super::villages::VillageIndex;
 use crate::model::Village;
 use geo::{BoundingRect, Intersects};
 use h3o::CellIndex;
-use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{AABB, RTree};
 use std::collections::HashMap;
 
 /// For each cell, the positions (in `cells`) of the other cells within `k` grid steps.
@@ -55,19 +54,7 @@ pub fn cell_neighbours(cells: &[CellIndex], k: u32) -> Vec<Vec<usize>> {
 /// topology matters.
 #[must_use]
 pub fn village_neighbours(villages: &[Village]) -> Vec<Vec<usize>> {
-    let tree: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>> = RTree::bulk_load(
-        villages
-            .iter()
-            .enumerate()
-            .filter_map(|(i, v)| {
-                let r = v.boundary.bounding_rect()?;
-                Some(GeomWithData::new(
-                    Rectangle::from_corners(r.min().into(), r.max().into()),
-                    i,
-                ))
-            })
-            .collect(),
-    );
+    let index = VillageIndex::new(villages);
     villages
         .iter()
         .enumerate()
@@ -75,10 +62,8 @@ pub fn village_neighbours(villages: &[Village]) -> Vec<Vec<usize>> {
             let Some(r) = v.boundary.bounding_rect() else {
                 return Vec::new();
             };
-            let envelope = AABB::from_corners(r.min().into(), r.max().into());
-            let mut hood: Vec<usize> = tree
-                .locate_in_envelope_intersecting(envelope)
-                .map(|e| e.data)
+            let mut hood: Vec<usize> = index
+                .candidates(r)
                 .filter(|&j| j != i && v.boundary.intersects(&villages[j].boundary))
                 .collect();
             hood.sort_unstable();

@@ -6,13 +6,10 @@
 //! decides. A point on a border shared by several villages belongs to the one with the
 //! smallest Kemendagri code, so shared borders never count a point twice or lose it.
 
+use super::boxes::BoxIndex;
 use crate::model::Village;
 use geo::coordinate_position::{CoordPos, CoordinatePosition};
-use geo::{BoundingRect, Coord, Point};
-use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{AABB, RTree};
-
-type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
+use geo::{Coord, Point, Rect};
 
 /// An R-tree over the bounding boxes of village boundaries, answering exact
 /// point-in-village queries.
@@ -22,28 +19,26 @@ type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
 /// points to the smallest code.
 pub struct VillageIndex<'a> {
     villages: &'a [Village],
-    tree: RTree<Entry>,
+    boxes: BoxIndex,
 }
 
 impl<'a> VillageIndex<'a> {
     /// Builds the index. Villages with an empty boundary are never found.
     #[must_use]
     pub fn new(villages: &'a [Village]) -> Self {
-        let entries = villages
-            .iter()
-            .enumerate()
-            .filter_map(|(i, v)| {
-                let r = v.boundary.bounding_rect()?;
-                Some(GeomWithData::new(
-                    Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
-                    i,
-                ))
-            })
-            .collect();
         Self {
             villages,
-            tree: RTree::bulk_load(entries),
+            boxes: BoxIndex::new(villages.iter().map(|v| &v.boundary)),
         }
+    }
+
+    /// Indexes of the villages whose bounding box meets `r` (candidates only: test
+    /// their boundaries for an exact answer).
+    ///
+    /// # Units
+    /// `r` is WGS84 degrees.
+    pub fn candidates(&self, r: Rect<f64>) -> impl Iterator<Item = usize> + '_ {
+        self.boxes.intersecting(r)
     }
 
     /// The index (into the slice given to [`VillageIndex::new`]) of the one village
@@ -56,11 +51,7 @@ impl<'a> VillageIndex<'a> {
         let c: Coord<f64> = p.into();
         let mut on_border: Option<usize> = None;
         let mut inside: Option<usize> = None;
-        for e in self
-            .tree
-            .locate_in_envelope_intersecting(AABB::from_point([c.x, c.y]))
-        {
-            let i = e.data;
+        for i in self.boxes.intersecting(Rect::new(c, c)) {
             match self.villages[i].boundary.coordinate_position(&c) {
                 CoordPos::Inside => inside = Some(self.smaller_code(inside, i)),
                 CoordPos::OnBoundary => on_border = Some(self.smaller_code(on_border, i)),

@@ -19,12 +19,11 @@
 //! ([`super::boundary::Frame`]); a gap's position is WGS84 degrees.
 
 use super::boundary::{area_m2, ha};
+use crate::index::boxes::BoxIndex;
 use crate::model::Village;
 use geo::orient::{Direction, Orient};
 use geo::{BooleanOps, BoundingRect, InteriorPoint, MultiPolygon, Point, Polygon, unary_union};
 use rayon::prelude::*;
-use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{AABB, RTree};
 use std::fmt;
 
 /// Overlaps smaller than this (square metres) are rounding along shared borders.
@@ -113,25 +112,15 @@ pub fn survey(villages: &[Village]) -> Topology {
 }
 
 fn overlaps(villages: &[Village], shapes: &[MultiPolygon<f64>]) -> Vec<Overlap> {
-    let entries: Vec<GeomWithData<Rectangle<[f64; 2]>, usize>> = shapes
-        .iter()
-        .enumerate()
-        .filter_map(|(i, s)| {
-            let r = s.bounding_rect()?;
-            let rect = Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
-            Some(GeomWithData::new(rect, i))
-        })
-        .collect();
-    let tree = RTree::bulk_load(entries.clone());
-    let mut found: Vec<Overlap> = entries
-        .par_iter()
-        .flat_map_iter(|e| {
-            let i = e.data;
-            let envelope: AABB<[f64; 2]> = rstar::RTreeObject::envelope(e);
-            tree.locate_in_envelope_intersecting(envelope)
-                .filter(move |o| o.data > i)
-                .filter_map(move |o| {
-                    let j = o.data;
+    let boxes = BoxIndex::new(shapes);
+    let mut found: Vec<Overlap> = (0..shapes.len())
+        .into_par_iter()
+        .filter_map(|i| shapes[i].bounding_rect().map(|r| (i, r)))
+        .flat_map_iter(|(i, r)| {
+            boxes
+                .intersecting(r)
+                .filter(move |&j| j > i)
+                .filter_map(move |j| {
                     let area = area_m2(&shapes[i].intersection(&shapes[j]));
                     (area >= MIN_OVERLAP_M2).then(|| {
                         let (a, b) = (&villages[i].code, &villages[j].code);

@@ -16,10 +16,9 @@
 use super::{Store, StoreError};
 use crate::model::{Population, PopulationTotals, Village};
 use h3o::CellIndex;
-use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::path::Path;
 
 /// The tables, created on the first population import.
 const CREATE: &str = r"
@@ -156,7 +155,7 @@ impl Store {
             [],
         )
         .map_err(sql)?;
-        let revision = bump_revision(&tx, &path)?;
+        let revision = super::schema::bump_revision(&tx, &path)?;
         tx.commit().map_err(sql)?;
         tracing::debug!(
             cells = population.cells.len(),
@@ -235,32 +234,4 @@ impl Store {
             totals,
         }))
     }
-}
-
-/// Adds one to the store revision inside `tx` and returns the new value (the same
-/// step [`Store::write_layer`] takes for vector layers).
-pub(super) fn bump_revision(tx: &Transaction<'_>, path: &Path) -> Result<u64, StoreError> {
-    let sql = |source| StoreError::Sqlite {
-        path: path.to_path_buf(),
-        source,
-    };
-    let current: String = tx
-        .query_row(
-            "SELECT value FROM sigap_meta WHERE key = 'revision'",
-            [],
-            |r| r.get(0),
-        )
-        .map_err(sql)?;
-    let revision = current.parse::<u64>().map_err(|_| StoreError::Corrupt {
-        path: path.to_path_buf(),
-        table: "sigap_meta",
-        fid: 0,
-        reason: format!("revision `{current}` is not a whole number"),
-    })? + 1;
-    tx.execute(
-        "UPDATE sigap_meta SET value = ?1 WHERE key = 'revision'",
-        [revision.to_string()],
-    )
-    .map_err(sql)?;
-    Ok(revision)
 }

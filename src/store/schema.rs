@@ -124,3 +124,37 @@ INSERT INTO gpkg_geometry_columns VALUES
 
 INSERT INTO sigap_meta (key, value) VALUES ('schema_version', '1'), ('revision', '0');
 "#;
+
+/// Adds one to the store revision inside `tx` and returns the new value (every import
+/// takes this step: layers in `writer.rs`, population in `population.rs`).
+pub(super) fn bump_revision(
+    tx: &rusqlite::Transaction<'_>,
+    path: &std::path::Path,
+) -> Result<u64, super::StoreError> {
+    let sql = |source| super::StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    };
+    let current: String = tx
+        .query_row(
+            "SELECT value FROM sigap_meta WHERE key = 'revision'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(sql)?;
+    let revision = current
+        .parse::<u64>()
+        .map_err(|_| super::StoreError::Corrupt {
+            path: path.to_path_buf(),
+            table: "sigap_meta",
+            fid: 0,
+            reason: format!("revision `{current}` is not a whole number"),
+        })?
+        + 1;
+    tx.execute(
+        "UPDATE sigap_meta SET value = ?1 WHERE key = 'revision'",
+        [revision.to_string()],
+    )
+    .map_err(sql)?;
+    Ok(revision)
+}

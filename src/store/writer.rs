@@ -111,26 +111,7 @@ impl LayerWriter<'_> {
             source,
         };
         update_contents(&self.tx, table(self.kind), self.bounds, self.replace).map_err(sql)?;
-        let current: String = self
-            .tx
-            .query_row(
-                "SELECT value FROM sigap_meta WHERE key = 'revision'",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(sql)?;
-        let revision = current.parse::<u64>().map_err(|_| StoreError::Corrupt {
-            path: self.path.clone(),
-            table: "sigap_meta",
-            fid: 0,
-            reason: format!("revision `{current}` is not a whole number"),
-        })? + 1;
-        self.tx
-            .execute(
-                "UPDATE sigap_meta SET value = ?1 WHERE key = 'revision'",
-                [revision.to_string()],
-            )
-            .map_err(sql)?;
+        let revision = super::schema::bump_revision(&self.tx, &self.path)?;
         let (kind, rows, replace) = (self.kind, self.written, self.replace);
         self.tx.commit().map_err(sql)?;
         tracing::debug!(layer = %kind, rows, replace, revision, "layer written");

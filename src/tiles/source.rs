@@ -8,13 +8,12 @@
 
 use super::mercator::{geometry_to_world, lonlat_to_world, tile_world_bounds};
 use super::mvt::{BUFFER, EXTENT, PropValue, TileFeature, TileLayer, encode_tile};
+use crate::index::boxes::BoxIndex;
 use crate::index::{Analysis, AreaStats};
 use crate::model::TileCoord;
 use crate::risk::Factor;
-use geo::{BoundingRect, Geometry, LineString, MultiPolygon, Point, Polygon};
+use geo::{Geometry, LineString, MultiPolygon, Point, Polygon, Rect};
 use h3o::Resolution;
-use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{AABB, RTree};
 
 /// The tilesets sigap serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -73,47 +72,31 @@ pub fn hex_resolution_for_zoom(z: u8) -> Resolution {
     }
 }
 
-type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
-
 /// Features of one layer with an R-tree over their boxes (world units).
 struct IndexedLayer {
     name: &'static str,
     features: Vec<TileFeature>,
-    tree: RTree<Entry>,
+    boxes: BoxIndex,
 }
 
 impl IndexedLayer {
     fn new(name: &'static str, features: Vec<TileFeature>) -> Self {
-        let entries = features
-            .iter()
-            .enumerate()
-            .filter_map(|(i, f)| {
-                let r = f.geometry.bounding_rect()?;
-                Some(GeomWithData::new(
-                    Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
-                    i,
-                ))
-            })
-            .collect();
+        let boxes = BoxIndex::new(features.iter().map(|f| &f.geometry));
         Self {
             name,
             features,
-            tree: RTree::bulk_load(entries),
+            boxes,
         }
     }
 
     fn select(&self, coord: TileCoord) -> TileLayer<'_> {
         let r = tile_world_bounds(coord);
         let pad = (r.max().x - r.min().x) * f64::from(BUFFER) / f64::from(EXTENT);
-        let env = AABB::from_corners(
-            [r.min().x - pad, r.min().y - pad],
-            [r.max().x + pad, r.max().y + pad],
+        let padded = Rect::new(
+            (r.min().x - pad, r.min().y - pad),
+            (r.max().x + pad, r.max().y + pad),
         );
-        let mut idx: Vec<usize> = self
-            .tree
-            .locate_in_envelope_intersecting(env)
-            .map(|e| e.data)
-            .collect();
+        let mut idx: Vec<usize> = self.boxes.intersecting(padded).collect();
         idx.sort_unstable();
         TileLayer {
             name: self.name,

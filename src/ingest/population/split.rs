@@ -33,10 +33,8 @@
 use crate::index::VillageIndex;
 use crate::index::hex::{RESOLUTIONS, cell_of};
 use crate::model::Village;
-use geo::{BoundingRect, Contains, Coord, LineString, Point, Polygon, Rect};
+use geo::{Contains, Coord, LineString, Point, Polygon, Rect};
 use h3o::{CellIndex, Resolution};
-use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{AABB, RTree};
 use std::collections::HashMap;
 
 /// How many sub-pixel edges fit in one average hexagon edge of a resolution.
@@ -201,14 +199,11 @@ impl Sums {
     }
 }
 
-type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
-
 /// Splits pixels between cells and villages (see the module doc for the rule).
 pub struct Splitter<'a> {
     subdivision: Subdivision,
     villages: &'a [Village],
     index: VillageIndex<'a>,
-    boxes: RTree<Entry>,
     extent: Rect<f64>,
 }
 
@@ -219,20 +214,10 @@ impl<'a> Splitter<'a> {
     /// `extent` is WGS84 degrees.
     #[must_use]
     pub fn new(villages: &'a [Village], subdivision: Subdivision, extent: Rect<f64>) -> Self {
-        let boxes = villages
-            .iter()
-            .enumerate()
-            .filter_map(|(i, v)| {
-                let r = v.boundary.bounding_rect()?;
-                let rect = Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
-                Some(GeomWithData::new(rect, i))
-            })
-            .collect();
         Self {
             subdivision,
             villages,
             index: VillageIndex::new(villages),
-            boxes: RTree::bulk_load(boxes),
             extent,
         }
     }
@@ -279,15 +264,14 @@ impl<'a> Splitter<'a> {
     }
 
     fn split_villages(&self, sums: &mut Sums, pixel: &Footprint, bbox: &Rect<f64>, value: f64) {
-        let env = AABB::from_corners([bbox.min().x, bbox.min().y], [bbox.max().x, bbox.max().y]);
-        let mut candidates = self.boxes.locate_in_envelope_intersecting(env);
+        let mut candidates = self.index.candidates(*bbox);
         match (candidates.next(), candidates.next()) {
             (None, _) => {
                 sums.outside += value;
                 return;
             }
-            (Some(only), None) if self.villages[only.data].boundary.contains(&pixel.polygon()) => {
-                sums.villages[only.data] += value;
+            (Some(only), None) if self.villages[only].boundary.contains(&pixel.polygon()) => {
+                sums.villages[only] += value;
                 return;
             }
             _ => {}
