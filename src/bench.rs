@@ -97,7 +97,7 @@ fn aggregate(input: &PathBuf, res: u8, repeat: usize) -> Result<()> {
 }
 
 fn tiles(repeat: usize) -> Result<()> {
-    let store = crate::demo_store()?;
+    let store = crate::cli::demo_store()?;
     let data = store.load()?;
     let config = Config::default();
     let analysis = sigap::index::Analysis::compute(&data, &config);

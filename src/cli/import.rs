@@ -1,0 +1,288 @@
+//! `sigap import`: a vector layer (validated, all or nothing) or a population raster.
+
+use anyhow::{Result, bail};
+use sigap::ingest::population::PopulationOptions;
+use sigap::ingest::{ImportOptions, PseudonymKey};
+use sigap::model::LayerKind;
+use sigap::store::Store;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+/// Validate a layer and write it to the store, all or nothing.
+#[derive(clap::Args)]
+pub struct ImportArgs {
+    /// The store (a GeoPackage file; created if missing).
+    #[arg(long)]
+    db: PathBuf,
+    /// Pseudonymisation key file (default: DB.key beside the store; created if missing).
+    #[arg(long)]
+    key: Option<PathBuf>,
+    /// Write the valid rows and put the rejected ones in a rejects file.
+    #[arg(long)]
+    skip_invalid: bool,
+    /// Where to write rejected rows (default: INPUT.rejects.csv).
+    #[arg(long)]
+    rejects: Option<PathBuf>,
+    /// Replace the layer instead of adding to it.
+    #[arg(long)]
+    replace: bool,
+    /// Source CRS when the file has none or a wrong one, e.g. EPSG:32751.
+    #[arg(long)]
+    crs: Option<String>,
+    /// Layer (or sheet) to read from a file that has several.
+    #[arg(long)]
+    layer: Option<String>,
+    /// Map a field to a column the importer does not recognise: FIELD=COLUMN (repeatable).
+    #[arg(long = "map", value_parser = parse_mapping)]
+    map: Vec<(String, String)>,
+    /// Dry run: report the column mapping and every problem, write nothing.
+    #[arg(long)]
+    check: bool,
+    /// The raster band holding the counts (population only; default 1).
+    #[arg(long)]
+    band: Option<usize>,
+    kind: ImportKind,
+    path: PathBuf,
+}
+
+/// Runs `sigap import`.
+pub fn run(args: ImportArgs) -> Result<()> {
+    let ImportArgs {
+        db,
+        key,
+        skip_invalid,
+        rejects,
+        replace,
+        crs,
+        layer,
+        map,
+        check,
+        band,
+        kind,
+        path,
+    } = args;
+    match kind {
+        ImportKind::Layer(kind) => {
+            if band.is_some() {
+                bail!("--band is for population rasters only");
+            }
+            import(
+                &db,
+                key,
+                kind,
+                &path,
+                &ImportOptions {
+                    skip_invalid,
+                    rejects_path: rejects,
+                    replace,
+                    crs,
+                    layer,
+                    map,
+                    check,
+                },
+            )
+        }
+        ImportKind::Population => {
+            let unused = [
+                ("--key", key.is_some()),
+                ("--skip-invalid", skip_invalid),
+                ("--rejects", rejects.is_some()),
+                ("--layer", layer.is_some()),
+                ("--map", !map.is_empty()),
+            ];
+            let opts = PopulationOptions {
+                crs,
+                band: band.unwrap_or(1),
+                check,
+            };
+            super::population::import_population(&db, &path, &unused, &opts)
+        }
+    }
+}
+
+/// What `sigap import` reads: one of the vector layers, or a population raster.
+#[derive(Clone, Copy)]
+enum ImportKind {
+    Layer(LayerKind),
+    Population,
+}
+
+impl clap::ValueEnum for ImportKind {
+    fn value_variants<'a>() -> &'a [Self] {
+        static ALL: LazyLock<Vec<ImportKind>> = LazyLock::new(|| {
+            LayerKind::value_variants()
+                .iter()
+                .map(|k| ImportKind::Layer(*k))
+                .chain([ImportKind::Population])
+                .collect()
+        });
+        &ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        match self {
+            Self::Layer(kind) => kind.to_possible_value(),
+            Self::Population => Some(
+                clap::builder::PossibleValue::new("population")
+                    .help("a raster of counts per pixel (GeoTIFF), summed into cells and villages"),
+            ),
+        }
+    }
+}
+
+/// Parses `FIELD=COLUMN` for `--map`.
+fn parse_mapping(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((f, c)) if !f.trim().is_empty() && !c.trim().is_empty() => {
+            Ok((f.trim().to_ascii_lowercase(), c.trim().to_owned()))
+        }
+        _ => Err(format!("expected FIELD=COLUMN, e.g. lat=LINTANG, not {s}")),
+    }
+}
+
+fn key_path(db: &Path, key: Option<PathBuf>) -> PathBuf {
+    key.unwrap_or_else(|| {
+        let mut p = db.as_os_str().to_owned();
+        p.push(".key");
+        PathBuf::from(p)
+    })
+}
+
+fn import(
+    db: &Path,
+    key: Option<PathBuf>,
+    kind: LayerKind,
+    path: &Path,
+    opts: &ImportOptions,
+) -> Result<()> {
+    if opts.check {
+        return check(db, key, kind, path, opts);
+    }
+    let key = PseudonymKey::load_or_create(&key_path(db, key))?;
+    let mut store = Store::open(db)?;
+    match sigap::ingest::import_file(&mut store, kind, path, &key, opts) {
+        Ok(s) => {
+            println!(
+                "imported {} {} from {}: {} written, {} rejected{}",
+                s.read,
+                s.kind,
+                s.path.display(),
+                s.written,
+                s.rejected,
+                s.rejects_file
+                    .as_ref()
+                    .map(|f| format!(" (see {})", f.display()))
+                    .unwrap_or_default()
+            );
+            print_notes(&s);
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            bail!(
+                "import of {} failed; the store is unchanged",
+                path.display()
+            )
+        }
+    }
+}
+
+/// `import --check`: validates like an import, prints the column mapping and every
+/// problem, and fails if any record would be rejected. Creates neither the store nor
+/// the key: a missing store is read as empty, a missing key replaced by a throwaway
+/// one (no stored pseudonym could match it anyway).
+fn check(
+    db: &Path,
+    key: Option<PathBuf>,
+    kind: LayerKind,
+    path: &Path,
+    opts: &ImportOptions,
+) -> Result<()> {
+    let key_file = key_path(db, key);
+    let key = if key_file.exists() {
+        PseudonymKey::load_or_create(&key_file)?
+    } else {
+        PseudonymKey::from_bytes([0; 32])
+    };
+    let mut store = if db.exists() {
+        Store::open(db)?
+    } else {
+        Store::open_in_memory()?
+    };
+    let s = match sigap::ingest::import_file(&mut store, kind, path, &key, opts) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            bail!("check of {} failed; nothing was written", path.display())
+        }
+    };
+    println!(
+        "check of {} from {}: {} read, {} valid, {} rejected; nothing written",
+        s.kind,
+        s.path.display(),
+        s.read,
+        s.read - s.rejected,
+        s.rejected
+    );
+    if let Some(columns) = &s.columns {
+        print!("{columns}");
+    }
+    for problem in &s.problems {
+        println!("{problem}");
+    }
+    print_notes(&s);
+    if s.rejected > 0 {
+        bail!("{} records would be rejected", s.rejected);
+    }
+    Ok(())
+}
+
+/// Prints what the import changed or noticed beyond the counts: children placed by
+/// village, boundaries repaired, overlaps and gaps between villages.
+fn print_notes(s: &sigap::ingest::ImportSummary) {
+    let n = &s.notes;
+    if n.placed_by_village > 0 {
+        println!(
+            "{} children had no coordinates and were placed at their village",
+            n.placed_by_village
+        );
+    }
+    if n.village_mismatches > 0 {
+        println!(
+            "{} children have coordinates outside the village their village_code names \
+             (kept where measured)",
+            n.village_mismatches
+        );
+    }
+    if n.haz_disagreements > 0 {
+        let lines: Vec<String> = n
+            .haz_disagreement_lines
+            .iter()
+            .map(u64::to_string)
+            .collect();
+        println!(
+            "{} children have a haz that differs by more than {} from the WHO z-score \
+             computed from sex, dates and height (kept as supplied; first: {})",
+            n.haz_disagreements,
+            sigap::ingest::zscores::HAZ_TOLERANCE,
+            lines.join(", ")
+        );
+    }
+    if !n.repairs.is_empty() {
+        println!("{} village boundaries repaired:", n.repairs.len());
+        for (code, what) in &n.repairs {
+            println!("  {code}: {what}");
+        }
+    }
+    if let Some(t) = &s.topology {
+        for overlap in &t.overlaps {
+            println!("{overlap}");
+        }
+        for gap in &t.gaps {
+            println!("{gap}");
+        }
+        if t.is_clean() {
+            println!("villages: no overlaps or gaps between them");
+        }
+    }
+}

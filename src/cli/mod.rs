@@ -1,0 +1,114 @@
+//! The command line: what clap parses, and one module per command.
+//!
+//! `main.rs` sets up logging and calls [`run`]; each command's flags live beside its
+//! code (`import.rs` has `ImportArgs`, `serve.rs` has `ServeArgs`), so a new flag or
+//! command touches one file and the enum below.
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+mod import;
+mod population;
+mod serve;
+mod tools;
+
+pub use serve::demo_store;
+
+/// sigap: a spatial risk service for stunting reduction.
+#[derive(Parser)]
+#[command(version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write the synthetic demo city (modelled on Kendari) as importable files.
+    Demo {
+        /// Folder to write villages.geojson, children.csv, households.csv, facilities.csv.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = sigap::demo::DEFAULT_SEED)]
+        seed: u64,
+    },
+    /// Validate a layer and write it to the store, all or nothing.
+    Import(import::ImportArgs),
+    /// List a GIS file's layers (or sheets): geometry type, feature count, CRS and fields.
+    Layers { path: PathBuf },
+    /// Serve the map, tiles and API (the demo city when no --db is given).
+    Serve(serve::ServeArgs),
+    /// Add WHO 2006 z-scores (haz, waz, whz) and implausibility flags to a children CSV.
+    Zscores {
+        /// A children CSV (e-PPGBM export or sigap's columns).
+        input: PathBuf,
+        /// Where to write the result; stdout without it.
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+    },
+    /// Print the H3 cell (and its boundary) of each `lat,lon` row read from stdin, as JSON lines.
+    Cells {
+        #[arg(long)]
+        res: u8,
+    },
+    /// Smoothing and hot spots for given counts and neighbours (JSON in, JSON out), or
+    /// with --villages-of a store's village adjacency.
+    #[command(hide = true)]
+    Stats {
+        /// {events, bases, neighbours | cells (+k), values?, `min_base`?}
+        #[arg(
+            long,
+            conflicts_with = "villages_of",
+            required_unless_present = "villages_of"
+        )]
+        input: Option<PathBuf>,
+        /// Print {codes, neighbours} for the villages of this store.
+        #[arg(long)]
+        villages_of: Option<PathBuf>,
+    },
+    /// Measure aggregation and tile encoding on deterministic data.
+    Bench {
+        #[command(subcommand)]
+        what: crate::bench::BenchCommand,
+    },
+}
+
+/// Runs the parsed command.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Demo { out, seed } => demo(&out, seed),
+        Command::Import(args) => import::run(args),
+        Command::Layers { path } => {
+            for layer in sigap::ingest::gdal::layers(&path)? {
+                println!("{layer}");
+            }
+            Ok(())
+        }
+        Command::Serve(args) => serve::run(args),
+        Command::Zscores { input, out } => tools::zscores(&input, out.as_deref()),
+        Command::Cells { res } => tools::cells(res),
+        Command::Stats { input, villages_of } => {
+            tools::stats(input.as_deref(), villages_of.as_deref())
+        }
+        Command::Bench { what } => crate::bench::run(&what),
+    }
+}
+
+fn demo(out: &std::path::Path, seed: u64) -> Result<()> {
+    let s = sigap::demo::write_demo(out, seed)
+        .with_context(|| format!("writing the demo city to {}", out.display()))?;
+    println!(
+        "demo city (synthetic) written to {}: {} kelurahan, {} children ({} stunted, {} severely), {} households, {} puskesmas, {} pustu, {} posyandu",
+        out.display(),
+        s.villages,
+        s.children,
+        s.stunted,
+        s.severely_stunted,
+        s.households,
+        s.puskesmas,
+        s.pustu,
+        s.posyandu
+    );
+    Ok(())
+}

@@ -1,0 +1,121 @@
+//! `sigap serve`: the map, tiles and API over a store or the demo city.
+
+use anyhow::{Context, Result, bail};
+use sigap::config::Config;
+use sigap::http::{AppState, Snapshot};
+use sigap::store::Store;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Serve the map, tiles and API (the demo city when no --db is given).
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    #[arg(long)]
+    db: Option<PathBuf>,
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Risk weights and server settings (default: ./sigap.toml if present).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// The viewer's static files.
+    #[arg(long)]
+    web_dir: Option<PathBuf>,
+    /// Where npm installed maplibre-gl (`node_modules`).
+    #[arg(long)]
+    vendor_dir: Option<PathBuf>,
+}
+
+/// Runs `sigap serve`.
+pub fn run(args: ServeArgs) -> Result<()> {
+    serve(
+        args.db.as_ref(),
+        args.addr,
+        args.config,
+        args.web_dir,
+        args.vendor_dir,
+    )
+}
+
+/// Builds the demo city the way a user would: write its files, import them.
+pub fn demo_store() -> Result<Store> {
+    Ok(sigap::demo::default_demo_store()?)
+}
+
+/// `dir` if given, else `name` in the working directory, else beside the sources.
+fn resolve_dir(dir: Option<PathBuf>, name: &str) -> PathBuf {
+    dir.unwrap_or_else(|| {
+        let here = PathBuf::from(name);
+        if here.exists() {
+            here
+        } else {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
+        }
+    })
+}
+
+fn serve(
+    db: Option<&PathBuf>,
+    addr: SocketAddr,
+    config: Option<PathBuf>,
+    web_dir: Option<PathBuf>,
+    vendor_dir: Option<PathBuf>,
+) -> Result<()> {
+    let config = match config {
+        Some(p) => Config::from_file(&p)?,
+        None if Path::new("sigap.toml").exists() => Config::from_file(Path::new("sigap.toml"))?,
+        None => Config::default(),
+    };
+    let demo = db.is_none();
+    let store = if let Some(p) = db {
+        if !p.exists() {
+            bail!(
+                "no store at {}; create one with `sigap import --db {} villages FILE`",
+                p.display(),
+                p.display()
+            );
+        }
+        Store::open(p)?
+    } else {
+        tracing::info!("building the synthetic demo city in memory");
+        demo_store()?
+    };
+    let revision = store.revision()?;
+    let data = store.load()?;
+    let snapshot = Snapshot::build(revision, &data, &config);
+    tracing::info!(
+        villages = data.villages.len(),
+        children = data.children.len(),
+        households = data.households.len(),
+        facilities = data.facilities.len(),
+        "data loaded"
+    );
+    let state = AppState::new(
+        config,
+        snapshot,
+        db.is_some().then_some(store),
+        demo,
+        resolve_dir(web_dir, "web"),
+        resolve_dir(vendor_dir, "node_modules"),
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        let local = listener.local_addr()?;
+        println!(
+            "sigap listening on http://{local}/  (open it in a browser{})",
+            if demo {
+                "; demo city, synthetic data"
+            } else {
+                ""
+            }
+        );
+        std::io::stdout().flush()?;
+        sigap::http::serve(listener, state).await?;
+        Ok(())
+    })
+}
