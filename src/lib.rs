@@ -30,6 +30,9 @@
 //!   built from an analysis.
 //! - [`http`]: the only module that knows axum.
 //! - [`demo`]: the synthetic demo city modelled on Kendari.
+//!
+//! The binary (`src/main.rs`) only sets up logging; `src/cli/` has one module per
+//! command with its flags, and `src/bench.rs` the `sigap bench` measurements.
 
 pub mod config;
 pub mod demo;
