@@ -11,6 +11,9 @@ use std::io::BufRead;
 use std::path::PathBuf;
 use std::time::Instant;
 
+mod recompute;
+mod synthetic;
+
 #[derive(Subcommand)]
 pub enum BenchCommand {
     /// Count points per H3 cell: reads `lat,lon` rows from a file, prints timings and a
@@ -28,12 +31,33 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         repeat: usize,
     },
+    /// Recompute every aggregate, smoothing and hot spot for rounds of synthetic
+    /// children over the demo city; with --out, write what Gi* used for PySAL.
+    Recompute {
+        #[arg(long, default_value_t = 10)]
+        periods: u32,
+        /// Children measured per round.
+        #[arg(long, default_value_t = 1_000_000)]
+        children: usize,
+        #[arg(long, default_value_t = synthetic::DEFAULT_SEED)]
+        seed: u64,
+        /// Folder for one JSON file per round and resolution (cells, counts,
+        /// neighbour lists, values and Gi* z), read by benches/recompute.py.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 pub fn run(cmd: &BenchCommand) -> Result<()> {
     match cmd {
         BenchCommand::Aggregate { input, res, repeat } => aggregate(input, *res, *repeat),
         BenchCommand::Tiles { repeat } => tiles(*repeat),
+        BenchCommand::Recompute {
+            periods,
+            children,
+            seed,
+            out,
+        } => recompute::run(*periods, *children, *seed, out.as_deref()),
     }
 }
 

@@ -1,0 +1,169 @@
+"""Recompute benchmark: every aggregate, smoothing and hot spot for 10 rounds of
+1,000,000 synthetic children over the demo city (H3 resolutions 5-10), and PySAL doing
+the same Gi* on the same cells in the same run.
+
+`sigap bench recompute --out DIR` generates each round (deterministic, seed 2026),
+times `Analysis::compute` on it, times its spatial part again per resolution (k = 1
+neighbour lists from the cell ids; global and spatial Empirical Bayes + Gi* + FDR;
+Gi* alone) and writes, per round and resolution, the cells with children, their
+stunted and measured counts, the neighbour lists exactly as Gi* used them, the
+globally smoothed rates Gi* ran on, and sigap's Gi* z. This script then builds a
+libpysal `W` from those lists and runs `esda.G_Local(y, w, transform="B", star=True,
+permutations=0)` on the same values (as tests/python/test_pysal.py does), timing both,
+and checks that esda's z equal sigap's (|difference| < 1e-6). A second sigap run with
+RAYON_NUM_THREADS=1 gives the one-core figures.
+
+    .venv/bin/python benches/recompute.py --bin target/release/sigap
+
+Prints one JSON line per round and a Markdown table for BENCHMARKS.md.
+"""
+import argparse
+import glob
+import json
+import os
+import resource
+import subprocess
+import tempfile
+import time
+import warnings
+
+import esda
+import libpysal
+import numpy as np
+from esda.getisord import G_Local
+from libpysal.weights import W
+
+TOL = 1e-6
+
+
+def sigap(binary, periods, children, out=None, threads=None):
+    cmd = [binary, "bench", "recompute", "--periods", str(periods), "--children", str(children)]
+    if out:
+        cmd += ["--out", out]
+    env = dict(os.environ, SIGAP_LOG="warn")
+    if threads:
+        env["RAYON_NUM_THREADS"] = str(threads)
+    run = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
+    lines = [json.loads(x) for x in run.stdout.splitlines() if x.startswith("{")]
+    rounds = [x for x in lines if x["bench"] == "recompute"]
+    total = next(x for x in lines if x["bench"] == "recompute_total")
+    return rounds, total
+
+
+def pysal_gi(doc):
+    """Seconds to build W and to run G_Local, and the z values."""
+    d = doc["data"]
+    ids = list(range(len(d["cells"])))
+    t = time.perf_counter()
+    w = W({i: d["neighbours"][i] for i in ids}, id_order=ids, silence_warnings=True)
+    w_s = time.perf_counter() - t
+    y = np.array(d["y"], dtype=float)
+    t = time.perf_counter()
+    g = G_Local(y, w, transform="B", star=True, permutations=0)
+    gi_s = time.perf_counter() - t
+    return w_s, gi_s, np.asarray(g.Zs, dtype=float)
+
+
+def compare(doc, z):
+    """Largest |esda z - sigap z| and how many z esda left undefined (NaN) where sigap
+    gives 0 within TOL: a neighbourhood holding every cell, or a field whose values are
+    all equal (the global Empirical Bayes rates are all the city rate when the
+    variance between areas is estimated negative), where the variance is 0 up to
+    rounding."""
+    mine = np.array(doc["data"]["gi_z"], dtype=float)
+    nan = np.isnan(z)
+    assert np.all(np.abs(mine[nan]) < TOL), "sigap gives a z where esda has no variance"
+    diff = float(np.max(np.abs(mine[~nan] - z[~nan]))) if np.any(~nan) else 0.0
+    return diff, int(nan.sum())
+
+
+def main():
+    # esda warns (and returns NaN) where a z has no variance; compare() accounts for it.
+    warnings.filterwarnings("ignore", category=RuntimeWarning, module="esda")
+    warnings.filterwarnings("ignore", message="The weights matrix is not fully connected")
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default="target/release/sigap")
+    ap.add_argument("--periods", type=int, default=10)
+    ap.add_argument("--children", type=int, default=1_000_000)
+    ap.add_argument("--pysal-periods", type=int, default=None,
+                    help="run PySAL on the first N rounds only (default: all)")
+    ap.add_argument("--no-one-thread", action="store_true", help="skip the one-core run")
+    a = ap.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="sigap-recompute-") as out:
+        t = time.perf_counter()
+        rounds, total = sigap(a.bin, a.periods, a.children, out=out)
+        wall = time.perf_counter() - t
+        rss_children_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        labels = [r["period"] for r in rounds]
+        pysal_labels = labels[: a.pysal_periods] if a.pysal_periods else labels
+        # Warm-up: first calls import and compile what esda needs.
+        warm = json.load(open(sorted(glob.glob(os.path.join(out, "*.json")))[0]))
+        pysal_gi(warm)
+        worst, nans, rows = 0.0, 0, []
+        for r in rounds:
+            if r["period"] not in pysal_labels:
+                continue
+            w_s = gi_s = 0.0
+            for res in range(5, 11):
+                doc = json.load(open(os.path.join(out, f"{r['period']}-res{res}.json")))
+                dw, dg, z = pysal_gi(doc)
+                w_s, gi_s = w_s + dw, gi_s + dg
+                diff, n = compare(doc, z)
+                worst, nans = max(worst, diff), nans + n
+            res_t = r["resolutions"]
+            row = {
+                "period": r["period"],
+                "children": r["children"],
+                "stunted": r["stunted"],
+                "tested_cells": sum(x["tested"] for x in res_t),
+                "hot_cells": sum(x["hot"] for x in res_t),
+                "sigap_compute_s": r["compute_s"],
+                "sigap_neighbours_s": sum(x["neighbours_s"] for x in res_t),
+                "sigap_smoothing_gi_fdr_s": sum(x["smoothing_gi_s"] for x in res_t),
+                "sigap_gi_star_s": sum(x["gi_star_s"] for x in res_t),
+                "pysal_w_s": w_s,
+                "pysal_gi_star_s": gi_s,
+            }
+            rows.append(row)
+            print(json.dumps(row))
+
+    one = None
+    if not a.no_one_thread:
+        _, one = sigap(a.bin, a.periods, a.children, threads=1)
+
+    summary = {
+        "bench": "recompute_vs_pysal",
+        "periods": a.periods,
+        "children_per_period": a.children,
+        "pysal_periods": len(rows),
+        "sigap_threads": total["threads"],
+        "sigap_compute_s": total["compute_s"],
+        "sigap_spatial_s": total["spatial_s"],
+        "sigap_compute_s_1thread": one and one["compute_s"],
+        "sigap_peak_rss_mib": total["peak_rss_mib"],
+        "sigap_peak_rss_mib_getrusage": rss_children_mib,
+        "sigap_wall_s_with_export": wall,
+        "max_abs_z_difference": worst,
+        "esda_nan_where_sigap_0": nans,
+        "tested_cells": sum(r["tested_cells"] for r in rows),
+        "z_agree": worst < TOL,
+        "esda": esda.__version__,
+        "libpysal": libpysal.__version__,
+        "numpy": np.__version__,
+    }
+    print(json.dumps(summary))
+    s = lambda k: sum(r[k] for r in rows)
+    print()
+    print(f"| rounds | sigap: neighbours | sigap: EB + Gi* + FDR | sigap: Gi* alone "
+          f"| PySAL: W from lists | PySAL: G_Local |")
+    print("|---|---|---|---|---|---|")
+    print(f"| {len(rows)} | {s('sigap_neighbours_s'):.3f} | {s('sigap_smoothing_gi_fdr_s'):.3f} "
+          f"| {s('sigap_gi_star_s'):.4f} | {s('pysal_w_s'):.3f} | {s('pysal_gi_star_s'):.3f} |")
+    print(f"\nmax |z sigap - z esda| = {worst:.2e} ({'OK' if worst < TOL else 'FAIL'} < {TOL})")
+    if worst >= TOL:
+        raise SystemExit("sigap's and esda's Gi* disagree")
+
+
+if __name__ == "__main__":
+    main()
