@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;
 
+mod period;
+pub use period::{Period, PeriodError};
+
 /// One desa/kelurahan with its boundary.
 ///
 /// # Units
@@ -69,6 +72,9 @@ pub struct Child {
     /// `location` is only a point inside that village: count it by this code, never
     /// draw it.
     pub placed_by_village: Option<String>,
+    /// The weighing round the measurement belongs to (see [`Period`]): one child is
+    /// measured at most once per period.
+    pub period: Period,
 }
 
 impl Child {

@@ -38,6 +38,10 @@ pub struct ImportArgs {
     /// Dry run: report the column mapping and every problem, write nothing.
     #[arg(long)]
     check: bool,
+    /// Children only: the measurement period of every row (YYYY-MM, e.g. 2026-08),
+    /// overriding a `period` column and the measurement month.
+    #[arg(long)]
+    period: Option<sigap::model::Period>,
     /// The raster band holding the counts (population only; default 1).
     #[arg(long)]
     band: Option<usize>,
@@ -57,6 +61,7 @@ pub fn run(args: ImportArgs) -> Result<()> {
         layer,
         map,
         check,
+        period,
         band,
         kind,
         path,
@@ -65,6 +70,9 @@ pub fn run(args: ImportArgs) -> Result<()> {
         ImportKind::Layer(kind) => {
             if band.is_some() {
                 bail!("--band is for population rasters only");
+            }
+            if period.is_some() && kind != LayerKind::Children {
+                bail!("--period is for children only (households apply to every period)");
             }
             import(
                 &db,
@@ -79,6 +87,7 @@ pub fn run(args: ImportArgs) -> Result<()> {
                     layer,
                     map,
                     check,
+                    period,
                 },
             )
         }
@@ -89,6 +98,7 @@ pub fn run(args: ImportArgs) -> Result<()> {
                 ("--rejects", rejects.is_some()),
                 ("--layer", layer.is_some()),
                 ("--map", !map.is_empty()),
+                ("--period", period.is_some()),
             ];
             let opts = PopulationOptions {
                 crs,
@@ -241,6 +251,19 @@ fn check(
 /// village, boundaries repaired, overlaps and gaps between villages.
 fn print_notes(s: &sigap::ingest::ImportSummary) {
     let n = &s.notes;
+    if !n.periods.is_empty() {
+        let found: Vec<String> = n
+            .periods
+            .iter()
+            .map(|(p, count)| format!("{p}: {count}"))
+            .collect();
+        // A round that ran into the next month shows up here as two periods: re-run
+        // with --period to put it in one.
+        println!(
+            "children per period: {} (set --period YYYY-MM if a round spans months)",
+            found.join(", ")
+        );
+    }
     if n.placed_by_village > 0 {
         println!(
             "{} children had no coordinates and were placed at their village",

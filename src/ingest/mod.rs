@@ -35,6 +35,7 @@ mod shape;
 pub mod source;
 pub mod topology;
 pub mod validate;
+mod writer_periods;
 pub mod zscores;
 
 pub use columns::{Ambiguity, By, ColumnReport, Mapped};
@@ -69,7 +70,8 @@ pub struct ImportOptions {
     pub skip_invalid: bool,
     /// Where the rejects file goes; default `<input stem>.rejects.csv` beside the input.
     pub rejects_path: Option<PathBuf>,
-    /// Replace the whole layer instead of adding to it.
+    /// Replace the whole layer instead of adding to it; for children, replace only
+    /// the periods the file brings (every other period is kept).
     pub replace: bool,
     /// Source CRS (e.g. `EPSG:32751`), overriding what the file declares; needed for
     /// CSV files in projected coordinates (x/y columns).
@@ -81,6 +83,9 @@ pub struct ImportOptions {
     /// Dry run: read and validate everything, report the mapping and every problem,
     /// write nothing.
     pub check: bool,
+    /// Children only: the measurement period of every row, overriding a `period`
+    /// column and the measurement month (`--period 2026-02`).
+    pub period: Option<crate::model::Period>,
 }
 
 /// What an import did.
@@ -176,9 +181,17 @@ fn import_at(
     };
     let stored_ids = if opts.replace {
         HashSet::new()
+    } else if kind == LayerKind::Children {
+        let keys = store.child_keys()?;
+        keys.iter()
+            .map(|(id, p)| validate::child_key(id, *p))
+            .collect()
     } else {
         store.ids(kind)?
     };
+    // Children are replaced period by period as the file's periods appear.
+    let replace_all = opts.replace && kind != LayerKind::Children;
+    let mut periods = writer_periods::Replaced::new(kind == LayerKind::Children && opts.replace);
     let villages = match kind {
         LayerKind::Children => placement::VillagePlaces::new(store.villages()?),
         _ => placement::VillagePlaces::default(),
@@ -200,7 +213,7 @@ fn import_at(
     let mut writer = if opts.check {
         None
     } else {
-        Some(store.layer_writer(kind, opts.replace)?)
+        Some(store.layer_writer(kind, replace_all)?)
     };
     let mut validator = Validator::new(Context {
         kind,
@@ -210,6 +223,7 @@ fn import_at(
         key,
         unit,
         villages,
+        period: opts.period,
     });
     let mut rejects: Vec<(Reject, String)> = Vec::new();
     let (mut read, mut rejected) = (0, 0);
@@ -285,6 +299,7 @@ fn import_at(
             if let Some(w) = writer.as_mut()
                 && (rejected == 0 || opts.skip_invalid)
             {
+                periods.clear_before(w, &batch)?;
                 w.write(&batch)?;
             }
         }
@@ -337,6 +352,7 @@ fn import_at(
     };
     let topology = survey(stored_villages, &rows);
     report(kind, &notes, topology.as_ref());
+    periods.clear_before(&mut writer, &rows)?;
     writer.write(&rows)?;
     // A file whose every record was rejected writes nothing (a --replace must not
     // empty the layer because of it; dropping the writer rolls its DELETE back); an

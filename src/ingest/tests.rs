@@ -113,6 +113,8 @@ fn haz_notes() -> Notes {
     Notes {
         haz_disagreements: lines.len(),
         haz_disagreement_lines: lines[..validate::HAZ_LINES_SHOWN].to_vec(),
+        // Every kept child was measured in August 2024 and no period was given.
+        periods: [("2024-08".parse().expect("period"), 19_997)].into(),
         ..Notes::default()
     }
 }
@@ -270,7 +272,10 @@ fn duplicate_ids_in_the_file_and_in_the_store() {
         panic!("{err}")
     };
     assert_eq!(lines_and_fields(&rejects), [(4, "id")]);
-    assert_eq!(rejects[0].reason, "duplicate id: already used on line 2");
+    assert_eq!(
+        rejects[0].reason,
+        "duplicate id in period 2024-08: already used on line 2"
+    );
 
     let first = write("first", "csv", &format!("{HEADER}\n{}\n", child_row(1)));
     import(

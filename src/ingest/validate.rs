@@ -12,12 +12,12 @@ use super::placement::VillagePlaces;
 use super::shape;
 use super::source::{RawGeometry, Record};
 use super::zscores;
-use crate::model::{Child, Facility, FacilityKind, Household, LayerKind, Sex, Village};
+use crate::model::{Child, Facility, FacilityKind, Household, LayerKind, Period, Sex, Village};
 use crate::risk::zscore::{self, Measurement, Position};
 use crate::store::LayerRows;
 use chrono::NaiveDate;
 use geo::{Point, Rect};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::RangeInclusive;
 
 /// Plausible measured length/height of a child under five, in centimetres.
@@ -35,8 +35,12 @@ pub struct Context<'a> {
     /// # Units
     /// WGS84 degrees, `x = lon`, `y = lat`.
     pub extent: Option<Rect<f64>>,
-    /// Ids already in the layer (pseudonyms for people); empty when replacing.
+    /// Ids already in the layer (pseudonyms for households, [`child_key`]s for
+    /// children); empty when replacing.
     pub stored_ids: HashSet<String>,
+    /// Children only: the period of every row (`--period`), overriding a `period`
+    /// column and the measurement month.
+    pub period: Option<Period>,
     pub today: NaiveDate,
     pub key: &'a PseudonymKey,
     /// `"line"` or `"feature"`, for reasons that point at another record.
@@ -61,6 +65,8 @@ pub struct Notes {
     pub haz_disagreements: usize,
     /// The first [`HAZ_LINES_SHOWN`] of their lines (or feature numbers).
     pub haz_disagreement_lines: Vec<u64>,
+    /// Children kept per measurement period.
+    pub periods: BTreeMap<Period, usize>,
 }
 
 /// How many lines of children whose haz disagrees the notes keep.
@@ -72,6 +78,9 @@ impl Notes {
         self.village_mismatches += other.village_mismatches;
         self.repairs.extend(other.repairs);
         self.haz_disagreements += other.haz_disagreements;
+        for (p, n) in other.periods {
+            *self.periods.entry(p).or_insert(0) += n;
+        }
         let room = HAZ_LINES_SHOWN.saturating_sub(self.haz_disagreement_lines.len());
         self.haz_disagreement_lines
             .extend(other.haz_disagreement_lines.into_iter().take(room));
@@ -252,11 +261,16 @@ impl<'a> Validator<'a> {
     }
 
     fn child(&mut self, c: &mut Checks<'_>) -> Option<Child> {
-        let id = self.person_id(c);
+        let pseudonym = c.required("id").map(|id| self.ctx.key.pseudonym(id));
         let place = self.child_place(c);
         let sex = c.parse("sex", fields::sex);
         let birth = c.date("birth_date", self.ctx.today);
         let measure = c.date("measure_date", self.ctx.today);
+        let period = self.child_period(c, measure);
+        let id = match (pseudonym, period) {
+            (Some(id), Some(p)) => self.unique_child(c, id, p),
+            _ => None,
+        };
         if let (Some(b), Some(m)) = (birth, measure) {
             let months = fields::age_months(b, m);
             if m < b {
@@ -288,7 +302,49 @@ impl<'a> Validator<'a> {
             height_cm: height_cm?,
             haz: haz?,
             placed_by_village,
+            period: period?,
         })
+    }
+
+    /// The child's period: `--period`, else its `period` column, else the month of
+    /// its measurement date. Counted in the notes once the row is kept.
+    fn child_period(&mut self, c: &mut Checks<'_>, measure: Option<NaiveDate>) -> Option<Period> {
+        let period = match (self.ctx.period, c.rec.get("period")) {
+            (Some(p), _) => Some(p),
+            (None, "") => measure.map(Period::of_date),
+            (None, text) => text
+                .parse::<Period>()
+                .map_err(|e| c.fail("period", e.to_string()))
+                .ok(),
+        }?;
+        self.pending.periods.insert(period, 1);
+        Some(period)
+    }
+
+    /// Fails `id` if the child was measured on an earlier record of the same period
+    /// or is already stored for it; returns the pseudonym.
+    fn unique_child(&mut self, c: &mut Checks<'_>, id: String, period: Period) -> Option<String> {
+        let key = child_key(&id, period);
+        if let Some(first) = self.first_seen.get(&key) {
+            let unit = self.ctx.unit;
+            c.fail(
+                "id",
+                format!("duplicate id in period {period}: already used on {unit} {first}"),
+            );
+            return None;
+        }
+        self.first_seen.insert(key.clone(), c.rec.at);
+        if self.ctx.stored_ids.contains(&key) {
+            c.fail(
+                "id",
+                format!(
+                    "this child is already in the store for period {period} \
+                     (pass --replace to replace the periods of this file)"
+                ),
+            );
+            return None;
+        }
+        Some(id)
     }
 
     /// Notes a supplied haz that differs from the WHO z-score computed from the
@@ -459,6 +515,12 @@ impl<'a> Validator<'a> {
             }
         }
     }
+}
+
+/// The key a child is unique by: its pseudonym and period.
+#[must_use]
+pub fn child_key(pseudonym: &str, period: Period) -> String {
+    format!("{pseudonym} {period}")
 }
 
 /// Keeps `row` if the record it came from had no failed field.

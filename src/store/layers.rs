@@ -2,7 +2,9 @@
 
 use super::geometry::{decode_multi_polygon, decode_point, encode_multi_polygon, encode_point};
 use super::{Store, StoreError};
-use crate::model::{Child, Dataset, Facility, FacilityKind, Household, LayerKind, Sex, Village};
+use crate::model::{
+    Child, Dataset, Facility, FacilityKind, Household, LayerKind, Period, Sex, Village,
+};
 use chrono::NaiveDate;
 use geo::{BoundingRect, Point, Rect};
 use rusqlite::{Row, Transaction, params};
@@ -117,7 +119,7 @@ impl Store {
             )?,
             children: self.read_table(
                 "SELECT fid, geom, pseudonym, sex, birth_date, measure_date, height_cm, haz, \
-                 placed_by_village FROM children ORDER BY fid",
+                 placed_by_village, period FROM children ORDER BY fid",
                 "children",
                 child_row,
             )?,
@@ -212,7 +214,8 @@ pub(super) fn insert(tx: &Transaction<'_>, rows: &LayerRows) -> rusqlite::Result
         LayerRows::Children(rows) => {
             let mut stmt = tx.prepare(
                 "INSERT INTO children (geom, pseudonym, sex, birth_date, measure_date, \
-                 height_cm, haz, placed_by_village) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 height_cm, haz, placed_by_village, period) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?;
             for c in rows {
                 stmt.execute(params![
@@ -223,7 +226,8 @@ pub(super) fn insert(tx: &Transaction<'_>, rows: &LayerRows) -> rusqlite::Result
                     c.measure_date.to_string(),
                     c.height_cm,
                     c.haz,
-                    c.placed_by_village
+                    c.placed_by_village,
+                    c.period.to_string()
                 ])?;
             }
         }
@@ -331,21 +335,29 @@ fn child_row(r: &Row<'_>) -> rusqlite::Result<Result<Child, String>> {
     let measure: String = r.get(5)?;
     let (height_cm, haz): (f64, f64) = (r.get(6)?, r.get(7)?);
     let placed_by_village: Option<String> = r.get(8)?;
+    let period: Option<String> = r.get(9)?;
     Ok((|| {
         let sex = match sex.as_str() {
             "M" => Sex::Male,
             "F" => Sex::Female,
             other => return Err(format!("sex `{other}` is not M or F")),
         };
+        let measure_date = date("measure_date", &measure)?;
+        // NULL only in a row written by an older sigap after the column was added.
+        let period = match period {
+            Some(p) => p.parse().map_err(|e| format!("period: {e}"))?,
+            None => Period::of_date(measure_date),
+        };
         Ok(Child {
             id,
             location: point(&blob)?,
             sex,
             birth_date: date("birth_date", &birth)?,
-            measure_date: date("measure_date", &measure)?,
+            measure_date,
             height_cm,
             haz,
             placed_by_village,
+            period,
         })
     })())
 }

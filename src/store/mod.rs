@@ -14,6 +14,7 @@
 mod error;
 mod geometry;
 mod layers;
+mod periods;
 mod population;
 mod schema;
 mod writer;
@@ -84,6 +85,7 @@ impl Store {
         store.initialise()?;
         store.check_schema()?;
         store.add_missing_columns()?;
+        store.allow_one_row_per_period()?;
         Ok(store)
     }
 

@@ -16,13 +16,30 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// Columns added since schema version 1, as `(table, column, DDL)`: a store that
 /// lacks one gets it when opened (SQLite adds a nullable column in place, and older
 /// sigap versions, which name the columns they read, still open the file).
-pub const ADDED_COLUMNS: &[(&str, &str, &str)] = &[(
-    "children",
-    "placed_by_village",
-    // The village code of a child placed there for lack of coordinates; NULL when
-    // the point was measured.
-    "ALTER TABLE children ADD COLUMN placed_by_village TEXT",
-)];
+pub const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    (
+        "children",
+        "placed_by_village",
+        // The village code of a child placed there for lack of coordinates; NULL when
+        // the point was measured.
+        "ALTER TABLE children ADD COLUMN placed_by_village TEXT",
+    ),
+    (
+        "children",
+        "period",
+        // The measurement period (YYYY-MM); children stored before periods existed
+        // get the month of their measurement date.
+        "ALTER TABLE children ADD COLUMN period TEXT; \
+         UPDATE children SET period = substr(measure_date, 1, 7) WHERE period IS NULL",
+    ),
+];
+
+/// A store made before periods has `pseudonym TEXT NOT NULL UNIQUE` on children: one
+/// child, one row. Since periods, a child has one row per period; the table is
+/// rebuilt without that constraint (see `Store::open`) and this index keeps the pair
+/// unique.
+pub const CHILD_PERIOD_INDEX: &str =
+    "CREATE UNIQUE INDEX IF NOT EXISTS children_pseudonym_period ON children (pseudonym, period)";
 
 /// DDL and fixed rows of a new store; run inside the creating transaction.
 pub const CREATE: &str = r#"
@@ -80,14 +97,16 @@ CREATE TABLE villages (
 CREATE TABLE children (
   fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
   geom POINT NOT NULL,
-  pseudonym TEXT NOT NULL UNIQUE,
+  pseudonym TEXT NOT NULL,
   sex TEXT NOT NULL,
   birth_date DATE NOT NULL,
   measure_date DATE NOT NULL,
   height_cm REAL NOT NULL,
   haz REAL NOT NULL,
-  placed_by_village TEXT
+  placed_by_village TEXT,
+  period TEXT NOT NULL
 );
+CREATE UNIQUE INDEX children_pseudonym_period ON children (pseudonym, period);
 CREATE TABLE households (
   fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
   geom POINT NOT NULL,

@@ -83,6 +83,7 @@ fn child(i: usize) -> Child {
         height_cm: 80.0 + (i % 10) as f64 / 7.0,
         haz: -2.0 - (i % 7) as f64 / 3.0,
         placed_by_village: None,
+        period: crate::model::Period::of_date(date(2024, 8, 15)),
     }
 }
 

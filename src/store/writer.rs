@@ -97,6 +97,24 @@ impl LayerWriter<'_> {
         Ok(())
     }
 
+    /// Deletes the stored children of `period` inside this writer's transaction, so
+    /// an import can replace the periods it brings and keep every other one.
+    ///
+    /// # Panics
+    /// If the writer is not writing children (a bug in the caller).
+    pub fn delete_period(&mut self, period: crate::model::Period) -> Result<usize, StoreError> {
+        assert_eq!(self.kind, LayerKind::Children, "periods are children's");
+        let n = self
+            .tx
+            .execute(
+                "DELETE FROM children WHERE period = ?1",
+                [period.to_string()],
+            )
+            .map_err(|e| self.sql(e))?;
+        tracing::debug!(%period, rows = n, "stored children of the period replaced");
+        Ok(n)
+    }
+
     /// Rows written so far (not yet committed).
     #[must_use]
     pub fn written(&self) -> usize {

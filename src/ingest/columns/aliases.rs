@@ -175,6 +175,19 @@ const CHILDREN: &[Field] = &[
             "posisi_ukur",
         ],
     ),
+    // The weighing round (YYYY-MM); without it, `--period` or the measurement month.
+    field(
+        "period",
+        Optional,
+        &[
+            "period",
+            "periode",
+            "bulan_pengukuran",
+            "putaran",
+            "periode_pengukuran",
+            "bulan_penimbangan",
+        ],
+    ),
     field(
         "haz",
         Required,

@@ -488,6 +488,7 @@ fn analysis_carries_population_and_coverage() {
         height_cm: 75.0,
         haz: -1.0,
         placed_by_village: None,
+        period: crate::model::Period::of_date(date),
     };
     let here = cell_of(at, Resolution::Eight).expect("cell");
     let far = cell_of(geo::Point::new(122.6, -3.9), Resolution::Eight).expect("cell");

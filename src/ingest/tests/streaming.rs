@@ -66,7 +66,10 @@ fn a_reject_after_written_batches_rolls_them_all_back() {
     let IngestError::Rejected { rejects, .. } = &err else {
         panic!("{err}")
     };
-    assert_eq!(rejects[0].reason, "duplicate id: already used on line 5");
+    assert_eq!(
+        rejects[0].reason,
+        "duplicate id in period 2024-08: already used on line 5"
+    );
     assert_eq!(store.revision().expect("rev"), 2);
     for p in [first, second, third] {
         let _ = std::fs::remove_file(p);
