@@ -73,6 +73,7 @@ bench: release venv deps-test
 	./target/release/sigap bench tiles
 	benches/http.sh ./target/release/sigap
 	$(PY) benches/import.py --bin ./target/release/sigap
+	$(PY) benches/recompute.py --bin ./target/release/sigap
 
 clean:
 	rm -rf target node_modules $(VENV)

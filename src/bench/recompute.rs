@@ -7,7 +7,8 @@
 //! counts, puskesmas distances, scores, spatial and global Empirical Bayes, Gi* with
 //! FDR); then time its spatial part again on the cells it produced, per resolution:
 //! the k = 1 neighbour lists from the cell ids, smoothing + Gi* + FDR
-//! ([`per_area`]), and Gi* alone, checking that they reproduce the analysis exactly.
+//! ([`per_area`]), and Gi* alone, checking that they reproduce the analysis exactly;
+//! and its two counting steps (children into villages, into cells).
 //! With `--out`, each round and resolution's cells, counts, neighbour lists (as Gi*
 //! used them), values and z go to a JSON file for `benches/recompute.py`, which times
 //! PySAL on the same numbers.
@@ -17,11 +18,13 @@
 use super::synthetic::{Rounds, round_period};
 use anyhow::{Context, Result, bail};
 use h3o::{CellIndex, Resolution};
+use rayon::prelude::*;
 use sigap::config::Config;
+use sigap::index::hex::{RESOLUTIONS, aggregate};
 use sigap::index::neighbours::cell_neighbours;
 use sigap::index::spatial_stats::{CELL_K, per_area};
-use sigap::index::{Analysis, HexStats};
-use sigap::model::Counts;
+use sigap::index::{Analysis, HexStats, VillageIndex};
+use sigap::model::{Counts, Dataset};
 use sigap::risk::hotspot::getis_ord_gi_star;
 use std::path::Path;
 use std::time::Instant;
@@ -66,6 +69,7 @@ pub fn run(periods: u32, children: usize, seed: u64, out: Option<&Path>) -> Resu
                 analysis.totals.children
             );
         }
+        let (villages_s, cells_s) = counting(&data);
         let label = round_period(k).to_string();
         let mut timings = Vec::new();
         for (res, list) in &analysis.hexes {
@@ -94,6 +98,8 @@ pub fn run(periods: u32, children: usize, seed: u64, out: Option<&Path>) -> Resu
                 "threads": rayon::current_num_threads(),
                 "generate_s": generate_s,
                 "compute_s": compute_s,
+                "villages_s": villages_s,
+                "cells_s": cells_s,
                 "spatial_s": spatial_s,
                 "resolutions": timings,
             })
@@ -112,6 +118,32 @@ pub fn run(periods: u32, children: usize, seed: u64, out: Option<&Path>) -> Resu
         })
     );
     Ok(())
+}
+
+/// Seconds of the two counting steps of [`Analysis::compute`], run again alone: each
+/// child's village (R-tree and point in polygon), and its cell at each resolution.
+fn counting(data: &Dataset) -> (f64, f64) {
+    let t = Instant::now();
+    let index = VillageIndex::new(&data.villages);
+    let located: Vec<Option<usize>> = data
+        .children
+        .par_iter()
+        .map(|c| index.locate(c.location))
+        .collect();
+    let villages_s = t.elapsed().as_secs_f64();
+    std::hint::black_box(located);
+    let t = Instant::now();
+    for res in RESOLUTIONS {
+        std::hint::black_box(aggregate(
+            &data.children,
+            res,
+            |c| c.location,
+            |n, c| {
+                n.add_child(c);
+            },
+        ));
+    }
+    (villages_s, t.elapsed().as_secs_f64())
 }
 
 /// The cells, counts, neighbour lists, values and Gi* z of one resolution, as
