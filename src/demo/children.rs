@@ -14,6 +14,9 @@ use crate::model::{SEVERELY_STUNTED_HAZ, STUNTED_HAZ, Sex};
 use chrono::{Datelike, Days, NaiveDate};
 use std::collections::HashMap;
 
+mod february;
+pub(crate) use february::february_round;
+
 /// Children diagnosed stunted (Kendari, 2026).
 pub(crate) const STUNTED_CHILDREN: usize = 462;
 

@@ -13,10 +13,11 @@ use std::path::{Path, PathBuf};
 
 /// The demo's files in import order: villages first (the others are checked against
 /// their extent).
-pub const DEMO_FILES: [(LayerKind, &str); 4] = [
+pub const DEMO_FILES: [(LayerKind, &str); 5] = [
     (LayerKind::Villages, "villages.geojson"),
     (LayerKind::Facilities, "facilities.csv"),
     (LayerKind::Households, "households.csv"),
+    (LayerKind::Children, super::FEBRUARY_FILE),
     (LayerKind::Children, "children.csv"),
 ];
 

@@ -50,6 +50,13 @@ const STREAM_PEOPLE: u64 = 2;
 const STREAM_STUNTING: u64 = 3;
 const STREAM_GROWTH: u64 = 4;
 const STREAM_FACILITIES: u64 = 5;
+/// The February round drawn from the August children (a stream of its own, so the
+/// August figures do not move).
+const STREAM_ROUNDS: u64 = 6;
+
+/// The February 2026 round's file and period; `children.csv` is August 2026.
+pub const FEBRUARY_FILE: &str = "children-2026-02.csv";
+pub const FEBRUARY_PERIOD: &str = "2026-02";
 
 /// What [`write_demo`] wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -144,6 +151,9 @@ pub fn write_demo(out: &Path, seed: u64) -> Result<DemoSummary, DemoError> {
         &mut Rng::new(seed, STREAM_GROWTH),
     );
     tracing::info!(children = children.len(), "demo: children measured");
+    let february =
+        children::february_round(&children, &households, &mut Rng::new(seed, STREAM_ROUNDS));
+    tracing::info!(children = february.len(), "demo: February round measured");
     let facilities =
         facilities::generate(&city, &households, &mut Rng::new(seed, STREAM_FACILITIES))?;
     tracing::info!(facilities = facilities.len(), "demo: facilities placed");
@@ -174,6 +184,7 @@ pub fn write_demo(out: &Path, seed: u64) -> Result<DemoSummary, DemoError> {
     output::villages(&out.join("villages.geojson"), &city)?;
     output::households(&out.join("households.csv"), &households)?;
     output::children(&out.join("children.csv"), &children)?;
+    output::children_of_period(&out.join(FEBRUARY_FILE), &february, FEBRUARY_PERIOD)?;
     output::facilities(&out.join("facilities.csv"), &facilities)?;
     let under_five = population::write(&out.join("population.tif"), &households)?;
     tracing::info!(under_five, "demo: population raster written");
@@ -206,6 +217,9 @@ Contents
   households.csv     {households} households ({people} people, not written)
   children.csv       {children} children under five, August 2026 weighing round,
                      {stunted} stunted (HAZ < -2), {severe} of them severely (HAZ < -3)
+  children-2026-02.csv  the same cohort in the February 2026 round (period column
+                     2026-02; late kelurahan weighed in early March): the children
+                     born by then, some not yet stunted, some stunted who recovered
   facilities.csv     {puskesmas} puskesmas, {pustu} pustu, {posyandu} posyandu
   population.tif     children under five per 100 m pixel (people x 0.09 of the
                      households in the pixel), GeoTIFF in UTM 51S (EPSG:32751)

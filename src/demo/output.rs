@@ -134,6 +134,36 @@ pub(crate) fn children(path: &Path, children: &[Child]) -> Result<(), DemoError>
     })
 }
 
+/// A round's children: the columns of [`children`] and `period`.
+pub(crate) fn children_of_period(
+    path: &Path,
+    children: &[Child],
+    period: &str,
+) -> Result<(), DemoError> {
+    let header = [
+        "id",
+        "lat",
+        "lon",
+        "sex",
+        "birth_date",
+        "measure_date",
+        "height_cm",
+        "haz",
+        "period",
+    ];
+    write_csv(path, &header, children, |c, r| {
+        r.push(c.id.clone());
+        r.push(coord(c.lonlat[1]));
+        r.push(coord(c.lonlat[0]));
+        r.push(c.sex.code().to_owned());
+        r.push(c.birth.format("%Y-%m-%d").to_string());
+        r.push(c.measure.format("%Y-%m-%d").to_string());
+        r.push(format!("{:.1}", c.height_cm));
+        r.push(format!("{:.2}", c.haz));
+        r.push(period.to_owned());
+    })
+}
+
 /// `facilities.csv`: `id,name,kind,lat,lon`.
 pub(crate) fn facilities(path: &Path, facilities: &[Facility]) -> Result<(), DemoError> {
     write_csv(

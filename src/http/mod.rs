@@ -26,6 +26,7 @@ pub const STORE_POLL: Duration = Duration::from_secs(2);
 pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(routes::api::routes())
+        .merge(routes::periods::routes())
         .merge(routes::tiles::routes())
         .merge(routes::web::routes(&state))
         .layer(TimeoutLayer::with_status_code(

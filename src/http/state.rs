@@ -2,38 +2,148 @@
 //! sources, the cache of encoded tiles, and the store to watch for changes.
 
 use crate::config::Config;
-use crate::index::Analysis;
-use crate::model::TileCoord;
+use crate::http::error::ApiError;
+use crate::index::{Analysis, Change, Placements, change};
+use crate::model::{Child, Period, TileCoord};
 use crate::store::Store;
 use crate::tiles::source::{TileSet, TileSources};
 use axum::body::Bytes;
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 
 /// One consistent view of the data: handlers clone the `Arc` and never see a
 /// half-updated analysis.
+///
+/// Children are analysed per measurement period; `analysis` and `sources` are the
+/// default period's (the latest; a store without children has one empty default),
+/// the others are in `other_periods`. Households, villages and facilities apply to
+/// every period. Ask for a period with [`Snapshot::analysis_for`].
 pub struct Snapshot {
     /// Store revision the snapshot was computed from.
     pub revision: u64,
+    /// The default period's analysis.
     pub analysis: Analysis,
     pub sources: TileSources,
+    /// The default period: the latest with children, `None` without children.
+    pub default_period: Option<Period>,
+    /// Every period but the default, with its analysis and tile sources.
+    pub other_periods: BTreeMap<Period, (Analysis, TileSources)>,
+    /// Every period's children located once, for comparisons.
+    placements: BTreeMap<Period, Placements>,
 }
 
 impl Snapshot {
-    /// Computes the analysis and tile sources for one store revision.
+    /// Computes the analysis and tile sources of every period for one store revision.
     #[must_use]
     pub fn build(revision: u64, data: &crate::model::Dataset, config: &Config) -> Self {
-        let analysis = Analysis::compute(data, config);
-        let sources = TileSources::build(&analysis);
+        let periods: Vec<Period> = data.periods().into_keys().collect();
+        let default_period = periods.last().copied();
+        let view = |p: Option<Period>| {
+            let analysis = match p {
+                Some(p) => Analysis::compute(&data.of_period(p), config),
+                None => Analysis::compute(data, config),
+            };
+            let sources = TileSources::build(&analysis);
+            (analysis, sources)
+        };
+        let (analysis, sources) = view(default_period);
+        let other_periods = periods
+            .iter()
+            .filter(|p| Some(**p) != default_period)
+            .map(|p| (*p, view(Some(*p))))
+            .collect();
+        let placements = periods
+            .iter()
+            .map(|p| {
+                let children: Vec<Child> = data
+                    .children
+                    .iter()
+                    .filter(|c| c.period == *p)
+                    .cloned()
+                    .collect();
+                (*p, Placements::new(&data.villages, &children))
+            })
+            .collect();
         Self {
             revision,
             analysis,
             sources,
+            default_period,
+            other_periods,
+            placements,
         }
+    }
+
+    /// Every period with children, in time order.
+    #[must_use]
+    pub fn periods(&self) -> Vec<Period> {
+        self.placements.keys().copied().collect()
+    }
+
+    /// The period a query names (`None`: the default), checked against the
+    /// snapshot's; an unknown or malformed one is a 400 listing the available ones.
+    pub fn resolve_period(&self, text: Option<&str>) -> Result<Option<Period>, ApiError> {
+        let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
+            return Ok(self.default_period);
+        };
+        let known = || {
+            let list: Vec<String> = self.periods().iter().map(ToString::to_string).collect();
+            if list.is_empty() {
+                "none: no children are imported".to_owned()
+            } else {
+                list.join(", ")
+            }
+        };
+        let period: Period = text
+            .parse()
+            .map_err(|e| ApiError::BadRequest(format!("{e}; available periods: {}", known())))?;
+        if self.placements.contains_key(&period) {
+            Ok(Some(period))
+        } else {
+            Err(ApiError::BadRequest(format!(
+                "no children measured in period {period}; available periods: {}",
+                known()
+            )))
+        }
+    }
+
+    /// The analysis of the period a query names (`?period=2026-02`; `None`: the
+    /// default period's).
+    pub fn analysis_for(&self, period: Option<&str>) -> Result<&Analysis, ApiError> {
+        let p = self.resolve_period(period)?;
+        Ok(self.view(p).0)
+    }
+
+    /// The analysis and tile sources of a resolved period.
+    #[must_use]
+    pub fn view(&self, period: Option<Period>) -> (&Analysis, &TileSources) {
+        match period.and_then(|p| self.other_periods.get(&p)) {
+            Some((a, s)) => (a, s),
+            None => (&self.analysis, &self.sources),
+        }
+    }
+
+    /// The change from the period `base` names to `current` (resolved) per village
+    /// (in the analysis' village order) and cell.
+    pub fn change(&self, current: Option<Period>, base: &str) -> Result<Change, ApiError> {
+        let base = self
+            .resolve_period(Some(base))?
+            .ok_or_else(|| ApiError::BadRequest("compare needs a period".into()))?;
+        let empty = Placements::default();
+        let now = current
+            .and_then(|p| self.placements.get(&p))
+            .unwrap_or(&empty);
+        let then = self.placements.get(&base).unwrap_or(&empty);
+        Ok(change::compare(
+            now,
+            then,
+            base,
+            self.analysis.villages.len(),
+        ))
     }
 }
 
@@ -64,7 +174,8 @@ impl EncodedTile {
     }
 }
 
-type TileKey = (u64, TileSet, TileCoord);
+/// Revision, period (`None`: no children), tile set, tile.
+type TileKey = (u64, Option<Period>, TileSet, TileCoord);
 
 /// The shared state behind every handler.
 pub struct Shared {
@@ -131,11 +242,12 @@ impl AppState {
             .clear();
     }
 
-    /// A cached tile of the snapshot at `revision`, if any.
+    /// A cached tile of the snapshot at `revision` for `period`, if any.
     #[must_use]
     pub fn cached_tile(
         &self,
         revision: u64,
+        period: Option<Period>,
         set: TileSet,
         coord: TileCoord,
     ) -> Option<Arc<EncodedTile>> {
@@ -143,7 +255,7 @@ impl AppState {
             .tiles
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&(revision, set, coord))
+            .get(&(revision, period, set, coord))
             .cloned()
     }
 
@@ -151,6 +263,7 @@ impl AppState {
     pub fn cache_tile(
         &self,
         revision: u64,
+        period: Option<Period>,
         set: TileSet,
         coord: TileCoord,
         tile: Arc<EncodedTile>,
@@ -166,6 +279,6 @@ impl AppState {
         if cache.len() >= self.0.config.server.tile_cache_entries {
             cache.clear();
         }
-        cache.insert((revision, set, coord), tile);
+        cache.insert((revision, period, set, coord), tile);
     }
 }

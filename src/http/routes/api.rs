@@ -1,7 +1,12 @@
 //! The JSON API: `GET /health`, `GET /api/villages`, `GET /api/hexes`, `GET /api/config`.
 //!
+//! `/api/villages` and `/api/hexes` take `?period=YYYY-MM` (default: the latest
+//! measurement period) and `?compare=YYYY-MM` (each area gets a `change` object, see
+//! [`super::periods::change_json`]).
+//!
 //! Aggregates only: no endpoint here returns an individual child or household.
 
+use super::periods::{PeriodQuery, change_json};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use crate::index::{AreaStats, VillageStats};
@@ -34,6 +39,9 @@ async fn health(State(state): State<AppState>) -> Json<Value> {
         "children": t.children,
         "households": t.households,
         "facilities": s.analysis.facilities.len(),
+        // `children` is the default period's; every period is in /api/periods.
+        "period": s.default_period,
+        "periods": s.periods(),
     }))
 }
 
@@ -80,30 +88,51 @@ fn village_json(rank: usize, v: &VillageStats) -> Value {
     Value::Object(area_json(&v.stats, head))
 }
 
-async fn villages(State(state): State<AppState>) -> Json<Value> {
+async fn villages(
+    State(state): State<AppState>,
+    Query(pq): Query<PeriodQuery>,
+) -> Result<Json<Value>, ApiError> {
     let s = state.snapshot();
-    let list: Vec<Value> = s
-        .analysis
+    let (period, change) = pq.resolve(&s)?;
+    let analysis = s.view(period).0;
+    // Changes are per village in the villages' stored order.
+    let order: std::collections::HashMap<&str, usize> = analysis
+        .villages
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v.village.code.as_str(), i))
+        .collect();
+    let list: Vec<Value> = analysis
         .villages_by_risk()
         .into_iter()
         .enumerate()
-        .map(|(i, v)| village_json(i + 1, v))
+        .map(|(i, v)| {
+            let mut j = village_json(i + 1, v);
+            if let (Some(c), Some(k)) = (&change, order.get(v.village.code.as_str())) {
+                j["change"] = change_json(&c.village(*k), c.base, &v.stats.counts);
+            }
+            j
+        })
         .collect();
-    Json(json!({
+    Ok(Json(json!({
         "revision": s.revision,
+        "period": period,
+        "compare": change.as_ref().map(|c| c.base),
         "villages": list,
-        "totals": s.analysis.totals,
-        "outside": s.analysis.outside,
+        "totals": analysis.totals,
+        "outside": analysis.outside,
         // The population raster's total, the part in no village, and the part in no
         // cell; null without one.
-        "population": s.analysis.population,
-    }))
+        "population": analysis.population,
+    })))
 }
 
 #[derive(Deserialize)]
 struct HexQuery {
     res: Option<u8>,
     bbox: Option<String>,
+    period: Option<String>,
+    compare: Option<String>,
 }
 
 /// Parses `w,s,e,n` in WGS84 degrees.
@@ -136,8 +165,13 @@ async fn hexes(
         .ok_or_else(|| ApiError::BadRequest(format!("res must be 5..10, not {r}")))?;
     let bbox = q.bbox.as_deref().map(parse_bbox).transpose()?;
     let s = state.snapshot();
-    let features: Vec<Value> = s
-        .analysis
+    let pq = PeriodQuery {
+        period: q.period,
+        compare: q.compare,
+    };
+    let (period, change) = pq.resolve(&s)?;
+    let analysis = s.view(period).0;
+    let features: Vec<Value> = analysis
         .hexes_at(res)
         .iter()
         .filter_map(|h| {
@@ -160,10 +194,17 @@ async fn hexes(
             let mut head = Map::new();
             head.insert("h3".into(), Value::from(h.cell.to_string()));
             head.insert("res".into(), Value::from(r));
+            let mut props = area_json(&h.stats, head);
+            if let Some(c) = &change {
+                props.insert(
+                    "change".into(),
+                    change_json(&c.cell(h.cell), c.base, &h.stats.counts),
+                );
+            }
             Some(json!({
                 "type": "Feature",
                 "geometry": { "type": "Polygon", "coordinates": [closed] },
-                "properties": Value::Object(area_json(&h.stats, head)),
+                "properties": Value::Object(props),
             }))
         })
         .collect();
@@ -172,7 +213,9 @@ async fn hexes(
         "features": features,
         // Children known only by their village code, whose village spans several
         // cells at this resolution: counted in their village, in no cell.
-        "unplaced_children": s.analysis.unplaced_at(res),
+        "unplaced_children": analysis.unplaced_at(res),
+        "period": period,
+        "compare": change.as_ref().map(|c| c.base),
     })))
 }
 

@@ -1,5 +1,6 @@
 //! One file per group of endpoints, each exposing `routes()`.
 
 pub mod api;
+pub mod periods;
 pub mod tiles;
 pub mod web;

@@ -1,5 +1,8 @@
 //! `GET /tiles/{layer}.json` (TileJSON 3.0.0) and `GET /tiles/{layer}/{z}/{x}/{y}.mvt`.
 //!
+//! `?period=YYYY-MM` on a tile asks for that measurement period's figures (default:
+//! the latest period, which TileJSON advertises); an unknown period is a 400.
+//!
 //! Tiles are encoded on first request (on the blocking pool), gzipped once, and
 //! cached per store revision, so a cached tile costs a hash lookup and a copy of
 //! `Bytes`. An empty tile is answered `204 No Content` (as martin does), with the
@@ -11,11 +14,12 @@ use crate::model::TileCoord;
 use crate::tiles::source::{
     HEX_CENTERS_MAX_ZOOM, MAX_ZOOM_ANNOUNCED, MIN_ZOOM, TileSet, vector_layers,
 };
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -91,9 +95,16 @@ async fn tilejson(
     })))
 }
 
+/// `?period=YYYY-MM` on a tile.
+#[derive(Deserialize)]
+struct TileQuery {
+    period: Option<String>,
+}
+
 async fn tile(
     State(state): State<AppState>,
     Path((layer, z, x, file)): Path<(String, u8, u32, String)>,
+    Query(query): Query<TileQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let set =
@@ -107,16 +118,18 @@ async fn tile(
     let coord = TileCoord::new(z, x, y)
         .ok_or_else(|| ApiError::NotFound(format!("no tile {z}/{x}/{y}")))?;
     let snapshot = state.snapshot();
-    let tile = if let Some(t) = state.cached_tile(snapshot.revision, set, coord) {
+    let period = snapshot.resolve_period(query.period.as_deref())?;
+    let tile = if let Some(t) = state.cached_tile(snapshot.revision, period, set, coord) {
         t
     } else {
         let snap = Arc::clone(&snapshot);
-        let encoded =
-            tokio::task::spawn_blocking(move || EncodedTile::new(snap.sources.render(set, coord)))
-                .await
-                .map_err(|e| ApiError::Internal(format!("tile task failed: {e}")))?;
+        let encoded = tokio::task::spawn_blocking(move || {
+            EncodedTile::new(snap.view(period).1.render(set, coord))
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("tile task failed: {e}")))?;
         let t = Arc::new(encoded);
-        state.cache_tile(snapshot.revision, set, coord, Arc::clone(&t));
+        state.cache_tile(snapshot.revision, period, set, coord, Arc::clone(&t));
         t
     };
     Ok(tile_response(&tile, &headers))
