@@ -10,6 +10,7 @@ import { t, lang, setLang, applyI18n, fmtInt, fmtScore } from './i18n.js';
 import { LAYER, INDICATORS, buildStyle, fillColorExpr, heatWeightExpr } from './layers.js';
 import { areaHtml, facilityHtml, learnWeights } from './popup.js';
 import { domainFor, hexDomain, legendHtml } from './scale.js';
+import { initPeriods, periodQuery, applyPeriodToMap, renderChange, renderPeriodTexts, changeNote } from './periods.js';
 
 /** The directory the page was served from; every API path is resolved against it. */
 const BASE = new URL('.', window.location.href);
@@ -191,7 +192,7 @@ function renderVillageList() {
       + '<span class="muted sub"></span></span><span class="score"><span class="bar"><span></span></span><span class="val"></span></span>';
     button.querySelector('.rank').textContent = String(i + 1);
     button.querySelector('.name').textContent = row.name;
-    button.querySelector('.sub').textContent = `${t('district')} ${row.district} · ${fmtInt(Number(row.stunted))} ${t('stuntedShort')}`;
+    button.querySelector('.sub').textContent = `${t('district')} ${row.district} · ${fmtInt(Number(row.stunted))} ${t('stuntedShort')}${changeNote(row)}`;
     button.querySelector('.bar span').style.width = `${Math.max(0, Math.min(1, risk / maxRisk)) * 100}%`;
     button.querySelector('.val').textContent = fmtScore(risk);
     button.addEventListener('click', () => selectVillage(row));
@@ -205,13 +206,14 @@ function renderVillageList() {
 async function loadVillageList() {
   renderVillageList();
   try {
-    const body = await getJson('api/villages');
+    const body = await getJson(`api/villages${periodQuery()}`);
     state.villages = Array.isArray(body.villages) ? body.villages : [];
     learnWeights(state.villages[0]?.factors);
   } catch {
     state.villages = [];
   }
   renderVillageList();
+  renderChange(state.villages);
   applyIndicator(); // the village maxima set the colour scale
 }
 
@@ -224,6 +226,8 @@ function renderTexts() {
   renderIndicatorSelect();
   renderLegend();
   renderVillageList();
+  renderPeriodTexts();
+  renderChange(state.villages);
   if (state.popup && state.popupRender) state.popup.setHTML(state.popupRender());
 }
 
@@ -297,6 +301,14 @@ async function main() {
   map.on('click', onMapClick);
   setPointer([LAYER.hexFill, LAYER.villageFill, LAYER.puskesmas, LAYER.pustu, LAYER.posyandu]);
   loadVillageList();
+  // A period or comparison chosen: other tiles, another list.
+  initPeriods(() => {
+    if (state.loaded) applyPeriodToMap(map);
+    else map.once('load', () => applyPeriodToMap(map));
+    state.popup?.remove();
+    state.villages = null;
+    loadVillageList();
+  });
 }
 
 main().catch((err) => {

@@ -1,0 +1,118 @@
+// Measurement periods in the viewer: which weighing round the map shows (Periode),
+// and the change since an earlier one (Perubahan).
+//
+// Steps: read /api/periods; with two or more periods, show a period and a
+// comparison select in the top bar; on a change, point the hexagon and village tile
+// sources at `?period=` and reload the village list with `?period=&compare=`; show
+// the city's change (prevalence in percentage points, children newly stunted and
+// recovered, summed over the villages) in the side panel.
+
+import { t, fmtInt, fmtPct } from './i18n.js';
+
+const BASE = new URL('.', window.location.href);
+
+const state = {
+  periods: [], // rows of /api/periods
+  period: null, // the period shown; null = the server's default
+  compare: '', // the base period, '' = none
+  onChange: null,
+};
+
+const $ = (id) => document.getElementById(id);
+
+/** `?period=…&compare=…` for the area endpoints ('' when nothing is chosen). */
+export function periodQuery() {
+  const q = new URLSearchParams();
+  if (state.period) q.set('period', state.period);
+  if (state.compare) q.set('compare', state.compare);
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+/** Reads the periods and shows the selects when there is more than one. */
+export async function initPeriods(onChange) {
+  state.onChange = onChange;
+  try {
+    const response = await fetch(new URL('api/periods', BASE));
+    if (!response.ok) return;
+    const body = await response.json();
+    state.periods = Array.isArray(body.periods) ? body.periods : [];
+    state.period = body.default ?? null;
+  } catch {
+    return; // an older server: one period, no selects
+  }
+  if (state.periods.length < 2) return;
+  $('period').addEventListener('change', (e) => {
+    state.period = e.target.value;
+    if (state.compare === state.period) state.compare = '';
+    renderPeriodTexts();
+    state.onChange?.();
+  });
+  $('compare').addEventListener('change', (e) => {
+    state.compare = e.target.value;
+    state.onChange?.();
+  });
+  $('period-controls').hidden = false;
+  renderPeriodTexts();
+}
+
+/** Refills the selects in the active language. */
+export function renderPeriodTexts() {
+  if (state.periods.length < 2) return;
+  const names = state.periods.map((p) => p.period);
+  $('period').replaceChildren(...names.map((p) => new Option(p, p, false, p === state.period)));
+  const bases = names.filter((p) => p !== state.period);
+  $('compare').replaceChildren(
+    new Option(t('compareNone'), '', false, state.compare === ''),
+    ...bases.map((p) => new Option(p, p, false, p === state.compare)),
+  );
+}
+
+/** Points the hexagon and village tiles at the chosen period. */
+export function applyPeriodToMap(map) {
+  if (!state.period) return;
+  for (const name of ['hexes', 'villages']) {
+    const source = map.getSource(name);
+    const template = `${BASE.href}tiles/${name}/{z}/{x}/{y}.mvt?period=${encodeURIComponent(state.period)}`;
+    source?.setTiles?.([template]);
+  }
+}
+
+function signedPp(x) {
+  if (!Number.isFinite(x)) return '–';
+  const s = new Intl.NumberFormat(document.documentElement.lang === 'en' ? 'en-GB' : 'id-ID', {
+    maximumFractionDigits: 2, signDisplay: 'exceptZero',
+  }).format(x);
+  return `${s} ${t('pp')}`;
+}
+
+/** A village's change in one line, for the ranked list ('' without a comparison). */
+export function changeNote(row) {
+  const c = row?.change;
+  if (!c) return '';
+  return ` · Δ ${signedPp(c.prevalence_change_pp)}`;
+}
+
+/** Fills the Perubahan box from the village rows of /api/villages?compare=. */
+export function renderChange(villages) {
+  const box = $('change');
+  if (!box) return;
+  const rows = (villages ?? []).filter((v) => v.change);
+  if (!state.compare || !rows.length) {
+    box.hidden = true;
+    return;
+  }
+  const sum = (k) => rows.reduce((n, v) => n + Number(v.change[k] ?? 0), 0);
+  const of = (p) => state.periods.find((x) => x.period === p);
+  const now = of(state.period);
+  const then = of(state.compare);
+  const delta = now && then && now.children && then.children
+    ? 100 * (now.stunted / now.children - then.stunted / then.children) : NaN;
+  box.innerHTML = `<h3>${t('change')} ${t('since')} ${state.compare}</h3><dl>`
+    + `<dt>${t('prevalence')}</dt><dd>${fmtPct(then?.prevalence)} → ${fmtPct(now?.prevalence)} (${signedPp(delta)})</dd>`
+    + `<dt>${t('followed')}</dt><dd>${fmtInt(sum('followed'))}</dd>`
+    + `<dt>${t('newlyStunted')}</dt><dd>${fmtInt(sum('newly_stunted'))}</dd>`
+    + `<dt>${t('recovered')}</dt><dd>${fmtInt(sum('recovered'))}</dd></dl>`
+    + `<p class="muted">${t('changeHint')}</p>`;
+  box.hidden = false;
+}
