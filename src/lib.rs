@@ -14,21 +14,26 @@
 //!  pseudonymise) revision) analysis)
 //! ```
 //!
-//! - [`model`]: the shared vocabulary (`Village`, `Child`, `Household`, `Facility`, `Counts`, `TileCoord`).
+//! - [`model`]: the shared vocabulary (`Village`, `Child`, `Household`, `Facility`, `Counts`, `TileCoord`),
+//!   and [`model::Period`], the measurement period (`YYYY-MM`) every child belongs to.
 //! - [`config`]: weights, normalisation and server settings from `sigap.toml`.
 //! - [`ingest`]: one reader per format behind one seam (GDAL for GIS files), column
 //!   mapping, reprojection to WGS84 (PROJ), row validation, keyed pseudonyms,
 //!   all-or-nothing streamed imports; population rasters summed into cells and villages
 //!   ([`ingest::population`], which looks up cells and villages through [`index`]).
-//! - [`store`]: the embedded store, a GeoPackage (SQLite) file; one transaction per import.
+//! - [`store`]: the embedded store, a GeoPackage (SQLite) file; one transaction per import;
+//!   one row per child and period.
 //! - [`index`]: which village a point is in (rstar), nearest facility, H3 cells (h3o),
 //!   neighbour lists (H3 k-rings, adjacent villages), and [`index::Analysis`], the per-area
-//!   figures with smoothed prevalence and hot spots.
+//!   figures with smoothed prevalence and hot spots (computed per period);
+//!   [`index::change`], each area's change between two periods (followed, newly
+//!   stunted, recovered).
 //! - [`risk`]: the explainable score, WHO 2006 z-scores ([`risk::zscore`]), Empirical
 //!   Bayes smoothing, Getis-Ord Gi* hot spots with an FDR correction; pure, no I/O.
 //! - [`tiles`]: Web Mercator, clipping, simplification, MVT encoding, and tile sources
 //!   built from an analysis.
-//! - [`http`]: the only module that knows axum.
+//! - [`http`]: the only module that knows axum; a snapshot per period, `?period=` and
+//!   `?compare=` on the area endpoints and tiles.
 //! - [`demo`]: the synthetic demo city modelled on Kendari.
 //!
 //! The binary (`src/main.rs`) only sets up logging; `src/cli/` has one module per
