@@ -772,5 +772,6 @@ fn points_before_villages_and_unknown_formats_are_refused() {
 
 mod boundaries;
 mod columns;
+mod periods;
 mod placed;
 mod streaming;

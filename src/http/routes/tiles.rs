@@ -92,6 +92,9 @@ async fn tilejson(
         "bounds": bounds,
         "center": center,
         "vector_layers": layers,
+        // The measurement period the tiles show without `?period=` (the latest);
+        // null without children.
+        "period": snapshot.default_period,
     })))
 }
 
