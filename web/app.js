@@ -10,7 +10,9 @@ import { t, lang, setLang, applyI18n, fmtInt, fmtScore } from './i18n.js';
 import { LAYER, INDICATORS, buildStyle, fillColorExpr, heatWeightExpr } from './layers.js';
 import { areaHtml, facilityHtml, learnWeights } from './popup.js';
 import { domainFor, hexDomain, legendHtml } from './scale.js';
-import { initPeriods, periodQuery, applyPeriodToMap, renderChange, renderPeriodTexts, changeNote } from './periods.js';
+import {
+  initPeriods, periodQuery, applyPeriodToMap, renderChange, renderPeriodTexts, changeNote, showChangeOnMap,
+} from './periods.js';
 
 /** The directory the page was served from; every API path is resolved against it. */
 const BASE = new URL('.', window.location.href);
@@ -214,6 +216,7 @@ async function loadVillageList() {
   }
   renderVillageList();
   renderChange(state.villages);
+  showChangeOnMap(state.map, state.villages);
   applyIndicator(); // the village maxima set the colour scale
 }
 

@@ -77,6 +77,7 @@ const DICT = {
     newlyStunted: 'Baru stunting',
     recovered: 'Pulih (tidak lagi stunting)',
     changeHint: 'Anak dihitung di wilayah tempat ia diukur pada periode ini.',
+    changeLegend: 'Warna kelurahan: perubahan prevalensi (biru turun, merah naik, ±2 poin persen).',
   },
   en: {
     title: 'sigap · Stunting risk map',
@@ -142,6 +143,7 @@ const DICT = {
     newlyStunted: 'Newly stunted',
     recovered: 'Recovered (no longer stunted)',
     changeHint: 'Children are counted in the area where they were measured in this period.',
+    changeLegend: 'Village colour: prevalence change (blue fell, red rose, ±2 percentage points).',
   },
 };
 

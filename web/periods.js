@@ -113,6 +113,47 @@ export function renderChange(villages) {
     + `<dt>${t('followed')}</dt><dd>${fmtInt(sum('followed'))}</dd>`
     + `<dt>${t('newlyStunted')}</dt><dd>${fmtInt(sum('newly_stunted'))}</dd>`
     + `<dt>${t('recovered')}</dt><dd>${fmtInt(sum('recovered'))}</dd></dl>`
-    + `<p class="muted">${t('changeHint')}</p>`;
+    + '<div class="change-ramp" aria-hidden="true"></div>'
+    + `<p class="muted">${t('changeLegend')} ${t('changeHint')}</p>`;
   box.hidden = false;
+}
+
+/** The layer that colours villages by their prevalence change (added on demand). */
+const CHANGE_LAYER = 'village-change';
+
+/**
+ * Expression: a village's fill from its feature-state `d`, the prevalence change in
+ * percentage points set from /api/villages?compare= (diverging ColorBrewer RdBu:
+ * blue where prevalence fell, red where it rose, ±2 pp and beyond at full colour);
+ * transparent where no change is known.
+ */
+const CHANGE_COLOUR = ['case', ['==', ['feature-state', 'd'], null], 'rgba(0,0,0,0)',
+  ['interpolate', ['linear'], ['feature-state', 'd'],
+    -2, '#2166ac', -0.5, '#92c5de', 0, '#f7f7f7', 0.5, '#f4a582', 2, '#b2182b']];
+
+/** Colours the villages by their change when a comparison is chosen; hides it otherwise. */
+export function showChangeOnMap(map, villages) {
+  if (!map) return;
+  if (!map.getSource('villages')) {
+    map.once('load', () => showChangeOnMap(map, villages));
+    return;
+  }
+  map.removeFeatureState({ source: 'villages', sourceLayer: 'villages' });
+  const rows = (villages ?? []).filter((v) => Number.isFinite(v.change?.prevalence_change_pp));
+  if (!state.compare || !rows.length) {
+    if (map.getLayer(CHANGE_LAYER)) map.setLayoutProperty(CHANGE_LAYER, 'visibility', 'none');
+    return;
+  }
+  if (!map.getLayer(CHANGE_LAYER)) {
+    map.addLayer({
+      id: CHANGE_LAYER, type: 'fill', source: 'villages', 'source-layer': 'villages',
+      paint: { 'fill-color': CHANGE_COLOUR, 'fill-opacity': 0.7 },
+    }, 'village-line');
+  }
+  for (const v of rows) {
+    // Village tile features carry the numeric Kemendagri code as their id.
+    map.setFeatureState({ source: 'villages', sourceLayer: 'villages', id: Number(v.code) },
+      { d: v.change.prevalence_change_pp });
+  }
+  map.setLayoutProperty(CHANGE_LAYER, 'visibility', 'visible');
 }
