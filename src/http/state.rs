@@ -41,7 +41,7 @@ impl Snapshot {
     #[must_use]
     pub fn build(revision: u64, data: &crate::model::Dataset, config: &Config) -> Self {
         let periods: Vec<Period> = data.periods().into_keys().collect();
-        let default_period = periods.last().copied();
+        let default_period = data.latest_period();
         let view = |p: Option<Period>| {
             let analysis = match p {
                 Some(p) => Analysis::compute(&data.of_period(p), config),

@@ -111,6 +111,13 @@ impl Dataset {
         out
     }
 
+    /// The latest period with children (what is shown by default), `None` without
+    /// children.
+    #[must_use]
+    pub fn latest_period(&self) -> Option<Period> {
+        self.children.iter().map(|c| c.period).max()
+    }
+
     /// This dataset with only the children of `period` (households, villages,
     /// facilities and population apply to every period).
     #[must_use]
