@@ -1,0 +1,113 @@
+// The viewer's measurement periods in a real headless browser against the real
+// server binary (the demo city has the February and August 2026 rounds): the period
+// and comparison selects, the Perubahan box, villages coloured by their change, and
+// the tiles and the list following the chosen period.
+//
+//   SIGAP_BIN=target/debug/sigap node --test tests/browser/
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.resolve(ROOT, process.env.SIGAP_BIN || 'target/debug/sigap');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const START_TIMEOUT_MS = 180_000;
+
+let server = null;
+let browser = null;
+let page = null;
+let baseUrl = null;
+const problems = [];
+
+function startServer() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(BIN, ['serve', '--addr', '127.0.0.1:0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    server = child;
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`no "listening on" line:\n${output.slice(-4000)}`)), START_TIMEOUT_MS);
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      output += chunk;
+      const m = output.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk) => { output += chunk; });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}):\n${output.slice(-4000)}`)); });
+  });
+}
+
+/** `path` fetched by the page (same origin). */
+function api(p) {
+  return page.evaluate((u) => fetch(u).then((r) => r.json()), p);
+}
+
+describe('periods in the viewer', { timeout: 400_000 }, () => {
+  before(async () => {
+    baseUrl = process.env.SIGAP_URL || await startServer();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+        '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+    });
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+    page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console: ${msg.text()}`); });
+    await page.goto(`${baseUrl}/`);
+    await page.waitForFunction(() => window.sigapReady === true, null, { timeout: 120_000 });
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (server && server.exitCode === null) process.kill(server.pid, 'SIGTERM');
+  });
+
+  it('offers the periods, the latest chosen, in Bahasa first', async () => {
+    await page.locator('#period-controls').waitFor({ state: 'visible' });
+    const options = await page.$$eval('#period option', (o) => o.map((x) => [x.value, x.selected]));
+    assert.deepEqual(options, [['2026-02', false], ['2026-08', true]]);
+    assert.match(await page.locator('#period-controls').innerText(), /Periode/);
+    assert.equal(await page.locator('#change').isVisible(), false, 'no comparison yet');
+  });
+
+  it('shows the change since February in the panel and on the villages', async () => {
+    await page.selectOption('#compare', '2026-02');
+    await page.locator('#change').waitFor({ state: 'visible' });
+    const body = await api('api/villages?compare=2026-02');
+    const sum = (k) => body.villages.reduce((n, v) => n + v.change[k], 0);
+    const text = await page.locator('#change').innerText();
+    for (const k of ['followed', 'newly_stunted', 'recovered']) {
+      const shown = new Intl.NumberFormat('id-ID').format(sum(k));
+      assert.ok(text.includes(shown), `${k} ${shown} in: ${text}`);
+    }
+    assert.match(text, /Perubahan sejak 2026-02/);
+    const v = body.villages.find((x) => Number.isFinite(x.change.prevalence_change_pp));
+    const state = await page.evaluate(async (code) => {
+      const map = window.sigapMap;
+      await new Promise((r) => (map.loaded() ? r() : map.once('idle', r)));
+      return [map.getLayoutProperty('village-change', 'visibility'),
+        map.getFeatureState({ source: 'villages', sourceLayer: 'villages', id: Number(code) }).d];
+    }, v.code);
+    assert.deepEqual(state, ['visible', v.change.prevalence_change_pp]);
+  });
+
+  it('follows the chosen period in the tiles and the list', async () => {
+    const feb = await api('api/villages?period=2026-02');
+    await page.selectOption('#period', '2026-02');
+    await page.waitForFunction(() => document.querySelector('#change').hidden);
+    await page.waitForFunction(
+      (name) => document.querySelector('#village-list li .name')?.textContent === name,
+      feb.villages[0].name,
+    );
+    const tiles = await page.evaluate(() => window.sigapMap.getSource('villages').tiles);
+    assert.ok(tiles.every((u) => u.endsWith('?period=2026-02')), String(tiles));
+    const hidden = await page.evaluate(() => window.sigapMap.getLayoutProperty('village-change', 'visibility'));
+    assert.equal(hidden, 'none');
+    assert.deepEqual(problems, []);
+  });
+});
