@@ -12,6 +12,9 @@ use std::collections::HashSet;
 
 /// The old children table's pseudonym column, as created before periods.
 const OLD_UNIQUE: &str = "pseudonym TEXT NOT NULL UNIQUE";
+/// The children table's DDL as SQLite keeps it.
+const CHILDREN_DDL: &str =
+    "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'children'";
 
 impl Store {
     /// Rebuilds a pre-period children table so a child can have one row per period
@@ -25,16 +28,27 @@ impl Store {
         };
         let ddl: String = self
             .conn
+            .query_row(CHILDREN_DDL, [], |r| r.get(0))
+            .map_err(sql)?;
+        let indexed: i64 = self
+            .conn
             .query_row(
-                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'children'",
+                "SELECT count(*) FROM sqlite_master WHERE type = 'index' \
+                 AND name = 'children_pseudonym_period'",
                 [],
                 |r| r.get(0),
             )
             .map_err(sql)?;
+        // Opening a current store takes no write lock (an import may hold it).
+        if indexed > 0 && !ddl.contains(OLD_UNIQUE) {
+            return Ok(());
+        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(sql)?;
+        // Read again under the lock: another process may have migrated meanwhile.
+        let ddl: String = tx.query_row(CHILDREN_DDL, [], |r| r.get(0)).map_err(sql)?;
         if ddl.contains(OLD_UNIQUE) {
             // The stored DDL (with columns added since) names the table once, first.
             let rebuilt = ddl
