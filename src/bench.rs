@@ -122,7 +122,11 @@ fn aggregate(input: &PathBuf, res: u8, repeat: usize) -> Result<()> {
 
 fn tiles(repeat: usize) -> Result<()> {
     let store = crate::cli::demo_store()?;
-    let data = store.load()?;
+    let mut data = store.load()?;
+    // The tiles a viewer gets by default: the latest measurement round.
+    if let Some(latest) = data.latest_period() {
+        data = data.of_period(latest);
+    }
     let config = Config::default();
     let analysis = sigap::index::Analysis::compute(&data, &config);
     let sources = sigap::tiles::source::TileSources::build(&analysis);
