@@ -52,6 +52,9 @@ impl Sex {
 pub const STUNTED_HAZ: f64 = -2.0;
 /// A height-for-age z-score below this is severely stunted (WHO 2006).
 pub const SEVERELY_STUNTED_HAZ: f64 = -3.0;
+/// A height-for-age z-score beyond ±this is biologically implausible (WHO flag):
+/// such a child is kept in the store but left out of every rate.
+pub const HAZ_FLAG: f64 = 6.0;
 
 /// One measured child under five.
 ///
@@ -85,6 +88,12 @@ impl Child {
     #[must_use]
     pub fn is_severely_stunted(&self) -> bool {
         self.haz < SEVERELY_STUNTED_HAZ
+    }
+    /// Whether the haz is implausible by the WHO flag (beyond ±[`HAZ_FLAG`]): most
+    /// likely a mistyped date or height. Flagged children count in no rate.
+    #[must_use]
+    pub fn is_flagged(&self) -> bool {
+        !(-HAZ_FLAG..=HAZ_FLAG).contains(&self.haz)
     }
     /// Whether `location` was measured (not a stand-in inside the child's village).
     #[must_use]
@@ -280,7 +289,7 @@ impl fmt::Display for TileCoord {
 /// What is counted per H3 cell and per village.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct Counts {
-    /// Children measured.
+    /// Children measured with a plausible haz: the denominator of prevalence.
     pub children: u32,
     /// Children with haz < -2.
     pub stunted: u32,
@@ -290,11 +299,17 @@ pub struct Counts {
     pub no_latrine: u32,
     pub no_safe_water: u32,
     pub no_sanitation: u32,
+    /// Children whose haz is implausible (WHO flag): counted here, in no rate.
+    pub flagged: u32,
 }
 
 impl Counts {
-    /// Adds one child.
+    /// Adds one child (to `flagged` only, when its haz is implausible).
     pub fn add_child(&mut self, child: &Child) {
+        if child.is_flagged() {
+            self.flagged += 1;
+            return;
+        }
         self.children += 1;
         self.stunted += u32::from(child.is_stunted());
         self.severe += u32::from(child.is_severely_stunted());
@@ -317,5 +332,6 @@ impl Counts {
         self.no_latrine += o.no_latrine;
         self.no_safe_water += o.no_safe_water;
         self.no_sanitation += o.no_sanitation;
+        self.flagged += o.flagged;
     }
 }

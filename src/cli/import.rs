@@ -291,6 +291,29 @@ fn print_notes(s: &sigap::ingest::ImportSummary) {
             lines.join(", ")
         );
     }
+    if n.haz_computed > 0 {
+        println!(
+            "{} children had no haz: computed from sex, age and height (WHO 2006)",
+            n.haz_computed
+        );
+        let unused = s.columns.as_ref().map_or(&[][..], |c| c.ignored.as_slice());
+        if !unused.is_empty() {
+            println!(
+                "columns not used: {}; if one holds the haz, pass --map haz=COLUMN",
+                unused.join(", ")
+            );
+        }
+    }
+    if n.haz_flagged > 0 {
+        let lines: Vec<String> = n.haz_flagged_lines.iter().map(u64::to_string).collect();
+        println!(
+            "{} children have an implausible haz (WHO flag, beyond ±{}): stored, but left \
+             out of every rate until corrected (first: {})",
+            n.haz_flagged,
+            sigap::model::HAZ_FLAG,
+            lines.join(", ")
+        );
+    }
     if !n.repairs.is_empty() {
         println!("{} village boundaries repaired:", n.repairs.len());
         for (code, what) in &n.repairs {

@@ -37,7 +37,8 @@ pub struct Placements {
 }
 
 impl Placements {
-    /// Locates `children` (all of one period) among `villages`.
+    /// Locates `children` (all of one period) among `villages`; children with a
+    /// flagged haz are left out.
     ///
     /// # Panics
     /// Never; a child appearing twice (impossible after import) keeps its last place.
@@ -60,6 +61,8 @@ impl Placements {
         let by_id = children
             .iter()
             .zip(located)
+            // A flagged haz (WHO: implausible) is no evidence of change either way.
+            .filter(|(c, _)| !c.is_flagged())
             .map(|(c, village)| {
                 let cells = if c.has_measured_location() {
                     RESOLUTIONS.map(|res| cell_of(c.location, res))

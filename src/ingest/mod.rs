@@ -26,6 +26,7 @@ mod error;
 mod fields;
 pub mod gdal;
 mod geojson;
+pub mod haz;
 mod key;
 mod placement;
 pub mod population;
@@ -400,6 +401,12 @@ fn report(kind: LayerKind, notes: &Notes, topology: Option<&Topology>) {
     }
     if notes.haz_disagreements > 0 {
         warn!(%kind, children = notes.haz_disagreements, first = ?notes.haz_disagreement_lines, "children whose supplied haz differs from the computed WHO z-score by more than 0.1 (kept as supplied)");
+    }
+    if notes.haz_computed > 0 {
+        info!(%kind, children = notes.haz_computed, "children without a supplied haz: computed from sex, age and height (WHO 2006)");
+    }
+    if notes.haz_flagged > 0 {
+        warn!(%kind, children = notes.haz_flagged, first = ?notes.haz_flagged_lines, "children with an implausible haz (WHO flag, beyond ±6): stored, left out of every rate");
     }
     if notes.village_mismatches > 0 {
         warn!(%kind, children = notes.village_mismatches, "children whose coordinates are not in the village their village_code names (kept as measured)");

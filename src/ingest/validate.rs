@@ -3,17 +3,17 @@
 //! Every field of every record is checked, so one pass reports every problem in a
 //! file. A record becomes a row only if it has none. Points are checked against the
 //! stored villages' extent; ids against earlier records and the store; dates against
-//! each other and today; measurements against plausible ranges (WHO flags for HAZ).
+//! each other and today; measurements against plausible ranges; haz supplied or computed ([`haz`]).
 
 use super::boundary;
 use super::fields;
+use super::haz;
 use super::key::PseudonymKey;
 use super::placement::VillagePlaces;
 use super::shape;
 use super::source::{RawGeometry, Record};
-use super::zscores;
-use crate::model::{Child, Facility, FacilityKind, Household, LayerKind, Period, Sex, Village};
-use crate::risk::zscore::{self, Measurement, Position};
+use crate::model::{Child, Facility, FacilityKind, Household, LayerKind, Period, Village};
+use crate::risk::zscore::Position;
 use crate::store::LayerRows;
 use chrono::NaiveDate;
 use geo::{Point, Rect};
@@ -22,8 +22,6 @@ use std::ops::RangeInclusive;
 
 /// Plausible measured length/height of a child under five, in centimetres.
 pub const HEIGHT_CM: RangeInclusive<f64> = 38.0..=130.0;
-/// HAZ beyond ±6 is biologically implausible (WHO growth-standard flags).
-pub const HAZ: RangeInclusive<f64> = -6.0..=6.0;
 /// Oldest age at measurement sigap accepts: children under five.
 pub const MAX_AGE_MONTHS: i32 = 60;
 
@@ -61,15 +59,22 @@ pub struct Notes {
     /// Village boundaries closed or repaired: `(code, what was done)`.
     pub repairs: Vec<(String, String)>,
     /// Children whose supplied `haz` differs from the one computed from sex, dates
-    /// and height by more than [`zscores::HAZ_TOLERANCE`]; kept as supplied.
+    /// and height by more than [`super::zscores::HAZ_TOLERANCE`]; kept as supplied.
     pub haz_disagreements: usize,
     /// The first [`HAZ_LINES_SHOWN`] of their lines (or feature numbers).
     pub haz_disagreement_lines: Vec<u64>,
     /// Children kept per measurement period.
     pub periods: BTreeMap<Period, usize>,
+    /// Children without a supplied haz whose haz was computed from sex, age and height.
+    pub haz_computed: usize,
+    /// Children kept with an implausible haz (WHO flag, beyond ±6): stored, counted
+    /// in no rate.
+    pub haz_flagged: usize,
+    /// The first [`HAZ_LINES_SHOWN`] of their lines (or feature numbers).
+    pub haz_flagged_lines: Vec<u64>,
 }
 
-/// How many lines of children whose haz disagrees the notes keep.
+/// How many lines of children whose haz disagrees (or is flagged) the notes keep.
 pub const HAZ_LINES_SHOWN: usize = 5;
 
 impl Notes {
@@ -84,6 +89,11 @@ impl Notes {
         let room = HAZ_LINES_SHOWN.saturating_sub(self.haz_disagreement_lines.len());
         self.haz_disagreement_lines
             .extend(other.haz_disagreement_lines.into_iter().take(room));
+        self.haz_computed += other.haz_computed;
+        self.haz_flagged += other.haz_flagged;
+        let room = HAZ_LINES_SHOWN.saturating_sub(self.haz_flagged_lines.len());
+        self.haz_flagged_lines
+            .extend(other.haz_flagged_lines.into_iter().take(room));
     }
 }
 
@@ -286,12 +296,16 @@ impl<'a> Validator<'a> {
             }
         }
         let height_cm = c.number_in("height_cm", &HEIGHT_CM, "");
-        let haz = c.number_in("haz", &HAZ, " (implausible per WHO flags)");
-        if let (Some(sex), Some(b), Some(m), Some(h), Some(supplied)) =
-            (sex, birth, measure, height_cm, haz)
-        {
-            self.compare_haz(c.rec, sex, (m - b).num_days(), h, supplied);
-        }
+        let haz = self.child_haz(
+            c,
+            &haz::HazInputs {
+                sex,
+                birth,
+                measured_on: measure,
+                height_cm,
+                position: Position::parse(c.rec.get("measured")).ok(),
+            },
+        );
         let (location, placed_by_village) = place?;
         Some(Child {
             id: id?,
@@ -347,22 +361,34 @@ impl<'a> Validator<'a> {
         Some(id)
     }
 
-    /// Notes a supplied haz that differs from the WHO z-score computed from the
-    /// record (position from an optional `measured` column, else the recommended one).
-    fn compare_haz(&mut self, rec: &Record, sex: Sex, age_days: i64, height: f64, supplied: f64) {
-        let position = Position::parse(rec.get("measured")).ok();
-        let computed = zscore::compute(&Measurement {
-            sex,
-            age_days: Some(age_days),
-            height_cm: Some(height),
-            weight_kg: None,
-            position,
-        })
-        .haz;
-        if computed.is_some_and(|z| (z - supplied).abs() > zscores::HAZ_TOLERANCE) {
-            self.pending.haz_disagreements += 1;
-            self.pending.haz_disagreement_lines.push(rec.at);
+    /// The supplied haz, else one computed from the measurements (see
+    /// [`haz`]); notes disagreements, computed values and WHO flags.
+    fn child_haz(&mut self, c: &mut Checks<'_>, inputs: &haz::HazInputs) -> Option<f64> {
+        let supplied = if c.rec.get("haz").is_empty() {
+            None
+        } else {
+            Some(c.number("haz")?)
+        };
+        let Some(z) = haz::resolve(supplied, inputs) else {
+            if let Some(reason) = haz::missing_reason(inputs) {
+                c.fail("haz", reason);
+            }
+            return None;
+        };
+        let at = c.rec.at;
+        let notes = &mut self.pending;
+        if z.disagrees() {
+            notes.haz_disagreements += 1;
+            notes.haz_disagreement_lines.push(at);
         }
+        if matches!(z, haz::Haz::Computed(_)) {
+            notes.haz_computed += 1;
+        }
+        if z.flagged() {
+            notes.haz_flagged += 1;
+            notes.haz_flagged_lines.push(at);
+        }
+        Some(z.value())
     }
 
     /// A child's point and, when it had no coordinates, the village code it was

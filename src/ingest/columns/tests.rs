@@ -119,38 +119,35 @@ fn the_best_alias_wins_whatever_the_column_order() {
 
 #[test]
 fn a_missing_field_names_the_columns_found_and_the_map_to_use() {
-    let err = resolve(
-        Children,
-        "NIK,JK,Tgl Lahir,Tgl Ukur,TB,Skor Z,Lintang,Bujur",
-        &[],
-    )
-    .expect_err("no haz");
+    let header = "NIK,JK,Tgl Lahir,Tgl Ukur,Ukur TB,ZS TB/U,Lintang,Bujur";
+    let err = resolve(Children, header, &[]).expect_err("no height");
     assert!(
-        err.starts_with("missing required column `haz` (recognised names: haz, zs_tbu"),
+        err.starts_with("missing required column `height_cm` (recognised names: height_cm, height"),
         "{err}"
     );
     assert!(
-        err.contains("columns found: NIK, JK, Tgl Lahir, Tgl Ukur, TB, Skor Z, Lintang, Bujur;"),
+        err.contains(
+            "columns found: NIK, JK, Tgl Lahir, Tgl Ukur, Ukur TB, ZS TB/U, Lintang, Bujur;"
+        ),
         "{err}"
     );
-    assert!(err.contains("pass --map haz=COLUMN"), "{err}");
+    assert!(err.contains("pass --map height_cm=COLUMN"), "{err}");
 
-    let map = resolve(
-        Children,
-        "NIK,JK,Tgl Lahir,Tgl Ukur,TB,Skor Z,Lintang,Bujur",
-        &[("haz", "skor z")],
-    )
-    .expect("--map fixes it");
+    let map = resolve(Children, header, &[("height_cm", "ukur tb")]).expect("--map fixes it");
     assert!(map.report.mapped.contains(&Mapped {
-        field: "haz",
-        column: "Skor Z".into(),
+        field: "height_cm",
+        column: "Ukur TB".into(),
         by: By::Map
     }));
     assert!(
         map.report
             .to_string()
-            .contains("haz          ← Skor Z  (--map)")
+            .contains("height_cm    ← Ukur TB  (--map)"),
+        "{}",
+        map.report
     );
+    // haz is optional (computed from the measurements when missing).
+    assert!(resolve(Children, "NIK,JK,Tgl Lahir,Tgl Ukur,TB,Lintang,Bujur", &[]).is_ok());
 
     let err = resolve(Children, "NIK,Lintang", &[]).expect_err("many missing");
     assert!(err.starts_with("missing required columns `sex`"), "{err}");

@@ -104,57 +104,57 @@ fn an_e_ppgbm_export_imports_like_the_canonical_file() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// Three good children under Indonesian headers, the z-score under one sigap does
-/// not know.
-fn skor_z_file() -> PathBuf {
-    let mut text = String::from("NIK,Lintang,Bujur,JK,Tgl Lahir,Tgl Ukur,TB,Skor Z\n");
+/// Three good children under Indonesian headers, the height under `Ukur TB`, a name
+/// sigap does not know.
+fn ukur_tb_file() -> PathBuf {
+    let mut text = String::from("NIK,Lintang,Bujur,JK,Tgl Lahir,Tgl Ukur,Ukur TB,ZS TB/U\n");
     for i in 0..3 {
         text.push_str(&child_row(i));
         text.push('\n');
     }
-    write("skorz", "csv", &text)
+    write("ukurtb", "csv", &text)
 }
 
 #[test]
 fn an_unknown_header_is_named_and_map_fixes_it() {
     let mut store = store_with_villages();
-    let path = skor_z_file();
+    let path = ukur_tb_file();
     let err = import(
         &mut store,
         LayerKind::Children,
         &path,
         &ImportOptions::default(),
     )
-    .expect_err("no haz");
+    .expect_err("no height");
     let IngestError::Format { reason, .. } = &err else {
         panic!("{err}")
     };
     assert!(
-        reason.starts_with("missing required column `haz` (recognised names: haz, zs_tbu,"),
+        reason.starts_with("missing required column `height_cm` (recognised names: height_cm,"),
         "{reason}"
     );
     assert!(
         reason.contains(
-            "columns found: NIK, Lintang, Bujur, JK, Tgl Lahir, Tgl Ukur, TB, Skor Z; \
-             if a column holds it, pass --map haz=COLUMN"
+            "columns found: NIK, Lintang, Bujur, JK, Tgl Lahir, Tgl Ukur, Ukur TB, ZS TB/U; \
+             if a column holds it, pass --map height_cm=COLUMN"
         ),
         "{reason}"
     );
     assert_eq!(store.revision().expect("revision"), 1);
 
     let wrong = ImportOptions {
-        map: vec![("haz".into(), "ZSCORE".into())],
+        map: vec![("height_cm".into(), "ZSCORE".into())],
         ..ImportOptions::default()
     };
     let err = import(&mut store, LayerKind::Children, &path, &wrong).expect_err("no ZSCORE");
     assert!(
         err.to_string()
-            .ends_with("--map haz=ZSCORE: there is no column `ZSCORE`; columns found: NIK, Lintang, Bujur, JK, Tgl Lahir, Tgl Ukur, TB, Skor Z"),
+            .ends_with("--map height_cm=ZSCORE: there is no column `ZSCORE`; columns found: NIK, Lintang, Bujur, JK, Tgl Lahir, Tgl Ukur, Ukur TB, ZS TB/U"),
         "{err}"
     );
 
     let mapped = ImportOptions {
-        map: vec![("haz".into(), "skor z".into())],
+        map: vec![("height_cm".into(), "ukur tb".into())],
         ..ImportOptions::default()
     };
     let summary = import(&mut store, LayerKind::Children, &path, &mapped).expect("mapped");
@@ -162,13 +162,14 @@ fn an_unknown_header_is_named_and_map_fixes_it() {
     let children = store.load().expect("load").children;
     assert_eq!(children[0].id, key().pseudonym("7471000000000000"));
     assert!((children[1].haz - -3.4).abs() < 1e-9, "{}", children[1].haz);
+    assert!((children[1].height_cm - 85.2).abs() < 1e-9);
 
     // A header-only file is checked too: a --replace with the wrong headers must not
     // empty the layer.
     let empty = write(
-        "skorz-empty",
+        "ukurtb-empty",
         "csv",
-        "NIK,Lintang,Bujur,JK,Tgl Lahir,Tgl Ukur,TB,Skor Z\n",
+        "NIK,Lintang,Bujur,JK,Tgl Lahir,Tgl Ukur,Ukur TB,ZS TB/U\n",
     );
     let replace = ImportOptions {
         replace: true,
@@ -176,13 +177,61 @@ fn an_unknown_header_is_named_and_map_fixes_it() {
     };
     let err = import(&mut store, LayerKind::Children, &empty, &replace).expect_err("header");
     assert!(
-        err.to_string().contains("missing required column `haz`"),
+        err.to_string()
+            .contains("missing required column `height_cm`"),
         "{err}"
     );
     assert_eq!(store.load().expect("load").children.len(), 3);
     for p in [path, empty] {
         let _ = std::fs::remove_file(p);
     }
+}
+
+/// A file whose z-score sits under a name sigap does not know: the import computes
+/// haz from the measurements and names the ignored column, so `--map` can use it.
+#[test]
+fn without_a_haz_column_haz_is_computed_and_the_unknown_column_named() {
+    let mut store = store_with_villages();
+    let mut text = String::from("NIK,Lintang,Bujur,JK,Tgl Lahir,Tgl Ukur,TB,Skor Z\n");
+    for i in 0..3 {
+        text.push_str(&child_row(i));
+        text.push('\n');
+    }
+    let path = write("skorz", "csv", &text);
+    let summary = import(
+        &mut store,
+        LayerKind::Children,
+        &path,
+        &ImportOptions::default(),
+    )
+    .expect("computed");
+    assert_eq!((summary.written, summary.notes.haz_computed), (3, 3));
+    let report = summary.columns.as_ref().expect("a mapping");
+    assert_eq!(report.ignored, ["Skor Z"]);
+    let children = store.load().expect("load").children;
+    for c in &children {
+        let want = crate::ingest::haz::computed(&crate::ingest::haz::HazInputs {
+            sex: Some(c.sex),
+            birth: Some(c.birth_date),
+            measured_on: Some(c.measure_date),
+            height_cm: Some(c.height_cm),
+            position: None,
+        })
+        .expect("computable");
+        assert!((c.haz - want).abs() < 1e-12, "{} vs {want}", c.haz);
+        // 85.2 cm at 31 months is about -2.3 SD, far from the file's -3.5..-3.3.
+        assert!(c.haz > -3.0 && c.haz < -1.5, "{}", c.haz);
+    }
+    let mapped = ImportOptions {
+        map: vec![("haz".into(), "skor z".into())],
+        replace: true,
+        ..ImportOptions::default()
+    };
+    let summary = import(&mut store, LayerKind::Children, &path, &mapped).expect("mapped");
+    assert_eq!(summary.notes.haz_computed, 0);
+    let children = store.load().expect("load").children;
+    assert!((children[1].haz - -3.4).abs() < 1e-9, "{}", children[1].haz);
+    let _ = std::fs::remove_file(path);
 }
 
 #[test]
@@ -202,20 +251,16 @@ fn check_reports_the_mapping_and_every_problem_and_writes_nothing() {
         ..ImportOptions::default()
     };
     let summary = import(&mut store, LayerKind::Children, &path, &opts).expect("check");
-    assert_eq!((summary.read, summary.written, summary.rejected), (3, 0, 2));
+    assert_eq!((summary.read, summary.written, summary.rejected), (3, 0, 1));
     assert_eq!(summary.rejects_file, None);
     assert!(!rejects::default_path(&path).exists(), "no rejects file");
     assert_eq!(store.revision().expect("revision"), revision);
     assert!(store.load().expect("load").children.is_empty());
     let problems: Vec<(u64, &str)> = lines_and_fields(&summary.problems);
-    assert_eq!(problems, [(3, "haz"), (4, "sex"), (4, "measure_date")]);
-    assert_eq!(
-        summary.problems[0].to_string(),
-        format!(
-            "{}:3: field `haz`: 7.5 is outside -6..6 (implausible per WHO flags)",
-            path.display()
-        )
-    );
+    assert_eq!(problems, [(4, "sex"), (4, "measure_date")]);
+    // Line 3's haz of 7.5 is implausible (WHO flag): kept, listed, in no rate.
+    assert_eq!(summary.notes.haz_flagged, 1);
+    assert_eq!(summary.notes.haz_flagged_lines, [3]);
     let report = summary.columns.as_ref().expect("a mapping");
     assert!(
         report

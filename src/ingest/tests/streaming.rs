@@ -43,7 +43,7 @@ fn a_reject_after_written_batches_rolls_them_all_back() {
 
     // Replace with a file whose only bad row comes after two written batches: the
     // old layer stays, the new rows are gone.
-    let bad = format!("x{late},-3.97,122.51,M,2022-01-15,2024-08-15,85.2,9.9");
+    let bad = format!("x{late},-3.97,122.51,M,2022-01-15,2024-08-15,85.2,9..9");
     let second = write("batches-late-reject", "csv", &children(n, late, &bad));
     let opts = ImportOptions {
         replace: true,
