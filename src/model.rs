@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;
 
+mod family;
 mod period;
+pub use family::{TargetGroup, TargetGroups};
 pub use period::{Period, PeriodError};
 
 /// One desa/kelurahan with its boundary.
@@ -114,6 +116,17 @@ pub struct Household {
     pub has_latrine: bool,
     pub safe_water: bool,
     pub improved_sanitation: bool,
+    /// Rumah tidak layak huni: `Some(true)` when the home is unfit to live in;
+    /// `None` when the file did not say.
+    pub unfit_housing: Option<bool>,
+    /// The "4T" pregnancy risks of the mother or couple, any of: terlalu muda (<20
+    /// years), terlalu tua (>35), terlalu dekat (<2 years between births), terlalu
+    /// banyak (≥3 children); `None` when the file did not say.
+    pub four_t: Option<bool>,
+    /// The target groups in the family (see [`TargetGroups`]); `None` when the file
+    /// did not say, and then the family is never counted at risk
+    /// ([`crate::risk::families`]).
+    pub targets: Option<TargetGroups>,
 }
 
 /// The kinds of health facility sigap knows.
@@ -301,6 +314,8 @@ pub struct Counts {
     pub no_sanitation: u32,
     /// Children whose haz is implausible (WHO flag): counted here, in no rate.
     pub flagged: u32,
+    /// Keluarga berisiko stunting among the households (BKKBN criteria).
+    pub families_at_risk: crate::risk::families::FamiliesAtRisk,
 }
 
 impl Counts {
@@ -321,6 +336,7 @@ impl Counts {
         self.no_latrine += u32::from(!h.has_latrine);
         self.no_safe_water += u32::from(!h.safe_water);
         self.no_sanitation += u32::from(!h.improved_sanitation);
+        self.families_at_risk.add(h);
     }
 
     /// Adds another set of counts to this one.
@@ -333,5 +349,6 @@ impl Counts {
         self.no_safe_water += o.no_safe_water;
         self.no_sanitation += o.no_sanitation;
         self.flagged += o.flagged;
+        self.families_at_risk.merge(&o.families_at_risk);
     }
 }

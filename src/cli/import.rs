@@ -314,6 +314,14 @@ fn print_notes(s: &sigap::ingest::ImportSummary) {
             lines.join(", ")
         );
     }
+    if n.family_unknown > 0 {
+        println!(
+            "{} households lack a family field (target groups catin/bumil/bufas/baduta/\
+             balita or sasaran, unfit_housing, four_t): not counted as keluarga berisiko \
+             stunting on what is unknown",
+            n.family_unknown
+        );
+    }
     if !n.repairs.is_empty() {
         println!("{} village boundaries repaired:", n.repairs.len());
         for (code, what) in &n.repairs {

@@ -6,7 +6,8 @@
 //! central kecamatan; sanitation gaps gather in a few *kantong* (pockets), mostly
 //! coastal or peripheral kelurahan, and fade with distance from them. The three gaps
 //! are correlated, as they are in real surveys: a home without a latrine has no
-//! improved sanitation and is more often without safe water.
+//! improved sanitation and is more often without safe water. The BKKBN family fields
+//! (target groups, unfit housing, 4T; `super::families`) are drawn afterwards.
 
 use super::DemoError;
 use super::city::City;
@@ -72,6 +73,18 @@ pub(crate) struct Household {
     pub(crate) safe_water: bool,
     pub(crate) improved_sanitation: bool,
     pub(crate) people: u32,
+    /// Keluarga berisiko stunting fields, drawn by [`families`] from a stream of their
+    /// own so nothing above moves.
+    pub(crate) family: Family,
+}
+
+/// The BKKBN family fields of a synthetic household (see `risk::families`).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Family {
+    pub(crate) unfit_housing: bool,
+    pub(crate) four_t: bool,
+    /// Catin, bumil, bufas, baduta, balita, in `TargetGroup::ALL` order.
+    pub(crate) groups: [bool; 5],
 }
 
 /// Households of every village, village by village.
@@ -110,6 +123,7 @@ pub(crate) fn generate(city: &City, rng: &mut Rng) -> Result<Vec<Household>, Dem
                 safe_water,
                 improved_sanitation,
                 people: household_size(rng),
+                family: Family::default(),
             });
         }
     }

@@ -21,6 +21,7 @@
 mod children;
 mod city;
 mod facilities;
+mod families;
 mod geometry;
 mod growth;
 mod households;
@@ -53,6 +54,9 @@ const STREAM_FACILITIES: u64 = 5;
 /// The February round drawn from the August children (a stream of its own, so the
 /// August figures do not move).
 const STREAM_ROUNDS: u64 = 6;
+/// The households' BKKBN family fields (target groups, unfit housing, 4T), drawn
+/// after everything else from households so no earlier figure moves.
+const STREAM_FAMILIES: u64 = 7;
 
 /// The February 2026 round's file and period; `children.csv` is August 2026.
 pub const FEBRUARY_FILE: &str = "children-2026-02.csv";
@@ -141,7 +145,8 @@ pub fn write_demo(out: &Path, seed: u64) -> Result<DemoSummary, DemoError> {
         villages = city.villages.len(),
         "demo: Voronoi villages built"
     );
-    let households = households::generate(&city, &mut Rng::new(seed, STREAM_HOUSEHOLDS))?;
+    let mut households = households::generate(&city, &mut Rng::new(seed, STREAM_HOUSEHOLDS))?;
+    families::families(&city, &mut households, &mut Rng::new(seed, STREAM_FAMILIES))?;
     tracing::info!(households = households.len(), "demo: households placed");
     let children = children::generate(
         &city,

@@ -90,7 +90,8 @@ pub(crate) fn villages(path: &Path, city: &City) -> Result<(), DemoError> {
     w.flush().map_err(io)
 }
 
-/// `households.csv`: `id,lat,lon,has_latrine,safe_water,improved_sanitation`.
+/// `households.csv`: `id,lat,lon,has_latrine,safe_water,improved_sanitation`, then
+/// the BKKBN family fields `unfit_housing,four_t,catin,bumil,bufas,baduta,balita`.
 pub(crate) fn households(path: &Path, households: &[Household]) -> Result<(), DemoError> {
     let header = [
         "id",
@@ -99,6 +100,13 @@ pub(crate) fn households(path: &Path, households: &[Household]) -> Result<(), De
         "has_latrine",
         "safe_water",
         "improved_sanitation",
+        "unfit_housing",
+        "four_t",
+        "catin",
+        "bumil",
+        "bufas",
+        "baduta",
+        "balita",
     ];
     write_csv(path, &header, households, |h, r| {
         r.push(h.id.clone());
@@ -107,6 +115,11 @@ pub(crate) fn households(path: &Path, households: &[Household]) -> Result<(), De
         r.push(h.has_latrine.to_string());
         r.push(h.safe_water.to_string());
         r.push(h.improved_sanitation.to_string());
+        r.push(h.family.unfit_housing.to_string());
+        r.push(h.family.four_t.to_string());
+        for g in h.family.groups {
+            r.push(g.to_string());
+        }
     })
 }
 

@@ -149,7 +149,14 @@ fn counts_match_kendari_scale_and_the_summary() {
             "lon",
             "has_latrine",
             "safe_water",
-            "improved_sanitation"
+            "improved_sanitation",
+            "unfit_housing",
+            "four_t",
+            "catin",
+            "bumil",
+            "bufas",
+            "baduta",
+            "balita"
         ]
     );
     assert_eq!(

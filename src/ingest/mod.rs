@@ -408,6 +408,9 @@ fn report(kind: LayerKind, notes: &Notes, topology: Option<&Topology>) {
     if notes.haz_flagged > 0 {
         warn!(%kind, children = notes.haz_flagged, first = ?notes.haz_flagged_lines, "children with an implausible haz (WHO flag, beyond ±6): stored, left out of every rate");
     }
+    if notes.family_unknown > 0 {
+        info!(%kind, households = notes.family_unknown, "households lacking a family field (target groups, unfit_housing, four_t): not counted at risk on what is unknown");
+    }
     if notes.village_mismatches > 0 {
         warn!(%kind, children = notes.village_mismatches, "children whose coordinates are not in the village their village_code names (kept as measured)");
     }

@@ -12,7 +12,9 @@ use super::key::PseudonymKey;
 use super::placement::VillagePlaces;
 use super::shape;
 use super::source::{RawGeometry, Record};
-use crate::model::{Child, Facility, FacilityKind, Household, LayerKind, Period, Village};
+use crate::model::{
+    Child, Facility, FacilityKind, Household, LayerKind, Period, TargetGroup, TargetGroups, Village,
+};
 use crate::risk::zscore::Position;
 use crate::store::LayerRows;
 use chrono::NaiveDate;
@@ -72,6 +74,9 @@ pub struct Notes {
     pub haz_flagged: usize,
     /// The first [`HAZ_LINES_SHOWN`] of their lines (or feature numbers).
     pub haz_flagged_lines: Vec<u64>,
+    /// Households lacking at least one family field (target groups, unfit housing,
+    /// 4T): not counted at risk on what is unknown (see `risk::families`).
+    pub family_unknown: usize,
 }
 
 /// How many lines of children whose haz disagrees (or is flagged) the notes keep.
@@ -91,6 +96,7 @@ impl Notes {
             .extend(other.haz_disagreement_lines.into_iter().take(room));
         self.haz_computed += other.haz_computed;
         self.haz_flagged += other.haz_flagged;
+        self.family_unknown += other.family_unknown;
         let room = HAZ_LINES_SHOWN.saturating_sub(self.haz_flagged_lines.len());
         self.haz_flagged_lines
             .extend(other.haz_flagged_lines.into_iter().take(room));
@@ -146,6 +152,21 @@ impl<'r> Checks<'r> {
     fn parse<T>(&mut self, field: &str, parse: fn(&str) -> Result<T, String>) -> Option<T> {
         let text = self.required(field)?;
         parse(text).map_err(|reason| self.fail(field, reason)).ok()
+    }
+
+    /// An optional field: `Ok(None)` when empty (or without a column), `Err` (the
+    /// reason recorded) when its text does not parse.
+    fn maybe<T>(
+        &mut self,
+        field: &str,
+        parse: fn(&str) -> Result<T, String>,
+    ) -> Result<Option<T>, ()> {
+        match self.rec.get(field) {
+            "" => Ok(None),
+            text => parse(text)
+                .map(Some)
+                .map_err(|reason| self.fail(field, reason)),
+        }
     }
 
     fn number(&mut self, field: &str) -> Option<f64> {
@@ -433,12 +454,22 @@ impl<'a> Validator<'a> {
         let has_latrine = c.parse("has_latrine", fields::boolean);
         let safe_water = c.parse("safe_water", fields::boolean);
         let improved_sanitation = c.parse("improved_sanitation", fields::boolean);
+        let unfit_housing = c.maybe("unfit_housing", fields::boolean);
+        let four_t = c.maybe("four_t", fields::boolean);
+        let targets = target_groups(c);
+        let (unfit_housing, four_t, targets) = (unfit_housing.ok()?, four_t.ok()?, targets.ok()?);
+        if unfit_housing.is_none() || four_t.is_none() || targets.is_none() {
+            self.pending.family_unknown += 1;
+        }
         Some(Household {
             id: id?,
             location: location?,
             has_latrine: has_latrine?,
             safe_water: safe_water?,
             improved_sanitation: improved_sanitation?,
+            unfit_housing,
+            four_t,
+            targets,
         })
     }
 
@@ -547,6 +578,43 @@ impl<'a> Validator<'a> {
 #[must_use]
 pub fn child_key(pseudonym: &str, period: Period) -> String {
     format!("{pseudonym} {period}")
+}
+
+/// A household's target groups from the yes/no columns `catin`, `bumil`, `bufas`,
+/// `baduta`, `balita` and the `sasaran` list, together: `Some(None)` when all are
+/// empty (the family was not surveyed), `Err` when one does not parse. A yes in
+/// either form puts the group in; an empty yes/no cell beside others is a no.
+fn target_groups(c: &mut Checks<'_>) -> Result<Option<TargetGroups>, ()> {
+    let mut set = TargetGroups::NONE;
+    let mut known = false;
+    let mut ok = true;
+    for g in TargetGroup::ALL {
+        match c.maybe(g.key(), fields::boolean) {
+            Ok(Some(yes)) => {
+                known = true;
+                if yes {
+                    set = set.with(g);
+                }
+            }
+            Ok(None) => {}
+            Err(()) => ok = false,
+        }
+    }
+    match c.maybe("sasaran", TargetGroups::parse_list) {
+        Ok(Some(list)) => {
+            known = true;
+            for g in list.iter() {
+                set = set.with(g);
+            }
+        }
+        Ok(None) => {}
+        Err(()) => ok = false,
+    }
+    if ok {
+        Ok(known.then_some(set))
+    } else {
+        Err(())
+    }
 }
 
 /// Keeps `row` if the record it came from had no failed field.

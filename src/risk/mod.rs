@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::model::Counts;
 use serde::Serialize;
 
+pub mod families;
 pub mod hotspot;
 pub mod smoothing;
 pub mod zscore;

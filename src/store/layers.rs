@@ -3,7 +3,8 @@
 use super::geometry::{decode_multi_polygon, decode_point, encode_multi_polygon, encode_point};
 use super::{Store, StoreError};
 use crate::model::{
-    Child, Dataset, Facility, FacilityKind, Household, LayerKind, Period, Sex, Village,
+    Child, Dataset, Facility, FacilityKind, Household, LayerKind, Period, Sex, TargetGroups,
+    Village,
 };
 use chrono::NaiveDate;
 use geo::{BoundingRect, Point, Rect};
@@ -124,8 +125,8 @@ impl Store {
                 child_row,
             )?,
             households: self.read_table(
-                "SELECT fid, geom, pseudonym, has_latrine, safe_water, improved_sanitation \
-                 FROM households ORDER BY fid",
+                "SELECT fid, geom, pseudonym, has_latrine, safe_water, improved_sanitation, \
+                 unfit_housing, four_t, target_groups FROM households ORDER BY fid",
                 "households",
                 household_row,
             )?,
@@ -234,7 +235,8 @@ pub(super) fn insert(tx: &Transaction<'_>, rows: &LayerRows) -> rusqlite::Result
         LayerRows::Households(rows) => {
             let mut stmt = tx.prepare(
                 "INSERT INTO households (geom, pseudonym, has_latrine, safe_water, \
-                 improved_sanitation) VALUES (?1, ?2, ?3, ?4, ?5)",
+                 improved_sanitation, unfit_housing, four_t, target_groups) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?;
             for h in rows {
                 stmt.execute(params![
@@ -242,7 +244,10 @@ pub(super) fn insert(tx: &Transaction<'_>, rows: &LayerRows) -> rusqlite::Result
                     h.id,
                     h.has_latrine,
                     h.safe_water,
-                    h.improved_sanitation
+                    h.improved_sanitation,
+                    h.unfit_housing,
+                    h.four_t,
+                    h.targets.map(TargetGroups::bits)
                 ])?;
             }
         }
@@ -366,13 +371,26 @@ fn household_row(r: &Row<'_>) -> rusqlite::Result<Result<Household, String>> {
     let blob: Vec<u8> = r.get(1)?;
     let (id, has_latrine, safe_water, improved_sanitation) =
         (r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
-    Ok(point(&blob).map(|location| Household {
-        id,
-        location,
-        has_latrine,
-        safe_water,
-        improved_sanitation,
-    }))
+    let (unfit_housing, four_t) = (r.get(6)?, r.get(7)?);
+    let bits: Option<u8> = r.get(8)?;
+    Ok((|| {
+        let targets = bits
+            .map(|b| {
+                TargetGroups::from_bits(b)
+                    .ok_or_else(|| format!("target_groups {b} has bits beyond the five groups"))
+            })
+            .transpose()?;
+        Ok(Household {
+            id,
+            location: point(&blob)?,
+            has_latrine,
+            safe_water,
+            improved_sanitation,
+            unfit_housing,
+            four_t,
+            targets,
+        })
+    })())
 }
 
 fn facility_row(r: &Row<'_>) -> rusqlite::Result<Result<Facility, String>> {

@@ -32,6 +32,24 @@ pub const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
         "ALTER TABLE children ADD COLUMN period TEXT; \
          UPDATE children SET period = substr(measure_date, 1, 7) WHERE period IS NULL",
     ),
+    // Keluarga berisiko stunting fields of a household, NULL where unknown (every
+    // household stored before they existed): rumah tidak layak huni, the 4T, and the
+    // target groups as bits (catin 1, bumil 2, bufas 4, baduta 8, balita 16).
+    (
+        "households",
+        "unfit_housing",
+        "ALTER TABLE households ADD COLUMN unfit_housing BOOLEAN",
+    ),
+    (
+        "households",
+        "four_t",
+        "ALTER TABLE households ADD COLUMN four_t BOOLEAN",
+    ),
+    (
+        "households",
+        "target_groups",
+        "ALTER TABLE households ADD COLUMN target_groups INTEGER",
+    ),
 ];
 
 /// A store made before periods has `pseudonym TEXT NOT NULL UNIQUE` on children: one
@@ -113,7 +131,10 @@ CREATE TABLE households (
   pseudonym TEXT NOT NULL UNIQUE,
   has_latrine BOOLEAN NOT NULL,
   safe_water BOOLEAN NOT NULL,
-  improved_sanitation BOOLEAN NOT NULL
+  improved_sanitation BOOLEAN NOT NULL,
+  unfit_housing BOOLEAN,
+  four_t BOOLEAN,
+  target_groups INTEGER
 );
 CREATE TABLE facilities (
   fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,

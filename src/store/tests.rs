@@ -1,7 +1,7 @@
 //! Store tests: GeoPackage layout, exact round trips, atomic writes (also under kill).
 
 use super::*;
-use crate::model::{Child, Facility, FacilityKind, Household, Sex, Village};
+use crate::model::{Child, Facility, FacilityKind, Household, Sex, TargetGroups, Village};
 use chrono::NaiveDate;
 use geo::{MultiPolygon, Point, polygon};
 use std::collections::HashSet;
@@ -94,6 +94,14 @@ fn household(i: usize) -> Household {
         has_latrine: i.is_multiple_of(2),
         safe_water: i.is_multiple_of(3),
         improved_sanitation: true,
+        // Every form a family field takes: unknown, no, yes; groups as bits.
+        unfit_housing: [None, Some(false), Some(true)][i % 3],
+        four_t: [Some(true), None, Some(false)][i % 3],
+        targets: [
+            None,
+            TargetGroups::from_bits(0),
+            TargetGroups::from_bits(2 | 16),
+        ][i % 3],
     }
 }
 
@@ -412,5 +420,40 @@ fn a_store_from_before_placed_children_gains_the_column() {
         .children;
     assert_eq!(children.last(), Some(&placed));
     assert_eq!(children[0].placed_by_village, None);
+    remove(&path);
+}
+
+#[test]
+fn a_store_from_before_family_fields_reads_them_as_unknown() {
+    let path = temp_path("migrate-families");
+    {
+        let mut store = Store::open(&path).expect("create");
+        fill(&mut store);
+        // The households table before keluarga berisiko stunting.
+        store
+            .conn
+            .execute_batch(
+                "ALTER TABLE households DROP COLUMN unfit_housing; \
+                 ALTER TABLE households DROP COLUMN four_t; \
+                 ALTER TABLE households DROP COLUMN target_groups",
+            )
+            .expect("drop columns");
+    }
+    let mut store = Store::open(&path).expect("reopen adds the columns");
+    let old = store.load().expect("load").households;
+    assert_eq!(old.len(), 3);
+    for (i, h) in old.iter().enumerate() {
+        assert_eq!((h.unfit_housing, h.four_t, h.targets), (None, None, None));
+        assert_eq!(h.has_latrine, household(i).has_latrine);
+    }
+    store
+        .write_layer(
+            &LayerRows::Households((0..3).map(household).collect()),
+            true,
+        )
+        .expect("replace households");
+    drop(store);
+    let again = Store::open(&path).expect("reopen").load().expect("load");
+    assert_eq!(again.households, (0..3).map(household).collect::<Vec<_>>());
     remove(&path);
 }

@@ -10,7 +10,7 @@ use super::mercator::{geometry_to_world, lonlat_to_world, tile_world_bounds};
 use super::mvt::{BUFFER, EXTENT, PropValue, TileFeature, TileLayer, encode_tile};
 use crate::index::boxes::BoxIndex;
 use crate::index::{Analysis, AreaStats};
-use crate::model::TileCoord;
+use crate::model::{TargetGroup, TileCoord};
 use crate::risk::Factor;
 use geo::{Geometry, LineString, MultiPolygon, Point, Polygon, Rect};
 use h3o::Resolution;
@@ -171,6 +171,7 @@ impl TileSources {
                     ),
                 ];
                 props.extend(area_properties(&v.stats));
+                props.extend(family_group_properties(&v.stats));
                 TileFeature {
                     id: v.village.code.parse().ok(),
                     geometry: geometry_to_world(&Geometry::MultiPolygon(MultiPolygon(
@@ -379,10 +380,63 @@ const AREA_FIELDS: [Field; 25] = [
     },
 ];
 
+/// Hexagons and villages: the one count of keluarga berisiko stunting.
+const FAMILIES_FIELD: Field = Field {
+    name: "families_at_risk",
+    kind: "Number",
+    description: "keluarga berisiko stunting: families with a target group and a BKKBN risk factor",
+};
+
+/// Villages only (hexagons stay lean): families at risk per target group.
+const FAMILY_GROUP_FIELDS: [Field; 5] = [
+    Field {
+        name: "families_at_risk_catin",
+        kind: "Number",
+        description: "families at risk with a catin (bride- or groom-to-be)",
+    },
+    Field {
+        name: "families_at_risk_bumil",
+        kind: "Number",
+        description: "families at risk with a bumil (pregnant woman)",
+    },
+    Field {
+        name: "families_at_risk_bufas",
+        kind: "Number",
+        description: "families at risk with a bufas (post-partum mother)",
+    },
+    Field {
+        name: "families_at_risk_baduta",
+        kind: "Number",
+        description: "families at risk with a baduta (child under two)",
+    },
+    Field {
+        name: "families_at_risk_balita",
+        kind: "Number",
+        description: "families at risk with a balita (child under five)",
+    },
+];
+
+/// A village's families at risk per target group, named as in
+/// [`FAMILY_GROUP_FIELDS`].
+#[must_use]
+pub fn family_group_properties(s: &AreaStats) -> Vec<(String, PropValue)> {
+    let f = &s.counts.families_at_risk;
+    TargetGroup::ALL
+        .iter()
+        .map(|g| {
+            (
+                format!("families_at_risk_{}", g.key()),
+                PropValue::Int(i64::from(f.group(*g))),
+            )
+        })
+        .collect()
+}
+
 /// The vector layers of a tileset and their fields, for TileJSON.
 #[must_use]
 pub fn vector_layers(set: TileSet) -> Vec<(&'static str, Vec<Field>)> {
-    let area = AREA_FIELDS.to_vec();
+    let mut area = AREA_FIELDS.to_vec();
+    area.push(FAMILIES_FIELD);
     match set {
         TileSet::Hexes => {
             let mut fields = vec![
@@ -419,6 +473,7 @@ pub fn vector_layers(set: TileSet) -> Vec<(&'static str, Vec<Field>)> {
                 },
             ];
             fields.extend(area);
+            fields.extend(FAMILY_GROUP_FIELDS);
             vec![("villages", fields)]
         }
         TileSet::Facilities => vec![(
@@ -462,6 +517,7 @@ pub fn area_properties(s: &AreaStats) -> Vec<(String, PropValue)> {
         ("no_latrine".to_owned(), int(c.no_latrine)),
         ("no_safe_water".to_owned(), int(c.no_safe_water)),
         ("no_sanitation".to_owned(), int(c.no_sanitation)),
+        ("families_at_risk".to_owned(), int(c.families_at_risk.total)),
     ];
     if let Some(population) = s.population {
         p.push((

@@ -59,6 +59,12 @@ fn area_json(stats: &AreaStats, mut head: Map<String, Value>) -> Map<String, Val
     for (k, v) in area_properties(stats) {
         head.insert(k, prop_json(v));
     }
+    // Keluarga berisiko stunting: total, per target group, per criterion (replaces
+    // the tiles' single count).
+    head.insert(
+        "families_at_risk".into(),
+        json!(stats.counts.families_at_risk),
+    );
     let factors: Vec<Value> = stats
         .risk
         .factors

@@ -7,7 +7,8 @@
 //!
 //! Sources: e-PPGBM exports (`NIK`, `JK`, `Tgl Lahir`, `Tgl Ukur`, `TB`, `BB`,
 //! `ZS TB/U`), BKKBN and STBM household surveys (`No KK`, `Punya Jamban`,
-//! `Air Minum Layak`, `Sanitasi Layak`), and BIG's administrative boundary layers
+//! `Air Minum Layak`, `Sanitasi Layak`, `RTLH`, `4T`, `Bumil`, `Baduta`,
+//! `Sasaran`), and BIG's administrative boundary layers
 //! (`KDEPUM` village code, `WADMKD` village, `WADMKC` district, `NAMOBJ` object name).
 
 use crate::model::LayerKind;
@@ -246,6 +247,44 @@ const HOUSEHOLDS: &[Field] = &[
         "improved_sanitation",
         Required,
         &["improved_sanitation", "sanitasi_layak", "sanitasi"],
+    ),
+    // Keluarga berisiko stunting (BKKBN Pendataan Keluarga); optional, so files
+    // without them still import (see `risk::families`).
+    field(
+        "unfit_housing",
+        Optional,
+        &[
+            "unfit_housing",
+            "rumah_tidak_layak_huni",
+            "rtlh",
+            "rumah_tidak_layak",
+        ],
+    ),
+    field(
+        "four_t",
+        Optional,
+        &[
+            "four_t",
+            "4t",
+            "empat_t",
+            "risiko_4t",
+            "pus_4t",
+            "4_terlalu",
+        ],
+    ),
+    field("catin", Optional, &["catin", "calon_pengantin"]),
+    field("bumil", Optional, &["bumil", "ibu_hamil"]),
+    field(
+        "bufas",
+        Optional,
+        &["bufas", "ibu_nifas", "ibu_pasca_salin", "pasca_salin"],
+    ),
+    field("baduta", Optional, &["baduta", "punya_baduta"]),
+    field("balita", Optional, &["balita", "punya_balita"]),
+    field(
+        "sasaran",
+        Optional,
+        &["sasaran", "kelompok_sasaran", "target_groups"],
     ),
     VILLAGE_CODE,
     VILLAGE_NAME,
