@@ -8,8 +8,10 @@
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-/// Default weight of smoothed-later, raw-for-now stunting prevalence.
-pub const DEFAULT_W_PREVALENCE: f64 = 0.40;
+/// Default weight of the (spatially Empirical Bayes smoothed) stunting prevalence.
+pub const DEFAULT_W_PREVALENCE: f64 = 0.30;
+/// Default weight of the number of stunted children.
+pub const DEFAULT_W_STUNTED: f64 = 0.10;
 /// Default weight of the share of households without a latrine.
 pub const DEFAULT_W_NO_LATRINE: f64 = 0.20;
 /// Default weight of the share of households without safe drinking water.
@@ -17,11 +19,19 @@ pub const DEFAULT_W_NO_SAFE_WATER: f64 = 0.15;
 /// Default weight of the share of households without improved sanitation.
 pub const DEFAULT_W_NO_SANITATION: f64 = 0.10;
 /// Default weight of the distance to the nearest puskesmas.
-pub const DEFAULT_W_PUSKESMAS_KM: f64 = 0.15;
+pub const DEFAULT_W_PUSKESMAS: f64 = 0.15;
+/// Default normalisation: percentile rank among the areas of the same kind.
+pub const DEFAULT_NORMALISATION: NormalisationMethod = NormalisationMethod::Percentile;
 /// Prevalence at which the prevalence factor saturates at 1 (WHO "very high": 30%).
 pub const DEFAULT_PREVALENCE_CAP: f64 = 0.30;
 /// Distance in km at which the distance factor saturates at 1.
 pub const DEFAULT_DISTANCE_CAP_KM: f64 = 10.0;
+/// Stunted children at which the stunted-count factor saturates at 1 (`cap` method).
+pub const DEFAULT_STUNTED_CAP: f64 = 20.0;
+/// H3 grid distance of the neighbours cells are smoothed and tested over (Gi*).
+pub const DEFAULT_SPATIAL_K: u32 = 1;
+/// Fewest children measured for an area to be called hot or cold.
+pub const DEFAULT_MIN_CHILDREN: u32 = 5;
 /// Tiles kept in the in-memory cache before it is emptied.
 pub const DEFAULT_TILE_CACHE_ENTRIES: usize = 50_000;
 
@@ -30,30 +40,95 @@ pub const DEFAULT_TILE_CACHE_ENTRIES: usize = 50_000;
 #[serde(deny_unknown_fields, default)]
 pub struct Weights {
     pub prevalence: f64,
+    pub stunted: f64,
     pub no_latrine: f64,
     pub no_safe_water: f64,
     pub no_sanitation: f64,
-    pub puskesmas_km: f64,
+    /// Access to the nearest puskesmas (today straight-line km; travel time later).
+    pub puskesmas: f64,
+}
+
+impl Weights {
+    /// The weights in [`crate::risk::Factor::ALL`] order.
+    #[must_use]
+    pub fn to_array(&self) -> [f64; 6] {
+        [
+            self.prevalence,
+            self.stunted,
+            self.no_latrine,
+            self.no_safe_water,
+            self.no_sanitation,
+            self.puskesmas,
+        ]
+    }
+
+    /// Weights from an array in [`crate::risk::Factor::ALL`] order.
+    #[must_use]
+    pub fn from_array(a: [f64; 6]) -> Self {
+        Self {
+            prevalence: a[0],
+            stunted: a[1],
+            no_latrine: a[2],
+            no_safe_water: a[3],
+            no_sanitation: a[4],
+            puskesmas: a[5],
+        }
+    }
+
+    /// Checks each weight is finite and >= 0 and that one is > 0.
+    pub fn validate(&self) -> Result<(), String> {
+        let names = [
+            "prevalence",
+            "stunted",
+            "no_latrine",
+            "no_safe_water",
+            "no_sanitation",
+            "puskesmas",
+        ];
+        for (name, v) in names.iter().zip(self.to_array()) {
+            if !v.is_finite() || v < 0.0 {
+                return Err(format!("weight {name} = {v} must be a finite number >= 0"));
+            }
+        }
+        if self.to_array().iter().sum::<f64>() <= 0.0 {
+            return Err("at least one weight must be > 0".into());
+        }
+        Ok(())
+    }
 }
 
 impl Default for Weights {
     fn default() -> Self {
         Self {
             prevalence: DEFAULT_W_PREVALENCE,
+            stunted: DEFAULT_W_STUNTED,
             no_latrine: DEFAULT_W_NO_LATRINE,
             no_safe_water: DEFAULT_W_NO_SAFE_WATER,
             no_sanitation: DEFAULT_W_NO_SANITATION,
-            puskesmas_km: DEFAULT_W_PUSKESMAS_KM,
+            puskesmas: DEFAULT_W_PUSKESMAS,
         }
     }
 }
 
-/// Caps used to bring raw factor values into 0..1.
+/// How raw factor values are brought into 0..1 (see [`crate::risk`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NormalisationMethod {
+    /// Share of the areas of the same kind with a strictly lower value.
+    Percentile,
+    /// Value divided by a cap, at most 1 (shares are used as they are).
+    Cap,
+}
+
+/// The normalisation method, and the caps the `cap` method uses.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Normalisation {
+    pub method: NormalisationMethod,
     /// Prevalence (0..1) at or above which the factor is 1.
     pub prevalence_cap: f64,
+    /// Stunted children at or above which the factor is 1.
+    pub stunted_cap: f64,
     /// Distance (km) at or above which the factor is 1.
     pub distance_cap_km: f64,
 }
@@ -61,8 +136,29 @@ pub struct Normalisation {
 impl Default for Normalisation {
     fn default() -> Self {
         Self {
+            method: DEFAULT_NORMALISATION,
             prevalence_cap: DEFAULT_PREVALENCE_CAP,
+            stunted_cap: DEFAULT_STUNTED_CAP,
             distance_cap_km: DEFAULT_DISTANCE_CAP_KM,
+        }
+    }
+}
+
+/// Neighbourhoods for smoothing and hot spots.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Spatial {
+    /// H3 ring (grid distance) of a cell's neighbours, 1..=5.
+    pub k: u32,
+    /// Areas with fewer children measured are never called hot or cold.
+    pub min_children: u32,
+}
+
+impl Default for Spatial {
+    fn default() -> Self {
+        Self {
+            k: DEFAULT_SPATIAL_K,
+            min_children: DEFAULT_MIN_CHILDREN,
         }
     }
 }
@@ -88,6 +184,7 @@ impl Default for ServerSettings {
 pub struct Config {
     pub weights: Weights,
     pub normalisation: Normalisation,
+    pub spatial: Spatial,
     pub server: ServerSettings,
 }
 
@@ -138,22 +235,7 @@ impl Config {
 
     /// Checks that weights and caps are usable.
     pub fn validate(&self) -> Result<(), String> {
-        let w = &self.weights;
-        let all = [
-            ("prevalence", w.prevalence),
-            ("no_latrine", w.no_latrine),
-            ("no_safe_water", w.no_safe_water),
-            ("no_sanitation", w.no_sanitation),
-            ("puskesmas_km", w.puskesmas_km),
-        ];
-        for (name, v) in all {
-            if !v.is_finite() || v < 0.0 {
-                return Err(format!("weight {name} = {v} must be a finite number >= 0"));
-            }
-        }
-        if all.iter().map(|(_, v)| v).sum::<f64>() <= 0.0 {
-            return Err("at least one weight must be > 0".into());
-        }
+        self.weights.validate()?;
         let n = &self.normalisation;
         if !(n.prevalence_cap > 0.0 && n.prevalence_cap <= 1.0) {
             return Err(format!(
@@ -165,6 +247,18 @@ impl Config {
             return Err(format!(
                 "normalisation.distance_cap_km = {} must be > 0",
                 n.distance_cap_km
+            ));
+        }
+        if !(n.stunted_cap.is_finite() && n.stunted_cap > 0.0) {
+            return Err(format!(
+                "normalisation.stunted_cap = {} must be > 0",
+                n.stunted_cap
+            ));
+        }
+        if !(1..=5).contains(&self.spatial.k) {
+            return Err(format!(
+                "spatial.k = {} must be 1..5 (H3 rings)",
+                self.spatial.k
             ));
         }
         Ok(())
@@ -191,5 +285,11 @@ mod tests {
         let c = Config::from_toml("[weights]\nno_latrine = 0.5\n", p).expect("partial file");
         assert!((c.weights.no_latrine - 0.5).abs() < f64::EPSILON);
         assert!((c.weights.prevalence - DEFAULT_W_PREVALENCE).abs() < f64::EPSILON);
+        let e = Config::from_toml("[spatial]\nk = 0\n", p).expect_err("k 0");
+        assert!(e.to_string().contains("spatial.k"), "{e}");
+        let e = Config::from_toml("[normalisation]\nmethod = \"rank\"\n", p).expect_err("method");
+        assert!(e.to_string().contains("percentile"), "{e}");
+        let c = Config::from_toml("[normalisation]\nmethod = \"cap\"\n", p).expect("cap");
+        assert_eq!(c.normalisation.method, NormalisationMethod::Cap);
     }
 }

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 mod import;
 mod population;
 mod serve;
+mod targets;
 mod tools;
 
 pub use serve::demo_store;
@@ -39,6 +40,8 @@ enum Command {
     Layers { path: PathBuf },
     /// Serve the map, tiles and API (the demo city when no --db is given).
     Serve(serve::ServeArgs),
+    /// Priority villages ranked by risk, with reasons and ±20% weight stability.
+    Targets(targets::TargetsArgs),
     /// Add WHO 2006 z-scores (haz, waz, whz) and implausibility flags to a children CSV.
     Zscores {
         /// A children CSV (e-PPGBM export or sigap's columns).
@@ -86,6 +89,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Serve(args) => serve::run(args),
+        Command::Targets(args) => targets::run(&args),
         Command::Zscores { input, out } => tools::zscores(&input, out.as_deref()),
         Command::Cells { res } => tools::cells(res),
         Command::Stats { input, villages_of } => {

@@ -27,6 +27,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(routes::api::routes())
         .merge(routes::periods::routes())
+        .merge(routes::targets::routes())
         .merge(routes::tiles::routes())
         .merge(routes::web::routes(&state))
         .layer(TimeoutLayer::with_status_code(

@@ -8,9 +8,10 @@
 use super::facilities::FacilityIndex;
 use super::hex::{RESOLUTIONS, aggregate, cell_of};
 use super::neighbours::{cell_neighbours, village_neighbours};
-use super::spatial_stats::{AreaSpatial, CELL_K, per_area};
+use super::spatial_stats::{AreaSpatial, per_area_with};
 use super::villages::VillageIndex;
 use crate::config::Config;
+use crate::config::Spatial;
 use crate::model::{Child, Counts, Dataset, Facility, FacilityKind, PopulationTotals, Village};
 use crate::risk::{self, RiskScore};
 use geo::{BoundingRect, Centroid, CoordsIter, InteriorPoint, MultiPolygon, Point, Rect};
@@ -27,9 +28,11 @@ pub struct AreaStats {
     pub population: Option<f64>,
     /// Straight-line km from the area's centre to the nearest puskesmas.
     pub puskesmas_km: Option<f64>,
+    /// Scored among the areas of its kind (villages, or cells of one resolution): see
+    /// [`crate::risk`]; set by the scoring pass once smoothing is known.
     pub risk: RiskScore,
     /// Smoothed prevalence and Gi* among the areas of its kind (villages, or cells of
-    /// its resolution over their k = 1 ring); `None` with no child measured.
+    /// its resolution over their k-ring, `[spatial] k`); `None` with no child measured.
     pub spatial: Option<AreaSpatial>,
 }
 
@@ -67,8 +70,9 @@ pub struct VillageStats {
 /// its village (exact, borders to the smallest code; a child placed by its village
 /// code to that village); count per village and per H3 cell at resolutions 5-10 (a
 /// placed child only where its whole village lies in one cell); measure each area's
-/// distance to the nearest puskesmas; score each area; attach the population
-/// raster's sums (cells with population and no one measured are listed too).
+/// distance to the nearest puskesmas; attach the population raster's sums (cells with
+/// population and no one measured are listed too); smooth; then score each set of
+/// areas of one kind together (percentile normalisation needs them all).
 #[derive(Debug, Clone)]
 pub struct Analysis {
     pub villages: Vec<VillageStats>,
@@ -96,7 +100,7 @@ impl Analysis {
         let village_index = VillageIndex::new(&data.villages);
         let facility_index = FacilityIndex::new(&data.facilities);
         let population = data.population.as_ref();
-        let score = |counts: Counts, centre: Point<f64>| -> AreaStats {
+        let area = |counts: Counts, centre: Point<f64>| -> AreaStats {
             let puskesmas_km = facility_index
                 .nearest(FacilityKind::Puskesmas, centre)
                 .map(|(_, km)| km);
@@ -104,7 +108,7 @@ impl Analysis {
                 counts,
                 population: None,
                 puskesmas_km,
-                risk: risk::score(&counts, puskesmas_km, config),
+                risk: RiskScore::default(),
                 spatial: None,
             }
         };
@@ -138,14 +142,14 @@ impl Analysis {
                     centre,
                     stats: AreaStats {
                         population: population.and_then(|p| p.village(&v.code)),
-                        ..score(c, centre)
+                        ..area(c, centre)
                     },
                 }
             })
             .collect();
 
         let hood = village_neighbours(&data.villages);
-        attach_spatial(villages.iter_mut().map(|v| &mut v.stats).collect(), &hood);
+        smooth_and_score(villages.iter_mut().map(|v| &mut v.stats), &hood, config);
 
         let children = ChildCells::new(data, &child_village);
         let mut unplaced_in_hexes = [0; RESOLUTIONS.len()];
@@ -174,15 +178,15 @@ impl Analysis {
                             cell,
                             stats: AreaStats {
                                 population: population.and_then(|p| p.cell(cell)),
-                                ..score(c, Point::new(ll.lng(), ll.lat()))
+                                ..area(c, Point::new(ll.lng(), ll.lat()))
                             },
                         }
                     })
                     .collect();
                 list.sort_unstable_by_key(|h| h.cell);
                 let cells: Vec<CellIndex> = list.iter().map(|h| h.cell).collect();
-                let hood = cell_neighbours(&cells, CELL_K);
-                attach_spatial(list.iter_mut().map(|h| &mut h.stats).collect(), &hood);
+                let hood = cell_neighbours(&cells, config.spatial.k);
+                smooth_and_score(list.iter_mut().map(|h| &mut h.stats), &hood, config);
                 (res, list)
             })
             .collect();
@@ -390,10 +394,43 @@ pub fn whole_village_cells(boundary: &MultiPolygon<f64>) -> [Option<CellIndex>; 
     })
 }
 
-/// Fills each area's smoothed prevalence and Gi* among `areas` (see [`per_area`]).
-fn attach_spatial(areas: Vec<&mut AreaStats>, neighbours: &[Vec<usize>]) {
+/// Fills each area's smoothed prevalence and Gi* among `areas` (see [`per_area_with`]).
+fn attach_spatial(areas: &mut [&mut AreaStats], neighbours: &[Vec<usize>], spatial: Spatial) {
     let counts: Vec<Counts> = areas.iter().map(|a| a.counts).collect();
-    for (a, s) in areas.into_iter().zip(per_area(&counts, neighbours)) {
+    let min_base = f64::from(spatial.min_children);
+    for (a, s) in areas
+        .iter_mut()
+        .zip(per_area_with(&counts, neighbours, min_base))
+    {
         a.spatial = s;
+    }
+}
+
+/// Smoothing and hot spots, then the scoring pass, over one set of areas of one kind.
+fn smooth_and_score<'a>(
+    areas: impl Iterator<Item = &'a mut AreaStats>,
+    neighbours: &[Vec<usize>],
+    config: &Config,
+) {
+    let mut areas: Vec<&mut AreaStats> = areas.collect();
+    attach_spatial(&mut areas, neighbours, config.spatial);
+    attach_risk(&mut areas, config);
+}
+
+/// The scoring pass: scores `areas` (one kind) together from their counts, smoothed
+/// prevalence and distances ([`risk::score_set`]).
+fn attach_risk(areas: &mut [&mut AreaStats], config: &Config) {
+    let values: Vec<_> = areas
+        .iter()
+        .map(|a| {
+            risk::raw_values(
+                &a.counts,
+                a.spatial.map(|s| s.prevalence_smoothed),
+                a.puskesmas_km,
+            )
+        })
+        .collect();
+    for (a, r) in areas.iter_mut().zip(risk::score_set(&values, config)) {
+        a.risk = r;
     }
 }

@@ -20,11 +20,13 @@ use crate::risk::smoothing::{global_empirical_bayes, raw_rate, spatial_empirical
 use h3o::CellIndex;
 use serde::{Deserialize, Serialize};
 
-/// Default minimum of children measured for an area to be called hot or cold.
-pub const DEFAULT_MIN_BASE: f64 = 5.0;
+/// Default minimum of children measured for an area to be called hot or cold
+/// (`[spatial] min_children` in the config).
+pub const DEFAULT_MIN_BASE: f64 = crate::config::DEFAULT_MIN_CHILDREN as f64;
 
-/// Grid distance of the H3 neighbours the served cells are smoothed and tested over.
-pub const CELL_K: u32 = 1;
+/// Default grid distance of the H3 neighbours the served cells are smoothed and
+/// tested over (`[spatial] k` in the config).
+pub const CELL_K: u32 = crate::config::DEFAULT_SPATIAL_K;
 
 /// Smoothed prevalence and hot-spot statistic of one area among its peers.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -47,6 +49,16 @@ pub struct AreaSpatial {
 /// `neighbours` are over all areas, as from [`crate::index::neighbours`].
 #[must_use]
 pub fn per_area(counts: &[Counts], neighbours: &[Vec<usize>]) -> Vec<Option<AreaSpatial>> {
+    per_area_with(counts, neighbours, DEFAULT_MIN_BASE)
+}
+
+/// [`per_area`] with areas of fewer than `min_base` children never hot or cold.
+#[must_use]
+pub fn per_area_with(
+    counts: &[Counts],
+    neighbours: &[Vec<usize>],
+    min_base: f64,
+) -> Vec<Option<AreaSpatial>> {
     let kept: Vec<usize> = (0..counts.len())
         .filter(|&i| counts[i].children > 0)
         .collect();
@@ -70,7 +82,7 @@ pub fn per_area(counts: &[Counts], neighbours: &[Vec<usize>]) -> Vec<Option<Area
     let global = global_empirical_bayes(&events, &bases);
     let spatial = spatial_empirical_bayes(&events, &bases, &hood);
     let gi = getis_ord_gi_star(&global, &hood);
-    let (q, classes) = classify(&gi, &bases, DEFAULT_MIN_BASE);
+    let (q, classes) = classify(&gi, &bases, min_base);
     for (k, &i) in kept.iter().enumerate() {
         out[i] = Some(AreaSpatial {
             prevalence_smoothed: spatial[k],

@@ -252,7 +252,7 @@ pub struct Field {
     pub description: &'static str,
 }
 
-const AREA_FIELDS: [Field; 25] = [
+const AREA_FIELDS: [Field; 26] = [
     Field {
         name: "children",
         kind: "Number",
@@ -351,32 +351,37 @@ const AREA_FIELDS: [Field; 25] = [
     Field {
         name: "risk",
         kind: "Number",
-        description: "risk score 0..1 (sum of the c_* contributions)",
+        description: "risk score 0..1 with the configured weights: Σ w·n_* / Σ w",
     },
     Field {
-        name: "c_prevalence",
+        name: "n_prevalence",
         kind: "Number",
-        description: "contribution of prevalence to risk",
+        description: "smoothed prevalence, normalised 0..1 among areas of its kind (0 when unknown)",
     },
     Field {
-        name: "c_no_latrine",
+        name: "n_stunted",
         kind: "Number",
-        description: "contribution of no_latrine to risk",
+        description: "stunted children, normalised 0..1 among areas of its kind (0 when unknown)",
     },
     Field {
-        name: "c_no_safe_water",
+        name: "n_no_latrine",
         kind: "Number",
-        description: "contribution of no_safe_water to risk",
+        description: "share without latrine, normalised 0..1 among areas of its kind (0 when unknown)",
     },
     Field {
-        name: "c_no_sanitation",
+        name: "n_no_safe_water",
         kind: "Number",
-        description: "contribution of no_sanitation to risk",
+        description: "share without safe water, normalised 0..1 among areas of its kind (0 when unknown)",
     },
     Field {
-        name: "c_puskesmas_km",
+        name: "n_no_sanitation",
         kind: "Number",
-        description: "contribution of puskesmas_km to risk",
+        description: "share without improved sanitation, normalised 0..1 among areas of its kind (0 when unknown)",
+    },
+    Field {
+        name: "n_puskesmas",
+        kind: "Number",
+        description: "distance to the nearest puskesmas, normalised 0..1 among areas of its kind (0 when unknown)",
     },
 ];
 
@@ -529,15 +534,21 @@ pub fn area_properties(s: &AreaStats) -> Vec<(String, PropValue)> {
         p.push(("coverage".to_owned(), PropValue::Double(round(coverage, 4))));
     }
     let r = &s.risk;
+    // Raw prevalence (stunted / measured); the smoothed one the score uses follows.
+    let raw = if c.children > 0 {
+        f64::from(c.stunted) / f64::from(c.children)
+    } else {
+        0.0
+    };
+    p.push(("prevalence".to_owned(), PropValue::Double(round(raw, 4))));
     for (name, f) in [
-        ("prevalence", Factor::Prevalence),
         ("share_no_latrine", Factor::NoLatrine),
         ("share_no_safe_water", Factor::NoSafeWater),
         ("share_no_sanitation", Factor::NoSanitation),
     ] {
         p.push((
             name.to_owned(),
-            PropValue::Double(round(r.factor(f).value, 4)),
+            PropValue::Double(round(r.factor(f).value.unwrap_or(0.0), 4)),
         ));
     }
     if let Some(sp) = &s.spatial {
@@ -559,10 +570,11 @@ pub fn area_properties(s: &AreaStats) -> Vec<(String, PropValue)> {
         p.push(("puskesmas_km".to_owned(), PropValue::Double(round(km, 2))));
     }
     p.push(("risk".to_owned(), PropValue::Double(round(r.score, 4))));
+    // Normalised values, not contributions: the viewer re-weighs them (Σ w·n / Σ w).
     for f in &r.factors {
         p.push((
-            format!("c_{}", f.factor.key()),
-            PropValue::Double(round(f.contribution, 4)),
+            format!("n_{}", f.factor.key()),
+            PropValue::Double(round(f.normalised, 4)),
         ));
     }
     p

@@ -4,9 +4,15 @@
 //! measurement period) and `?compare=YYYY-MM` (each area gets a `change` object, see
 //! [`super::periods::change_json`]).
 //!
+//! Both also take what-if weights, `?w.<factor>=<number>` (e.g. `?w.latrine=0.4`, see
+//! [`crate::risk::weights`]): scores are re-weighted from the stored normalised values
+//! and the answer's `weights` says which were used.
+//!
 //! Aggregates only: no endpoint here returns an individual child or household.
 
 use super::periods::{PeriodQuery, change_json};
+use super::targets::weights_param;
+use crate::config::Weights;
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use crate::index::{AreaStats, VillageStats};
@@ -19,6 +25,7 @@ use axum::{Json, Router};
 use h3o::Resolution;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use std::collections::HashMap;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -54,8 +61,12 @@ fn prop_json(v: PropValue) -> Value {
     }
 }
 
-/// Flat properties plus the factor breakdown of one area.
-fn area_json(stats: &AreaStats, mut head: Map<String, Value>) -> Map<String, Value> {
+/// Flat properties plus the factor breakdown of one area, scored with `weights`.
+fn area_json(
+    stats: &AreaStats,
+    mut head: Map<String, Value>,
+    weights: &Weights,
+) -> Map<String, Value> {
     for (k, v) in area_properties(stats) {
         head.insert(k, prop_json(v));
     }
@@ -65,15 +76,18 @@ fn area_json(stats: &AreaStats, mut head: Map<String, Value>) -> Map<String, Val
         "families_at_risk".into(),
         json!(stats.counts.families_at_risk),
     );
-    let factors: Vec<Value> = stats
-        .risk
+    let risk = stats.risk.reweighted(weights);
+    head.insert("risk".into(), Value::from(risk.score));
+    let factors: Vec<Value> = risk
         .factors
         .iter()
         .map(|f| {
             json!({
                 "factor": f.factor.key(),
                 "label": f.factor.label_id(),
-                "value": if f.value.is_finite() { Value::from(f.value) } else { Value::Null },
+                "unit": f.factor.unit(),
+                "value": f.value,
+                "missing": f.value.is_none(),
                 "normalised": f.normalised,
                 "weight": f.weight,
                 "contribution": f.contribution,
@@ -84,20 +98,22 @@ fn area_json(stats: &AreaStats, mut head: Map<String, Value>) -> Map<String, Val
     head
 }
 
-fn village_json(rank: usize, v: &VillageStats) -> Value {
+fn village_json(rank: usize, v: &VillageStats, weights: &Weights) -> Value {
     let mut head = Map::new();
     head.insert("rank".into(), Value::from(rank));
     head.insert("code".into(), Value::from(v.village.code.clone()));
     head.insert("name".into(), Value::from(v.village.name.clone()));
     head.insert("district".into(), Value::from(v.village.district.clone()));
     head.insert("centre".into(), json!([v.centre.x(), v.centre.y()]));
-    Value::Object(area_json(&v.stats, head))
+    Value::Object(area_json(&v.stats, head, weights))
 }
 
 async fn villages(
     State(state): State<AppState>,
     Query(pq): Query<PeriodQuery>,
+    Query(all): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
+    let weights = weights_param(&state.0.config, &all)?;
     let s = state.snapshot();
     let (period, change) = pq.resolve(&s)?;
     let analysis = s.view(period).0;
@@ -108,12 +124,20 @@ async fn villages(
         .enumerate()
         .map(|(i, v)| (v.village.code.as_str(), i))
         .collect();
-    let list: Vec<Value> = analysis
-        .villages_by_risk()
+    let mut ranked: Vec<(f64, &VillageStats)> = analysis
+        .villages
+        .iter()
+        .map(|v| (v.stats.risk.reweighted(&weights).score, v))
+        .collect();
+    ranked.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| a.1.village.code.cmp(&b.1.village.code))
+    });
+    let list: Vec<Value> = ranked
         .into_iter()
         .enumerate()
-        .map(|(i, v)| {
-            let mut j = village_json(i + 1, v);
+        .map(|(i, (_, v))| {
+            let mut j = village_json(i + 1, v, &weights);
             if let (Some(c), Some(k)) = (&change, order.get(v.village.code.as_str())) {
                 j["change"] = change_json(&c.village(*k), c.base, &v.stats.counts);
             }
@@ -124,6 +148,8 @@ async fn villages(
         "revision": s.revision,
         "period": period,
         "compare": change.as_ref().map(|c| c.base),
+        "weights": weights,
+        "normalisation": state.0.config.normalisation.method,
         "villages": list,
         "totals": analysis.totals,
         "outside": analysis.outside,
@@ -163,7 +189,9 @@ fn parse_bbox(s: &str) -> Result<[f64; 4], ApiError> {
 async fn hexes(
     State(state): State<AppState>,
     Query(q): Query<HexQuery>,
+    Query(all): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
+    let weights = weights_param(&state.0.config, &all)?;
     let r = q.res.unwrap_or(8);
     let res = Resolution::try_from(r)
         .ok()
@@ -200,7 +228,7 @@ async fn hexes(
             let mut head = Map::new();
             head.insert("h3".into(), Value::from(h.cell.to_string()));
             head.insert("res".into(), Value::from(r));
-            let mut props = area_json(&h.stats, head);
+            let mut props = area_json(&h.stats, head, &weights);
             if let Some(c) = &change {
                 props.insert(
                     "change".into(),
@@ -220,6 +248,7 @@ async fn hexes(
         // Children known only by their village code, whose village spans several
         // cells at this resolution: counted in their village, in no cell.
         "unplaced_children": analysis.unplaced_at(res),
+        "weights": weights,
         "period": period,
         "compare": change.as_ref().map(|c| c.base),
     })))
@@ -229,11 +258,16 @@ async fn config(State(state): State<AppState>) -> Json<Value> {
     let c = &state.0.config;
     let factors: Vec<Value> = Factor::ALL
         .iter()
-        .map(|f| json!({ "factor": f.key(), "label": f.label_id() }))
+        .map(|f| json!({ "factor": f.key(), "label": f.label_id(), "unit": f.unit() }))
         .collect();
     Json(json!({
         "weights": c.weights,
         "normalisation": c.normalisation,
+        "spatial": c.spatial,
+        "weight_names": crate::risk::weights::ALIASES
+            .iter()
+            .map(|(f, names)| json!({ "factor": f.key(), "names": names }))
+            .collect::<Vec<_>>(),
         "factors": factors,
     }))
 }

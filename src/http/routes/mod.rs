@@ -2,5 +2,6 @@
 
 pub mod api;
 pub mod periods;
+pub mod targets;
 pub mod tiles;
 pub mod web;

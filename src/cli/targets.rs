@@ -1,0 +1,140 @@
+//! `sigap targets`: the priority villages (lokus) of a store, ranked by risk, with
+//! their reasons and how stable the ranking is when the weights move by ±20%.
+//!
+//! The same list as `GET /api/targets` (see [`sigap::risk::targets`]), printed as a
+//! table or written as CSV, XLSX or GeoJSON.
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+use sigap::config::Config;
+use sigap::http::routes::targets::target_areas;
+use sigap::index::Analysis;
+use sigap::model::Period;
+use sigap::risk::export::{Format, export};
+use sigap::risk::targets::{DEFAULT_TOP, Targets};
+use sigap::risk::weights::{apply, parse_pair};
+use sigap::store::Store;
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Csv,
+    Xlsx,
+    Geojson,
+}
+
+#[derive(Debug, Args)]
+pub struct TargetsArgs {
+    /// The store (a GeoPackage file).
+    #[arg(long)]
+    db: PathBuf,
+    /// How many villages.
+    #[arg(long, default_value_t = DEFAULT_TOP)]
+    top: usize,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    format: OutputFormat,
+    /// Where to write (stdout without it; required for xlsx).
+    #[arg(short, long)]
+    out: Option<PathBuf>,
+    /// Config file (default: ./sigap.toml when present).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// What-if weight, e.g. `--weight latrine=0.4` (repeatable).
+    #[arg(long = "weight", value_name = "FACTOR=W")]
+    weights: Vec<String>,
+    /// Measurement period YYYY-MM (default: the latest).
+    #[arg(long)]
+    period: Option<Period>,
+}
+
+pub fn run(args: &TargetsArgs) -> Result<()> {
+    let config = match &args.config {
+        Some(p) => Config::from_file(p)?,
+        None if Path::new("sigap.toml").exists() => Config::from_file(Path::new("sigap.toml"))?,
+        None => Config::default(),
+    };
+    if args.top == 0 {
+        bail!("--top must be at least 1");
+    }
+    let pairs = args
+        .weights
+        .iter()
+        .map(|w| parse_pair(w))
+        .collect::<Result<Vec<_>, _>>()?;
+    let weights = apply(
+        &config.weights,
+        pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+    )?;
+    if !args.db.exists() {
+        bail!("no store at {}", args.db.display());
+    }
+    let store = Store::open(&args.db)?;
+    let data = store.load()?;
+    let analysis = match args.period.or_else(|| data.latest_period()) {
+        Some(p) => Analysis::compute(&data.of_period(p), &config),
+        None => Analysis::compute(&data, &config),
+    };
+    let (areas, boundaries) = target_areas(&analysis);
+    let t = Targets::new(&areas, &weights, args.top);
+    let bytes = match args.format {
+        OutputFormat::Table => table(&t).into_bytes(),
+        OutputFormat::Csv => export(&t, Format::Csv, &boundaries)?,
+        OutputFormat::Xlsx => export(&t, Format::Xlsx, &boundaries)?,
+        OutputFormat::Geojson => export(&t, Format::GeoJson, &boundaries)?,
+    };
+    match &args.out {
+        Some(p) => std::fs::write(p, bytes).with_context(|| format!("writing {}", p.display())),
+        None if args.format == OutputFormat::Xlsx => bail!("--format xlsx needs -o FILE"),
+        None => Ok(std::io::stdout().write_all(&bytes)?),
+    }
+}
+
+fn table(t: &Targets<'_>) -> String {
+    let mut s = format!(
+        "{:>4}  {:<12} {:<22} {:>6}  {:>9}  {:>6}  alasan\n",
+        "rank", "kode", "desa/kelurahan", "skor", "rank ±20%", "top N"
+    );
+    for x in &t.list {
+        let a = &t.areas[x.index];
+        let r = &x.stability;
+        let _ = writeln!(
+            s,
+            "{:>4}  {:<12} {:<22} {:>6.3}  {:>9}  {:>5.0}%  {}",
+            x.rank,
+            a.code,
+            a.name,
+            x.risk.score,
+            format!("{}–{}", r.min_rank, r.max_rank),
+            r.top_share * 100.0,
+            x.reason
+        );
+    }
+    let always: Vec<&str> = t
+        .stability
+        .always_top()
+        .iter()
+        .map(|&i| t.areas[i].name)
+        .collect();
+    let _ = writeln!(
+        s,
+        "\n{} skenario bobot (±20%): {} dari {} desa selalu di {} teratas: {}",
+        t.stability.scenarios,
+        always.len(),
+        t.list.len(),
+        t.top,
+        always.join(", ")
+    );
+    if !t.stability.entrants.is_empty() {
+        let e: Vec<String> = t
+            .stability
+            .entrants
+            .iter()
+            .map(|(i, share)| format!("{} ({:.0}%)", t.areas[*i].name, share * 100.0))
+            .collect();
+        let _ = writeln!(s, "kadang masuk: {}", e.join(", "));
+    }
+    s
+}

@@ -1,0 +1,182 @@
+//! The priority-village table as downloads: CSV, XLSX and GeoJSON bytes.
+//!
+//! No files are touched: CSV and GeoJSON are written to memory, XLSX by GDAL's XLSX
+//! driver into a `/vsimem/` file that is read back and removed (GDAL is already linked
+//! for imports, so no spreadsheet crate is added; GDAL writes a plain sheet with the
+//! header in the first row, without styling).
+
+use super::targets::{Cell, Targets};
+use gdal::DriverManager;
+use gdal::vector::{Feature, FieldDefn, LayerAccess, LayerOptions, OGRFieldType};
+use geo::MultiPolygon;
+use serde_json::{Map, Value, json};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Why an export could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("writing CSV: {0}")]
+    Csv(#[from] csv::Error),
+    /// GDAL could not write the spreadsheet (is its XLSX driver built in?).
+    #[error("writing XLSX with GDAL: {0}")]
+    Xlsx(#[from] gdal::errors::GdalError),
+    #[error("writing CSV: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A download format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+    GeoJson,
+}
+
+impl Format {
+    /// `csv`, `xlsx` or `geojson`.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "csv" => Some(Self::Csv),
+            "xlsx" => Some(Self::Xlsx),
+            "geojson" => Some(Self::GeoJson),
+            _ => None,
+        }
+    }
+
+    #[must_use]
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Xlsx => "xlsx",
+            Self::GeoJson => "geojson",
+        }
+    }
+
+    #[must_use]
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Csv => "text/csv; charset=utf-8",
+            Self::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Self::GeoJson => "application/geo+json",
+        }
+    }
+}
+
+/// The table in `format`; `boundaries` (one per area given to [`Targets::new`]) are
+/// only used by GeoJSON.
+pub fn export(
+    t: &Targets<'_>,
+    format: Format,
+    boundaries: &[&MultiPolygon<f64>],
+) -> Result<Vec<u8>, ExportError> {
+    match format {
+        Format::Csv => csv_bytes(t),
+        Format::Xlsx => xlsx_bytes(t),
+        Format::GeoJson => Ok(geojson_bytes(t, boundaries)),
+    }
+}
+
+fn csv_bytes(t: &Targets<'_>) -> Result<Vec<u8>, ExportError> {
+    let (header, rows) = t.table();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&header)?;
+    for row in rows {
+        w.write_record(row.iter().map(|c| match c {
+            Cell::Int(i) => i.to_string(),
+            Cell::Num(Some(x)) => x.to_string(),
+            Cell::Num(None) => String::new(),
+            Cell::Text(s) => s.clone(),
+        }))?;
+    }
+    w.flush()?;
+    w.into_inner().map_err(|e| ExportError::Io(e.into_error()))
+}
+
+fn cell_json(c: &Cell) -> Value {
+    match c {
+        Cell::Int(i) => Value::from(*i),
+        Cell::Num(x) => x.map_or(Value::Null, Value::from),
+        Cell::Text(s) => Value::from(s.clone()),
+    }
+}
+
+fn ring(r: &geo::LineString<f64>) -> Value {
+    Value::Array(r.0.iter().map(|c| json!([c.x, c.y])).collect())
+}
+
+fn geojson_bytes(t: &Targets<'_>, boundaries: &[&MultiPolygon<f64>]) -> Vec<u8> {
+    let (header, rows) = t.table();
+    let features: Vec<Value> = t
+        .list
+        .iter()
+        .zip(rows)
+        .map(|(target, row)| {
+            let props: Map<String, Value> = header
+                .iter()
+                .zip(&row)
+                .map(|(h, c)| (h.clone(), cell_json(c)))
+                .collect();
+            let geometry = boundaries.get(target.index).map_or(Value::Null, |mp| {
+                let polys: Vec<Value> =
+                    mp.0.iter()
+                        .map(|p| {
+                            let mut rings = vec![ring(p.exterior())];
+                            rings.extend(p.interiors().iter().map(ring));
+                            Value::Array(rings)
+                        })
+                        .collect();
+                json!({ "type": "MultiPolygon", "coordinates": polys })
+            });
+            json!({ "type": "Feature", "geometry": geometry, "properties": props })
+        })
+        .collect();
+    let fc = json!({ "type": "FeatureCollection", "features": features });
+    fc.to_string().into_bytes()
+}
+
+static XLSX_SEQ: AtomicU64 = AtomicU64::new(0);
+
+fn xlsx_bytes(t: &Targets<'_>) -> Result<Vec<u8>, ExportError> {
+    let (header, rows) = t.table();
+    let path = format!(
+        "/vsimem/sigap-targets-{}-{}.xlsx",
+        std::process::id(),
+        XLSX_SEQ.fetch_add(1, Ordering::Relaxed)
+    );
+    let write = || -> Result<(), gdal::errors::GdalError> {
+        let driver = DriverManager::get_driver_by_name("XLSX")?;
+        let mut ds = driver.create_vector_only(&path)?;
+        let layer = ds.create_layer(LayerOptions {
+            name: "prioritas",
+            ty: gdal::vector::OGRwkbGeometryType::wkbNone,
+            ..LayerOptions::default()
+        })?;
+        let first = rows.first();
+        for (k, name) in header.iter().enumerate() {
+            let ty = match first.map(|r| &r[k]) {
+                Some(Cell::Int(_)) => OGRFieldType::OFTInteger64,
+                Some(Cell::Text(_)) | None => OGRFieldType::OFTString,
+                Some(Cell::Num(_)) => OGRFieldType::OFTReal,
+            };
+            FieldDefn::new(name, ty)?.add_to_layer(&layer)?;
+        }
+        for row in &rows {
+            let mut f = Feature::new(layer.defn())?;
+            for (k, c) in row.iter().enumerate() {
+                match c {
+                    Cell::Int(i) => f.set_field_integer64(k, *i)?,
+                    Cell::Num(Some(x)) => f.set_field_double(k, *x)?,
+                    Cell::Num(None) => f.set_field_null(k)?,
+                    Cell::Text(s) => f.set_field_string(k, s)?,
+                }
+            }
+            f.create(&layer)?;
+        }
+        Ok(())
+    };
+    let written = write();
+    let bytes = written.and_then(|()| gdal::vsi::get_vsi_mem_file_bytes_owned(&path));
+    let _ = gdal::vsi::unlink_mem_file(&path);
+    Ok(bytes?)
+}

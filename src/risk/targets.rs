@@ -1,0 +1,304 @@
+//! Priority villages (lokus): villages ranked by risk, each with its reason and how
+//! stable its place is when the weights move (see [`super::stability`]).
+//!
+//! The command line (`sigap targets`) and `GET /api/targets` both build a [`Targets`]
+//! from the analysis and serialise it with [`Targets::to_json`] or [`Targets::table`]
+//! (the flat rows every export writes).
+
+use super::normalise::rank_from_top;
+use super::reason::{ReasonInput, reason};
+use super::stability::{RankRange, Stability, stability};
+use super::{FACTORS, Factor, RiskScore};
+use crate::config::Weights;
+use crate::model::Counts;
+use serde_json::{Value, json};
+
+/// Default number of priority villages.
+pub const DEFAULT_TOP: usize = 10;
+
+/// One village as the ranking sees it.
+#[derive(Debug, Clone)]
+pub struct TargetArea<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub district: &'a str,
+    pub counts: Counts,
+    /// Its score with the configured weights (re-weighted by [`Targets::new`]).
+    pub risk: RiskScore,
+}
+
+/// One priority village.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub rank: usize,
+    /// Index into the areas given.
+    pub index: usize,
+    pub risk: RiskScore,
+    /// Rank from the top of each factor's value among all villages.
+    pub factor_ranks: [Option<usize>; FACTORS],
+    pub reason: String,
+    pub stability: RankRange,
+}
+
+/// The top villages with their reasons and stability.
+#[derive(Debug, Clone)]
+pub struct Targets<'a> {
+    pub areas: &'a [TargetArea<'a>],
+    pub weights: Weights,
+    pub top: usize,
+    pub list: Vec<Target>,
+    pub stability: Stability,
+}
+
+impl<'a> Targets<'a> {
+    /// Ranks `areas` under `weights` and keeps the first `top`.
+    #[must_use]
+    pub fn new(areas: &'a [TargetArea<'a>], weights: &Weights, top: usize) -> Self {
+        let scored: Vec<RiskScore> = areas.iter().map(|a| a.risk.reweighted(weights)).collect();
+        let ranks_by_factor: Vec<Vec<Option<usize>>> = Factor::ALL
+            .iter()
+            .map(|f| {
+                let values: Vec<Option<f64>> = scored.iter().map(|r| r.factor(*f).value).collect();
+                rank_from_top(&values)
+            })
+            .collect();
+        let normalised: Vec<[f64; FACTORS]> = scored.iter().map(RiskScore::normalised).collect();
+        let codes: Vec<&str> = areas.iter().map(|a| a.code).collect();
+        let stability = stability(&normalised, &codes, &weights.to_array(), top);
+        let list = stability
+            .top
+            .iter()
+            .enumerate()
+            .map(|(pos, range)| {
+                let i = range.index;
+                let factor_ranks = std::array::from_fn(|k| ranks_by_factor[k][i]);
+                let text = reason(&ReasonInput {
+                    children: areas[i].counts.children,
+                    stunted: areas[i].counts.stunted,
+                    risk: &scored[i],
+                    ranks: factor_ranks,
+                });
+                Target {
+                    rank: pos + 1,
+                    index: i,
+                    risk: scored[i],
+                    factor_ranks,
+                    reason: text,
+                    stability: range.clone(),
+                }
+            })
+            .collect();
+        Self {
+            areas,
+            weights: *weights,
+            top,
+            list,
+            stability,
+        }
+    }
+
+    /// The answer of `GET /api/targets`.
+    #[must_use]
+    pub fn to_json(&self) -> Value {
+        let always: Vec<&str> = self
+            .stability
+            .always_top()
+            .iter()
+            .map(|&i| self.areas[i].code)
+            .collect();
+        let entrants: Vec<Value> = self
+            .stability
+            .entrants
+            .iter()
+            .map(|(i, share)| json!({ "code": self.areas[*i].code, "name": self.areas[*i].name, "top_share": share }))
+            .collect();
+        let list: Vec<Value> = self.list.iter().map(|t| self.target_json(t)).collect();
+        json!({
+            "top": self.top,
+            "weights": self.weights,
+            "scenarios": self.stability.scenarios,
+            "weight_move": super::stability::MOVE,
+            "always_top": always,
+            "entrants": entrants,
+            "targets": list,
+        })
+    }
+
+    fn target_json(&self, t: &Target) -> Value {
+        let a = &self.areas[t.index];
+        let c = &a.counts;
+        let factors: Vec<Value> = t
+            .risk
+            .factors
+            .iter()
+            .map(|f| {
+                json!({
+                    "factor": f.factor.key(),
+                    "label": f.factor.label_id(),
+                    "unit": f.factor.unit(),
+                    "value": f.value,
+                    "missing": f.value.is_none(),
+                    "normalised": f.normalised,
+                    "weight": f.weight,
+                    "contribution": f.contribution,
+                    "rank": t.factor_ranks[f.factor.index()],
+                })
+            })
+            .collect();
+        json!({
+            "rank": t.rank,
+            "code": a.code,
+            "name": a.name,
+            "district": a.district,
+            "score": t.risk.score,
+            "children": c.children,
+            "stunted": c.stunted,
+            "households": c.households,
+            "prevalence": (c.children > 0).then(|| f64::from(c.stunted) / f64::from(c.children)),
+            "prevalence_smoothed": t.risk.factor(Factor::Prevalence).value,
+            "factors": factors,
+            "reason": t.reason,
+            "stability": {
+                "min_rank": t.stability.min_rank,
+                "max_rank": t.stability.max_rank,
+                "top_share": t.stability.top_share,
+                "always_top": t.stability.top_share >= 1.0,
+            },
+        })
+    }
+
+    /// Header and rows for the CSV, XLSX and GeoJSON exports.
+    #[must_use]
+    pub fn table(&self) -> (Vec<String>, Vec<Vec<Cell>>) {
+        let mut header: Vec<String> = [
+            "rank",
+            "code",
+            "name",
+            "district",
+            "score",
+            "children",
+            "stunted",
+            "households",
+            "prevalence",
+        ]
+        .map(String::from)
+        .to_vec();
+        for f in Factor::ALL {
+            header.push(format!("value_{}", f.key()));
+            header.push(format!("n_{}", f.key()));
+            header.push(format!("c_{}", f.key()));
+        }
+        header.extend(
+            ["min_rank", "max_rank", "top_share", "always_top", "reason"].map(String::from),
+        );
+        let rows = self
+            .list
+            .iter()
+            .map(|t| {
+                let a = &self.areas[t.index];
+                let c = &a.counts;
+                let mut row = vec![
+                    Cell::Int(t.rank as i64),
+                    Cell::Text(a.code.to_owned()),
+                    Cell::Text(a.name.to_owned()),
+                    Cell::Text(a.district.to_owned()),
+                    Cell::Num(Some(t.risk.score)),
+                    Cell::Int(i64::from(c.children)),
+                    Cell::Int(i64::from(c.stunted)),
+                    Cell::Int(i64::from(c.households)),
+                    Cell::Num(
+                        (c.children > 0).then(|| f64::from(c.stunted) / f64::from(c.children)),
+                    ),
+                ];
+                for f in &t.risk.factors {
+                    row.extend([
+                        Cell::Num(f.value),
+                        Cell::Num(Some(f.normalised)),
+                        Cell::Num(Some(f.contribution)),
+                    ]);
+                }
+                row.extend([
+                    Cell::Int(t.stability.min_rank as i64),
+                    Cell::Int(t.stability.max_rank as i64),
+                    Cell::Num(Some(t.stability.top_share)),
+                    Cell::Int(i64::from(t.stability.top_share >= 1.0)),
+                    Cell::Text(t.reason.clone()),
+                ]);
+                row
+            })
+            .collect();
+        (header, rows)
+    }
+}
+
+/// One value of an export row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Int(i64),
+    /// `None` is an unknown value (empty in CSV and XLSX, null in GeoJSON).
+    Num(Option<f64>),
+    Text(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::risk::{raw_values, score_set};
+
+    #[test]
+    fn ranks_reasons_and_no_child_village() {
+        let counts = [
+            Counts {
+                children: 10,
+                stunted: 5,
+                households: 10,
+                no_latrine: 2,
+                ..Counts::default()
+            },
+            Counts {
+                children: 0,
+                stunted: 0,
+                households: 10,
+                no_latrine: 9,
+                ..Counts::default()
+            },
+            Counts {
+                children: 20,
+                stunted: 1,
+                households: 10,
+                no_latrine: 1,
+                ..Counts::default()
+            },
+        ];
+        let smoothed = [Some(0.4), None, Some(0.06)];
+        let values: Vec<_> = counts
+            .iter()
+            .zip(smoothed)
+            .map(|(c, s)| raw_values(c, s, Some(2.0)))
+            .collect();
+        let cfg = Config::default();
+        let risks = score_set(&values, &cfg);
+        let areas: Vec<TargetArea<'_>> = ["a", "b", "c"]
+            .iter()
+            .zip(counts)
+            .zip(risks)
+            .map(|((code, counts), risk)| TargetArea {
+                code,
+                name: code,
+                district: "d",
+                counts,
+                risk,
+            })
+            .collect();
+        let t = Targets::new(&areas, &cfg.weights, 3);
+        assert_eq!(t.list[0].index, 0);
+        let b = t.list.iter().find(|x| x.index == 1).expect("b listed");
+        assert!(b.risk.factor(Factor::Prevalence).contribution.abs() < f64::EPSILON);
+        assert!(b.reason.contains("belum ada anak diukur"), "{}", b.reason);
+        assert!(!b.reason.contains("prevalensi"));
+        let (header, rows) = t.table();
+        assert!(rows.iter().all(|r| r.len() == header.len()));
+        assert_eq!(t.to_json()["targets"].as_array().map(Vec::len), Some(3));
+    }
+}
