@@ -11,12 +11,17 @@ import { LAYER, INDICATORS, buildStyle, fillColorExpr, heatWeightExpr } from './
 import { areaHtml, facilityHtml, learnWeights } from './popup.js';
 import { domainFor, hexDomain, legendHtml } from './scale.js';
 import {
+  FAMILY_INDICATOR, showFamilies, hideFamilies, familyLegendIndicator, initFamilies, renderFamilyTexts,
+} from './families.js';
+import {
   initPeriods, periodQuery, applyPeriodToMap, renderChange, renderPeriodTexts, changeNote, showChangeOnMap,
 } from './periods.js';
 
 /** The directory the page was served from; every API path is resolved against it. */
 const BASE = new URL('.', window.location.href);
 const TOP_N = 10;
+/** The hexagon indicators, then keluarga berisiko stunting (villages, per target group). */
+const ALL_INDICATORS = [...INDICATORS, FAMILY_INDICATOR];
 
 const state = {
   map: null,
@@ -44,6 +49,12 @@ async function getJson(path) {
 function applyIndicator() {
   const { map, indicator: ind } = state;
   if (!state.loaded) return; // the load handler applies it
+  if (ind === FAMILY_INDICATOR) {
+    ({ domain: state.domain, fromData: state.domainFromData } = showFamilies(map, state.villages));
+    renderLegend();
+    return;
+  }
+  hideFamilies(map);
   const { domain, fromData } = domainFor(ind, map, state.villages);
   state.domain = domain;
   state.domainFromData = fromData;
@@ -54,18 +65,19 @@ function applyIndicator() {
 
 function refreshHexDomain() {
   const ind = state.indicator;
-  if (ind.scale !== 'hexes' || !state.loaded) return;
+  if (ind.scale !== 'hexes' || !state.loaded || ind === FAMILY_INDICATOR) return;
   const d = hexDomain(state.map, ind);
   if (d && (d[0] !== state.domain[0] || d[1] !== state.domain[1])) applyIndicator();
 }
 
 function renderIndicatorSelect() {
   const select = $('indicator');
-  select.replaceChildren(...INDICATORS.map((ind) => new Option(t(ind.key), ind.key, false, ind === state.indicator)));
+  select.replaceChildren(...ALL_INDICATORS.map((ind) => new Option(t(ind.key), ind.key, false, ind === state.indicator)));
 }
 
 function renderLegend() {
-  $('legend').innerHTML = legendHtml(state.indicator, state.domain, state.domainFromData);
+  const ind = state.indicator === FAMILY_INDICATOR ? familyLegendIndicator() : state.indicator;
+  $('legend').innerHTML = legendHtml(ind, state.domain, state.domainFromData);
 }
 
 // ---- popups and selection ----------------------------------------------------------
@@ -230,6 +242,7 @@ function renderTexts() {
   renderLegend();
   renderVillageList();
   renderPeriodTexts();
+  renderFamilyTexts();
   renderChange(state.villages);
   if (state.popup && state.popupRender) state.popup.setHTML(state.popupRender());
 }
@@ -244,8 +257,9 @@ async function showDemoBanner() {
 }
 
 function wireControls() {
+  initFamilies(applyIndicator);
   $('indicator').addEventListener('change', (e) => {
-    state.indicator = INDICATORS.find((ind) => ind.key === e.target.value) ?? INDICATORS[0];
+    state.indicator = ALL_INDICATORS.find((ind) => ind.key === e.target.value) ?? INDICATORS[0];
     applyIndicator();
   });
   $('lang-toggle').addEventListener('click', () => {

@@ -6,6 +6,7 @@
 
 import { t, fmtInt, fmtPct, fmtKm, fmtScore } from './i18n.js';
 import { FACTORS } from './layers.js';
+import { familyRows } from './families.js';
 
 const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -92,6 +93,8 @@ export function areaHtml(props, where = null) {
     row(t('hhNoSafeWater'), fmtInt(num(props.no_safe_water)), share(props.no_safe_water, households)),
     row(t('hhNoSanitation'), fmtInt(num(props.no_sanitation)), share(props.no_sanitation, households)),
     row(t('distance'), fmtKm(num(props.puskesmas_km))),
+    // Keluarga berisiko stunting: the total, and per target group where known.
+    ...familyRows(props).map(([label, value]) => row(label, value)),
   ];
   // Population rows only when a population raster was imported.
   if (props.population !== undefined && props.population !== null) {
