@@ -15,7 +15,8 @@
 //! ```
 //!
 //! - [`model`]: the shared vocabulary (`Village`, `Child`, `Household`, `Facility`, `Counts`, `TileCoord`),
-//!   and [`model::Period`], the measurement period (`YYYY-MM`) every child belongs to.
+//!   and [`model::Period`], the measurement period (`YYYY-MM`) every child belongs to;
+//!   [`model::TargetGroups`], the BKKBN target groups of a household's family.
 //! - [`config`]: weights, normalisation and server settings from `sigap.toml`.
 //! - [`ingest`]: one reader per format behind one seam (GDAL for GIS files), column
 //!   mapping, reprojection to WGS84 (PROJ), row validation, keyed pseudonyms,
@@ -29,7 +30,8 @@
 //!   [`index::change`], each area's change between two periods (followed, newly
 //!   stunted, recovered).
 //! - [`risk`]: the explainable score, WHO 2006 z-scores ([`risk::zscore`]), Empirical
-//!   Bayes smoothing, Getis-Ord Gi* hot spots with an FDR correction; pure, no I/O.
+//!   Bayes smoothing, Getis-Ord Gi* hot spots with an FDR correction, and
+//!   [`risk::families`], which families are at risk of stunting (BKKBN); pure, no I/O.
 //! - [`tiles`]: Web Mercator, clipping, simplification, MVT encoding, and tile sources
 //!   built from an analysis.
 //! - [`http`]: the only module that knows axum; a snapshot per period, `?period=` and
