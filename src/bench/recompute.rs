@@ -4,14 +4,14 @@
 //! Steps per round: generate the round's children ([`super::synthetic`], not timed);
 //! time [`Analysis::compute`] on the demo's villages, households, facilities and
 //! population raster with those children (villages, H3 cells at resolutions 5-10,
-//! counts, puskesmas distances, scores, spatial and global Empirical Bayes, Gi* with
-//! FDR); then time its spatial part again on the cells it produced, per resolution:
-//! the k = 1 neighbour lists from the cell ids, smoothing + Gi* + FDR
-//! ([`per_area`]), and Gi* alone, checking that they reproduce the analysis exactly;
-//! and its two counting steps (children into villages, into cells).
-//! With `--out`, each round and resolution's cells, counts, neighbour lists (as Gi*
-//! used them), values and z go to a JSON file for `benches/recompute.py`, which times
-//! PySAL on the same numbers.
+//! counts, puskesmas distances, spatial and global Empirical Bayes, Gi* with FDR,
+//! scores); then time parts of it again alone: its two counting steps (children into
+//! villages, into cells), and per resolution the neighbour lists from the cell ids
+//! (k from the config, 1 by default), smoothing with Gi* and FDR
+//! ([`per_area_with`]), and Gi* alone, checking that they reproduce the analysis
+//! exactly. With `--out`, each round and resolution's cells, counts, neighbour lists
+//! (as Gi* used them), values and z go to a JSON file for `benches/recompute.py`,
+//! which times PySAL on the same numbers.
 //!
 //! Output: one JSON line per round, then a total with the peak resident memory.
 
@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use sigap::config::Config;
 use sigap::index::hex::{RESOLUTIONS, aggregate};
 use sigap::index::neighbours::cell_neighbours;
-use sigap::index::spatial_stats::{CELL_K, per_area};
+use sigap::index::spatial_stats::per_area_with;
 use sigap::index::{Analysis, HexStats, VillageIndex};
 use sigap::model::{Counts, Dataset};
 use sigap::risk::hotspot::getis_ord_gi_star;
@@ -73,7 +73,7 @@ pub fn run(periods: u32, children: usize, seed: u64, out: Option<&Path>) -> Resu
         let label = round_period(k).to_string();
         let mut timings = Vec::new();
         for (res, list) in &analysis.hexes {
-            let (timing, export) = spatial(*res, list)?;
+            let (timing, export) = spatial(*res, list, &config)?;
             if let Some(dir) = out {
                 let path = dir.join(format!("{label}-res{}.json", timing.res));
                 let doc = serde_json::json!({"period": label, "res": timing.res, "timing": timing, "data": export});
@@ -147,7 +147,7 @@ fn counting(data: &Dataset) -> (f64, f64) {
 }
 
 /// The cells, counts, neighbour lists, values and Gi* z of one resolution, as
-/// [`per_area`] used them: only cells with children, neighbours among those.
+/// [`per_area_with`] used them: only cells with children, neighbours among those.
 #[derive(Debug, serde::Serialize)]
 struct Export {
     cells: Vec<String>,
@@ -160,20 +160,20 @@ struct Export {
 }
 
 /// Times the spatial part at one resolution again and checks it against the analysis.
-fn spatial(res: Resolution, list: &[HexStats]) -> Result<(SpatialTiming, Export)> {
+fn spatial(res: Resolution, list: &[HexStats], config: &Config) -> Result<(SpatialTiming, Export)> {
     let cells: Vec<CellIndex> = list.iter().map(|h| h.cell).collect();
     let counts: Vec<Counts> = list.iter().map(|h| h.stats.counts).collect();
     let t = Instant::now();
-    let hood = cell_neighbours(&cells, CELL_K);
+    let hood = cell_neighbours(&cells, config.spatial.k);
     let neighbours_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let spatial = per_area(&counts, &hood);
+    let spatial = per_area_with(&counts, &hood, f64::from(config.spatial.min_children));
     let smoothing_gi_s = t.elapsed().as_secs_f64();
     if spatial.iter().zip(list).any(|(s, h)| *s != h.stats.spatial) {
         bail!("res {res}: smoothing and Gi* differ from the analysis's");
     }
 
-    // The kept areas and their lists, exactly as `per_area` builds them.
+    // The kept areas and their lists, exactly as `per_area_with` builds them.
     let kept: Vec<usize> = (0..list.len())
         .filter(|&i| counts[i].children > 0)
         .collect();
@@ -280,7 +280,8 @@ mod tests {
         for (res, list) in &analysis.hexes {
             let counted: u32 = list.iter().map(|h| h.stats.counts.children).sum();
             assert_eq!(counted, 3_000, "every child in one cell at res {res}");
-            let (timing, export) = spatial(*res, list).expect("reproduces the analysis");
+            let (timing, export) =
+                spatial(*res, list, &Config::default()).expect("reproduces the analysis");
             assert_eq!(export.bases.iter().sum::<u32>(), 3_000);
             assert_eq!(export.events.iter().sum::<u32>(), stunted);
             assert_eq!(timing.tested, export.cells.len());
