@@ -9,8 +9,8 @@ from shapely.geometry import shape
 RES_FOR_ZOOM = {10: 7, 11: 8, 12: 8, 13: 9, 14: 10, 15: 10}
 HEX_FIELDS = {"h3", "res", "children", "stunted", "severe", "households", "no_latrine",
               "no_safe_water", "no_sanitation", "prevalence", "share_no_latrine",
-              "share_no_safe_water", "share_no_sanitation", "risk", "c_prevalence",
-              "c_no_latrine", "c_no_safe_water", "c_no_sanitation", "c_puskesmas_km"}
+              "share_no_safe_water", "share_no_sanitation", "risk", "n_prevalence", "n_stunted",
+              "n_no_latrine", "n_no_safe_water", "n_no_sanitation", "n_puskesmas"}
 
 
 def tile_range(bounds, z):
