@@ -219,7 +219,9 @@ lives. The puskesmas names are real; their positions are not.
 
 Contents
   villages.geojson   {villages} kelurahan polygons (WGS84)
-  households.csv     {households} households ({people} people, not written)
+  households.csv     {households} households ({people} people, not written), with
+                     BKKBN family fields: unfit_housing, four_t and the target
+                     groups catin, bumil, bufas, baduta, balita (yes/no each)
   children.csv       {children} children under five, August 2026 weighing round,
                      {stunted} stunted (HAZ < -2), {severe} of them severely (HAZ < -3)
   children-2026-02.csv  the same cohort in the February 2026 round (period column
@@ -235,6 +237,8 @@ Built-in patterns to look for
   - Stunted children were drawn with weights rising with their home's sanitation
     gaps, so stunting clusters in the same pockets.
   - Tondonggeu and Abeli Dalam lie more than 5 km from the nearest puskesmas.
+  - Unfit housing gathers in the same pockets, so keluarga berisiko stunting
+    (a target group and a risk factor) do too.
 ",
         villages = s.villages,
         households = s.households,
