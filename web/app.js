@@ -16,6 +16,7 @@ import {
 import {
   initPeriods, periodQuery, applyPeriodToMap, renderChange, renderPeriodTexts, changeNote, showChangeOnMap,
 } from './periods.js';
+import { initTargets, renderTargetTexts, withWeights, reloadTargets } from './targets.js';
 
 /** The directory the page was served from; every API path is resolved against it. */
 const BASE = new URL('.', window.location.href);
@@ -220,7 +221,7 @@ function renderVillageList() {
 async function loadVillageList() {
   renderVillageList();
   try {
-    const body = await getJson(`api/villages${periodQuery()}`);
+    const body = await getJson(`api/villages${withWeights(periodQuery())}`);
     state.villages = Array.isArray(body.villages) ? body.villages : [];
     learnWeights(state.villages[0]?.factors);
   } catch {
@@ -243,6 +244,7 @@ function renderTexts() {
   renderVillageList();
   renderPeriodTexts();
   renderFamilyTexts();
+  renderTargetTexts();
   renderChange(state.villages);
   if (state.popup && state.popupRender) state.popup.setHTML(state.popupRender());
 }
@@ -258,6 +260,8 @@ async function showDemoBanner() {
 
 function wireControls() {
   initFamilies(applyIndicator);
+  // What-if weights: the list re-ranks and its reload recolours the map.
+  initTargets({ periodQuery, onWeights: () => loadVillageList() });
   $('indicator').addEventListener('change', (e) => {
     state.indicator = ALL_INDICATORS.find((ind) => ind.key === e.target.value) ?? INDICATORS[0];
     applyIndicator();
@@ -325,6 +329,7 @@ async function main() {
     state.popup?.remove();
     state.villages = null;
     loadVillageList();
+    reloadTargets();
   });
 }
 

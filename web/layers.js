@@ -82,8 +82,24 @@ export const INDICATORS = [
   { key: 'coverage', prop: 'coverage', scale: 'villages', fallback: [0, 1], kind: 'pct', needs: 'population', note: 'legendCoverage' },
 ];
 
-/** The risk factors, in the order the popup lists their contributions (`c_<factor>`). */
-export const FACTORS = ['prevalence', 'no_latrine', 'no_safe_water', 'no_sanitation', 'puskesmas_km'];
+/** The risk factors, in the order the popup lists them (tiles carry `n_<factor>`, 0..1). */
+export const FACTORS = ['prevalence', 'stunted', 'no_latrine', 'no_safe_water', 'no_sanitation', 'puskesmas'];
+
+/**
+ * Expression: the risk score under what-if `weights` ({factor: w}), recomputed from the
+ * tiles' normalised values exactly as the server does: Σ w·n_<factor> / Σ w.
+ */
+export function riskExpr(weights) {
+  const total = FACTORS.reduce((s, f) => s + (Number(weights[f]) || 0), 0);
+  if (!(total > 0)) return ['get', 'risk'];
+  const terms = FACTORS.map((f) => ['*', Number(weights[f]) || 0, ['to-number', ['get', `n_${f}`], 0]]);
+  return ['/', ['+', ...terms], total];
+}
+
+/** Expression: the value shown for `ind` (`ind.expr` when set, e.g. what-if risk). */
+function valueExpr(ind, missing) {
+  return ind.expr ?? ['to-number', ['get', ind.prop], missing];
+}
 
 /** Expression: true when the feature has a meaningful value for `ind`. */
 function validExpr(ind) {
@@ -95,7 +111,7 @@ function validExpr(ind) {
 function normalisedExpr(ind, [lo, hi]) {
   const span = hi > lo ? hi - lo : 1;
   // (value - lo) / (hi - lo), clamped to 0..1; a missing value counts as lo.
-  return ['min', 1, ['max', 0, ['/', ['-', ['to-number', ['get', ind.prop], lo], lo], span]]];
+  return ['min', 1, ['max', 0, ['/', ['-', valueExpr(ind, lo), lo], span]]];
 }
 
 /** Expression: fill colour of a hexagon for `ind` over `domain`. */
@@ -107,7 +123,7 @@ export function fillColorExpr(ind, domain) {
     // No denominator or no value: the grey "no data" class, never the lowest colour.
     ['!', validExpr(ind)], NO_DATA,
     // Linear ramp from RAMP[0] at lo to RAMP[4] at hi; values outside clamp to the ends.
-    ['interpolate', ['linear'], ['to-number', ['get', ind.prop], lo], ...stops],
+    ['interpolate', ['linear'], valueExpr(ind, lo), ...stops],
   ];
 }
 

@@ -27,15 +27,25 @@ export function learnWeights(factors) {
   for (const f of factors ?? []) if (Number.isFinite(f?.weight)) weights.set(f.factor, f.weight);
 }
 
-/** Contribution of each factor to the risk, from `c_<factor>` properties or a `factors` list. */
+/** Replaces the weights (what-if sliders): {factor: weight}. */
+export function setWeights(map) {
+  for (const [f, w] of Object.entries(map ?? {})) if (Number.isFinite(w)) weights.set(f, w);
+}
+
+/**
+ * Contribution of each factor to the risk: from a `factors` list, or from the tiles'
+ * normalised `n_<factor>` values and the current weights (w·n / Σ w).
+ */
 export function contributions(props) {
   const listed = Array.isArray(props.factors) ? props.factors : [];
   const byName = new Map(listed.map((f) => [f.factor, f]));
   const names = listed.length ? listed.map((f) => f.factor) : FACTORS;
+  const total = FACTORS.reduce((s, f) => s + (weights.get(f) ?? 0), 0);
+  const fromTile = (factor) => (total > 0 ? (num(props[`n_${factor}`]) * (weights.get(factor) ?? NaN)) / total : NaN);
   return names
     .map((factor) => ({
       factor,
-      value: num(byName.get(factor)?.contribution ?? props[`c_${factor}`]),
+      value: num(byName.get(factor)?.contribution ?? fromTile(factor)),
       weight: num(byName.get(factor)?.weight ?? weights.get(factor)),
     }))
     .filter((c) => Number.isFinite(c.value));
