@@ -29,8 +29,11 @@
 //!   figures with smoothed prevalence and hot spots (computed per period);
 //!   [`index::change`], each area's change between two periods (followed, newly
 //!   stunted, recovered).
-//! - [`risk`]: the explainable score, WHO 2006 z-scores ([`risk::zscore`]), Empirical
-//!   Bayes smoothing, Getis-Ord Gi* hot spots with an FDR correction, and
+//! - [`risk`]: the explainable score (six factors normalised over a set of areas,
+//!   what-if weights in [`risk::weights`]), priority villages with reasons and ±20%
+//!   weight stability ([`risk::targets`], [`risk::reason`], [`risk::stability`];
+//!   in-memory CSV/XLSX/GeoJSON in [`risk::export`]), WHO 2006 z-scores
+//!   ([`risk::zscore`]), Empirical Bayes smoothing, Getis-Ord Gi* hot spots with an FDR correction, and
 //!   [`risk::families`], which families are at risk of stunting (BKKBN); pure, no I/O.
 //! - [`tiles`]: Web Mercator, clipping, simplification, MVT encoding, and tile sources
 //!   built from an analysis.
