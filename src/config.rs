@@ -45,6 +45,8 @@ pub struct Weights {
     pub no_safe_water: f64,
     pub no_sanitation: f64,
     /// Access to the nearest puskesmas (today straight-line km; travel time later).
+    /// `puskesmas_km`, its name before travel time was planned, is still read.
+    #[serde(alias = "puskesmas_km")]
     pub puskesmas: f64,
 }
 
@@ -289,6 +291,8 @@ mod tests {
         assert!(e.to_string().contains("spatial.k"), "{e}");
         let e = Config::from_toml("[normalisation]\nmethod = \"rank\"\n", p).expect_err("method");
         assert!(e.to_string().contains("percentile"), "{e}");
+        let c = Config::from_toml("[weights]\npuskesmas_km = 0.3\n", p).expect("old key");
+        assert!((c.weights.puskesmas - 0.3).abs() < f64::EPSILON);
         let c = Config::from_toml("[normalisation]\nmethod = \"cap\"\n", p).expect("cap");
         assert_eq!(c.normalisation.method, NormalisationMethod::Cap);
     }
