@@ -31,14 +31,15 @@
 //!   stunted, recovered).
 //! - [`risk`]: the explainable score (six factors normalised over a set of areas,
 //!   what-if weights in [`risk::weights`]), priority villages with reasons and ±20%
-//!   weight stability ([`risk::targets`], [`risk::reason`], [`risk::stability`];
-//!   in-memory CSV/XLSX/GeoJSON in [`risk::export`]), WHO 2006 z-scores
+//!   weight stability ([`risk::targets`], [`risk::reason`], [`risk::stability`]), WHO 2006 z-scores
 //!   ([`risk::zscore`]), Empirical Bayes smoothing, Getis-Ord Gi* hot spots with an FDR correction, and
 //!   [`risk::families`], which families are at risk of stunting (BKKBN); pure, no I/O.
 //! - [`tiles`]: Web Mercator, clipping, simplification, MVT encoding, and tile sources
 //!   built from an analysis.
 //! - [`http`]: the only module that knows axum; a snapshot per period, `?period=` and
 //!   `?compare=` on the area endpoints and tiles.
+//! - [`export`]: the priority-village table as CSV, XLSX (GDAL, in memory) and GeoJSON
+//!   downloads; kept out of `risk`, which does no I/O.
 //! - [`demo`]: the synthetic demo city modelled on Kendari.
 //!
 //! The binary (`src/main.rs`) only sets up logging; `src/cli/` has one module per
@@ -46,6 +47,7 @@
 
 pub mod config;
 pub mod demo;
+pub mod export;
 pub mod http;
 pub mod index;
 pub mod ingest;

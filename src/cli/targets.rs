@@ -7,10 +7,10 @@
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use sigap::config::Config;
+use sigap::export::{Format, export};
 use sigap::http::routes::targets::target_areas;
 use sigap::index::Analysis;
 use sigap::model::Period;
-use sigap::risk::export::{Format, export};
 use sigap::risk::targets::{DEFAULT_TOP, Targets};
 use sigap::risk::weights::{apply, parse_pair};
 use sigap::store::Store;

@@ -36,7 +36,6 @@ use crate::config::{Config, Weights};
 use crate::model::Counts;
 use serde::Serialize;
 
-pub mod export;
 pub mod families;
 pub mod hotspot;
 pub mod normalise;

@@ -47,10 +47,17 @@ pub fn fmt_int(n: u64) -> String {
     out
 }
 
-/// A share 0..1 as a whole percentage: 0.314 → "31%".
+/// A share 0..1 as a percentage: whole from 10% up (0.314 → "31%"), with one decimal
+/// below (0.047 → "4,7%"), where a whole number would hide most of the difference
+/// between villages (stunting prevalence in e-PPGBM data is often a few per cent).
 #[must_use]
 pub fn fmt_pct(share: f64) -> String {
-    format!("{}%", fmt_int((share * 100.0).round().max(0.0) as u64))
+    let pct = (share * 100.0).max(0.0);
+    if (pct * 10.0).round() < 100.0 {
+        format!("{}%", fmt_dec1(pct))
+    } else {
+        format!("{}%", fmt_int(pct.round() as u64))
+    }
 }
 
 /// A number with one decimal and a decimal comma: 7.25 → "7,3" (1234.5 → "1.234,5").
@@ -151,6 +158,9 @@ mod tests {
         assert_eq!(fmt_int(1_234_567), "1.234.567");
         assert_eq!(fmt_int(12), "12");
         assert_eq!(fmt_pct(0.314), "31%");
+        assert_eq!(fmt_pct(0.047), "4,7%");
+        assert_eq!(fmt_pct(0.0999), "10%");
+        assert_eq!(fmt_pct(0.0), "0,0%");
         assert_eq!(fmt_dec1(7.24), "7,2");
         assert_eq!(fmt_dec1(1234.56), "1.234,6");
     }

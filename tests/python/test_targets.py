@@ -135,6 +135,11 @@ SHARE_FACTOR = {"tanpa jamban": "no_latrine", "tanpa air minum layak": "no_safe_
                 "tanpa sanitasi layak": "no_sanitation"}
 
 
+def half_unit(text):
+    """Half the last printed digit: "4,7" is within 0.05, "31" within 0.5."""
+    return (0.05 if "," in text else 0.5) + 1e-9
+
+
 def rank_from_top(values, x):
     return 1 + sum(1 for v in values if v is not None and v > x)
 
@@ -156,9 +161,9 @@ def check_reason(t, all_values):
         covered.append(m.span())
         stunted, r_st, children, raw, smoothed, r_prev = m.groups()
         assert num(stunted) == t["stunted"] and num(children) == t["children"]
-        assert abs(num(raw) - 100 * t["prevalence"]) <= 0.5 + 1e-9
+        assert abs(num(raw) - 100 * t["prevalence"]) <= half_unit(raw)
         assert t["prevalence"] == t["stunted"] / t["children"]
-        assert abs(num(smoothed) - 100 * fs["prevalence"]["value"]) <= 0.5 + 1e-9
+        assert abs(num(smoothed) - 100 * fs["prevalence"]["value"]) <= half_unit(smoothed)
         assert t["prevalence_smoothed"] == fs["prevalence"]["value"]
         rank_ok(r_st, "stunted")
         rank_ok(r_prev, "prevalence")
@@ -166,7 +171,7 @@ def check_reason(t, all_values):
     for m in SHARE.finditer(reason):
         covered.append(m.span())
         key = SHARE_FACTOR[m.group(2)]
-        assert abs(num(m.group(1)) - 100 * fs[key]["value"]) <= 0.5 + 1e-9
+        assert abs(num(m.group(1)) - 100 * fs[key]["value"]) <= half_unit(m.group(1))
         rank_ok(m.group(3), key)
         order.append((m.start(), fs[key]["contribution"]))
     for m in DIST.finditer(reason):

@@ -8,10 +8,10 @@
 
 use super::periods::PeriodQuery;
 use crate::config::{Config, Weights};
+use crate::export::{Format, export};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use crate::index::Analysis;
-use crate::risk::export::{Format, export};
 use crate::risk::targets::{DEFAULT_TOP, TargetArea, Targets};
 use crate::risk::weights::from_query;
 use axum::extract::{Query, State};

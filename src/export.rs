@@ -5,7 +5,7 @@
 //! for imports, so no spreadsheet crate is added; GDAL writes a plain sheet with the
 //! header in the first row, without styling).
 
-use super::targets::{Cell, Targets};
+use crate::risk::targets::{Cell, Targets};
 use gdal::DriverManager;
 use gdal::vector::{Feature, FieldDefn, LayerAccess, LayerOptions, OGRFieldType};
 use geo::MultiPolygon;
