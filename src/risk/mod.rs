@@ -129,6 +129,24 @@ pub struct FactorScore {
     pub contribution: f64,
 }
 
+impl FactorScore {
+    /// The factor as the API and the exports show it: key, Bahasa label, unit, value
+    /// (null when unknown), `missing`, normalised value, weight and contribution.
+    #[must_use]
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "factor": self.factor.key(),
+            "label": self.factor.label_id(),
+            "unit": self.factor.unit(),
+            "value": self.value,
+            "missing": self.value.is_none(),
+            "normalised": self.normalised,
+            "weight": self.weight,
+            "contribution": self.contribution,
+        })
+    }
+}
+
 /// A risk score with its explanation.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct RiskScore {

@@ -132,17 +132,9 @@ impl<'a> Targets<'a> {
             .factors
             .iter()
             .map(|f| {
-                json!({
-                    "factor": f.factor.key(),
-                    "label": f.factor.label_id(),
-                    "unit": f.factor.unit(),
-                    "value": f.value,
-                    "missing": f.value.is_none(),
-                    "normalised": f.normalised,
-                    "weight": f.weight,
-                    "contribution": f.contribution,
-                    "rank": t.factor_ranks[f.factor.index()],
-                })
+                let mut v = f.to_json();
+                v["rank"] = json!(t.factor_ranks[f.factor.index()]);
+                v
             })
             .collect();
         json!({

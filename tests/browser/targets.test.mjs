@@ -7,64 +7,21 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { openViewer } from './harness.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.resolve(ROOT, process.env.SIGAP_BIN || 'target/debug/sigap');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const START_TIMEOUT_MS = 180_000;
-
-let server = null;
-let browser = null;
+let viewer = null;
 let page = null;
-let baseUrl = null;
-const problems = [];
-
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(BIN, ['serve', '--addr', '127.0.0.1:0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    server = child;
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`no "listening on" line:\n${output.slice(-4000)}`)), START_TIMEOUT_MS);
-    child.stdout.setEncoding('utf8').on('data', (chunk) => {
-      output += chunk;
-      const m = output.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk) => { output += chunk; });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}):\n${output.slice(-4000)}`)); });
-  });
-}
-
-/** `path` fetched by the page (same origin). */
-function api(p) {
-  return page.evaluate((u) => fetch(u).then((r) => r.json()), p);
-}
+let problems = [];
+const api = (p) => viewer.api(p);
 
 describe('Prioritas panel in the viewer', { timeout: 400_000 }, () => {
   before(async () => {
-    baseUrl = process.env.SIGAP_URL || await startServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-        '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
-    });
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-    page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console: ${msg.text()}`); });
-    await page.goto(`${baseUrl}/`);
-    await page.waitForFunction(() => window.sigapReady === true, null, { timeout: 120_000 });
+    viewer = await openViewer();
+    ({ page, problems } = viewer);
   });
 
   after(async () => {
-    await browser?.close();
-    if (server && server.exitCode === null) process.kill(server.pid, 'SIGTERM');
+    await viewer?.close();
   });
 
   /** [name, reason] of each entry of the panel. */

@@ -104,3 +104,23 @@ def server(demo_db):
     s = Server("--db", demo_db)
     yield s
     s.stop()
+
+
+def locate_villages(demo_dir, rows):
+    """The demo village code of each row's `lon`/`lat` point, by shapely (an independent
+    point-in-polygon); on a shared border the smallest code, as sigap decides."""
+    import json
+
+    from shapely import STRtree
+    from shapely.geometry import Point, shape
+
+    features = json.loads((demo_dir / "villages.geojson").read_text())["features"]
+    shapes = [shape(f["geometry"]) for f in features]
+    codes = [str(f["properties"]["code"]).replace(".", "") for f in features]
+    tree = STRtree(shapes)
+    out = []
+    for r in rows:
+        p = Point(float(r["lon"]), float(r["lat"]))
+        hits = sorted(codes[i] for i in tree.query(p) if shapes[i].covers(p))
+        out.append(hits[0] if hits else None)
+    return out

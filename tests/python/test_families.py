@@ -16,10 +16,8 @@ from collections import defaultdict
 import h3
 import mapbox_vector_tile
 import pytest
-from shapely import STRtree
-from shapely.geometry import Point, shape
 
-from conftest import Server, run
+from conftest import Server, locate_villages, run
 
 GROUPS = ["catin", "bumil", "bufas", "baduta", "balita"]
 CRITERIA = ["no_safe_water", "no_decent_latrine", "unfit_housing", "four_t"]
@@ -65,15 +63,7 @@ def households(demo_dir):
 
 @pytest.fixture(scope="module")
 def by_village(demo_dir, households):
-    features = json.loads((demo_dir / "villages.geojson").read_text())["features"]
-    shapes = [shape(f["geometry"]) for f in features]
-    codes = [str(f["properties"]["code"]).replace(".", "") for f in features]
-    tree = STRtree(shapes)
-    where = []
-    for r in households:
-        p = Point(float(r["lon"]), float(r["lat"]))
-        hits = sorted(codes[i] for i in tree.query(p) if shapes[i].covers(p))
-        where.append(hits[0] if hits else None)
+    where = locate_villages(demo_dir, households)
     return tally(households, where)
 
 

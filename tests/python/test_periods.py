@@ -13,10 +13,8 @@ from collections import Counter, defaultdict
 import h3
 import mapbox_vector_tile
 import pytest
-from shapely import STRtree
-from shapely.geometry import Point, shape
 
-from conftest import Server, run
+from conftest import Server, locate_villages, run
 
 FEB, AUG = "2026-02", "2026-08"
 FEB_FILE = "children-2026-02.csv"
@@ -29,20 +27,6 @@ def read_children(path):
 
 def stunted(row):
     return float(row["haz"]) < -2
-
-
-def locate_villages(demo_dir, rows):
-    """The village code of each row's point; on a border, the smallest code."""
-    features = json.loads((demo_dir / "villages.geojson").read_text())["features"]
-    shapes = [shape(f["geometry"]) for f in features]
-    codes = [str(f["properties"]["code"]).replace(".", "") for f in features]
-    tree = STRtree(shapes)
-    out = []
-    for r in rows:
-        p = Point(float(r["lon"]), float(r["lat"]))
-        hits = sorted(codes[i] for i in tree.query(p) if shapes[i].covers(p))
-        out.append(hits[0] if hits else None)
-    return out
 
 
 def per_area(rows, area_of):

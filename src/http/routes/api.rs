@@ -81,18 +81,7 @@ fn area_json(
     let factors: Vec<Value> = risk
         .factors
         .iter()
-        .map(|f| {
-            json!({
-                "factor": f.factor.key(),
-                "label": f.factor.label_id(),
-                "unit": f.factor.unit(),
-                "value": f.value,
-                "missing": f.value.is_none(),
-                "normalised": f.normalised,
-                "weight": f.weight,
-                "contribution": f.contribution,
-            })
-        })
+        .map(crate::risk::FactorScore::to_json)
         .collect();
     head.insert("factors".into(), Value::Array(factors));
     head

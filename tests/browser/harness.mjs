@@ -1,0 +1,70 @@
+// What every browser test needs: the real `sigap serve` on a free port (or SIGAP_URL),
+// Debian's Chromium through playwright-core, the viewer loaded, and every console error
+// and uncaught page error collected.
+
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.resolve(ROOT, process.env.SIGAP_BIN || 'target/debug/sigap');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const START_TIMEOUT_MS = 180_000; // the demo city is built at start-up, slowly in debug builds
+
+/** Starts the server; resolves with the child and its base url from the "listening on" line. */
+function startServer() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(BIN, ['serve', '--addr', '127.0.0.1:0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error(`no "listening on" line within ${START_TIMEOUT_MS / 1000} s:\n${output.slice(-4000)}`));
+    }, START_TIMEOUT_MS);
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      output += chunk;
+      const m = output.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1] });
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk) => { output += chunk; });
+    child.on('error', (err) => { clearTimeout(timer); reject(err); });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${code ?? signal}) before listening:\n${output.slice(-4000)}`));
+    });
+  });
+}
+
+/**
+ * The viewer open in a fresh page, ready (`window.sigapReady`). Returns `page`, `baseUrl`,
+ * `problems` (console errors and page errors, in order), `api(path)` (JSON fetched by the
+ * page, same origin) and `close()`.
+ */
+export async function openViewer({ width = 1280, height = 800 } = {}) {
+  const server = process.env.SIGAP_URL ? null : await startServer();
+  const baseUrl = process.env.SIGAP_URL || server.url;
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+      '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+  });
+  const page = await (await browser.newContext({ viewport: { width, height } })).newPage();
+  const problems = [];
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console: ${msg.text()}`); });
+  await page.goto(`${baseUrl}/`);
+  await page.waitForFunction(() => window.sigapReady === true, null, { timeout: 120_000 });
+  return {
+    page,
+    baseUrl,
+    problems,
+    api: (p) => page.evaluate((u) => fetch(u).then((r) => r.json()), p),
+    close: async () => {
+      await browser.close();
+      if (server && server.child.exitCode === null) process.kill(server.child.pid, 'SIGTERM');
+    },
+  };
+}
