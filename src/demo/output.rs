@@ -123,28 +123,32 @@ pub(crate) fn households(path: &Path, households: &[Household]) -> Result<(), De
     })
 }
 
+/// The columns of `children.csv`.
+const CHILD_COLUMNS: [&str; 8] = [
+    "id",
+    "lat",
+    "lon",
+    "sex",
+    "birth_date",
+    "measure_date",
+    "height_cm",
+    "haz",
+];
+
+fn child_row(c: &Child, r: &mut Vec<String>) {
+    r.push(c.id.clone());
+    r.push(coord(c.lonlat[1]));
+    r.push(coord(c.lonlat[0]));
+    r.push(c.sex.code().to_owned());
+    r.push(c.birth.format("%Y-%m-%d").to_string());
+    r.push(c.measure.format("%Y-%m-%d").to_string());
+    r.push(format!("{:.1}", c.height_cm));
+    r.push(format!("{:.2}", c.haz));
+}
+
 /// `children.csv`: `id,lat,lon,sex,birth_date,measure_date,height_cm,haz`.
 pub(crate) fn children(path: &Path, children: &[Child]) -> Result<(), DemoError> {
-    let header = [
-        "id",
-        "lat",
-        "lon",
-        "sex",
-        "birth_date",
-        "measure_date",
-        "height_cm",
-        "haz",
-    ];
-    write_csv(path, &header, children, |c, r| {
-        r.push(c.id.clone());
-        r.push(coord(c.lonlat[1]));
-        r.push(coord(c.lonlat[0]));
-        r.push(c.sex.code().to_owned());
-        r.push(c.birth.format("%Y-%m-%d").to_string());
-        r.push(c.measure.format("%Y-%m-%d").to_string());
-        r.push(format!("{:.1}", c.height_cm));
-        r.push(format!("{:.2}", c.haz));
-    })
+    write_csv(path, &CHILD_COLUMNS, children, child_row)
 }
 
 /// A round's children: the columns of [`children`] and `period`.
@@ -153,26 +157,10 @@ pub(crate) fn children_of_period(
     children: &[Child],
     period: &str,
 ) -> Result<(), DemoError> {
-    let header = [
-        "id",
-        "lat",
-        "lon",
-        "sex",
-        "birth_date",
-        "measure_date",
-        "height_cm",
-        "haz",
-        "period",
-    ];
+    let mut header = CHILD_COLUMNS.to_vec();
+    header.push("period");
     write_csv(path, &header, children, |c, r| {
-        r.push(c.id.clone());
-        r.push(coord(c.lonlat[1]));
-        r.push(coord(c.lonlat[0]));
-        r.push(c.sex.code().to_owned());
-        r.push(c.birth.format("%Y-%m-%d").to_string());
-        r.push(c.measure.format("%Y-%m-%d").to_string());
-        r.push(format!("{:.1}", c.height_cm));
-        r.push(format!("{:.2}", c.haz));
+        child_row(c, r);
         r.push(period.to_owned());
     })
 }

@@ -4,7 +4,7 @@
 use crate::config::Config;
 use crate::http::error::ApiError;
 use crate::index::{Analysis, Change, Placements, change};
-use crate::model::{Child, Period, TileCoord};
+use crate::model::{Period, TileCoord};
 use crate::store::Store;
 use crate::tiles::source::{TileSet, TileSources};
 use axum::body::Bytes;
@@ -40,34 +40,28 @@ impl Snapshot {
     /// Computes the analysis and tile sources of every period for one store revision.
     #[must_use]
     pub fn build(revision: u64, data: &crate::model::Dataset, config: &Config) -> Self {
-        let periods: Vec<Period> = data.periods().into_keys().collect();
         let default_period = data.latest_period();
-        let view = |p: Option<Period>| {
-            let analysis = match p {
-                Some(p) => Analysis::compute(&data.of_period(p), config),
-                None => Analysis::compute(data, config),
-            };
+        let build_view = |d: &crate::model::Dataset| {
+            let analysis = Analysis::compute(d, config);
             let sources = TileSources::build(&analysis);
             (analysis, sources)
         };
-        let (analysis, sources) = view(default_period);
-        let other_periods = periods
-            .iter()
-            .filter(|p| Some(**p) != default_period)
-            .map(|p| (*p, view(Some(*p))))
-            .collect();
-        let placements = periods
-            .iter()
-            .map(|p| {
-                let children: Vec<Child> = data
-                    .children
-                    .iter()
-                    .filter(|c| c.period == *p)
-                    .cloned()
-                    .collect();
-                (*p, Placements::new(&data.villages, &children))
-            })
-            .collect();
+        let mut other_periods = BTreeMap::new();
+        let mut placements = BTreeMap::new();
+        let mut default_view = None;
+        // One filtered copy of the data per period feeds both its analysis and the
+        // placements comparisons use.
+        for p in data.periods().into_keys() {
+            let of_period = data.of_period(p);
+            placements.insert(p, Placements::new(&of_period.villages, &of_period.children));
+            let view = build_view(&of_period);
+            if Some(p) == default_period {
+                default_view = Some(view);
+            } else {
+                other_periods.insert(p, view);
+            }
+        }
+        let (analysis, sources) = default_view.unwrap_or_else(|| build_view(data));
         Self {
             revision,
             analysis,
