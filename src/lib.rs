@@ -45,6 +45,7 @@
 //! The binary (`src/main.rs`) only sets up logging; `src/cli/` has one module per
 //! command with its flags, and `src/bench.rs` the `sigap bench` measurements.
 
+pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod export;
