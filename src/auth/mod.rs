@@ -5,6 +5,15 @@
 //! served to the audit log. The wall between staff and public: nothing under
 //! `/public` or `/embed` takes a `Caller`, and nothing that takes one is public.
 
+mod accounts;
+pub mod password;
+mod schema;
+pub mod secret;
+pub mod throttle;
+
+pub use accounts::{Account, Accounts, AuditEntry, AuthError, Login, NewUser, TokenInfo, now};
+pub use throttle::Policy;
+
 use serde::{Deserialize, Serialize};
 
 /// What an account may do. The order is not a hierarchy: a field officer sees cases a

@@ -1,0 +1,743 @@
+//! [`Accounts`]: users, sessions, API tokens and the audit log in SQLite.
+//!
+//! Steps of a request: the server hashes the presented session id or token and asks
+//! [`Accounts::session`] or [`Accounts::token`], which answer from a short-lived
+//! cache on the hot path (tiles) and from the tables otherwise; any change to an
+//! account (logout, revoke, disable, password) empties the cache. Logins go through
+//! [`Accounts::login`], which applies the [`Policy`] per account and per address.
+
+use super::password;
+use super::secret;
+use super::throttle::{Policy, Verdict};
+use super::{Caller, Credential, Role};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+/// How long a verified session or token is trusted without asking the tables.
+const CACHE_TTL: Duration = Duration::from_secs(10);
+
+/// What can go wrong with accounts.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// The database file cannot be opened or a statement failed.
+    #[error("accounts in {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("no user `{0}`")]
+    UnknownUser(String),
+    #[error("user `{0}` exists already")]
+    UserExists(String),
+    /// Names are what people type on a phone: 2-64 of a-z, 0-9, `.`, `_`, `-`.
+    #[error("user name `{0}`: use 2 to 64 of a-z, 0-9, '.', '_', '-'")]
+    BadUsername(String),
+    #[error("{0}")]
+    WeakPassword(String),
+    /// A field officer sees only their team's children: without a team they see none.
+    #[error("a field officer needs --team (the OPD or TPK team whose children they visit)")]
+    NoTeam,
+    #[error("the one who is logged in cannot be changed this way: {0}")]
+    Refused(String),
+}
+
+/// An account as the server and the admin page see it (never the password hash).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Account {
+    #[serde(skip)]
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    pub team: Option<String>,
+    pub villages: Vec<String>,
+    #[serde(rename = "must_change_password")]
+    pub must_change: bool,
+    pub disabled: bool,
+    /// Locked after too many wrong passwords, until this UTC time (RFC 3339).
+    pub locked_until: Option<String>,
+    pub created_at: String,
+}
+
+impl Account {
+    /// The caller this account makes with `credential`.
+    #[must_use]
+    pub fn caller(&self, credential: Credential) -> Caller {
+        Caller {
+            user_id: self.id,
+            username: self.username.clone(),
+            role: self.role,
+            team: self.team.clone(),
+            villages: self.villages.clone(),
+            credential,
+        }
+    }
+}
+
+/// A new account's fields.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub role: Role,
+    pub team: Option<String>,
+    pub villages: Vec<String>,
+}
+
+/// What a login attempt came to.
+#[derive(Debug)]
+pub enum Login {
+    /// A new session: its id (for the cookie) and CSRF token.
+    Ok {
+        account: Account,
+        session: String,
+        csrf: String,
+    },
+    Wrong,
+    /// Too many failures: try again in this many seconds.
+    Wait(u64),
+    /// Locked until this time (seconds since the epoch).
+    Locked(i64),
+    Disabled,
+}
+
+/// An API token as listed (never the token itself).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub username: String,
+    pub name: String,
+    pub created_at: String,
+    pub last_used: Option<String>,
+    pub revoked: bool,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: String,
+    pub username: String,
+    pub role: String,
+    pub action: String,
+    pub what: String,
+    pub records: i64,
+    pub address: Option<String>,
+}
+
+/// A verified credential in the cache.
+#[derive(Clone)]
+struct Cached {
+    account: Account,
+    credential: Credential,
+    until: Instant,
+}
+
+/// Accounts, sessions, tokens and the audit log, in one SQLite database.
+pub struct Accounts {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+    cache: Mutex<HashMap<String, Cached>>,
+    /// Failures in a row per client address: (count, last failure).
+    addresses: Mutex<HashMap<IpAddr, (u32, i64)>>,
+}
+
+/// Seconds since the epoch, now.
+#[must_use]
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn rfc3339(secs: i64) -> String {
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+fn valid_username(name: &str) -> bool {
+    (2..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+}
+
+/// id, password hash, disabled, failures, last failure, locked until.
+type LoginRow = (i64, String, bool, u32, i64, Option<i64>);
+
+const ACCOUNT_COLUMNS: &str =
+    "id, username, role, team, villages, must_change, disabled, locked_until, created_at";
+
+fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
+    let role: String = r.get(2)?;
+    let villages: String = r.get(4)?;
+    let locked: Option<i64> = r.get(7)?;
+    Ok(Account {
+        id: r.get(0)?,
+        username: r.get(1)?,
+        role: role.parse().unwrap_or(Role::Viewer),
+        team: r.get(3)?,
+        villages: villages
+            .split(',')
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        must_change: r.get(5)?,
+        disabled: r.get(6)?,
+        locked_until: locked.filter(|&t| t > now()).map(rfc3339),
+        created_at: r.get(8)?,
+    })
+}
+
+impl Accounts {
+    /// Opens (and if needed creates) the account tables in the SQLite file `path`,
+    /// normally the store.
+    pub fn open(path: &Path) -> Result<Self, AuthError> {
+        let conn = Connection::open(path).map_err(|source| AuthError::Sqlite {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::setup(conn, path.to_owned())
+    }
+
+    /// Accounts that live as long as the process (the demo city).
+    pub fn open_in_memory() -> Result<Self, AuthError> {
+        let path = PathBuf::from(":memory:");
+        let conn = Connection::open_in_memory().map_err(|source| AuthError::Sqlite {
+            path: path.clone(),
+            source,
+        })?;
+        Self::setup(conn, path)
+    }
+
+    fn setup(conn: Connection, path: PathBuf) -> Result<Self, AuthError> {
+        let sql = |source| AuthError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        conn.busy_timeout(Duration::from_secs(10)).map_err(sql)?;
+        conn.execute_batch(super::schema::CREATE).map_err(sql)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+            path,
+            cache: Mutex::new(HashMap::new()),
+            addresses: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn sql(&self, source: rusqlite::Error) -> AuthError {
+        AuthError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, AuthError> {
+        let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&conn).map_err(|e| self.sql(e))
+    }
+
+    /// Forgets every cached session and token (after any account change).
+    fn forget(&self) {
+        self.cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+
+    /// Adds an account. With `password` it is set as chosen; without, a one-time
+    /// password is generated, returned, and must be changed at the first login.
+    pub fn add_user(&self, user: &NewUser, password: Option<&str>) -> Result<String, AuthError> {
+        if !valid_username(&user.username) {
+            return Err(AuthError::BadUsername(user.username.clone()));
+        }
+        let team = user
+            .team
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        if user.role == Role::FieldOfficer && team.is_none() {
+            return Err(AuthError::NoTeam);
+        }
+        if let Some(p) = password
+            && let Some(why) = password::weakness(p, &user.username)
+        {
+            return Err(AuthError::WeakPassword(why));
+        }
+        let chosen = password.map(str::to_owned);
+        let plain = chosen.clone().unwrap_or_else(secret::new_password);
+        let hash = password::hash(&plain);
+        let villages = user.villages.join(",");
+        let inserted = self.with(|c| {
+            c.execute(
+                "INSERT INTO sigap_users (username, role, team, villages, password_hash, must_change)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(username) DO NOTHING",
+                params![
+                    user.username,
+                    user.role.as_str(),
+                    team,
+                    villages,
+                    hash,
+                    chosen.is_none()
+                ],
+            )
+        })?;
+        if inserted == 0 {
+            return Err(AuthError::UserExists(user.username.clone()));
+        }
+        Ok(plain)
+    }
+
+    /// Every account, by name.
+    pub fn users(&self) -> Result<Vec<Account>, AuthError> {
+        self.with(|c| {
+            let mut st = c.prepare(&format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM sigap_users ORDER BY username"
+            ))?;
+            st.query_map([], account_row)?.collect()
+        })
+    }
+
+    /// One account by name.
+    pub fn user(&self, username: &str) -> Result<Option<Account>, AuthError> {
+        self.with(|c| {
+            c.query_row(
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM sigap_users WHERE username = ?1"),
+                [username],
+                account_row,
+            )
+            .optional()
+        })
+    }
+
+    /// Whether any enabled admin exists.
+    pub fn has_admin(&self) -> Result<bool, AuthError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT count(*) FROM sigap_users WHERE role = 'admin' AND disabled = 0",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+        })
+        .map(|n| n > 0)
+    }
+
+    /// Disables (or enables) an account; its sessions end at once.
+    pub fn set_disabled(&self, username: &str, disabled: bool) -> Result<(), AuthError> {
+        let n = self.with(|c| {
+            let n = c.execute(
+                "UPDATE sigap_users SET disabled = ?2 WHERE username = ?1",
+                params![username, disabled],
+            )?;
+            c.execute(
+                "DELETE FROM sigap_sessions WHERE user_id IN
+                 (SELECT id FROM sigap_users WHERE username = ?1)",
+                [username],
+            )?;
+            Ok(n)
+        })?;
+        self.forget();
+        if n == 0 {
+            return Err(AuthError::UnknownUser(username.to_owned()));
+        }
+        Ok(())
+    }
+
+    /// Sets a password (chosen, or a generated one-time one that must be changed),
+    /// unlocks the account and ends its sessions. Returns the password.
+    pub fn set_password(
+        &self,
+        username: &str,
+        password: Option<&str>,
+    ) -> Result<String, AuthError> {
+        if let Some(p) = password
+            && let Some(why) = password::weakness(p, username)
+        {
+            return Err(AuthError::WeakPassword(why));
+        }
+        let plain = password.map_or_else(secret::new_password, str::to_owned);
+        let hash = password::hash(&plain);
+        let n = self.with(|c| {
+            let n = c.execute(
+                "UPDATE sigap_users SET password_hash = ?2, must_change = ?3, failures = 0,
+                 locked_until = NULL WHERE username = ?1",
+                params![username, hash, password.is_none()],
+            )?;
+            c.execute(
+                "DELETE FROM sigap_sessions WHERE user_id IN
+                 (SELECT id FROM sigap_users WHERE username = ?1)",
+                [username],
+            )?;
+            Ok(n)
+        })?;
+        self.forget();
+        if n == 0 {
+            return Err(AuthError::UnknownUser(username.to_owned()));
+        }
+        Ok(plain)
+    }
+
+    /// A logged-in user changes their own password: `current` must match.
+    pub fn change_password(
+        &self,
+        user_id: i64,
+        current: &str,
+        new: &str,
+    ) -> Result<bool, AuthError> {
+        let row: Option<(String, String)> = self.with(|c| {
+            c.query_row(
+                "SELECT username, password_hash FROM sigap_users WHERE id = ?1",
+                [user_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+        })?;
+        let Some((username, stored)) = row else {
+            return Ok(false);
+        };
+        if !password::verify(current, &stored) {
+            return Ok(false);
+        }
+        if current == new {
+            return Err(AuthError::WeakPassword(
+                "the new password must differ from the current one".into(),
+            ));
+        }
+        if let Some(why) = password::weakness(new, &username) {
+            return Err(AuthError::WeakPassword(why));
+        }
+        let hash = password::hash(new);
+        self.with(|c| {
+            c.execute(
+                "UPDATE sigap_users SET password_hash = ?2, must_change = 0 WHERE id = ?1",
+                params![user_id, hash],
+            )
+        })?;
+        self.forget();
+        Ok(true)
+    }
+
+    /// Checks a login under `policy` and opens a session of `lifetime` seconds.
+    pub fn login(
+        &self,
+        username: &str,
+        password: &str,
+        address: Option<IpAddr>,
+        policy: &Policy,
+        address_policy: &Policy,
+        lifetime: i64,
+    ) -> Result<Login, AuthError> {
+        let t = now();
+        if let Some(ip) = address {
+            let (n, last) = self
+                .addresses
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get(&ip)
+                .copied()
+                .unwrap_or((0, 0));
+            if let Verdict::Wait(s) = address_policy.verdict(n, last, None, t) {
+                return Ok(Login::Wait(s));
+            }
+        }
+        let row: Option<LoginRow> = self.with(|c| {
+            c.query_row(
+                "SELECT id, password_hash, disabled, failures, last_failure, locked_until
+                 FROM sigap_users WHERE username = ?1",
+                [username],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                },
+            )
+            .optional()
+        })?;
+        let Some((id, stored, disabled, failures, last, locked)) = row else {
+            // As slow as a real check, so answers do not tell which names exist.
+            let _ = password::verify(password, password::dummy_hash());
+            self.address_failed(address, t);
+            return Ok(Login::Wrong);
+        };
+        match policy.verdict(failures, last, locked, t) {
+            Verdict::Allow => {}
+            Verdict::Wait(s) => return Ok(Login::Wait(s)),
+            Verdict::Locked(until) => return Ok(Login::Locked(until)),
+        }
+        if !password::verify(password, &stored) {
+            self.address_failed(address, t);
+            let n = failures + 1;
+            let lock = policy.locks(n).then(|| t + policy.lock_seconds as i64);
+            self.with(|c| {
+                c.execute(
+                    "UPDATE sigap_users SET failures = ?2, last_failure = ?3,
+                     locked_until = coalesce(?4, locked_until) WHERE id = ?1",
+                    params![id, n, t, lock],
+                )
+            })?;
+            return Ok(lock.map_or(Login::Wrong, Login::Locked));
+        }
+        if disabled {
+            return Ok(Login::Disabled);
+        }
+        if let Some(ip) = address {
+            self.addresses
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&ip);
+        }
+        let (session, csrf) = (secret::new_secret(), secret::new_secret());
+        let account = self.with(|c| {
+            c.execute(
+                "UPDATE sigap_users SET failures = 0, locked_until = NULL WHERE id = ?1",
+                [id],
+            )?;
+            c.execute("DELETE FROM sigap_sessions WHERE expires <= ?1", [t])?;
+            c.execute(
+                "INSERT INTO sigap_sessions (id_hash, user_id, csrf, created, expires)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![secret::digest(&session), id, csrf, t, t + lifetime],
+            )?;
+            c.query_row(
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM sigap_users WHERE id = ?1"),
+                [id],
+                account_row,
+            )
+        })?;
+        Ok(Login::Ok {
+            account,
+            session,
+            csrf,
+        })
+    }
+
+    fn address_failed(&self, address: Option<IpAddr>, t: i64) {
+        if let Some(ip) = address {
+            let mut map = self
+                .addresses
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let e = map.entry(ip).or_insert((0, 0));
+            *e = (e.0 + 1, t);
+        }
+    }
+
+    fn cached(&self, key: &str) -> Option<(Account, Credential)> {
+        let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        cache
+            .get(key)
+            .filter(|c| c.until > Instant::now())
+            .map(|c| (c.account.clone(), c.credential.clone()))
+    }
+
+    fn remember(&self, key: String, account: &Account, credential: &Credential) {
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.len() > 10_000 {
+            cache.clear();
+        }
+        cache.insert(
+            key,
+            Cached {
+                account: account.clone(),
+                credential: credential.clone(),
+                until: Instant::now() + CACHE_TTL,
+            },
+        );
+    }
+
+    /// The enabled account behind a session id, with the session's CSRF token.
+    pub fn session(&self, session: &str) -> Result<Option<(Account, Credential)>, AuthError> {
+        let key = format!("s{}", secret::digest(session));
+        if let Some(hit) = self.cached(&key) {
+            return Ok(Some(hit));
+        }
+        let found = self.with(|c| {
+            c.query_row(
+                &format!(
+                    "SELECT {}, s.csrf FROM sigap_sessions s JOIN sigap_users u ON u.id = s.user_id
+                     WHERE s.id_hash = ?1 AND s.expires > ?2 AND u.disabled = 0",
+                    ACCOUNT_COLUMNS
+                        .split(", ")
+                        .map(|col| format!("u.{col}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                params![&key[1..], now()],
+                |r| Ok((account_row(r)?, r.get::<_, String>(9)?)),
+            )
+            .optional()
+        })?;
+        Ok(found.map(|(account, csrf)| {
+            let credential = Credential::Session { csrf };
+            self.remember(key, &account, &credential);
+            (account, credential)
+        }))
+    }
+
+    /// Ends a session.
+    pub fn logout(&self, session: &str) -> Result<(), AuthError> {
+        self.with(|c| {
+            c.execute(
+                "DELETE FROM sigap_sessions WHERE id_hash = ?1",
+                [secret::digest(session)],
+            )
+        })?;
+        self.forget();
+        Ok(())
+    }
+
+    /// A new API token for `user_id`: `(id, token)`; the token is not kept.
+    pub fn create_token(&self, user_id: i64, name: &str) -> Result<(i64, String), AuthError> {
+        let token = secret::new_token();
+        let id = self.with(|c| {
+            c.execute(
+                "INSERT INTO sigap_tokens (user_id, name, hash) VALUES (?1, ?2, ?3)",
+                params![user_id, name, secret::digest(&token)],
+            )?;
+            Ok(c.last_insert_rowid())
+        })?;
+        Ok((id, token))
+    }
+
+    /// Tokens of one user (or of everybody), newest first.
+    pub fn tokens(&self, user_id: Option<i64>) -> Result<Vec<TokenInfo>, AuthError> {
+        self.with(|c| {
+            let mut st = c.prepare(
+                "SELECT t.id, u.username, t.name, t.created_at, t.last_used, t.revoked
+                 FROM sigap_tokens t JOIN sigap_users u ON u.id = t.user_id
+                 WHERE ?1 IS NULL OR t.user_id = ?1 ORDER BY t.id DESC",
+            )?;
+            st.query_map([user_id], |r| {
+                Ok(TokenInfo {
+                    id: r.get(0)?,
+                    username: r.get(1)?,
+                    name: r.get(2)?,
+                    created_at: r.get(3)?,
+                    last_used: r.get(4)?,
+                    revoked: r.get(5)?,
+                })
+            })?
+            .collect()
+        })
+    }
+
+    /// Revokes a token (only `owner`'s when given); false if there is none such.
+    pub fn revoke_token(&self, id: i64, owner: Option<i64>) -> Result<bool, AuthError> {
+        let n = self.with(|c| {
+            c.execute(
+                "UPDATE sigap_tokens SET revoked = 1 WHERE id = ?1 AND (?2 IS NULL OR user_id = ?2)",
+                params![id, owner],
+            )
+        })?;
+        self.forget();
+        Ok(n > 0)
+    }
+
+    /// The enabled account behind an API token.
+    pub fn token(&self, token: &str) -> Result<Option<(Account, Credential)>, AuthError> {
+        let key = format!("t{}", secret::digest(token));
+        if let Some(hit) = self.cached(&key) {
+            return Ok(Some(hit));
+        }
+        let found = self.with(|c| {
+            let hit = c
+                .query_row(
+                    &format!(
+                        "SELECT {}, t.id FROM sigap_tokens t JOIN sigap_users u ON u.id = t.user_id
+                         WHERE t.hash = ?1 AND t.revoked = 0 AND u.disabled = 0",
+                        ACCOUNT_COLUMNS
+                            .split(", ")
+                            .map(|col| format!("u.{col}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    [&key[1..]],
+                    |r| Ok((account_row(r)?, r.get::<_, i64>(9)?)),
+                )
+                .optional()?;
+            if let Some((_, id)) = &hit {
+                c.execute(
+                    "UPDATE sigap_tokens SET last_used = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?1",
+                    [id],
+                )?;
+            }
+            Ok(hit)
+        })?;
+        Ok(found.map(|(account, id)| {
+            let credential = Credential::Token { id };
+            self.remember(key, &account, &credential);
+            (account, credential)
+        }))
+    }
+
+    /// Appends to the audit log.
+    pub fn audit(
+        &self,
+        who: Option<(&str, i64, Role)>,
+        username: &str,
+        action: &str,
+        what: &str,
+        records: usize,
+        address: Option<IpAddr>,
+    ) -> Result<(), AuthError> {
+        let (user_id, role) = who.map_or((None, "-"), |(_, id, r)| (Some(id), r.as_str()));
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO sigap_audit (user_id, username, role, action, what, records, address)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    user_id,
+                    username,
+                    role,
+                    action,
+                    what,
+                    records as i64,
+                    address.map(|a| a.to_string())
+                ],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Audit entries, newest first: at most `limit`, older than id `before`, of one
+    /// `action` when given.
+    pub fn audit_entries(
+        &self,
+        limit: usize,
+        before: Option<i64>,
+        action: Option<&str>,
+    ) -> Result<Vec<AuditEntry>, AuthError> {
+        self.with(|c| {
+            let mut st = c.prepare(
+                "SELECT id, at, username, role, action, what, records, address FROM sigap_audit
+                 WHERE (?1 IS NULL OR id < ?1) AND (?2 IS NULL OR action = ?2)
+                 ORDER BY id DESC LIMIT ?3",
+            )?;
+            st.query_map(params![before, action, limit as i64], |r| {
+                Ok(AuditEntry {
+                    id: r.get(0)?,
+                    at: r.get(1)?,
+                    username: r.get(2)?,
+                    role: r.get(3)?,
+                    action: r.get(4)?,
+                    what: r.get(5)?,
+                    records: r.get(6)?,
+                    address: r.get(7)?,
+                })
+            })?
+            .collect()
+        })
+    }
+}
+
+#[cfg(test)]
+#[path = "accounts_tests.rs"]
+mod tests;

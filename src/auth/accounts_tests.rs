@@ -1,0 +1,143 @@
+use super::*;
+
+const POLICY: Policy = Policy {
+    slow_after: 2,
+    lock_after: 4,
+    base_delay_seconds: 0,
+    max_delay_seconds: 0,
+    lock_seconds: 600,
+};
+const OPEN: Policy = Policy {
+    slow_after: 1000,
+    lock_after: 0,
+    base_delay_seconds: 0,
+    max_delay_seconds: 0,
+    lock_seconds: 0,
+};
+
+fn user(name: &str, role: Role) -> NewUser {
+    NewUser {
+        username: name.into(),
+        role,
+        team: (role == Role::FieldOfficer).then(|| "Dinas Kesehatan".into()),
+        villages: vec!["7471011005".into(), "7471011006".into()],
+    }
+}
+
+fn login(a: &Accounts, name: &str, pw: &str) -> Login {
+    a.login(name, pw, None, &POLICY, &OPEN, 3600)
+        .expect("login")
+}
+
+#[test]
+fn one_time_passwords_must_be_changed_and_chosen_ones_not() {
+    let a = Accounts::open_in_memory().expect("open");
+    let once = a.add_user(&user("ani", Role::Planner), None).expect("add");
+    a.add_user(&user("budi", Role::Viewer), Some("sepuluh huruf"))
+        .expect("add");
+    let Login::Ok { account, .. } = login(&a, "ani", &once) else {
+        panic!("one-time password refused")
+    };
+    assert!(account.must_change);
+    let Login::Ok { account, .. } = login(&a, "budi", "sepuluh huruf") else {
+        panic!("chosen password refused")
+    };
+    assert!(!account.must_change);
+    assert!(matches!(
+        a.add_user(&user("ani", Role::Viewer), None),
+        Err(AuthError::UserExists(_))
+    ));
+    assert!(matches!(
+        a.add_user(&user("Ani Besar", Role::Viewer), None),
+        Err(AuthError::BadUsername(_))
+    ));
+    let mut no_team = user("cici", Role::FieldOfficer);
+    no_team.team = None;
+    assert!(matches!(a.add_user(&no_team, None), Err(AuthError::NoTeam)));
+}
+
+#[test]
+fn sessions_and_tokens_end_with_logout_revoke_and_disable() {
+    let a = Accounts::open_in_memory().expect("open");
+    a.add_user(&user("dewi", Role::FieldOfficer), Some("sepuluh huruf"))
+        .expect("add");
+    let Login::Ok {
+        account, session, ..
+    } = login(&a, "dewi", "sepuluh huruf")
+    else {
+        panic!("login")
+    };
+    let (found, cred) = a.session(&session).expect("q").expect("session");
+    assert_eq!(found.team.as_deref(), Some("Dinas Kesehatan"));
+    assert_eq!(found.villages.len(), 2);
+    assert!(matches!(cred, Credential::Session { .. }));
+    a.logout(&session).expect("logout");
+    assert!(a.session(&session).expect("q").is_none());
+
+    let (id, token) = a.create_token(account.id, "skrip").expect("token");
+    assert!(a.token(&token).expect("q").is_some());
+    assert!(a.token("sgp_wrong").expect("q").is_none());
+    assert!(!a.revoke_token(id, Some(account.id + 1)).expect("revoke"));
+    assert!(a.revoke_token(id, Some(account.id)).expect("revoke"));
+    assert!(
+        a.token(&token).expect("q").is_none(),
+        "revoked token still works"
+    );
+
+    let (_, token) = a.create_token(account.id, "lagi").expect("token");
+    a.set_disabled("dewi", true).expect("disable");
+    assert!(
+        a.token(&token).expect("q").is_none(),
+        "disabled user's token works"
+    );
+    assert!(matches!(
+        login(&a, "dewi", "sepuluh huruf"),
+        Login::Disabled
+    ));
+}
+
+#[test]
+fn wrong_passwords_lock_the_account_until_an_admin_resets_it() {
+    let a = Accounts::open_in_memory().expect("open");
+    a.add_user(&user("eko", Role::Planner), Some("sepuluh huruf"))
+        .expect("add");
+    for _ in 0..3 {
+        assert!(matches!(login(&a, "eko", "salah salah"), Login::Wrong));
+    }
+    assert!(matches!(login(&a, "eko", "salah salah"), Login::Locked(_)));
+    assert!(matches!(
+        login(&a, "eko", "sepuluh huruf"),
+        Login::Locked(_)
+    ));
+    assert!(
+        a.user("eko")
+            .expect("q")
+            .expect("eko")
+            .locked_until
+            .is_some()
+    );
+    let once = a.set_password("eko", None).expect("reset");
+    assert!(matches!(login(&a, "eko", &once), Login::Ok { .. }));
+    assert!(matches!(login(&a, "nobody", "x"), Login::Wrong));
+}
+
+#[test]
+fn the_audit_log_is_append_only() {
+    let a = Accounts::open_in_memory().expect("open");
+    a.audit(
+        Some(("ani", 1, Role::Planner)),
+        "ani",
+        "read",
+        "children",
+        12,
+        None,
+    )
+    .expect("audit");
+    let e = a.audit_entries(10, None, None).expect("entries");
+    assert_eq!(e.len(), 1);
+    assert_eq!((e[0].action.as_str(), e[0].records), ("read", 12));
+    let conn = a.conn.lock().expect("lock");
+    let upd = conn.execute("UPDATE sigap_audit SET records = 0", []);
+    let del = conn.execute("DELETE FROM sigap_audit", []);
+    assert!(upd.is_err() && del.is_err(), "audit rows changed");
+}
