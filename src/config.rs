@@ -5,6 +5,9 @@
 //! named default here; the shipped `sigap.toml` repeats them (a test keeps the two in
 //! step) so the file documents itself.
 
+mod access;
+
+pub use access::*;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -34,6 +37,10 @@ pub const DEFAULT_SPATIAL_K: u32 = 1;
 pub const DEFAULT_MIN_CHILDREN: u32 = 5;
 /// Tiles kept in the in-memory cache before it is emptied.
 pub const DEFAULT_TILE_CACHE_ENTRIES: usize = 50_000;
+/// Largest request body outside imports: 64 KiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
+/// Largest uploaded import file: 256 MiB.
+pub const DEFAULT_MAX_UPLOAD_BYTES: usize = 256 * 1024 * 1024;
 
 /// Weights of the risk factors. They need not sum to 1: the score divides by their sum.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -166,28 +173,36 @@ impl Default for Spatial {
 }
 
 /// Server settings that are not per-request.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerSettings {
     pub tile_cache_entries: usize,
+    /// Largest request body (logins, forms); larger ones are answered 413.
+    pub max_body_bytes: usize,
+    /// Largest file uploaded to `POST /api/import/...`.
+    pub max_upload_bytes: usize,
 }
 
 impl Default for ServerSettings {
     fn default() -> Self {
         Self {
             tile_cache_entries: DEFAULT_TILE_CACHE_ENTRIES,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
         }
     }
 }
 
 /// Everything configurable, as read from `sigap.toml`.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub weights: Weights,
     pub normalisation: Normalisation,
     pub spatial: Spatial,
     pub server: ServerSettings,
+    pub auth: AuthSettings,
+    pub public: PublicSettings,
 }
 
 /// Why a configuration file could not be used.

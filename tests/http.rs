@@ -1,6 +1,8 @@
 //! The router in-process (no socket): status codes, headers and caching behaviour of
 //! every endpoint on the demo city.
 
+mod common;
+
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode, header};
 use sigap::config::Config;
@@ -26,6 +28,7 @@ fn state() -> AppState {
         true,
         root.join("web"),
         root.join("node_modules"),
+        std::sync::Arc::clone(&common::auth().0),
     )
 }
 
@@ -34,7 +37,9 @@ async fn get(
     uri: &str,
     headers: &[(header::HeaderName, &str)],
 ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    let mut req = Request::builder().uri(uri);
+    let mut req = Request::builder()
+        .uri(uri)
+        .header(header::AUTHORIZATION, common::bearer());
     for (k, v) in headers {
         req = req.header(k, *v);
     }

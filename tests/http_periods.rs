@@ -1,6 +1,8 @@
 //! Measurement periods through the router in-process: `/api/periods`, `?period=`,
 //! `?compare=` with figures worked out by hand, 400s, and tiles cached per period.
 
+mod common;
+
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode, header};
 use chrono::{Days, NaiveDate};
@@ -67,12 +69,14 @@ fn router(data: &Dataset) -> axum::Router {
         false,
         root.join("web"),
         root.join("node_modules"),
+        std::sync::Arc::clone(&common::auth().0),
     ))
 }
 
 async fn get(app: &axum::Router, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
     let req = Request::builder()
         .uri(uri)
+        .header(axum::http::header::AUTHORIZATION, common::bearer())
         .body(Body::empty())
         .expect("request");
     let resp = app.clone().oneshot(req).await.expect("response");

@@ -13,6 +13,7 @@ mod population;
 mod serve;
 mod targets;
 mod tools;
+mod user;
 
 pub use serve::demo_store;
 
@@ -70,6 +71,16 @@ enum Command {
         #[arg(long)]
         villages_of: Option<PathBuf>,
     },
+    /// Accounts: add, list, disable, enable, set a password.
+    User {
+        #[command(subcommand)]
+        what: user::UserCommand,
+    },
+    /// API tokens for scripts: add, list, revoke.
+    Token {
+        #[command(subcommand)]
+        what: user::TokenCommand,
+    },
     /// Measure aggregation and tile encoding on deterministic data.
     Bench {
         #[command(subcommand)]
@@ -95,6 +106,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Stats { input, villages_of } => {
             tools::stats(input.as_deref(), villages_of.as_deref())
         }
+        Command::User { what } => user::run_user(what),
+        Command::Token { what } => user::run_token(what),
         Command::Bench { what } => crate::bench::run(&what),
     }
 }

@@ -1,12 +1,14 @@
 //! `sigap serve`: the map, tiles and API over a store or the demo city.
 
 use anyhow::{Context, Result, bail};
+use sigap::auth::{Accounts, NewUser, Role};
 use sigap::config::Config;
 use sigap::http::{AppState, Snapshot};
 use sigap::store::Store;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Serve the map, tiles and API (the demo city when no --db is given).
 #[derive(clap::Args)]
@@ -35,6 +37,37 @@ pub fn run(args: ServeArgs) -> Result<()> {
         args.web_dir,
         args.vendor_dir,
     )
+}
+
+/// The account `sigap serve` creates when the store has no admin.
+pub const FIRST_ADMIN: &str = "admin";
+
+/// Creates the first admin with a one-time password when there is no admin yet
+/// (always for the in-memory demo city); returns the password to print.
+fn first_admin(accounts: &Accounts) -> Result<Option<String>> {
+    if accounts.has_admin()? {
+        return Ok(None);
+    }
+    let user = NewUser {
+        username: FIRST_ADMIN.into(),
+        role: Role::Admin,
+        team: None,
+        villages: Vec::new(),
+    };
+    let password = match accounts.add_user(&user, None) {
+        Ok(pw) => pw,
+        // A disabled "admin" exists: give it a new one-time password and enable it.
+        Err(sigap::auth::AuthError::UserExists(_)) => {
+            accounts.set_disabled(FIRST_ADMIN, false)?;
+            accounts.set_password(FIRST_ADMIN, None)?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    tracing::info!(
+        user = FIRST_ADMIN,
+        "first admin created with a one-time password"
+    );
+    Ok(Some(password))
 }
 
 /// Builds the demo city the way a user would: write its files, import them.
@@ -90,6 +123,11 @@ fn serve(
         facilities = data.facilities.len(),
         "data loaded"
     );
+    let accounts = match db {
+        Some(p) => Accounts::open(p)?,
+        None => Accounts::open_in_memory()?,
+    };
+    let first_admin = first_admin(&accounts)?;
     let state = AppState::new(
         config,
         snapshot,
@@ -97,6 +135,7 @@ fn serve(
         demo,
         resolve_dir(web_dir, "web"),
         resolve_dir(vendor_dir, "node_modules"),
+        Arc::new(accounts),
     );
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -106,6 +145,12 @@ fn serve(
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         let local = listener.local_addr()?;
+        if let Some(pw) = &first_admin {
+            println!("first admin: {FIRST_ADMIN}, one-time password: {pw}");
+            println!(
+                "  (log in at http://{local}/ and choose a new password; shown only this once)"
+            );
+        }
         println!(
             "sigap listening on http://{local}/  (open it in a browser{})",
             if demo {

@@ -3,7 +3,7 @@
 //! 4xx bodies say what to fix; 5xx bodies are generic and the detail goes to the log.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -16,24 +16,107 @@ pub enum ApiError {
     /// A query parameter is malformed (e.g. `res=11`, a bbox with 3 numbers).
     #[error("{0}")]
     BadRequest(String),
+    /// No valid session cookie or API token: log in, or send `Authorization: Bearer`.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Logged in, but the role or the state of the account does not allow this;
+    /// `code` is a stable word the viewer acts on (`must_change_password`, `csrf`).
+    #[error("{message}")]
+    Forbidden {
+        message: String,
+        code: Option<&'static str>,
+    },
+    /// The name is taken (a user name).
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many attempts: try again after `retry_after` seconds.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after: u64 },
+    /// The account is locked after too many wrong passwords.
+    #[error("{message}")]
+    Locked { message: String, retry_after: u64 },
+    /// The body is understood but its content is refused (an import's bad rows).
+    #[error("{0}")]
+    Unprocessable(serde_json::Value),
+    /// The body is larger than the configured limit.
+    #[error("{0}")]
+    TooLarge(String),
     /// A bug or a failed background task; details are logged, not returned.
     #[error("internal error: {0}")]
     Internal(String),
 }
 
+impl ApiError {
+    /// 403 with a message and no code.
+    #[must_use]
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        ApiError::Forbidden {
+            message: message.into(),
+            code: None,
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, message) = match &self {
-            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m.clone()),
-            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone()),
+        let mut retry = None;
+        let (status, body) = match self {
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, json!({ "error": m })),
+            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, json!({ "error": m })),
+            ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, json!({ "error": m })),
+            ApiError::Forbidden { message, code } => (
+                StatusCode::FORBIDDEN,
+                json!({ "error": message, "code": code }),
+            ),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, json!({ "error": m })),
+            ApiError::TooManyRequests {
+                message,
+                retry_after,
+            } => {
+                retry = Some(retry_after);
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    json!({ "error": message, "retry_after": retry_after }),
+                )
+            }
+            ApiError::Locked {
+                message,
+                retry_after,
+            } => {
+                retry = Some(retry_after);
+                (
+                    StatusCode::LOCKED,
+                    json!({ "error": message, "retry_after": retry_after }),
+                )
+            }
+            ApiError::Unprocessable(v) => (StatusCode::UNPROCESSABLE_ENTITY, v),
+            ApiError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, json!({ "error": m })),
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "request failed");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal error; see the server log".to_owned(),
+                    json!({ "error": "internal error; see the server log" }),
                 )
             }
         };
-        (status, Json(json!({ "error": message }))).into_response()
+        let mut resp = (status, Json(body)).into_response();
+        if let Some(s) = retry.and_then(|s| HeaderValue::from_str(&s.max(1).to_string()).ok()) {
+            resp.headers_mut().insert(header::RETRY_AFTER, s);
+        }
+        resp
+    }
+}
+
+impl From<crate::auth::AuthError> for ApiError {
+    fn from(e: crate::auth::AuthError) -> Self {
+        use crate::auth::AuthError as E;
+        match e {
+            E::Sqlite { .. } => ApiError::Internal(e.to_string()),
+            E::UnknownUser(_) => ApiError::NotFound(e.to_string()),
+            E::UserExists(_) => ApiError::Conflict(e.to_string()),
+            E::BadUsername(_) | E::WeakPassword(_) | E::NoTeam | E::Refused(_) => {
+                ApiError::BadRequest(e.to_string())
+            }
+        }
     }
 }

@@ -5,10 +5,12 @@
 //! When a store is attached, [`watch_store`] polls its revision and swaps in a fresh
 //! snapshot (and an empty tile cache) after every import.
 
+pub mod auth;
 pub mod error;
 pub mod routes;
 pub mod state;
 
+pub use auth::client_ip;
 pub use error::ApiError;
 pub use state::{AppState, Snapshot};
 
@@ -24,11 +26,22 @@ pub const STORE_POLL: Duration = Duration::from_secs(2);
 
 /// The finished router.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    // Staff routes: every one needs a login (any role); each handler narrows further.
+    let staff = Router::new()
         .merge(routes::api::routes())
         .merge(routes::periods::routes())
         .merge(routes::targets::routes())
         .merge(routes::tiles::routes())
+        .merge(routes::auth::routes())
+        .merge(routes::admin::routes())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_login,
+        ));
+    Router::new()
+        .merge(staff)
+        .merge(routes::api::public_routes())
+        .merge(routes::auth::login_routes())
         .merge(routes::web::routes(&state))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
@@ -43,9 +56,12 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
     if state.0.store.is_some() {
         tokio::spawn(watch_store(state.clone()));
     }
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
 }
 
 async fn shutdown_signal() {

@@ -1,6 +1,7 @@
 //! What every handler shares: the current snapshot of the analysis and its tile
 //! sources, the cache of encoded tiles, and the store to watch for changes.
 
+use crate::auth::{Accounts, Caller};
 use crate::config::Config;
 use crate::http::error::ApiError;
 use crate::index::{Analysis, Change, Placements, change};
@@ -182,6 +183,8 @@ pub struct Shared {
     tiles: RwLock<HashMap<TileKey, Arc<EncodedTile>>>,
     /// The store, watched for new imports (`None` for a fixed dataset).
     pub store: Option<Mutex<Store>>,
+    /// Users, sessions, tokens and the audit log.
+    pub accounts: Arc<Accounts>,
 }
 
 /// Cheap to clone: handlers get an `Arc`.
@@ -198,8 +201,10 @@ impl AppState {
         demo: bool,
         web_dir: PathBuf,
         vendor_dir: PathBuf,
+        accounts: Arc<Accounts>,
     ) -> Self {
         Self(Arc::new(Shared {
+            accounts,
             config,
             demo,
             web_dir,
@@ -208,6 +213,20 @@ impl AppState {
             tiles: RwLock::new(HashMap::new()),
             store: store.map(Mutex::new),
         }))
+    }
+
+    /// Appends to the audit log what `caller` did (`action`: read, export, import,
+    /// `user_add`, ...), to which data (`what`), and how many records; a failure to
+    /// write is logged, never shown to the caller.
+    pub fn audit(&self, caller: &Caller, action: &str, what: &str, records: usize) {
+        let who = Some((caller.username.as_str(), caller.user_id, caller.role));
+        if let Err(e) = self
+            .0
+            .accounts
+            .audit(who, &caller.username, action, what, records, None)
+        {
+            tracing::error!(error = %e, user = caller.user_id, action, "audit log not written");
+        }
     }
 
     /// The current snapshot.

@@ -24,14 +24,39 @@ def run(*args, check=True, **kw):
     return p
 
 
-class Server:
-    """A running `sigap serve`, stopped by its PID at the end."""
+def make_user(db, name, role, team=None, villages=(), password=None):
+    """Adds an account to the store `db` (if it has none of that name) and returns a new
+    API token of it, through the `sigap user add` / `sigap token add` commands."""
+    args = ["user", "add", "--db", db, name, "--role", role]
+    if team:
+        args += ["--team", team]
+    if villages:
+        args += ["--villages", ",".join(villages)]
+    if password:
+        args.append("--password-stdin")
+    p = run(*args, check=False, input=(password + "\n") if password else None)
+    if p.returncode != 0 and "exists already" not in p.stderr:
+        raise AssertionError(f"sigap user add failed:\n{p.stdout}\n{p.stderr}")
+    return run("token", "add", "--db", db, "--user", name).stdout.strip()
 
-    def __init__(self, *args):
+
+class Server:
+    """A running `sigap serve`, stopped by its PID at the end.
+
+    With `--db`, requests carry a planner's API token unless `token=None` is given
+    (or another token); `admin_password` is the one-time password the server printed
+    when it created the first admin."""
+
+    def __init__(self, *args, token="planner", stderr=subprocess.DEVNULL):
+        args = [str(a) for a in args]
+        if token == "planner":
+            token = make_user(args[args.index("--db") + 1], "pytest-planner", "planner") if "--db" in args else None
+        self.token = token
+        self.admin_password = None
         self.proc = subprocess.Popen(
             [BIN, "serve", "--addr", "127.0.0.1:0", *map(str, args)],
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=stderr,
             text=True,
         )
         deadline = time.time() + 600
@@ -42,6 +67,9 @@ class Server:
                 if self.proc.poll() is not None:
                     raise RuntimeError(f"sigap serve exited with {self.proc.returncode}")
                 continue
+            m = re.search(r"first admin: admin, one-time password: (\S+)", line)
+            if m:
+                self.admin_password = m.group(1)
             m = re.search(r"listening on (http://[0-9.:]+)", line)
             if m:
                 self.url = m.group(1)
@@ -50,14 +78,27 @@ class Server:
             self.stop()
             raise RuntimeError("sigap serve did not report its address")
 
-    def get(self, path, headers=None):
-        """GET path; returns (status, headers, body bytes) without raising on 4xx."""
-        req = urllib.request.Request(self.url + path, headers=headers or {})
+    def request(self, method, path, body=None, headers=None, token="default"):
+        """Any request; returns (status, headers, body bytes) without raising on 4xx.
+        `body` may be bytes or a JSON-able object; `token` overrides the server's."""
+        headers = dict(headers or {})
+        token = self.token if token == "default" else token
+        if token and "Authorization" not in headers:
+            headers["Authorization"] = f"Bearer {token}"
+        data = body
+        if body is not None and not isinstance(body, (bytes, bytearray)):
+            data = json.dumps(body).encode()
+            headers.setdefault("Content-Type", "application/json")
+        req = urllib.request.Request(self.url + path, data=data, headers=headers, method=method)
         try:
             with urllib.request.urlopen(req, timeout=60) as r:
                 return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
         except urllib.error.HTTPError as e:
             return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+
+    def get(self, path, headers=None, token="default"):
+        """GET path; returns (status, headers, body bytes) without raising on 4xx."""
+        return self.request("GET", path, headers=headers, token=token)
 
     def json(self, path):
         status, _, body = self.get(path)

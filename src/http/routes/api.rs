@@ -29,10 +29,14 @@ use std::collections::HashMap;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/health", get(health))
         .route("/api/villages", get(villages))
         .route("/api/hexes", get(hexes))
         .route("/api/config", get(config))
+}
+
+/// What answers without a login: `/health`, for monitoring (city totals only).
+pub fn public_routes() -> Router<AppState> {
+    Router::new().route("/health", get(health))
 }
 
 async fn health(State(state): State<AppState>) -> Json<Value> {

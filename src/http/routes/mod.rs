@@ -1,6 +1,8 @@
 //! One file per group of endpoints, each exposing `routes()`.
 
+pub mod admin;
 pub mod api;
+pub mod auth;
 pub mod periods;
 pub mod targets;
 pub mod tiles;

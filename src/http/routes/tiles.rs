@@ -25,7 +25,8 @@ use std::sync::Arc;
 
 /// MIME type of Mapbox Vector Tiles.
 pub const MVT_CONTENT_TYPE: &str = "application/vnd.mapbox-vector-tile";
-const CACHE_CONTROL: &str = "public, max-age=60";
+/// Staff tiles need a login: browsers may keep them, shared caches may not.
+const CACHE_CONTROL: &str = "private, max-age=60";
 
 pub fn routes() -> Router<AppState> {
     Router::new()

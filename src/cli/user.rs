@@ -1,0 +1,250 @@
+//! `sigap user add|list|disable|enable|passwd` and `sigap token add|list|revoke`:
+//! accounts and API tokens of a store, for the admin at the server's console.
+
+use anyhow::{Context, Result, bail};
+use sigap::auth::{Accounts, NewUser, Role};
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+/// Accounts of a store.
+#[derive(clap::Subcommand)]
+pub enum UserCommand {
+    /// Add an account; prints a one-time password (changed at first login) unless
+    /// --password-stdin.
+    Add {
+        #[arg(long)]
+        db: PathBuf,
+        /// Lower-case letters, digits, '.', '_', '-'.
+        name: String,
+        /// One of: admin, planner, `field_officer`, viewer.
+        #[arg(long)]
+        role: Role,
+        /// The OPD or TPK team of a field officer (required for them).
+        #[arg(long)]
+        team: Option<String>,
+        /// Village codes a field officer works in, comma separated.
+        #[arg(long, value_delimiter = ',')]
+        villages: Vec<String>,
+        /// Read the password from the first line of stdin instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the accounts.
+    List {
+        #[arg(long)]
+        db: PathBuf,
+    },
+    /// Disable an account: its sessions and tokens stop working at once.
+    Disable {
+        #[arg(long)]
+        db: PathBuf,
+        name: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        #[arg(long)]
+        db: PathBuf,
+        name: String,
+    },
+    /// Set a new password (a printed one-time one unless --password-stdin); unlocks
+    /// the account and ends its sessions.
+    Passwd {
+        #[arg(long)]
+        db: PathBuf,
+        name: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+/// API tokens for scripts.
+#[derive(clap::Subcommand)]
+pub enum TokenCommand {
+    /// Create a token for a user; prints only the token (shown once, stored hashed).
+    Add {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "token")]
+        name: String,
+    },
+    /// List tokens (never the tokens themselves).
+    List {
+        #[arg(long)]
+        db: PathBuf,
+    },
+    /// Revoke a token by its id.
+    Revoke {
+        #[arg(long)]
+        db: PathBuf,
+        id: i64,
+    },
+}
+
+fn open(db: &Path) -> Result<Accounts> {
+    if !db.exists() {
+        bail!(
+            "no store at {}; create one with `sigap import --db {} villages FILE`",
+            db.display(),
+            db.display()
+        );
+    }
+    Accounts::open(db).with_context(|| format!("opening accounts in {}", db.display()))
+}
+
+fn stdin_password() -> Result<String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// Audits a console action as done by the console (no logged-in user).
+fn audit(accounts: &Accounts, action: &str, what: &str) -> Result<()> {
+    accounts.audit(None, "(console)", action, what, 1, None)?;
+    Ok(())
+}
+
+/// Runs `sigap user ...`.
+pub fn run_user(cmd: UserCommand) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match cmd {
+        UserCommand::Add {
+            db,
+            name,
+            role,
+            team,
+            villages,
+            password_stdin,
+        } => {
+            let accounts = open(&db)?;
+            let chosen = password_stdin.then(stdin_password).transpose()?;
+            let user = NewUser {
+                username: name.clone(),
+                role,
+                team,
+                villages: villages
+                    .iter()
+                    .map(|v| v.trim().replace('.', ""))
+                    .filter(|v| !v.is_empty())
+                    .collect(),
+            };
+            let pw = accounts.add_user(&user, chosen.as_deref())?;
+            audit(&accounts, "user_add", &format!("{name} ({role})"))?;
+            if chosen.is_some() {
+                writeln!(out, "user {name} ({role}) added")?;
+            } else {
+                writeln!(out, "user {name} ({role}) added; one-time password: {pw}")?;
+                writeln!(
+                    out,
+                    "(shown only now; it must be changed at the first login)"
+                )?;
+            }
+        }
+        UserCommand::List { db } => {
+            let accounts = open(&db)?;
+            writeln!(
+                out,
+                "{:<20} {:<14} {:<24} {:<9} villages",
+                "user", "role", "team", "state"
+            )?;
+            for u in accounts.users()? {
+                let state = if u.disabled {
+                    "disabled"
+                } else if u.locked_until.is_some() {
+                    "locked"
+                } else if u.must_change {
+                    "new"
+                } else {
+                    "active"
+                };
+                writeln!(
+                    out,
+                    "{:<20} {:<14} {:<24} {:<9} {}",
+                    u.username,
+                    u.role.as_str(),
+                    u.team.as_deref().unwrap_or("-"),
+                    state,
+                    u.villages.join(",")
+                )?;
+            }
+        }
+        UserCommand::Disable { db, name } => {
+            let accounts = open(&db)?;
+            accounts.set_disabled(&name, true)?;
+            audit(&accounts, "user_disable", &name)?;
+            writeln!(out, "user {name} disabled")?;
+        }
+        UserCommand::Enable { db, name } => {
+            let accounts = open(&db)?;
+            accounts.set_disabled(&name, false)?;
+            audit(&accounts, "user_enable", &name)?;
+            writeln!(out, "user {name} enabled")?;
+        }
+        UserCommand::Passwd {
+            db,
+            name,
+            password_stdin,
+        } => {
+            let accounts = open(&db)?;
+            let chosen = password_stdin.then(stdin_password).transpose()?;
+            let pw = accounts.set_password(&name, chosen.as_deref())?;
+            audit(&accounts, "passwd", &name)?;
+            if chosen.is_some() {
+                writeln!(out, "password of {name} set")?;
+            } else {
+                writeln!(out, "one-time password of {name}: {pw}")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs `sigap token ...`.
+pub fn run_token(cmd: TokenCommand) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match cmd {
+        TokenCommand::Add { db, user, name } => {
+            let accounts = open(&db)?;
+            let account = accounts
+                .user(&user)?
+                .with_context(|| format!("no user `{user}`"))?;
+            let (id, token) = accounts.create_token(account.id, &name)?;
+            audit(
+                &accounts,
+                "token_add",
+                &format!("token {id} ({name}) of {user}"),
+            )?;
+            writeln!(out, "{token}")?;
+            eprintln!(
+                "token {id} for {user}: shown only now; revoke with `sigap token revoke --db {} {id}`",
+                db.display()
+            );
+        }
+        TokenCommand::List { db } => {
+            let accounts = open(&db)?;
+            writeln!(
+                out,
+                "{:>4} {:<20} {:<20} {:<21} state",
+                "id", "user", "name", "created"
+            )?;
+            for t in accounts.tokens(None)? {
+                let state = if t.revoked { "revoked" } else { "active" };
+                writeln!(
+                    out,
+                    "{:>4} {:<20} {:<20} {:<21} {state}",
+                    t.id, t.username, t.name, t.created_at
+                )?;
+            }
+        }
+        TokenCommand::Revoke { db, id } => {
+            let accounts = open(&db)?;
+            if !accounts.revoke_token(id, None)? {
+                bail!("no token {id}");
+            }
+            audit(&accounts, "token_revoke", &format!("token {id}"))?;
+            writeln!(out, "token {id} revoked")?;
+        }
+    }
+    Ok(())
+}
