@@ -17,6 +17,7 @@ import {
   initPeriods, periodQuery, applyPeriodToMap, renderChange, renderPeriodTexts, changeNote, showChangeOnMap,
 } from './periods.js';
 import { initTargets, renderTargetTexts, withWeights, reloadTargets } from './targets.js';
+import { ensureLogin } from './account.js';
 
 /** The directory the page was served from; every API path is resolved against it. */
 const BASE = new URL('.', window.location.href);
@@ -287,9 +288,11 @@ function tileJsonBounds(tj) {
 }
 
 async function main() {
+  showDemoBanner();
+  // Staff only: everything below needs a login (the public map is /embed).
+  window.sigapUser = await ensureLogin();
   wireControls();
   renderTexts();
-  showDemoBanner();
   const urls = {
     hexes: new URL('tiles/hexes.json', BASE).href,
     villages: new URL('tiles/villages.json', BASE).href,

@@ -200,6 +200,18 @@ const DICT = {
   },
 };
 
+/** Adds a module's own words (`{ id: {...}, en: {...} }`), so each page part keeps its
+ * texts beside its code. */
+export function addWords(words) {
+  for (const code of Object.keys(DICT)) {
+    for (const [key, text] of Object.entries(words[code] ?? {})) {
+      // A clash would silently relabel another part of the page.
+      if (key in DICT[code] && DICT[code][key] !== text) throw new Error(`i18n key ${key} is taken`);
+      DICT[code][key] = text;
+    }
+  }
+}
+
 /** Languages in the order the toggle cycles through them. */
 export const LANGS = ['id', 'en'];
 

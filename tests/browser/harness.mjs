@@ -13,7 +13,7 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const START_TIMEOUT_MS = 180_000; // the demo city is built at start-up, slowly in debug builds
 
 /** Starts the server; resolves with the child and its base url from the "listening on" line. */
-function startServer() {
+export function startServer() {
   return new Promise((resolve, reject) => {
     const child = spawn(BIN, ['serve', '--addr', '127.0.0.1:0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -26,7 +26,8 @@ function startServer() {
       const m = output.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
       if (m) {
         clearTimeout(timer);
-        resolve({ child, url: m[1] });
+        const pw = output.match(/first admin: admin, one-time password: (\S+)/);
+        resolve({ child, url: m[1], adminPassword: pw ? pw[1] : null });
       }
     });
     child.stderr.setEncoding('utf8').on('data', (chunk) => { output += chunk; });
@@ -38,12 +39,33 @@ function startServer() {
   });
 }
 
+/** The new password the harness gives the demo's first admin. */
+export const ADMIN_PASSWORD = 'kata-sandi-uji-admin';
+
+/**
+ * Logs in through the viewer's real form as the demo's first admin with its printed
+ * one-time password, then changes it through the real form (as a person would).
+ */
+export async function logIn(page, oneTimePassword) {
+  if (!oneTimePassword) throw new Error('no one-time admin password (server output, or SIGAP_ADMIN_PASSWORD)');
+  await page.waitForSelector('#login-overlay input[name=username]');
+  await page.fill('input[name=username]', 'admin');
+  await page.fill('input[name=password]', oneTimePassword);
+  await page.click('#login-overlay button[type=submit]');
+  await page.waitForSelector('#login-overlay input[name=current]');
+  await page.fill('input[name=current]', oneTimePassword);
+  await page.fill('input[name=new]', ADMIN_PASSWORD);
+  await page.fill('input[name=again]', ADMIN_PASSWORD);
+  await page.click('#login-overlay button[type=submit]');
+  await page.waitForSelector('#login-overlay', { state: 'detached' });
+}
+
 /**
  * The viewer open in a fresh page, ready (`window.sigapReady`). Returns `page`, `baseUrl`,
  * `problems` (console errors and page errors, in order), `api(path)` (JSON fetched by the
  * page, same origin) and `close()`.
  */
-export async function openViewer({ width = 1280, height = 800 } = {}) {
+export async function openViewer({ width = 1280, height = 800, login = true } = {}) {
   const server = process.env.SIGAP_URL ? null : await startServer();
   const baseUrl = process.env.SIGAP_URL || server.url;
   const browser = await chromium.launch({
@@ -56,6 +78,7 @@ export async function openViewer({ width = 1280, height = 800 } = {}) {
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console: ${msg.text()}`); });
   await page.goto(`${baseUrl}/`);
+  if (login) await logIn(page, server?.adminPassword || process.env.SIGAP_ADMIN_PASSWORD);
   await page.waitForFunction(() => window.sigapReady === true, null, { timeout: 120_000 });
   return {
     page,

@@ -10,53 +10,22 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { startServer, logIn } from './harness.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.resolve(ROOT, process.env.SIGAP_BIN || 'target/debug/sigap');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const START_TIMEOUT_MS = 180_000; // the demo city is built at start-up, slowly in debug builds
 const HEX_LAYER = 'hex-fill';
 const FACILITY_LAYERS = ['facility-puskesmas', 'facility-pustu', 'facility-posyandu'];
 
-let server = null;
+let server = null; // { child, url, adminPassword } of the harness
 let browser = null;
 let page = null;
 let baseUrl = null;
 const problems = []; // console errors and uncaught page errors, in order
-
-/** Starts the server and resolves with its base url from the "listening on" line. */
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(BIN, ['serve', '--addr', '127.0.0.1:0'], {
-      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    server = child;
-    let output = '';
-    const timer = setTimeout(() => {
-      reject(new Error(`no "listening on" line within ${START_TIMEOUT_MS / 1000} s:\n${output.slice(-4000)}`));
-    }, START_TIMEOUT_MS);
-    const scan = (chunk) => {
-      output += chunk;
-      const m = output.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    child.stdout.setEncoding('utf8').on('data', scan);
-    child.stderr.setEncoding('utf8').on('data', (chunk) => { output += chunk; });
-    child.on('error', (err) => { clearTimeout(timer); reject(err); });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (${code ?? signal}) before listening:\n${output.slice(-4000)}`));
-    });
-  });
-}
 
 /** Runs `fn` in the page and waits for the map's next `idle` after it. */
 function settle(fn, arg) {
@@ -119,7 +88,8 @@ async function clickHex(target = [0.5, 0.5], highest = false) {
 
 describe('map viewer', { timeout: 400_000 }, () => {
   before(async () => {
-    baseUrl = process.env.SIGAP_URL || await startServer();
+    if (!process.env.SIGAP_URL) server = await startServer();
+    baseUrl = process.env.SIGAP_URL || server.url;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -136,11 +106,12 @@ describe('map viewer', { timeout: 400_000 }, () => {
 
   after(async () => {
     await browser?.close();
-    if (server && server.exitCode === null) process.kill(server.pid, 'SIGTERM');
+    if (server && server.child.exitCode === null) process.kill(server.child.pid, 'SIGTERM');
   });
 
   it('loads the map and becomes ready', async () => {
     await page.goto(`${baseUrl}/`);
+    await logIn(page, server?.adminPassword || process.env.SIGAP_ADMIN_PASSWORD);
     await page.waitForFunction(() => window.sigapReady === true, null, { timeout: 120_000 });
     const style = await page.evaluate(() => window.sigapMap.getStyle().layers.map((l) => l.id));
     assert.ok(style.includes(HEX_LAYER), `layers: ${style}`);

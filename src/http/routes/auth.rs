@@ -18,16 +18,18 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-/// `POST /api/login`, the one route here without a login.
+/// `POST /api/login` and `GET /api/me` (which answers `{"user": null}` without a
+/// login, so the viewer can ask without an error in the browser console).
 pub fn login_routes() -> Router<AppState> {
-    Router::new().route("/api/login", post(login))
+    Router::new()
+        .route("/api/login", post(login))
+        .route("/api/me", get(me))
 }
 
 /// The routes that need a `Caller`.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/logout", post(logout))
-        .route("/api/me", get(me))
         .route("/api/account/password", post(change_password))
         .route("/api/tokens", get(tokens).post(create_token))
         .route("/api/tokens/{id}", delete(revoke_token))
@@ -153,7 +155,13 @@ async fn logout(
     Ok(resp)
 }
 
-async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+async fn me(
+    State(state): State<AppState>,
+    caller: Option<Caller>,
+) -> Result<Json<Value>, ApiError> {
+    let Some(caller) = caller else {
+        return Ok(Json(json!({ "user": null, "csrf": null })));
+    };
     let account = state
         .0
         .accounts
