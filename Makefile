@@ -17,7 +17,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_RUN := pkg-config libgdal-dev libproj-dev libclang-dev
 APT_TEST := gdal-bin chromium wrk curl time
 
-.PHONY: run build release apt deps-run deps-test npm venv test check lint unit pytest browser bench clean
+.PHONY: run build release apt deps-run deps-test npm venv test check lint unit pytest browser bench fuzz clean
 
 run: deps-run release
 	./target/release/sigap serve --addr $(ADDR)
@@ -77,3 +77,18 @@ bench: release venv deps-test
 
 clean:
 	rm -rf target node_modules $(VENV)
+
+# Fuzzing (not part of `make test`): each reader for FUZZ_SECONDS (default 600) with
+# cargo-fuzz 0.13.2 on the nightly toolchain. New corpus entries go to fuzz/corpus/
+# (not committed); a crash stops the run and leaves its input in fuzz/artifacts/:
+# fix it and copy the input to tests/fixtures/fuzz/<target>/ (replayed by `cargo test`).
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS := csv_children geojson_villages
+fuzz:
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --version 0.13.2 --locked
+	@rustup toolchain list | grep -q nightly || rustup toolchain install nightly --profile minimal
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+	  mkdir -p corpus/$$t && \
+	  cargo +nightly fuzz run -O $$t corpus/$$t seeds/$$t -- \
+	    -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 || exit 1; \
+	done

@@ -1,0 +1,59 @@
+//! Every input the fuzzers found a crash with (tests/fixtures/fuzz/<target>/) and
+//! every seed (fuzz/seeds/<target>/) through the same harness the fuzz targets run:
+//! each must be accepted or refused with an error, never panic. The seeds that are
+//! valid files must be accepted, so the harness is known to reach the whole import.
+
+#[path = "../fuzz/harness.rs"]
+mod harness;
+
+use std::path::Path;
+
+fn files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    out.retain(|p| p.is_file());
+    out.sort();
+    out
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn valid_seeds_are_accepted() {
+    let mut h = harness::Harness::new();
+    let seeds = root().join("fuzz/seeds");
+    let csv = files(&seeds.join("csv_children"));
+    assert!(csv.len() >= 3, "children seeds: {csv:?}");
+    for p in csv {
+        let bytes = std::fs::read(&p).expect("read seed");
+        assert!(h.children_csv(&bytes), "seed {} is refused", p.display());
+    }
+    let geo = files(&seeds.join("geojson_villages"));
+    assert!(!geo.is_empty());
+    for p in geo {
+        let bytes = std::fs::read(&p).expect("read seed");
+        assert!(
+            h.villages_geojson(&bytes),
+            "seed {} is refused",
+            p.display()
+        );
+    }
+}
+
+#[test]
+fn crash_fixtures_are_answered_without_a_panic() {
+    let mut h = harness::Harness::new();
+    let fixtures = root().join("tests/fixtures/fuzz");
+    for p in files(&fixtures.join("csv_children")) {
+        let bytes = std::fs::read(&p).expect("read fixture");
+        // Accepted or refused; reaching the next line means no panic.
+        let _ = h.children_csv(&bytes);
+    }
+    for p in files(&fixtures.join("geojson_villages")) {
+        let bytes = std::fs::read(&p).expect("read fixture");
+        let _ = h.villages_geojson(&bytes);
+    }
+}
