@@ -140,6 +140,8 @@ pub struct Accounts {
     conn: Mutex<Connection>,
     path: PathBuf,
     cache: Mutex<HashMap<String, Cached>>,
+    /// SQLite's `data_version` when the cache was last checked.
+    data_version: Mutex<Option<i64>>,
     /// Failures in a row per client address: (count, last failure).
     addresses: Mutex<HashMap<IpAddr, (u32, i64)>>,
 }
@@ -224,6 +226,7 @@ impl Accounts {
             conn: Mutex::new(conn),
             path,
             cache: Mutex::new(HashMap::new()),
+            data_version: Mutex::new(None),
             addresses: Mutex::new(HashMap::new()),
         })
     }
@@ -531,7 +534,20 @@ impl Accounts {
     }
 
     fn cached(&self, key: &str) -> Option<(Account, Credential)> {
-        let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        // Another process (`sigap user disable`, `sigap token revoke`) committed to the
+        // file: SQLite's data_version moves, and nothing cached is trusted any more.
+        let version = self
+            .with(|c| c.query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0)))
+            .ok();
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut seen = self
+            .data_version
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if version != *seen {
+            cache.clear();
+            *seen = version;
+        }
         cache
             .get(key)
             .filter(|c| c.until > Instant::now())

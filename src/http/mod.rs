@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod headers;
 pub mod routes;
 pub mod state;
 
@@ -43,6 +44,13 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::api::public_routes())
         .merge(routes::auth::login_routes())
         .merge(routes::web::routes(&state))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            state.0.config.server.max_body_bytes,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            headers::security_headers,
+        ))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,

@@ -1,0 +1,81 @@
+//! Security headers on every response, applied once in [`crate::http::app`].
+//!
+//! Staff pages get a strict Content-Security-Policy (scripts, styles, workers and
+//! fetches from this origin only; MapLibre needs `blob:` workers and `data:` images)
+//! and may not be framed. `/embed` and `/public/*` may be framed by the sites in
+//! `[public] frame_ancestors` (any site when the list is empty). Every response gets
+//! `nosniff` and `Referrer-Policy: no-referrer` (no url of a staff page, which may name
+//! a village or a child's record, leaks to another site). API answers that set no
+//! cache policy of their own are `no-store`.
+
+use crate::http::state::AppState;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+
+/// The policy of staff pages.
+const STAFF_CSP: &str = "default-src 'self'; script-src 'self'; worker-src 'self' blob:; \
+     child-src 'self' blob:; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; \
+     font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+     form-action 'self'; frame-ancestors 'none'";
+
+/// Whether a path belongs to the public, frameable side.
+fn public_path(path: &str) -> bool {
+    path == "/embed" || path.starts_with("/embed/") || path.starts_with("/public/")
+}
+
+/// The policy of the embed and the public API: same sources, framed by `ancestors`.
+fn public_csp(ancestors: &[String]) -> String {
+    let frame = if ancestors.is_empty() {
+        "*".to_owned()
+    } else {
+        ancestors.join(" ")
+    };
+    format!(
+        "default-src 'self'; script-src 'self'; worker-src 'self' blob:; child-src 'self' blob:; \
+         img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; \
+         connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; \
+         frame-ancestors {frame}"
+    )
+}
+
+/// Adds the headers; leaves alone any a route set itself.
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.entry(header::X_CONTENT_TYPE_OPTIONS)
+        .or_insert(HeaderValue::from_static("nosniff"));
+    h.entry(header::REFERRER_POLICY)
+        .or_insert(HeaderValue::from_static("no-referrer"));
+    if public_path(&path) {
+        if let Ok(v) = HeaderValue::from_str(&public_csp(&state.0.config.public.frame_ancestors)) {
+            h.entry(header::CONTENT_SECURITY_POLICY).or_insert(v);
+        }
+    } else {
+        h.entry(header::CONTENT_SECURITY_POLICY)
+            .or_insert(HeaderValue::from_static(STAFF_CSP));
+        h.entry(header::X_FRAME_OPTIONS)
+            .or_insert(HeaderValue::from_static("DENY"));
+    }
+    if path.starts_with("/api/") {
+        h.entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-store"));
+    }
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_paths_and_frame_ancestors() {
+        assert!(public_path("/embed") && public_path("/public/api/villages"));
+        assert!(!public_path("/api/villages") && !public_path("/embedded"));
+        assert!(public_csp(&[]).ends_with("frame-ancestors *"));
+        let csp = public_csp(&["https://kendarikota.go.id".into()]);
+        assert!(csp.ends_with("frame-ancestors https://kendarikota.go.id"));
+    }
+}
