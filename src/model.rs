@@ -220,6 +220,8 @@ pub struct Dataset {
     pub facilities: Vec<Facility>,
     /// Sums of the imported population raster, `None` without one.
     pub population: Option<Population>,
+    /// The team (OPD or TPK) visiting each child, by pseudonym.
+    pub assignments: std::collections::HashMap<String, String>,
 }
 
 /// A population raster (e.g. children under five per pixel) summed into areas: the

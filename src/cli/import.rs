@@ -150,7 +150,7 @@ fn parse_mapping(s: &str) -> Result<(String, String), String> {
     }
 }
 
-fn key_path(db: &Path, key: Option<PathBuf>) -> PathBuf {
+pub(crate) fn key_path(db: &Path, key: Option<PathBuf>) -> PathBuf {
     key.unwrap_or_else(|| {
         let mut p = db.as_os_str().to_owned();
         p.push(".key");

@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+mod assignments;
 mod import;
 mod population;
 mod serve;
@@ -71,6 +72,8 @@ enum Command {
         #[arg(long)]
         villages_of: Option<PathBuf>,
     },
+    /// Which team (OPD or TPK) visits which child: the field officers' scope.
+    Assignments(assignments::AssignmentsArgs),
     /// Accounts: add, list, disable, enable, set a password.
     User {
         #[command(subcommand)]
@@ -106,6 +109,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Stats { input, villages_of } => {
             tools::stats(input.as_deref(), villages_of.as_deref())
         }
+        Command::Assignments(args) => assignments::run(&args),
         Command::User { what } => user::run_user(what),
         Command::Token { what } => user::run_token(what),
         Command::Bench { what } => crate::bench::run(&what),

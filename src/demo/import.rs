@@ -55,6 +55,10 @@ pub fn import_demo(
     for (kind, file) in DEMO_FILES {
         import_file(store, kind, &dir.join(file), key, &opts)?;
     }
+    let known: std::collections::HashSet<String> =
+        store.child_keys()?.into_iter().map(|(p, _)| p).collect();
+    let rows = crate::ingest::read_assignments(&dir.join(super::ASSIGNMENTS_FILE), key, &known)?;
+    store.write_assignments(&rows, true)?;
     import_population(
         store,
         &dir.join(DEMO_POPULATION),

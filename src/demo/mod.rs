@@ -30,6 +30,8 @@ mod output;
 mod places;
 mod population;
 mod rng;
+mod teams;
+pub use teams::OPDS;
 #[cfg(test)]
 mod tests;
 
@@ -59,6 +61,8 @@ const STREAM_ROUNDS: u64 = 6;
 const STREAM_FAMILIES: u64 = 7;
 
 /// The February 2026 round's file and period; `children.csv` is August 2026.
+/// Which OPD visits which stunted child (`id,team`).
+pub const ASSIGNMENTS_FILE: &str = "assignments.csv";
 pub const FEBRUARY_FILE: &str = "children-2026-02.csv";
 pub const FEBRUARY_PERIOD: &str = "2026-02";
 
@@ -191,6 +195,10 @@ pub fn write_demo(out: &Path, seed: u64) -> Result<DemoSummary, DemoError> {
     output::children(&out.join("children.csv"), &children)?;
     output::children_of_period(&out.join(FEBRUARY_FILE), &february, FEBRUARY_PERIOD)?;
     output::facilities(&out.join("facilities.csv"), &facilities)?;
+    output::assignments(
+        &out.join(ASSIGNMENTS_FILE),
+        &teams::assign(&city.villages, &children),
+    )?;
     let under_five = population::write(&out.join("population.tif"), &households)?;
     tracing::info!(under_five, "demo: population raster written");
     output::readme(&out.join("README.txt"), &readme(seed, &summary))?;

@@ -151,6 +151,14 @@ pub(crate) fn children(path: &Path, children: &[Child]) -> Result<(), DemoError>
     write_csv(path, &CHILD_COLUMNS, children, child_row)
 }
 
+/// `assignments.csv`: `id,team` of each stunted child.
+pub(crate) fn assignments(path: &Path, rows: &[(String, &str)]) -> Result<(), DemoError> {
+    write_csv(path, &["id", "team"], rows, |(id, team), r| {
+        r.push(id.clone());
+        r.push((*team).to_owned());
+    })
+}
+
 /// A round's children: the columns of [`children`] and `period`.
 pub(crate) fn children_of_period(
     path: &Path,

@@ -35,6 +35,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::tiles::routes())
         .merge(routes::auth::routes())
         .merge(routes::admin::routes())
+        .merge(routes::cases::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_login,

@@ -35,6 +35,8 @@ pub struct Snapshot {
     pub other_periods: BTreeMap<Period, (Analysis, TileSources)>,
     /// Every period's children located once, for comparisons.
     placements: BTreeMap<Period, Placements>,
+    /// Children and households as case records, for those allowed to read them.
+    pub cases: Arc<crate::index::cases::Cases>,
 }
 
 impl Snapshot {
@@ -70,6 +72,7 @@ impl Snapshot {
             default_period,
             other_periods,
             placements,
+            cases: Arc::new(crate::index::cases::Cases::build(data)),
         }
     }
 

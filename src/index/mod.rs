@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod boxes;
+pub mod cases;
 pub mod change;
 pub mod facilities;
 pub mod hex;

@@ -17,6 +17,7 @@
 //! no coordinates but a known village code is placed inside its village and flagged
 //! ([`placement`]), so the analysis counts it by code, never by its point.
 
+mod assignments;
 mod boundary;
 mod columns;
 mod coords;
@@ -39,6 +40,7 @@ pub mod validate;
 mod writer_periods;
 pub mod zscores;
 
+pub use assignments::read_assignments;
 pub use columns::{Ambiguity, By, ColumnReport, Mapped};
 pub use error::{FEATURE, IngestError, LINE, MAX_REJECTS_SHOWN, ROW, Reject};
 pub use key::PseudonymKey;

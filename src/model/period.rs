@@ -133,6 +133,7 @@ impl Dataset {
             households: self.households.clone(),
             facilities: self.facilities.clone(),
             population: self.population.clone(),
+            assignments: self.assignments.clone(),
         }
     }
 }

@@ -136,6 +136,7 @@ impl Store {
                 facility_row,
             )?,
             population: self.population()?,
+            assignments: self.assignments()?,
         })
     }
 

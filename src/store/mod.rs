@@ -11,6 +11,7 @@
 //! The file runs in WAL mode with `synchronous=FULL`, so a process killed
 //! mid-import leaves the store exactly as before or after that import.
 
+mod assignments;
 mod error;
 mod geometry;
 mod layers;
@@ -86,6 +87,7 @@ impl Store {
         store.check_schema()?;
         store.add_missing_columns()?;
         store.allow_one_row_per_period()?;
+        store.sql(store.conn.execute_batch(assignments::CREATE))?;
         Ok(store)
     }
 

@@ -2,8 +2,8 @@
 status, and for the aggregate endpoints the same body for every role allowed.
 
 Callers: admin, planner, field officer (team + villages), viewer, no credential, a
-revoked token, a disabled user's token. Case-level layers and imports over HTTP are
-not built yet (issue 5 continues); they are not in the matrix."""
+revoked token, a disabled user's token. Which case records each role gets is
+tests/python/test_cases.py; imports over HTTP and case tiles are not built yet."""
 import json
 import sqlite3
 
@@ -14,6 +14,8 @@ from conftest import Server, make_user, run
 ROLES = ["admin", "planner", "field_officer", "viewer"]
 CALLERS = ROLES + ["none", "revoked", "disabled"]
 STAFF = {r: 200 for r in ROLES} | {"none": 401, "revoked": 401, "disabled": 401}
+CASES = {"admin": 200, "planner": 200, "field_officer": 200, "viewer": 403,
+         "none": 401, "revoked": 401, "disabled": 401}
 ADMIN = {"admin": 200, "planner": 403, "field_officer": 403, "viewer": 403,
          "none": 401, "revoked": 401, "disabled": 401}
 PUBLIC = {c: 200 for c in CALLERS}
@@ -67,6 +69,9 @@ GETS = [
     ("/tiles/villages/12/3430/2058.mvt", None),  # a tile: staff statuses, 200 or 204
     ("TILE", None),
     ("/api/tokens", STAFF),
+    ("/api/cases/children", CASES),
+    ("/api/cases/children?format=csv", CASES),
+    ("/api/cases/households", CASES),
     ("/api/admin/users", ADMIN),
     ("/api/admin/tokens", ADMIN),
     ("/api/admin/audit", ADMIN),

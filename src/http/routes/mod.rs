@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod cases;
 pub mod periods;
 pub mod targets;
 pub mod tiles;

@@ -1,0 +1,226 @@
+//! Case-level data for those allowed: `GET /api/cases/children[?period=&format=csv]`
+//! and `GET /api/cases/households[?format=csv]`, GeoJSON by default.
+//!
+//! The server filters by the caller's scope (admin and planner: all; field officer:
+//! their team's children in their villages, the households of their villages;
+//! viewer: 403), and every answer is written to the audit log with the number of
+//! records it carried. Never cached by anyone but the browser session.
+
+use crate::auth::{Caller, Scope};
+use crate::http::error::ApiError;
+use crate::http::state::AppState;
+use crate::index::cases::{CaseChild, CaseHousehold};
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/cases/children", get(children))
+        .route("/api/cases/households", get(households))
+}
+
+#[derive(Deserialize)]
+struct CasesQuery {
+    period: Option<String>,
+    format: Option<String>,
+}
+
+fn scope_of(caller: &Caller) -> Result<Scope, ApiError> {
+    match caller.scope() {
+        Scope::Nothing => Err(ApiError::forbidden(
+            "this account may see aggregates only (case-level data need the planner or \
+             admin role, or a field officer's team)",
+        )),
+        s => Ok(s),
+    }
+}
+
+/// `geojson` (default) or `csv`; anything else is a 400.
+fn csv_wanted(format: Option<&str>) -> Result<bool, ApiError> {
+    match format.unwrap_or("geojson") {
+        "geojson" | "json" => Ok(false),
+        "csv" => Ok(true),
+        other => Err(ApiError::BadRequest(format!(
+            "format={other}: use geojson or csv"
+        ))),
+    }
+}
+
+fn status(c: &CaseChild) -> &'static str {
+    let ch = &c.child;
+    if ch.is_flagged() {
+        "flagged"
+    } else if ch.is_severely_stunted() {
+        "severely_stunted"
+    } else if ch.is_stunted() {
+        "stunted"
+    } else {
+        "normal"
+    }
+}
+
+fn child_props(c: &CaseChild) -> Value {
+    let ch = &c.child;
+    json!({
+        "pseudonym": ch.id,
+        "sex": ch.sex.code(),
+        "birth_date": ch.birth_date.to_string(),
+        "measure_date": ch.measure_date.to_string(),
+        "height_cm": ch.height_cm,
+        "haz": ch.haz,
+        "status": status(c),
+        "village": c.village,
+        "team": c.team,
+        "period": ch.period.to_string(),
+        // Placed inside its village for lack of coordinates: the point is not the home.
+        "approximate": ch.placed_by_village.is_some(),
+    })
+}
+
+fn household_props(h: &CaseHousehold) -> Value {
+    let hh = &h.household;
+    json!({
+        "pseudonym": hh.id,
+        "has_latrine": hh.has_latrine,
+        "safe_water": hh.safe_water,
+        "improved_sanitation": hh.improved_sanitation,
+        "unfit_housing": hh.unfit_housing,
+        "four_t": hh.four_t,
+        "target_groups": hh.targets.map(|t| t.iter().map(crate::model::TargetGroup::key).collect::<Vec<_>>()),
+        "village": h.village,
+    })
+}
+
+/// # Units
+/// `lon`, `lat`: WGS84 degrees, written with 6 decimals (about 0.1 m).
+#[expect(clippy::needless_pass_by_value, reason = "moved into the feature")]
+fn feature(lon: f64, lat: f64, props: Value) -> Value {
+    let r = |x: f64| (x * 1e6).round() / 1e6;
+    json!({
+        "type": "Feature",
+        "geometry": { "type": "Point", "coordinates": [r(lon), r(lat)] },
+        "properties": props,
+    })
+}
+
+/// A CSV of flat JSON objects with `lon`, `lat` first.
+fn csv_of(rows: Vec<(f64, f64, Value)>) -> Result<Vec<u8>, ApiError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Option<Vec<String>> = None;
+    for (lon, lat, props) in rows {
+        let Value::Object(map) = props else { continue };
+        if header.is_none() {
+            let mut h = vec!["lon".to_owned(), "lat".to_owned()];
+            h.extend(map.keys().cloned());
+            w.write_record(&h)
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            header = Some(h);
+        }
+        let mut rec = vec![format!("{lon:.6}"), format!("{lat:.6}")];
+        rec.extend(map.values().map(|v| {
+            match v {
+                Value::Null => String::new(),
+                Value::String(s) => s.clone(),
+                Value::Array(a) => a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                other => other.to_string(),
+            }
+        }));
+        w.write_record(&rec)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+    }
+    w.into_inner()
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+fn answer(csv: bool, name: &str, rows: Vec<(f64, f64, Value)>) -> Result<Response, ApiError> {
+    let mut resp = if csv {
+        let mut r = csv_of(rows)?.into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/csv; charset=utf-8"),
+        );
+        if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.csv\"")) {
+            r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+        }
+        r
+    } else {
+        let features: Vec<Value> = rows
+            .into_iter()
+            .map(|(lon, lat, p)| feature(lon, lat, p))
+            .collect();
+        Json(json!({ "type": "FeatureCollection", "features": features })).into_response()
+    };
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(resp)
+}
+
+async fn children(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<CasesQuery>,
+) -> Result<Response, ApiError> {
+    let scope = scope_of(&caller)?;
+    let csv = csv_wanted(q.format.as_deref())?;
+    let snapshot = state.snapshot();
+    let period = snapshot.resolve_period(q.period.as_deref())?;
+    let rows: Vec<(f64, f64, Value)> = snapshot
+        .cases
+        .children_for(&scope, period)
+        .into_iter()
+        .map(|c| (c.child.location.x(), c.child.location.y(), child_props(c)))
+        .collect();
+    let what = format!(
+        "children {}{}",
+        period.map_or_else(|| "-".to_owned(), |p| p.to_string()),
+        if csv { " csv" } else { " geojson" }
+    );
+    state.audit(
+        &caller,
+        if csv { "export" } else { "read" },
+        &what,
+        rows.len(),
+    );
+    answer(csv, "children", rows)
+}
+
+async fn households(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<CasesQuery>,
+) -> Result<Response, ApiError> {
+    let scope = scope_of(&caller)?;
+    let csv = csv_wanted(q.format.as_deref())?;
+    let snapshot = state.snapshot();
+    let rows: Vec<(f64, f64, Value)> = snapshot
+        .cases
+        .households_for(&scope)
+        .into_iter()
+        .map(|h| {
+            (
+                h.household.location.x(),
+                h.household.location.y(),
+                household_props(h),
+            )
+        })
+        .collect();
+    let what = format!("households{}", if csv { " csv" } else { " geojson" });
+    state.audit(
+        &caller,
+        if csv { "export" } else { "read" },
+        &what,
+        rows.len(),
+    );
+    answer(csv, "households", rows)
+}

@@ -1,0 +1,101 @@
+//! Case-level records (children and households as points) with the village each lies
+//! in and, for children, the team that visits them, and who may read which.
+//!
+//! Built once per store revision; a request filters by the caller's
+//! [`Scope`](crate::auth::Scope): everything for admins and planners, for a field
+//! officer the children assigned to their team in their villages (in the whole city
+//! when their account names no village) and the households of their villages.
+
+use crate::auth::Scope;
+use crate::index::VillageIndex;
+use crate::model::{Child, Dataset, Household, Period};
+use rayon::prelude::*;
+
+/// A child as a case: the record, its village code and its team.
+#[derive(Debug, Clone)]
+pub struct CaseChild {
+    pub child: Child,
+    pub village: Option<String>,
+    pub team: Option<String>,
+}
+
+/// A household as a case, with its village code.
+#[derive(Debug, Clone)]
+pub struct CaseHousehold {
+    pub household: Household,
+    pub village: Option<String>,
+}
+
+/// Every child (all periods) and household of a dataset, located.
+#[derive(Debug, Clone, Default)]
+pub struct Cases {
+    pub children: Vec<CaseChild>,
+    pub households: Vec<CaseHousehold>,
+}
+
+impl Cases {
+    /// Locates every child and household in `data`'s villages (children placed by
+    /// village code keep that code) and attaches each child's team.
+    #[must_use]
+    pub fn build(data: &Dataset) -> Self {
+        let index = VillageIndex::new(&data.villages);
+        let code = |i: Option<usize>| i.map(|i| data.villages[i].code.clone());
+        let children = data
+            .children
+            .par_iter()
+            .map(|c| CaseChild {
+                village: c
+                    .placed_by_village
+                    .clone()
+                    .or_else(|| code(index.locate(c.location))),
+                team: data.assignments.get(&c.id).cloned(),
+                child: c.clone(),
+            })
+            .collect();
+        let households = data
+            .households
+            .par_iter()
+            .map(|h| CaseHousehold {
+                village: code(index.locate(h.location)),
+                household: h.clone(),
+            })
+            .collect();
+        Self {
+            children,
+            households,
+        }
+    }
+
+    /// The children of `period` (every period with `None`) that `scope` may read.
+    #[must_use]
+    pub fn children_for(&self, scope: &Scope, period: Option<Period>) -> Vec<&CaseChild> {
+        self.children
+            .iter()
+            .filter(|c| period.is_none_or(|p| c.child.period == p))
+            .filter(|c| match scope {
+                Scope::All => true,
+                Scope::Nothing => false,
+                Scope::Team { team, villages } => {
+                    c.team.as_deref() == Some(team.as_str())
+                        && (villages.is_empty()
+                            || c.village.as_ref().is_some_and(|v| villages.contains(v)))
+                }
+            })
+            .collect()
+    }
+
+    /// The households `scope` may read.
+    #[must_use]
+    pub fn households_for(&self, scope: &Scope) -> Vec<&CaseHousehold> {
+        self.households
+            .iter()
+            .filter(|h| match scope {
+                Scope::All => true,
+                Scope::Nothing => false,
+                Scope::Team { villages, .. } => {
+                    h.village.as_ref().is_some_and(|v| villages.contains(v))
+                }
+            })
+            .collect()
+    }
+}

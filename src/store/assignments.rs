@@ -1,0 +1,62 @@
+//! Which team (OPD or TPK) visits which child: `sigap_assignments`, keyed by the
+//! child's pseudonym (one team per child, across periods). Field officers see the
+//! children of their team; issue 6's `sigap assign` will write the same table.
+
+use super::{Store, StoreError};
+use rusqlite::{TransactionBehavior, params};
+use std::collections::HashMap;
+
+/// The table, created when a store is opened.
+pub(super) const CREATE: &str = "CREATE TABLE IF NOT EXISTS sigap_assignments (
+  pseudonym TEXT NOT NULL PRIMARY KEY,
+  team TEXT NOT NULL
+)";
+
+impl Store {
+    /// Every child's team, by pseudonym.
+    pub fn assignments(&self) -> Result<HashMap<String, String>, StoreError> {
+        let mut st = self.sql(
+            self.conn
+                .prepare("SELECT pseudonym, team FROM sigap_assignments"),
+        )?;
+        let rows = self.sql(st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))))?;
+        rows.map(|r| self.sql(r)).collect()
+    }
+
+    /// Writes `(pseudonym, team)` rows in one transaction (replacing every earlier
+    /// assignment with `replace`, else adding and overwriting), bumps the revision and
+    /// returns it.
+    pub fn write_assignments(
+        &mut self,
+        rows: &[(String, String)],
+        replace: bool,
+    ) -> Result<u64, StoreError> {
+        let path = self.path.clone();
+        let sql = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        if replace {
+            tx.execute("DELETE FROM sigap_assignments", [])
+                .map_err(sql)?;
+        }
+        {
+            let mut st = tx
+                .prepare(
+                    "INSERT INTO sigap_assignments (pseudonym, team) VALUES (?1, ?2)
+                     ON CONFLICT(pseudonym) DO UPDATE SET team = excluded.team",
+                )
+                .map_err(sql)?;
+            for (p, team) in rows {
+                st.execute(params![p, team]).map_err(sql)?;
+            }
+        }
+        let revision = super::schema::bump_revision(&tx, &self.path)?;
+        tx.commit().map_err(sql)?;
+        Ok(revision)
+    }
+}
