@@ -53,6 +53,7 @@ pub mod http;
 pub mod index;
 pub mod ingest;
 pub mod model;
+pub mod public;
 pub mod risk;
 pub mod store;
 pub mod tiles;

@@ -44,6 +44,7 @@ pub fn app(state: AppState) -> Router {
         .merge(staff)
         .merge(routes::api::public_routes())
         .merge(routes::auth::login_routes())
+        .merge(routes::public::routes(&state))
         .merge(routes::web::routes(&state))
         .layer(axum::extract::DefaultBodyLimit::max(
             state.0.config.server.max_body_bytes,

@@ -37,6 +37,8 @@ pub struct Snapshot {
     placements: BTreeMap<Period, Placements>,
     /// Children and households as case records, for those allowed to read them.
     pub cases: Arc<crate::index::cases::Cases>,
+    /// The public figures of each period, built on first request.
+    public: Mutex<BTreeMap<Option<Period>, Arc<crate::public::PublicView>>>,
 }
 
 impl Snapshot {
@@ -73,7 +75,30 @@ impl Snapshot {
             other_periods,
             placements,
             cases: Arc::new(crate::index::cases::Cases::build(data)),
+            public: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// The public (suppressed) figures of a resolved period, built once.
+    pub fn public_view(&self, period: Option<Period>, k: u64) -> Arc<crate::public::PublicView> {
+        let mut cache = self
+            .public
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(cache.entry(period).or_insert_with(|| {
+            let codes: Vec<String> = self
+                .analysis
+                .villages
+                .iter()
+                .map(|v| v.village.code.clone())
+                .collect();
+            Arc::new(crate::public::PublicView::build(
+                &self.cases,
+                &codes,
+                period,
+                k,
+            ))
+        }))
     }
 
     /// Every period with children, in time order.
@@ -188,6 +213,8 @@ pub struct Shared {
     pub store: Option<Mutex<Store>>,
     /// Users, sessions, tokens and the audit log.
     pub accounts: Arc<Accounts>,
+    /// Public requests per client address: (tokens left, last refill).
+    pub public_buckets: Mutex<HashMap<std::net::IpAddr, (f64, std::time::Instant)>>,
 }
 
 /// Cheap to clone: handlers get an `Arc`.
@@ -208,6 +235,7 @@ impl AppState {
     ) -> Self {
         Self(Arc::new(Shared {
             accounts,
+            public_buckets: Mutex::new(HashMap::new()),
             config,
             demo,
             web_dir,

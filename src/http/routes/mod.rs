@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod cases;
 pub mod periods;
+pub mod public;
 pub mod targets;
 pub mod tiles;
 pub mod web;

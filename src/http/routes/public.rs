@@ -1,0 +1,263 @@
+//! The public side, without a login and never taking a `Caller`:
+//! `GET /public/api/summary`, `GET /public/api/villages[?period=]`,
+//! `GET /public/api/hexes?res=5..8[&period=]`, and the embed pages `GET /embed` and
+//! `GET /embed/snippet` (files in `web/`).
+//!
+//! Everything here comes from [`crate::public::PublicView`]: counts of villages and
+//! cells with small counts suppressed, never a record. Each count field `f` is
+//! published as `f` (the number, or null when hidden) and `f_text` (the number, "<k"
+//! for a hidden small count, "*" for a count hidden to protect another). Rates only
+//! where both counts are published and the denominator is at least
+//! `[public] min_denominator`. Requests are limited per client address.
+
+use crate::http::auth::client_ip;
+use crate::http::error::ApiError;
+use crate::http::state::AppState;
+use crate::public::{FIELDS, MAX_PUBLIC_RES, PublicView, Row, Shown};
+use axum::extract::{Query, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use std::time::Instant;
+use tower_http::services::ServeFile;
+
+/// Browsers and proxies may keep public answers this long.
+const PUBLIC_CACHE: &str = "public, max-age=300";
+
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let web = &state.0.web_dir;
+    Router::new()
+        .route("/public/api/summary", get(summary))
+        .route("/public/api/villages", get(villages))
+        .route("/public/api/hexes", get(hexes))
+        .route_service("/embed", ServeFile::new(web.join("embed.html")))
+        .route_service("/embed/snippet", ServeFile::new(web.join("snippet.html")))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit,
+        ))
+}
+
+/// A token bucket per client address: `[public] rate_per_minute` requests a minute,
+/// bursts up to that many; beyond it 429 with Retry-After.
+async fn rate_limit(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let per_minute = f64::from(state.0.config.public.rate_per_minute);
+    if per_minute > 0.0
+        && let Some(ip) = client_ip(req.extensions())
+    {
+        let mut buckets = state
+            .0
+            .public_buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if buckets.len() > 100_000 {
+            buckets.clear();
+        }
+        let now = Instant::now();
+        let (tokens, last) = buckets.entry(ip).or_insert((per_minute, now));
+        *tokens =
+            (*tokens + now.duration_since(*last).as_secs_f64() * per_minute / 60.0).min(per_minute);
+        *last = now;
+        if *tokens < 1.0 {
+            let wait = ((1.0 - *tokens) * 60.0 / per_minute).ceil().max(1.0) as u64;
+            tracing::warn!(address = %ip, "public rate limit");
+            return Err(ApiError::TooManyRequests {
+                message: format!("too many requests; try again in {wait} s"),
+                retry_after: wait,
+            });
+        }
+        *tokens -= 1.0;
+    }
+    Ok(next.run(req).await)
+}
+
+#[derive(Deserialize)]
+struct PublicQuery {
+    period: Option<String>,
+    res: Option<u8>,
+}
+
+fn view(
+    state: &AppState,
+    period: Option<&str>,
+) -> Result<(std::sync::Arc<PublicView>, Value), ApiError> {
+    let snapshot = state.snapshot();
+    let p = snapshot.resolve_period(period)?;
+    let k = u64::from(state.0.config.public.k);
+    Ok((
+        snapshot.public_view(p, k),
+        p.map_or(Value::Null, |p| Value::from(p.to_string())),
+    ))
+}
+
+fn shown_json(s: Shown, k: u64) -> (Value, String) {
+    match s {
+        Shown::Value(v) => (Value::from(v), v.to_string()),
+        Shown::Small => (Value::Null, format!("<{k}")),
+        Shown::Hidden => (Value::Null, "*".into()),
+    }
+}
+
+/// The published fields of one area, with the rates allowed.
+fn row_json(row: &Row, k: u64, min_den: u64, out: &mut Map<String, Value>) {
+    for (i, name) in FIELDS.iter().enumerate() {
+        let (v, text) = shown_json(row[i], k);
+        out.insert((*name).into(), v);
+        out.insert(format!("{name}_text"), Value::from(text));
+    }
+    let rate = |num: usize, den: usize| match (row[num], row[den]) {
+        (Shown::Value(n), Shown::Value(d)) if d >= min_den && d > 0 => {
+            Value::from((n as f64 / d as f64 * 1000.0).round() / 1000.0)
+        }
+        _ => Value::Null,
+    };
+    out.insert("prevalence".into(), rate(1, 0));
+    out.insert("no_latrine_share".into(), rate(4, 3));
+    out.insert("no_safe_water_share".into(), rate(5, 3));
+    out.insert("no_sanitation_share".into(), rate(6, 3));
+}
+
+fn cached(v: Value) -> Response {
+    let mut r = Json(v).into_response();
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(PUBLIC_CACHE),
+    );
+    r
+}
+
+async fn summary(
+    State(state): State<AppState>,
+    Query(q): Query<PublicQuery>,
+) -> Result<Response, ApiError> {
+    let (v, period) = view(&state, q.period.as_deref())?;
+    let mut totals = Map::new();
+    row_json(
+        &v.totals.map(Shown::Value),
+        v.k,
+        u64::from(state.0.config.public.min_denominator),
+        &mut totals,
+    );
+    let snapshot = state.snapshot();
+    let periods: Vec<String> = snapshot.periods().iter().map(ToString::to_string).collect();
+    let b = snapshot
+        .analysis
+        .bounds
+        .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y]);
+    Ok(cached(json!({
+        "k": v.k,
+        "period": period,
+        "periods": periods,
+        "demo": state.0.demo,
+        "bounds": b,
+        "max_res": MAX_PUBLIC_RES,
+        "totals": totals,
+    })))
+}
+
+async fn villages(
+    State(state): State<AppState>,
+    Query(q): Query<PublicQuery>,
+) -> Result<Response, ApiError> {
+    let (v, period) = view(&state, q.period.as_deref())?;
+    let min_den = u64::from(state.0.config.public.min_denominator);
+    let snapshot = state.snapshot();
+    // Priority class 1 (highest risk fifth) .. 5, from the rank of the risk score.
+    let mut order: Vec<usize> = (0..snapshot.analysis.villages.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (ra, rb) = (
+            snapshot.analysis.villages[a].stats.risk.score,
+            snapshot.analysis.villages[b].stats.risk.score,
+        );
+        rb.total_cmp(&ra)
+    });
+    let n = order.len().max(1);
+    let mut class = vec![0usize; order.len()];
+    for (rank, &i) in order.iter().enumerate() {
+        class[i] = rank * 5 / n + 1;
+    }
+    let features: Vec<Value> = snapshot
+        .analysis
+        .villages
+        .iter()
+        .zip(&v.villages)
+        .enumerate()
+        .map(|(i, (vs, row))| {
+            let mut props = Map::new();
+            props.insert("code".into(), Value::from(vs.village.code.clone()));
+            props.insert("name".into(), Value::from(vs.village.name.clone()));
+            props.insert("district".into(), Value::from(vs.village.district.clone()));
+            props.insert("priority".into(), Value::from(class[i]));
+            row_json(row, v.k, min_den, &mut props);
+            let geometry = serde_json::to_value(geojson::Geometry::from(&vs.village.boundary))
+                .unwrap_or(Value::Null);
+            json!({ "type": "Feature", "geometry": geometry, "properties": props })
+        })
+        .collect();
+    let mut outside = Map::new();
+    row_json(&v.outside, v.k, min_den, &mut outside);
+    Ok(cached(json!({
+        "type": "FeatureCollection",
+        "k": v.k,
+        "period": period,
+        "outside": outside,
+        "features": features,
+    })))
+}
+
+async fn hexes(
+    State(state): State<AppState>,
+    Query(q): Query<PublicQuery>,
+) -> Result<Response, ApiError> {
+    let res = q.res.unwrap_or(MAX_PUBLIC_RES);
+    if !(5..=MAX_PUBLIC_RES).contains(&res) {
+        return Err(ApiError::BadRequest(format!(
+            "res={res}: the public map has H3 resolutions 5 to {MAX_PUBLIC_RES} (finer cells \
+             would show too few children each)"
+        )));
+    }
+    let (v, period) = view(&state, q.period.as_deref())?;
+    let min_den = u64::from(state.0.config.public.min_denominator);
+    let features: Vec<Value> = v
+        .cells
+        .get(&res)
+        .map(|cells| {
+            cells
+                .iter()
+                .map(|(cell, row)| {
+                    let mut ring: Vec<[f64; 2]> = cell
+                        .boundary()
+                        .iter()
+                        .map(|ll| [ll.lng(), ll.lat()])
+                        .collect();
+                    if let Some(first) = ring.first().copied() {
+                        ring.push(first);
+                    }
+                    let mut props = Map::new();
+                    props.insert("h3".into(), Value::from(cell.to_string()));
+                    row_json(row, v.k, min_den, &mut props);
+                    json!({
+                        "type": "Feature",
+                        "geometry": { "type": "Polygon", "coordinates": [ring] },
+                        "properties": props,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(cached(json!({
+        "type": "FeatureCollection",
+        "k": v.k,
+        "res": res,
+        "period": period,
+        "features": features,
+    })))
+}

@@ -1,0 +1,189 @@
+//! What the public may see: aggregates of villages and of H3 cells at resolution 8 or
+//! coarser, with counts 1..k-1 shown as "<k" and complementary suppression so none
+//! can be worked back from the totals ([`suppress`]). No record, no point, no
+//! identifier ever reaches this module's output: it holds counts only.
+//!
+//! [`PublicView::build`] counts the case records of one period per village (plus
+//! the records outside every village, as one more area) and per cell at resolutions
+//! 5-8, for seven fields, and suppresses each field over villages and all four
+//! resolutions together (a village is published once, whatever the resolution).
+
+pub mod suppress;
+
+use crate::index::cases::Cases;
+use crate::index::hex::cell_of;
+use crate::model::Period;
+use h3o::{CellIndex, Resolution};
+use std::collections::{BTreeMap, HashMap};
+pub use suppress::Shown;
+
+/// The published count fields, in this order everywhere.
+pub const FIELDS: [&str; 7] = [
+    "children",
+    "stunted",
+    "severe",
+    "households",
+    "no_latrine",
+    "no_safe_water",
+    "no_sanitation",
+];
+/// Fields 0..3 count children, 3..7 households.
+const CHILD_FIELDS: usize = 3;
+/// The finest resolution the public sees.
+pub const MAX_PUBLIC_RES: u8 = 8;
+/// Resolutions published.
+pub const PUBLIC_RESOLUTIONS: [Resolution; 4] = [
+    Resolution::Five,
+    Resolution::Six,
+    Resolution::Seven,
+    Resolution::Eight,
+];
+
+/// One area's seven published fields.
+pub type Row = [Shown; 7];
+
+/// The public figures of one period.
+#[derive(Debug, Clone)]
+pub struct PublicView {
+    pub k: u64,
+    /// In the order of the village codes given to [`PublicView::build`].
+    pub villages: Vec<Row>,
+    /// Records outside every village.
+    pub outside: Row,
+    /// Per resolution (5..=8), every cell with a record, in cell order.
+    pub cells: BTreeMap<u8, Vec<(CellIndex, Row)>>,
+    /// City totals (always published: far above k in any city).
+    pub totals: [u64; 7],
+}
+
+/// Counts of one resolution: per area, per field.
+struct Layer {
+    cells: Vec<CellIndex>,
+    values: [Vec<u64>; 7],
+    /// Per population (children, households): (village, cell) pairs with a record.
+    edges: [Vec<(usize, usize)>; 2],
+}
+
+impl PublicView {
+    /// Counts and suppresses the records of `period` (`None`: every period's
+    /// children; households have no period) among `village_codes`.
+    #[must_use]
+    pub fn build(cases: &Cases, village_codes: &[String], period: Option<Period>, k: u64) -> Self {
+        let nv = village_codes.len() + 1; // + outside
+        let index: HashMap<&str, usize> = village_codes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.as_str(), i))
+            .collect();
+        let village_of = |v: &Option<String>| {
+            v.as_deref()
+                .and_then(|c| index.get(c).copied())
+                .unwrap_or(nv - 1)
+        };
+        // Each record: village, location, and its contribution to the seven fields.
+        let mut records: Vec<(usize, geo::Point<f64>, [u64; 7], usize)> = Vec::new();
+        for c in &cases.children {
+            let ch = &c.child;
+            if period.is_some_and(|p| ch.period != p) || ch.is_flagged() {
+                continue;
+            }
+            let f = [
+                1,
+                u64::from(ch.is_stunted()),
+                u64::from(ch.is_severely_stunted()),
+                0,
+                0,
+                0,
+                0,
+            ];
+            records.push((village_of(&c.village), ch.location, f, 0));
+        }
+        for h in &cases.households {
+            let hh = &h.household;
+            let f = [
+                0,
+                0,
+                0,
+                1,
+                u64::from(!hh.has_latrine),
+                u64::from(!hh.safe_water),
+                u64::from(!hh.improved_sanitation),
+            ];
+            records.push((village_of(&h.village), hh.location, f, 1));
+        }
+        let mut vvalues: [Vec<u64>; 7] = std::array::from_fn(|_| vec![0; nv]);
+        for (v, _, f, _) in &records {
+            for (column, add) in vvalues.iter_mut().zip(f) {
+                column[*v] += add;
+            }
+        }
+        let layers: Vec<Layer> = PUBLIC_RESOLUTIONS
+            .iter()
+            .map(|&res| layer(&records, res))
+            .collect();
+        let mut rows_v = vec![[Shown::Value(0); 7]; nv];
+        let mut rows_c: Vec<Vec<Row>> = layers
+            .iter()
+            .map(|l| vec![[Shown::Value(0); 7]; l.cells.len()])
+            .collect();
+        for field in 0..7 {
+            let pop = usize::from(field >= CHILD_FIELDS);
+            let cells: Vec<Vec<u64>> = layers.iter().map(|l| l.values[field].clone()).collect();
+            let edges: Vec<Vec<(usize, usize)>> =
+                layers.iter().map(|l| l.edges[pop].clone()).collect();
+            let (sv, sc) = suppress::suppress(&vvalues[field], &cells, &edges, k);
+            for (i, s) in sv.into_iter().enumerate() {
+                rows_v[i][field] = s;
+            }
+            for (r, layer) in sc.into_iter().enumerate() {
+                for (i, s) in layer.into_iter().enumerate() {
+                    rows_c[r][i][field] = s;
+                }
+            }
+        }
+        let totals = std::array::from_fn(|i| vvalues[i].iter().sum());
+        let outside = rows_v.pop().unwrap_or([Shown::Value(0); 7]);
+        let cells = PUBLIC_RESOLUTIONS
+            .iter()
+            .zip(layers)
+            .zip(rows_c)
+            .map(|((res, l), rows)| (u8::from(*res), l.cells.into_iter().zip(rows).collect()))
+            .collect();
+        Self {
+            k,
+            villages: rows_v,
+            outside,
+            cells,
+            totals,
+        }
+    }
+}
+
+/// The counts of every cell at `res` and the (village, cell) pairs with records.
+fn layer(records: &[(usize, geo::Point<f64>, [u64; 7], usize)], res: Resolution) -> Layer {
+    let located: Vec<Option<CellIndex>> = records.iter().map(|r| cell_of(r.1, res)).collect();
+    let mut cells: Vec<CellIndex> = located.iter().flatten().copied().collect();
+    cells.sort_unstable();
+    cells.dedup();
+    let at: HashMap<CellIndex, usize> = cells.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+    let mut values: [Vec<u64>; 7] = std::array::from_fn(|_| vec![0; cells.len()]);
+    let mut edges: [Vec<(usize, usize)>; 2] = [Vec::new(), Vec::new()];
+    for (r, cell) in records.iter().zip(&located) {
+        let Some(ci) = cell.and_then(|c| at.get(&c).copied()) else {
+            continue;
+        };
+        for (column, add) in values.iter_mut().zip(r.2) {
+            column[ci] += add;
+        }
+        edges[r.3].push((r.0, ci));
+    }
+    for e in &mut edges {
+        e.sort_unstable();
+        e.dedup();
+    }
+    Layer {
+        cells,
+        values,
+        edges,
+    }
+}

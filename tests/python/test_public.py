@@ -1,0 +1,220 @@
+"""The public side: what /public/api shows, checked against counts computed here from
+the demo files (shapely villages, Uber's h3 cells), a leak scan of every public answer,
+and a linear-programming attack (scipy) on the suppression."""
+import csv
+import json
+import re
+
+import h3
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+
+from conftest import Server, locate_villages
+
+K = 10
+RES = [5, 6, 7, 8]
+CHILD_FIELDS = ["children", "stunted", "severe"]
+HOUSE_FIELDS = ["households", "no_latrine", "no_safe_water", "no_sanitation"]
+
+
+@pytest.fixture(scope="module")
+def srv(demo_db):
+    s = Server("--db", demo_db, token=None)
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def truth(demo_dir):
+    """Per record: its area keys and the fields it adds to, for the latest period."""
+    kids = [c for c in csv.DictReader(open(demo_dir / "children.csv")) if abs(float(c["haz"])) <= 6]
+    homes = list(csv.DictReader(open(demo_dir / "households.csv")))
+    recs = []
+    for rows, kind in [(kids, "c"), (homes, "h")]:
+        villages = locate_villages(demo_dir, rows)
+        for r, v in zip(rows, villages):
+            lat, lon = float(r["lat"]), float(r["lon"])
+            keys = [("v", v or "outside")] + [(res, h3.latlng_to_cell(lat, lon, res)) for res in RES]
+            if kind == "c":
+                haz = float(r["haz"])
+                f = {"children": 1, "stunted": int(haz < -2), "severe": int(haz < -3)}
+            else:
+                no = lambda k: int(r[k].strip().lower() in ("0", "false", "no", "tidak"))
+                f = {"households": 1, "no_latrine": no("has_latrine"), "no_safe_water": no("safe_water"),
+                     "no_sanitation": no("improved_sanitation")}
+            recs.append((keys, f, kind))
+    return recs, kids, homes
+
+
+def true_counts(recs, field):
+    out = {}
+    for keys, f, _ in recs:
+        for key in keys:
+            out[key] = out.get(key, 0) + f.get(field, 0)
+    return out
+
+
+def published(srv):
+    """Every public area: key -> properties."""
+    areas = {}
+    vs = json.loads(srv.get("/public/api/villages")[2])
+    for f in vs["features"]:
+        areas[("v", f["properties"]["code"])] = f["properties"]
+    areas[("v", "outside")] = vs["outside"]
+    for res in RES:
+        for f in json.loads(srv.get(f"/public/api/hexes?res={res}")[2])["features"]:
+            areas[(res, f["properties"]["h3"])] = f["properties"]
+    return areas
+
+
+def test_published_counts_are_true_and_small_ones_hidden(srv, truth):
+    recs, _, _ = truth
+    areas = published(srv)
+    hidden = 0
+    for field in CHILD_FIELDS + HOUSE_FIELDS:
+        counts = true_counts(recs, field)
+        for key, props in areas.items():
+            true = counts.get(key, 0)
+            if props[field] is None:
+                hidden += 1
+                assert props[f"{field}_text"] in (f"<{K}", "*"), (key, field, props)
+                assert (true < K) == (props[f"{field}_text"] == f"<{K}"), (key, field, true)
+            else:
+                assert props[field] == true, (key, field, props[field], true)
+                assert not 1 <= true < K, (key, field, true)
+    assert hidden > 100  # the demo city has many small counts: the rule is exercised
+
+
+def test_rates_only_where_both_counts_are_published_and_large(srv):
+    for key, p in published(srv).items():
+        if p["prevalence"] is not None:
+            assert p["stunted"] is not None and p["children"] >= 30
+            assert abs(p["prevalence"] - p["stunted"] / p["children"]) < 0.0006
+        if p["no_latrine_share"] is not None:
+            assert p["no_latrine"] is not None and p["households"] >= 30
+
+
+def test_no_res_finer_than_8_and_no_cookie(srv):
+    for res in [9, 10, 4]:
+        status, _, body = srv.get(f"/public/api/hexes?res={res}")
+        assert status == 400 and b"resolutions 5 to 8" in body
+    for path in ["/public/api/summary", "/public/api/villages", "/embed", "/embed/snippet"]:
+        status, headers, _ = srv.get(path)
+        assert status == 200 and "set-cookie" not in headers, path
+    _, headers, _ = srv.get("/embed")
+    assert "frame-ancestors *" in headers["content-security-policy"]
+    assert "x-frame-options" not in headers
+
+
+def lp_range(A_eq, b_eq, lo, hi, target):
+    """min and max of target·x subject to A_eq x = b_eq, lo <= x <= hi (None: free)."""
+    n = len(target)
+    out = []
+    for sign in (1, -1):
+        r = linprog(sign * target, A_eq=A_eq, b_eq=b_eq, bounds=list(zip(lo, hi)), method="highs")
+        assert r.status == 0, r.message
+        out.append(sign * r.fun)
+    return out
+
+
+@pytest.mark.parametrize("field", ["children", "stunted", "severe", "no_latrine"])
+def test_no_hidden_count_can_be_derived_from_the_published_ones(srv, truth, field):
+    """The attacker knows every published number, that "<k" means 0..k-1 and "*" means
+    k or more, and which (village, cell at each resolution) combinations hold records.
+    Unknowns: the count of each such combination. For every hidden small count, the
+    linear program's minimum and maximum of that area's sum must differ."""
+    recs, _, _ = truth
+    kind = "c" if field in CHILD_FIELDS else "h"
+    atoms = {}
+    for keys, f, k in recs:
+        if k == kind:
+            atoms.setdefault(tuple(keys), 0)
+            atoms[tuple(keys)] += f[field]
+    atom_list = list(atoms)
+    index = {}
+    for i, a in enumerate(atom_list):
+        for key in a:
+            index.setdefault(key, []).append(i)
+    areas = published(srv)
+    rows, b, hidden_small = [], [], []
+    extra_rows, extra_lo, extra_hi = [], [], []
+    for key, props in areas.items():
+        members = index.get(key, [])
+        if not members:
+            continue
+        row = np.zeros(len(atom_list))
+        row[members] = 1
+        if props[field] is not None:
+            rows.append(row)
+            b.append(props[field])
+        elif props[f"{field}_text"] == f"<{K}":
+            extra_rows.append(row)
+            extra_lo.append(0)
+            extra_hi.append(K - 1)
+            if sum(atoms[atom_list[i]] for i in members) > 0:
+                hidden_small.append((key, row))
+        else:
+            extra_rows.append(row)
+            extra_lo.append(K)
+            extra_hi.append(None)
+    # Hidden sums become slack variables s = row·x with their bounds.
+    n, m = len(atom_list), len(extra_rows)
+    A = np.zeros((len(rows) + m, n + m))
+    A[: len(rows), :n] = np.array(rows) if rows else 0
+    for j, row in enumerate(extra_rows):
+        A[len(rows) + j, :n] = row
+        A[len(rows) + j, n + j] = -1
+    beq = np.array(b + [0] * m, dtype=float)
+    lo = [0] * n + extra_lo
+    hi = [None] * n + extra_hi
+    assert hidden_small, f"no hidden {field} count to attack"
+    for key, row in hidden_small:
+        target = np.concatenate([row, np.zeros(m)])
+        mn, mx = lp_range(A, beq, lo, hi, target)
+        assert mx - mn >= 1 - 1e-6, (field, key, mn, mx)
+
+
+def test_leak_scan_of_every_public_answer(srv, truth, demo_dir):
+    _, kids, homes = truth
+    bodies = []
+    periods = json.loads(srv.get("/public/api/summary")[2])["periods"]
+    assert periods
+    for path in ["/embed", "/embed/snippet", "/web/embed.js", "/web/snippet.js", "/web/embed.css",
+                 "/public/api/summary", "/public/api/villages"] + [
+            f"/public/api/{what}?period={p}" for p in periods for what in ("summary", "villages")]:
+        status, _, body = srv.get(path)
+        assert status == 200, path
+        bodies.append((path, body.decode()))
+    for res in RES:
+        for period in [""] + [f"&period={p}" for p in periods]:
+            path = f"/public/api/hexes?res={res}{period}"
+            body = srv.get(path)[2].decode()
+            data = json.loads(body)
+            # Geometry must be exactly the H3 boundary of the published cell: then drop it.
+            for f in data["features"]:
+                ring = f["geometry"]["coordinates"][0][:-1]
+                want = [[lng, lat] for lat, lng in h3.cell_to_boundary(f["properties"]["h3"])]
+                assert np.allclose(ring, want, atol=1e-9), f["properties"]["h3"]
+                f["geometry"] = None
+            bodies.append((path, json.dumps(data)))
+    # Village geometry must be the villages file's: then drop it.
+    village_shapes = {str(f["properties"]["code"]).replace(".", ""): f["geometry"]
+                      for f in json.loads((demo_dir / "villages.geojson").read_text())["features"]}
+    for i, (path, body) in enumerate(bodies):
+        if path.startswith("/public/api/villages"):
+            data = json.loads(body)
+            for f in data["features"]:
+                assert f["geometry"]["type"] in ("Polygon", "MultiPolygon")
+                f["geometry"] = None
+            bodies[i] = (path, json.dumps(data))
+    text = "\n".join(b for _, b in bodies)
+    for c in kids + homes:
+        assert c["id"] not in text
+    for c in kids:
+        assert c["birth_date"] not in text
+        lat, lon = float(c["lat"]), float(c["lon"])
+        assert f"{lat:.4f}" not in text and f"{lon:.4f}" not in text, c["id"]
+    # No count field holds 1..k-1 anywhere.
+    for m in re.finditer(r'"(children|stunted|severe|households|no_latrine|no_safe_water|no_sanitation)": ?(\d+)', text):
+        assert not 1 <= int(m.group(2)) < K, m.group(0)

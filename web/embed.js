@@ -1,0 +1,117 @@
+// The public map for the city website: villages and H3 cells (resolution 8 at most)
+// from /public/api only: aggregates with small counts shown as "<10". No login, no
+// cookie, no point of any child. Options in the page's query string:
+// ?indicator=priority|prevalence|stunted|no_latrine_share, &period=YYYY-MM, &lang=id|en.
+
+import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs';
+
+const params = new URLSearchParams(window.location.search);
+const LANG = params.get('lang') === 'en' ? 'en' : 'id';
+const WORDS = {
+  id: {
+    priority: 'Prioritas (1 = risiko tertinggi)', prevalence: 'Prevalensi stunting', stunted: 'Anak stunting',
+    no_latrine_share: 'Rumah tangga tanpa jamban', children: 'Anak diukur', households: 'Rumah tangga',
+    hidden: 'Angka di bawah {k} disembunyikan ("<{k}") untuk melindungi anak; "*" disembunyikan agar angka kecil tak dapat dihitung balik.',
+    nodata: 'tidak ditampilkan', source: 'sigap · data agregat', demo: 'Data demo sintetis',
+  },
+  en: {
+    priority: 'Priority (1 = highest risk)', prevalence: 'Stunting prevalence', stunted: 'Stunted children',
+    no_latrine_share: 'Households without latrine', children: 'Children measured', households: 'Households',
+    hidden: 'Counts below {k} are hidden ("<{k}") to protect children; "*" is hidden so small counts cannot be worked back.',
+    nodata: 'not shown', source: 'sigap · aggregate data', demo: 'Synthetic demo data',
+  },
+}[LANG];
+const INDICATORS = ['priority', 'prevalence', 'stunted', 'no_latrine_share'];
+const indicator = INDICATORS.includes(params.get('indicator')) ? params.get('indicator') : 'priority';
+const period = /^\d{4}-\d{2}$/.test(params.get('period') || '') ? params.get('period') : '';
+const BASE = new URL('..', new URL('.', window.location.href));
+const q = period ? `period=${period}` : '';
+
+// Colour steps per indicator (light to dark = low to high risk); null values grey.
+const STEPS = {
+  priority: [[5, '#fef3c7'], [4, '#fcd34d'], [3, '#f59e0b'], [2, '#d97706'], [1, '#92400e']],
+  prevalence: [[0, '#fef3c7'], [0.025, '#fcd34d'], [0.1, '#f59e0b'], [0.2, '#d97706'], [0.3, '#92400e']],
+  stunted: [[0, '#fef3c7'], [10, '#fcd34d'], [20, '#f59e0b'], [40, '#d97706'], [80, '#92400e']],
+  no_latrine_share: [[0, '#fef3c7'], [0.1, '#fcd34d'], [0.2, '#f59e0b'], [0.3, '#d97706'], [0.5, '#92400e']],
+};
+
+function colorExpr() {
+  const steps = STEPS[indicator];
+  // priority: lower class = darker, so match exact classes; others: step by value.
+  if (indicator === 'priority') {
+    return ['match', ['get', 'priority'], ...steps.flat(), '#e5e7eb'];
+  }
+  return ['case', ['==', ['get', indicator], null], '#e5e7eb',
+    ['step', ['get', indicator], steps[0][1], ...steps.slice(1).flat()]];
+}
+
+function fmt(v, isShare) {
+  if (v === null || v === undefined) return WORDS.nodata;
+  return isShare ? `${(v * 100).toLocaleString(LANG === 'id' ? 'id-ID' : 'en-GB', { maximumFractionDigits: 1 })}%` : String(v);
+}
+
+function popupText(p) {
+  const lines = [p.name ? `${p.name}` : `H3 ${p.h3}`,
+    `${WORDS.children}: ${p.children_text}`, `${WORDS.stunted}: ${p.stunted_text}`,
+    `${WORDS.prevalence}: ${fmt(p.prevalence, true)}`, `${WORDS.households}: ${p.households_text}`,
+    `${WORDS.no_latrine_share}: ${fmt(p.no_latrine_share, true)}`];
+  if (p.priority) lines.splice(1, 0, `${WORDS.priority}: ${p.priority}`);
+  return lines;
+}
+
+async function getJson(path) {
+  const r = await fetch(new URL(path, BASE));
+  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+  return r.json();
+}
+
+async function main() {
+  document.documentElement.lang = LANG;
+  const summary = await getJson(`public/api/summary${q ? `?${q}` : ''}`);
+  const b = summary.bounds;
+  const map = new maplibregl.Map({
+    container: 'map',
+    style: { version: 8, sources: {}, layers: [{ id: 'bg', type: 'background', paint: { 'background-color': '#f8fafc' } }] },
+    ...(b ? { bounds: [[b[0], b[1]], [b[2], b[3]]], fitBoundsOptions: { padding: 16 } } : { center: [0, 0], zoom: 1 }),
+    attributionControl: { compact: true, customAttribution: WORDS.source },
+    dragRotate: false,
+  });
+  window.sigapEmbedMap = map;
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+  map.on('load', () => {
+    map.addSource('villages', { type: 'geojson', data: new URL(`public/api/villages${q ? `?${q}` : ''}`, BASE).href });
+    map.addSource('hexes', { type: 'geojson', data: new URL(`public/api/hexes?res=8${q ? `&${q}` : ''}`, BASE).href });
+    // Villages at city zoom; res-8 cells (never finer) when zoomed in, except for
+    // the village-only priority class.
+    map.addLayer({ id: 'village-fill', type: 'fill', source: 'villages',
+      paint: { 'fill-color': colorExpr(), 'fill-opacity': 0.8 } });
+    if (indicator !== 'priority') {
+      map.addLayer({ id: 'hex-fill', type: 'fill', source: 'hexes', minzoom: 12,
+        paint: { 'fill-color': colorExpr(), 'fill-opacity': 0.85 } });
+    }
+    map.addLayer({ id: 'village-line', type: 'line', source: 'villages', paint: { 'line-color': '#475569', 'line-width': 0.8 } });
+    map.on('click', (e) => {
+      const f = map.queryRenderedFeatures(e.point, { layers: map.getLayer('hex-fill') ? ['hex-fill', 'village-fill'] : ['village-fill'] })[0];
+      if (!f) return;
+      const div = document.createElement('div');
+      for (const line of popupText(f.properties)) div.append(Object.assign(document.createElement('p'), { textContent: line }));
+      new maplibregl.Popup().setLngLat(e.lngLat).setDOMContent(div).addTo(map);
+    });
+    map.once('idle', () => { window.sigapEmbedReady = true; });
+  });
+  const legend = document.getElementById('legend');
+  legend.append(Object.assign(document.createElement('strong'), { textContent: WORDS[indicator] }));
+  for (const [v, c] of STEPS[indicator]) {
+    const row = document.createElement('div');
+    const sw = Object.assign(document.createElement('span'), { className: 'swatch' });
+    sw.style.background = c;
+    row.append(sw, document.createTextNode(` ${indicator.endsWith('share') || indicator === 'prevalence' ? fmt(v, true) : v}`));
+    legend.append(row);
+  }
+  document.getElementById('note').textContent = `${WORDS.hidden.replaceAll('{k}', summary.k)}${summary.demo ? ` ${WORDS.demo}.` : ''}`;
+}
+
+main().catch((err) => {
+  document.getElementById('note').textContent = err.message;
+  throw err;
+});
