@@ -104,8 +104,8 @@ fn protect(members: &[usize], values: &[u64], shown: &mut [Shown], k: u64) -> bo
     }
 }
 
-/// The equations as (villages, cells) index lists: the whole city, then each
-/// connected group of villages and cells linked by records.
+/// The equations as (villages, cells) index lists: each connected group of villages
+/// and cells linked by records, then the whole city.
 fn equations(nv: usize, nc: usize, edges: &[(usize, usize)]) -> Vec<(Vec<usize>, Vec<usize>)> {
     // Union-find over villages 0..nv and cells nv..nv+nc.
     let mut parent: Vec<usize> = (0..nv + nc).collect();
@@ -124,10 +124,11 @@ fn equations(nv: usize, nc: usize, edges: &[(usize, usize)]) -> Vec<(Vec<usize>,
         let r = find(&mut parent, nv + c);
         groups.entry(r).or_default().1.push(c);
     }
-    let mut out = vec![((0..nv).collect(), (0..nc).collect())];
-    let mut rest: Vec<_> = groups.into_values().collect();
-    rest.sort();
-    out.extend(rest);
+    // The small groups first, so a partner is found near the value it protects; the
+    // whole city last.
+    let mut out: Vec<_> = groups.into_values().collect();
+    out.sort();
+    out.push(((0..nv).collect(), (0..nc).collect()));
     out
 }
 
