@@ -1,0 +1,76 @@
+// The public embed in headless Chromium, framed by another page as a city website
+// would: it renders villages from /public/api only, asks for nothing else of the
+// server, sets no cookie, and logs no error.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import { startServer } from './harness.mjs';
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+let server;
+let browser;
+let context;
+let page;
+const problems = [];
+const requests = [];
+
+describe('public embed', { timeout: 300_000 }, () => {
+  before(async () => {
+    server = await startServer();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+        '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+    });
+    context = await browser.newContext({ viewport: { width: 900, height: 600 } });
+    page = await context.newPage();
+    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+    page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console: ${msg.text()}`); });
+    page.on('request', (r) => requests.push(r.url()));
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (server?.child.exitCode === null) process.kill(server.child.pid, 'SIGTERM');
+  });
+
+  it('renders the villages with the chosen indicator, in English when asked', async () => {
+    await page.goto(`${server.url}/embed?indicator=prevalence&lang=en`);
+    await page.waitForFunction(() => window.sigapEmbedReady === true, null, { timeout: 120_000 });
+    const n = await page.evaluate(() => window.sigapEmbedMap.queryRenderedFeatures({ layers: ['village-fill'] }).length);
+    assert.ok(n > 10, `rendered village features: ${n}`);
+    assert.match(await page.locator('.legend').innerText(), /Stunting prevalence/);
+    assert.match(await page.locator('#note').innerText(), /below 10/);
+  });
+
+  it('opens a popup whose small counts read <10', async () => {
+    const text = await page.evaluate(async () => {
+      const r = await fetch('/public/api/villages');
+      const v = (await r.json()).features.find((f) => f.properties.stunted === null);
+      return v ? v.properties.stunted_text : null;
+    });
+    assert.ok(text === '<10' || text === '*', String(text));
+    const box = await page.locator('#map canvas').boundingBox();
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await page.locator('.maplibregl-popup').waitFor({ state: 'visible', timeout: 10_000 });
+    assert.match(await page.locator('.maplibregl-popup').innerText(), /Children measured: /);
+  });
+
+  it('asks only for public urls, sets no cookie, logs no error', async () => {
+    const paths = requests.map((u) => new URL(u)).filter((u) => u.origin === server.url).map((u) => u.pathname);
+    assert.ok(paths.length > 3);
+    for (const p of paths) assert.match(p, /^\/(embed|public\/api\/|web\/embed\.|vendor\/)/, p);
+    assert.deepEqual(await context.cookies(), []);
+    assert.deepEqual(problems, []);
+  });
+
+  it('builds an iframe snippet whose preview is the embed', async () => {
+    const p = await context.newPage();
+    await p.goto(`${server.url}/embed/snippet`);
+    await p.selectOption('select[name=indicator]', 'stunted');
+    const code = await p.locator('#code').inputValue();
+    assert.match(code, /^<iframe src="http:\/\/127\.0\.0\.1:\d+\/embed\?indicator=stunted&amp;lang=id"/);
+    assert.equal(await p.locator('#preview').getAttribute('src'), `${server.url}/embed?indicator=stunted&lang=id`);
+  });
+});
