@@ -18,6 +18,7 @@ import {
 } from './periods.js';
 import { initTargets, renderTargetTexts, withWeights, reloadTargets } from './targets.js';
 import { ensureLogin } from './account.js';
+import { CASE_LAYER, showCases, caseLines } from './cases.js';
 
 /** The directory the page was served from; every API path is resolved against it. */
 const BASE = new URL('.', window.location.href);
@@ -106,6 +107,12 @@ function openPopup(lngLat, render, anchor = undefined) {
 function onMapClick(e) {
   const { map } = state;
   const near = [[e.point.x - 6, e.point.y - 6], [e.point.x + 6, e.point.y + 6]];
+  const child = map.getLayer(CASE_LAYER) ? map.queryRenderedFeatures(near, { layers: [CASE_LAYER] })[0] : null;
+  if (child) {
+    const lines = caseLines(child.properties);
+    openPopup(child.geometry.coordinates, () => lines.map((l) => `<p>${escapeHtml(l)}</p>`).join(''));
+    return;
+  }
   const facility = map.queryRenderedFeatures(near, { layers: [LAYER.puskesmas, LAYER.pustu, LAYER.posyandu] })[0];
   if (facility) {
     openPopup(facility.geometry.coordinates, () => facilityHtml(facility.properties));
@@ -124,6 +131,10 @@ function onMapClick(e) {
   } else {
     state.popup?.remove();
   }
+}
+
+function escapeHtml(s) {
+  return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function setPointer(layers) {
@@ -319,6 +330,7 @@ async function main() {
   map.once('load', () => {
     state.loaded = true;
     applyIndicator();
+    showCases(map, window.sigapUser, periodQuery());
     map.once('idle', () => { window.sigapReady = true; });
   });
   map.on('idle', refreshHexDomain);
@@ -327,8 +339,10 @@ async function main() {
   loadVillageList();
   // A period or comparison chosen: other tiles, another list.
   initPeriods(() => {
-    if (state.loaded) applyPeriodToMap(map);
-    else map.once('load', () => applyPeriodToMap(map));
+    if (state.loaded) {
+      applyPeriodToMap(map);
+      showCases(map, window.sigapUser, periodQuery());
+    } else map.once('load', () => applyPeriodToMap(map));
     state.popup?.remove();
     state.villages = null;
     loadVillageList();

@@ -1,0 +1,64 @@
+// Case-level points for the staff allowed to see them (admin, planner, field officer
+// within their team and villages): the children of the chosen period as points from
+// /api/cases/children, shown when zoomed in past the hexagons. The server filters by
+// role and area and writes each read to the audit log; a viewer never gets the layer.
+
+import { t, addWords } from './i18n.js';
+
+addWords({
+  id: {
+    casesLayer: 'Anak (titik)', caseStatus_severely_stunted: 'sangat pendek', caseStatus_stunted: 'pendek',
+    caseStatus_normal: 'normal', caseStatus_flagged: 'data meragukan', caseTeam: 'Tim', caseMeasured: 'Diukur',
+    caseHeight: 'Tinggi', caseApprox: 'lokasi perkiraan (ditempatkan di kelurahannya)',
+  },
+  en: {
+    casesLayer: 'Children (points)', caseStatus_severely_stunted: 'severely stunted', caseStatus_stunted: 'stunted',
+    caseStatus_normal: 'normal', caseStatus_flagged: 'implausible record', caseTeam: 'Team', caseMeasured: 'Measured',
+    caseHeight: 'Height', caseApprox: 'approximate location (placed in its village)',
+  },
+});
+
+const BASE = new URL('.', window.location.href);
+export const CASE_LAYER = 'case-children';
+/** Points appear from this zoom, over the hexagons. */
+const MIN_ZOOM = 14;
+const ROLES = ['admin', 'planner', 'field_officer'];
+
+/** Whether `user` may see case-level points at all. */
+export function mayShowCases(user) {
+  return ROLES.includes(user?.role);
+}
+
+/** Adds (or reloads for `periodQuery`) the children layer. */
+export function showCases(map, user, periodQuery = '') {
+  if (!mayShowCases(user)) return;
+  const url = new URL(`api/cases/children${periodQuery}`, BASE).href;
+  const source = map.getSource(CASE_LAYER);
+  if (source) {
+    source.setData(url);
+    return;
+  }
+  map.addSource(CASE_LAYER, { type: 'geojson', data: url });
+  map.addLayer({
+    id: CASE_LAYER,
+    type: 'circle',
+    source: CASE_LAYER,
+    minzoom: MIN_ZOOM,
+    paint: {
+      // Severely stunted red, stunted orange, others small and grey.
+      'circle-color': ['match', ['get', 'status'], 'severely_stunted', '#b91c1c', 'stunted', '#f97316', '#64748b'],
+      'circle-radius': ['match', ['get', 'status'], 'severely_stunted', 6, 'stunted', 5, 3],
+      'circle-stroke-color': '#fff',
+      'circle-stroke-width': 1,
+    },
+  });
+}
+
+/** The popup text lines of a child point. */
+export function caseLines(p) {
+  const lines = [`${t(`caseStatus_${p.status}`)} · HAZ ${Number(p.haz).toFixed(2)}`,
+    `${t('caseMeasured')}: ${p.measure_date} · ${t('caseHeight')}: ${p.height_cm} cm`,
+    `${t('caseTeam')}: ${p.team ?? '–'}`, p.pseudonym];
+  if (p.approximate === true || p.approximate === 'true') lines.push(t('caseApprox'));
+  return lines;
+}
