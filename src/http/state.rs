@@ -39,6 +39,8 @@ pub struct Snapshot {
     pub cases: Arc<crate::index::cases::Cases>,
     /// The public figures of each period, built on first request.
     public: Mutex<BTreeMap<Option<Period>, Arc<crate::public::PublicView>>>,
+    /// The public tile layers of each period, built on first request.
+    public_tiles: Mutex<BTreeMap<Option<Period>, Arc<crate::public::tiles::PublicTiles>>>,
 }
 
 impl Snapshot {
@@ -76,7 +78,29 @@ impl Snapshot {
             placements,
             cases: Arc::new(crate::index::cases::Cases::build(data)),
             public: Mutex::new(BTreeMap::new()),
+            public_tiles: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// The public tile layers of a resolved period, built once.
+    pub fn public_tiles(
+        &self,
+        period: Option<Period>,
+        k: u64,
+        min_den: u64,
+    ) -> Arc<crate::public::tiles::PublicTiles> {
+        let view = self.public_view(period, k);
+        let mut cache = self
+            .public_tiles
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(cache.entry(period).or_insert_with(|| {
+            let villages = &self.analysis.villages;
+            let classes = crate::public::priority_classes(villages);
+            Arc::new(crate::public::tiles::PublicTiles::build(
+                &view, villages, &classes, min_den,
+            ))
+        }))
     }
 
     /// The public (suppressed) figures of a resolved period, built once.

@@ -9,6 +9,7 @@
 //! resolutions together (a village is published once, whatever the resolution).
 
 pub mod suppress;
+pub mod tiles;
 
 use crate::index::cases::Cases;
 use crate::index::hex::cell_of;
@@ -186,4 +187,61 @@ fn layer(records: &[(usize, geo::Point<f64>, [u64; 7], usize)], res: Resolution)
         values,
         edges,
     }
+}
+
+/// One published field of an area.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Published {
+    Count(u64),
+    Text(String),
+    Rate(f64),
+    /// Hidden, or a rate not allowed.
+    Null,
+}
+
+/// Every published field of an area, in order: each count `f` (the number or null)
+/// and `f_text` ("123", "<k" or "*"), then the rates allowed (both counts published,
+/// denominator at least `min_den`), as shares rounded to 0.001.
+#[must_use]
+pub fn row_fields(row: &Row, k: u64, min_den: u64) -> Vec<(String, Published)> {
+    let mut out = Vec::with_capacity(18);
+    for (i, name) in FIELDS.iter().enumerate() {
+        let (v, text) = match row[i] {
+            Shown::Value(v) => (Published::Count(v), v.to_string()),
+            Shown::Small => (Published::Null, format!("<{k}")),
+            Shown::Hidden => (Published::Null, "*".into()),
+        };
+        out.push(((*name).to_owned(), v));
+        out.push((format!("{name}_text"), Published::Text(text)));
+    }
+    let rate = |num: usize, den: usize| match (row[num], row[den]) {
+        (Shown::Value(n), Shown::Value(d)) if d >= min_den && d > 0 => {
+            Published::Rate((n as f64 / d as f64 * 1000.0).round() / 1000.0)
+        }
+        _ => Published::Null,
+    };
+    out.push(("prevalence".into(), rate(1, 0)));
+    out.push(("no_latrine_share".into(), rate(4, 3)));
+    out.push(("no_safe_water_share".into(), rate(5, 3)));
+    out.push(("no_sanitation_share".into(), rate(6, 3)));
+    out
+}
+
+/// Priority class of each village, 1 (the fifth with the highest risk score) to 5.
+#[must_use]
+pub fn priority_classes(villages: &[crate::index::VillageStats]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..villages.len()).collect();
+    order.sort_by(|&a, &b| {
+        villages[b]
+            .stats
+            .risk
+            .score
+            .total_cmp(&villages[a].stats.risk.score)
+    });
+    let n = order.len().max(1);
+    let mut class = vec![0; order.len()];
+    for (rank, &i) in order.iter().enumerate() {
+        class[i] = rank * 5 / n + 1;
+    }
+    class
 }

@@ -73,14 +73,16 @@ pub fn hex_resolution_for_zoom(z: u8) -> Resolution {
 }
 
 /// Features of one layer with an R-tree over their boxes (world units).
-struct IndexedLayer {
+pub struct IndexedLayer {
     name: &'static str,
     features: Vec<TileFeature>,
     boxes: BoxIndex,
 }
 
 impl IndexedLayer {
-    fn new(name: &'static str, features: Vec<TileFeature>) -> Self {
+    /// Indexes `features` (world coordinates) as the layer `name`.
+    #[must_use]
+    pub fn new(name: &'static str, features: Vec<TileFeature>) -> Self {
         let boxes = BoxIndex::new(features.iter().map(|f| &f.geometry));
         Self {
             name,
@@ -89,7 +91,9 @@ impl IndexedLayer {
         }
     }
 
-    fn select(&self, coord: TileCoord) -> TileLayer<'_> {
+    /// The features that may touch `coord` (its box grown by the buffer).
+    #[must_use]
+    pub fn select(&self, coord: TileCoord) -> TileLayer<'_> {
         let r = tile_world_bounds(coord);
         let pad = (r.max().x - r.min().x) * f64::from(BUFFER) / f64::from(EXTENT);
         let padded = Rect::new(

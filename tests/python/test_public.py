@@ -218,3 +218,72 @@ def test_leak_scan_of_every_public_answer(srv, truth, demo_dir):
     # No count field holds 1..k-1 anywhere.
     for m in re.finditer(r'"(children|stunted|severe|households|no_latrine|no_safe_water|no_sanitation)": ?(\d+)', text):
         assert not 1 <= int(m.group(2)) < K, m.group(0)
+
+
+def tiles_covering(bounds, z):
+    import math
+    w, s, e, n = bounds
+    def xy(lon, lat):
+        k = 2 ** z
+        return int((lon + 180) / 360 * k), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * k)
+    x0, y0 = xy(w, n)
+    x1, y1 = xy(e, s)
+    return [(x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+
+
+@pytest.mark.parametrize("z", [10, 12, 14, 16])
+def test_public_tiles_carry_exactly_the_public_figures(srv, truth, z):
+    import mapbox_vector_tile
+    _, kids, _ = truth
+    summary = json.loads(srv.get("/public/api/summary")[2])
+    api = {f["properties"]["code"]: f["properties"] for f in json.loads(srv.get("/public/api/villages")[2])["features"]}
+    res = {10: 7, 12: 8, 14: 8, 16: 8}[z]
+    hexes = {f["properties"]["h3"]: f["properties"] for f in json.loads(srv.get(f"/public/api/hexes?res={res}")[2])["features"]}
+    coords = {f"{float(c['lat']):.4f}" for c in kids} | {f"{float(c['lon']):.4f}" for c in kids}
+    ids = {c["id"] for c in kids}
+    tiles = tiles_covering(summary["bounds"], z)
+    if z == 16:
+        tiles = tiles[:: max(1, len(tiles) // 40)]  # a sample of the many z16 tiles
+    seen = 0
+    for x, y in tiles:
+        for layer, want in [("villages", api), ("hexes", hexes)]:
+            status, headers, body = srv.get(f"/public/tiles/{layer}/{z}/{x}/{y}.mvt")
+            assert status in (200, 204) and "set-cookie" not in headers
+            if status == 204:
+                continue
+            decoded = mapbox_vector_tile.decode(body)
+            for f in decoded[layer]["features"]:
+                p = f["properties"]
+                key = p.get("code") or p.get("h3")
+                assert key in want, key
+                for name, value in p.items():
+                    if name in ("code", "h3", "name"):
+                        continue
+                    expected = want[key][name]
+                    assert value == pytest.approx(expected), (layer, key, name, value, expected)
+                    assert str(value) not in ids and str(value) not in coords
+                    if isinstance(value, int) and name in CHILD_FIELDS + HOUSE_FIELDS:
+                        assert not 1 <= value < K
+                # Hidden counts are absent, their text is there.
+                for name in CHILD_FIELDS + HOUSE_FIELDS:
+                    assert (name in p) == (want[key][name] is not None)
+                seen += 1
+    assert seen > 0
+    assert srv.get("/public/tiles/children/12/1/1.mvt")[0] == 404
+
+
+def test_public_requests_are_limited_per_address(demo_db, tmp_path):
+    cfg = tmp_path / "sigap.toml"
+    cfg.write_text('[public]\nrate_per_minute = 5\nframe_ancestors = ["https://kendarikota.go.id"]\n')
+    s = Server("--db", demo_db, "--config", cfg, token=None)
+    try:
+        statuses = [s.get("/public/api/summary")[0] for _ in range(5)]
+        assert statuses == [200] * 5
+        status, headers, body = s.get("/public/tiles/villages/12/3430/2058.mvt")
+        assert status == 429 and int(headers["retry-after"]) >= 1, (status, body)
+        # Staff routes are not counted against the public limit.
+        assert s.get("/health")[0] == 200
+        _, headers, _ = s.get("/embed")
+        assert headers["content-security-policy"].endswith("frame-ancestors https://kendarikota.go.id")
+    finally:
+        s.stop()

@@ -13,7 +13,7 @@
 use crate::http::auth::client_ip;
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
-use crate::public::{FIELDS, MAX_PUBLIC_RES, PublicView, Row, Shown};
+use crate::public::{MAX_PUBLIC_RES, PublicView, Published, Row, Shown, row_fields};
 use axum::extract::{Query, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
@@ -34,6 +34,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/public/api/summary", get(summary))
         .route("/public/api/villages", get(villages))
         .route("/public/api/hexes", get(hexes))
+        .route("/public/tiles/{file}", get(tilejson))
+        .route("/public/tiles/{layer}/{z}/{x}/{file}", get(tile))
         .route_service("/embed", ServeFile::new(web.join("embed.html")))
         .route_service("/embed/snippet", ServeFile::new(web.join("snippet.html")))
         .route_layer(axum::middleware::from_fn_with_state(
@@ -98,31 +100,17 @@ fn view(
     ))
 }
 
-fn shown_json(s: Shown, k: u64) -> (Value, String) {
-    match s {
-        Shown::Value(v) => (Value::from(v), v.to_string()),
-        Shown::Small => (Value::Null, format!("<{k}")),
-        Shown::Hidden => (Value::Null, "*".into()),
-    }
-}
-
 /// The published fields of one area, with the rates allowed.
 fn row_json(row: &Row, k: u64, min_den: u64, out: &mut Map<String, Value>) {
-    for (i, name) in FIELDS.iter().enumerate() {
-        let (v, text) = shown_json(row[i], k);
-        out.insert((*name).into(), v);
-        out.insert(format!("{name}_text"), Value::from(text));
+    for (name, v) in row_fields(row, k, min_den) {
+        let v = match v {
+            Published::Count(n) => Value::from(n),
+            Published::Text(t) => Value::from(t),
+            Published::Rate(r) => Value::from(r),
+            Published::Null => Value::Null,
+        };
+        out.insert(name, v);
     }
-    let rate = |num: usize, den: usize| match (row[num], row[den]) {
-        (Shown::Value(n), Shown::Value(d)) if d >= min_den && d > 0 => {
-            Value::from((n as f64 / d as f64 * 1000.0).round() / 1000.0)
-        }
-        _ => Value::Null,
-    };
-    out.insert("prevalence".into(), rate(1, 0));
-    out.insert("no_latrine_share".into(), rate(4, 3));
-    out.insert("no_safe_water_share".into(), rate(5, 3));
-    out.insert("no_sanitation_share".into(), rate(6, 3));
 }
 
 fn cached(v: Value) -> Response {
@@ -170,20 +158,7 @@ async fn villages(
     let (v, period) = view(&state, q.period.as_deref())?;
     let min_den = u64::from(state.0.config.public.min_denominator);
     let snapshot = state.snapshot();
-    // Priority class 1 (highest risk fifth) .. 5, from the rank of the risk score.
-    let mut order: Vec<usize> = (0..snapshot.analysis.villages.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (ra, rb) = (
-            snapshot.analysis.villages[a].stats.risk.score,
-            snapshot.analysis.villages[b].stats.risk.score,
-        );
-        rb.total_cmp(&ra)
-    });
-    let n = order.len().max(1);
-    let mut class = vec![0usize; order.len()];
-    for (rank, &i) in order.iter().enumerate() {
-        class[i] = rank * 5 / n + 1;
-    }
+    let class = crate::public::priority_classes(&snapshot.analysis.villages);
     let features: Vec<Value> = snapshot
         .analysis
         .villages
@@ -260,4 +235,80 @@ async fn hexes(
         "period": period,
         "features": features,
     })))
+}
+
+async fn tilejson(
+    State(state): State<AppState>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
+    let layer = file
+        .strip_suffix(".json")
+        .filter(|l| ["villages", "hexes"].contains(l))
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "no public tileset {file}; try villages.json or hexes.json"
+            ))
+        })?;
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let snapshot = state.snapshot();
+    let b = snapshot
+        .analysis
+        .bounds
+        .map_or([-180.0, -85.0511, 180.0, 85.0511], |r| {
+            [r.min().x, r.min().y, r.max().x, r.max().y]
+        });
+    Ok(cached(json!({
+        "tilejson": "3.0.0",
+        "name": format!("sigap public {layer}"),
+        "description": "aggregates only; counts below k shown as <k",
+        "tiles": [format!("http://{host}/public/tiles/{layer}/{{z}}/{{x}}/{{y}}.mvt")],
+        "minzoom": 0,
+        "maxzoom": 16,
+        "bounds": b,
+        "vector_layers": [{ "id": layer, "fields": {} }],
+    })))
+}
+
+#[expect(clippy::many_single_char_names, reason = "z/x/y are the tile's names")]
+async fn tile(
+    State(state): State<AppState>,
+    axum::extract::Path((layer, z, x, file)): axum::extract::Path<(String, u8, u32, String)>,
+    Query(query): Query<PublicQuery>,
+) -> Result<Response, ApiError> {
+    let y: u32 = file
+        .strip_suffix(".mvt")
+        .and_then(|y| y.parse().ok())
+        .ok_or_else(|| ApiError::NotFound(format!("no tile {file}; tiles end in .mvt")))?;
+    let coord = crate::model::TileCoord::new(z, x, y)
+        .ok_or_else(|| ApiError::NotFound(format!("no tile {z}/{x}/{y}")))?;
+    let snapshot = state.snapshot();
+    let period = snapshot.resolve_period(query.period.as_deref())?;
+    let (k, min_den) = (
+        u64::from(state.0.config.public.k),
+        u64::from(state.0.config.public.min_denominator),
+    );
+    let tiles = snapshot.public_tiles(period, k, min_den);
+    let rendered = tokio::task::spawn_blocking(move || tiles.render(&layer, coord))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .ok_or_else(|| ApiError::NotFound("no such public layer; try villages or hexes".into()))?;
+    let mut resp = if rendered.is_empty() {
+        axum::http::StatusCode::NO_CONTENT.into_response()
+    } else {
+        rendered.into_response()
+    };
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(super::tiles::MVT_CONTENT_TYPE),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(PUBLIC_CACHE),
+    );
+    Ok(resp)
 }
