@@ -15,6 +15,9 @@ use std::sync::Arc;
 pub struct ServeArgs {
     #[arg(long)]
     db: Option<PathBuf>,
+    /// Pseudonymisation key for imports over HTTP (default: DB.key beside the store).
+    #[arg(long, requires = "db")]
+    key: Option<PathBuf>,
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
     /// Risk weights and server settings (default: ./sigap.toml if present).
@@ -30,8 +33,13 @@ pub struct ServeArgs {
 
 /// Runs `sigap serve`.
 pub fn run(args: ServeArgs) -> Result<()> {
+    let key = args
+        .db
+        .as_ref()
+        .map(|db| super::import::key_path(db, args.key.clone()));
     serve(
         args.db.as_ref(),
+        key,
         args.addr,
         args.config,
         args.web_dir,
@@ -89,6 +97,7 @@ fn resolve_dir(dir: Option<PathBuf>, name: &str) -> PathBuf {
 
 fn serve(
     db: Option<&PathBuf>,
+    key: Option<PathBuf>,
     addr: SocketAddr,
     config: Option<PathBuf>,
     web_dir: Option<PathBuf>,
@@ -137,6 +146,9 @@ fn serve(
         resolve_dir(vendor_dir, "node_modules"),
         Arc::new(accounts),
     );
+    if let Some(k) = key {
+        state.set_import_key(k);
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

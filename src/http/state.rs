@@ -237,6 +237,8 @@ pub struct Shared {
     pub store: Option<Mutex<Store>>,
     /// Users, sessions, tokens and the audit log.
     pub accounts: Arc<Accounts>,
+    /// The pseudonym key imports over HTTP use (`None`: no store file to import into).
+    import_key: Mutex<Option<PathBuf>>,
     /// Public requests per client address: (tokens left, last refill).
     pub public_buckets: Mutex<HashMap<std::net::IpAddr, (f64, std::time::Instant)>>,
 }
@@ -260,6 +262,7 @@ impl AppState {
         Self(Arc::new(Shared {
             accounts,
             public_buckets: Mutex::new(HashMap::new()),
+            import_key: Mutex::new(None),
             config,
             demo,
             web_dir,
@@ -268,6 +271,25 @@ impl AppState {
             tiles: RwLock::new(HashMap::new()),
             store: store.map(Mutex::new),
         }))
+    }
+
+    /// Lets `POST /api/import` write to the attached store with the key at `path`.
+    pub fn set_import_key(&self, path: PathBuf) {
+        *self
+            .0
+            .import_key
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(path);
+    }
+
+    /// The key file of imports over HTTP, when they are possible.
+    #[must_use]
+    pub fn import_key(&self) -> Option<PathBuf> {
+        self.0
+            .import_key
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// Appends to the audit log what `caller` did (`action`: read, export, import,

@@ -204,3 +204,19 @@ def test_admin_manages_users_and_reads_the_audit_log(srv, db):
     # Not for a planner.
     assert srv.get("/api/admin/users")[0] == 403
     assert srv.get("/api/admin/audit")[0] == 403
+
+
+def test_oversized_and_malformed_bodies_get_short_answers(srv):
+    status, _, body = srv.request("POST", "/api/login", b"x" * (100 * 1024), token=None,
+                                  headers={"Content-Type": "application/json"})
+    assert status == 413, status
+    status, _, body = srv.request("POST", "/api/login", b"{not json", token=None,
+                                  headers={"Content-Type": "application/json"})
+    assert status == 400 and b"src/" not in body and b"serde" not in body, body
+    for path in ["/api/villages", "/embed", "/"]:
+        _, headers, _ = srv.get(path, token=None)
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "no-referrer"
+        assert "content-security-policy" in headers
+    _, headers, _ = srv.get("/", token=None)
+    assert headers["x-frame-options"] == "DENY" and "frame-ancestors 'none'" in headers["content-security-policy"]

@@ -48,7 +48,7 @@ def world(demo_db, demo_dir, tmp_path_factory):
     }
     ids = [l.split()[0] for l in run("token", "list", "--db", db).stdout.splitlines()[1:] if " c-revoked " in l]
     run("token", "revoke", "--db", db, ids[0])
-    s = Server("--db", db, token=None)
+    s = Server("--db", db, "--key", keyfile, token=None)
     yield dict(srv=s, db=db, kids=kids, homes=homes, tokens=tokens, team_a=team_a, a_villages=a_villages)
     s.stop()
 
@@ -120,3 +120,34 @@ def test_bad_assignment_rows_are_named_and_nothing_is_written(world, tmp_path):
     assert f"{bad}:2: field `nik`: no child with this id in the store" in p.stderr
     assert f"{bad}:3: field `nik`: empty child id" in p.stderr
     assert world["srv"].get("/health")[2] == rev
+
+
+def test_imports_over_http_are_for_planners_all_or_nothing_and_audited(world):
+    srv, tokens = world["srv"], world["tokens"]
+    header = "id,lat,lon,has_latrine,safe_water,improved_sanitation\n"
+    good = (header + "HTTP-UJI-1,-3.969584,122.518517,false,true,true\n"
+            "HTTP-UJI-2,-3.969600,122.518600,true,false,true\n").encode()
+    path = "/api/import/households?filename=rumah.csv"
+    for who, want in [("fo_a", 403), ("viewer", 403), ("revoked", 401)]:
+        assert srv.request("POST", path, good, token=tokens[who])[0] == want, who
+    assert srv.request("POST", path, good, token=None)[0] == 401
+    before = json.loads(srv.get("/health")[2])["revision"]
+    bad = (header + "HTTP-UJI-3,-3.969584,122.518517,mungkin,true,true\n").encode()
+    status, _, body = srv.request("POST", path, bad, token=tokens["planner"])
+    assert status == 422, body
+    err = json.loads(body)
+    assert err["rejects"][0]["line"] == 2 and err["rejects"][0]["field"] == "has_latrine", err
+    assert "/tmp" not in body.decode()
+    assert json.loads(srv.get("/health")[2])["revision"] == before
+    assert srv.request("POST", "/api/import/households", good, token=tokens["planner"])[0] == 400
+    assert srv.request("POST", "/api/import/roads?filename=a.csv", good, token=tokens["planner"])[0] == 404
+    n0 = len(features(world, "/api/cases/households", "planner"))
+    status, _, body = srv.request("POST", path, good, token=tokens["planner"])
+    assert status == 200, body
+    assert json.loads(body)["read"] == 2
+    assert json.loads(srv.get("/health")[2])["revision"] == before + 1
+    assert len(features(world, "/api/cases/households", "planner")) == n0 + 2
+    with sqlite3.connect(world["db"]) as c:
+        got = c.execute("SELECT action, what, records FROM sigap_audit WHERE username = 'c-planner' "
+                        "AND action = 'import'").fetchall()
+    assert got == [("import", "households", 2)]
