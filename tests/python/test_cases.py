@@ -151,3 +151,37 @@ def test_imports_over_http_are_for_planners_all_or_nothing_and_audited(world):
         got = c.execute("SELECT action, what, records FROM sigap_audit WHERE username = 'c-planner' "
                         "AND action = 'import'").fetchall()
     assert got == [("import", "households", 2)]
+
+
+def test_case_tiles_hold_exactly_the_callers_records(world):
+    import math
+
+    import mapbox_vector_tile
+    srv, tokens = world["srv"], world["tokens"]
+    z = 14
+
+    def tile_of(lon, lat):
+        n = 2 ** z
+        return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+
+    for who in ["fo_a", "planner"]:
+        want = {f["properties"]["pseudonym"]: f for f in features(world, "/api/cases/children", who)}
+        tiles = {tile_of(*f["geometry"]["coordinates"]) for f in want.values()}
+        if who == "planner":
+            tiles = set(sorted(tiles)[:25])
+            want = {p: f for p, f in want.items() if tile_of(*f["geometry"]["coordinates"]) in tiles}
+        got = {}
+        for x, y in tiles:
+            status, headers, body = srv.get(f"/tiles/cases/children/{z}/{x}/{y}.mvt", token=tokens[who])
+            assert status == 200 and headers["cache-control"] == "private, no-store", (who, status)
+            for f in mapbox_vector_tile.decode(body)["children"]["features"]:
+                got[f["properties"]["pseudonym"]] = f["properties"]
+        assert set(got) == set(want), who
+        for p, props in got.items():
+            assert props.get("team") == want[p]["properties"]["team"]
+            assert props["haz"] == pytest.approx(want[p]["properties"]["haz"])
+    x, y = next(iter(tiles))
+    assert srv.get(f"/tiles/cases/children/{z}/{x}/{y}.mvt", token=tokens["viewer"])[0] == 403
+    assert srv.get(f"/tiles/cases/children/{z}/{x}/{y}.mvt", token=None)[0] == 401
+    # Below zoom 12 no points at all.
+    assert srv.get("/tiles/cases/children/10/843/514.mvt", token=tokens["planner"])[0] == 204

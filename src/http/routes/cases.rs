@@ -1,5 +1,7 @@
 //! Case-level data for those allowed: `GET /api/cases/children[?period=&format=csv]`
-//! and `GET /api/cases/households[?format=csv]`, GeoJSON by default.
+//! and `GET /api/cases/households[?format=csv]`, GeoJSON by default, and the same
+//! records as point tiles, `GET /tiles/cases/{children|households}/{z}/{x}/{y}.mvt`
+//! (from zoom 12).
 //!
 //! The server filters by the caller's scope (admin and planner: all; field officer:
 //! their team's children in their villages, the households of their villages;
@@ -22,6 +24,127 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/cases/children", get(children))
         .route("/api/cases/households", get(households))
+        .route("/tiles/cases/{layer}/{z}/{x}/{file}", get(tile))
+}
+
+/// A flat JSON object as tile properties (nulls left out).
+fn prop_values(v: Value) -> Vec<(String, crate::tiles::mvt::PropValue)> {
+    use crate::tiles::mvt::PropValue;
+    let Value::Object(map) = v else {
+        return Vec::new();
+    };
+    map.into_iter()
+        .filter_map(|(k, v)| {
+            let p = match v {
+                Value::String(s) => PropValue::String(s),
+                Value::Bool(b) => PropValue::Bool(b),
+                Value::Number(n) => n.as_i64().map_or_else(
+                    || PropValue::Double(n.as_f64().unwrap_or(0.0)),
+                    PropValue::Int,
+                ),
+                _ => return None,
+            };
+            Some((k, p))
+        })
+        .collect()
+}
+
+/// Case points are served from this zoom (streets): below it a point tile would
+/// carry a whole district.
+const MIN_CASE_ZOOM: u8 = 12;
+
+/// `GET /tiles/cases/{children|households}/{z}/{x}/{y}.mvt[?period=]`: the caller's
+/// records in the tile as points (layer named as the path), audited like the JSON.
+#[expect(clippy::many_single_char_names, reason = "z/x/y are the tile's names")]
+async fn tile(
+    State(state): State<AppState>,
+    caller: Caller,
+    axum::extract::Path((layer, z, x, file)): axum::extract::Path<(String, u8, u32, String)>,
+    Query(query): Query<CasesQuery>,
+) -> Result<Response, ApiError> {
+    use crate::tiles::mercator::{lonlat_to_world, tile_world_bounds};
+    use crate::tiles::mvt::{TileFeature, TileLayer, encode_tile};
+    let scope = scope_of(&caller)?;
+    let y: u32 = file
+        .strip_suffix(".mvt")
+        .and_then(|y| y.parse().ok())
+        .ok_or_else(|| ApiError::NotFound(format!("no tile {file}; tiles end in .mvt")))?;
+    let coord = crate::model::TileCoord::new(z, x, y)
+        .ok_or_else(|| ApiError::NotFound(format!("no tile {z}/{x}/{y}")))?;
+    let snapshot = state.snapshot();
+    let period = snapshot.resolve_period(query.period.as_deref())?;
+    let bounds = tile_world_bounds(coord);
+    let inside = |lon: f64, lat: f64| {
+        let w = lonlat_to_world(lon, lat);
+        (bounds.min().x..bounds.max().x).contains(&w.x)
+            && (bounds.min().y..bounds.max().y).contains(&w.y)
+    };
+    let points: Vec<(f64, f64, Value)> = if z < MIN_CASE_ZOOM {
+        Vec::new()
+    } else {
+        match layer.as_str() {
+            "children" => snapshot
+                .cases
+                .children_for(&scope, period)
+                .into_iter()
+                .filter(|c| inside(c.child.location.x(), c.child.location.y()))
+                .map(|c| (c.child.location.x(), c.child.location.y(), child_props(c)))
+                .collect(),
+            "households" => snapshot
+                .cases
+                .households_for(&scope)
+                .into_iter()
+                .filter(|h| inside(h.household.location.x(), h.household.location.y()))
+                .map(|h| {
+                    (
+                        h.household.location.x(),
+                        h.household.location.y(),
+                        household_props(h),
+                    )
+                })
+                .collect(),
+            other => {
+                return Err(ApiError::NotFound(format!(
+                    "no case layer {other}; try children or households"
+                )));
+            }
+        }
+    };
+    let features: Vec<TileFeature> = points
+        .into_iter()
+        .map(|(lon, lat, p)| TileFeature {
+            id: None,
+            geometry: geo::Geometry::Point(geo::Point(lonlat_to_world(lon, lat))),
+            properties: prop_values(p),
+        })
+        .collect();
+    let n = features.len();
+    if n > 0 {
+        state.audit(&caller, "read", &format!("{layer} tile {z}/{x}/{y}"), n);
+    }
+    let name: &str = &layer;
+    let bytes = encode_tile(
+        coord,
+        &[TileLayer {
+            name,
+            features: features.iter().collect(),
+        }],
+    );
+    let mut resp = if bytes.is_empty() {
+        axum::http::StatusCode::NO_CONTENT.into_response()
+    } else {
+        bytes.into_response()
+    };
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(super::tiles::MVT_CONTENT_TYPE),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(resp)
 }
 
 #[derive(Deserialize)]
