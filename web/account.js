@@ -36,7 +36,9 @@ addWords({
   },
 });
 
-const BASE = new URL('.', window.location.href);
+/** The service root: the page's folder, or what `<meta name="sigap-root">` says (the
+ * admin page lives in /web/). */
+const BASE = new URL(document.querySelector('meta[name=sigap-root]')?.content ?? '.', window.location.href);
 let csrf = null;
 
 /** Headers for a request that changes something (the session's CSRF token). */
@@ -198,8 +200,8 @@ function renderAccountMenu(user) {
     window.location.reload();
   });
   const items = [who, tokens];
-  if (user.role === 'admin') items.push(el('a', { href: 'web/admin.html', textContent: t('admin'), id: 'admin-link' }));
-  items.push(el('a', { href: 'embed/snippet', textContent: t('publicMap') }), out);
+  if (user.role === 'admin') items.push(el('a', { href: new URL('web/admin.html', BASE).href, textContent: t('admin'), id: 'admin-link' }));
+  items.push(el('a', { href: new URL('embed/snippet', BASE).href, textContent: t('publicMap') }), out);
   host.replaceChildren(...items);
   host.hidden = false;
   applyI18n(host);

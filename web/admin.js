@@ -1,0 +1,116 @@
+// The admin page: accounts (add with a one-time password shown once, disable,
+// enable, reset password) and the audit log with paging and an action filter.
+// Everything goes through /api/admin/*, which answers admins only.
+
+import { t, addWords, applyI18n } from './i18n.js';
+import { ensureLogin, send } from './account.js';
+
+addWords({
+  id: {
+    adminTitle: 'Admin', notAdmin: 'Halaman ini hanya untuk admin.', users: 'Pengguna', addUser: 'Tambah',
+    role: 'Peran', team: 'Tim / OPD', villages: 'Kelurahan', state: 'Status', audit: 'Log audit', action: 'Tindakan',
+    when: 'Waktu', who: 'Siapa', what: 'Apa', records: 'Jumlah data', address: 'Alamat', older: 'Lebih lama',
+    disable: 'Nonaktifkan', enable: 'Aktifkan', resetPassword: 'Atur ulang sandi', disabled: 'nonaktif',
+    locked: 'terkunci', mustChange: 'belum ganti sandi', active: 'aktif',
+    oneTime: 'Kata sandi sekali pakai untuk {u} (tampil sekali ini saja): ',
+  },
+  en: {
+    adminTitle: 'Admin', notAdmin: 'This page is for admins only.', users: 'Users', addUser: 'Add',
+    role: 'Role', team: 'Team / OPD', villages: 'Villages', state: 'State', audit: 'Audit log', action: 'Action',
+    when: 'When', who: 'Who', what: 'What', records: 'Records', address: 'Address', older: 'Older',
+    disable: 'Disable', enable: 'Enable', resetPassword: 'Reset password', disabled: 'disabled',
+    locked: 'locked', mustChange: 'must change password', active: 'active',
+    oneTime: 'One-time password for {u} (shown only now): ',
+  },
+});
+
+const $ = (id) => document.getElementById(id);
+let oldest = null;
+
+function cell(text) {
+  return Object.assign(document.createElement('td'), { textContent: text ?? '' });
+}
+
+function showOneTime(user, password) {
+  $('one-time').textContent = `${t('oneTime').replace('{u}', user)}${password}`;
+}
+
+async function loadUsers() {
+  const { users } = await (await fetch('../api/admin/users')).json();
+  $('users').tBodies[0].replaceChildren(...users.map((u) => {
+    const tr = document.createElement('tr');
+    const state = u.disabled ? t('disabled') : u.locked_until ? t('locked') : u.must_change_password ? t('mustChange') : t('active');
+    tr.append(cell(u.username), cell(u.role), cell(u.team), cell(u.villages.join(', ')), cell(state));
+    const actions = document.createElement('td');
+    const button = (key, fn) => {
+      const b = Object.assign(document.createElement('button'), { type: 'button', className: 'link', textContent: t(key) });
+      b.addEventListener('click', fn);
+      actions.append(b, ' ');
+    };
+    const path = `api/admin/users/${encodeURIComponent(u.username)}`;
+    button(u.disabled ? 'enable' : 'disable', async () => {
+      await send('POST', `${path}/${u.disabled ? 'enable' : 'disable'}`);
+      loadUsers();
+    });
+    button('resetPassword', async () => {
+      const r = await send('POST', `${path}/password`);
+      if (r.ok) showOneTime(u.username, (await r.json()).password);
+      loadUsers();
+    });
+    tr.append(actions);
+    return tr;
+  }));
+}
+
+async function loadAudit(more = false) {
+  const action = $('audit-action').value;
+  const q = new URLSearchParams({ limit: '100' });
+  if (action) q.set('action', action);
+  if (more && oldest) q.set('before', oldest);
+  const { entries } = await (await fetch(`../api/admin/audit?${q}`)).json();
+  const rows = entries.map((e) => {
+    const tr = document.createElement('tr');
+    tr.append(cell(e.at), cell(`${e.username} (${e.role})`), cell(e.action), cell(e.what), cell(String(e.records)), cell(e.address));
+    return tr;
+  });
+  if (more) $('audit').tBodies[0].append(...rows);
+  else $('audit').tBodies[0].replaceChildren(...rows);
+  if (entries.length) oldest = entries[entries.length - 1].id;
+  $('audit-more').hidden = entries.length < 100;
+}
+
+async function main() {
+  applyI18n();
+  const user = await ensureLogin();
+  applyI18n();
+  if (user.role !== 'admin') {
+    $('not-admin').hidden = false;
+    return;
+  }
+  $('users-section').hidden = false;
+  $('audit-section').hidden = false;
+  $('add-user').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const f = new FormData(ev.target);
+    const body = {
+      username: f.get('username'), role: f.get('role'), team: f.get('team') || null,
+      villages: String(f.get('villages') || '').split(',').map((v) => v.trim()).filter(Boolean),
+    };
+    const r = await send('POST', 'api/admin/users', body);
+    const answer = await r.json();
+    if (r.ok) {
+      showOneTime(answer.username, answer.password);
+      ev.target.reset();
+    } else {
+      $('one-time').textContent = answer.error;
+    }
+    loadUsers();
+    loadAudit();
+  });
+  $('audit-action').addEventListener('change', () => loadAudit());
+  $('audit-more').addEventListener('click', () => loadAudit(true));
+  await Promise.all([loadUsers(), loadAudit()]);
+  window.sigapAdminReady = true;
+}
+
+main();
