@@ -14,6 +14,11 @@
 //!  pseudonymise) revision) analysis)
 //! ```
 //!
+//! - [`auth`]: accounts and roles (Argon2id passwords, sessions, API tokens, the
+//!   append-only audit log, the brute-force policy) and [`auth::Caller`], whose
+//!   [`auth::Scope`] decides which case records a request may read.
+//! - [`public`]: what the public map may show: counts per village and H3 cell (res <= 8)
+//!   with small counts suppressed and complementary suppression, and their tiles.
 //! - [`model`]: the shared vocabulary (`Village`, `Child`, `Household`, `Facility`, `Counts`, `TileCoord`),
 //!   and [`model::Period`], the measurement period (`YYYY-MM`) every child belongs to;
 //!   [`model::TargetGroups`], the BKKBN target groups of a household's family.
@@ -37,7 +42,8 @@
 //! - [`tiles`]: Web Mercator, clipping, simplification, MVT encoding, and tile sources
 //!   built from an analysis.
 //! - [`http`]: the only module that knows axum; a snapshot per period, `?period=` and
-//!   `?compare=` on the area endpoints and tiles.
+//!   `?compare=` on the area endpoints and tiles; the `Caller` extractor and login
+//!   layer, security headers, staff routes, case-level routes, `/public` and `/embed`.
 //! - [`export`]: the priority-village table as CSV, XLSX (GDAL, in memory) and GeoJSON
 //!   downloads; kept out of `risk`, which does no I/O.
 //! - [`demo`]: the synthetic demo city modelled on Kendari.
