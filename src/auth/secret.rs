@@ -36,7 +36,7 @@ pub fn new_token() -> String {
     format!("{TOKEN_PREFIX}{}", new_secret())
 }
 
-/// A new one-time password from [`PASSWORD_ALPHABET`], without modulo bias.
+/// A new one-time password from `PASSWORD_ALPHABET`, without modulo bias.
 #[must_use]
 pub fn new_password() -> String {
     let n = PASSWORD_ALPHABET.len();
