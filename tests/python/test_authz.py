@@ -75,6 +75,13 @@ GETS = [
     ("/api/admin/users", ADMIN),
     ("/api/admin/tokens", ADMIN),
     ("/api/admin/audit", ADMIN),
+    ("/public/api/summary", PUBLIC),
+    ("/public/api/villages", PUBLIC),
+    ("/public/api/hexes?res=8", PUBLIC),
+    ("/public/tiles/villages.json", PUBLIC),
+    ("/embed", PUBLIC),
+    ("/embed/snippet", PUBLIC),
+    ("CASE_TILE", None),
 ]
 
 
@@ -83,17 +90,26 @@ def test_get_matrix(world, path, want):
     srv, tokens = world
     if path == "TILE":
         path = tile_path(srv, tokens)
+    case_tile = path == "CASE_TILE"
+    if case_tile:
+        path = tile_path(srv, tokens).replace("/tiles/hexes/12/", "/tiles/cases/households/12/")
     bodies = {}
     for who in CALLERS:
         status, _, body = srv.get(path, token=tokens[who])
-        if want is None:  # a tile: 200 or 204 (empty) for staff
+        if case_tile:  # case points: not for viewers
+            if who in ("admin", "planner", "field_officer"):
+                assert status in (200, 204), (path, who, status)
+            else:
+                assert status == (403 if who == "viewer" else 401), (path, who, status)
+        elif want is None:  # a tile: 200 or 204 (empty) for staff
             expected_ok = who in ROLES
             assert (status in (200, 204)) if expected_ok else status == 401, (path, who, status)
         else:
             assert status == want[who], (path, who, status, body[:200])
         if status == 200:
             bodies[who] = body
-    if path.startswith(("/api/villages", "/api/hexes", "/api/config", "/api/periods", "/api/targets", "/tiles/")):
+    if not case_tile and path.startswith(("/api/villages", "/api/hexes", "/api/config", "/api/periods",
+                                          "/api/targets", "/tiles/", "/public/")):
         # Aggregates: every role allowed gets the very same answer.
         assert len(set(bodies.values())) <= 1, (path, {k: len(v) for k, v in bodies.items()})
 
@@ -115,6 +131,9 @@ def test_me_answers_everyone_with_their_own_account(world):
      {"admin": 200, "planner": 403, "field_officer": 403, "viewer": 403, "none": 401, "revoked": 401, "disabled": 401}),
     ("POST", "/api/tokens", {"name": "matrix"},
      {"admin": 201, "planner": 201, "field_officer": 201, "viewer": 201, "none": 401, "revoked": 401, "disabled": 401}),
+    # No ?filename: 400 for those who may import, before anything is read.
+    ("POST", "/api/import/households", b"id,lat,lon\n",
+     {"admin": 400, "planner": 400, "field_officer": 403, "viewer": 403, "none": 401, "revoked": 401, "disabled": 401}),
     ("POST", "/api/logout", None,
      {"admin": 204, "planner": 204, "field_officer": 204, "viewer": 204, "none": 401, "revoked": 401, "disabled": 401}),
 ])

@@ -240,7 +240,7 @@ def test_public_tiles_carry_exactly_the_public_figures(srv, truth, z):
     res = {10: 7, 12: 8, 14: 8, 16: 8}[z]
     hexes = {f["properties"]["h3"]: f["properties"] for f in json.loads(srv.get(f"/public/api/hexes?res={res}")[2])["features"]}
     coords = {f"{float(c['lat']):.4f}" for c in kids} | {f"{float(c['lon']):.4f}" for c in kids}
-    ids = {c["id"] for c in kids}
+    ids = {c["id"] for c in kids} | {c["birth_date"] for c in kids}
     tiles = tiles_covering(summary["bounds"], z)
     if z == 16:
         tiles = tiles[:: max(1, len(tiles) // 40)]  # a sample of the many z16 tiles
