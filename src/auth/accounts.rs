@@ -194,6 +194,15 @@ fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
     })
 }
 
+/// Ends every session of `username` (after a disable or a new password).
+fn end_sessions(c: &Connection, username: &str) -> rusqlite::Result<usize> {
+    c.execute(
+        "DELETE FROM sigap_sessions WHERE user_id IN
+         (SELECT id FROM sigap_users WHERE username = ?1)",
+        [username],
+    )
+}
+
 impl Accounts {
     /// Opens (and if needed creates) the account tables in the SQLite file `path`,
     /// normally the store.
@@ -335,11 +344,7 @@ impl Accounts {
                 "UPDATE sigap_users SET disabled = ?2 WHERE username = ?1",
                 params![username, disabled],
             )?;
-            c.execute(
-                "DELETE FROM sigap_sessions WHERE user_id IN
-                 (SELECT id FROM sigap_users WHERE username = ?1)",
-                [username],
-            )?;
+            end_sessions(c, username)?;
             Ok(n)
         })?;
         self.forget();
@@ -369,11 +374,7 @@ impl Accounts {
                  locked_until = NULL WHERE username = ?1",
                 params![username, hash, password.is_none()],
             )?;
-            c.execute(
-                "DELETE FROM sigap_sessions WHERE user_id IN
-                 (SELECT id FROM sigap_users WHERE username = ?1)",
-                [username],
-            )?;
+            end_sessions(c, username)?;
             Ok(n)
         })?;
         self.forget();

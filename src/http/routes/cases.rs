@@ -55,7 +55,6 @@ const MIN_CASE_ZOOM: u8 = 12;
 
 /// `GET /tiles/cases/{children|households}/{z}/{x}/{y}.mvt[?period=]`: the caller's
 /// records in the tile as points (layer named as the path), audited like the JSON.
-#[expect(clippy::many_single_char_names, reason = "z/x/y are the tile's names")]
 async fn tile(
     State(state): State<AppState>,
     caller: Caller,
@@ -65,12 +64,7 @@ async fn tile(
     use crate::tiles::mercator::{lonlat_to_world, tile_world_bounds};
     use crate::tiles::mvt::{TileFeature, TileLayer, encode_tile};
     let scope = scope_of(&caller)?;
-    let y: u32 = file
-        .strip_suffix(".mvt")
-        .and_then(|y| y.parse().ok())
-        .ok_or_else(|| ApiError::NotFound(format!("no tile {file}; tiles end in .mvt")))?;
-    let coord = crate::model::TileCoord::new(z, x, y)
-        .ok_or_else(|| ApiError::NotFound(format!("no tile {z}/{x}/{y}")))?;
+    let coord = super::tiles::tile_coord(z, x, &file)?;
     let snapshot = state.snapshot();
     let period = snapshot.resolve_period(query.period.as_deref())?;
     let bounds = tile_world_bounds(coord);
@@ -120,7 +114,12 @@ async fn tile(
         .collect();
     let n = features.len();
     if n > 0 {
-        state.audit(&caller, "read", &format!("{layer} tile {z}/{x}/{y}"), n);
+        state.audit(
+            &caller,
+            "read",
+            &format!("{layer} tile {z}/{x}/{}", coord.y),
+            n,
+        );
     }
     let name: &str = &layer;
     let bytes = encode_tile(
@@ -130,21 +129,7 @@ async fn tile(
             features: features.iter().collect(),
         }],
     );
-    let mut resp = if bytes.is_empty() {
-        axum::http::StatusCode::NO_CONTENT.into_response()
-    } else {
-        bytes.into_response()
-    };
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(super::tiles::MVT_CONTENT_TYPE),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    Ok(resp)
+    Ok(super::tiles::mvt_response(bytes, "private, no-store"))
 }
 
 #[derive(Deserialize)]

@@ -273,18 +273,12 @@ async fn tilejson(
     })))
 }
 
-#[expect(clippy::many_single_char_names, reason = "z/x/y are the tile's names")]
 async fn tile(
     State(state): State<AppState>,
     axum::extract::Path((layer, z, x, file)): axum::extract::Path<(String, u8, u32, String)>,
     Query(query): Query<PublicQuery>,
 ) -> Result<Response, ApiError> {
-    let y: u32 = file
-        .strip_suffix(".mvt")
-        .and_then(|y| y.parse().ok())
-        .ok_or_else(|| ApiError::NotFound(format!("no tile {file}; tiles end in .mvt")))?;
-    let coord = crate::model::TileCoord::new(z, x, y)
-        .ok_or_else(|| ApiError::NotFound(format!("no tile {z}/{x}/{y}")))?;
+    let coord = super::tiles::tile_coord(z, x, &file)?;
     let snapshot = state.snapshot();
     let period = snapshot.resolve_period(query.period.as_deref())?;
     let (k, min_den) = (
@@ -296,19 +290,5 @@ async fn tile(
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .ok_or_else(|| ApiError::NotFound("no such public layer; try villages or hexes".into()))?;
-    let mut resp = if rendered.is_empty() {
-        axum::http::StatusCode::NO_CONTENT.into_response()
-    } else {
-        rendered.into_response()
-    };
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(super::tiles::MVT_CONTENT_TYPE),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(PUBLIC_CACHE),
-    );
-    Ok(resp)
+    Ok(super::tiles::mvt_response(rendered, PUBLIC_CACHE))
 }

@@ -28,6 +28,35 @@ pub const MVT_CONTENT_TYPE: &str = "application/vnd.mapbox-vector-tile";
 /// Staff tiles need a login: browsers may keep them, shared caches may not.
 const CACHE_CONTROL: &str = "private, max-age=60";
 
+/// The tile of a `{z}/{x}/{y}.mvt` path; 404 for anything else.
+pub fn tile_coord(z: u8, x: u32, file: &str) -> Result<TileCoord, ApiError> {
+    let y: u32 = file
+        .strip_suffix(".mvt")
+        .and_then(|y| y.parse().ok())
+        .ok_or_else(|| ApiError::NotFound(format!("no tile {file}; tiles end in .mvt")))?;
+    TileCoord::new(z, x, y).ok_or_else(|| ApiError::NotFound(format!("no tile {z}/{x}/{y}")))
+}
+
+/// An encoded tile as an answer: 204 when empty, the MVT type, `cache_control`.
+#[must_use]
+pub fn mvt_response(bytes: Vec<u8>, cache_control: &'static str) -> Response {
+    let mut resp = if bytes.is_empty() {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        bytes.into_response()
+    };
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(MVT_CONTENT_TYPE),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(cache_control),
+    );
+    resp
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/tiles/{file}", get(tilejson))
