@@ -273,7 +273,7 @@ async function showDemoBanner() {
 function wireControls() {
   initFamilies(applyIndicator);
   // What-if weights: the list re-ranks and its reload recolours the map.
-  initTargets({ periodQuery, onWeights: () => loadVillageList() });
+  initTargets({ periodQuery, onWeights: () => { applyIndicator(); loadVillageList(); } });
   $('indicator').addEventListener('change', (e) => {
     state.indicator = ALL_INDICATORS.find((ind) => ind.key === e.target.value) ?? INDICATORS[0];
     applyIndicator();

@@ -578,14 +578,11 @@ impl Accounts {
         }
         let found = self.with(|c| {
             c.query_row(
+                // The session table shares no column name with the account columns.
                 &format!(
-                    "SELECT {}, s.csrf FROM sigap_sessions s JOIN sigap_users u ON u.id = s.user_id
-                     WHERE s.id_hash = ?1 AND s.expires > ?2 AND u.disabled = 0",
-                    ACCOUNT_COLUMNS
-                        .split(", ")
-                        .map(|col| format!("u.{col}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    "SELECT {ACCOUNT_COLUMNS}, csrf FROM sigap_users
+                     JOIN sigap_sessions ON sigap_users.id = sigap_sessions.user_id
+                     WHERE id_hash = ?1 AND expires > ?2 AND disabled = 0"
                 ),
                 params![&key[1..], now()],
                 |r| Ok((account_row(r)?, r.get::<_, String>(9)?)),
@@ -668,13 +665,10 @@ impl Accounts {
             let hit = c
                 .query_row(
                     &format!(
-                        "SELECT {}, t.id FROM sigap_tokens t JOIN sigap_users u ON u.id = t.user_id
-                         WHERE t.hash = ?1 AND t.revoked = 0 AND u.disabled = 0",
-                        ACCOUNT_COLUMNS
-                            .split(", ")
-                            .map(|col| format!("u.{col}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        "SELECT {ACCOUNT_COLUMNS}, token_id FROM sigap_users
+                         JOIN (SELECT id AS token_id, user_id, hash, revoked FROM sigap_tokens) t
+                           ON sigap_users.id = t.user_id
+                         WHERE hash = ?1 AND revoked = 0 AND disabled = 0"
                     ),
                     [&key[1..]],
                     |r| Ok((account_row(r)?, r.get::<_, i64>(9)?)),

@@ -94,6 +94,14 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// [`Analysis::bounds`] as `[west, south, east, north]` (WGS84 degrees), the order
+    /// TileJSON and the viewers use.
+    #[must_use]
+    pub fn bounds_array(&self) -> Option<[f64; 4]> {
+        self.bounds
+            .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+    }
+
     /// Computes every aggregate.
     #[must_use]
     pub fn compute(data: &Dataset, config: &Config) -> Self {

@@ -47,8 +47,10 @@ describe('Prioritas panel in the viewer', { timeout: 400_000 }, () => {
     await page.waitForFunction((n) => JSON.stringify([...document.querySelectorAll('#targets-list li')]
       .map((li) => li.querySelector('strong')?.textContent)) === JSON.stringify(n), names, { timeout: 30_000 });
     assert.deepEqual(await panel(), want.targets.map((x) => [x.name, x.reason]));
-    const fill = await page.evaluate(() => JSON.stringify(window.sigapMap.getPaintProperty('hex-fill', 'fill-color')));
-    assert.match(fill, /n_no_latrine/);
+    // The map recolours from the tiles' n_<factor> values; the list and the map answer
+    // separate requests, so wait for the paint property rather than assume an order.
+    await page.waitForFunction(() => /n_no_latrine/.test(JSON.stringify(
+      window.sigapMap.getPaintProperty('hex-fill', 'fill-color'))), null, { timeout: 30_000 });
     const href = await page.locator('#targets-xlsx').getAttribute('href');
     assert.match(href, /format=xlsx/);
     assert.match(href, /w\.no_latrine=1/);

@@ -249,7 +249,21 @@ fn csv_of(rows: Vec<(f64, f64, Value)>) -> Result<Vec<u8>, ApiError> {
         .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
-fn answer(csv: bool, name: &str, rows: Vec<(f64, f64, Value)>) -> Result<Response, ApiError> {
+/// Writes the read (or, as CSV, the export) of `rows` to the audit log as `what` and
+/// answers with them.
+fn answer(
+    state: &AppState,
+    caller: &Caller,
+    csv: bool,
+    (name, what): (&str, &str),
+    rows: Vec<(f64, f64, Value)>,
+) -> Result<Response, ApiError> {
+    let (action, format) = if csv {
+        ("export", "csv")
+    } else {
+        ("read", "geojson")
+    };
+    state.audit(caller, action, &format!("{what} {format}"), rows.len());
     let mut resp = if csv {
         let mut r = csv_of(rows)?.into_response();
         r.headers_mut().insert(
@@ -290,17 +304,10 @@ async fn children(
         .map(|c| (c.child.location.x(), c.child.location.y(), child_props(c)))
         .collect();
     let what = format!(
-        "children {}{}",
-        period.map_or_else(|| "-".to_owned(), |p| p.to_string()),
-        if csv { " csv" } else { " geojson" }
+        "children {}",
+        period.map_or_else(|| "-".to_owned(), |p| p.to_string())
     );
-    state.audit(
-        &caller,
-        if csv { "export" } else { "read" },
-        &what,
-        rows.len(),
-    );
-    answer(csv, "children", rows)
+    answer(&state, &caller, csv, ("children", &what), rows)
 }
 
 async fn households(
@@ -323,12 +330,5 @@ async fn households(
             )
         })
         .collect();
-    let what = format!("households{}", if csv { " csv" } else { " geojson" });
-    state.audit(
-        &caller,
-        if csv { "export" } else { "read" },
-        &what,
-        rows.len(),
-    );
-    answer(csv, "households", rows)
+    answer(&state, &caller, csv, ("households", "households"), rows)
 }

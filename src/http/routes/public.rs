@@ -12,7 +12,7 @@
 
 use crate::http::auth::client_ip;
 use crate::http::error::ApiError;
-use crate::http::state::AppState;
+use crate::http::state::{AppState, Snapshot};
 use crate::public::{MAX_PUBLIC_RES, PublicView, Published, Row, Shown, row_fields};
 use axum::extract::{Query, Request, State};
 use axum::http::{HeaderValue, header};
@@ -22,6 +22,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
 use std::time::Instant;
 use tower_http::services::ServeFile;
 
@@ -87,15 +88,19 @@ struct PublicQuery {
     res: Option<u8>,
 }
 
+/// The snapshot, the public figures of the period asked for, and that period as JSON:
+/// one snapshot, so the figures and the villages they are zipped with agree.
 fn view(
     state: &AppState,
     period: Option<&str>,
-) -> Result<(std::sync::Arc<PublicView>, Value), ApiError> {
+) -> Result<(Arc<Snapshot>, Arc<PublicView>, Value), ApiError> {
     let snapshot = state.snapshot();
     let p = snapshot.resolve_period(period)?;
     let k = u64::from(state.0.config.public.k);
+    let v = snapshot.public_view(p, k);
     Ok((
-        snapshot.public_view(p, k),
+        snapshot,
+        v,
         p.map_or(Value::Null, |p| Value::from(p.to_string())),
     ))
 }
@@ -126,7 +131,7 @@ async fn summary(
     State(state): State<AppState>,
     Query(q): Query<PublicQuery>,
 ) -> Result<Response, ApiError> {
-    let (v, period) = view(&state, q.period.as_deref())?;
+    let (snapshot, v, period) = view(&state, q.period.as_deref())?;
     let mut totals = Map::new();
     row_json(
         &v.totals.map(Shown::Value),
@@ -134,12 +139,8 @@ async fn summary(
         u64::from(state.0.config.public.min_denominator),
         &mut totals,
     );
-    let snapshot = state.snapshot();
     let periods: Vec<String> = snapshot.periods().iter().map(ToString::to_string).collect();
-    let b = snapshot
-        .analysis
-        .bounds
-        .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y]);
+    let b = snapshot.analysis.bounds_array();
     Ok(cached(json!({
         "k": v.k,
         "period": period,
@@ -155,9 +156,8 @@ async fn villages(
     State(state): State<AppState>,
     Query(q): Query<PublicQuery>,
 ) -> Result<Response, ApiError> {
-    let (v, period) = view(&state, q.period.as_deref())?;
+    let (snapshot, v, period) = view(&state, q.period.as_deref())?;
     let min_den = u64::from(state.0.config.public.min_denominator);
-    let snapshot = state.snapshot();
     let class = crate::public::priority_classes(&snapshot.analysis.villages);
     let features: Vec<Value> = snapshot
         .analysis
@@ -199,7 +199,7 @@ async fn hexes(
              would show too few children each)"
         )));
     }
-    let (v, period) = view(&state, q.period.as_deref())?;
+    let (_, v, period) = view(&state, q.period.as_deref())?;
     let min_den = u64::from(state.0.config.public.min_denominator);
     let features: Vec<Value> = v
         .cells
@@ -257,10 +257,8 @@ async fn tilejson(
     let snapshot = state.snapshot();
     let b = snapshot
         .analysis
-        .bounds
-        .map_or([-180.0, -85.0511, 180.0, 85.0511], |r| {
-            [r.min().x, r.min().y, r.max().x, r.max().y]
-        });
+        .bounds_array()
+        .unwrap_or(super::tiles::WORLD_BOUNDS);
     Ok(cached(json!({
         "tilejson": "3.0.0",
         "name": format!("sigap public {layer}"),

@@ -28,6 +28,9 @@ pub const MVT_CONTENT_TYPE: &str = "application/vnd.mapbox-vector-tile";
 /// Staff tiles need a login: browsers may keep them, shared caches may not.
 const CACHE_CONTROL: &str = "private, max-age=60";
 
+/// TileJSON bounds of a store without data: the Web Mercator world.
+pub const WORLD_BOUNDS: [f64; 4] = [-180.0, -85.0511, 180.0, 85.0511];
+
 /// The tile of a `{z}/{x}/{y}.mvt` path; 404 for anything else.
 pub fn tile_coord(z: u8, x: u32, file: &str) -> Result<TileCoord, ApiError> {
     let y: u32 = file
@@ -81,10 +84,7 @@ async fn tilejson(
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
     let snapshot = state.snapshot();
-    let b = snapshot.analysis.bounds;
-    let bounds = b.map_or([-180.0, -85.0511, 180.0, 85.0511], |r| {
-        [r.min().x, r.min().y, r.max().x, r.max().y]
-    });
+    let bounds = snapshot.analysis.bounds_array().unwrap_or(WORLD_BOUNDS);
     let center = [
         f64::midpoint(bounds[0], bounds[2]),
         f64::midpoint(bounds[1], bounds[3]),
