@@ -46,9 +46,10 @@ deps-test: deps-run venv
 	@$(MAKE) --no-print-directory apt PKGS="$(APT_TEST)"
 
 venv: $(VENV)/.installed
-$(VENV)/.installed: tests/python/requirements.txt
+$(VENV)/.installed: tests/python/requirements.txt tests/python/requirements-data.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r tests/python/requirements.txt
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -r tests/python/requirements-data.txt
 	@touch $@
 
 test: deps-test lint unit build pytest browser

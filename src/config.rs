@@ -203,6 +203,7 @@ pub struct Config {
     pub server: ServerSettings,
     pub auth: AuthSettings,
     pub public: PublicSettings,
+    pub roads: crate::roads::RoadSettings,
 }
 
 /// Why a configuration file could not be used.
@@ -278,6 +279,7 @@ impl Config {
                 self.spatial.k
             ));
         }
+        self.roads.speeds()?;
         Ok(())
     }
 }

@@ -61,5 +61,6 @@ pub mod ingest;
 pub mod model;
 pub mod public;
 pub mod risk;
+pub mod roads;
 pub mod store;
 pub mod tiles;

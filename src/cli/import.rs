@@ -45,6 +45,9 @@ pub struct ImportArgs {
     /// The raster band holding the counts (population only; default 1).
     #[arg(long)]
     band: Option<usize>,
+    /// Config file with `[roads]` speeds (roads only; default: ./sigap.toml when present).
+    #[arg(long)]
+    config: Option<PathBuf>,
     kind: ImportKind,
     path: PathBuf,
 }
@@ -63,6 +66,7 @@ pub fn run(args: ImportArgs) -> Result<()> {
         check,
         period,
         band,
+        config,
         kind,
         path,
     } = args;
@@ -107,6 +111,25 @@ pub fn run(args: ImportArgs) -> Result<()> {
             };
             super::population::import_population(&db, &path, &unused, &opts)
         }
+        ImportKind::Roads => {
+            let unused = [
+                ("--key", key.is_some()),
+                ("--skip-invalid", skip_invalid),
+                ("--rejects", rejects.is_some()),
+                ("--layer", layer.is_some()),
+                ("--map", !map.is_empty()),
+                ("--period", period.is_some()),
+                ("--crs", crs.is_some()),
+                ("--band", band.is_some()),
+                ("--replace", replace),
+            ];
+            if let Some((flag, _)) = unused.iter().find(|(_, used)| *used) {
+                bail!(
+                    "{flag} does not apply to roads (a new road import always replaces the network)"
+                );
+            }
+            super::roads::import_roads(&db, &path, config.as_deref(), check)
+        }
     }
 }
 
@@ -115,6 +138,7 @@ pub fn run(args: ImportArgs) -> Result<()> {
 enum ImportKind {
     Layer(LayerKind),
     Population,
+    Roads,
 }
 
 impl clap::ValueEnum for ImportKind {
@@ -123,7 +147,7 @@ impl clap::ValueEnum for ImportKind {
             LayerKind::value_variants()
                 .iter()
                 .map(|k| ImportKind::Layer(*k))
-                .chain([ImportKind::Population])
+                .chain([ImportKind::Population, ImportKind::Roads])
                 .collect()
         });
         &ALL
@@ -136,6 +160,9 @@ impl clap::ValueEnum for ImportKind {
                 clap::builder::PossibleValue::new("population")
                     .help("a raster of counts per pixel (GeoTIFF), summed into cells and villages"),
             ),
+            Self::Roads => Some(clap::builder::PossibleValue::new("roads").help(
+                "an OpenStreetMap extract (.osm.pbf): the road network for travel times and routes",
+            )),
         }
     }
 }

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 mod assignments;
 mod import;
 mod population;
+mod roads;
 mod serve;
 mod targets;
 mod tools;
@@ -72,6 +73,8 @@ enum Command {
         #[arg(long)]
         villages_of: Option<PathBuf>,
     },
+    /// Travel time and distance over the imported roads (motorbike, car or walking).
+    TravelTime(roads::TravelTimeArgs),
     /// Which team (OPD or TPK) visits which child: the field officers' scope.
     Assignments(assignments::AssignmentsArgs),
     /// Accounts: add, list, disable, enable, set a password.
@@ -109,6 +112,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Stats { input, villages_of } => {
             tools::stats(input.as_deref(), villages_of.as_deref())
         }
+        Command::TravelTime(args) => roads::travel_time(&args),
         Command::Assignments(args) => assignments::run(&args),
         Command::User { what } => user::run_user(what),
         Command::Token { what } => user::run_token(what),

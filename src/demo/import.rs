@@ -32,6 +32,8 @@ pub enum DemoStoreError {
     Population(#[from] PopulationError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Roads(#[from] crate::roads::RoadsError),
     /// No randomness for the throwaway key: `/dev/urandom` unreadable.
     #[error("cannot read {path} for the demo's key: {source}")]
     Random {
@@ -64,6 +66,10 @@ pub fn import_demo(
         &dir.join(DEMO_POPULATION),
         &PopulationOptions::default(),
     )?;
+    let roads = dir.join(super::ROADS_FILE);
+    let (network, report) = crate::roads::import_pbf(&roads, &crate::roads::Speeds::default())?;
+    let report = serde_json::to_string(&report).unwrap_or_default();
+    store.write_roads(&network, super::ROADS_FILE, &report)?;
     Ok(())
 }
 

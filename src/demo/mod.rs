@@ -30,6 +30,7 @@ mod output;
 mod places;
 mod population;
 mod rng;
+mod roads;
 mod teams;
 pub use teams::OPDS;
 #[cfg(test)]
@@ -59,6 +60,11 @@ const STREAM_ROUNDS: u64 = 6;
 /// The households' BKKBN family fields (target groups, unfit housing, 4T), drawn
 /// after everything else from households so no earlier figure moves.
 const STREAM_FAMILIES: u64 = 7;
+/// The road network (a stream of its own: no earlier figure moves).
+const STREAM_ROADS: u64 = 8;
+
+/// The demo city's roads, an OpenStreetMap PBF file.
+pub const ROADS_FILE: &str = "roads.osm.pbf";
 
 /// The February 2026 round's file and period; `children.csv` is August 2026.
 /// Which OPD visits which stunted child (`id,team`).
@@ -81,6 +87,9 @@ pub struct DemoSummary {
     pub puskesmas: usize,
     pub pustu: usize,
     pub posyandu: usize,
+    /// Nodes and ways of `roads.osm.pbf`.
+    pub road_nodes: usize,
+    pub road_ways: usize,
 }
 
 /// Why the demo could not be written.
@@ -166,6 +175,12 @@ pub fn write_demo(out: &Path, seed: u64) -> Result<DemoSummary, DemoError> {
     let facilities =
         facilities::generate(&city, &households, &mut Rng::new(seed, STREAM_FACILITIES))?;
     tracing::info!(facilities = facilities.len(), "demo: facilities placed");
+    let roads = roads::generate(&city, &mut Rng::new(seed, STREAM_ROADS));
+    tracing::info!(
+        nodes = roads.nodes.len(),
+        ways = roads.ways.len(),
+        "demo: roads laid"
+    );
 
     let count = |kind| facilities.iter().filter(|f| f.kind == kind).count();
     let summary = DemoSummary {
@@ -184,6 +199,8 @@ pub fn write_demo(out: &Path, seed: u64) -> Result<DemoSummary, DemoError> {
         puskesmas: count(FacilityKind::Puskesmas),
         pustu: count(FacilityKind::Pustu),
         posyandu: count(FacilityKind::Posyandu),
+        road_nodes: roads.nodes.len(),
+        road_ways: roads.ways.len(),
     };
 
     std::fs::create_dir_all(out).map_err(|source| DemoError::Io {
@@ -199,6 +216,13 @@ pub fn write_demo(out: &Path, seed: u64) -> Result<DemoSummary, DemoError> {
         &out.join(ASSIGNMENTS_FILE),
         &teams::assign(&city.villages, &children),
     )?;
+    let roads_path = out.join(ROADS_FILE);
+    crate::roads::osm_write::write(&roads_path, &roads.nodes, &roads.ways).map_err(|source| {
+        DemoError::Io {
+            path: roads_path.clone(),
+            source,
+        }
+    })?;
     let under_five = population::write(&out.join("population.tif"), &households)?;
     tracing::info!(under_five, "demo: population raster written");
     output::readme(&out.join("README.txt"), &readme(seed, &summary))?;
@@ -238,6 +262,10 @@ Contents
   facilities.csv     {puskesmas} puskesmas, {pustu} pustu, {posyandu} posyandu
   population.tif     children under five per 100 m pixel (people x 0.09 of the
                      households in the pixel), GeoTIFF in UTM 51S (EPSG:32751)
+  roads.osm.pbf      a synthetic road network ({road_nodes} nodes, {road_ways} ways) in
+                     OpenStreetMap PBF: a jittered 300 m street grid (tracks in the
+                     pockets and the outskirts, some footpaths, one-way streets in
+                     Kendari Barat) and main roads between neighbouring kelurahan
 
 Built-in patterns to look for
   - Sanitation gaps (no latrine, no safe water, no improved sanitation) cluster
@@ -257,6 +285,8 @@ Built-in patterns to look for
         puskesmas = s.puskesmas,
         pustu = s.pustu,
         posyandu = s.posyandu,
+        road_nodes = s.road_nodes,
+        road_ways = s.road_ways,
         pockets = pockets.join(", "),
     )
 }

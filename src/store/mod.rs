@@ -17,6 +17,7 @@ mod geometry;
 mod layers;
 mod periods;
 mod population;
+mod roads;
 mod schema;
 mod writer;
 
@@ -24,6 +25,7 @@ pub use error::StoreError;
 pub use geometry::SRS_WGS84;
 pub use layers::LayerRows;
 pub use population::PopulationSource;
+pub use roads::StoredRoads;
 pub use writer::LayerWriter;
 
 use crate::model::LayerKind;
@@ -88,6 +90,7 @@ impl Store {
         store.add_missing_columns()?;
         store.allow_one_row_per_period()?;
         store.sql(store.conn.execute_batch(assignments::CREATE))?;
+        store.sql(store.conn.execute_batch(roads::CREATE))?;
         Ok(store)
     }
 

@@ -22,7 +22,7 @@
 mod clip;
 pub mod mercator;
 pub mod mvt;
-mod pbf;
+pub(crate) mod pbf;
 mod shape;
 mod simplify;
 pub mod source;

@@ -1,0 +1,200 @@
+//! `sigap import roads` and `sigap travel-time`.
+
+use anyhow::{Context, Result, bail};
+use sigap::config::Config;
+use sigap::roads::{Mode, Roads, RoadsError, Trip};
+use sigap::store::Store;
+use std::path::{Path, PathBuf};
+
+/// A point farther than this from every road (metres) is refused by `travel-time`:
+/// almost always swapped or mistyped coordinates.
+const MAX_OFFROAD_M: f64 = 5_000.0;
+
+/// The config of `--config`, else `./sigap.toml` when present, else the defaults.
+pub(crate) fn load_config(path: Option<&Path>) -> Result<Config> {
+    Ok(match path {
+        Some(p) => Config::from_file(p)?,
+        None if Path::new("sigap.toml").exists() => Config::from_file(Path::new("sigap.toml"))?,
+        None => Config::default(),
+    })
+}
+
+/// Reads an OSM PBF extract and stores its routable roads.
+pub fn import_roads(db: &Path, path: &Path, config: Option<&Path>, check: bool) -> Result<()> {
+    let config = load_config(config)?;
+    let speeds = config.roads.speeds().map_err(anyhow::Error::msg)?;
+    let (network, report) = sigap::roads::import_pbf(path, &speeds)?;
+    for m in &report.modes {
+        println!(
+            "{:<9} {:>7} nodes kept, {:>6} cut off in {} smaller component(s)",
+            m.mode.as_str(),
+            m.kept_nodes,
+            m.nodes - m.kept_nodes,
+            m.other_components
+        );
+    }
+    let summary = format!(
+        "{} ways read ({} other highway ways skipped, {} missing node references): {} nodes, {} segments, {:.1} km kept of {} nodes, {} segments",
+        report.read.ways,
+        report.read.ways_skipped,
+        report.read.missing_nodes,
+        report.kept_nodes,
+        report.kept_segments,
+        report.kept_km,
+        report.nodes,
+        report.segments
+    );
+    if check {
+        println!(
+            "checked {}: {summary}; nothing written (--check)",
+            path.display()
+        );
+        return Ok(());
+    }
+    let mut store = Store::open(db)?;
+    let json = serde_json::to_string(&report)?;
+    let revision = store.write_roads(&network, &report.file, &json)?;
+    println!(
+        "imported roads from {}: {summary} (store revision {revision})",
+        path.display()
+    );
+    Ok(())
+}
+
+/// Travel time and distance over the roads.
+#[derive(clap::Args)]
+pub struct TravelTimeArgs {
+    /// The store holding the road network.
+    #[arg(long)]
+    db: PathBuf,
+    /// Origin as LAT,LON (WGS84 degrees).
+    #[arg(long, value_parser = parse_latlon, required_unless_present = "pairs", allow_hyphen_values = true)]
+    from: Option<[f64; 2]>,
+    /// Destination as LAT,LON.
+    #[arg(long, value_parser = parse_latlon, required_unless_present = "pairs", allow_hyphen_values = true)]
+    to: Option<[f64; 2]>,
+    #[arg(long, value_enum, default_value_t = Mode::Motorbike)]
+    mode: Mode,
+    /// A CSV of `from_lat,from_lon,to_lat,to_lon` rows: prints one CSV row per pair
+    /// (`secs,metres,offroad_m`), for scripts.
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pairs: Option<PathBuf>,
+    /// Print JSON (with the route's points) instead of a sentence.
+    #[arg(long)]
+    json: bool,
+    /// Config file with `[roads]` speeds (default: ./sigap.toml when present).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+/// `LAT,LON` to `[lon, lat]`.
+fn parse_latlon(s: &str) -> Result<[f64; 2], String> {
+    let bad = || format!("expected LAT,LON in degrees, e.g. -3.99,122.52, not `{s}`");
+    let (lat, lon) = s.split_once(',').ok_or_else(bad)?;
+    let lat: f64 = lat.trim().parse().map_err(|_| bad())?;
+    let lon: f64 = lon.trim().parse().map_err(|_| bad())?;
+    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+        return Err(format!(
+            "{s}: latitude must be within ±90 and longitude ±180 (LAT first, then LON)"
+        ));
+    }
+    Ok([lon, lat])
+}
+
+/// The stored network with the configured speeds.
+pub(crate) fn load_roads(db: &Path, config: Option<&Path>) -> Result<Roads> {
+    let config = load_config(config)?;
+    let speeds = config.roads.speeds().map_err(anyhow::Error::msg)?;
+    if !db.exists() {
+        bail!("no store at {}", db.display());
+    }
+    let store = Store::open(db)?;
+    let stored = store.roads()?.ok_or(RoadsError::NotImported)?;
+    Ok(Roads::new(stored.network, speeds))
+}
+
+fn check_near(roads: &Roads, mode: Mode, what: &'static str, p: [f64; 2]) -> Result<()> {
+    let snap = roads
+        .snap(mode, p)
+        .with_context(|| format!("the road network has no road open to {mode}"))?;
+    if snap.offroad_m > MAX_OFFROAD_M {
+        return Err(RoadsError::FarFromRoads {
+            what,
+            lat: p[1],
+            lon: p[0],
+            metres: snap.offroad_m,
+            mode,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// Minutes and seconds, e.g. `12 min 05 s`.
+fn clock(secs: f64) -> String {
+    let s = secs.round() as u64;
+    if s >= 3600 {
+        format!("{} h {:02} min {:02} s", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{} min {:02} s", s / 60, s % 60)
+    }
+}
+
+pub fn travel_time(args: &TravelTimeArgs) -> Result<()> {
+    let roads = load_roads(&args.db, args.config.as_deref())?;
+    let mode = args.mode;
+    if let Some(pairs) = &args.pairs {
+        return travel_pairs(&roads, mode, pairs);
+    }
+    let (Some(from), Some(to)) = (args.from, args.to) else {
+        bail!("give --from and --to, or --pairs");
+    };
+    check_near(&roads, mode, "origin", from)?;
+    check_near(&roads, mode, "destination", to)?;
+    let trip: Trip = roads
+        .trip(mode, from, to)
+        .context("no route between the two points")?;
+    if args.json {
+        println!("{}", serde_json::to_string(&trip)?);
+    } else {
+        println!(
+            "{} by {}: {:.2} km ({:.0} m of it on foot to and from the road), straight line {:.2} km",
+            clock(trip.secs),
+            mode,
+            trip.metres / 1000.0,
+            trip.offroad_m,
+            Roads::crow_m(from, to) / 1000.0
+        );
+    }
+    Ok(())
+}
+
+fn travel_pairs(roads: &Roads, mode: Mode, path: &Path) -> Result<()> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_path(path)
+        .with_context(|| format!("reading {}", path.display()))?;
+    let mut out = csv::Writer::from_writer(std::io::stdout().lock());
+    out.write_record(["secs", "metres", "offroad_m"])?;
+    for (i, row) in reader.records().enumerate() {
+        let line = i + 2;
+        let row = row.with_context(|| format!("{}:{line}", path.display()))?;
+        let num = |k: usize, name: &str| -> Result<f64> {
+            row.get(k)
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .with_context(|| format!("{}:{line}: field {name}: not a number", path.display()))
+        };
+        let from = [num(1, "from_lon")?, num(0, "from_lat")?];
+        let to = [num(3, "to_lon")?, num(2, "to_lat")?];
+        match roads.trip(mode, from, to) {
+            Some(t) => out.write_record([
+                t.secs.to_string(),
+                format!("{:.3}", t.metres),
+                format!("{:.3}", t.offroad_m),
+            ])?,
+            None => out.write_record(["", "", ""])?,
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
