@@ -29,6 +29,8 @@ pub const DEFAULT_NORMALISATION: NormalisationMethod = NormalisationMethod::Perc
 pub const DEFAULT_PREVALENCE_CAP: f64 = 0.30;
 /// Distance in km at which the distance factor saturates at 1.
 pub const DEFAULT_DISTANCE_CAP_KM: f64 = 10.0;
+/// Default cap of the access factor with roads: 30 minutes or more count as 1.
+pub const DEFAULT_TRAVEL_CAP_MINUTES: f64 = 30.0;
 /// Stunted children at which the stunted-count factor saturates at 1 (`cap` method).
 pub const DEFAULT_STUNTED_CAP: f64 = 20.0;
 /// H3 grid distance of the neighbours cells are smoothed and tested over (Gi*).
@@ -138,8 +140,10 @@ pub struct Normalisation {
     pub prevalence_cap: f64,
     /// Stunted children at or above which the factor is 1.
     pub stunted_cap: f64,
-    /// Distance (km) at or above which the factor is 1.
+    /// Distance (km) at or above which the factor is 1 (without a road network).
     pub distance_cap_km: f64,
+    /// Travel time (minutes) at or above which the factor is 1.
+    pub travel_cap_minutes: f64,
 }
 
 impl Default for Normalisation {
@@ -149,6 +153,7 @@ impl Default for Normalisation {
             prevalence_cap: DEFAULT_PREVALENCE_CAP,
             stunted_cap: DEFAULT_STUNTED_CAP,
             distance_cap_km: DEFAULT_DISTANCE_CAP_KM,
+            travel_cap_minutes: DEFAULT_TRAVEL_CAP_MINUTES,
         }
     }
 }
@@ -265,6 +270,12 @@ impl Config {
             return Err(format!(
                 "normalisation.distance_cap_km = {} must be > 0",
                 n.distance_cap_km
+            ));
+        }
+        if !(n.travel_cap_minutes.is_finite() && n.travel_cap_minutes > 0.0) {
+            return Err(format!(
+                "normalisation.travel_cap_minutes = {} must be > 0",
+                n.travel_cap_minutes
             ));
         }
         if !(n.stunted_cap.is_finite() && n.stunted_cap > 0.0) {

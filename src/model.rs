@@ -222,6 +222,8 @@ pub struct Dataset {
     pub population: Option<Population>,
     /// The team (OPD or TPK) visiting each child, by pseudonym.
     pub assignments: std::collections::HashMap<String, String>,
+    /// The imported road network, `None` without one.
+    pub roads: Option<std::sync::Arc<crate::roads::RoadNetwork>>,
 }
 
 /// A population raster (e.g. children under five per pixel) summed into areas: the

@@ -23,6 +23,7 @@ const DICT = {
     no_latrine: 'Tanpa jamban',
     no_safe_water: 'Tanpa air minum layak',
     no_sanitation: 'Tanpa sanitasi layak',
+    puskesmas_min: 'Waktu tempuh ke puskesmas',
     puskesmas_km: 'Jarak ke puskesmas',
     // Prioritas panel (web/targets.js)
     puskesmas: 'Akses ke puskesmas',
@@ -47,6 +48,7 @@ const DICT = {
     hhNoSafeWater: 'RT tanpa air minum layak',
     hhNoSanitation: 'RT tanpa sanitasi layak',
     distance: 'Jarak ke puskesmas terdekat',
+    travelTime: 'Waktu tempuh ke puskesmas terdekat',
     contributions: 'Kontribusi faktor terhadap risiko',
     weight: 'bobot',
     hexagon: 'Heksagon H3',
@@ -120,6 +122,7 @@ const DICT = {
     no_latrine: 'No latrine',
     no_safe_water: 'No safe drinking water',
     no_sanitation: 'No improved sanitation',
+    puskesmas_min: 'Travel time to puskesmas',
     puskesmas_km: 'Distance to puskesmas',
     // Priorities panel (web/targets.js)
     puskesmas: 'Access to puskesmas',
@@ -143,6 +146,7 @@ const DICT = {
     hhNoSafeWater: 'Households without safe water',
     hhNoSanitation: 'Households without sanitation',
     distance: 'Distance to nearest puskesmas',
+    travelTime: 'Travel time to nearest puskesmas',
     contributions: 'Contribution of each factor to risk',
     weight: 'weight',
     hexagon: 'H3 hexagon',
@@ -273,6 +277,13 @@ export function fmtPct(x) {
 /** A distance in kilometres with one decimal. */
 export function fmtKm(km) {
   return Number.isFinite(km) ? `${new Intl.NumberFormat(locale(), { maximumFractionDigits: 1 }).format(km)} km` : '–';
+}
+
+/** A travel time in minutes, whole: 18 menit / 18 min. */
+export function fmtMin(min) {
+  return Number.isFinite(min)
+    ? `${new Intl.NumberFormat(locale(), { maximumFractionDigits: 0 }).format(min)} ${current === 'id' ? 'menit' : 'min'}`
+    : '–';
 }
 
 /** A score 0..1 with two decimals: 0,42. */

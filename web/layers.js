@@ -76,6 +76,8 @@ export const INDICATORS = [
   { key: 'no_latrine', prop: 'share_no_latrine', scale: 'villages', fallback: [0, 1], kind: 'pct', needs: 'households', note: 'legendShareHh' },
   { key: 'no_safe_water', prop: 'share_no_safe_water', scale: 'villages', fallback: [0, 1], kind: 'pct', needs: 'households', note: 'legendShareHh' },
   { key: 'no_sanitation', prop: 'share_no_sanitation', scale: 'villages', fallback: [0, 1], kind: 'pct', needs: 'households', note: 'legendShareHh' },
+  // Over the roads (needs an imported road network; without one every area is "no data").
+  { key: 'puskesmas_min', prop: 'puskesmas_min', scale: 'villages', fallback: [0, 30], kind: 'min' },
   { key: 'puskesmas_km', prop: 'puskesmas_km', scale: 'villages', fallback: [0, 10], kind: 'km' },
   // Needs an imported population raster; without one every area is "no data".
   { key: 'population', prop: 'population', scale: 'hexes', fallback: [0, 100], kind: 'int', needs: 'population', note: 'legendPerHex' },

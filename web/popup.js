@@ -4,7 +4,7 @@
 // from /api/villages carries them too (with its factors as a list), so one function
 // renders all three. Values come from the server and are escaped before use.
 
-import { t, fmtInt, fmtPct, fmtKm, fmtScore } from './i18n.js';
+import { t, fmtInt, fmtPct, fmtKm, fmtMin, fmtScore } from './i18n.js';
 import { FACTORS } from './layers.js';
 import { familyRows } from './families.js';
 
@@ -102,6 +102,7 @@ export function areaHtml(props, where = null) {
     row(t('hhNoLatrine'), fmtInt(num(props.no_latrine)), share(props.no_latrine, households)),
     row(t('hhNoSafeWater'), fmtInt(num(props.no_safe_water)), share(props.no_safe_water, households)),
     row(t('hhNoSanitation'), fmtInt(num(props.no_sanitation)), share(props.no_sanitation, households)),
+    ...(props.puskesmas_min === undefined ? [] : [row(t('travelTime'), fmtMin(num(props.puskesmas_min)))]),
     row(t('distance'), fmtKm(num(props.puskesmas_km))),
     // Keluarga berisiko stunting: the total, and per target group where known.
     ...familyRows(props).map(([label, value]) => row(label, value)),

@@ -4,10 +4,10 @@
 // (from /api/villages), one scale for the whole city at every zoom. Counts grow with the
 // hexagon's size, so they are scaled to the hexagons loaded at the current resolution.
 
-import { t, fmtInt, fmtPct, fmtKm, fmtScore } from './i18n.js';
+import { t, fmtInt, fmtPct, fmtKm, fmtMin, fmtScore } from './i18n.js';
 import { RAMP, NO_DATA, COLOURS } from './layers.js';
 
-const FORMAT = { score: fmtScore, pct: fmtPct, int: fmtInt, km: fmtKm };
+const FORMAT = { score: fmtScore, pct: fmtPct, int: fmtInt, km: fmtKm, min: fmtMin };
 
 /** Rounds up to a 'nice' number (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten). */
 export function niceCeil(x) {

@@ -13,11 +13,13 @@ use super::villages::VillageIndex;
 use crate::config::Config;
 use crate::config::Spatial;
 use crate::model::{Child, Counts, Dataset, Facility, FacilityKind, PopulationTotals, Village};
-use crate::risk::{self, RiskScore};
+use crate::risk::{self, Access, RiskScore};
+use crate::roads::Roads;
 use geo::{BoundingRect, Centroid, CoordsIter, InteriorPoint, MultiPolygon, Point, Rect};
 use h3o::{CellIndex, LatLng, Resolution};
 use rayon::prelude::*;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Figures for one area (cell or village).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -28,6 +30,9 @@ pub struct AreaStats {
     pub population: Option<f64>,
     /// Straight-line km from the area's centre to the nearest puskesmas.
     pub puskesmas_km: Option<f64>,
+    /// Minutes from the area's centre to the nearest puskesmas over the roads
+    /// (`[roads] access_mode`, off-road walking included); `None` without roads.
+    pub puskesmas_minutes: Option<f64>,
     /// Scored among the areas of its kind (villages, or cells of one resolution): see
     /// [`crate::risk`]; set by the scoring pass once smoothing is known.
     pub risk: RiskScore,
@@ -91,6 +96,10 @@ pub struct Analysis {
     pub population: Option<PopulationTotals>,
     /// Extent of villages, facilities and points.
     pub bounds: Option<Rect<f64>>,
+    /// What the `puskesmas` risk factor measures: minutes with roads, else km.
+    pub access: Access,
+    /// The road network with the configured speeds, `None` without one.
+    pub roads: Option<Arc<Roads>>,
 }
 
 impl Analysis {
@@ -108,14 +117,35 @@ impl Analysis {
         let village_index = VillageIndex::new(&data.villages);
         let facility_index = FacilityIndex::new(&data.facilities);
         let population = data.population.as_ref();
+        let roads = road_graphs(data, config);
+        let puskesmas: Vec<[f64; 2]> = data
+            .facilities
+            .iter()
+            .filter(|f| f.kind == FacilityKind::Puskesmas)
+            .map(|f| [f.location.x(), f.location.y()])
+            .collect();
+        let catchment = roads
+            .as_ref()
+            .filter(|_| !puskesmas.is_empty())
+            .map(|r| r.catchment(config.roads.access_mode, &puskesmas));
+        let access = if catchment.is_some() {
+            Access::Minutes
+        } else {
+            Access::Km
+        };
         let area = |counts: Counts, centre: Point<f64>| -> AreaStats {
             let puskesmas_km = facility_index
                 .nearest(FacilityKind::Puskesmas, centre)
                 .map(|(_, km)| km);
+            let puskesmas_minutes = catchment
+                .as_ref()
+                .and_then(|c| c.from([centre.x(), centre.y()]))
+                .map(|(secs, _)| secs / 60.0);
             AreaStats {
                 counts,
                 population: None,
                 puskesmas_km,
+                puskesmas_minutes,
                 risk: RiskScore::default(),
                 spatial: None,
             }
@@ -157,47 +187,15 @@ impl Analysis {
             .collect();
 
         let hood = village_neighbours(&data.villages);
-        smooth_and_score(villages.iter_mut().map(|v| &mut v.stats), &hood, config);
+        smooth_and_score(
+            villages.iter_mut().map(|v| &mut v.stats),
+            &hood,
+            config,
+            access,
+        );
 
         let children = ChildCells::new(data, &child_village);
-        let mut unplaced_in_hexes = [0; RESOLUTIONS.len()];
-        let hexes = RESOLUTIONS
-            .iter()
-            .enumerate()
-            .map(|(k, &res)| {
-                let mut cells;
-                (cells, unplaced_in_hexes[k]) = children.count(k, res);
-                let households =
-                    aggregate(&data.households, res, |h| h.location, Counts::add_household);
-                for (cell, c) in households {
-                    cells.entry(cell).or_default().merge(&c);
-                }
-                // Cells where the raster has people but nobody was measured are shown
-                // too: coverage 0 is what planners look for.
-                let peopled = population.iter().flat_map(|p| p.cells_at(res));
-                for (cell, _) in peopled.filter(|(_, v)| *v > 0.0) {
-                    cells.entry(cell).or_default();
-                }
-                let mut list: Vec<HexStats> = cells
-                    .into_par_iter()
-                    .map(|(cell, c)| {
-                        let ll = LatLng::from(cell);
-                        HexStats {
-                            cell,
-                            stats: AreaStats {
-                                population: population.and_then(|p| p.cell(cell)),
-                                ..area(c, Point::new(ll.lng(), ll.lat()))
-                            },
-                        }
-                    })
-                    .collect();
-                list.sort_unstable_by_key(|h| h.cell);
-                let cells: Vec<CellIndex> = list.iter().map(|h| h.cell).collect();
-                let hood = cell_neighbours(&cells, config.spatial.k);
-                smooth_and_score(list.iter_mut().map(|h| &mut h.stats), &hood, config);
-                (res, list)
-            })
-            .collect();
+        let (hexes, unplaced_in_hexes) = hex_sets(data, config, &children, &area, access);
 
         Self {
             villages,
@@ -208,6 +206,8 @@ impl Analysis {
             unplaced_in_hexes,
             population: population.map(|p| p.totals),
             bounds: bounds(data),
+            access,
+            roads,
         }
     }
 
@@ -415,30 +415,96 @@ fn attach_spatial(areas: &mut [&mut AreaStats], neighbours: &[Vec<usize>], spati
 }
 
 /// Smoothing and hot spots, then the scoring pass, over one set of areas of one kind.
+/// Figures for every cell at every resolution of [`RESOLUTIONS`], scored per
+/// resolution, and the placed children each resolution left out.
+fn hex_sets(
+    data: &Dataset,
+    config: &Config,
+    children: &ChildCells,
+    area: &(dyn Fn(Counts, Point<f64>) -> AreaStats + Sync),
+    access: Access,
+) -> (Vec<(Resolution, Vec<HexStats>)>, [u32; RESOLUTIONS.len()]) {
+    let population = data.population.as_ref();
+    let mut unplaced_in_hexes = [0; RESOLUTIONS.len()];
+    let hexes = RESOLUTIONS
+        .iter()
+        .enumerate()
+        .map(|(k, &res)| {
+            let mut cells;
+            (cells, unplaced_in_hexes[k]) = children.count(k, res);
+            let households =
+                aggregate(&data.households, res, |h| h.location, Counts::add_household);
+            for (cell, c) in households {
+                cells.entry(cell).or_default().merge(&c);
+            }
+            // Cells where the raster has people but nobody was measured are shown
+            // too: coverage 0 is what planners look for.
+            let peopled = population.iter().flat_map(|p| p.cells_at(res));
+            for (cell, _) in peopled.filter(|(_, v)| *v > 0.0) {
+                cells.entry(cell).or_default();
+            }
+            let mut list: Vec<HexStats> = cells
+                .into_par_iter()
+                .map(|(cell, c)| {
+                    let ll = LatLng::from(cell);
+                    HexStats {
+                        cell,
+                        stats: AreaStats {
+                            population: population.and_then(|p| p.cell(cell)),
+                            ..area(c, Point::new(ll.lng(), ll.lat()))
+                        },
+                    }
+                })
+                .collect();
+            list.sort_unstable_by_key(|h| h.cell);
+            let cells: Vec<CellIndex> = list.iter().map(|h| h.cell).collect();
+            let hood = cell_neighbours(&cells, config.spatial.k);
+            smooth_and_score(list.iter_mut().map(|h| &mut h.stats), &hood, config, access);
+            (res, list)
+        })
+        .collect();
+    (hexes, unplaced_in_hexes)
+}
+
 fn smooth_and_score<'a>(
     areas: impl Iterator<Item = &'a mut AreaStats>,
     neighbours: &[Vec<usize>],
     config: &Config,
+    access: Access,
 ) {
     let mut areas: Vec<&mut AreaStats> = areas.collect();
     attach_spatial(&mut areas, neighbours, config.spatial);
-    attach_risk(&mut areas, config);
+    attach_risk(&mut areas, config, access);
 }
 
 /// The scoring pass: scores `areas` (one kind) together from their counts, smoothed
-/// prevalence and distances ([`risk::score_set`]).
-fn attach_risk(areas: &mut [&mut AreaStats], config: &Config) {
+/// prevalence and access to care ([`risk::score_set`]).
+fn attach_risk(areas: &mut [&mut AreaStats], config: &Config, access: Access) {
     let values: Vec<_> = areas
         .iter()
         .map(|a| {
             risk::raw_values(
                 &a.counts,
                 a.spatial.map(|s| s.prevalence_smoothed),
-                a.puskesmas_km,
+                match access {
+                    Access::Minutes => a.puskesmas_minutes,
+                    Access::Km => a.puskesmas_km,
+                },
             )
         })
         .collect();
-    for (a, r) in areas.iter_mut().zip(risk::score_set(&values, config)) {
+    for (a, r) in areas
+        .iter_mut()
+        .zip(risk::score_set(&values, config, access))
+    {
         a.risk = r;
     }
+}
+
+/// The stored road network with the configured speeds (`None` without one, or when
+/// the speeds are invalid, which config validation already refuses).
+fn road_graphs(data: &Dataset, config: &Config) -> Option<Arc<Roads>> {
+    let network = data.roads.as_ref()?;
+    let speeds = config.roads.speeds().ok()?;
+    Some(Arc::new(Roads::new((**network).clone(), speeds)))
 }

@@ -134,6 +134,7 @@ impl Dataset {
             facilities: self.facilities.clone(),
             population: self.population.clone(),
             assignments: self.assignments.clone(),
+            roads: self.roads.clone(),
         }
     }
 }

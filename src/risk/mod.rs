@@ -13,7 +13,7 @@
 //! | `no_latrine` | households without latrine / households | no household |
 //! | `no_safe_water` | households without safe water / households | no household |
 //! | `no_sanitation` | households without improved sanitation / households | no household |
-//! | `puskesmas` | km to the nearest puskesmas (travel time later) | no puskesmas |
+//! | `puskesmas` | minutes to the nearest puskesmas over the roads ([`Access::Minutes`]), or straight-line km without a road network ([`Access::Km`]) | no puskesmas |
 //!
 //! # Normalisation ([`normalise`])
 //! Scoring sees a whole set of areas of one kind (all villages, or all cells of one
@@ -21,8 +21,8 @@
 //! - `percentile` (default): among the areas of the set where the factor is known,
 //!   `normalised = (areas with a strictly lower value) / (n − 1)`, i.e.
 //!   `(scipy.stats.rankdata(v, method="min") − 1) / (n − 1)`; 0 when n = 1.
-//! - `cap`: `value / cap` at most 1 for prevalence, stunted and distance; the three
-//!   shares as they are.
+//! - `cap`: `value / cap` at most 1 for prevalence, stunted and access (minutes or
+//!   km); the three shares as they are.
 //!
 //! An unknown factor is left out of its ranking and gets `normalised = 0`, value `None`
 //! (`"missing": true` in the API): a village with no child measured is never ranked
@@ -55,8 +55,40 @@ pub enum Factor {
     NoLatrine,
     NoSafeWater,
     NoSanitation,
-    /// Access to the nearest puskesmas: straight-line km today.
+    /// Access to the nearest puskesmas: travel time, or straight-line km without
+    /// roads (see [`Access`]).
     Puskesmas,
+}
+
+/// How the `puskesmas` factor measures access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    /// Straight-line km from the area's centre (no road network imported).
+    #[default]
+    Km,
+    /// Minutes over the roads by the configured mode, walking to the road included.
+    Minutes,
+}
+
+impl Access {
+    /// Unit of the factor's value.
+    #[must_use]
+    pub fn unit(self) -> &'static str {
+        match self {
+            Self::Km => "km",
+            Self::Minutes => "minutes",
+        }
+    }
+
+    /// Bahasa Indonesia label of the factor.
+    #[must_use]
+    pub fn label_id(self) -> &'static str {
+        match self {
+            Self::Km => "Jarak ke puskesmas (km)",
+            Self::Minutes => "Waktu tempuh ke puskesmas (menit)",
+        }
+    }
 }
 
 /// Number of factors.
@@ -91,26 +123,27 @@ impl Factor {
         self as usize
     }
 
-    /// Unit of the raw value: `share` (0..1), `children` or `km`.
+    /// Unit of the raw value: `share` (0..1), `children`, or for access `km` or
+    /// `minutes`.
     #[must_use]
-    pub fn unit(self) -> &'static str {
+    pub fn unit(self, access: Access) -> &'static str {
         match self {
             Self::Stunted => "children",
-            Self::Puskesmas => "km",
+            Self::Puskesmas => access.unit(),
             _ => "share",
         }
     }
 
     /// Bahasa Indonesia label.
     #[must_use]
-    pub fn label_id(self) -> &'static str {
+    pub fn label_id(self, access: Access) -> &'static str {
         match self {
             Self::Prevalence => "Prevalensi stunting (dihaluskan)",
             Self::Stunted => "Jumlah anak stunting",
             Self::NoLatrine => "Rumah tangga tanpa jamban",
             Self::NoSafeWater => "Rumah tangga tanpa air minum layak",
             Self::NoSanitation => "Rumah tangga tanpa sanitasi layak",
-            Self::Puskesmas => "Jarak ke puskesmas (km)",
+            Self::Puskesmas => access.label_id(),
         }
     }
 }
@@ -133,11 +166,11 @@ impl FactorScore {
     /// The factor as the API and the exports show it: key, Bahasa label, unit, value
     /// (null when unknown), `missing`, normalised value, weight and contribution.
     #[must_use]
-    pub fn to_json(&self) -> serde_json::Value {
+    pub fn to_json(&self, access: Access) -> serde_json::Value {
         serde_json::json!({
             "factor": self.factor.key(),
-            "label": self.factor.label_id(),
-            "unit": self.factor.unit(),
+            "label": self.factor.label_id(access),
+            "unit": self.factor.unit(access),
             "value": self.value,
             "missing": self.value.is_none(),
             "normalised": self.normalised,
@@ -153,12 +186,15 @@ pub struct RiskScore {
     /// In 0..1; the sum of the contributions.
     pub score: f64,
     pub factors: [FactorScore; FACTORS],
+    /// What the `puskesmas` factor's value measures.
+    pub access: Access,
 }
 
 impl Default for RiskScore {
     fn default() -> Self {
         Self {
             score: 0.0,
+            access: Access::Km,
             factors: Factor::ALL.map(|factor| FactorScore {
                 factor,
                 value: None,
@@ -187,7 +223,7 @@ impl RiskScore {
     #[must_use]
     pub fn reweighted(&self, weights: &Weights) -> RiskScore {
         let values = self.factors.map(|f| f.value);
-        combine(values, self.normalised(), weights)
+        combine(values, self.normalised(), weights, self.access)
     }
 }
 
@@ -209,6 +245,7 @@ fn combine(
     values: [Option<f64>; FACTORS],
     normalised: [f64; FACTORS],
     weights: &Weights,
+    access: Access,
 ) -> RiskScore {
     let w = weights.to_array();
     let total: f64 = w.iter().sum();
@@ -229,6 +266,7 @@ fn combine(
     RiskScore {
         score: weighted_score(&normalised, &w),
         factors,
+        access,
     }
 }
 
@@ -242,12 +280,13 @@ fn share(part: u32, whole: u32) -> Option<f64> {
 /// only when a child was measured.
 ///
 /// # Units
-/// `puskesmas_km` is kilometres (`None` when no puskesmas exists).
+/// `access` is minutes or kilometres, as the set's [`Access`] says (`None` when no
+/// puskesmas exists).
 #[must_use]
 pub fn raw_values(
     counts: &Counts,
     smoothed_prevalence: Option<f64>,
-    puskesmas_km: Option<f64>,
+    access: Option<f64>,
 ) -> [Option<f64>; FACTORS] {
     let measured = counts.children > 0;
     [
@@ -258,19 +297,24 @@ pub fn raw_values(
         share(counts.no_latrine, counts.households),
         share(counts.no_safe_water, counts.households),
         share(counts.no_sanitation, counts.households),
-        puskesmas_km.filter(|km| km.is_finite()),
+        access.filter(|x| x.is_finite()),
     ]
 }
 
 /// Scores a set of areas of one kind (all villages, or all cells of one resolution):
-/// normalises each factor among them ([`normalise::normalise`]) and weighs.
+/// normalises each factor among them ([`normalise::normalise`]) and weighs. `access`
+/// says what the `puskesmas` values measure.
 #[must_use]
-pub fn score_set(values: &[[Option<f64>; FACTORS]], config: &Config) -> Vec<RiskScore> {
-    let normalised = normalise::normalise(values, &config.normalisation);
+pub fn score_set(
+    values: &[[Option<f64>; FACTORS]],
+    config: &Config,
+    access: Access,
+) -> Vec<RiskScore> {
+    let normalised = normalise::normalise(values, &config.normalisation, access);
     values
         .iter()
         .zip(normalised)
-        .map(|(v, n)| combine(*v, n, &config.weights))
+        .map(|(v, n)| combine(*v, n, &config.weights, access))
         .collect()
 }
 
@@ -297,7 +341,7 @@ mod tests {
             raw_values(&counts(0, 0, 0, 0), None, Some(9.0)),
         ];
         let cfg = Config::default();
-        let scored = score_set(&areas, &cfg);
+        let scored = score_set(&areas, &cfg, Access::Km);
         for r in &scored {
             let sum: f64 = r.factors.iter().map(|f| f.contribution).sum();
             assert!((r.score - sum).abs() < 1e-12);
@@ -328,10 +372,10 @@ mod tests {
             no_sanitation: 2,
             ..Counts::default()
         };
-        let r = score_set(&[raw_values(&c, Some(1.0), Some(50.0))], &cfg);
+        let r = score_set(&[raw_values(&c, Some(1.0), Some(50.0))], &cfg, Access::Km);
         assert!((r[0].score - 1.0).abs() < 1e-12, "{r:?}");
         let p = raw_values(&counts(10, 1, 10, 8), Some(0.1), Some(1.0));
-        let r = score_set(&[p], &cfg);
+        let r = score_set(&[p], &cfg, Access::Km);
         assert!((r[0].factor(Factor::Prevalence).normalised - 0.1 / 0.3).abs() < 1e-12);
     }
 }

@@ -5,16 +5,21 @@
 //!   `(scipy.stats.rankdata(v, method="min") − 1) / (n − 1)`; 0 when n = 1. Ties share
 //!   the lowest rank, so equal values get equal normalised values.
 //! - [`NormalisationMethod::Cap`]: prevalence / `prevalence_cap`, stunted /
-//!   `stunted_cap` and km / `distance_cap_km`, each at most 1; shares as they are.
+//!   `stunted_cap` and access / `travel_cap_minutes` (or km / `distance_cap_km`
+//!   without roads), each at most 1; shares as they are.
 //!
 //! Unknown values (`None`) are left out of the ranking and get 0.
 
-use super::{FACTORS, Factor};
+use super::{Access, FACTORS, Factor};
 use crate::config::{Normalisation, NormalisationMethod};
 
 /// Normalised values per area, in [`Factor::ALL`] order.
 #[must_use]
-pub fn normalise(values: &[[Option<f64>; FACTORS]], n: &Normalisation) -> Vec<[f64; FACTORS]> {
+pub fn normalise(
+    values: &[[Option<f64>; FACTORS]],
+    n: &Normalisation,
+    access: Access,
+) -> Vec<[f64; FACTORS]> {
     let mut out = vec![[0.0; FACTORS]; values.len()];
     for f in Factor::ALL {
         let i = f.index();
@@ -23,7 +28,7 @@ pub fn normalise(values: &[[Option<f64>; FACTORS]], n: &Normalisation) -> Vec<[f
             NormalisationMethod::Percentile => percentile(&column),
             NormalisationMethod::Cap => column
                 .iter()
-                .map(|v| v.map_or(0.0, |x| capped(f, x, n)))
+                .map(|v| v.map_or(0.0, |x| capped(f, x, n, access)))
                 .collect(),
         };
         for (o, x) in out.iter_mut().zip(normalised) {
@@ -33,12 +38,13 @@ pub fn normalise(values: &[[Option<f64>; FACTORS]], n: &Normalisation) -> Vec<[f
     out
 }
 
-fn capped(f: Factor, x: f64, n: &Normalisation) -> f64 {
-    let cap = match f {
-        Factor::Prevalence => n.prevalence_cap,
-        Factor::Stunted => n.stunted_cap,
-        Factor::Puskesmas => n.distance_cap_km,
-        Factor::NoLatrine | Factor::NoSafeWater | Factor::NoSanitation => 1.0,
+fn capped(f: Factor, x: f64, n: &Normalisation, access: Access) -> f64 {
+    let cap = match (f, access) {
+        (Factor::Prevalence, _) => n.prevalence_cap,
+        (Factor::Stunted, _) => n.stunted_cap,
+        (Factor::Puskesmas, Access::Km) => n.distance_cap_km,
+        (Factor::Puskesmas, Access::Minutes) => n.travel_cap_minutes,
+        (Factor::NoLatrine | Factor::NoSafeWater | Factor::NoSanitation, _) => 1.0,
     };
     (x / cap).clamp(0.0, 1.0)
 }

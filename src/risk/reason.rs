@@ -3,7 +3,8 @@
 //!
 //! Example: "23 anak stunting (tertinggi ke-3) dari 74 diukur, prevalensi 31%
 //! (dihaluskan 28%, tertinggi ke-2), 41% rumah tangga tanpa jamban (tertinggi ke-4),
-//! 7,2 km ke puskesmas terdekat (terjauh ke-5)".
+//! 7,2 km ke puskesmas terdekat (terjauh ke-5)" (with a road network: "18 menit ke
+//! puskesmas terdekat", by `[roads] access_mode`).
 //!
 //! - Phrases follow the factors' contributions, largest first; at most
 //!   [`MAX_PHRASES`] are given, and only factors that add to the score (the first is
@@ -115,13 +116,16 @@ pub fn reason(input: &ReasonInput<'_>) -> String {
             ));
         }
     }
-    if let Some(km) = value(Factor::Puskesmas) {
+    if let Some(x) = value(Factor::Puskesmas) {
+        let how_far = match r.access {
+            super::Access::Km => format!("{} km", fmt_dec1(x)),
+            super::Access::Minutes => format!("{} menit", fmt_int(x.round().max(0.0) as u64)),
+        };
         phrases.push((
             contribution(Factor::Puskesmas),
             Factor::Puskesmas.index(),
             format!(
-                "{} km ke puskesmas terdekat{}",
-                fmt_dec1(km),
+                "{how_far} ke puskesmas terdekat{}",
                 rank("terjauh", input.ranks[Factor::Puskesmas.index()])
             ),
         ));
@@ -200,6 +204,19 @@ mod tests {
             "23 anak stunting (tertinggi ke-3) dari 74 diukur, prevalensi 31% \
              (dihaluskan 28%, tertinggi ke-2), 41% rumah tangga tanpa jamban \
              (tertinggi ke-4), 7,2 km ke puskesmas terdekat (terjauh ke-5)"
+        );
+        // With roads the same factor is minutes of travel.
+        let mut by_road = scored(&c, Some(0.28), Some(17.6), [1.0, 1.0, 0.9, 0.0, 0.0, 0.8]);
+        by_road.access = crate::risk::Access::Minutes;
+        let text = reason(&ReasonInput {
+            children: 74,
+            stunted: 23,
+            risk: &by_road,
+            ranks: [Some(2), Some(3), Some(4), Some(9), Some(9), Some(5)],
+        });
+        assert!(
+            text.ends_with("18 menit ke puskesmas terdekat (terjauh ke-5)"),
+            "{text}"
         );
         let empty = Counts {
             households: 10,

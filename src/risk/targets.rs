@@ -132,7 +132,7 @@ impl<'a> Targets<'a> {
             .factors
             .iter()
             .map(|f| {
-                let mut v = f.to_json();
+                let mut v = f.to_json(t.risk.access);
                 v["rank"] = json!(t.factor_ranks[f.factor.index()]);
                 v
             })
@@ -270,7 +270,7 @@ mod tests {
             .map(|(c, s)| raw_values(c, s, Some(2.0)))
             .collect();
         let cfg = Config::default();
-        let risks = score_set(&values, &cfg);
+        let risks = score_set(&values, &cfg, crate::risk::Access::Km);
         let areas: Vec<TargetArea<'_>> = ["a", "b", "c"]
             .iter()
             .zip(counts)

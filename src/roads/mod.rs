@@ -30,7 +30,7 @@ mod tests;
 
 pub use graph::{ComponentReport, ModeGraph};
 pub use profile::{Mode, RoadSettings, Speeds};
-pub use search::{Snap, Trip};
+pub use search::{Catchment, Reach, Snap, Trip};
 
 use std::path::PathBuf;
 

@@ -11,10 +11,13 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// How a field team travels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// The field teams' usual vehicle.
+    #[default]
     Motorbike,
     Car,
     Walk,
@@ -209,6 +212,8 @@ pub(crate) fn directions(tags: &[(&str, &str)], class: &str) -> (bool, bool) {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RoadSettings {
+    /// The mode of the travel time to care (risk score and map layer).
+    pub access_mode: Mode,
     pub offroad_kmh: Option<f64>,
     pub motorbike: std::collections::BTreeMap<String, f64>,
     pub car: std::collections::BTreeMap<String, f64>,

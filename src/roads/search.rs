@@ -305,16 +305,10 @@ impl Roads {
         })
     }
 
-    /// Seconds and metres from each of `points` to the nearest of `targets` (e.g.
-    /// every puskesmas), in one search backwards from all targets. `None` where the
-    /// mode has no road.
+    /// Travel to the nearest of `targets` (e.g. every puskesmas): one search
+    /// backwards from all of them, then any number of [`Catchment::from`] queries.
     #[must_use]
-    pub fn to_nearest(
-        &self,
-        mode: Mode,
-        targets: &[[f64; 2]],
-        points: &[[f64; 2]],
-    ) -> Vec<Option<(f64, f64)>> {
+    pub fn catchment(&self, mode: Mode, targets: &[[f64; 2]]) -> Catchment<'_> {
         let g = self.graph(mode);
         let snaps: Vec<Snap> = targets.iter().filter_map(|t| self.snap(mode, *t)).collect();
         let seeds: Vec<Seed> = snaps
@@ -327,58 +321,61 @@ impl Roads {
             })
             .collect();
         let tree = Tree::grow(g, self.network.nodes.len(), &seeds, true, None);
-        points
-            .iter()
-            .map(|p| {
-                let o = self.snap(mode, *p)?;
-                let network = self
-                    .leave(g, &o)
-                    .into_iter()
-                    .map(|(v, s, m)| (s + tree.secs[v as usize], m + tree.metres[v as usize]));
-                let direct = snaps.iter().filter_map(|t| {
-                    self.along(g, &o, t)
-                        .map(|(s, m)| (s + self.offroad_secs(t.offroad_m), m + t.offroad_m))
-                });
-                network
-                    .chain(direct)
-                    .filter(|x| x.0.is_finite())
-                    .min_by(|x, y| x.0.total_cmp(&y.0))
-                    .map(|(s, m)| (s + self.offroad_secs(o.offroad_m), m + o.offroad_m))
-            })
-            .collect()
+        Catchment {
+            roads: self,
+            mode,
+            snaps,
+            tree,
+        }
+    }
+
+    /// Seconds and metres from each of `points` to the nearest of `targets`; `None`
+    /// where the mode has no road or no target.
+    #[must_use]
+    pub fn to_nearest(
+        &self,
+        mode: Mode,
+        targets: &[[f64; 2]],
+        points: &[[f64; 2]],
+    ) -> Vec<Option<(f64, f64)>> {
+        let c = self.catchment(mode, targets);
+        points.iter().map(|p| c.from(*p)).collect()
+    }
+
+    /// Every trip from `from`: one search, then any number of [`Reach::to`] queries.
+    /// `None` when the mode has no road.
+    #[must_use]
+    pub fn reach(&self, mode: Mode, from: [f64; 2]) -> Option<Reach<'_>> {
+        let g = self.graph(mode);
+        let origin = self.snap(mode, from)?;
+        let tree = Tree::grow(g, self.network.nodes.len(), &self.leave(g, &origin), false, None);
+        Some(Reach {
+            roads: self,
+            mode,
+            origin,
+            tree,
+        })
     }
 
     /// A travel-time matrix between `points` (seconds; `INFINITY` when unreachable,
     /// 0 on the diagonal), one search per row.
     #[must_use]
     pub fn matrix(&self, mode: Mode, points: &[[f64; 2]]) -> Vec<Vec<f64>> {
-        let g = self.graph(mode);
         let snaps: Vec<Option<Snap>> = points.iter().map(|p| self.snap(mode, *p)).collect();
-        let arrivals: Vec<Vec<Seed>> = snaps
-            .iter()
-            .map(|s| s.as_ref().map_or_else(Vec::new, |s| self.arrive(g, s)))
-            .collect();
-        snaps
+        points
             .iter()
             .enumerate()
-            .map(|(i, o)| {
-                let Some(o) = o else {
+            .map(|(i, p)| {
+                let Some(reach) = self.reach(mode, *p) else {
                     return vec![f64::INFINITY; points.len()];
                 };
-                let tree = Tree::grow(g, self.network.nodes.len(), &self.leave(g, o), false, None);
                 snaps
                     .iter()
-                    .zip(&arrivals)
                     .enumerate()
-                    .map(|(j, (d, ends))| {
-                        let Some(d) = d else { return f64::INFINITY };
-                        if i == j {
-                            return 0.0;
-                        }
-                        let network = ends.iter().map(|&(v, es, _)| tree.secs[v as usize] + es);
-                        let direct = self.along(g, o, d).map(|x| x.0);
-                        network.chain(direct).fold(f64::INFINITY, f64::min)
-                            + self.offroad_secs(o.offroad_m + d.offroad_m)
+                    .map(|(j, d)| match d {
+                        _ if i == j => 0.0,
+                        Some(d) => reach.to(d),
+                        None => f64::INFINITY,
                     })
                     .collect()
             })
@@ -389,5 +386,65 @@ impl Roads {
     #[must_use]
     pub fn crow_m(from: [f64; 2], to: [f64; 2]) -> f64 {
         haversine_m(from, to)
+    }
+}
+
+/// Shortest times to the nearest of a set of targets; see [`Roads::catchment`].
+pub struct Catchment<'r> {
+    roads: &'r Roads,
+    mode: Mode,
+    snaps: Vec<Snap>,
+    tree: Tree,
+}
+
+impl Catchment<'_> {
+    /// Seconds and metres from `point` to the nearest target, off-road walking at
+    /// both ends included; `None` without a road or a target.
+    #[must_use]
+    pub fn from(&self, point: [f64; 2]) -> Option<(f64, f64)> {
+        let roads = self.roads;
+        let g = roads.graph(self.mode);
+        let o = roads.snap(self.mode, point)?;
+        let network = roads.leave(g, &o).into_iter().map(|(v, s, m)| {
+            (
+                s + self.tree.secs[v as usize],
+                m + self.tree.metres[v as usize],
+            )
+        });
+        let direct = self.snaps.iter().filter_map(|t| {
+            roads
+                .along(g, &o, t)
+                .map(|(s, m)| (s + roads.offroad_secs(t.offroad_m), m + t.offroad_m))
+        });
+        network
+            .chain(direct)
+            .filter(|x| x.0.is_finite())
+            .min_by(|x, y| x.0.total_cmp(&y.0))
+            .map(|(s, m)| (s + roads.offroad_secs(o.offroad_m), m + o.offroad_m))
+    }
+}
+
+/// Shortest times from one point; see [`Roads::reach`].
+pub struct Reach<'r> {
+    roads: &'r Roads,
+    mode: Mode,
+    origin: Snap,
+    tree: Tree,
+}
+
+impl Reach<'_> {
+    /// Seconds to `dest` (a [`Roads::snap`] of the same mode), off-road walking at
+    /// both ends included; `INFINITY` when unreachable.
+    #[must_use]
+    pub fn to(&self, dest: &Snap) -> f64 {
+        let roads = self.roads;
+        let g = roads.graph(self.mode);
+        let network = roads
+            .arrive(g, dest)
+            .into_iter()
+            .map(|(v, es, _)| self.tree.secs[v as usize] + es);
+        let direct = roads.along(g, &self.origin, dest).map(|x| x.0);
+        network.chain(direct).fold(f64::INFINITY, f64::min)
+            + roads.offroad_secs(self.origin.offroad_m + dest.offroad_m)
     }
 }

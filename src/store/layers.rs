@@ -137,6 +137,7 @@ impl Store {
             )?,
             population: self.population()?,
             assignments: self.assignments()?,
+            roads: self.roads()?.map(|r| std::sync::Arc::new(r.network)),
         })
     }
 

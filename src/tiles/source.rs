@@ -256,7 +256,7 @@ pub struct Field {
     pub description: &'static str,
 }
 
-const AREA_FIELDS: [Field; 26] = [
+const AREA_FIELDS: [Field; 27] = [
     Field {
         name: "children",
         kind: "Number",
@@ -351,6 +351,11 @@ const AREA_FIELDS: [Field; 26] = [
         name: "puskesmas_km",
         kind: "Number",
         description: "straight-line km from the centre to the nearest puskesmas",
+    },
+    Field {
+        name: "puskesmas_min",
+        kind: "Number",
+        description: "minutes from the centre to the nearest puskesmas over the roads ([roads] access_mode, walking to the road included); absent without roads",
     },
     Field {
         name: "risk",
@@ -572,6 +577,9 @@ pub fn area_properties(s: &AreaStats) -> Vec<(String, PropValue)> {
     }
     if let Some(km) = s.puskesmas_km {
         p.push(("puskesmas_km".to_owned(), PropValue::Double(round(km, 2))));
+    }
+    if let Some(min) = s.puskesmas_minutes {
+        p.push(("puskesmas_min".to_owned(), PropValue::Double(round(min, 1))));
     }
     p.push(("risk".to_owned(), PropValue::Double(round(r.score, 4))));
     // Normalised values, not contributions: the viewer re-weighs them (Σ w·n / Σ w).

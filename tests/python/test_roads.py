@@ -212,3 +212,152 @@ def test_demo_roads_import_and_one_way_streets(demo_dir, tmp_path):
     assert ahead == pytest.approx(nx.dijkstra_path_length(graphs["car"], u, v, weight="secs"), rel=1e-9)
     assert back == pytest.approx(nx.dijkstra_path_length(graphs["car"], v, u, weight="secs"), rel=1e-9)
     assert back > ahead
+
+
+# ---- travel time to care ---------------------------------------------------------
+
+OFFROAD_KMH = 3.0
+
+
+class Access:
+    """The documented model, rebuilt on networkx: snap to the nearest open segment in
+    a local equirectangular frame, walk the gap at 3 km/h, ride the share of the
+    segment its direction allows, then the roads (multi-source Dijkstra to the nearest
+    puskesmas through a virtual sink)."""
+
+    def __init__(self, pbf, mode="motorbike"):
+        from shapely import STRtree
+        from shapely.geometry import LineString
+
+        graphs, self.where = reference_graphs(pbf)
+        kept = {}
+        for m in MODES:
+            comp = max(nx.strongly_connected_components(graphs[m]), key=len)
+            kept[m] = graphs[m].subgraph(comp).copy()
+        self.g = kept[mode]
+        stored = set().union(*(set(k.nodes) for k in kept.values()))
+        pts = [self.where[n] for n in stored]
+        self.lon0 = sum(p[0] for p in pts) / len(pts)
+        self.lat0 = sum(p[1] for p in pts) / len(pts)
+        self.mx = 111_320.0 * math.cos(math.radians(self.lat0))
+        self.segs = sorted({tuple(sorted(e)) for e in self.g.edges})
+        self.tree = STRtree([LineString([self.local(self.where[a]), self.local(self.where[b])])
+                             for a, b in self.segs])
+
+    def local(self, p):
+        return ((p[0] - self.lon0) * self.mx, (p[1] - self.lat0) * 110_574.0)
+
+    def snap(self, p):
+        """[(node, secs to leave to it, secs to arrive from it)] and the walk (s)."""
+        from shapely.geometry import Point
+
+        x = self.local(p)
+        i = int(self.tree.query_nearest(Point(x))[0])
+        a, b = self.segs[i]
+        pa, pb = self.local(self.where[a]), self.local(self.where[b])
+        d = (pb[0] - pa[0], pb[1] - pa[1])
+        length = math.hypot(*d)
+        along = max(0.0, min(length, ((x[0] - pa[0]) * d[0] + (x[1] - pa[1]) * d[1]) / length))
+        foot = (pa[0] + along / length * d[0], pa[1] + along / length * d[1])
+        walk = math.hypot(x[0] - foot[0], x[1] - foot[1]) / (OFFROAD_KMH / 3.6)
+        t = 0.0 if along < 0.01 else 1.0 if length - along < 0.01 else along / length
+        ab, ba = self.g.has_edge(a, b), self.g.has_edge(b, a)
+        secs = (self.g[a][b] if ab else self.g[b][a])["secs"]
+        ends = []
+        if ab:
+            ends.append((b, (1 - t) * secs, None))
+            ends.append((a, None, t * secs))
+        if ba:
+            ends.append((a, t * secs, None))
+            ends.append((b, None, (1 - t) * secs))
+        if t == 0.0:
+            ends.append((a, 0.0, 0.0))
+        if t == 1.0:
+            ends.append((b, 0.0, 0.0))
+        self.last = (a, b, t, ab, ba, secs)
+        return ends, walk
+
+    def to_nearest(self, targets, points):
+        g = self.g.reverse(copy=True)
+        on_segment = []
+        for p in targets:
+            ends, walk = self.snap(p)
+            on_segment.append((self.last, walk))
+            for node, _, arrive in ends:
+                if arrive is not None:
+                    w = arrive + walk
+                    if not g.has_edge("SINK", node) or g["SINK"][node]["secs"] > w:
+                        g.add_edge("SINK", node, secs=w)
+        dist = nx.single_source_dijkstra_path_length(g, "SINK", weight="secs")
+        out = []
+        for p in points:
+            ends, walk = self.snap(p)
+            best = min(leave + dist[node] for node, leave, _ in ends if leave is not None and node in dist)
+            # Straight along the segment a target lies on, when its direction allows.
+            a, b, t, ab, ba, secs = self.last
+            for (a2, b2, t2, *_), walk2 in on_segment:
+                if (a2, b2) == (a, b) and ((t2 >= t and ab) or (t2 <= t and ba)):
+                    best = min(best, abs(t2 - t) * secs + walk2)
+            out.append(best + walk)
+        return out
+
+
+@pytest.fixture(scope="module")
+def roads_server(demo_db, demo_dir, tmp_path_factory):
+    import shutil
+
+    from conftest import Server
+
+    d = tmp_path_factory.mktemp("roads-db")
+    db = d / "city.gpkg"
+    shutil.copy(demo_db, db)
+    shutil.copy(str(demo_db).replace(".gpkg", ".key"), d / "city.key")
+    run("import", "roads", "--db", db, demo_dir / "roads.osm.pbf")
+    s = Server("--db", db)
+    yield s
+    s.stop()
+
+
+def test_travel_time_to_care_equals_networkx(roads_server, demo_dir):
+    """Every village and every resolution-9 cell: minutes to the nearest puskesmas by
+    motorbike equal the networkx reference; the risk factor uses them."""
+    import h3
+
+    ref = Access(demo_dir / "roads.osm.pbf")
+    with open(demo_dir / "facilities.csv", newline="") as f:
+        puskesmas = [(float(r["lon"]), float(r["lat"])) for r in csv.DictReader(f) if r["kind"] == "puskesmas"]
+    assert len(puskesmas) == 15
+
+    villages = roads_server.json("/api/villages")["villages"]
+    cells = roads_server.json("/api/hexes?res=9")["features"]
+    points = [tuple(v["centre"]) for v in villages]
+    got = [next(f for f in v["factors"] if f["factor"] == "puskesmas") for v in villages]
+    for props in (c["properties"] for c in cells):
+        lat, lon = h3.cell_to_latlng(props["h3"])
+        points.append((lon, lat))
+        got.append(next(f for f in props["factors"] if f["factor"] == "puskesmas") if "factors" in props
+                   else {"value": props["puskesmas_min"], "unit": "minutes"})
+    want = ref.to_nearest(puskesmas, points)
+    assert len(cells) > 1000
+    exact = 0
+    for w, g in zip(want, got):
+        assert g["unit"] == "minutes"
+        if abs(g["value"] - w / 60) <= 1e-6 * max(1.0, w / 60):
+            exact += 1
+        else:
+            # Only a near-tie in snapping may differ, and then only slightly.
+            assert abs(g["value"] - w / 60) < 0.02 * w / 60 + 0.1, (g, w / 60)
+    assert exact >= 0.995 * len(want), (exact, len(want))
+    # Travel time is not straight distance: far from a main road it weighs more.
+    minutes = {v["code"]: v["puskesmas_min"] for v in villages}
+    assert max(minutes.values()) > 3 * min(minutes.values())
+
+
+def test_reasons_and_config_speak_minutes(roads_server):
+    cfg = roads_server.json("/api/config")
+    assert cfg["access"] == {"unit": "minutes", "mode": "motorbike"}
+    f = next(x for x in cfg["factors"] if x["factor"] == "puskesmas")
+    assert f["unit"] == "minutes" and "menit" in f["label"]
+    targets = roads_server.json("/api/targets?top=65")["targets"]
+    assert any(re.search(r"\d+ menit ke puskesmas terdekat", t["reason"]) for t in targets)
+    assert not any(" km ke puskesmas" in t["reason"] for t in targets)

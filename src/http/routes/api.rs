@@ -85,7 +85,7 @@ fn area_json(
     let factors: Vec<Value> = risk
         .factors
         .iter()
-        .map(crate::risk::FactorScore::to_json)
+        .map(|f| f.to_json(risk.access))
         .collect();
     head.insert("factors".into(), Value::Array(factors));
     head
@@ -249,9 +249,10 @@ async fn hexes(
 
 async fn config(State(state): State<AppState>) -> Json<Value> {
     let c = &state.0.config;
+    let access = state.snapshot().analysis.access;
     let factors: Vec<Value> = Factor::ALL
         .iter()
-        .map(|f| json!({ "factor": f.key(), "label": f.label_id(), "unit": f.unit() }))
+        .map(|f| json!({ "factor": f.key(), "label": f.label_id(access), "unit": f.unit(access) }))
         .collect();
     Json(json!({
         "weights": c.weights,
@@ -262,5 +263,6 @@ async fn config(State(state): State<AppState>) -> Json<Value> {
             .map(|(f, names)| json!({ "factor": f.key(), "names": names }))
             .collect::<Vec<_>>(),
         "factors": factors,
+        "access": { "unit": access.unit(), "mode": c.roads.access_mode },
     }))
 }
