@@ -63,4 +63,5 @@ pub mod public;
 pub mod risk;
 pub mod roads;
 pub mod store;
+pub mod teams;
 pub mod tiles;

@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+mod assign;
 mod assignments;
 mod import;
 mod population;
@@ -75,6 +76,8 @@ enum Command {
     },
     /// Travel time and distance over the imported roads (motorbike, car or walking).
     TravelTime(roads::TravelTimeArgs),
+    /// Share the stunted children among teams (OPDs or TPK): exact shares, compact areas.
+    Assign(assign::AssignArgs),
     /// Which team (OPD or TPK) visits which child: the field officers' scope.
     Assignments(assignments::AssignmentsArgs),
     /// Accounts: add, list, disable, enable, set a password.
@@ -113,6 +116,7 @@ pub fn run(cli: Cli) -> Result<()> {
             tools::stats(input.as_deref(), villages_of.as_deref())
         }
         Command::TravelTime(args) => roads::travel_time(&args),
+        Command::Assign(args) => assign::run(&args),
         Command::Assignments(args) => assignments::run(&args),
         Command::User { what } => user::run_user(what),
         Command::Token { what } => user::run_token(what),

@@ -69,6 +69,8 @@ pub const ROADS_FILE: &str = "roads.osm.pbf";
 /// The February 2026 round's file and period; `children.csv` is August 2026.
 /// Which OPD visits which stunted child (`id,team`).
 pub const ASSIGNMENTS_FILE: &str = "assignments.csv";
+/// The 13 OPDs and their shares (`team,share`), for `sigap assign`.
+pub const TEAMS_FILE: &str = "teams.csv";
 pub const FEBRUARY_FILE: &str = "children-2026-02.csv";
 pub const FEBRUARY_PERIOD: &str = "2026-02";
 
@@ -216,6 +218,7 @@ pub fn write_demo(out: &Path, seed: u64) -> Result<DemoSummary, DemoError> {
         &out.join(ASSIGNMENTS_FILE),
         &teams::assign(&city.villages, &children),
     )?;
+    output::teams(&out.join(TEAMS_FILE))?;
     let roads_path = out.join(ROADS_FILE);
     crate::roads::osm_write::write(&roads_path, &roads.nodes, &roads.ways).map_err(|source| {
         DemoError::Io {
@@ -262,6 +265,10 @@ Contents
   facilities.csv     {puskesmas} puskesmas, {pustu} pustu, {posyandu} posyandu
   population.tif     children under five per 100 m pixel (people x 0.09 of the
                      households in the pixel), GeoTIFF in UTM 51S (EPSG:32751)
+  assignments.csv    which OPD visits which stunted child (villages in code order
+                     split into 13 groups)
+  teams.csv          the 13 OPDs with their shares (synthetic staff numbers), for
+                     `sigap assign`, which shares the children exactly by share
   roads.osm.pbf      a synthetic road network ({road_nodes} nodes, {road_ways} ways) in
                      OpenStreetMap PBF: a jittered 300 m street grid (tracks in the
                      pockets and the outskirts, some footpaths, one-way streets in

@@ -159,6 +159,19 @@ pub(crate) fn assignments(path: &Path, rows: &[(String, &str)]) -> Result<(), De
     })
 }
 
+/// `teams.csv`: `team,share` of the 13 OPDs, for `sigap assign`.
+pub(crate) fn teams(path: &Path) -> Result<(), DemoError> {
+    let rows: Vec<(&str, u32)> = super::teams::OPDS
+        .iter()
+        .copied()
+        .zip(super::teams::SHARES)
+        .collect();
+    write_csv(path, &["team", "share"], &rows, |(team, share), r| {
+        r.push((*team).to_owned());
+        r.push(share.to_string());
+    })
+}
+
 /// A round's children: the columns of [`children`] and `period`.
 pub(crate) fn children_of_period(
     path: &Path,

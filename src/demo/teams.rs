@@ -26,6 +26,10 @@ pub const OPDS: [&str; 13] = [
     "Disdukcapil",
 ];
 
+/// Each OPD's share of the children for `sigap assign` (`teams.csv`): synthetic field
+/// staff numbers, so the split is proportional but not equal.
+pub const SHARES: [u32; 13] = [60, 45, 40, 30, 25, 35, 20, 20, 40, 25, 15, 20, 15];
+
 /// `(source id, team)` of every stunted child of `children` (one round).
 ///
 /// # Units

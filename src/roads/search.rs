@@ -348,7 +348,13 @@ impl Roads {
     pub fn reach(&self, mode: Mode, from: [f64; 2]) -> Option<Reach<'_>> {
         let g = self.graph(mode);
         let origin = self.snap(mode, from)?;
-        let tree = Tree::grow(g, self.network.nodes.len(), &self.leave(g, &origin), false, None);
+        let tree = Tree::grow(
+            g,
+            self.network.nodes.len(),
+            &self.leave(g, &origin),
+            false,
+            None,
+        );
         Some(Reach {
             roads: self,
             mode,
