@@ -62,6 +62,7 @@ pub mod model;
 pub mod public;
 pub mod risk;
 pub mod roads;
+pub mod routes;
 pub mod store;
 pub mod teams;
 pub mod tiles;

@@ -13,6 +13,7 @@ mod assignments;
 mod import;
 mod population;
 mod roads;
+mod route;
 mod serve;
 mod targets;
 mod tools;
@@ -78,6 +79,11 @@ enum Command {
     TravelTime(roads::TravelTimeArgs),
     /// Share the stunted children among teams (OPDs or TPK): exact shares, compact areas.
     Assign(assign::AssignArgs),
+    /// A team's visits for a day: most urgent first, ordered over the roads (table, JSON, GeoJSON, GPX).
+    Route(route::RouteArgs),
+    /// Order stops on a travel-time matrix read as JSON from stdin (for comparisons).
+    #[command(hide = true)]
+    Tour,
     /// Which team (OPD or TPK) visits which child: the field officers' scope.
     Assignments(assignments::AssignmentsArgs),
     /// Accounts: add, list, disable, enable, set a password.
@@ -117,6 +123,8 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::TravelTime(args) => roads::travel_time(&args),
         Command::Assign(args) => assign::run(&args),
+        Command::Route(args) => route::route(&args),
+        Command::Tour => route::tour_stdin(),
         Command::Assignments(args) => assignments::run(&args),
         Command::User { what } => user::run_user(what),
         Command::Token { what } => user::run_token(what),

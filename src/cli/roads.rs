@@ -68,10 +68,10 @@ pub struct TravelTimeArgs {
     #[arg(long)]
     db: PathBuf,
     /// Origin as LAT,LON (WGS84 degrees).
-    #[arg(long, value_parser = parse_latlon, required_unless_present = "pairs", allow_hyphen_values = true)]
+    #[arg(long, value_parser = parse_latlon, required_unless_present_any = ["pairs", "matrix"], allow_hyphen_values = true)]
     from: Option<[f64; 2]>,
     /// Destination as LAT,LON.
-    #[arg(long, value_parser = parse_latlon, required_unless_present = "pairs", allow_hyphen_values = true)]
+    #[arg(long, value_parser = parse_latlon, required_unless_present_any = ["pairs", "matrix"], allow_hyphen_values = true)]
     to: Option<[f64; 2]>,
     #[arg(long, value_enum, default_value_t = Mode::Motorbike)]
     mode: Mode,
@@ -79,6 +79,10 @@ pub struct TravelTimeArgs {
     /// (`secs,metres,offroad_m`), for scripts.
     #[arg(long, conflicts_with_all = ["from", "to"])]
     pairs: Option<PathBuf>,
+    /// A CSV of `lat,lon` points: prints the travel-time matrix between them as JSON
+    /// (`{"secs": [[...]]}`, one search per row).
+    #[arg(long, conflicts_with_all = ["from", "to", "pairs"])]
+    matrix: Option<PathBuf>,
     /// Print JSON (with the route's points) instead of a sentence.
     #[arg(long)]
     json: bool,
@@ -146,6 +150,9 @@ pub fn travel_time(args: &TravelTimeArgs) -> Result<()> {
     if let Some(pairs) = &args.pairs {
         return travel_pairs(&roads, mode, pairs);
     }
+    if let Some(points) = &args.matrix {
+        return travel_matrix(&roads, mode, points);
+    }
     let (Some(from), Some(to)) = (args.from, args.to) else {
         bail!("give --from and --to, or --pairs");
     };
@@ -196,5 +203,35 @@ fn travel_pairs(roads: &Roads, mode: Mode, path: &Path) -> Result<()> {
         }
     }
     out.flush()?;
+    Ok(())
+}
+
+fn travel_matrix(roads: &Roads, mode: Mode, path: &Path) -> Result<()> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_path(path)
+        .with_context(|| format!("reading {}", path.display()))?;
+    let mut points = Vec::new();
+    for (i, row) in reader.records().enumerate() {
+        let line = i + 2;
+        let row = row.with_context(|| format!("{}:{line}", path.display()))?;
+        let num = |k: usize, name: &str| -> Result<f64> {
+            row.get(k)
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .with_context(|| format!("{}:{line}: field {name}: not a number", path.display()))
+        };
+        points.push([num(1, "lon")?, num(0, "lat")?]);
+    }
+    let started = std::time::Instant::now();
+    let secs = roads.matrix(mode, &points);
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let rows: Vec<Vec<Option<f64>>> = secs
+        .iter()
+        .map(|r| r.iter().map(|x| x.is_finite().then_some(*x)).collect())
+        .collect();
+    println!(
+        "{}",
+        serde_json::json!({ "secs": rows, "mode": mode, "matrix_ms": ms })
+    );
     Ok(())
 }

@@ -1,0 +1,198 @@
+//! `sigap route` (a team's day) and the hidden `sigap tour` (order stops on a given
+//! matrix, for comparisons with other solvers).
+
+use anyhow::{Context, Result, bail};
+use sigap::model::Period;
+use sigap::roads::{Mode, Roads};
+use sigap::routes::{DayOptions, export, plan_day, team_candidates, tour};
+use sigap::store::Store;
+use std::fmt::Write;
+use std::path::PathBuf;
+
+/// A team's visits for a day: most urgent first, ordered over the roads.
+#[derive(clap::Args)]
+pub struct RouteArgs {
+    #[arg(long)]
+    db: PathBuf,
+    /// The team (OPD or TPK) as in the assignments.
+    #[arg(long)]
+    team: String,
+    /// The round whose stunted children are visited (default: the latest).
+    #[arg(long)]
+    period: Option<Period>,
+    /// Start as LAT,LON (default: the puskesmas nearest the team's children).
+    #[arg(long, value_parser = parse_latlon, allow_hyphen_values = true)]
+    start: Option<[f64; 2]>,
+    /// End as LAT,LON (default: the start).
+    #[arg(long, value_parser = parse_latlon, allow_hyphen_values = true)]
+    end: Option<[f64; 2]>,
+    /// Most visits in the day.
+    #[arg(long, default_value_t = 10)]
+    max_visits: usize,
+    /// Working hours, HH:MM-HH:MM.
+    #[arg(long, default_value = "08:00-14:00")]
+    hours: String,
+    /// Minutes at each home.
+    #[arg(long, default_value_t = 20.0)]
+    service_min: f64,
+    #[arg(long, value_enum, default_value_t = Mode::Motorbike)]
+    mode: Mode,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Write to this file instead of stdout.
+    #[arg(short, long)]
+    out: Option<PathBuf>,
+    /// Config file with `[roads]` speeds (default: ./sigap.toml when present).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Table,
+    Json,
+    Geojson,
+    Gpx,
+}
+
+fn parse_latlon(s: &str) -> Result<[f64; 2], String> {
+    let bad = || format!("expected LAT,LON in degrees, e.g. -3.99,122.52, not `{s}`");
+    let (lat, lon) = s.split_once(',').ok_or_else(bad)?;
+    let lat: f64 = lat.trim().parse().map_err(|_| bad())?;
+    let lon: f64 = lon.trim().parse().map_err(|_| bad())?;
+    Ok([lon, lat])
+}
+
+/// Minutes between the two times of `HH:MM-HH:MM`.
+pub(crate) fn work_minutes(hours: &str) -> Result<f64> {
+    let parse = |t: &str| -> Option<f64> {
+        let (h, m) = t.trim().split_once(':')?;
+        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+        (h < 24 && m < 60).then_some(f64::from(h * 60 + m))
+    };
+    let (a, b) = hours
+        .split_once('-')
+        .and_then(|(a, b)| Some((parse(a)?, parse(b)?)))
+        .with_context(|| {
+            format!("--hours: expected HH:MM-HH:MM, e.g. 08:00-14:00, not `{hours}`")
+        })?;
+    if b <= a {
+        bail!("--hours: the day must end after it starts ({hours})");
+    }
+    Ok(b - a)
+}
+
+pub fn route(args: &RouteArgs) -> Result<()> {
+    let roads_cfg = super::roads::load_config(args.config.as_deref())?;
+    if !args.db.exists() {
+        bail!("no store at {}", args.db.display());
+    }
+    let data = Store::open(&args.db)?.load()?;
+    let network = data
+        .roads
+        .clone()
+        .ok_or(sigap::roads::RoadsError::NotImported)?;
+    let roads = Roads::new(
+        (*network).clone(),
+        roads_cfg.roads.speeds().unwrap_or_default(),
+    );
+    let period = args
+        .period
+        .or_else(|| data.latest_period())
+        .context("the store holds no children")?;
+    let candidates = team_candidates(&data, &args.team, period);
+    if candidates.is_empty() {
+        let teams: std::collections::BTreeSet<&String> = data.assignments.values().collect();
+        bail!(
+            "team `{}` has no stunted child to visit in {period}; teams: {}",
+            args.team,
+            teams
+                .into_iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let start = match args.start {
+        Some(p) => p,
+        None => sigap::routes::default_base(&data, &candidates)
+            .context("no puskesmas to start from; give --start")?,
+    };
+    let opts = DayOptions {
+        start,
+        end: args.end.unwrap_or(start),
+        max_visits: args.max_visits,
+        work_minutes: work_minutes(&args.hours)?,
+        service_minutes: args.service_min,
+        mode: args.mode,
+    };
+    let plan = plan_day(&roads, &candidates, &opts).context("no road open to this mode")?;
+    let text = match args.format {
+        Format::Json => serde_json::to_string_pretty(&serde_json::json!({
+            "team": args.team, "period": period, "plan": plan,
+        }))?,
+        Format::Geojson => serde_json::to_string(&export::geojson(&plan, &candidates))?,
+        Format::Gpx => export::gpx(&plan, &candidates, &format!("{} {period}", args.team)),
+        Format::Table => {
+            let mut s = format!(
+                "{}: {} of {} children visited, {:.0} min on the road ({:.1} km), {:.0} min at homes, back after {:.0} min\n",
+                args.team,
+                plan.stops.len(),
+                candidates.len(),
+                plan.travel_min,
+                plan.travel_m / 1000.0,
+                plan.service_min,
+                plan.total_min
+            );
+            for (i, st) in plan.stops.iter().enumerate() {
+                let c = &candidates[st.candidate];
+                let _ = writeln!(
+                    s,
+                    "{:>2}. {}  HAZ {:>5.2}  urgency {:>3}  arrive +{:>3.0} min  ({:.0} min ride)",
+                    i + 1,
+                    &c.key[..8.min(c.key.len())],
+                    c.haz,
+                    st.urgency_rank,
+                    st.arrive_min,
+                    st.travel_min
+                );
+            }
+            s
+        }
+    };
+    match &args.out {
+        Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display()))?,
+        None => println!("{text}"),
+    }
+    Ok(())
+}
+
+/// `{ "matrix": [[secs]], "start": i, "end": j, "stops": [k, ...] }` on stdin; prints
+/// `{ "order": [...], "secs": total }`.
+pub fn tour_stdin() -> Result<()> {
+    #[derive(serde::Deserialize)]
+    struct Input {
+        matrix: Vec<Vec<f64>>,
+        start: usize,
+        end: usize,
+        stops: Vec<usize>,
+    }
+    let input: Input = serde_json::from_reader(std::io::stdin().lock())
+        .context("reading the instance (JSON) from stdin")?;
+    let n = input.matrix.len();
+    if input.matrix.iter().any(|r| r.len() != n)
+        || input.start >= n
+        || input.end >= n
+        || input.stops.iter().any(|s| *s >= n)
+    {
+        bail!("the matrix must be square and every index inside it");
+    }
+    let started = std::time::Instant::now();
+    let order = tour::order(&input.matrix, input.start, input.end, &input.stops);
+    let secs = tour::cost(&input.matrix, input.start, input.end, &order);
+    println!(
+        "{}",
+        serde_json::json!({ "order": order, "secs": secs, "solve_ms": started.elapsed().as_secs_f64() * 1000.0 })
+    );
+    Ok(())
+}

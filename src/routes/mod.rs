@@ -1,0 +1,211 @@
+//! A field team's day: which children to visit and in what order, over the roads.
+//!
+//! Given a start and an end (office or puskesmas), a number of visits at most, the
+//! working time and the time a visit takes, [`plan_day`] takes the team's children
+//! most urgent first (severely stunted before stunted, never visited before visited,
+//! longest since the last visit, then the lowest height-for-age) and keeps each one
+//! whose visit still fits the day when inserted where it costs least; a less urgent
+//! child is only taken once every more urgent one was tried. The chosen visits are
+//! then ordered for the least travel ([`tour::order`]: exact up to 12 stops) and
+//! timed, with the road geometry of every leg.
+
+pub mod export;
+pub mod tour;
+
+use crate::roads::{Mode, Roads};
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// A child a team may visit.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// The child's pseudonym.
+    pub key: String,
+    pub lonlat: [f64; 2],
+    pub haz: f64,
+    /// Last visit recorded, `None` when never visited.
+    pub last_visit: Option<NaiveDate>,
+}
+
+impl Candidate {
+    fn severe(&self) -> bool {
+        self.haz < crate::model::SEVERELY_STUNTED_HAZ
+    }
+}
+
+/// What a day allows.
+#[derive(Debug, Clone, Copy)]
+pub struct DayOptions {
+    pub start: [f64; 2],
+    pub end: [f64; 2],
+    pub max_visits: usize,
+    /// Working time from leaving the start to arriving at the end (minutes).
+    pub work_minutes: f64,
+    /// Time spent at each home (minutes).
+    pub service_minutes: f64,
+    pub mode: Mode,
+}
+
+/// One visit of the day.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stop {
+    /// Index into the candidates given.
+    pub candidate: usize,
+    /// Minutes after leaving the start: arrival, and departure after the visit.
+    pub arrive_min: f64,
+    pub leave_min: f64,
+    /// Travel from the previous point (minutes, metres).
+    pub travel_min: f64,
+    pub travel_m: f64,
+    /// Why the child is on the list: 1 most urgent.
+    pub urgency_rank: usize,
+}
+
+/// The planned day.
+#[derive(Debug, Clone, Serialize)]
+pub struct DayPlan {
+    pub stops: Vec<Stop>,
+    /// Candidates left for another day.
+    pub left: usize,
+    pub travel_min: f64,
+    pub service_min: f64,
+    /// Leaving the start to arriving at the end.
+    pub total_min: f64,
+    pub travel_m: f64,
+    /// `[lon, lat]` along the roads, start to end.
+    pub path: Vec<[f64; 2]>,
+}
+
+/// Candidates from most to least urgent (indices).
+#[must_use]
+pub fn by_urgency(c: &[Candidate]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..c.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&c[a], &c[b]);
+        y.severe()
+            .cmp(&x.severe())
+            .then(x.last_visit.is_some().cmp(&y.last_visit.is_some()))
+            .then(x.last_visit.cmp(&y.last_visit))
+            .then(x.haz.total_cmp(&y.haz))
+            .then(x.key.cmp(&y.key))
+    });
+    order
+}
+
+/// Plans the day; see the module doc. `None` when the mode has no road.
+#[must_use]
+pub fn plan_day(roads: &Roads, candidates: &[Candidate], opts: &DayOptions) -> Option<DayPlan> {
+    let mut points = vec![opts.start, opts.end];
+    points.extend(candidates.iter().map(|c| c.lonlat));
+    let m = roads.matrix(opts.mode, &points);
+    let service = opts.service_minutes * 60.0;
+    let budget = opts.work_minutes * 60.0;
+    let urgency = by_urgency(candidates);
+    let mut rank = vec![0; candidates.len()];
+    for (r, &i) in urgency.iter().enumerate() {
+        rank[i] = r + 1;
+    }
+    // Greedy by urgency, each kept where it costs least.
+    let mut seq: Vec<usize> = Vec::new(); // matrix indices (2 + candidate)
+    let mut travel = m[0][1];
+    for &i in &urgency {
+        if seq.len() >= opts.max_visits {
+            break;
+        }
+        let stop = i + 2;
+        let mut best: Option<(usize, f64)> = None;
+        for pos in 0..=seq.len() {
+            let before = if pos == 0 { 0 } else { seq[pos - 1] };
+            let after = if pos == seq.len() { 1 } else { seq[pos] };
+            let extra = m[before][stop] + m[stop][after] - m[before][after];
+            if best.is_none_or(|(_, e)| extra < e) {
+                best = Some((pos, extra));
+            }
+        }
+        let Some((pos, extra)) = best else { continue };
+        if !extra.is_finite() {
+            continue;
+        }
+        if travel + extra + service * (seq.len() + 1) as f64 <= budget {
+            seq.insert(pos, stop);
+            travel += extra;
+        }
+    }
+    let ordered = tour::order(&m, 0, 1, &seq);
+    // Time the day and draw the legs.
+    let mut stops = Vec::with_capacity(ordered.len());
+    let mut path: Vec<[f64; 2]> = Vec::new();
+    let (mut clock, mut metres, mut at) = (0.0, 0.0, 0usize);
+    for &s in ordered.iter().chain(std::iter::once(&1)) {
+        let leg = roads.trip(opts.mode, points[at], points[s])?;
+        clock += leg.secs;
+        metres += leg.metres;
+        if path.last() == leg.path.first() {
+            path.extend_from_slice(&leg.path[1..]);
+        } else {
+            path.extend_from_slice(&leg.path);
+        }
+        if s != 1 {
+            stops.push(Stop {
+                candidate: s - 2,
+                arrive_min: clock / 60.0,
+                leave_min: (clock + service) / 60.0,
+                travel_min: leg.secs / 60.0,
+                travel_m: leg.metres,
+                urgency_rank: rank[s - 2],
+            });
+            clock += service;
+        }
+        at = s;
+    }
+    let service_min = opts.service_minutes * stops.len() as f64;
+    Some(DayPlan {
+        left: candidates.len() - stops.len(),
+        travel_min: clock / 60.0 - service_min,
+        service_min,
+        total_min: clock / 60.0,
+        travel_m: metres,
+        path,
+        stops,
+    })
+}
+
+/// The stunted children of `period` assigned to `team` (plausible z-scores, measured
+/// locations only: a child placed by village code has no home to go to).
+#[must_use]
+pub fn team_candidates(
+    data: &crate::model::Dataset,
+    team: &str,
+    period: crate::model::Period,
+) -> Vec<Candidate> {
+    data.children
+        .iter()
+        .filter(|c| c.period == period && c.is_stunted() && !c.is_flagged())
+        .filter(|c| c.placed_by_village.is_none())
+        .filter(|c| data.assignments.get(&c.id).is_some_and(|t| t == team))
+        .map(|c| Candidate {
+            key: c.id.clone(),
+            lonlat: [c.location.x(), c.location.y()],
+            haz: c.haz,
+            last_visit: None,
+        })
+        .collect()
+}
+
+/// The puskesmas nearest (straight line) to the middle of `candidates`: a team's
+/// default start and end.
+#[must_use]
+pub fn default_base(data: &crate::model::Dataset, candidates: &[Candidate]) -> Option<[f64; 2]> {
+    let n = candidates.len().max(1) as f64;
+    let mid = [
+        candidates.iter().map(|c| c.lonlat[0]).sum::<f64>() / n,
+        candidates.iter().map(|c| c.lonlat[1]).sum::<f64>() / n,
+    ];
+    data.facilities
+        .iter()
+        .filter(|f| f.kind == crate::model::FacilityKind::Puskesmas)
+        .map(|f| [f.location.x(), f.location.y()])
+        .min_by(|a, b| {
+            crate::roads::haversine_m(*a, mid).total_cmp(&crate::roads::haversine_m(*b, mid))
+        })
+}
