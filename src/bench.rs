@@ -46,6 +46,14 @@ pub enum BenchCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Build the road graphs and the travel time to the nearest puskesmas from every
+    /// resolution-9 cell (the demo city's, or the store's with --db).
+    Roads {
+        #[arg(long)]
+        db: Option<PathBuf>,
+        #[arg(long, default_value_t = 5)]
+        repeat: usize,
+    },
 }
 
 pub fn run(cmd: &BenchCommand) -> Result<()> {
@@ -58,7 +66,77 @@ pub fn run(cmd: &BenchCommand) -> Result<()> {
             seed,
             out,
         } => recompute::run(*periods, *children, *seed, out.as_deref()),
+        BenchCommand::Roads { db, repeat } => roads(db.as_deref(), *repeat),
     }
+}
+
+fn roads(db: Option<&std::path::Path>, repeat: usize) -> Result<()> {
+    let store = match db {
+        Some(p) => sigap::store::Store::open(p)?,
+        None => crate::cli::demo_store()?,
+    };
+    let mut data = store.load()?;
+    if let Some(latest) = data.latest_period() {
+        data = data.of_period(latest);
+    }
+    let network = data
+        .roads
+        .clone()
+        .context("the store has no road network")?;
+    let config = Config::default();
+    let speeds = config.roads.speeds().map_err(anyhow::Error::msg)?;
+    let mut build = Vec::new();
+    let mut roads = None;
+    for _ in 0..repeat.max(1) {
+        let t = Instant::now();
+        roads = Some(sigap::roads::Roads::new((*network).clone(), speeds.clone()));
+        build.push(t.elapsed().as_secs_f64());
+    }
+    let roads = roads.context("built")?;
+    println!(
+        "{}",
+        serde_json::json!({
+            "bench": "roads_graph",
+            "nodes": network.nodes.len(),
+            "segments": network.segments.len(),
+            "median_s": median(build),
+        })
+    );
+    let analysis = sigap::index::Analysis::compute(&data, &config);
+    let res9 = h3o::Resolution::Nine;
+    let cells: Vec<[f64; 2]> = analysis
+        .hexes_at(res9)
+        .iter()
+        .map(|h| {
+            let ll = h3o::LatLng::from(h.cell);
+            [ll.lng(), ll.lat()]
+        })
+        .collect();
+    let puskesmas: Vec<[f64; 2]> = data
+        .facilities
+        .iter()
+        .filter(|f| f.kind == sigap::model::FacilityKind::Puskesmas)
+        .map(|f| [f.location.x(), f.location.y()])
+        .collect();
+    let mut times = Vec::new();
+    let mut reached = 0;
+    for _ in 0..repeat.max(1) {
+        let t = Instant::now();
+        let c = roads.catchment(config.roads.access_mode, &puskesmas);
+        reached = cells.iter().filter(|p| c.from(**p).is_some()).count();
+        times.push(t.elapsed().as_secs_f64());
+    }
+    println!(
+        "{}",
+        serde_json::json!({
+            "bench": "access_res9",
+            "cells": cells.len(),
+            "reached": reached,
+            "puskesmas": puskesmas.len(),
+            "median_s": median(times),
+        })
+    );
+    Ok(())
 }
 
 fn median(mut v: Vec<f64>) -> f64 {

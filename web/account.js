@@ -19,7 +19,7 @@ addWords({
     tokens: 'Token API', tokenName: 'Nama token', createToken: 'Buat token', revoke: 'Cabut',
     tokenOnce: 'Salin token ini sekarang; token tidak akan ditampilkan lagi:', copy: 'Salin', close: 'Tutup',
     revoked: 'dicabut', role_admin: 'admin', role_planner: 'perencana', role_field_officer: 'petugas lapangan',
-    role_viewer: 'pemantau', publicMap: 'Peta publik',
+    role_viewer: 'pemantau', publicMap: 'Peta publik', routeLink: 'Rute kunjungan',
   },
   en: {
     loginTitle: 'Sign in to sigap', username: 'User name', password: 'Password', login: 'Sign in',
@@ -32,7 +32,7 @@ addWords({
     tokens: 'API tokens', tokenName: 'Token name', createToken: 'Create token', revoke: 'Revoke',
     tokenOnce: 'Copy this token now; it will not be shown again:', copy: 'Copy', close: 'Close',
     revoked: 'revoked', role_admin: 'admin', role_planner: 'planner', role_field_officer: 'field officer',
-    role_viewer: 'viewer', publicMap: 'Public map',
+    role_viewer: 'viewer', publicMap: 'Public map', routeLink: 'Visit route',
   },
 });
 
@@ -201,6 +201,9 @@ function renderAccountMenu(user) {
   });
   const items = [who, tokens];
   if (user.role === 'admin') items.push(el('a', { href: new URL('web/admin.html', BASE).href, textContent: t('admin'), id: 'admin-link' }));
+  if (['admin', 'planner', 'field_officer'].includes(user.role)) {
+    items.push(el('a', { href: new URL('web/route.html', BASE).href, textContent: t('routeLink'), id: 'route-link' }));
+  }
   items.push(el('a', { href: new URL('embed/snippet', BASE).href, textContent: t('publicMap') }), out);
   host.replaceChildren(...items);
   host.hidden = false;

@@ -115,7 +115,7 @@ pub fn route(args: &RouteArgs) -> Result<()> {
     }
     let start = match args.start {
         Some(p) => p,
-        None => sigap::routes::default_base(&data, &candidates)
+        None => sigap::routes::default_base(&data.facilities, &candidates)
             .context("no puskesmas to start from; give --start")?,
     };
     let opts = DayOptions {

@@ -140,7 +140,8 @@ fn serve(
     let state = AppState::new(
         config,
         snapshot,
-        db.is_some().then_some(store),
+        // The demo city's store lives in memory: visits recorded there last until exit.
+        Some(store),
         demo,
         resolve_dir(web_dir, "web"),
         resolve_dir(vendor_dir, "node_modules"),

@@ -36,6 +36,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::auth::routes())
         .merge(routes::admin::routes())
         .merge(routes::cases::routes())
+        .merge(routes::field::routes())
         .merge(routes::import::routes(&state))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -195,13 +195,16 @@ pub fn team_candidates(
 /// The puskesmas nearest (straight line) to the middle of `candidates`: a team's
 /// default start and end.
 #[must_use]
-pub fn default_base(data: &crate::model::Dataset, candidates: &[Candidate]) -> Option<[f64; 2]> {
+pub fn default_base(
+    facilities: &[crate::model::Facility],
+    candidates: &[Candidate],
+) -> Option<[f64; 2]> {
     let n = candidates.len().max(1) as f64;
     let mid = [
         candidates.iter().map(|c| c.lonlat[0]).sum::<f64>() / n,
         candidates.iter().map(|c| c.lonlat[1]).sum::<f64>() / n,
     ];
-    data.facilities
+    facilities
         .iter()
         .filter(|f| f.kind == crate::model::FacilityKind::Puskesmas)
         .map(|f| [f.location.x(), f.location.y()])

