@@ -75,6 +75,7 @@ bench: release venv deps-test
 	benches/http.sh ./target/release/sigap
 	$(PY) benches/import.py --bin ./target/release/sigap
 	$(PY) benches/recompute.py --bin ./target/release/sigap
+	$(PY) benches/roads.py --bin ./target/release/sigap
 
 clean:
 	rm -rf target node_modules $(VENV)
