@@ -13,6 +13,11 @@ addWords({
     disable: 'Nonaktifkan', enable: 'Aktifkan', resetPassword: 'Atur ulang sandi', disabled: 'nonaktif',
     locked: 'terkunci', mustChange: 'belum ganti sandi', active: 'aktif',
     oneTime: 'Kata sandi sekali pakai untuk {u} (tampil sekali ini saja): ',
+    assignTitle: 'Pembagian anak ke tim', assignTeams: 'Tim dan bagiannya (CSV)',
+    assignHelp: 'Satu baris per tim: nama tim dan bagian (share) atau kapasitas, opsional lat dan lon kantor. Anak stunting dibagi tepat sesuai bagian, berdekatan per tim; anak yang sudah punya tim tetap di timnya kecuali "bagi ulang".',
+    assignReassign: 'Bagi ulang semua anak', assignPreview: 'Pratinjau', assignApply: 'Terapkan',
+    assignTarget: 'Target', assignGiven: 'Diberi', assignKept: 'Tetap', assignMedian: 'Median', assignMax: 'Terjauh',
+    assignDone: '{n} anak dibagi ke {t} tim ({k} tetap di timnya); jarak dalam {u}.', assignWritten: 'Tersimpan: {w} penugasan.',
   },
   en: {
     adminTitle: 'Admin', notAdmin: 'This page is for admins only.', users: 'Users', addUser: 'Add',
@@ -21,6 +26,11 @@ addWords({
     disable: 'Disable', enable: 'Enable', resetPassword: 'Reset password', disabled: 'disabled',
     locked: 'locked', mustChange: 'must change password', active: 'active',
     oneTime: 'One-time password for {u} (shown only now): ',
+    assignTitle: 'Sharing children among teams', assignTeams: 'Teams and their shares (CSV)',
+    assignHelp: 'One line per team: team name and share or capacity, optionally the office lat and lon. Stunted children are shared exactly by share, close together per team; children who have a team keep it unless "share all anew".',
+    assignReassign: 'Share all children anew', assignPreview: 'Preview', assignApply: 'Apply',
+    assignTarget: 'Target', assignGiven: 'Given', assignKept: 'Kept', assignMedian: 'Median', assignMax: 'Farthest',
+    assignDone: '{n} children shared among {t} teams ({k} kept their team); distances in {u}.', assignWritten: 'Saved: {w} assignments.',
   },
 });
 
@@ -79,6 +89,30 @@ async function loadAudit(more = false) {
   $('audit-more').hidden = entries.length < 100;
 }
 
+async function prefillTeams() {
+  const r = await fetch('../api/visits/progress');
+  const teams = r.ok ? (await r.json()).teams : [];
+  $('teams-csv').value = ['team,share', ...teams.map((x) => `${x.team},${x.assigned}`)].join('\n');
+}
+
+async function runAssign(apply) {
+  const r = await send('POST', 'api/admin/assign', { teams_csv: $('teams-csv').value, reassign: $('reassign').checked, apply });
+  const body = await r.json().catch(() => ({}));
+  if (!r.ok) {
+    $('assign-status').textContent = (body.problems || []).map((p) => `baris ${p.line}, ${p.field}: ${p.reason}`).join('; ') || body.error || `HTTP ${r.status}`;
+    return;
+  }
+  const fill = (key, vars) => Object.entries(vars).reduce((s, [k, v]) => s.replace(`{${k}}`, v), t(key));
+  $('assign-status').textContent = fill('assignDone', { n: body.children, t: body.teams.length, k: body.kept, u: body.unit === 'minutes' ? 'menit' : 'km' })
+    + (apply ? ` ${fill('assignWritten', { w: body.written })}` : '');
+  $('assign-result').tBodies[0].replaceChildren(...body.teams.map((x) => {
+    const tr = document.createElement('tr');
+    tr.append(cell(x.team), cell(String(x.target)), cell(String(x.given)), cell(String(x.kept)), cell(x.median.toFixed(1)), cell(x.max.toFixed(1)));
+    return tr;
+  }));
+  if (apply) loadAudit();
+}
+
 async function main() {
   applyI18n();
   const user = await ensureLogin();
@@ -89,6 +123,10 @@ async function main() {
   }
   $('users-section').hidden = false;
   $('audit-section').hidden = false;
+  $('assign-section').hidden = false;
+  $('assign-preview').addEventListener('click', () => runAssign(false));
+  $('assign-apply').addEventListener('click', () => runAssign(true));
+  prefillTeams();
   $('add-user').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const f = new FormData(ev.target);

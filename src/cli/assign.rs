@@ -36,14 +36,6 @@ pub struct AssignArgs {
     config: Option<PathBuf>,
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 pub fn run(args: &AssignArgs) -> Result<()> {
     if !args.db.exists() {
         bail!("no store at {}", args.db.display());
@@ -90,7 +82,6 @@ pub fn run(args: &AssignArgs) -> Result<()> {
     let plan = assign(&members, &teams, roads.as_ref(), args.mode)?;
 
     let unit = if plan.by_road { "min" } else { "km" };
-    let scale = if plan.by_road { 60.0 } else { 1000.0 };
     println!(
         "{} stunted children of {period} shared among {} teams ({kept} kept their team, {} placed; {} rounds; distances {} from each team's centre{}):",
         children.len(),
@@ -116,18 +107,10 @@ pub fn run(args: &AssignArgs) -> Result<()> {
         format!("median {unit}"),
         format!("max {unit}")
     );
-    for (j, t) in teams.iter().enumerate() {
-        let costs: Vec<f64> = (0..members.len())
-            .filter(|&i| plan.team_of[i] == j)
-            .map(|i| plan.cost[i] / scale)
-            .collect();
+    for t in plan.summary(&teams, &members) {
         println!(
             "{:<28} {:>6} {:>6} {:>8.1} {:>8.1}",
-            t.name,
-            plan.targets[j],
-            costs.len(),
-            median(costs.clone()),
-            costs.iter().copied().fold(0.0, f64::max)
+            t.team, t.target, t.given, t.median, t.max
         );
     }
     if args.dry_run {

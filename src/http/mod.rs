@@ -37,6 +37,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::admin::routes())
         .merge(routes::cases::routes())
         .merge(routes::field::routes())
+        .merge(routes::assign::routes())
         .merge(routes::import::routes(&state))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -76,6 +76,11 @@ pub fn read_teams(path: &Path) -> Result<Vec<Team>, TeamsError> {
         path: path.to_owned(),
         source,
     })?;
+    parse_teams(&text, path)
+}
+
+/// [`read_teams`] of text already read; `path` names it in messages.
+pub fn parse_teams(text: &str, path: &Path) -> Result<Vec<Team>, TeamsError> {
     let delimiter = if text.lines().next().is_some_and(|h| h.contains(';')) {
         b';'
     } else {
@@ -245,6 +250,48 @@ pub struct Plan {
     /// Whether `cost` is seconds over the roads.
     pub by_road: bool,
     pub rounds: usize,
+}
+
+/// One team's line of a plan's summary.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TeamSummary {
+    pub team: String,
+    /// Count target (shares) or capacity.
+    pub target: usize,
+    pub given: usize,
+    /// Of `given`, children who kept the team they had.
+    pub kept: usize,
+    /// Median and longest travel from the team's centre: minutes over the roads, or
+    /// straight-line km without them.
+    pub median: f64,
+    pub max: f64,
+}
+
+impl Plan {
+    /// Per team: target, given, kept, median and longest travel from its centre.
+    #[must_use]
+    pub fn summary(&self, teams: &[Team], members: &[Member]) -> Vec<TeamSummary> {
+        let scale = if self.by_road { 60.0 } else { 1000.0 };
+        teams
+            .iter()
+            .enumerate()
+            .map(|(j, t)| {
+                let mut costs: Vec<f64> = (0..self.team_of.len())
+                    .filter(|&i| self.team_of[i] == j)
+                    .map(|i| self.cost[i] / scale)
+                    .collect();
+                costs.sort_by(f64::total_cmp);
+                TeamSummary {
+                    team: t.name.clone(),
+                    target: self.targets[j],
+                    given: costs.len(),
+                    kept: members.iter().filter(|m| m.kept == Some(j)).count(),
+                    median: costs.get(costs.len() / 2).copied().unwrap_or(0.0),
+                    max: costs.last().copied().unwrap_or(0.0),
+                }
+            })
+            .collect()
+    }
 }
 
 /// Metres in a local equirectangular frame (enough for choosing and comparing).

@@ -40,6 +40,37 @@ describe('admin page', { timeout: 400_000 }, () => {
     await page.waitForFunction(() => [...document.querySelectorAll('#audit tbody tr')].every((tr) => tr.children[2].textContent === 'user_add'));
   });
 
+  it('shares the stunted children among teams by share: preview, then apply', async () => {
+    const { page } = v;
+    // The demo's 13 OPDs with unequal shares, every child shared anew.
+    const shares = [60, 45, 40, 30, 25, 35, 20, 20, 40, 25, 15, 20, 15];
+    const names = (await v.api('/api/visits/progress')).teams.map((x) => x.team);
+    assert.equal(names.length, 13);
+    const csv = ['team,share', ...names.map((n, i) => `${n},${shares[i]}`)].join('\n');
+    await page.fill('#teams-csv', csv);
+    await page.check('#reassign');
+    await page.click('#assign-preview');
+    await page.waitForFunction(() => document.querySelectorAll('#assign-result tbody tr').length === 13);
+    // Largest remainder, computed here: exact counts that add up to 462.
+    const total = shares.reduce((a, b) => a + b, 0);
+    const quotas = shares.map((s) => (462 * s) / total);
+    const want = quotas.map(Math.floor);
+    const order = quotas.map((q, i) => [q - Math.floor(q), shares[i], -i]).map((x, i) => [x, i])
+      .sort((a, b) => b[0][0] - a[0][0] || b[0][1] - a[0][1] || b[0][2] - a[0][2]).map(([, i]) => i);
+    for (const i of order.slice(0, 462 - want.reduce((a, b) => a + b, 0))) want[i] += 1;
+    const rows = await page.$$eval('#assign-result tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+    assert.deepEqual(rows.map((r) => [r[0], Number(r[1]), Number(r[2])]), names.map((n, i) => [n, want[i], want[i]]));
+    assert.match(await page.locator('#assign-status').innerText(), /462 anak dibagi ke 13 tim/);
+    await page.click('#assign-apply');
+    await page.waitForFunction(() => /Tersimpan: 462/.test(document.getElementById('assign-status').textContent));
+    // The field officers' scope follows once the server has rebuilt its snapshot.
+    await page.waitForFunction(async (w) => {
+      const r = await fetch('../api/visits/progress');
+      const t = (await r.json()).teams;
+      return JSON.stringify(t.map((x) => x.assigned)) === JSON.stringify(w);
+    }, want, { timeout: 60_000, polling: 1000 });
+  });
+
   it('logged no console or page errors', () => {
     assert.deepEqual(v.problems, []);
   });

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod assign;
 pub mod auth;
 pub mod cases;
 pub mod field;
