@@ -23,6 +23,8 @@ addWords({
     visitWeight: 'Berat (kg, opsional)', visitNote: 'Catatan', visitSave: 'Simpan kunjungan',
     syncAll: 'Semua catatan terkirim.', syncPending: '{n} catatan menunggu dikirim (akan dikirim saat daring).',
     syncFailed: 'Catatan ditolak: {why}', visitSaved: 'Tersimpan', routeError: 'Rute tidak dapat dibuat: {why}',
+    progressTitle: 'Kemajuan kunjungan per OPD', progressAssigned: 'Ditugaskan', progressVisited: 'Dikunjungi',
+    progressLast: 'Kunjungan terakhir', progressRecovering: 'Membaik',
   },
   en: {
     routeTitle: 'Visit route', routeTeam: 'Team', routeMax: 'Most visits', routeHours: 'Working hours',
@@ -36,6 +38,8 @@ addWords({
     visitWeight: 'Weight (kg, optional)', visitNote: 'Note', visitSave: 'Save visit',
     syncAll: 'All records sent.', syncPending: '{n} record(s) waiting to be sent (sent when online).',
     syncFailed: 'Record refused: {why}', visitSaved: 'Saved', routeError: 'No route: {why}',
+    progressTitle: 'Visit progress per OPD', progressAssigned: 'Assigned', progressVisited: 'Visited',
+    progressLast: 'Last visit', progressRecovering: 'Improving',
   },
 });
 
@@ -227,6 +231,22 @@ async function loadRoute() {
   document.body.dataset.ready = 'true';
 }
 
+/** Planners see every OPD's progress under the route. */
+async function loadProgress() {
+  const r = await fetch(new URL('api/visits/progress', BASE));
+  if (!r.ok) return [];
+  const { teams } = await r.json();
+  const td = (text) => Object.assign(document.createElement('td'), { textContent: text ?? '–' });
+  $('progress').tBodies[0].replaceChildren(...teams.map((x) => {
+    const tr = document.createElement('tr');
+    tr.append(td(x.team), td(String(x.assigned)), td(`${x.visited} (${Math.round((100 * x.visited) / Math.max(1, x.assigned))}%)`),
+      td(x.last_visit), td(String(x.recovering)));
+    return tr;
+  }));
+  $('progress-section').hidden = false;
+  return teams;
+}
+
 async function main() {
   applyI18n();
   renderSync();
@@ -236,8 +256,7 @@ async function main() {
   if (user.role === 'field_officer') {
     $('team').replaceChildren(new Option(user.team, user.team, true, true));
   } else {
-    const r = await fetch(new URL('api/visits/progress', BASE));
-    const teams = r.ok ? (await r.json()).teams.map((x) => x.team) : [];
+    const teams = (await loadProgress()).map((x) => x.team);
     const want = params.get('team') ?? teams[0];
     $('team').replaceChildren(...teams.map((name) => new Option(name, name, name === want, name === want)));
     $('team-label').hidden = false;
@@ -247,7 +266,8 @@ async function main() {
   window.addEventListener('online', flush);
   setInterval(flush, 30_000);
   await loadRoute();
-  flush();
+  await flush();
+  if (user.role !== 'field_officer') loadProgress();
 }
 
 main().catch((e) => { $('summary').textContent = String(e); });

@@ -35,6 +35,8 @@ describe('route page', { timeout: 400_000 }, () => {
     assert.equal(await page.locator('.stop-marker').count(), want.length);
     assert.match(await page.locator('#summary').innerText(), new RegExp(`${want.length} dari \\d+ anak`));
     assert.match(await page.locator('#gpx').getAttribute('href'), /format=gpx/);
+    // A planner (here the admin) sees every OPD's progress under the route.
+    await page.waitForFunction(() => document.querySelectorAll('#progress tbody tr').length === 13);
   });
 
   it('records a visit offline and sends it once when back online', async () => {

@@ -120,3 +120,18 @@ def test_progress_per_team_and_village(field):
     assert sum(v["assigned"] for v in body["villages"]) == 462
     assert sum(v["visited"] for v in body["villages"]) == 1
     assert call(field, "GET", "/api/visits/progress", "fo")[0] == 403
+
+
+def test_a_visit_measurement_extends_the_childs_history(field):
+    p = a_child(field, "DP2KB")
+    status, _, body = call(field, "GET", f"/api/children/{p}/history", "fo")
+    assert status == 200
+    h = body["history"]
+    assert [x["source"] for x in h][0] == "round"
+    assert any(x["source"] == "visit" and x["date"] == "2026-09-01" and x["height_cm"] == 80.0 for x in h)
+    assert [x["date"] for x in h] == sorted(x["date"] for x in h)
+    round_haz = float(field["children"][p]["haz"])
+    assert any(x["source"] == "round" and abs(x["haz"] - round_haz) < 1e-9 for x in h)
+    other = a_child(field, "Dinas Sosial")
+    assert call(field, "GET", f"/api/children/{other}/history", "fo")[0] == 404
+    assert call(field, "GET", f"/api/children/{p}/history", "viewer")[0] == 403

@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/route", get(route))
         .route("/api/visits", get(list_visits).post(record_visit))
         .route("/api/visits/progress", get(progress))
+        .route("/api/children/{pseudonym}/history", get(history))
 }
 
 /// What the caller may touch: `(team, villages)`; planners and admins name the team.
@@ -535,4 +536,60 @@ async fn progress(
         "villages": villages,
     }))
     .into_response())
+}
+
+/// One child's height-for-age over time: the weighing rounds' measurements and the
+/// visits' (a visit's new measurement extends the z-score history), oldest first.
+async fn history(
+    State(state): State<AppState>,
+    caller: Caller,
+    axum::extract::Path(pseudonym): axum::extract::Path<String>,
+) -> Result<Response, ApiError> {
+    let scope = caller.scope();
+    if scope == Scope::Nothing {
+        return Err(ApiError::forbidden("a child's history is case-level data"));
+    }
+    let snapshot = state.snapshot();
+    let rounds: Vec<&CaseChild> = snapshot
+        .cases
+        .children_for(&scope, None)
+        .into_iter()
+        .filter(|c| c.child.id == pseudonym)
+        .collect();
+    if rounds.is_empty() {
+        return Err(ApiError::NotFound("no such child for this account".into()));
+    }
+    let mut points: Vec<Value> = rounds
+        .iter()
+        .map(|c| {
+            json!({
+                "date": c.child.measure_date.to_string(),
+                "source": "round",
+                "period": c.child.period.to_string(),
+                "height_cm": c.child.height_cm,
+                "haz": c.child.haz,
+            })
+        })
+        .collect();
+    points.extend(
+        stored_visits(&state)?
+            .into_iter()
+            .filter(|v| v.pseudonym == pseudonym && v.haz.is_some())
+            .map(|v| {
+                json!({
+                    "date": v.visited_on,
+                    "source": "visit",
+                    "height_cm": v.height_cm,
+                    "haz": v.haz,
+                })
+            }),
+    );
+    points.sort_by(|a, b| a["date"].as_str().cmp(&b["date"].as_str()));
+    state.audit(&caller, "read", "child history", points.len());
+    let mut resp = Json(json!({ "pseudonym": pseudonym, "history": points })).into_response();
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(resp)
 }
