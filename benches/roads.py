@@ -95,18 +95,17 @@ def main():
 
     # 13 OPDs x 40 stops.
     subprocess.run([sigap, "assign", "--db", db, "--teams", demo / "teams.csv"], check=True, capture_output=True)
-    import hashlib
-    import hmac
     import sqlite3
 
-    from test_routes import cost, ortools_cost
+    from conftest import pseudonym
+    from test_routes import ortools_cost
 
     key = (tmp / "city.gpkg.key").read_text().strip()
     with sqlite3.connect(db) as con:
         team_of = dict(con.execute("SELECT pseudonym, team FROM sigap_assignments"))
     homes, stunted = {}, []
     for c in children:
-        p = hmac.new(bytes.fromhex(key), c["id"].encode(), hashlib.sha256).hexdigest()[:20]
+        p = pseudonym(key, c["id"])
         if p in team_of:
             homes.setdefault(team_of[p], []).append((float(c["lon"]), float(c["lat"])))
             stunted.append((float(c["lon"]), float(c["lat"])))

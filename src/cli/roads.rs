@@ -91,18 +91,8 @@ pub struct TravelTimeArgs {
     config: Option<PathBuf>,
 }
 
-/// `LAT,LON` to `[lon, lat]`.
 fn parse_latlon(s: &str) -> Result<[f64; 2], String> {
-    let bad = || format!("expected LAT,LON in degrees, e.g. -3.99,122.52, not `{s}`");
-    let (lat, lon) = s.split_once(',').ok_or_else(bad)?;
-    let lat: f64 = lat.trim().parse().map_err(|_| bad())?;
-    let lon: f64 = lon.trim().parse().map_err(|_| bad())?;
-    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
-        return Err(format!(
-            "{s}: latitude must be within ±90 and longitude ±180 (LAT first, then LON)"
-        ));
-    }
-    Ok([lon, lat])
+    sigap::roads::parse_latlon(s)
 }
 
 /// The stored network with the configured speeds.
@@ -176,24 +166,39 @@ pub fn travel_time(args: &TravelTimeArgs) -> Result<()> {
     Ok(())
 }
 
-fn travel_pairs(roads: &Roads, mode: Mode, path: &Path) -> Result<()> {
+/// The numeric fields `names` (in that order, by position) of every row of a CSV
+/// with a header; a bad field names file, line and field.
+fn numeric_rows(path: &Path, names: &[&str]) -> Result<Vec<Vec<f64>>> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_path(path)
         .with_context(|| format!("reading {}", path.display()))?;
-    let mut out = csv::Writer::from_writer(std::io::stdout().lock());
-    out.write_record(["secs", "metres", "offroad_m"])?;
+    let mut out = Vec::new();
     for (i, row) in reader.records().enumerate() {
         let line = i + 2;
         let row = row.with_context(|| format!("{}:{line}", path.display()))?;
-        let num = |k: usize, name: &str| -> Result<f64> {
-            row.get(k)
-                .and_then(|v| v.trim().parse::<f64>().ok())
-                .with_context(|| format!("{}:{line}: field {name}: not a number", path.display()))
-        };
-        let from = [num(1, "from_lon")?, num(0, "from_lat")?];
-        let to = [num(3, "to_lon")?, num(2, "to_lat")?];
-        match roads.trip(mode, from, to) {
+        let values = names
+            .iter()
+            .enumerate()
+            .map(|(k, name)| {
+                row.get(k)
+                    .and_then(|v| v.trim().parse::<f64>().ok())
+                    .with_context(|| {
+                        format!("{}:{line}: field {name}: not a number", path.display())
+                    })
+            })
+            .collect::<Result<Vec<f64>>>()?;
+        out.push(values);
+    }
+    Ok(out)
+}
+
+fn travel_pairs(roads: &Roads, mode: Mode, path: &Path) -> Result<()> {
+    let rows = numeric_rows(path, &["from_lat", "from_lon", "to_lat", "to_lon"])?;
+    let mut out = csv::Writer::from_writer(std::io::stdout().lock());
+    out.write_record(["secs", "metres", "offroad_m"])?;
+    for r in rows {
+        match roads.trip(mode, [r[1], r[0]], [r[3], r[2]]) {
             Some(t) => out.write_record([
                 t.secs.to_string(),
                 format!("{:.3}", t.metres),
@@ -207,21 +212,10 @@ fn travel_pairs(roads: &Roads, mode: Mode, path: &Path) -> Result<()> {
 }
 
 fn travel_matrix(roads: &Roads, mode: Mode, path: &Path) -> Result<()> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_path(path)
-        .with_context(|| format!("reading {}", path.display()))?;
-    let mut points = Vec::new();
-    for (i, row) in reader.records().enumerate() {
-        let line = i + 2;
-        let row = row.with_context(|| format!("{}:{line}", path.display()))?;
-        let num = |k: usize, name: &str| -> Result<f64> {
-            row.get(k)
-                .and_then(|v| v.trim().parse::<f64>().ok())
-                .with_context(|| format!("{}:{line}: field {name}: not a number", path.display()))
-        };
-        points.push([num(1, "lon")?, num(0, "lat")?]);
-    }
+    let points: Vec<[f64; 2]> = numeric_rows(path, &["lat", "lon"])?
+        .into_iter()
+        .map(|r| [r[1], r[0]])
+        .collect();
     let started = std::time::Instant::now();
     let secs = roads.matrix(mode, &points);
     let ms = started.elapsed().as_secs_f64() * 1000.0;

@@ -56,30 +56,7 @@ enum Format {
 }
 
 fn parse_latlon(s: &str) -> Result<[f64; 2], String> {
-    let bad = || format!("expected LAT,LON in degrees, e.g. -3.99,122.52, not `{s}`");
-    let (lat, lon) = s.split_once(',').ok_or_else(bad)?;
-    let lat: f64 = lat.trim().parse().map_err(|_| bad())?;
-    let lon: f64 = lon.trim().parse().map_err(|_| bad())?;
-    Ok([lon, lat])
-}
-
-/// Minutes between the two times of `HH:MM-HH:MM`.
-pub(crate) fn work_minutes(hours: &str) -> Result<f64> {
-    let parse = |t: &str| -> Option<f64> {
-        let (h, m) = t.trim().split_once(':')?;
-        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-        (h < 24 && m < 60).then_some(f64::from(h * 60 + m))
-    };
-    let (a, b) = hours
-        .split_once('-')
-        .and_then(|(a, b)| Some((parse(a)?, parse(b)?)))
-        .with_context(|| {
-            format!("--hours: expected HH:MM-HH:MM, e.g. 08:00-14:00, not `{hours}`")
-        })?;
-    if b <= a {
-        bail!("--hours: the day must end after it starts ({hours})");
-    }
-    Ok(b - a)
+    sigap::roads::parse_latlon(s)
 }
 
 pub fn route(args: &RouteArgs) -> Result<()> {
@@ -122,7 +99,8 @@ pub fn route(args: &RouteArgs) -> Result<()> {
         start,
         end: args.end.unwrap_or(start),
         max_visits: args.max_visits,
-        work_minutes: work_minutes(&args.hours)?,
+        work_minutes: sigap::routes::parse_hours(&args.hours)
+            .map_err(|e| anyhow::anyhow!("--hours: {e}"))?,
         service_minutes: args.service_min,
         mode: args.mode,
     };

@@ -13,6 +13,27 @@ use std::path::Path;
 const ID_COLUMNS: [&str; 4] = ["id", "nik", "id_anak", "child_id"];
 const TEAM_COLUMNS: [&str; 3] = ["team", "tim", "opd"];
 
+/// A small CSV (`;`-separated when its header line has a `;`, else `,`; rows may be
+/// short) and its header names: trimmed, lower-cased, without a byte-order mark.
+pub fn small_csv(text: &[u8]) -> Result<(csv::Reader<&[u8]>, Vec<String>), csv::Error> {
+    let header_line = text.split(|&b| b == b'\n').next().unwrap_or_default();
+    let delimiter = if header_line.contains(&b';') {
+        b';'
+    } else {
+        b','
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(text);
+    let header = rdr
+        .headers()?
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .collect();
+    Ok((rdr, header))
+}
+
 /// `(pseudonym, team)` of every row of `path`; `known` are the stored children's
 /// pseudonyms.
 pub fn read_assignments<S: std::hash::BuildHasher>(
@@ -25,29 +46,11 @@ pub fn read_assignments<S: std::hash::BuildHasher>(
         source,
     };
     let text = std::fs::read(path).map_err(io)?;
-    let delimiter = if text
-        .split(|&b| b == b'\n')
-        .next()
-        .is_some_and(|h| h.contains(&b';'))
-    {
-        b';'
-    } else {
-        b','
-    };
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(text.as_slice());
     let format = |reason: String| IngestError::Format {
         path: path.to_owned(),
         reason,
     };
-    let header: Vec<String> = rdr
-        .headers()
-        .map_err(|e| format(e.to_string()))?
-        .iter()
-        .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
-        .collect();
+    let (mut rdr, header) = small_csv(&text).map_err(|e| format(e.to_string()))?;
     let find = |names: &[&str]| header.iter().position(|h| names.contains(&h.as_str()));
     let id_col = find(&ID_COLUMNS).ok_or_else(|| {
         format(format!(

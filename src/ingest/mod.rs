@@ -40,7 +40,7 @@ pub mod validate;
 mod writer_periods;
 pub mod zscores;
 
-pub use assignments::read_assignments;
+pub use assignments::{read_assignments, small_csv};
 pub use columns::{Ambiguity, By, ColumnReport, Mapped};
 pub use error::{FEATURE, IngestError, LINE, MAX_REJECTS_SHOWN, ROW, Reject};
 pub use key::PseudonymKey;

@@ -47,6 +47,20 @@ pub fn haversine_m(a: [f64; 2], b: [f64; 2]) -> f64 {
     2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
 }
 
+/// `LAT,LON` (WGS84 degrees, as people and phones write them) to `[lon, lat]`.
+pub fn parse_latlon(s: &str) -> Result<[f64; 2], String> {
+    let bad = || format!("expected LAT,LON in degrees, e.g. -3.99,122.52, not `{s}`");
+    let (lat, lon) = s.split_once(',').ok_or_else(bad)?;
+    let lat: f64 = lat.trim().parse().map_err(|_| bad())?;
+    let lon: f64 = lon.trim().parse().map_err(|_| bad())?;
+    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+        return Err(format!(
+            "{s}: latitude must be within ±90 and longitude ±180 (LAT first, then LON)"
+        ));
+    }
+    Ok([lon, lat])
+}
+
 /// One straight piece of road between two consecutive nodes of an OSM way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Segment {

@@ -197,37 +197,28 @@ impl Roads {
         metres / (self.speeds.offroad_kmh / 3.6)
     }
 
-    /// Nodes a trip starting at `snap` reaches first: `(node, seconds, metres)`
-    /// (off-road walk not included).
-    fn leave(&self, g: &ModeGraph, snap: &Snap) -> Vec<Seed> {
+    /// The ends of the segment at `snap` a trip can use: leaving (`arriving` false),
+    /// the nodes it reaches first; arriving, the nodes it comes from; each with the
+    /// time and metres between the node and the road point (off-road walk not
+    /// included).
+    fn ends(&self, g: &ModeGraph, snap: &Snap, arriving: bool) -> Vec<Seed> {
         let i = snap.segment as usize;
         let s = &self.network.segments[i];
         let (secs, metres) = (self.length(i) / g.speed[i], self.length(i));
         let (ab, ba) = g.segment_open(i);
-        let mut out = Vec::with_capacity(2);
+        // Leaving, a->b takes the trip to b; arriving, a->b brings it from a.
+        let (with, against) = if arriving { (s.a, s.b) } else { (s.b, s.a) };
+        let (share_with, share_against) = if arriving {
+            (snap.t, 1.0 - snap.t)
+        } else {
+            (1.0 - snap.t, snap.t)
+        };
+        let mut out = Vec::with_capacity(3);
         if ab {
-            out.push((s.b, (1.0 - snap.t) * secs, (1.0 - snap.t) * metres));
+            out.push((with, share_with * secs, share_with * metres));
         }
         if ba {
-            out.push((s.a, snap.t * secs, snap.t * metres));
-        }
-        at_node(snap, &mut out);
-        out
-    }
-
-    /// Nodes a trip ending at `snap` arrives from, with the time and metres from
-    /// there to the road point.
-    fn arrive(&self, g: &ModeGraph, snap: &Snap) -> Vec<Seed> {
-        let i = snap.segment as usize;
-        let s = &self.network.segments[i];
-        let (secs, metres) = (self.length(i) / g.speed[i], self.length(i));
-        let (ab, ba) = g.segment_open(i);
-        let mut out = Vec::with_capacity(2);
-        if ab {
-            out.push((s.a, snap.t * secs, snap.t * metres));
-        }
-        if ba {
-            out.push((s.b, (1.0 - snap.t) * secs, (1.0 - snap.t) * metres));
+            out.push((against, share_against * secs, share_against * metres));
         }
         at_node(snap, &mut out);
         out
@@ -255,7 +246,7 @@ impl Roads {
         let g = self.graph(mode);
         let (o, d) = (self.snap(mode, from)?, self.snap(mode, to)?);
         let offroad = o.offroad_m + d.offroad_m;
-        let ends = self.arrive(g, &d);
+        let ends = self.ends(g, &d, true);
         // Best arrival through the network, found when the queue passes it.
         let best = std::cell::Cell::new(f64::INFINITY);
         let stop = |s: f64, tree: &Tree| {
@@ -270,7 +261,7 @@ impl Roads {
         let tree = Tree::grow(
             g,
             self.network.nodes.len(),
-            &self.leave(g, &o),
+            &self.ends(g, &o, false),
             false,
             Some(&stop),
         );
@@ -315,7 +306,7 @@ impl Roads {
             .iter()
             .flat_map(|s| {
                 let walk = self.offroad_secs(s.offroad_m);
-                self.arrive(g, s)
+                self.ends(g, s, true)
                     .into_iter()
                     .map(move |(v, es, em)| (v, es + walk, em + s.offroad_m))
             })
@@ -351,7 +342,7 @@ impl Roads {
         let tree = Tree::grow(
             g,
             self.network.nodes.len(),
-            &self.leave(g, &origin),
+            &self.ends(g, &origin, false),
             false,
             None,
         );
@@ -411,7 +402,7 @@ impl Catchment<'_> {
         let roads = self.roads;
         let g = roads.graph(self.mode);
         let o = roads.snap(self.mode, point)?;
-        let network = roads.leave(g, &o).into_iter().map(|(v, s, m)| {
+        let network = roads.ends(g, &o, false).into_iter().map(|(v, s, m)| {
             (
                 s + self.tree.secs[v as usize],
                 m + self.tree.metres[v as usize],
@@ -446,7 +437,7 @@ impl Reach<'_> {
         let roads = self.roads;
         let g = roads.graph(self.mode);
         let network = roads
-            .arrive(g, dest)
+            .ends(g, dest, true)
             .into_iter()
             .map(|(v, es, _)| self.tree.secs[v as usize] + es);
         let direct = roads.along(g, &self.origin, dest).map(|x| x.0);

@@ -76,6 +76,24 @@ pub struct DayPlan {
     pub path: Vec<[f64; 2]>,
 }
 
+/// Minutes of working hours written `HH:MM-HH:MM` (the end after the start).
+pub fn parse_hours(hours: &str) -> Result<f64, String> {
+    let parse = |t: &str| -> Option<u32> {
+        let (h, m) = t.trim().split_once(':')?;
+        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+        (h < 24 && m < 60).then_some(h * 60 + m)
+    };
+    match hours
+        .split_once('-')
+        .and_then(|(a, b)| Some((parse(a)?, parse(b)?)))
+    {
+        Some((a, b)) if b > a => Ok(f64::from(b - a)),
+        _ => Err(format!(
+            "hours must be HH:MM-HH:MM with the end after the start, e.g. 08:00-14:00, not `{hours}`"
+        )),
+    }
+}
+
 /// Candidates from most to least urgent (indices).
 #[must_use]
 pub fn by_urgency(c: &[Candidate]) -> Vec<usize> {

@@ -81,24 +81,12 @@ pub fn read_teams(path: &Path) -> Result<Vec<Team>, TeamsError> {
 
 /// [`read_teams`] of text already read; `path` names it in messages.
 pub fn parse_teams(text: &str, path: &Path) -> Result<Vec<Team>, TeamsError> {
-    let delimiter = if text.lines().next().is_some_and(|h| h.contains(';')) {
-        b';'
-    } else {
-        b','
-    };
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
     let format = |reason: String| TeamsError::Format {
         path: path.to_owned(),
         reason,
     };
-    let header: Vec<String> = rdr
-        .headers()
-        .map_err(|e| format(e.to_string()))?
-        .iter()
-        .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
-        .collect();
+    let (mut rdr, header) =
+        crate::ingest::small_csv(text.as_bytes()).map_err(|e| format(e.to_string()))?;
     let find = |names: &[&str]| header.iter().position(|h| names.contains(&h.as_str()));
     let team_col = find(&TEAM_COLUMNS).ok_or_else(|| {
         format(format!(

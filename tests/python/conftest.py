@@ -24,6 +24,15 @@ def run(*args, check=True, **kw):
     return p
 
 
+def pseudonym(key_hex, source_id):
+    """What sigap stores for `source_id`: HMAC-SHA256 with the store's key (Python's
+    hmac, independent of sigap), first 20 hex digits."""
+    import hashlib
+    import hmac
+
+    return hmac.new(bytes.fromhex(key_hex), source_id.strip().encode(), hashlib.sha256).hexdigest()[:20]
+
+
 def make_user(db, name, role, team=None, villages=(), password=None):
     """Adds an account to the store `db` (if it has none of that name) and returns a new
     API token of it, through the `sigap user add` / `sigap token add` commands."""

@@ -6,8 +6,6 @@ demo's village-group split; a re-run keeps existing assignments; and a field
 officer of a team sees exactly that team's children.
 """
 import csv
-import hashlib
-import hmac
 import json
 import math
 import sqlite3
@@ -16,11 +14,8 @@ from fractions import Fraction
 
 import pytest
 
-from conftest import Server, make_user, run
+from conftest import Server, make_user, pseudonym, run
 
-
-def pseudonym(key_hex, source_id):
-    return hmac.new(bytes.fromhex(key_hex), source_id.strip().encode(), hashlib.sha256).hexdigest()[:20]
 
 
 def hamilton(n, shares):

@@ -4,18 +4,12 @@ The expected records are computed here from the demo's files, independently of s
 pseudonyms with Python's hmac (HMAC-SHA256 of the source id with the store's key),
 teams from assignments.csv, villages by shapely point-in-polygon."""
 import csv
-import hashlib
-import hmac
 import json
 import sqlite3
 
 import pytest
 
-from conftest import Server, locate_villages, make_user, run
-
-
-def pseudonym(key_hex, source_id):
-    return hmac.new(bytes.fromhex(key_hex), source_id.strip().encode(), hashlib.sha256).hexdigest()[:20]
+from conftest import Server, locate_villages, make_user, pseudonym, run
 
 
 @pytest.fixture(scope="module")

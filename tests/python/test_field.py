@@ -1,19 +1,14 @@
 """The field teams' API on a real server: routes and visit records by role, visits
 validated, stored once per id, audited, and progress per OPD and village."""
 import csv
-import hashlib
-import hmac
 import json
 import sqlite3
 import uuid
 
 import pytest
 
-from conftest import Server, make_user, run
+from conftest import Server, make_user, pseudonym, run
 
-
-def pseudonym(key_hex, source_id):
-    return hmac.new(bytes.fromhex(key_hex), source_id.strip().encode(), hashlib.sha256).hexdigest()[:20]
 
 
 @pytest.fixture(scope="module")

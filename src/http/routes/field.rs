@@ -86,35 +86,11 @@ struct RouteQuery {
 }
 
 fn latlon(text: Option<&str>, name: &str) -> Result<Option<[f64; 2]>, ApiError> {
-    let Some(t) = text.filter(|t| !t.trim().is_empty()) else {
-        return Ok(None);
-    };
-    let bad = || ApiError::BadRequest(format!("{name} must be lat,lon, not {t}"));
-    let (lat, lon) = t.split_once(',').ok_or_else(bad)?;
-    let lat: f64 = lat.trim().parse().map_err(|_| bad())?;
-    let lon: f64 = lon.trim().parse().map_err(|_| bad())?;
-    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
-        return Err(bad());
-    }
-    Ok(Some([lon, lat]))
-}
-
-/// Minutes of `HH:MM-HH:MM`.
-fn work_minutes(hours: &str) -> Result<f64, ApiError> {
-    let parse = |t: &str| -> Option<u32> {
-        let (h, m) = t.trim().split_once(':')?;
-        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-        (h < 24 && m < 60).then_some(h * 60 + m)
-    };
-    match hours
-        .split_once('-')
-        .and_then(|(a, b)| Some((parse(a)?, parse(b)?)))
-    {
-        Some((a, b)) if b > a => Ok(f64::from(b - a)),
-        _ => Err(ApiError::BadRequest(format!(
-            "hours must be HH:MM-HH:MM with the end after the start, not {hours}"
-        ))),
-    }
+    text.filter(|t| !t.trim().is_empty())
+        .map(|t| {
+            crate::roads::parse_latlon(t).map_err(|e| ApiError::BadRequest(format!("{name}: {e}")))
+        })
+        .transpose()
 }
 
 /// Last visit date per child.
@@ -190,7 +166,8 @@ async fn route(
         start: base,
         end: latlon(q.end.as_deref(), "end")?.unwrap_or(base),
         max_visits: q.max.unwrap_or(10).clamp(1, 60),
-        work_minutes: work_minutes(q.hours.as_deref().unwrap_or("08:00-14:00"))?,
+        work_minutes: crate::routes::parse_hours(q.hours.as_deref().unwrap_or("08:00-14:00"))
+            .map_err(ApiError::BadRequest)?,
         service_minutes: q.service.unwrap_or(20.0).clamp(0.0, 240.0),
         mode,
     };
