@@ -28,7 +28,7 @@
 //!   all-or-nothing streamed imports; population rasters summed into cells and villages
 //!   ([`ingest::population`], which looks up cells and villages through [`index`]).
 //! - [`store`]: the embedded store, a GeoPackage (SQLite) file; one transaction per import;
-//!   one row per child and period.
+//!   one row per child and period; the road network, team assignments and home visits.
 //! - [`index`]: which village a point is in (rstar), nearest facility, H3 cells (h3o),
 //!   neighbour lists (H3 k-rings, adjacent villages), and [`index::Analysis`], the per-area
 //!   figures with smoothed prevalence and hot spots (computed per period);
@@ -43,10 +43,20 @@
 //!   built from an analysis.
 //! - [`http`]: the only module that knows axum; a snapshot per period, `?period=` and
 //!   `?compare=` on the area endpoints and tiles; the `Caller` extractor and login
-//!   layer, security headers, staff routes, case-level routes, `/public` and `/embed`.
+//!   layer, security headers, staff routes, case-level routes, the field teams' routes
+//!   and visits, `/public` and `/embed`.
 //! - [`export`]: the priority-village table as CSV, XLSX (GDAL, in memory) and GeoJSON
 //!   downloads; kept out of `risk`, which does no I/O.
-//! - [`demo`]: the synthetic demo city modelled on Kendari.
+//! - [`roads`]: OpenStreetMap PBF roads (osmpbf) into one graph per travel mode, each
+//!   cut to its largest strongly connected component; snapping, Dijkstra from a
+//!   point, from every puskesmas at once ([`roads::Catchment`], the travel time to
+//!   care the risk score and map use) and matrices; a small PBF writer for the demo.
+//! - [`teams`]: sharing children among teams: largest-remainder counts and compact
+//!   areas (an exact min-cost transportation, [`teams::flow`]).
+//! - [`routes`]: a team's day: most urgent children within the working hours, ordered
+//!   over the roads ([`routes::tour`]: Held-Karp up to 12 stops, local search beyond),
+//!   GeoJSON and GPX.
+//! - [`demo`]: the synthetic demo city modelled on Kendari (with its roads).
 //!
 //! The binary (`src/main.rs`) only sets up logging; `src/cli/` has one module per
 //! command with its flags, and `src/bench.rs` the `sigap bench` measurements.
