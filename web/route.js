@@ -24,7 +24,8 @@ addWords({
     syncAll: 'Semua catatan terkirim.', syncPending: '{n} catatan menunggu dikirim (akan dikirim saat daring).',
     syncFailed: 'Catatan ditolak: {why}', visitSaved: 'Tersimpan', routeError: 'Rute tidak dapat dibuat: {why}',
     progressTitle: 'Kemajuan kunjungan per OPD', progressAssigned: 'Ditugaskan', progressVisited: 'Dikunjungi',
-    progressLast: 'Kunjungan terakhir', progressRecovering: 'Membaik',
+    progressLast: 'Kunjungan terakhir', progressRecovering: 'Membaik', progressVillages: 'Per kelurahan',
+    progressVillage: 'Kelurahan',
   },
   en: {
     routeTitle: 'Visit route', routeTeam: 'Team', routeMax: 'Most visits', routeHours: 'Working hours',
@@ -39,7 +40,8 @@ addWords({
     syncAll: 'All records sent.', syncPending: '{n} record(s) waiting to be sent (sent when online).',
     syncFailed: 'Record refused: {why}', visitSaved: 'Saved', routeError: 'No route: {why}',
     progressTitle: 'Visit progress per OPD', progressAssigned: 'Assigned', progressVisited: 'Visited',
-    progressLast: 'Last visit', progressRecovering: 'Improving',
+    progressLast: 'Last visit', progressRecovering: 'Improving', progressVillages: 'Per village',
+    progressVillage: 'Village',
   },
 });
 
@@ -235,14 +237,16 @@ async function loadRoute() {
 async function loadProgress() {
   const r = await fetch(new URL('api/visits/progress', BASE));
   if (!r.ok) return [];
-  const { teams } = await r.json();
+  const { teams, villages } = await r.json();
   const td = (text) => Object.assign(document.createElement('td'), { textContent: text ?? '–' });
-  $('progress').tBodies[0].replaceChildren(...teams.map((x) => {
+  const row = (name, x) => {
     const tr = document.createElement('tr');
-    tr.append(td(x.team), td(String(x.assigned)), td(`${x.visited} (${Math.round((100 * x.visited) / Math.max(1, x.assigned))}%)`),
+    tr.append(td(name), td(String(x.assigned)), td(`${x.visited} (${Math.round((100 * x.visited) / Math.max(1, x.assigned))}%)`),
       td(x.last_visit), td(String(x.recovering)));
     return tr;
-  }));
+  };
+  $('progress').tBodies[0].replaceChildren(...teams.map((x) => row(x.team, x)));
+  $('progress-villages').tBodies[0].replaceChildren(...villages.map((x) => row(x.name ?? x.code, x)));
   $('progress-section').hidden = false;
   return teams;
 }

@@ -37,6 +37,7 @@ describe('route page', { timeout: 400_000 }, () => {
     assert.match(await page.locator('#gpx').getAttribute('href'), /format=gpx/);
     // A planner (here the admin) sees every OPD's progress under the route.
     await page.waitForFunction(() => document.querySelectorAll('#progress tbody tr').length === 13);
+    assert.ok(await page.locator('#progress-villages tbody tr').count() > 30);
   });
 
   it('records a visit offline and sends it once when back online', async () => {
