@@ -68,7 +68,7 @@ describe('admin page', { timeout: 400_000 }, () => {
       const r = await fetch('../api/visits/progress');
       const t = (await r.json()).teams;
       return JSON.stringify(t.map((x) => x.assigned)) === JSON.stringify(w);
-    }, want, { timeout: 60_000, polling: 1000 });
+    }, want, { timeout: 150_000, polling: 1000 });
   });
 
   it('logged no console or page errors', () => {
