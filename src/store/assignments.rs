@@ -3,7 +3,7 @@
 //! children of their team; issue 6's `sigap assign` will write the same table.
 
 use super::{Store, StoreError};
-use rusqlite::{TransactionBehavior, params};
+use rusqlite::params;
 use std::collections::HashMap;
 
 /// The table, created when a store is opened.
@@ -31,32 +31,18 @@ impl Store {
         rows: &[(String, String)],
         replace: bool,
     ) -> Result<u64, StoreError> {
-        let path = self.path.clone();
-        let sql = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql)?;
-        if replace {
-            tx.execute("DELETE FROM sigap_assignments", [])
-                .map_err(sql)?;
-        }
-        {
-            let mut st = tx
-                .prepare(
-                    "INSERT INTO sigap_assignments (pseudonym, team) VALUES (?1, ?2)
-                     ON CONFLICT(pseudonym) DO UPDATE SET team = excluded.team",
-                )
-                .map_err(sql)?;
-            for (p, team) in rows {
-                st.execute(params![p, team]).map_err(sql)?;
+        self.write_revision(|tx| {
+            if replace {
+                tx.execute("DELETE FROM sigap_assignments", [])?;
             }
-        }
-        let revision = super::schema::bump_revision(&tx, &self.path)?;
-        tx.commit().map_err(sql)?;
-        Ok(revision)
+            let mut st = tx.prepare(
+                "INSERT INTO sigap_assignments (pseudonym, team) VALUES (?1, ?2)
+                 ON CONFLICT(pseudonym) DO UPDATE SET team = excluded.team",
+            )?;
+            for (p, team) in rows {
+                st.execute(params![p, team])?;
+            }
+            Ok(())
+        })
     }
 }

@@ -137,6 +137,28 @@ impl Store {
         tx.commit().map_err(sql)
     }
 
+    /// Runs `write` in one immediate transaction, bumps the revision in it and
+    /// commits; returns the new revision. On any error nothing changes (the
+    /// transaction rolls back when dropped).
+    pub(crate) fn write_revision(
+        &mut self,
+        write: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>,
+    ) -> Result<u64, StoreError> {
+        let path = self.path.clone();
+        let sql = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        write(&tx).map_err(sql)?;
+        let revision = schema::bump_revision(&tx, &path)?;
+        tx.commit().map_err(sql)?;
+        Ok(revision)
+    }
+
     /// The file this store lives in (`:memory:` for an in-memory store).
     #[must_use]
     pub fn path(&self) -> &Path {

@@ -16,7 +16,7 @@
 use super::{Store, StoreError};
 use crate::model::{Population, PopulationTotals, Village};
 use h3o::CellIndex;
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
@@ -98,65 +98,48 @@ impl Store {
         population: &Population,
         source: &PopulationSource,
     ) -> Result<u64, StoreError> {
-        let path = self.path.clone();
-        let sql = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql)?;
-        tx.execute_batch(CREATE).map_err(sql)?;
-        tx.execute_batch(
-            "DELETE FROM population_cells; DELETE FROM population_villages; \
-             DELETE FROM population_source;",
-        )
-        .map_err(sql)?;
-        {
-            let mut cells = tx
-                .prepare("INSERT INTO population_cells (res, h3, value) VALUES (?1, ?2, ?3)")
-                .map_err(sql)?;
+        let revision = self.write_revision(|tx| {
+            tx.execute_batch(CREATE)?;
+            tx.execute_batch(
+                "DELETE FROM population_cells; DELETE FROM population_villages; \
+                 DELETE FROM population_source;",
+            )?;
+            let mut cells =
+                tx.prepare("INSERT INTO population_cells (res, h3, value) VALUES (?1, ?2, ?3)")?;
             let mut sorted: Vec<(&CellIndex, &f64)> = population.cells.iter().collect();
             sorted.sort_unstable_by_key(|(c, _)| (c.resolution(), **c));
             for (cell, value) in sorted {
                 let res = u8::from(cell.resolution());
-                cells
-                    .execute(params![res, cell.to_string(), value])
-                    .map_err(sql)?;
+                cells.execute(params![res, cell.to_string(), value])?;
             }
-            let mut villages = tx
-                .prepare("INSERT INTO population_villages (code, value) VALUES (?1, ?2)")
-                .map_err(sql)?;
+            let mut villages =
+                tx.prepare("INSERT INTO population_villages (code, value) VALUES (?1, ?2)")?;
             let mut sorted: Vec<(&String, &f64)> = population.villages.iter().collect();
             sorted.sort_unstable_by_key(|(code, _)| *code);
             for (code, value) in sorted {
-                villages.execute(params![code, value]).map_err(sql)?;
+                villages.execute(params![code, value])?;
             }
-        }
-        let t = &population.totals;
-        tx.execute(
-            "INSERT INTO population_source (file, band, crs, total, outside, beyond, \
-             villages_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                source.file,
-                source.band as i64,
-                source.crs,
-                t.total,
-                t.outside,
-                t.beyond,
-                source.villages_sha256
-            ],
-        )
-        .map_err(sql)?;
-        tx.execute(
-            "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
-             WHERE table_name LIKE 'population_%'",
-            [],
-        )
-        .map_err(sql)?;
-        let revision = super::schema::bump_revision(&tx, &path)?;
-        tx.commit().map_err(sql)?;
+            let t = &population.totals;
+            tx.execute(
+                "INSERT INTO population_source (file, band, crs, total, outside, beyond, \
+                 villages_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    source.file,
+                    source.band as i64,
+                    source.crs,
+                    t.total,
+                    t.outside,
+                    t.beyond,
+                    source.villages_sha256
+                ],
+            )?;
+            tx.execute(
+                "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+                 WHERE table_name LIKE 'population_%'",
+                [],
+            )?;
+            Ok(())
+        })?;
         tracing::debug!(
             cells = population.cells.len(),
             villages = population.villages.len(),

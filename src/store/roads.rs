@@ -4,7 +4,7 @@
 
 use super::{Store, StoreError};
 use crate::roads::RoadNetwork;
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, params};
 
 /// The table, created when a store is opened.
 pub(super) const CREATE: &str = "CREATE TABLE IF NOT EXISTS sigap_roads (
@@ -34,23 +34,14 @@ impl Store {
         source: &str,
         report: &str,
     ) -> Result<u64, StoreError> {
-        let path = self.path.clone();
-        let sql = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql)?;
-        tx.execute(
-            "INSERT OR REPLACE INTO sigap_roads (id, source, report, network) VALUES (1, ?1, ?2, ?3)",
-            params![source, report, network.to_bytes()],
-        )
-        .map_err(sql)?;
-        let revision = super::schema::bump_revision(&tx, &self.path)?;
-        tx.commit().map_err(sql)?;
-        Ok(revision)
+        self.write_revision(|tx| {
+            tx.execute(
+                "INSERT OR REPLACE INTO sigap_roads (id, source, report, network) \
+                 VALUES (1, ?1, ?2, ?3)",
+                params![source, report, network.to_bytes()],
+            )
+            .map(|_| ())
+        })
     }
 
     /// The stored road network, if one was imported.
