@@ -4,7 +4,7 @@
 
 use anyhow::{Result, bail};
 use sigap::model::Period;
-use sigap::roads::{Mode, Roads};
+use sigap::roads::Mode;
 use sigap::store::Store;
 use sigap::teams::{Member, assign, read_teams};
 use std::collections::HashMap;
@@ -41,7 +41,7 @@ pub fn run(args: &AssignArgs) -> Result<()> {
         bail!("no store at {}", args.db.display());
     }
     let teams = read_teams(&args.teams)?;
-    let config = super::roads::load_config(args.config.as_deref())?;
+    let config = super::load_config(args.config.as_deref())?;
     let mut store = Store::open(&args.db)?;
     let data = store.load()?;
     let Some(period) = args.period.or_else(|| data.latest_period()) else {
@@ -75,11 +75,8 @@ pub fn run(args: &AssignArgs) -> Result<()> {
         })
         .collect();
     let kept = members.iter().filter(|m| m.kept.is_some()).count();
-    let roads = data.roads.as_ref().map(|n| {
-        let speeds = config.roads.speeds().unwrap_or_default();
-        Roads::new((**n).clone(), speeds)
-    });
-    let plan = assign(&members, &teams, roads.as_ref(), args.mode)?;
+    let roads = sigap::index::analysis::road_graphs(&data, &config);
+    let plan = assign(&members, &teams, roads.as_deref(), args.mode)?;
 
     let unit = if plan.by_road { "min" } else { "km" };
     println!(

@@ -70,6 +70,15 @@ pub fn run(args: ImportArgs) -> Result<()> {
         kind,
         path,
     } = args;
+    // What only a vector layer import uses, and whether it was given.
+    let vector_only = [
+        ("--key", key.is_some()),
+        ("--skip-invalid", skip_invalid),
+        ("--rejects", rejects.is_some()),
+        ("--layer", layer.is_some()),
+        ("--map", !map.is_empty()),
+        ("--period", period.is_some()),
+    ];
     match kind {
         ImportKind::Layer(kind) => {
             if band.is_some() {
@@ -96,40 +105,34 @@ pub fn run(args: ImportArgs) -> Result<()> {
             )
         }
         ImportKind::Population => {
-            let unused = [
-                ("--key", key.is_some()),
-                ("--skip-invalid", skip_invalid),
-                ("--rejects", rejects.is_some()),
-                ("--layer", layer.is_some()),
-                ("--map", !map.is_empty()),
-                ("--period", period.is_some()),
-            ];
+            refuse(&vector_only, "population rasters")?;
             let opts = PopulationOptions {
                 crs,
                 band: band.unwrap_or(1),
                 check,
             };
-            super::population::import_population(&db, &path, &unused, &opts)
+            super::population::import_population(&db, &path, &opts)
         }
         ImportKind::Roads => {
-            let unused = [
-                ("--key", key.is_some()),
-                ("--skip-invalid", skip_invalid),
-                ("--rejects", rejects.is_some()),
-                ("--layer", layer.is_some()),
-                ("--map", !map.is_empty()),
-                ("--period", period.is_some()),
-                ("--crs", crs.is_some()),
-                ("--band", band.is_some()),
-                ("--replace", replace),
-            ];
-            if let Some((flag, _)) = unused.iter().find(|(_, used)| *used) {
-                bail!(
-                    "{flag} does not apply to roads (a new road import always replaces the network)"
-                );
-            }
+            refuse(&vector_only, "roads")?;
+            refuse(
+                &[
+                    ("--crs", crs.is_some()),
+                    ("--band", band.is_some()),
+                    ("--replace", replace),
+                ],
+                "roads (a new road import always replaces the network)",
+            )?;
             super::roads::import_roads(&db, &path, config.as_deref(), check)
         }
+    }
+}
+
+/// Fails naming the first of `flags` that was given: it does not apply to `what`.
+fn refuse(flags: &[(&str, bool)], what: &str) -> Result<()> {
+    match flags.iter().find(|(_, given)| *given) {
+        Some((flag, _)) => bail!("{flag} does not apply to {what}"),
+        None => Ok(()),
     }
 }
 

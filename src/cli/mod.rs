@@ -21,6 +21,18 @@ mod user;
 
 pub use serve::demo_store;
 
+/// The config of `--config`, else `./sigap.toml` when present, else the defaults.
+pub(crate) fn load_config(path: Option<&std::path::Path>) -> Result<sigap::config::Config> {
+    use std::path::Path;
+    Ok(match path {
+        Some(p) => sigap::config::Config::from_file(p)?,
+        None if Path::new("sigap.toml").exists() => {
+            sigap::config::Config::from_file(Path::new("sigap.toml"))?
+        }
+        None => sigap::config::Config::default(),
+    })
+}
+
 /// sigap: a spatial risk service for stunting reduction.
 #[derive(Parser)]
 #[command(version, about)]

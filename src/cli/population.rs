@@ -6,16 +6,8 @@ use sigap::store::Store;
 use std::path::Path;
 
 /// `sigap import population`: sums a raster into cells and villages, replacing the
-/// previous one. `unused` lists the vector-import options and whether each was given.
-pub fn import_population(
-    db: &Path,
-    path: &Path,
-    unused: &[(&str, bool)],
-    opts: &PopulationOptions,
-) -> Result<()> {
-    if let Some((flag, _)) = unused.iter().find(|(_, given)| *given) {
-        bail!("{flag} does not apply to population rasters");
-    }
+/// previous one.
+pub fn import_population(db: &Path, path: &Path, opts: &PopulationOptions) -> Result<()> {
     let mut store = Store::open(db)?;
     let s = match sigap::ingest::population::import_population(&mut store, path, opts) {
         Ok(s) => s,

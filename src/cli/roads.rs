@@ -1,7 +1,6 @@
 //! `sigap import roads` and `sigap travel-time`.
 
 use anyhow::{Context, Result, bail};
-use sigap::config::Config;
 use sigap::roads::{Mode, Roads, RoadsError, Trip};
 use sigap::store::Store;
 use std::path::{Path, PathBuf};
@@ -10,18 +9,9 @@ use std::path::{Path, PathBuf};
 /// almost always swapped or mistyped coordinates.
 const MAX_OFFROAD_M: f64 = 5_000.0;
 
-/// The config of `--config`, else `./sigap.toml` when present, else the defaults.
-pub(crate) fn load_config(path: Option<&Path>) -> Result<Config> {
-    Ok(match path {
-        Some(p) => Config::from_file(p)?,
-        None if Path::new("sigap.toml").exists() => Config::from_file(Path::new("sigap.toml"))?,
-        None => Config::default(),
-    })
-}
-
 /// Reads an OSM PBF extract and stores its routable roads.
 pub fn import_roads(db: &Path, path: &Path, config: Option<&Path>, check: bool) -> Result<()> {
-    let config = load_config(config)?;
+    let config = super::load_config(config)?;
     let speeds = config.roads.speeds().map_err(anyhow::Error::msg)?;
     let (network, report) = sigap::roads::import_pbf(path, &speeds)?;
     for m in &report.modes {
@@ -68,10 +58,10 @@ pub struct TravelTimeArgs {
     #[arg(long)]
     db: PathBuf,
     /// Origin as LAT,LON (WGS84 degrees).
-    #[arg(long, value_parser = parse_latlon, required_unless_present_any = ["pairs", "matrix"], allow_hyphen_values = true)]
+    #[arg(long, value_parser = sigap::roads::parse_latlon, required_unless_present_any = ["pairs", "matrix"], allow_hyphen_values = true)]
     from: Option<[f64; 2]>,
     /// Destination as LAT,LON.
-    #[arg(long, value_parser = parse_latlon, required_unless_present_any = ["pairs", "matrix"], allow_hyphen_values = true)]
+    #[arg(long, value_parser = sigap::roads::parse_latlon, required_unless_present_any = ["pairs", "matrix"], allow_hyphen_values = true)]
     to: Option<[f64; 2]>,
     #[arg(long, value_enum, default_value_t = Mode::Motorbike)]
     mode: Mode,
@@ -91,13 +81,9 @@ pub struct TravelTimeArgs {
     config: Option<PathBuf>,
 }
 
-fn parse_latlon(s: &str) -> Result<[f64; 2], String> {
-    sigap::roads::parse_latlon(s)
-}
-
 /// The stored network with the configured speeds.
 pub(crate) fn load_roads(db: &Path, config: Option<&Path>) -> Result<Roads> {
-    let config = load_config(config)?;
+    let config = super::load_config(config)?;
     let speeds = config.roads.speeds().map_err(anyhow::Error::msg)?;
     if !db.exists() {
         bail!("no store at {}", db.display());
@@ -160,7 +146,7 @@ pub fn travel_time(args: &TravelTimeArgs) -> Result<()> {
             mode,
             trip.metres / 1000.0,
             trip.offroad_m,
-            Roads::crow_m(from, to) / 1000.0
+            sigap::roads::haversine_m(from, to) / 1000.0
         );
     }
     Ok(())

@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result, bail};
 use sigap::model::Period;
-use sigap::roads::{Mode, Roads};
+use sigap::roads::Mode;
 use sigap::routes::{DayOptions, export, plan_day, team_candidates, tour};
 use sigap::store::Store;
 use std::fmt::Write;
@@ -21,10 +21,10 @@ pub struct RouteArgs {
     #[arg(long)]
     period: Option<Period>,
     /// Start as LAT,LON (default: the puskesmas nearest the team's children).
-    #[arg(long, value_parser = parse_latlon, allow_hyphen_values = true)]
+    #[arg(long, value_parser = sigap::roads::parse_latlon, allow_hyphen_values = true)]
     start: Option<[f64; 2]>,
     /// End as LAT,LON (default: the start).
-    #[arg(long, value_parser = parse_latlon, allow_hyphen_values = true)]
+    #[arg(long, value_parser = sigap::roads::parse_latlon, allow_hyphen_values = true)]
     end: Option<[f64; 2]>,
     /// Most visits in the day.
     #[arg(long, default_value_t = 10)]
@@ -55,24 +55,14 @@ enum Format {
     Gpx,
 }
 
-fn parse_latlon(s: &str) -> Result<[f64; 2], String> {
-    sigap::roads::parse_latlon(s)
-}
-
 pub fn route(args: &RouteArgs) -> Result<()> {
-    let roads_cfg = super::roads::load_config(args.config.as_deref())?;
+    let roads_cfg = super::load_config(args.config.as_deref())?;
     if !args.db.exists() {
         bail!("no store at {}", args.db.display());
     }
     let data = Store::open(&args.db)?.load()?;
-    let network = data
-        .roads
-        .clone()
+    let roads = sigap::index::analysis::road_graphs(&data, &roads_cfg)
         .ok_or(sigap::roads::RoadsError::NotImported)?;
-    let roads = Roads::new(
-        (*network).clone(),
-        roads_cfg.roads.speeds().unwrap_or_default(),
-    );
     let period = args
         .period
         .or_else(|| data.latest_period())

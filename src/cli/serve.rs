@@ -2,7 +2,6 @@
 
 use anyhow::{Context, Result, bail};
 use sigap::auth::{Accounts, NewUser, Role};
-use sigap::config::Config;
 use sigap::http::{AppState, Snapshot};
 use sigap::store::Store;
 use std::io::Write;
@@ -41,7 +40,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
         args.db.as_ref(),
         key,
         args.addr,
-        args.config,
+        args.config.as_deref(),
         args.web_dir,
         args.vendor_dir,
     )
@@ -99,15 +98,11 @@ fn serve(
     db: Option<&PathBuf>,
     key: Option<PathBuf>,
     addr: SocketAddr,
-    config: Option<PathBuf>,
+    config: Option<&Path>,
     web_dir: Option<PathBuf>,
     vendor_dir: Option<PathBuf>,
 ) -> Result<()> {
-    let config = match config {
-        Some(p) => Config::from_file(&p)?,
-        None if Path::new("sigap.toml").exists() => Config::from_file(Path::new("sigap.toml"))?,
-        None => Config::default(),
-    };
+    let config = super::load_config(config)?;
     let demo = db.is_none();
     let store = if let Some(p) = db {
         if !p.exists() {

@@ -6,7 +6,6 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use sigap::config::Config;
 use sigap::export::{Format, export};
 use sigap::http::routes::targets::target_areas;
 use sigap::index::Analysis;
@@ -16,7 +15,7 @@ use sigap::risk::weights::{apply, parse_pair};
 use sigap::store::Store;
 use std::fmt::Write as _;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
@@ -51,11 +50,7 @@ pub struct TargetsArgs {
 }
 
 pub fn run(args: &TargetsArgs) -> Result<()> {
-    let config = match &args.config {
-        Some(p) => Config::from_file(p)?,
-        None if Path::new("sigap.toml").exists() => Config::from_file(Path::new("sigap.toml"))?,
-        None => Config::default(),
-    };
+    let config = super::load_config(args.config.as_deref())?;
     if args.top == 0 {
         bail!("--top must be at least 1");
     }

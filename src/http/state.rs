@@ -48,8 +48,10 @@ impl Snapshot {
     #[must_use]
     pub fn build(revision: u64, data: &crate::model::Dataset, config: &Config) -> Self {
         let default_period = data.latest_period();
+        // The road graphs do not depend on the period: built once, shared.
+        let roads = crate::index::analysis::road_graphs(data, config);
         let build_view = |d: &crate::model::Dataset| {
-            let analysis = Analysis::compute(d, config);
+            let analysis = Analysis::compute_with_roads(d, config, roads.clone());
             let sources = TileSources::build(&analysis);
             (analysis, sources)
         };

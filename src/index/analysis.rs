@@ -114,10 +114,16 @@ impl Analysis {
     /// Computes every aggregate.
     #[must_use]
     pub fn compute(data: &Dataset, config: &Config) -> Self {
+        Self::compute_with_roads(data, config, road_graphs(data, config))
+    }
+
+    /// [`Analysis::compute`] with road graphs already built from `data`'s network
+    /// (e.g. once for every period of a snapshot).
+    #[must_use]
+    pub fn compute_with_roads(data: &Dataset, config: &Config, roads: Option<Arc<Roads>>) -> Self {
         let village_index = VillageIndex::new(&data.villages);
         let facility_index = FacilityIndex::new(&data.facilities);
         let population = data.population.as_ref();
-        let roads = road_graphs(data, config);
         let puskesmas: Vec<[f64; 2]> = data
             .facilities
             .iter()
@@ -501,9 +507,10 @@ fn attach_risk(areas: &mut [&mut AreaStats], config: &Config, access: Access) {
     }
 }
 
-/// The stored road network with the configured speeds (`None` without one, or when
-/// the speeds are invalid, which config validation already refuses).
-fn road_graphs(data: &Dataset, config: &Config) -> Option<Arc<Roads>> {
+/// The dataset's road network with the configured speeds (`None` without one, or
+/// when the speeds are invalid, which config validation already refuses).
+#[must_use]
+pub fn road_graphs(data: &Dataset, config: &Config) -> Option<Arc<Roads>> {
     let network = data.roads.as_ref()?;
     let speeds = config.roads.speeds().ok()?;
     Some(Arc::new(Roads::new((**network).clone(), speeds)))

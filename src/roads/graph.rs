@@ -102,7 +102,6 @@ pub struct ComponentReport {
 /// One mode's graph; see the module doc.
 #[derive(Debug)]
 pub struct ModeGraph {
-    pub(super) mode: Mode,
     pub(super) forward: Adjacency,
     pub(super) reverse: Adjacency,
     /// Per segment: bit 0 open a to b, bit 1 open b to a, within the component.
@@ -202,7 +201,6 @@ impl ModeGraph {
             other_components: sizes.iter().filter(|s| **s > 0).count().saturating_sub(1),
         };
         ModeGraph {
-            mode,
             forward: Adjacency::build(n, forward),
             reverse: Adjacency::build(n, reverse),
             open,
@@ -211,12 +209,6 @@ impl ModeGraph {
             speed,
             report,
         }
-    }
-
-    /// The mode of this graph.
-    #[must_use]
-    pub fn mode(&self) -> Mode {
-        self.mode
     }
 
     /// Whether segment `i` is open `(a to b, b to a)` inside the component.

@@ -157,11 +157,6 @@ impl Speeds {
         self.table[i][mode.index()] = kmh;
         Ok(())
     }
-
-    /// Every (class, [motorbike, car, walk]) row, for documentation and `--json`.
-    pub fn rows(&self) -> impl Iterator<Item = (&'static str, [f64; 3])> + '_ {
-        CLASSES.iter().copied().zip(self.table.iter().copied())
-    }
 }
 
 /// The index of a `highway=*` value in [`CLASSES`].

@@ -7,9 +7,9 @@
 //! off-road walk + road + off-road walk; two points on the same segment may also go
 //! straight along it.
 
+use super::Roads;
 use super::graph::{Edge, ModeGraph};
 use super::profile::Mode;
-use super::{Roads, haversine_m};
 use rstar::PointDistance;
 use serde::Serialize;
 use std::cmp::Ordering;
@@ -320,19 +320,6 @@ impl Roads {
         }
     }
 
-    /// Seconds and metres from each of `points` to the nearest of `targets`; `None`
-    /// where the mode has no road or no target.
-    #[must_use]
-    pub fn to_nearest(
-        &self,
-        mode: Mode,
-        targets: &[[f64; 2]],
-        points: &[[f64; 2]],
-    ) -> Vec<Option<(f64, f64)>> {
-        let c = self.catchment(mode, targets);
-        points.iter().map(|p| c.from(*p)).collect()
-    }
-
     /// Every trip from `from`: one search, then any number of [`Reach::to`] queries.
     /// `None` when the mode has no road.
     #[must_use]
@@ -377,12 +364,6 @@ impl Roads {
                     .collect()
             })
             .collect()
-    }
-
-    /// Straight-line metres between two points (for reports beside road figures).
-    #[must_use]
-    pub fn crow_m(from: [f64; 2], to: [f64; 2]) -> f64 {
-        haversine_m(from, to)
     }
 }
 

@@ -155,7 +155,8 @@ fn off_road_walking_and_nearest_target() {
     // The nearest of two targets is the one the single trips call nearest.
     let targets = [[0.0, 0.0], [0.009, 0.0001]];
     let points = [[0.002, 0.0005], [0.006, -0.0002], [0.0095, 0.0]];
-    let nearest = roads.to_nearest(Mode::Motorbike, &targets, &points);
+    let catchment = roads.catchment(Mode::Motorbike, &targets);
+    let nearest: Vec<_> = points.iter().map(|p| catchment.from(*p)).collect();
     for (p, got) in points.iter().zip(&nearest) {
         let best = targets
             .iter()

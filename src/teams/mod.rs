@@ -230,8 +230,6 @@ pub struct Plan {
     pub team_of: Vec<usize>,
     /// Each team's count target (shares) or capacity.
     pub targets: Vec<usize>,
-    /// Each team's centre: its office, or a member's home.
-    pub centres: Vec<Option<[f64; 2]>>,
     /// Travel from the team's centre to each child (seconds over the roads, or
     /// straight-line metres without them).
     pub cost: Vec<f64>,
@@ -381,7 +379,6 @@ pub fn assign(
     Ok(Plan {
         team_of,
         targets,
-        centres,
         cost,
         by_road,
         rounds,
