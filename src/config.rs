@@ -43,6 +43,13 @@ pub const DEFAULT_TILE_CACHE_ENTRIES: usize = 50_000;
 pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
 /// Largest uploaded import file: 256 MiB.
 pub const DEFAULT_MAX_UPLOAD_BYTES: usize = 256 * 1024 * 1024;
+/// Largest size a compressed upload (XLSX, ODS, KMZ: zip archives) may unpack to:
+/// 256 MiB, about a million spreadsheet rows. A 5 MB file can hold a gigabyte of
+/// sheet XML, which the spreadsheet reader would hold in memory.
+pub const DEFAULT_MAX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
+/// Longest an import over HTTP may take, in seconds, before it is rolled back and
+/// answered 408 (other requests get 30 s).
+pub const DEFAULT_IMPORT_TIMEOUT_SECONDS: u64 = 600;
 
 /// Weights of the risk factors. They need not sum to 1: the score divides by their sum.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -186,6 +193,15 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
     /// Largest file uploaded to `POST /api/import/...`.
     pub max_upload_bytes: usize,
+    /// Largest size an uploaded zip-based file (XLSX, ODS, KMZ) may unpack to.
+    pub max_unpacked_bytes: u64,
+    /// Longest an import over HTTP may run; past it the import is rolled back (408).
+    pub import_timeout_seconds: u64,
+    /// The address the public reaches this server at, e.g. `https://peta.kota.go.id`
+    /// (behind a reverse proxy): absolute tile URLs in the public TileJSON. Without
+    /// it those URLs are paths (`/public/tiles/...`); the request's Host header is
+    /// never copied into an answer caches keep.
+    pub public_url: Option<String>,
 }
 
 impl Default for ServerSettings {
@@ -194,6 +210,9 @@ impl Default for ServerSettings {
             tile_cache_entries: DEFAULT_TILE_CACHE_ENTRIES,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
+            max_unpacked_bytes: DEFAULT_MAX_UNPACKED_BYTES,
+            import_timeout_seconds: DEFAULT_IMPORT_TIMEOUT_SECONDS,
+            public_url: None,
         }
     }
 }

@@ -19,6 +19,8 @@ use std::time::{Duration, Instant};
 
 /// How long a verified session or token is trusted without asking the tables.
 const CACHE_TTL: Duration = Duration::from_secs(10);
+/// How long a change waits for another writer (an import) before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What can go wrong with accounts.
 #[derive(Debug, thiserror::Error)]
@@ -135,15 +137,74 @@ struct Cached {
     until: Instant,
 }
 
+/// Failures of a user name no account has: (count, last failure, locked until).
+type UnknownFailures = (u32, i64, Option<i64>);
+
 /// Accounts, sessions, tokens and the audit log, in one SQLite database.
+///
+/// Two connections to a store file: `read` for lookups, `write` for changes. In WAL
+/// mode a reader never waits for a writer, so checking a session stays quick while
+/// an import (in this process or another) holds the write lock; only changes wait.
 pub struct Accounts {
     conn: Mutex<Connection>,
+    /// Lookups; `None` for an in-memory database (one connection is the database).
+    read: Option<Mutex<Connection>>,
     path: PathBuf,
+    /// Wrong passwords for names that have no account, so that they are slowed and
+    /// locked exactly like a real account's and answers do not tell names apart.
+    unknown: Mutex<HashMap<String, UnknownFailures>>,
     cache: Mutex<HashMap<String, Cached>>,
     /// SQLite's `data_version` when the cache was last checked.
     data_version: Mutex<Option<i64>>,
     /// Failures in a row per client address: (count, last failure).
     addresses: Mutex<HashMap<IpAddr, (u32, i64)>>,
+}
+
+/// One line to append to the audit log.
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    pub user_id: Option<i64>,
+    pub username: String,
+    pub role: &'static str,
+    pub action: String,
+    pub what: String,
+    pub records: usize,
+    pub address: Option<IpAddr>,
+}
+
+impl AuditRow {
+    /// The row `caller` leaves for `action` on `what` (`records` of them).
+    #[must_use]
+    pub fn of(caller: &Caller, action: &str, what: &str, records: usize) -> Self {
+        Self {
+            user_id: Some(caller.user_id),
+            username: caller.username.clone(),
+            role: caller.role.as_str(),
+            action: action.to_owned(),
+            what: what.to_owned(),
+            records,
+            address: None,
+        }
+    }
+
+    /// Appends the row through `c`, which may be inside another transaction (an
+    /// import's: the import and its audit row commit together or not at all).
+    pub fn insert(&self, c: &Connection) -> rusqlite::Result<()> {
+        c.execute(
+            "INSERT INTO sigap_audit (user_id, username, role, action, what, records, address)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                self.user_id,
+                self.username,
+                self.role,
+                self.action,
+                self.what,
+                self.records as i64,
+                self.address.map(|a| a.to_string())
+            ],
+        )?;
+        Ok(())
+    }
 }
 
 /// Seconds since the epoch, now.
@@ -207,11 +268,18 @@ impl Accounts {
     /// Opens (and if needed creates) the account tables in the SQLite file `path`,
     /// normally the store.
     pub fn open(path: &Path) -> Result<Self, AuthError> {
-        let conn = Connection::open(path).map_err(|source| AuthError::Sqlite {
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::setup(conn, path.to_owned())
+        let open = || {
+            Connection::open(path).map_err(|source| AuthError::Sqlite {
+                path: path.to_owned(),
+                source,
+            })
+        };
+        let mut accounts = Self::setup(open()?, path.to_owned())?;
+        let read = open()?;
+        read.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| accounts.sql(e))?;
+        accounts.read = Some(Mutex::new(read));
+        Ok(accounts)
     }
 
     /// Accounts that live as long as the process (the demo city).
@@ -229,10 +297,12 @@ impl Accounts {
             path: path.clone(),
             source,
         };
-        conn.busy_timeout(Duration::from_secs(10)).map_err(sql)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
         conn.execute_batch(super::schema::CREATE).map_err(sql)?;
         Ok(Self {
             conn: Mutex::new(conn),
+            read: None,
+            unknown: Mutex::new(HashMap::new()),
             path,
             cache: Mutex::new(HashMap::new()),
             data_version: Mutex::new(None),
@@ -247,9 +317,21 @@ impl Accounts {
         }
     }
 
+    /// Runs a change on the write connection.
     fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, AuthError> {
         let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
         f(&conn).map_err(|e| self.sql(e))
+    }
+
+    /// Runs a lookup on the read connection (which never waits for a writer).
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, AuthError> {
+        match &self.read {
+            Some(read) => {
+                let conn = read.lock().unwrap_or_else(PoisonError::into_inner);
+                f(&conn).map_err(|e| self.sql(e))
+            }
+            None => self.with(f),
+        }
     }
 
     /// Forgets every cached session and token (after any account change).
@@ -305,7 +387,7 @@ impl Accounts {
 
     /// Every account, by name.
     pub fn users(&self) -> Result<Vec<Account>, AuthError> {
-        self.with(|c| {
+        self.read(|c| {
             let mut st = c.prepare(&format!(
                 "SELECT {ACCOUNT_COLUMNS} FROM sigap_users ORDER BY username"
             ))?;
@@ -315,7 +397,7 @@ impl Accounts {
 
     /// One account by name.
     pub fn user(&self, username: &str) -> Result<Option<Account>, AuthError> {
-        self.with(|c| {
+        self.read(|c| {
             c.query_row(
                 &format!("SELECT {ACCOUNT_COLUMNS} FROM sigap_users WHERE username = ?1"),
                 [username],
@@ -327,7 +409,7 @@ impl Accounts {
 
     /// Whether any enabled admin exists.
     pub fn has_admin(&self) -> Result<bool, AuthError> {
-        self.with(|c| {
+        self.read(|c| {
             c.query_row(
                 "SELECT count(*) FROM sigap_users WHERE role = 'admin' AND disabled = 0",
                 [],
@@ -355,7 +437,9 @@ impl Accounts {
     }
 
     /// Sets a password (chosen, or a generated one-time one that must be changed),
-    /// unlocks the account and ends its sessions. Returns the password.
+    /// unlocks the account, ends its sessions and revokes its API tokens (a reset is
+    /// what an admin does when an account may be in other hands). Returns the
+    /// password.
     pub fn set_password(
         &self,
         username: &str,
@@ -375,6 +459,11 @@ impl Accounts {
                 params![username, hash, password.is_none()],
             )?;
             end_sessions(c, username)?;
+            c.execute(
+                "UPDATE sigap_tokens SET revoked = 1 WHERE user_id IN
+                 (SELECT id FROM sigap_users WHERE username = ?1)",
+                [username],
+            )?;
             Ok(n)
         })?;
         self.forget();
@@ -384,14 +473,17 @@ impl Accounts {
         Ok(plain)
     }
 
-    /// A logged-in user changes their own password: `current` must match.
+    /// A logged-in user changes their own password: `current` must match. Every
+    /// other session of the account ends (a phone left logged in somewhere);
+    /// `keep`, the session the change came from, stays open.
     pub fn change_password(
         &self,
         user_id: i64,
         current: &str,
         new: &str,
+        keep: Option<&str>,
     ) -> Result<bool, AuthError> {
-        let row: Option<(String, String)> = self.with(|c| {
+        let row: Option<(String, String)> = self.read(|c| {
             c.query_row(
                 "SELECT username, password_hash FROM sigap_users WHERE id = ?1",
                 [user_id],
@@ -414,10 +506,15 @@ impl Accounts {
             return Err(AuthError::WeakPassword(why));
         }
         let hash = password::hash(new);
+        let keep = keep.map(secret::digest);
         self.with(|c| {
             c.execute(
                 "UPDATE sigap_users SET password_hash = ?2, must_change = 0 WHERE id = ?1",
                 params![user_id, hash],
+            )?;
+            c.execute(
+                "DELETE FROM sigap_sessions WHERE user_id = ?1 AND id_hash IS NOT ?2",
+                params![user_id, keep],
             )
         })?;
         self.forget();
@@ -447,7 +544,7 @@ impl Accounts {
                 return Ok(Login::Wait(s));
             }
         }
-        let row: Option<LoginRow> = self.with(|c| {
+        let row: Option<LoginRow> = self.read(|c| {
             c.query_row(
                 "SELECT id, password_hash, disabled, failures, last_failure, locked_until
                  FROM sigap_users WHERE username = ?1",
@@ -466,10 +563,7 @@ impl Accounts {
             .optional()
         })?;
         let Some((id, stored, disabled, failures, last, locked)) = row else {
-            // As slow as a real check, so answers do not tell which names exist.
-            let _ = password::verify(password, password::dummy_hash());
-            self.address_failed(address, t);
-            return Ok(Login::Wrong);
+            return Ok(self.unknown_login(username, password, address, policy, t));
         };
         match policy.verdict(failures, last, locked, t) {
             Verdict::Allow => {}
@@ -523,6 +617,39 @@ impl Accounts {
         })
     }
 
+    /// A login to a name without an account answers as a real account's would: as
+    /// slow (a dummy hash check), and 401, 429 and 423 after as many tries, so
+    /// neither the answer nor its timing tells which names exist.
+    fn unknown_login(
+        &self,
+        username: &str,
+        password: &str,
+        address: Option<IpAddr>,
+        policy: &Policy,
+        t: i64,
+    ) -> Login {
+        let mut unknown = self.unknown.lock().unwrap_or_else(PoisonError::into_inner);
+        if unknown.len() > 100_000 {
+            unknown.clear();
+        }
+        let (failures, last, locked) = unknown.get(username).copied().unwrap_or((0, 0, None));
+        match policy.verdict(failures, last, locked, t) {
+            Verdict::Allow => {}
+            Verdict::Wait(s) => return Login::Wait(s),
+            Verdict::Locked(until) => return Login::Locked(until),
+        }
+        drop(unknown);
+        let _ = password::verify(password, password::dummy_hash());
+        self.address_failed(address, t);
+        let n = failures + 1;
+        let lock = policy.locks(n).then(|| t + policy.lock_seconds as i64);
+        self.unknown
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(username.to_owned(), (n, t, lock.or(locked)));
+        lock.map_or(Login::Wrong, Login::Locked)
+    }
+
     fn address_failed(&self, address: Option<IpAddr>, t: i64) {
         if let Some(ip) = address {
             let mut map = self
@@ -538,7 +665,7 @@ impl Accounts {
         // Another process (`sigap user disable`, `sigap token revoke`) committed to the
         // file: SQLite's data_version moves, and nothing cached is trusted any more.
         let version = self
-            .with(|c| c.query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0)))
+            .read(|c| c.query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0)))
             .ok();
         let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
         let mut seen = self
@@ -576,7 +703,7 @@ impl Accounts {
         if let Some(hit) = self.cached(&key) {
             return Ok(Some(hit));
         }
-        let found = self.with(|c| {
+        let found = self.read(|c| {
             c.query_row(
                 // The session table shares no column name with the account columns.
                 &format!(
@@ -623,7 +750,7 @@ impl Accounts {
 
     /// Tokens of one user (or of everybody), newest first.
     pub fn tokens(&self, user_id: Option<i64>) -> Result<Vec<TokenInfo>, AuthError> {
-        self.with(|c| {
+        self.read(|c| {
             let mut st = c.prepare(
                 "SELECT t.id, u.username, t.name, t.created_at, t.last_used, t.revoked
                  FROM sigap_tokens t JOIN sigap_users u ON u.id = t.user_id
@@ -661,32 +788,46 @@ impl Accounts {
         if let Some(hit) = self.cached(&key) {
             return Ok(Some(hit));
         }
-        let found = self.with(|c| {
-            let hit = c
-                .query_row(
-                    &format!(
-                        "SELECT {ACCOUNT_COLUMNS}, token_id FROM sigap_users
-                         JOIN (SELECT id AS token_id, user_id, hash, revoked FROM sigap_tokens) t
-                           ON sigap_users.id = t.user_id
-                         WHERE hash = ?1 AND revoked = 0 AND disabled = 0"
-                    ),
-                    [&key[1..]],
-                    |r| Ok((account_row(r)?, r.get::<_, i64>(9)?)),
-                )
-                .optional()?;
-            if let Some((_, id)) = &hit {
-                c.execute(
-                    "UPDATE sigap_tokens SET last_used = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?1",
-                    [id],
-                )?;
-            }
-            Ok(hit)
+        let found = self.read(|c| {
+            c.query_row(
+                &format!(
+                    "SELECT {ACCOUNT_COLUMNS}, token_id FROM sigap_users
+                     JOIN (SELECT id AS token_id, user_id, hash, revoked FROM sigap_tokens) t
+                       ON sigap_users.id = t.user_id
+                     WHERE hash = ?1 AND revoked = 0 AND disabled = 0"
+                ),
+                [&key[1..]],
+                |r| Ok((account_row(r)?, r.get::<_, i64>(9)?)),
+            )
+            .optional()
         })?;
+        if let Some((_, id)) = &found {
+            self.touch_token(*id);
+        }
         Ok(found.map(|(account, id)| {
             let credential = Credential::Token { id };
             self.remember(key, &account, &credential);
             (account, credential)
         }))
+    }
+
+    /// Notes when a token was last used, if the store can take the write at once:
+    /// a token check never waits for an import's write lock (the time is only a
+    /// hint for the owner; the next check writes it).
+    fn touch_token(&self, id: i64) {
+        let Ok(conn) = self.conn.try_lock() else {
+            return;
+        };
+        let quick = conn.busy_timeout(Duration::ZERO).and_then(|()| {
+            conn.execute(
+                "UPDATE sigap_tokens SET last_used = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?1",
+                [id],
+            )
+        });
+        let _ = conn.busy_timeout(BUSY_TIMEOUT);
+        if let Err(e) = quick {
+            tracing::debug!(token = id, error = %e, "token last_used not written (store busy)");
+        }
     }
 
     /// Appends to the audit log.
@@ -699,23 +840,16 @@ impl Accounts {
         records: usize,
         address: Option<IpAddr>,
     ) -> Result<(), AuthError> {
-        let (user_id, role) = who.map_or((None, "-"), |(_, id, r)| (Some(id), r.as_str()));
-        self.with(|c| {
-            c.execute(
-                "INSERT INTO sigap_audit (user_id, username, role, action, what, records, address)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    user_id,
-                    username,
-                    role,
-                    action,
-                    what,
-                    records as i64,
-                    address.map(|a| a.to_string())
-                ],
-            )
-        })?;
-        Ok(())
+        let row = AuditRow {
+            user_id: who.map(|w| w.1),
+            username: username.to_owned(),
+            role: who.map_or("-", |w| w.2.as_str()),
+            action: action.to_owned(),
+            what: what.to_owned(),
+            records,
+            address,
+        };
+        self.with(|c| row.insert(c))
     }
 
     /// Audit entries, newest first: at most `limit`, older than id `before`, of one
@@ -726,7 +860,7 @@ impl Accounts {
         before: Option<i64>,
         action: Option<&str>,
     ) -> Result<Vec<AuditEntry>, AuthError> {
-        self.with(|c| {
+        self.read(|c| {
             let mut st = c.prepare(
                 "SELECT id, at, username, role, action, what, records, address FROM sigap_audit
                  WHERE (?1 IS NULL OR id < ?1) AND (?2 IS NULL OR action = ?2)

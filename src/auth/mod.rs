@@ -11,7 +11,9 @@ mod schema;
 pub mod secret;
 pub mod throttle;
 
-pub use accounts::{Account, Accounts, AuditEntry, AuthError, Login, NewUser, TokenInfo, now};
+pub use accounts::{
+    Account, Accounts, AuditEntry, AuditRow, AuthError, Login, NewUser, TokenInfo, now,
+};
 pub use throttle::Policy;
 
 use serde::{Deserialize, Serialize};
@@ -101,7 +103,24 @@ pub enum Scope {
     Nothing,
 }
 
+/// The finest H3 resolution a viewer sees (cells about 0.7 km², as on the public
+/// map): a viewer reads aggregates only, and a res-10 cell (about 65 m across)
+/// with one stunted child is that child's home.
+pub const VIEWER_MAX_RES: u8 = 8;
+/// The finest H3 resolution any other role sees.
+pub const STAFF_MAX_RES: u8 = 10;
+
 impl Caller {
+    /// The finest H3 resolution this caller may read aggregates at.
+    #[must_use]
+    pub fn finest_res(&self) -> u8 {
+        if self.role == Role::Viewer {
+            VIEWER_MAX_RES
+        } else {
+            STAFF_MAX_RES
+        }
+    }
+
     /// Whether the caller may read case-level data at all (some of it).
     #[must_use]
     pub fn may_see_cases(&self) -> bool {

@@ -101,6 +101,7 @@ pub fn run(args: ImportArgs) -> Result<()> {
                     map,
                     check,
                     period,
+                    gate: sigap::ingest::Gate::default(),
                 },
             )
         }

@@ -145,6 +145,12 @@ fn serve(
     if let Some(k) = key {
         state.set_import_key(k);
     }
+    if let Some(p) = db {
+        let removed = sigap::http::routes::import::remove_stale_uploads(p);
+        if removed > 0 {
+            tracing::info!(removed, "uploads left by a stopped server removed");
+        }
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -60,12 +60,24 @@ fn unauthorized() -> ApiError {
 }
 
 /// The account behind the request's credential; `Ok(None)` when it carries none.
-fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>, ApiError> {
-    let accounts = &state.0.accounts;
+/// The lookup runs on a blocking thread: it may touch the database.
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>, ApiError> {
     let found = if let Some(token) = bearer(&parts.headers) {
-        Some(accounts.token(token)?.ok_or_else(unauthorized)?)
+        let token = token.to_owned();
+        Some(
+            state
+                .accounts(move |a| a.token(&token))
+                .await?
+                .ok_or_else(unauthorized)?,
+        )
     } else if let Some(session) = cookie(&parts.headers, SESSION_COOKIE) {
-        Some(accounts.session(session)?.ok_or_else(unauthorized)?)
+        let session = session.to_owned();
+        Some(
+            state
+                .accounts(move |a| a.session(&session))
+                .await?
+                .ok_or_else(unauthorized)?,
+        )
     } else {
         None
     };
@@ -106,7 +118,7 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(c) = parts.extensions.get::<Caller>() {
             return Ok(c.clone());
         }
-        let caller = authenticate(parts, state)?.ok_or_else(unauthorized)?;
+        let caller = authenticate(parts, state).await?.ok_or_else(unauthorized)?;
         parts.extensions.insert(caller.clone());
         Ok(caller)
     }
@@ -122,7 +134,7 @@ impl OptionalFromRequestParts<AppState> for Caller {
         if let Some(c) = parts.extensions.get::<Caller>() {
             return Ok(Some(c.clone()));
         }
-        let caller = authenticate(parts, state)?;
+        let caller = authenticate(parts, state).await?;
         if let Some(c) = &caller {
             parts.extensions.insert(c.clone());
         }

@@ -38,15 +38,44 @@ pub enum ApiError {
     /// The body is understood but its content is refused (an import's bad rows).
     #[error("{0}")]
     Unprocessable(serde_json::Value),
+    /// The work took longer than the server allows and was undone (an import
+    /// rolled back): nothing changed.
+    #[error("{0}")]
+    Timeout(String),
     /// The body is larger than the configured limit.
     #[error("{0}")]
     TooLarge(String),
+    /// The store is busy with a write that takes a while (an import) and this
+    /// request needs to write too (a visit, an audit row): try again after
+    /// `retry_after` seconds. Nothing was changed or served.
+    #[error("{message}")]
+    Busy { message: String, retry_after: u64 },
     /// A bug or a failed background task; details are logged, not returned.
     #[error("internal error: {0}")]
     Internal(String),
 }
 
+/// Whether SQLite gave up waiting for another writer.
+#[must_use]
+pub fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
 impl ApiError {
+    /// 503: the store is taken by a long write; retry shortly.
+    #[must_use]
+    pub fn busy() -> Self {
+        ApiError::Busy {
+            message: "the store is busy with an import; nothing was changed or served, \
+                      try again in a few seconds"
+                .into(),
+            retry_after: 5,
+        }
+    }
+
     /// 403 with a message and no code.
     #[must_use]
     pub fn forbidden(message: impl Into<String>) -> Self {
@@ -89,8 +118,19 @@ impl IntoResponse for ApiError {
                     json!({ "error": message, "retry_after": retry_after }),
                 )
             }
+            ApiError::Busy {
+                message,
+                retry_after,
+            } => {
+                retry = Some(retry_after);
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    json!({ "error": message, "retry_after": retry_after }),
+                )
+            }
             ApiError::Unprocessable(v) => (StatusCode::UNPROCESSABLE_ENTITY, v),
             ApiError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, json!({ "error": m })),
+            ApiError::Timeout(m) => (StatusCode::REQUEST_TIMEOUT, json!({ "error": m })),
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "request failed");
                 (
@@ -111,12 +151,22 @@ impl From<crate::auth::AuthError> for ApiError {
     fn from(e: crate::auth::AuthError) -> Self {
         use crate::auth::AuthError as E;
         match e {
+            E::Sqlite { ref source, .. } if is_busy(source) => ApiError::busy(),
             E::Sqlite { .. } => ApiError::Internal(e.to_string()),
             E::UnknownUser(_) => ApiError::NotFound(e.to_string()),
             E::UserExists(_) => ApiError::Conflict(e.to_string()),
             E::BadUsername(_) | E::WeakPassword(_) | E::NoTeam | E::Refused(_) => {
                 ApiError::BadRequest(e.to_string())
             }
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        match &e {
+            crate::store::StoreError::Sqlite { source, .. } if is_busy(source) => ApiError::busy(),
+            _ => ApiError::Internal(e.to_string()),
         }
     }
 }

@@ -38,27 +38,37 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::cases::routes())
         .merge(routes::field::routes())
         .merge(routes::assign::routes())
-        .merge(routes::import::routes(&state))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_login,
         ));
-    Router::new()
+    // Every request but an import is cut at REQUEST_TIMEOUT. An import keeps its own
+    // deadline: it stops the import and answers only once it knows whether the
+    // import was rolled back (408) or had committed (200), never 408 for a change
+    // that happened.
+    let timed = Router::new()
         .merge(staff)
         .merge(routes::api::public_routes())
         .merge(routes::auth::login_routes())
         .merge(routes::public::routes(&state))
         .merge(routes::web::routes(&state))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ));
+    let imports = routes::import::routes(&state).route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        auth::require_login,
+    ));
+    Router::new()
+        .merge(timed)
+        .merge(imports)
         .layer(axum::extract::DefaultBodyLimit::max(
             state.0.config.server.max_body_bytes,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             headers::security_headers,
-        ))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -117,19 +127,19 @@ pub async fn watch_store(state: AppState) {
 }
 
 /// Rebuilds the snapshot if the store's revision differs; returns the new revision.
+/// Reads through the read-only connection, so it never waits for an import.
 pub fn refresh(state: &AppState) -> Result<Option<u64>, crate::store::StoreError> {
-    let Some(store) = &state.0.store else {
+    let Some(store) = state.0.reader().or(state.0.store.as_ref()) else {
         return Ok(None);
     };
     let (revision, data) = {
         let store = store
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let revision = store.revision()?;
-        if revision == state.snapshot().revision {
+        if store.revision()? == state.snapshot().revision {
             return Ok(None);
         }
-        (revision, store.load()?)
+        store.load_revision()?
     };
     state.replace_snapshot(Snapshot::build(revision, &data, &state.0.config));
     Ok(Some(revision))

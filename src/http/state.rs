@@ -223,8 +223,8 @@ impl EncodedTile {
     }
 }
 
-/// Revision, period (`None`: no children), tile set, tile.
-type TileKey = (u64, Option<Period>, TileSet, TileCoord);
+/// Revision, period (`None`: no children), tile set, tile, finest H3 resolution.
+pub type TileKey = (u64, Option<Period>, TileSet, TileCoord, h3o::Resolution);
 
 /// The shared state behind every handler.
 pub struct Shared {
@@ -235,14 +235,41 @@ pub struct Shared {
     pub vendor_dir: PathBuf,
     snapshot: RwLock<Arc<Snapshot>>,
     tiles: RwLock<HashMap<TileKey, Arc<EncodedTile>>>,
-    /// The store, watched for new imports (`None` for a fixed dataset).
+    /// The store, watched for new imports (`None` for a fixed dataset); changes
+    /// (visits, assignments) go through it.
     pub store: Option<Mutex<Store>>,
+    /// A read-only connection to the store file for lookups (visits, the revision,
+    /// reloading the snapshot): in WAL mode it never waits for a writer. `None`
+    /// for an in-memory store, where `store` serves both.
+    reader: Option<Mutex<Store>>,
     /// Users, sessions, tokens and the audit log.
     pub accounts: Arc<Accounts>,
     /// The pseudonym key imports over HTTP use (`None`: no store file to import into).
     import_key: Mutex<Option<PathBuf>>,
-    /// Public requests per client address: (tokens left, last refill).
-    pub public_buckets: Mutex<HashMap<std::net::IpAddr, (f64, std::time::Instant)>>,
+    /// Public requests per client address.
+    pub public_buckets: Mutex<HashMap<std::net::IpAddr, Bucket>>,
+}
+
+impl Shared {
+    /// The read-only store connection, when the store is a file.
+    #[must_use]
+    pub fn reader(&self) -> Option<&Mutex<Store>> {
+        self.reader.as_ref()
+    }
+}
+
+/// One client address's token bucket on the public routes.
+#[derive(Debug, Clone, Copy)]
+pub struct Bucket {
+    /// Requests it may still make now.
+    pub tokens: f64,
+    /// When `tokens` was last refilled.
+    pub refilled: std::time::Instant,
+    /// When a refusal was last logged: one log line a minute per address, however
+    /// many requests are refused.
+    pub logged: Option<std::time::Instant>,
+    /// Requests refused since that line.
+    pub refused: u64,
 }
 
 /// Cheap to clone: handlers get an `Arc`.
@@ -271,8 +298,84 @@ impl AppState {
             vendor_dir,
             snapshot: RwLock::new(Arc::new(snapshot)),
             tiles: RwLock::new(HashMap::new()),
+            reader: store.as_ref().and_then(|s| {
+                let path = s.path();
+                (path != std::path::Path::new(":memory:"))
+                    .then(|| Store::open_read_only(path))
+                    .and_then(|r| {
+                        r.map_err(|e| tracing::warn!(error = %e, "no read-only connection"))
+                            .ok()
+                    })
+                    .map(Mutex::new)
+            }),
             store: store.map(Mutex::new),
         }))
+    }
+
+    /// Runs `f` on the store's read connection on a blocking thread (`None`: the
+    /// server has no store).
+    pub async fn read_store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, crate::store::StoreError> + Send + 'static,
+    ) -> Result<Option<T>, ApiError> {
+        let st = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let Some(store) = st.0.reader().or(st.0.store.as_ref()) else {
+                return Ok(None);
+            };
+            let store = store
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            f(&store).map(Some)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(ApiError::from)
+    }
+
+    /// Runs `f` on the store's write connection on a blocking thread (`None`: the
+    /// server has no store). A write that waits too long for an import is a 503.
+    pub async fn write_store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, crate::store::StoreError> + Send + 'static,
+    ) -> Result<Option<T>, ApiError> {
+        let st = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let Some(store) = st.0.store.as_ref() else {
+                return Ok(None);
+            };
+            let mut store = store
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            f(&mut store).map(Some)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(ApiError::from)
+    }
+
+    /// Runs `f` on the accounts on a blocking thread, so a slow database call never
+    /// holds up the async workers (and with them /health and the public map).
+    pub async fn accounts<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Accounts) -> Result<T, crate::auth::AuthError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let accounts = Arc::clone(&self.0.accounts);
+        tokio::task::spawn_blocking(move || f(&accounts))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .map_err(ApiError::from)
+    }
+
+    /// The store file's path, when the server has one on disk.
+    #[must_use]
+    pub fn store_path(&self) -> Option<PathBuf> {
+        self.0.reader.as_ref().map(|r| {
+            r.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .path()
+                .to_path_buf()
+        })
     }
 
     /// Lets `POST /api/import` write to the attached store with the key at `path`.
@@ -295,17 +398,26 @@ impl AppState {
     }
 
     /// Appends to the audit log what `caller` did (`action`: read, export, import,
-    /// `user_add`, ...), to which data (`what`), and how many records; a failure to
-    /// write is logged, never shown to the caller.
-    pub fn audit(&self, caller: &Caller, action: &str, what: &str, records: usize) {
-        let who = Some((caller.username.as_str(), caller.user_id, caller.role));
-        if let Err(e) = self
-            .0
-            .accounts
-            .audit(who, &caller.username, action, what, records, None)
-        {
-            tracing::error!(error = %e, user = caller.user_id, action, "audit log not written");
+    /// `user_add`, ...), to which data (`what`), and how many records. Call it
+    /// before answering: when the row cannot be written (the store is locked by an
+    /// import past the busy timeout) the request fails with 503 and nothing is
+    /// served unrecorded.
+    pub async fn audit(
+        &self,
+        caller: &Caller,
+        action: &str,
+        what: &str,
+        records: usize,
+    ) -> Result<(), ApiError> {
+        let (name, id, role) = (caller.username.clone(), caller.user_id, caller.role);
+        let (act, wh) = (action.to_owned(), what.to_owned());
+        let result = self
+            .accounts(move |a| a.audit(Some((&name, id, role)), &name, &act, &wh, records, None))
+            .await;
+        if let Err(e) = &result {
+            tracing::error!(error = %e, user = caller.user_id, action, "audit log not written; request refused");
         }
+        result
     }
 
     /// The current snapshot.
@@ -334,32 +446,19 @@ impl AppState {
             .clear();
     }
 
-    /// A cached tile of the snapshot at `revision` for `period`, if any.
+    /// A cached tile, if any.
     #[must_use]
-    pub fn cached_tile(
-        &self,
-        revision: u64,
-        period: Option<Period>,
-        set: TileSet,
-        coord: TileCoord,
-    ) -> Option<Arc<EncodedTile>> {
+    pub fn cached_tile(&self, key: TileKey) -> Option<Arc<EncodedTile>> {
         self.0
             .tiles
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&(revision, period, set, coord))
+            .get(&key)
             .cloned()
     }
 
     /// Caches a tile; empties the cache first when it is full.
-    pub fn cache_tile(
-        &self,
-        revision: u64,
-        period: Option<Period>,
-        set: TileSet,
-        coord: TileCoord,
-        tile: Arc<EncodedTile>,
-    ) {
+    pub fn cache_tile(&self, key: TileKey, tile: Arc<EncodedTile>) {
         if self.0.config.server.tile_cache_entries == 0 {
             return; // cache off (for measuring tiles built on request)
         }
@@ -371,6 +470,6 @@ impl AppState {
         if cache.len() >= self.0.config.server.tile_cache_entries {
             cache.clear();
         }
-        cache.insert((revision, period, set, coord), tile);
+        cache.insert(key, tile);
     }
 }

@@ -111,6 +111,24 @@ impl Analysis {
             .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
     }
 
+    /// The villages' extent as `[west, south, east, north]` (WGS84 degrees): the only
+    /// bounds a public answer may carry. [`Analysis::bounds`] also spans every child
+    /// and household point, so an import with one point just outside the villages
+    /// would publish that home's position.
+    #[must_use]
+    pub fn village_bounds_array(&self) -> Option<[f64; 4]> {
+        self.villages
+            .iter()
+            .filter_map(|v| v.village.boundary.bounding_rect())
+            .reduce(|a, b| {
+                Rect::new(
+                    (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
+                    (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
+                )
+            })
+            .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+    }
+
     /// Computes every aggregate.
     #[must_use]
     pub fn compute(data: &Dataset, config: &Config) -> Self {

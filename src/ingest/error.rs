@@ -59,6 +59,10 @@ pub enum IngestError {
     /// Nothing was written. Fix: the reason names the column or member to add.
     #[error("{path}: {reason}")]
     Format { path: PathBuf, reason: String },
+    /// The caller stopped the import (an upload that ran past the server's import
+    /// timeout, or whose client went away). Nothing was written.
+    #[error("{path}: the import was stopped before it was committed; nothing was written")]
+    Cancelled { path: PathBuf },
     /// Some rows failed validation and `--skip-invalid` was not given.
     ///
     /// Nothing was written. Fix the listed rows, or pass `--skip-invalid` to import the

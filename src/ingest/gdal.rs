@@ -120,6 +120,19 @@ pub fn open(
         });
     }
     let crs = layer.spatial_ref().map(|s| crs_name(&s));
+    if crs.is_none()
+        && let Some(prj) = sibling_prj(path)
+    {
+        return Err(IngestError::Format {
+            path: path.to_path_buf(),
+            reason: format!(
+                "{} is beside it but GDAL cannot read a coordinate reference system from \
+                 it; fix or remove the .prj (then give --crs if the coordinates are not \
+                 degrees)",
+                prj.display()
+            ),
+        });
+    }
     let has_geometry = layer.defn().geom_fields().count() > 0;
     let fields = layer
         .defn()
@@ -247,6 +260,20 @@ fn choose_layer(
             })
             .ok_or_else(|| error(format!("there is no layer `{name}`"))),
     }
+}
+
+/// A Shapefile's `.prj` (any case of the extension), when there is one.
+fn sibling_prj(path: &Path) -> Option<PathBuf> {
+    let is_shp = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("shp"));
+    if !is_shp {
+        return None;
+    }
+    ["prj", "PRJ", "Prj"]
+        .iter()
+        .map(|e| path.with_extension(e))
+        .find(|p| p.is_file())
 }
 
 /// A CRS as PROJ will take it: `EPSG:NNNN` when GDAL can identify it, else WKT.

@@ -17,6 +17,7 @@
 //! no coordinates but a known village code is placed inside its village and flagged
 //! ([`placement`]), so the analysis counts it by code, never by its point.
 
+pub mod archive;
 mod assignments;
 mod boundary;
 mod columns;
@@ -55,6 +56,8 @@ use coords::Coordinates;
 use source::{Format, Item};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tracing::{info, warn};
 use validate::{Context, Validator};
 
@@ -89,7 +92,74 @@ pub struct ImportOptions {
     /// Children only: the measurement period of every row, overriding a `period`
     /// column and the measurement month (`--period 2026-02`).
     pub period: Option<crate::model::Period>,
+    /// Lets the caller (a server answering an upload) stop the import and write its
+    /// audit row in the import's own transaction.
+    pub gate: Gate,
 }
+
+/// What runs inside an import's transaction just before it commits (the server's
+/// audit row: the import and its record are committed together or not at all).
+pub type BeforeCommit =
+    Arc<dyn Fn(&rusqlite::Connection, usize) -> rusqlite::Result<()> + Send + Sync>;
+
+/// A caller's hold on a running import: [`Gate::cancel`] stops it at the next batch
+/// or before the commit (nothing is written), and `before_commit` adds to the
+/// transaction. The default gate never cancels and adds nothing.
+#[derive(Clone, Default)]
+pub struct Gate {
+    cancelled: Arc<AtomicBool>,
+    /// Called with the transaction and the number of records read.
+    pub before_commit: Option<BeforeCommit>,
+}
+
+impl Gate {
+    /// A gate that runs `hook` in the import's transaction before it commits.
+    #[must_use]
+    pub fn before_commit(hook: BeforeCommit) -> Self {
+        Self {
+            before_commit: Some(hook),
+            ..Self::default()
+        }
+    }
+
+    /// Asks the import to stop; it rolls back unless it has already committed.
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether [`Gate::cancel`] was called.
+    #[must_use]
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
+    }
+
+    fn check(&self, path: &Path) -> Result<(), IngestError> {
+        if self.is_cancelled() {
+            return Err(IngestError::Cancelled {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for Gate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gate")
+            .field("cancelled", &self.is_cancelled())
+            .field("before_commit", &self.before_commit.is_some())
+            .finish()
+    }
+}
+
+/// Gates are handles, not options: any two compare equal.
+impl PartialEq for Gate {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Gate {}
 
 /// What an import did.
 #[derive(Debug, Clone, PartialEq)]
@@ -298,6 +368,7 @@ fn import_at(
         // row is rejected (without --skip-invalid) nothing will be written: the rows
         // are dropped rather than kept.
         if kind != LayerKind::Villages && validator.pending_rows() >= WRITE_BATCH {
+            opts.gate.check(path)?;
             let batch = validator.take_rows();
             if let Some(w) = writer.as_mut()
                 && (rejected == 0 || opts.skip_invalid)
@@ -316,6 +387,14 @@ fn import_at(
         columns = Some(
             ColumnMap::for_file(kind, header.as_deref(), None, &opts.map).map_err(unmappable)?,
         );
+    }
+    // A file without a single record (an empty FeatureCollection, a CSV with only
+    // its header) is refused: with --replace it would empty the layer.
+    if read == 0 {
+        return Err(IngestError::EmptyLayer {
+            path: path.to_path_buf(),
+            layer: kind.as_str().to_owned(),
+        });
     }
     let columns = columns.map(ColumnMap::into_report);
     let notes = validator.notes().clone();
@@ -358,13 +437,14 @@ fn import_at(
     periods.clear_before(&mut writer, &rows)?;
     writer.write(&rows)?;
     // A file whose every record was rejected writes nothing (a --replace must not
-    // empty the layer because of it; dropping the writer rolls its DELETE back); an
-    // empty file is a deliberate, valid import.
+    // empty the layer because of it; dropping the writer rolls its DELETE back).
     let written = writer.written();
-    if written == 0 && rejected > 0 {
+    if written == 0 {
         drop(writer);
     } else {
-        let revision = writer.commit()?;
+        opts.gate.check(path)?;
+        let hook = opts.gate.before_commit.clone();
+        let revision = writer.commit_with(|tx| hook.map_or(Ok(()), |h| h(tx, read)))?;
         info!(%kind, revision, "store revision bumped");
     }
     info!(%kind, read, written, rejected, rejects_file = ?rejects_file, "import finished");

@@ -53,8 +53,11 @@ pub struct PublicView {
     pub outside: Row,
     /// Per resolution (5..=8), every cell with a record, in cell order.
     pub cells: BTreeMap<u8, Vec<(CellIndex, Row)>>,
-    /// City totals (always published: far above k in any city).
-    pub totals: [u64; 7],
+    /// City totals, with counts 1..k-1 shown as "<k" like any area's: a small
+    /// round (a pilot, a new period) would otherwise publish its handful of
+    /// children. A hidden total weakens the city equation the suppression uses,
+    /// never helps a reader.
+    pub totals: Row,
 }
 
 /// Counts of one resolution: per area, per field.
@@ -142,7 +145,14 @@ impl PublicView {
                 }
             }
         }
-        let totals = std::array::from_fn(|i| vvalues[i].iter().sum());
+        let totals = std::array::from_fn(|i| {
+            let total: u64 = vvalues[i].iter().sum();
+            if (1..k).contains(&total) {
+                Shown::Small
+            } else {
+                Shown::Value(total)
+            }
+        });
         let outside = rows_v.pop().unwrap_or([Shown::Value(0); 7]);
         let cells = PUBLIC_RESOLUTIONS
             .iter()

@@ -110,6 +110,17 @@ impl Store {
         writer.commit()
     }
 
+    /// The revision and every layer of it, read in one read transaction, so an
+    /// import committing meanwhile (from another connection or process) is either
+    /// wholly in or wholly out.
+    pub fn load_revision(&self) -> Result<(u64, Dataset), StoreError> {
+        let tx = self.sql(self.conn.unchecked_transaction())?;
+        let revision = self.revision()?;
+        let data = self.load()?;
+        self.sql(tx.commit())?;
+        Ok((revision, data))
+    }
+
     /// Every layer, each in the order it was imported.
     pub fn load(&self) -> Result<Dataset, StoreError> {
         Ok(Dataset {

@@ -73,6 +73,28 @@ impl Store {
         Self::setup(conn, path.to_path_buf())
     }
 
+    /// A read-only connection to an existing store, for a server's lookups: in WAL
+    /// mode it reads the last committed revision and never waits for a writer.
+    /// Nothing is created or upgraded (open the store read-write once first).
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(open_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.check_schema()?;
+        Ok(store)
+    }
+
     /// An empty store in memory, for tests and one-off runs.
     pub fn open_in_memory() -> Result<Store, StoreError> {
         let path = PathBuf::from(":memory:");

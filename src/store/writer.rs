@@ -124,10 +124,20 @@ impl LayerWriter<'_> {
     /// Updates the layer's bounds, bumps the revision and commits; returns the new
     /// revision.
     pub fn commit(self) -> Result<u64, StoreError> {
+        self.commit_with(|_| Ok(()))
+    }
+
+    /// [`LayerWriter::commit`], running `extra` in the same transaction first (an
+    /// audit row that must be committed with the rows or not at all).
+    pub fn commit_with(
+        self,
+        extra: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<()>,
+    ) -> Result<u64, StoreError> {
         let sql = |source| StoreError::Sqlite {
             path: self.path.clone(),
             source,
         };
+        extra(&self.tx).map_err(sql)?;
         update_contents(&self.tx, table(self.kind), self.bounds, self.replace).map_err(sql)?;
         let revision = super::schema::bump_revision(&self.tx, &self.path)?;
         let (kind, rows, replace) = (self.kind, self.written, self.replace);

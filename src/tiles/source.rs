@@ -212,9 +212,16 @@ impl TileSources {
     /// Encodes one tile of `set` (uncompressed MVT; empty when nothing is there).
     #[must_use]
     pub fn render(&self, set: TileSet, coord: TileCoord) -> Vec<u8> {
+        self.render_at_most(set, coord, Resolution::Ten)
+    }
+
+    /// [`TileSources::render`] with hexagons no finer than `finest` at any zoom
+    /// (deeper zooms show the `finest` cells, larger on screen).
+    #[must_use]
+    pub fn render_at_most(&self, set: TileSet, coord: TileCoord, finest: Resolution) -> Vec<u8> {
         match set {
             TileSet::Hexes => {
-                let res = hex_resolution_for_zoom(coord.z);
+                let res = hex_resolution_for_zoom(coord.z).min(finest);
                 let Some((_, polys, centres)) = self.hexes.iter().find(|(r, _, _)| *r == res)
                 else {
                     return Vec::new();

@@ -3,7 +3,7 @@
 //! `POST /api/admin/users/{name}/enable`, `POST /api/admin/users/{name}/password`,
 //! `GET /api/admin/tokens`, `GET /api/admin/audit?limit=&before=&action=`.
 
-use crate::auth::{Caller, NewUser, Role};
+use crate::auth::{Accounts, Caller, NewUser, Role};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use axum::extract::{Path, Query, State};
@@ -36,7 +36,8 @@ fn admin(caller: &Caller) -> Result<(), ApiError> {
 
 async fn users(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
     admin(&caller)?;
-    Ok(Json(json!({ "users": state.0.accounts.users()? })))
+    let users = state.accounts(Accounts::users).await?;
+    Ok(Json(json!({ "users": users })))
 }
 
 #[derive(Deserialize)]
@@ -67,24 +68,23 @@ async fn add_user(
             .filter(|v| !v.is_empty())
             .collect(),
     };
-    let st = state.clone();
     let u = user.clone();
-    let password = tokio::task::spawn_blocking(move || st.0.accounts.add_user(&u, None))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
-    state.audit(
-        &caller,
-        "user_add",
-        &format!("{} ({})", user.username, role),
-        1,
-    );
+    let password = state.accounts(move |a| a.add_user(&u, None)).await?;
+    state
+        .audit(
+            &caller,
+            "user_add",
+            &format!("{} ({})", user.username, role),
+            1,
+        )
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "username": user.username, "password": password })),
     ))
 }
 
-fn set_disabled(
+async fn set_disabled(
     state: &AppState,
     caller: &Caller,
     name: &str,
@@ -96,13 +96,16 @@ fn set_disabled(
             "an admin cannot disable their own account".into(),
         ));
     }
-    state.0.accounts.set_disabled(name, disabled)?;
+    let n = name.to_owned();
+    state
+        .accounts(move |a| a.set_disabled(&n, disabled))
+        .await?;
     let action = if disabled {
         "user_disable"
     } else {
         "user_enable"
     };
-    state.audit(caller, action, name, 1);
+    state.audit(caller, action, name, 1).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -111,7 +114,7 @@ async fn disable(
     caller: Caller,
     Path(name): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    set_disabled(&state, &caller, &name, true)
+    set_disabled(&state, &caller, &name, true).await
 }
 
 async fn enable(
@@ -119,7 +122,7 @@ async fn enable(
     caller: Caller,
     Path(name): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    set_disabled(&state, &caller, &name, false)
+    set_disabled(&state, &caller, &name, false).await
 }
 
 async fn reset_password(
@@ -128,18 +131,18 @@ async fn reset_password(
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     admin(&caller)?;
-    let st = state.clone();
     let n = name.clone();
-    let password = tokio::task::spawn_blocking(move || st.0.accounts.set_password(&n, None))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
-    state.audit(&caller, "passwd", &format!("{name}: one-time password"), 1);
+    let password = state.accounts(move |a| a.set_password(&n, None)).await?;
+    state
+        .audit(&caller, "passwd", &format!("{name}: one-time password"), 1)
+        .await?;
     Ok(Json(json!({ "username": name, "password": password })))
 }
 
 async fn tokens(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
     admin(&caller)?;
-    Ok(Json(json!({ "tokens": state.0.accounts.tokens(None)? })))
+    let tokens = state.accounts(|a| a.tokens(None)).await?;
+    Ok(Json(json!({ "tokens": tokens })))
 }
 
 #[derive(Deserialize)]
@@ -156,7 +159,10 @@ async fn audit(
 ) -> Result<Json<Value>, ApiError> {
     admin(&caller)?;
     let limit = q.limit.unwrap_or(100).clamp(1, MAX_AUDIT_PAGE);
-    let action = q.action.as_deref().filter(|a| !a.is_empty());
-    let entries = state.0.accounts.audit_entries(limit, q.before, action)?;
+    let action = q.action.filter(|a| !a.is_empty());
+    let before = q.before;
+    let entries = state
+        .accounts(move |a| a.audit_entries(limit, before, action.as_deref()))
+        .await?;
     Ok(Json(json!({ "entries": entries })))
 }

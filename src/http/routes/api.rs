@@ -12,6 +12,7 @@
 
 use super::periods::{PeriodQuery, change_json};
 use super::targets::weights_param;
+use crate::auth::Caller;
 use crate::config::Weights;
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
@@ -181,6 +182,7 @@ fn parse_bbox(s: &str) -> Result<[f64; 4], ApiError> {
 
 async fn hexes(
     State(state): State<AppState>,
+    caller: Caller,
     Query(q): Query<HexQuery>,
     Query(all): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
@@ -190,6 +192,13 @@ async fn hexes(
         .ok()
         .filter(|res| (5..=10).contains(&u8::from(*res)))
         .ok_or_else(|| ApiError::BadRequest(format!("res must be 5..10, not {r}")))?;
+    if r > caller.finest_res() {
+        return Err(ApiError::forbidden(format!(
+            "res={r}: a {} sees cells down to res {} (finer cells would show single children)",
+            caller.role,
+            caller.finest_res()
+        )));
+    }
     let bbox = q.bbox.as_deref().map(parse_bbox).transpose()?;
     let s = state.snapshot();
     let pq = PeriodQuery {

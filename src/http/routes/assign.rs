@@ -97,23 +97,20 @@ async fn assign_children(
             .zip(&plan.team_of)
             .map(|(c, j)| (c.child.id.clone(), teams[*j].name.clone()))
             .collect();
-        let Some(store) = &state.0.store else {
-            return Err(ApiError::Conflict(
-                "this server has no store to write to".into(),
-            ));
-        };
-        store
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .write_assignments(&rows, body.reassign)
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
         written = rows.len();
-        state.audit(
-            &caller,
-            "assign",
-            &format!("{} teams", teams.len()),
-            written,
-        );
+        let reassign = body.reassign;
+        state
+            .write_store(move |s| s.write_assignments(&rows, reassign))
+            .await?
+            .ok_or_else(|| ApiError::Conflict("this server has no store to write to".into()))?;
+        state
+            .audit(
+                &caller,
+                "assign",
+                &format!("{} teams", teams.len()),
+                written,
+            )
+            .await?;
     }
     Ok(Json(json!({
         "period": period.map(|p| p.to_string()),

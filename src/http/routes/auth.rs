@@ -70,40 +70,40 @@ async fn login(State(state): State<AppState>, req: Request) -> Result<Response, 
     let username = body.username.trim().to_ascii_lowercase();
     let auth = state.0.config.auth.clone();
     let lifetime = i64::from(auth.session_hours) * 3600;
-    let st = state.clone();
     let name = username.clone();
-    let outcome = tokio::task::spawn_blocking(move || {
-        st.0.accounts.login(
-            &name,
-            &body.password,
-            address,
-            &auth.account_policy(),
-            &auth.address_policy(),
-            lifetime,
-        )
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))??;
-    let accounts = &state.0.accounts;
-    let known = accounts.user(&username)?;
-    let who = known.as_ref().map(|a| (a.username.as_str(), a.id, a.role));
+    let (outcome, known) = state
+        .accounts(move |a| {
+            let outcome = a.login(
+                &name,
+                &body.password,
+                address,
+                &auth.account_policy(),
+                &auth.address_policy(),
+                lifetime,
+            )?;
+            Ok((outcome, a.user(&name)?))
+        })
+        .await?;
     let logged = if known.is_some() {
-        username.as_str()
+        username.clone()
     } else {
-        "(unknown user)"
+        "(unknown user)".to_owned()
     };
-    let audit = |action: &str, what: &str| {
-        if let Err(e) = accounts.audit(who, logged, action, what, 0, address) {
-            tracing::error!(error = %e, "audit log not written");
-        }
+    let audit = |action: &'static str, what: &'static str| {
+        let (known, logged) = (known.clone(), logged.clone());
+        state.accounts(move |a| {
+            let who = known.as_ref().map(|k| (k.username.as_str(), k.id, k.role));
+            a.audit(who, &logged, action, what, 0, address)
+        })
     };
+    // A login is answered only once its audit row is written.
     match outcome {
         Login::Ok {
             account,
             session,
             csrf,
         } => {
-            audit("login", "session");
+            audit("login", "session").await?;
             tracing::info!(user = account.id, "login");
             let mut resp = Json(account_json(&account, Some(&csrf))).into_response();
             resp.headers_mut().insert(
@@ -113,12 +113,12 @@ async fn login(State(state): State<AppState>, req: Request) -> Result<Response, 
             Ok(resp)
         }
         Login::Wrong | Login::Disabled => {
-            audit("login_failed", "wrong user name or password");
+            audit("login_failed", "wrong user name or password").await?;
             tracing::warn!(user = logged, address = ?address, "login failed");
             Err(ApiError::Unauthorized("wrong user name or password".into()))
         }
         Login::Wait(s) => {
-            audit("login_throttled", "too many wrong passwords; asked to wait");
+            audit("login_throttled", "too many wrong passwords; asked to wait").await?;
             tracing::warn!(user = logged, address = ?address, wait_s = s, "login slowed");
             Err(ApiError::TooManyRequests {
                 message: format!("too many wrong passwords; try again in {s} s"),
@@ -126,7 +126,7 @@ async fn login(State(state): State<AppState>, req: Request) -> Result<Response, 
             })
         }
         Login::Locked(until) => {
-            audit("locked", "account locked after too many wrong passwords");
+            audit("locked", "account locked after too many wrong passwords").await?;
             tracing::warn!(user = logged, address = ?address, "account locked");
             let wait = (until - crate::auth::now()).max(1) as u64;
             Err(ApiError::Locked {
@@ -146,9 +146,10 @@ async fn logout(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     if let Some(session) = cookie(&headers, SESSION_COOKIE) {
-        state.0.accounts.logout(session)?;
+        let session = session.to_owned();
+        state.accounts(move |a| a.logout(&session)).await?;
     }
-    state.audit(&caller, "logout", "session", 0);
+    state.audit(&caller, "logout", "session", 0).await?;
     let mut resp = StatusCode::NO_CONTENT.into_response();
     resp.headers_mut()
         .insert(header::SET_COOKIE, session_cookie(&state, "", 0));
@@ -162,10 +163,10 @@ async fn me(
     let Some(caller) = caller else {
         return Ok(Json(json!({ "user": null, "csrf": null })));
     };
+    let name = caller.username.clone();
     let account = state
-        .0
-        .accounts
-        .user(&caller.username)?
+        .accounts(move |a| a.user(&name))
+        .await?
         .ok_or_else(|| ApiError::Unauthorized("the account no longer exists".into()))?;
     let csrf = match &caller.credential {
         Credential::Session { csrf } => Some(csrf.as_str()),
@@ -183,24 +184,25 @@ struct PasswordBody {
 async fn change_password(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     Json(body): Json<PasswordBody>,
 ) -> Result<StatusCode, ApiError> {
-    let st = state.clone();
     let id = caller.user_id;
-    let ok = tokio::task::spawn_blocking(move || {
-        st.0.accounts.change_password(id, &body.current, &body.new)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    // This session stays open; every other one of the account ends.
+    let keep = cookie(&headers, SESSION_COOKIE).map(str::to_owned);
+    let ok = state
+        .accounts(move |a| a.change_password(id, &body.current, &body.new, keep.as_deref()))
+        .await?;
     if !ok {
         return Err(ApiError::forbidden("the current password is wrong"));
     }
-    state.audit(&caller, "passwd", "own password", 0);
+    state.audit(&caller, "passwd", "own password", 0).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn tokens(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
-    let list = state.0.accounts.tokens(Some(caller.user_id))?;
+    let id = caller.user_id;
+    let list = state.accounts(move |a| a.tokens(Some(id))).await?;
     Ok(Json(json!({ "tokens": list })))
 }
 
@@ -222,8 +224,13 @@ async fn create_token(
             "a token name has at most 100 characters".into(),
         ));
     }
-    let (id, token) = state.0.accounts.create_token(caller.user_id, name)?;
-    state.audit(&caller, "token_add", &format!("token {id} ({name})"), 0);
+    let (user, owned) = (caller.user_id, name.to_owned());
+    let (id, token) = state
+        .accounts(move |a| a.create_token(user, &owned))
+        .await?;
+    state
+        .audit(&caller, "token_add", &format!("token {id} ({name})"), 0)
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "id": id, "name": name, "token": token })),
@@ -237,9 +244,11 @@ async fn revoke_token(
 ) -> Result<StatusCode, ApiError> {
     // An admin may revoke anybody's token, others only their own.
     let owner = (!caller.is_admin()).then_some(caller.user_id);
-    if !state.0.accounts.revoke_token(id, owner)? {
+    if !state.accounts(move |a| a.revoke_token(id, owner)).await? {
         return Err(ApiError::NotFound(format!("no token {id} of yours")));
     }
-    state.audit(&caller, "token_revoke", &format!("token {id}"), 0);
+    state
+        .audit(&caller, "token_revoke", &format!("token {id}"), 0)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -114,12 +114,14 @@ async fn tile(
         .collect();
     let n = features.len();
     if n > 0 {
-        state.audit(
-            &caller,
-            "read",
-            &format!("{layer} tile {z}/{x}/{}", coord.y),
-            n,
-        );
+        state
+            .audit(
+                &caller,
+                "read",
+                &format!("{layer} tile {z}/{x}/{}", coord.y),
+                n,
+            )
+            .await?;
     }
     let name: &str = &layer;
     let bytes = encode_tile(
@@ -251,7 +253,7 @@ fn csv_of(rows: Vec<(f64, f64, Value)>) -> Result<Vec<u8>, ApiError> {
 
 /// Writes the read (or, as CSV, the export) of `rows` to the audit log as `what` and
 /// answers with them.
-fn answer(
+async fn answer(
     state: &AppState,
     caller: &Caller,
     csv: bool,
@@ -263,7 +265,9 @@ fn answer(
     } else {
         ("read", "geojson")
     };
-    state.audit(caller, action, &format!("{what} {format}"), rows.len());
+    state
+        .audit(caller, action, &format!("{what} {format}"), rows.len())
+        .await?;
     let mut resp = if csv {
         let mut r = csv_of(rows)?.into_response();
         r.headers_mut().insert(
@@ -307,7 +311,7 @@ async fn children(
         "children {}",
         period.map_or_else(|| "-".to_owned(), |p| p.to_string())
     );
-    answer(&state, &caller, csv, ("children", &what), rows)
+    answer(&state, &caller, csv, ("children", &what), rows).await
 }
 
 async fn households(
@@ -330,5 +334,5 @@ async fn households(
             )
         })
         .collect();
-    answer(&state, &caller, csv, ("households", "households"), rows)
+    answer(&state, &caller, csv, ("households", "households"), rows).await
 }

@@ -58,16 +58,13 @@ fn in_scope(c: &CaseChild, team: &str, villages: &[String]) -> bool {
         && (villages.is_empty() || c.village.as_ref().is_some_and(|v| villages.contains(v)))
 }
 
-/// The store's visits (empty for a server without a store).
-fn stored_visits(state: &AppState) -> Result<Vec<Visit>, ApiError> {
-    match &state.0.store {
-        Some(store) => store
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .visits()
-            .map_err(|e| ApiError::Internal(e.to_string())),
-        None => Ok(Vec::new()),
-    }
+/// The store's visits (empty for a server without a store), read on a blocking
+/// thread through the read-only connection.
+async fn stored_visits(state: &AppState) -> Result<Vec<Visit>, ApiError> {
+    Ok(state
+        .read_store(crate::store::Store::visits)
+        .await?
+        .unwrap_or_default())
 }
 
 #[derive(Deserialize)]
@@ -119,14 +116,13 @@ fn mode_of(text: Option<&str>) -> Result<crate::roads::Mode, ApiError> {
 /// The team's stunted children of `period` (in its villages) with a home to go to,
 /// and their last visits.
 fn candidates(
-    state: &AppState,
+    visits: &[Visit],
     snapshot: &crate::http::state::Snapshot,
     (team, villages): (&str, &[String]),
     period: Option<crate::model::Period>,
-) -> Result<Vec<Candidate>, ApiError> {
-    let visits = stored_visits(state)?;
-    let last = last_visits(&visits);
-    Ok(snapshot
+) -> Vec<Candidate> {
+    let last = last_visits(visits);
+    snapshot
         .cases
         .children_for(&Scope::All, period)
         .into_iter()
@@ -139,7 +135,7 @@ fn candidates(
             haz: c.child.haz,
             last_visit: last.get(c.child.id.as_str()).copied(),
         })
-        .collect())
+        .collect()
 }
 
 async fn route(
@@ -154,7 +150,8 @@ async fn route(
         ApiError::Conflict("no road network imported: run `sigap import roads`".into())
     })?;
     let mode = mode_of(q.mode.as_deref())?;
-    let candidates = candidates(&state, &snapshot, (&team, &villages), period)?;
+    let visits = stored_visits(&state).await?;
+    let candidates = candidates(&visits, &snapshot, (&team, &villages), period);
     let base = match latlon(q.start.as_deref(), "start")? {
         Some(p) => p,
         None => crate::routes::default_base(&snapshot.analysis.facilities, &candidates)
@@ -179,7 +176,9 @@ async fn route(
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))?
     .ok_or_else(|| ApiError::Conflict("the road network has no road for this mode".into()))?;
-    state.audit(&caller, "read", &format!("route {team}"), plan.stops.len());
+    state
+        .audit(&caller, "read", &format!("route {team}"), plan.stops.len())
+        .await?;
     let name = format!("rute {team}");
     let mut resp = match q.format.as_deref().unwrap_or("geojson") {
         "gpx" => {
@@ -240,21 +239,19 @@ struct VisitIn {
     note: String,
 }
 
-/// Every problem of a visit record (422 listing them), else the child and the day.
-fn validate<'s>(
+/// Shortest visit id: a device's UUID has 32 hex digits; an id short enough to
+/// guess would let one team replay another's.
+const MIN_VISIT_ID: usize = 16;
+
+/// The child a visit names, looked up among the caller's own children first: a
+/// field officer naming a child outside their team and villages gets the same 403
+/// whether or not the child exists, before anything of the child (its birth date in
+/// a date check) can shape the answer.
+fn visit_child<'s>(
     v: &VisitIn,
+    caller: &Caller,
     snapshot: &'s crate::http::state::Snapshot,
-) -> Result<(&'s CaseChild, NaiveDate), ApiError> {
-    let mut errors: Vec<Value> = Vec::new();
-    let mut bad =
-        |field: &str, reason: String| errors.push(json!({"field": field, "reason": reason}));
-    let id = v.id.clone().unwrap_or_default();
-    if !(8..=64).contains(&id.len()) || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        bad(
-            "id",
-            "a UUID made by the device (8 to 64 letters, digits or -)".into(),
-        );
-    }
+) -> Result<Option<&'s CaseChild>, ApiError> {
     let pseudonym = v.pseudonym.clone().unwrap_or_default();
     let child = snapshot
         .cases
@@ -262,6 +259,30 @@ fn validate<'s>(
         .into_iter()
         .filter(|c| c.child.id == pseudonym)
         .max_by_key(|c| c.child.period);
+    if let Scope::Team { team, villages } = caller.scope()
+        && !child.is_some_and(|c| in_scope(c, &team, &villages))
+    {
+        return Err(ApiError::forbidden(
+            "this child is not assigned to your team",
+        ));
+    }
+    Ok(child)
+}
+
+/// Every problem of a visit record (422 listing them), else the day.
+fn validate(v: &VisitIn, child: Option<&CaseChild>) -> Result<NaiveDate, ApiError> {
+    let mut errors: Vec<Value> = Vec::new();
+    let mut bad =
+        |field: &str, reason: String| errors.push(json!({"field": field, "reason": reason}));
+    let id = v.id.clone().unwrap_or_default();
+    if !(MIN_VISIT_ID..=64).contains(&id.len())
+        || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        bad(
+            "id",
+            format!("a UUID made by the device ({MIN_VISIT_ID} to 64 letters, digits or -)"),
+        );
+    }
     if child.is_none() {
         bad("pseudonym", "no such child".into());
     }
@@ -310,10 +331,7 @@ fn validate<'s>(
             json!({"error": "the visit was not recorded", "problems": errors}),
         ));
     }
-    let (Some(child), Some(day)) = (child, day) else {
-        return Err(ApiError::Internal("checked above".into()));
-    };
-    Ok((child, day))
+    day.ok_or_else(|| ApiError::Internal("checked above".into()))
 }
 
 async fn record_visit(
@@ -325,19 +343,11 @@ async fn record_visit(
         return Err(ApiError::forbidden("viewers may not record visits"));
     }
     let snapshot = state.snapshot();
-    let (child, day) = validate(&v, &snapshot)?;
-    // Field officers record only their own children.
+    // Field officers record only their own children: checked before the body.
+    let child = visit_child(&v, &caller, &snapshot)?;
+    let day = validate(&v, child)?;
+    let child = child.ok_or_else(|| ApiError::Internal("checked in validate".into()))?;
     let team = child.team.clone().unwrap_or_default();
-    if let Scope::Team {
-        team: mine,
-        villages,
-    } = caller.scope()
-        && !in_scope(child, &mine, &villages)
-    {
-        return Err(ApiError::forbidden(
-            "this child is not assigned to your team",
-        ));
-    }
     let haz = v.height_cm.and_then(|h| {
         let age = (day - child.child.birth_date).num_days();
         crate::risk::zscore::compute(&crate::risk::zscore::Measurement {
@@ -364,19 +374,32 @@ async fn record_visit(
         note: v.note.clone(),
         received_at: String::new(),
     };
-    let Some(store) = &state.0.store else {
+    let sent = visit.clone();
+    let (stored, new) = state
+        .write_store(move |s| s.record_visit(&sent))
+        .await?
+        .ok_or_else(|| ApiError::Conflict("this server has no store to record visits in".into()))?;
+    // A resend is the same child by the same team; any other use of a stored id is
+    // refused without a word of the stored record.
+    if !new && (stored.pseudonym != visit.pseudonym || stored.team != visit.team) {
+        state
+            .audit(
+                &caller,
+                "visit_refused",
+                "visit id used by another record",
+                0,
+            )
+            .await?;
         return Err(ApiError::Conflict(
-            "this server has no store to record visits in".into(),
+            "this visit id belongs to another record; the phone must make a new id".into(),
         ));
-    };
-    let (stored, new) = store
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .record_visit(&visit)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    if new {
-        state.audit(&caller, "visit", &format!("visit {}", stored.outcome), 1);
     }
+    let what = if new {
+        format!("visit {}", stored.outcome)
+    } else {
+        format!("visit {} (resent)", stored.outcome)
+    };
+    state.audit(&caller, "visit", &what, 1).await?;
     let status = if new {
         StatusCode::CREATED
     } else {
@@ -397,18 +420,36 @@ async fn list_visits(
     caller: Caller,
     Query(q): Query<VisitsQuery>,
 ) -> Result<Response, ApiError> {
-    let team = match caller.scope() {
-        Scope::All => q.team.clone(),
-        Scope::Team { team, .. } => Some(team),
+    let (team, villages) = match caller.scope() {
+        Scope::All => (q.team.clone(), Vec::new()),
+        Scope::Team { team, villages } => (Some(team), villages),
         Scope::Nothing => return Err(ApiError::forbidden("visits are case-level data")),
     };
-    let mut visits: Vec<Visit> = stored_visits(&state)?
+    // A field officer limited to some villages reads the visits of children there.
+    let snapshot = state.snapshot();
+    let village_of: HashMap<&str, Option<&str>> = snapshot
+        .cases
+        .children_for(&Scope::All, None)
+        .into_iter()
+        .map(|c| (c.child.id.as_str(), c.village.as_deref()))
+        .collect();
+    let in_villages = |v: &Visit| {
+        villages.is_empty()
+            || village_of
+                .get(v.pseudonym.as_str())
+                .copied()
+                .flatten()
+                .is_some_and(|code| villages.iter().any(|x| x == code))
+    };
+    let mut visits: Vec<Visit> = stored_visits(&state)
+        .await?
         .into_iter()
         .filter(|v| team.as_ref().is_none_or(|t| &v.team == t))
+        .filter(in_villages)
         .filter(|v| q.pseudonym.as_ref().is_none_or(|p| &v.pseudonym == p))
         .collect();
     visits.reverse();
-    state.audit(&caller, "read", "visits", visits.len());
+    state.audit(&caller, "read", "visits", visits.len()).await?;
     let mut resp = Json(json!({ "visits": visits })).into_response();
     resp.headers_mut().insert(
         header::CACHE_CONTROL,
@@ -445,7 +486,7 @@ async fn progress(
     }
     let snapshot = state.snapshot();
     let period = snapshot.resolve_period(q.period.as_deref())?;
-    let visits = stored_visits(&state)?;
+    let visits = stored_visits(&state).await?;
     let from = period.map(|p| p.to_string());
     let mut latest: HashMap<&str, &Visit> = HashMap::new();
     let mut found: HashMap<&str, &str> = HashMap::new();
@@ -549,7 +590,8 @@ async fn history(
         })
         .collect();
     points.extend(
-        stored_visits(&state)?
+        stored_visits(&state)
+            .await?
             .into_iter()
             .filter(|v| v.pseudonym == pseudonym && v.haz.is_some())
             .map(|v| {
@@ -562,7 +604,9 @@ async fn history(
             }),
     );
     points.sort_by(|a, b| a["date"].as_str().cmp(&b["date"].as_str()));
-    state.audit(&caller, "read", "child history", points.len());
+    state
+        .audit(&caller, "read", "child history", points.len())
+        .await?;
     let mut resp = Json(json!({ "pseudonym": pseudonym, "history": points })).into_response();
     resp.headers_mut().insert(
         header::CACHE_CONTROL,

@@ -6,10 +6,10 @@
 //! as it was; the answer to a good import comes after the snapshot is rebuilt, so
 //! the next request sees the new data.
 
-use crate::auth::Caller;
+use crate::auth::{AuditRow, Caller};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
-use crate::ingest::{ImportOptions, IngestError, PseudonymKey};
+use crate::ingest::{Gate, ImportOptions, IngestError, PseudonymKey};
 use crate::model::LayerKind;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -17,6 +17,10 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+mod upload;
 
 pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
@@ -24,6 +28,13 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .layer(DefaultBodyLimit::max(
             state.0.config.server.max_upload_bytes,
         ))
+}
+
+/// Removes the upload folders that servers killed mid-import left beside the store
+/// at `store`; returns how many.
+#[must_use]
+pub fn remove_stale_uploads(store: &std::path::Path) -> usize {
+    upload::Uploads::beside(store).remove_stale()
 }
 
 #[derive(Deserialize)]
@@ -65,6 +76,16 @@ fn extension(name: &str) -> Result<String, ApiError> {
     Ok(ext)
 }
 
+/// Stops the import when the request is dropped (the client went away): a drop
+/// guard, so an import nobody waits for rolls back instead of committing unseen.
+struct CancelOnDrop(Gate);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
+}
+
 async fn import(
     State(state): State<AppState>,
     caller: Caller,
@@ -76,7 +97,8 @@ async fn import(
         return Err(ApiError::forbidden("only an admin or a planner may import"));
     }
     let kind = kind_of(&layer)?;
-    let ext = extension(q.filename.as_deref().unwrap_or(""))?;
+    let filename = q.filename.clone().unwrap_or_default();
+    let ext = extension(&filename)?;
     let period = q
         .period
         .as_deref()
@@ -84,67 +106,85 @@ async fn import(
         .map(str::parse)
         .transpose()
         .map_err(|e| ApiError::BadRequest(format!("period: {e}")))?;
-    let key_path = state.import_key().ok_or_else(|| {
-        ApiError::Conflict(
+    let (Some(key_path), Some(store_path)) = (state.import_key(), state.store_path()) else {
+        return Err(ApiError::Conflict(
             "this server has no store file to import into (the demo city lives in memory); \
              start it with --db"
                 .into(),
-        )
-    })?;
-    let st = state.clone();
-    let records = body.len();
-    let result = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
-        let dir = std::env::temp_dir().join(format!(
-            "sigap-upload-{}-{}",
-            std::process::id(),
-            crate::auth::secret::new_secret()
         ));
-        std::fs::create_dir_all(&dir).map_err(|e| ApiError::Internal(e.to_string()))?;
-        let path = dir.join(format!("{}.{ext}", kind.as_str()));
-        let outcome = (|| {
-            std::fs::write(&path, &body).map_err(|e| ApiError::Internal(e.to_string()))?;
-            let key = PseudonymKey::load_or_create(&key_path)
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
-            let store = st.0.store.as_ref().ok_or_else(|| {
-                ApiError::Conflict("this server has no store to import into".into())
-            })?;
-            let mut store = store
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let opts = ImportOptions {
-                replace: q.replace,
-                period,
-                ..ImportOptions::default()
-            };
-            let summary = crate::ingest::import_file(&mut store, kind, &path, &key, &opts)
-                .map_err(|e| ingest_error(&e))?;
-            Ok(json!({
-                "layer": kind.as_str(),
-                "read": summary.read,
-                "revision": store.revision().map_err(|e| ApiError::Internal(e.to_string()))?,
-            }))
-        })();
-        let _ = std::fs::remove_dir_all(&dir);
-        outcome
-    })
-    .await
+    };
+    let limit = state.0.config.server.max_unpacked_bytes;
+    if crate::ingest::archive::is_zip_format(&ext) {
+        let unpacked = crate::ingest::archive::unpacked_size(&body)
+            .map_err(|e| ApiError::Unprocessable(json!({ "error": format!("{filename}: {e}") })))?;
+        if unpacked > limit {
+            return Err(ApiError::TooLarge(format!(
+                "{filename} unpacks to {} MiB, more than the {} MiB this server takes \
+                 ([server] max_unpacked_bytes); split it or export it as CSV",
+                unpacked >> 20,
+                limit >> 20
+            )));
+        }
+    }
+    // The import and its audit row are one transaction: committed together, or
+    // (a refused file, a timeout, a client gone) neither.
+    let audit = AuditRow::of(&caller, "import", kind.as_str(), 0);
+    let gate = Gate::before_commit(Arc::new(move |tx, read| {
+        AuditRow {
+            records: read,
+            ..audit.clone()
+        }
+        .insert(tx)
+    }));
+    let _cancel_if_dropped = CancelOnDrop(gate.clone());
+    let opts = ImportOptions {
+        replace: q.replace,
+        period,
+        gate: gate.clone(),
+        ..ImportOptions::default()
+    };
+    let uploads = upload::Uploads::beside(&store_path);
+    let name = filename.clone();
+    let bytes = body.len();
+    let mut task = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
+        let file = uploads
+            .write(kind.as_str(), &ext, &body)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        drop(body);
+        let key = PseudonymKey::load_or_create(&key_path)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        // Its own connection: the server's lookups never wait behind an import.
+        let mut store = crate::store::Store::open(&store_path)?;
+        let summary = crate::ingest::import_file(&mut store, kind, file.path(), &key, &opts)
+            .map_err(|e| ingest_error(&e, file.path(), &name))?;
+        Ok(json!({
+            "layer": kind.as_str(),
+            "read": summary.read,
+            "revision": store.revision()?,
+        }))
+    });
+    let deadline = Duration::from_secs(state.0.config.server.import_timeout_seconds);
+    let result = if let Ok(done) = tokio::time::timeout(deadline, &mut task).await {
+        done
+    } else {
+        // Stop it, then wait for what it came to: it may have committed already.
+        gate.cancel();
+        task.await
+    }
     .map_err(|e| ApiError::Internal(e.to_string()))?;
     match result {
         Ok(v) => {
-            let rows = v["read"].as_u64().unwrap_or(0) as usize;
-            state.audit(&caller, "import", kind.as_str(), rows);
             let st = state.clone();
             tokio::task::spawn_blocking(move || crate::http::refresh(&st))
                 .await
-                .map_err(|e| ApiError::Internal(e.to_string()))?
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
+                .map_err(|e| ApiError::Internal(e.to_string()))??;
             Ok(Json(v))
         }
         Err(e) => {
             tracing::warn!(
                 user = caller.user_id,
                 layer = kind.as_str(),
-                bytes = records,
+                bytes,
                 "import refused"
             );
             Err(e)
@@ -152,16 +192,61 @@ async fn import(
     }
 }
 
+/// Longest text of a field name or reason echoed back in a 422 (a 50 MB bad field
+/// is not sent back whole).
+const MAX_ECHO: usize = 200;
+
+fn clip(text: &str) -> String {
+    if text.chars().count() <= MAX_ECHO {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(MAX_ECHO).collect();
+    out.push('…');
+    out
+}
+
 /// An import's failure as the uploader should see it: bad rows listed (the temporary
-/// file's path left out), other input problems as 422 with the reason.
-fn ingest_error(e: &IngestError) -> ApiError {
+/// file's path replaced by the uploaded file's name), other input problems as 422.
+fn ingest_error(e: &IngestError, tmp: &std::path::Path, filename: &str) -> ApiError {
+    let hide = |msg: &str| {
+        let tmp_text = tmp.display().to_string();
+        let dir_text = tmp
+            .parent()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default();
+        let msg = msg.replace(&tmp_text, filename);
+        if dir_text.is_empty() {
+            msg
+        } else {
+            msg.replace(&dir_text, "(upload)")
+        }
+    };
     match e {
-        IngestError::Rejected { rejects, .. } => ApiError::Unprocessable(json!({
-            "error": format!("{} rows rejected; nothing was written", rejects.len()),
-            "rejects": rejects.iter().take(1000).map(|r| json!({
-                "line": r.line, "unit": r.unit, "field": r.field, "reason": r.reason,
-            })).collect::<Vec<_>>(),
-        })),
+        IngestError::Rejected { rejects, .. } => {
+            let lines: std::collections::BTreeSet<u64> = rejects.iter().map(|r| r.line).collect();
+            ApiError::Unprocessable(json!({
+                "error": format!("{} rows rejected; nothing was written", lines.len()),
+                "rejects": rejects.iter().take(1000).map(|r| json!({
+                    "line": r.line, "unit": r.unit, "field": clip(&r.field),
+                    "reason": clip(&hide(&r.reason)),
+                })).collect::<Vec<_>>(),
+            }))
+        }
+        IngestError::Cancelled { .. } => ApiError::Timeout(
+            "the import took longer than this server allows ([server] import_timeout_seconds) \
+             and was rolled back; nothing was written"
+                .into(),
+        ),
+        IngestError::Io { source, .. } if source.kind() == std::io::ErrorKind::InvalidData => {
+            ApiError::Unprocessable(json!({
+                "error": format!("{filename}: the file is not UTF-8 text ({})", clip(&source.to_string()))
+            }))
+        }
+        IngestError::Store(crate::store::StoreError::Sqlite { source, .. })
+            if crate::http::error::is_busy(source) =>
+        {
+            ApiError::busy()
+        }
         IngestError::Io { .. } | IngestError::Key { .. } | IngestError::Store(_) => {
             ApiError::Internal(e.to_string())
         }
@@ -172,7 +257,7 @@ fn ingest_error(e: &IngestError) -> ApiError {
                 .split_once(": ")
                 .map_or(msg.as_str(), |(_, rest)| rest)
                 .to_owned();
-            ApiError::Unprocessable(json!({ "error": msg }))
+            ApiError::Unprocessable(json!({ "error": clip(&hide(&msg)) }))
         }
     }
 }

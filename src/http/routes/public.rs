@@ -12,8 +12,8 @@
 
 use crate::http::auth::client_ip;
 use crate::http::error::ApiError;
-use crate::http::state::{AppState, Snapshot};
-use crate::public::{MAX_PUBLIC_RES, PublicView, Published, Row, Shown, row_fields};
+use crate::http::state::{AppState, Bucket, Snapshot};
+use crate::public::{MAX_PUBLIC_RES, PublicView, Published, Row, row_fields};
 use axum::extract::{Query, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
@@ -25,6 +25,9 @@ use serde_json::{Map, Value, json};
 use std::sync::Arc;
 use std::time::Instant;
 use tower_http::services::ServeFile;
+
+/// How often a client over the rate limit is logged.
+const LOG_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Browsers and proxies may keep public answers this long.
 const PUBLIC_CACHE: &str = "public, max-age=300";
@@ -65,19 +68,31 @@ async fn rate_limit(
             buckets.clear();
         }
         let now = Instant::now();
-        let (tokens, last) = buckets.entry(ip).or_insert((per_minute, now));
-        *tokens =
-            (*tokens + now.duration_since(*last).as_secs_f64() * per_minute / 60.0).min(per_minute);
-        *last = now;
-        if *tokens < 1.0 {
-            let wait = ((1.0 - *tokens) * 60.0 / per_minute).ceil().max(1.0) as u64;
-            tracing::warn!(address = %ip, "public rate limit");
+        let b = buckets.entry(ip).or_insert(Bucket {
+            tokens: per_minute,
+            refilled: now,
+            logged: None,
+            refused: 0,
+        });
+        b.tokens = (b.tokens + now.duration_since(b.refilled).as_secs_f64() * per_minute / 60.0)
+            .min(per_minute);
+        b.refilled = now;
+        if b.tokens < 1.0 {
+            let wait = ((1.0 - b.tokens) * 60.0 / per_minute).ceil().max(1.0) as u64;
+            b.refused += 1;
+            // One line a minute per address: a client hammering the map must not
+            // fill the disk with the log of its refusals.
+            if b.logged.is_none_or(|t| now.duration_since(t) >= LOG_EVERY) {
+                tracing::warn!(address = %ip, refused = b.refused, "public rate limit");
+                b.logged = Some(now);
+                b.refused = 0;
+            }
             return Err(ApiError::TooManyRequests {
                 message: format!("too many requests; try again in {wait} s"),
                 retry_after: wait,
             });
         }
-        *tokens -= 1.0;
+        b.tokens -= 1.0;
     }
     Ok(next.run(req).await)
 }
@@ -134,13 +149,13 @@ async fn summary(
     let (snapshot, v, period) = view(&state, q.period.as_deref())?;
     let mut totals = Map::new();
     row_json(
-        &v.totals.map(Shown::Value),
+        &v.totals,
         v.k,
         u64::from(state.0.config.public.min_denominator),
         &mut totals,
     );
     let periods: Vec<String> = snapshot.periods().iter().map(ToString::to_string).collect();
-    let b = snapshot.analysis.bounds_array();
+    let b = snapshot.analysis.village_bounds_array();
     Ok(cached(json!({
         "k": v.k,
         "period": period,
@@ -240,7 +255,6 @@ async fn hexes(
 async fn tilejson(
     State(state): State<AppState>,
     axum::extract::Path(file): axum::extract::Path<String>,
-    headers: axum::http::HeaderMap,
 ) -> Result<Response, ApiError> {
     let layer = file
         .strip_suffix(".json")
@@ -250,20 +264,24 @@ async fn tilejson(
                 "no public tileset {file}; try villages.json or hexes.json"
             ))
         })?;
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
+    // Caches keep this answer for everyone: nothing from the request goes in it.
+    let base = state
+        .0
+        .config
+        .server
+        .public_url
+        .as_deref()
+        .map_or("", |u| u.trim_end_matches('/'));
     let snapshot = state.snapshot();
     let b = snapshot
         .analysis
-        .bounds_array()
+        .village_bounds_array()
         .unwrap_or(super::tiles::WORLD_BOUNDS);
     Ok(cached(json!({
         "tilejson": "3.0.0",
         "name": format!("sigap public {layer}"),
         "description": "aggregates only; counts below k shown as <k",
-        "tiles": [format!("http://{host}/public/tiles/{layer}/{{z}}/{{x}}/{{y}}.mvt")],
+        "tiles": [format!("{base}/public/tiles/{layer}/{{z}}/{{x}}/{{y}}.mvt")],
         "minzoom": 0,
         "maxzoom": 16,
         "bounds": b,

@@ -8,6 +8,7 @@
 //! `Bytes`. An empty tile is answered `204 No Content` (as martin does), with the
 //! same caching headers as a full one.
 
+use crate::auth::Caller;
 use crate::http::error::ApiError;
 use crate::http::state::{AppState, EncodedTile};
 use crate::model::TileCoord;
@@ -19,6 +20,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use h3o::Resolution;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -136,6 +138,7 @@ struct TileQuery {
 
 async fn tile(
     State(state): State<AppState>,
+    caller: Caller,
     Path((layer, z, x, file)): Path<(String, u8, u32, String)>,
     Query(query): Query<TileQuery>,
     headers: HeaderMap,
@@ -152,17 +155,20 @@ async fn tile(
         .ok_or_else(|| ApiError::NotFound(format!("no tile {z}/{x}/{y}")))?;
     let snapshot = state.snapshot();
     let period = snapshot.resolve_period(query.period.as_deref())?;
-    let tile = if let Some(t) = state.cached_tile(snapshot.revision, period, set, coord) {
+    // A viewer's hexagons stop at VIEWER_MAX_RES: cached apart from the others'.
+    let finest = Resolution::try_from(caller.finest_res()).unwrap_or(Resolution::Eight);
+    let key = (snapshot.revision, period, set, coord, finest);
+    let tile = if let Some(t) = state.cached_tile(key) {
         t
     } else {
         let snap = Arc::clone(&snapshot);
         let encoded = tokio::task::spawn_blocking(move || {
-            EncodedTile::new(snap.view(period).1.render(set, coord))
+            EncodedTile::new(snap.view(period).1.render_at_most(set, coord, finest))
         })
         .await
         .map_err(|e| ApiError::Internal(format!("tile task failed: {e}")))?;
         let t = Arc::new(encoded);
-        state.cache_tile(snapshot.revision, period, set, coord, Arc::clone(&t));
+        state.cache_tile(key, Arc::clone(&t));
         t
     };
     Ok(tile_response(&tile, &headers))

@@ -66,6 +66,23 @@ pub enum PopulationError {
         rows: String,
         reason: String,
     },
+    /// A pixel holds a value no population count can have (infinite, or more
+    /// people than [`super::MAX_PIXEL_VALUE`] on one pixel).
+    ///
+    /// Likely cause: a nodata value the file does not declare (3.4e38, the largest
+    /// 32-bit float, is a common one). Fix: declare it, e.g. `gdal_translate
+    /// -a_nodata 3.4028234663852886e38 in.tif out.tif`, or choose the right band.
+    #[error(
+        "{path}: pixel at row {row}, column {col} holds {value:e}, not a population \
+         count; if it marks missing data, declare it as the nodata value (gdal_translate \
+         -a_nodata VALUE), or check the band"
+    )]
+    Implausible {
+        path: PathBuf,
+        row: usize,
+        col: usize,
+        value: f64,
+    },
     /// The store has no villages: population is summed into villages, so they come
     /// first.
     #[error(

@@ -192,6 +192,10 @@ pub fn import_population(
     })
 }
 
+/// Most people one pixel may hold: a 1 km pixel of the densest city blocks holds
+/// about 100,000; beyond ten times that the value is not a count.
+pub const MAX_PIXEL_VALUE: f64 = 1_000_000.0;
+
 /// Streams the raster a block of rows at a time, splitting each row's pixels in
 /// parallel; logs progress about every tenth of the rows.
 fn sum_pixels(
@@ -207,6 +211,17 @@ fn sum_pixels(
     for row0 in (0..height).step_by(chunk) {
         let rows = chunk.min(height - row0);
         let values = raster.read_rows(row0, rows)?;
+        if let Some(i) = values
+            .iter()
+            .position(|v| v.is_some_and(|v| !(v.abs() <= MAX_PIXEL_VALUE)))
+        {
+            return Err(PopulationError::Implausible {
+                path: raster.path().to_path_buf(),
+                row: row0 + i / width,
+                col: i % width,
+                value: values[i].unwrap_or_default(),
+            });
+        }
         let mut lines = Vec::with_capacity(rows + 1);
         lines.push(top);
         for r in 1..=rows {

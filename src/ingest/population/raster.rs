@@ -110,6 +110,12 @@ impl Raster {
         &self.crs
     }
 
+    /// The file the raster was read from.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// `(width, height)` in pixels.
     #[must_use]
     pub fn size(&self) -> (usize, usize) {
