@@ -27,7 +27,7 @@ use std::time::Instant;
 use tower_http::services::ServeFile;
 
 /// How often a client over the rate limit is logged.
-const LOG_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+const LOG_EVERY: std::time::Duration = std::time::Duration::from_mins(1);
 
 /// Browsers and proxies may keep public answers this long.
 const PUBLIC_CACHE: &str = "public, max-age=300";

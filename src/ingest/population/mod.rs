@@ -213,7 +213,7 @@ fn sum_pixels(
         let values = raster.read_rows(row0, rows)?;
         if let Some(i) = values
             .iter()
-            .position(|v| v.is_some_and(|v| !(v.abs() <= MAX_PIXEL_VALUE)))
+            .position(|v| v.is_some_and(|v| !v.is_finite() || v.abs() > MAX_PIXEL_VALUE))
         {
             return Err(PopulationError::Implausible {
                 path: raster.path().to_path_buf(),
