@@ -6,6 +6,13 @@ use clap::Parser;
 mod bench;
 mod cli;
 
+/// mimalloc instead of the C library's allocator: a server that imports and rebuilds
+/// its snapshot on many threads otherwise keeps the freed memory in per-thread arenas
+/// and grows by about 100 MB every few imports (measured: 174 MB at start, 676 MB
+/// after 16 imports of the demo's children); mimalloc gives freed pages back.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<()> {
     init_tracing();
     cli::run(cli::Cli::parse())

@@ -132,6 +132,11 @@ pub fn refresh(state: &AppState) -> Result<Option<u64>, crate::store::StoreError
     let Some(store) = state.0.reader().or(state.0.store.as_ref()) else {
         return Ok(None);
     };
+    let _one_at_a_time = state
+        .0
+        .rebuilding
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let (revision, data) = {
         let store = store
             .lock()

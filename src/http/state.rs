@@ -71,7 +71,7 @@ impl Snapshot {
             }
         }
         let (analysis, sources) = default_view.unwrap_or_else(|| build_view(data));
-        Self {
+        let snapshot = Self {
             revision,
             analysis,
             sources,
@@ -81,7 +81,16 @@ impl Snapshot {
             cases: Arc::new(crate::index::cases::Cases::build(data)),
             public: Mutex::new(BTreeMap::new()),
             public_tiles: Mutex::new(BTreeMap::new()),
-        }
+        };
+        // The public figures of the default period are built here, off the request
+        // path: the first visitor of the city's website after an import does not
+        // wait for the suppression (seconds on a large city).
+        let _ = snapshot.public_tiles(
+            snapshot.default_period,
+            u64::from(config.public.k),
+            u64::from(config.public.min_denominator),
+        );
+        snapshot
     }
 
     /// The public tile layers of a resolved period, built once.
@@ -242,6 +251,10 @@ pub struct Shared {
     /// reloading the snapshot): in WAL mode it never waits for a writer. `None`
     /// for an in-memory store, where `store` serves both.
     reader: Option<Mutex<Store>>,
+    /// Held while a snapshot is rebuilt: one rebuild at a time (an import's own and
+    /// the store watcher's would otherwise build the same revision twice, side by
+    /// side, doubling the memory it takes).
+    pub rebuilding: Mutex<()>,
     /// Users, sessions, tokens and the audit log.
     pub accounts: Arc<Accounts>,
     /// The pseudonym key imports over HTTP use (`None`: no store file to import into).
@@ -309,6 +322,7 @@ impl AppState {
                     .map(Mutex::new)
             }),
             store: store.map(Mutex::new),
+            rebuilding: Mutex::new(()),
         }))
     }
 

@@ -339,6 +339,30 @@ def test_a_spreadsheet_that_unpacks_past_the_limit_is_refused(demo_db, tmp_path)
         s.stop()
 
 
+def sheet_bomb(mb):
+    """A workbook whose one sheet is `mb` MB of identical rows of XML: a few MB
+    packed (deflate), hundreds unpacked, the shape of the upload that took 4 GB."""
+    import zipfile
+
+    row = ('<row><c t="inlineStr"><is><t>7471011012250001</t></is></c><c><v>-3.99</v></c>'
+           '<c><v>122.52</v></c></row>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml",
+                   '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+                   'content-types"><Override PartName="/xl/workbook.xml" ContentType="application/vnd.'
+                   'openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>')
+        z.writestr("xl/workbook.xml", '<?xml version="1.0"?><workbook><sheets><sheet name="balita" '
+                                      'sheetId="1" r:id="rId1"/></sheets></workbook>')
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=False) as f:
+            f.write(b'<?xml version="1.0"?><worksheet><sheetData>')
+            chunk = (row * 10_000).encode()
+            for _ in range(mb * 1_000_000 // len(chunk)):
+                f.write(chunk)
+            f.write(b"</sheetData></worksheet>")
+    return out.getvalue()
+
+
 def big_children_csv(n):
     out = io.StringIO()
     out.write("id,lat,lon,sex,birth_date,measure_date,height_cm\n")
@@ -439,3 +463,135 @@ def test_a_viewer_sees_no_cell_finer_than_res_8(city):
         cells = {f["properties"]["h3"] for f in layers["hexes"]["features"]}
         res[who] = {h3.get_resolution(c) for c in cells}
     assert res == {"viewer": {8}, "planner": {10}}
+
+
+# ---- 2: readers never wait for a writer ----------------------------------------------
+
+def big_households_csv(path, n):
+    with open(path, "w") as f:
+        f.write("id,lat,lon,has_latrine,safe_water,improved_sanitation\n")
+        for i in range(n):
+            lat = -3.96 - (i % 500) * 0.0001
+            lon = 122.50 + (i // 500 % 300) * 0.0001
+            f.write(f"7473{i:012d},{lat:.6f},{lon:.6f},{'true' if i % 3 else 'false'},true,true\n")
+
+
+def test_imports_over_http_and_from_the_cli_hold_up_no_reader(demo_db, demo_dir, tmp_path):
+    """While a CLI import (another process, holding the store's write lock for its
+    whole run) and an HTTP import run, /health, a public tile and a staff tile polled
+    every 100 ms answer within a second and never 5xx; every case read served has its
+    audit row, and a case read the audit log cannot take is refused, not served."""
+    import threading
+
+    db = copy_db(demo_db, tmp_path)
+    keyfile = demo_db.parent / "city.key"
+    run("assign", "--db", db, "--teams", demo_dir / "teams.csv")
+    fo = make_user(db, "t-reader", "field_officer", team="DP2KB")
+    s = Server("--db", db, "--key", keyfile)
+    try:
+        households = tmp_path / "rumah.csv"
+        big_households_csv(households, 300_000)
+        cli = subprocess.Popen([os.environ.get("SIGAP_BIN", "sigap"), "import", "--db", str(db), "--key",
+                                str(keyfile), "households", str(households)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        http_result = {}
+
+        def http_import():
+            http_result["status"] = s.request("POST", "/api/import/children?filename=besar.csv",
+                                              body=big_children_csv(60_000))[0]
+
+        t = threading.Thread(target=http_import)
+        t.start()
+        paths = [("/health", None), ("/public/tiles/villages/12/3441/2093.mvt", None),
+                 ("/tiles/hexes/12/3441/2093.mvt", "default")]
+        statuses, case_reads = [], []
+        started = time.time()
+
+        def busy():
+            return cli.poll() is None or t.is_alive()
+
+        def poll():
+            while busy():
+                for path, token in paths:
+                    t0 = time.time()
+                    status = s.request("GET", path, token=token)[0]
+                    statuses.append((path, status, round(time.time() - t0, 3), round(t0 - started, 1)))
+                time.sleep(0.1)
+
+        def read_cases():
+            while busy():
+                case_reads.append(s.request("GET", "/api/cases/children", token=fo)[0])
+                time.sleep(0.2)
+
+        threads = [threading.Thread(target=poll), threading.Thread(target=read_cases)]
+        for x in threads:
+            x.start()
+        for x in threads:
+            x.join(timeout=600)
+        worst = max(x[2] for x in statuses)
+        t.join()
+        assert cli.returncode == 0, cli.stderr.read()
+        assert http_result["status"] in (200, 503), http_result
+        assert not [x for x in statuses if x[1] >= 500], [x for x in statuses if x[1] >= 500][:5]
+        slowest = sorted(statuses, key=lambda x: -x[2])[:5]
+        assert worst < 1.0, f"slowest answers {slowest}"
+        with sqlite3.connect(db) as c:
+            audited = c.execute("SELECT count(*) FROM sigap_audit WHERE username = 't-reader' "
+                                "AND action = 'read'").fetchone()[0]
+        assert set(case_reads) <= {200, 503}, case_reads
+        served = case_reads.count(200)
+        assert served > 0 and audited == served, (case_reads, audited)
+        print(f"polled {len(statuses)} answers in {time.time() - started:.0f} s of imports, slowest "
+              f"{worst:.3f} s; case reads served {served}, refused {case_reads.count(503)}")
+    finally:
+        s.stop()
+
+
+# ---- 9: a client over the rate limit does not flood the log ------------------------
+
+def test_the_rate_limit_logs_a_client_once_a_minute(demo_db, tmp_path):
+    config = tmp_path / "sigap.toml"
+    config.write_text("[public]\nrate_per_minute = 30\n")
+    log = open(tmp_path / "log.txt", "w")
+    s = Server("--db", copy_db(demo_db, tmp_path), "--config", config, token=None, stderr=log)
+    try:
+        answers = [s.get("/public/api/summary", token=None)[0] for _ in range(400)]
+    finally:
+        s.stop()
+        log.close()
+    refused = answers.count(429)
+    assert refused >= 300, answers.count(200)
+    lines = [l for l in (tmp_path / "log.txt").read_text().splitlines() if "public rate limit" in l]
+    assert 1 <= len(lines) <= 2, lines
+
+
+# ---- 7: memory comes back after uploads ------------------------------------------------
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS")) / 1024
+
+
+def test_memory_comes_back_after_bombs_and_imports(demo_db, demo_dir, tmp_path):
+    db = copy_db(demo_db, tmp_path)
+    s = Server("--db", db, "--key", demo_db.parent / "city.key")
+    try:
+        # One import first: the baseline is a server that has rebuilt its snapshot once.
+        children = (demo_dir / "children.csv").read_bytes()
+        path = "/api/import/children?filename=children.csv&replace=true"
+        assert s.request("POST", path, body=children)[0] == 200
+        time.sleep(3)
+        base = rss_mb(s.proc.pid)
+        bomb = sheet_bomb(300)
+        assert len(bomb) < 5_000_000
+        for _ in range(2):
+            status, _, raw = s.request("POST", "/api/import/children?filename=balita.xlsx", body=bomb)
+            assert status == 413 and b"unpacks to" in raw, (status, raw[:200])
+        for _ in range(10):
+            assert s.request("POST", path, body=children)[0] == 200
+        time.sleep(3)
+        after = rss_mb(s.proc.pid)
+        print(f"resident memory {base:.0f} MB after one import, {after:.0f} MB after 2 bombs and 10 imports")
+        assert after <= base * 1.2, (base, after)
+    finally:
+        s.stop()
