@@ -24,10 +24,12 @@ token=$("$BIN" user add --db "$tmp/city.gpkg" bench-planner --role planner > /de
 pid=$!
 for _ in $(seq 1 600); do grep -q listening "$tmp/out" 2>/dev/null && break; sleep 0.2; done
 
-# Every public hexes and villages tile over the city at z10..z14.
-python3 - "$PORT" > "$tmp/urls.txt" <<'PY'
+# Every public hexes and villages tile over the city at z10..z14 (and the same staff
+# tiles, for the staff case).
+python3 - "$PORT" public > "$tmp/urls.txt" <<'PY'
 import json, math, sys, urllib.request
-port = sys.argv[1]
+port, kind = sys.argv[1], sys.argv[2]
+prefix = "/public/tiles" if kind == "public" else "/tiles"
 w, s, e, n = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/public/api/summary"))["bounds"]
 def xy(lon, lat, z):
     k = 2 ** z
@@ -37,24 +39,25 @@ for z in range(10, 15):
     for layer in ("hexes", "villages"):
         for x in range(x0, x1 + 1):
             for y in range(y0, y1 + 1):
-                print(f"/public/tiles/{layer}/{z}/{x}/{y}.mvt")
+                print(f"{prefix}/{layer}/{z}/{x}/{y}.mvt")
 PY
+sed 's|^/public/tiles/|/tiles/|' "$tmp/urls.txt" > "$tmp/staff.txt"
 rss() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status"; }
 
 run_case() {
-  local label=$1
+  local label=$1 urls=${2:-$tmp/urls.txt} auth=${3:-}
   local before; before=$(rss)
-  URLS="$tmp/urls.txt" wrk -t2 -c"$CONN" -d"$DUR" --latency -s "$here/tiles.lua" \
+  URLS="$urls" TOKEN="$auth" wrk -t2 -c"$CONN" -d"$DUR" --latency -s "$here/tiles.lua" \
     "http://127.0.0.1:$PORT" > "$tmp/wrk.txt"
   local rps p99 errors non2xx
   rps=$(awk '/Requests\/sec/ {print $2}' "$tmp/wrk.txt")
   p99=$(awk '$1 == "99%" {print $2}' "$tmp/wrk.txt")
   errors=$(awk '/Socket errors/ {gsub(",", ""); print $4 + $6 + $8 + $10}' "$tmp/wrk.txt")
   non2xx=$(awk '/Non-2xx/ {print $5}' "$tmp/wrk.txt")
-  echo "{\"bench\": \"public_tiles_load\", \"case\": \"$label\", \"urls\": $(wc -l < "$tmp/urls.txt"), \"connections\": $CONN, \"duration\": \"$DUR\", \"req_per_s\": ${rps:-0}, \"p99\": \"${p99:-?}\", \"socket_errors\": ${errors:-0}, \"non_2xx\": ${non2xx:-0}, \"rss_mb_before\": $before, \"rss_mb_after\": $(rss)}"
+  echo "{\"bench\": \"public_tiles_load\", \"case\": \"$label\", \"urls\": $(wc -l < "$urls"), \"connections\": $CONN, \"duration\": \"$DUR\", \"req_per_s\": ${rps:-0}, \"p99\": \"${p99:-?}\", \"socket_errors\": ${errors:-0}, \"non_2xx\": ${non2xx:-0}, \"rss_mb_before\": $before, \"rss_mb_after\": $(rss)}"
 }
 
-run_case alone
+run_case public_alone
 # Imports over HTTP back to back (the demo's children, replaced) while wrk runs.
 (
   n=0
@@ -66,7 +69,8 @@ run_case alone
   done
 ) &
 imports=$!
-run_case during_http_imports
+run_case public_during_http_imports
+run_case staff_during_http_imports "$tmp/staff.txt" "$token"
 kill "$imports" 2>/dev/null || true; wait "$imports" 2>/dev/null || true
 echo "{\"bench\": \"public_tiles_load\", \"imports_during\": $(grep -c 200 "$tmp/imports" || true), \"import_statuses\": \"$(sort "$tmp/imports" | uniq -c | tr -s ' ' | tr '\n' ';')\"}"
 sleep 5
