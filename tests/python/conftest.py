@@ -156,6 +156,26 @@ def server(demo_db):
     s.stop()
 
 
+def team_city(demo_db, demo_dir, d):
+    """A copy of the demo store in `d` with its roads and the demo teams' assignments:
+    `db`, `keyfile`, `key` (hex), `team_of` (pseudonym -> team) and `children`
+    (pseudonym -> the demo CSV row)."""
+    import csv
+    import sqlite3
+
+    db = d / "city.gpkg"
+    with sqlite3.connect(demo_db) as a, sqlite3.connect(db) as b:
+        a.backup(b)
+    keyfile = demo_db.parent / "city.key"
+    run("import", "roads", "--db", db, demo_dir / "roads.osm.pbf")
+    run("assign", "--db", db, "--teams", demo_dir / "teams.csv")
+    key = keyfile.read_text().strip()
+    with sqlite3.connect(db) as c:
+        team_of = dict(c.execute("SELECT pseudonym, team FROM sigap_assignments"))
+    children = {pseudonym(key, r["id"]): r for r in csv.DictReader(open(demo_dir / "children.csv"))}
+    return dict(db=db, keyfile=keyfile, key=key, team_of=team_of, children=children)
+
+
 def locate_villages(demo_dir, rows):
     """The demo village code of each row's `lon`/`lat` point, by shapely (an independent
     point-in-polygon); on a shared border the smallest code, as sigap decides."""

@@ -1,36 +1,26 @@
 """The field teams' API on a real server: routes and visit records by role, visits
 validated, stored once per id, audited, and progress per OPD and village."""
-import csv
 import json
 import sqlite3
 import uuid
 
 import pytest
 
-from conftest import Server, make_user, pseudonym, run
+from conftest import Server, make_user, team_city
 
 
 
 @pytest.fixture(scope="module")
 def field(demo_db, demo_dir, tmp_path_factory):
-    d = tmp_path_factory.mktemp("field")
-    db = d / "city.gpkg"
-    with sqlite3.connect(demo_db) as a, sqlite3.connect(db) as b:
-        a.backup(b)
-    keyfile = demo_db.parent / "city.key"
-    run("import", "roads", "--db", db, demo_dir / "roads.osm.pbf")
-    run("assign", "--db", db, "--teams", demo_dir / "teams.csv")
-    key = keyfile.read_text().strip()
-    with sqlite3.connect(db) as c:
-        team_of = dict(c.execute("SELECT pseudonym, team FROM sigap_assignments"))
-    children = {pseudonym(key, r["id"]): r for r in csv.DictReader(open(demo_dir / "children.csv"))}
+    city = team_city(demo_db, demo_dir, tmp_path_factory.mktemp("field"))
+    db = city["db"]
     tokens = {
         "fo": make_user(db, "f-fo", "field_officer", team="DP2KB"),
         "planner": make_user(db, "f-planner", "planner"),
         "viewer": make_user(db, "f-viewer", "viewer"),
     }
-    s = Server("--db", db, "--key", keyfile, token=None)
-    yield dict(srv=s, db=db, team_of=team_of, children=children, tokens=tokens)
+    s = Server("--db", db, "--key", city["keyfile"], token=None)
+    yield dict(srv=s, db=db, team_of=city["team_of"], children=city["children"], tokens=tokens)
     s.stop()
 
 

@@ -5,7 +5,6 @@ import csv
 import io
 import json
 import os
-import re
 import sqlite3
 import subprocess
 import time
@@ -13,7 +12,7 @@ import uuid
 
 import pytest
 
-from conftest import Server, make_user, pseudonym, run
+from conftest import Server, locate_villages, make_user, run, team_city
 
 # The child at the edge of the city: just outside the demo villages (the import takes
 # points up to 0.01 degrees outside them), of the latest period.
@@ -25,6 +24,14 @@ def copy_db(demo_db, d):
     with sqlite3.connect(demo_db) as a, sqlite3.connect(db) as b:
         a.backup(b)
     return db
+
+
+def configured_server(demo_db, d, toml, **kw):
+    """A server on a copy of the demo store with `toml` as its config; (server, db)."""
+    db = copy_db(demo_db, d)
+    config = d / "sigap.toml"
+    config.write_text(toml)
+    return Server("--db", db, "--key", demo_db.parent / "city.key", "--config", config, **kw), db
 
 
 def villages_extent(demo_dir):
@@ -49,15 +56,8 @@ def audit_rows(db, action):
 @pytest.fixture(scope="module")
 def city(demo_db, demo_dir, tmp_path_factory):
     d = tmp_path_factory.mktemp("trust")
-    db = copy_db(demo_db, d)
-    keyfile = demo_db.parent / "city.key"
-    run("import", "roads", "--db", db, demo_dir / "roads.osm.pbf")
-    run("assign", "--db", db, "--teams", demo_dir / "teams.csv")
-    key = keyfile.read_text().strip()
-    with sqlite3.connect(db) as c:
-        team_of = dict(c.execute("SELECT pseudonym, team FROM sigap_assignments"))
-    children = {pseudonym(key, r["id"]): r for r in csv.DictReader(open(demo_dir / "children.csv"))}
-    from conftest import locate_villages
+    city = team_city(demo_db, demo_dir, d)
+    db, keyfile, team_of, children = city["db"], city["keyfile"], city["team_of"], city["children"]
     village_of = dict(zip(children, locate_villages(demo_dir, children.values())))
     # A field officer of DP2KB limited to two of the team's villages; a third
     # village of the team's children is outside that limit.
@@ -70,7 +70,7 @@ def city(demo_db, demo_dir, tmp_path_factory):
         "sosial": make_user(db, "t-sosial", "field_officer", team="Dinas Sosial"),
     }
     s = Server("--db", db, "--key", keyfile, token=tokens["planner"])
-    yield dict(srv=s, db=db, key=key, team_of=team_of, children=children, village_of=village_of,
+    yield dict(srv=s, db=db, team_of=team_of, children=children, village_of=village_of,
                tokens=tokens, team_villages=team_villages, dir=d)
     s.stop()
 
@@ -323,10 +323,7 @@ def xlsx_bomb(rows):
 
 
 def test_a_spreadsheet_that_unpacks_past_the_limit_is_refused(demo_db, tmp_path):
-    db = copy_db(demo_db, tmp_path)
-    config = tmp_path / "sigap.toml"
-    config.write_text("[server]\nmax_unpacked_bytes = 1048576\n")
-    s = Server("--db", db, "--key", demo_db.parent / "city.key", "--config", config)
+    s, db = configured_server(demo_db, tmp_path, "[server]\nmax_unpacked_bytes = 1048576\n")
     try:
         bomb = xlsx_bomb(20_000)
         assert len(bomb) < 1_048_576
@@ -372,10 +369,7 @@ def big_children_csv(n):
 
 
 def test_an_import_past_its_deadline_changes_nothing_and_says_so(demo_db, tmp_path):
-    db = copy_db(demo_db, tmp_path)
-    config = tmp_path / "sigap.toml"
-    config.write_text("[server]\nimport_timeout_seconds = 1\n")
-    s = Server("--db", db, "--key", demo_db.parent / "city.key", "--config", config)
+    s, db = configured_server(demo_db, tmp_path, "[server]\nimport_timeout_seconds = 1\n")
     try:
         before = revision(db)
         with sqlite3.connect(db) as c:
@@ -550,10 +544,8 @@ def test_imports_over_http_and_from_the_cli_hold_up_no_reader(demo_db, demo_dir,
 # ---- 9: a client over the rate limit does not flood the log ------------------------
 
 def test_the_rate_limit_logs_a_client_once_a_minute(demo_db, tmp_path):
-    config = tmp_path / "sigap.toml"
-    config.write_text("[public]\nrate_per_minute = 30\n")
     log = open(tmp_path / "log.txt", "w")
-    s = Server("--db", copy_db(demo_db, tmp_path), "--config", config, token=None, stderr=log)
+    s, _ = configured_server(demo_db, tmp_path, "[public]\nrate_per_minute = 30\n", token=None, stderr=log)
     try:
         answers = [s.get("/public/api/summary", token=None)[0] for _ in range(400)]
     finally:
