@@ -232,8 +232,20 @@ impl EncodedTile {
     }
 }
 
-/// Revision, period (`None`: no children), tile set, tile, finest H3 resolution.
-pub type TileKey = (u64, Option<Period>, TileSet, TileCoord, h3o::Resolution);
+/// Which tiles: a staff tile set with its finest H3 resolution (per role), or a
+/// public layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TileKind {
+    Staff {
+        set: TileSet,
+        finest: h3o::Resolution,
+    },
+    /// `hexes: false` is the villages layer.
+    Public { hexes: bool },
+}
+
+/// Revision, period (`None`: no children), which tiles, tile.
+pub type TileKey = (u64, Option<Period>, TileKind, TileCoord);
 
 /// The shared state behind every handler.
 pub struct Shared {
@@ -255,6 +267,10 @@ pub struct Shared {
     /// the store watcher's would otherwise build the same revision twice, side by
     /// side, doubling the memory it takes).
     pub rebuilding: Mutex<()>,
+    /// Tiles being encoded at once, at most one per core: 256 clients missing the
+    /// cache together (after an import empties it) would otherwise get 256 blocking
+    /// threads, each with its own heap, and the server grew by gigabytes.
+    renders: tokio::sync::Semaphore,
     /// Users, sessions, tokens and the audit log.
     pub accounts: Arc<Accounts>,
     /// The pseudonym key imports over HTTP use (`None`: no store file to import into).
@@ -323,6 +339,9 @@ impl AppState {
             }),
             store: store.map(Mutex::new),
             rebuilding: Mutex::new(()),
+            renders: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+            ),
         }))
     }
 
@@ -379,6 +398,39 @@ impl AppState {
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?
             .map_err(ApiError::from)
+    }
+
+    /// Runs the CPU-heavy `f` (encoding a tile) on a blocking thread once one of the
+    /// per-core slots is free, so the work in flight stays bounded however many
+    /// clients wait.
+    pub async fn render<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let _slot = self
+            .0
+            .renders
+            .acquire()
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        tokio::task::spawn_blocking(f)
+            .await
+            .map_err(|e| ApiError::Internal(format!("render task failed: {e}")))
+    }
+
+    /// The cached tile at `key`, else `build` run through [`AppState::render`],
+    /// encoded, cached and returned.
+    pub async fn tile(
+        &self,
+        key: TileKey,
+        build: impl FnOnce() -> Vec<u8> + Send + 'static,
+    ) -> Result<Arc<EncodedTile>, ApiError> {
+        if let Some(t) = self.cached_tile(key) {
+            return Ok(t);
+        }
+        let t = Arc::new(self.render(move || EncodedTile::new(build())).await?);
+        self.cache_tile(key, Arc::clone(&t));
+        Ok(t)
     }
 
     /// The store file's path, when the server has one on disk.

@@ -12,7 +12,7 @@
 
 use crate::http::auth::client_ip;
 use crate::http::error::ApiError;
-use crate::http::state::{AppState, Bucket, Snapshot};
+use crate::http::state::{AppState, Bucket, Snapshot, TileKind};
 use crate::public::{MAX_PUBLIC_RES, PublicView, Published, Row, row_fields};
 use axum::extract::{Query, Request, State};
 use axum::http::{HeaderValue, header};
@@ -293,18 +293,33 @@ async fn tile(
     State(state): State<AppState>,
     axum::extract::Path((layer, z, x, file)): axum::extract::Path<(String, u8, u32, String)>,
     Query(query): Query<PublicQuery>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, ApiError> {
     let coord = super::tiles::tile_coord(z, x, &file)?;
+    let hexes = match layer.as_str() {
+        "hexes" => true,
+        "villages" => false,
+        _ => {
+            return Err(ApiError::NotFound(
+                "no such public layer; try villages or hexes".into(),
+            ));
+        }
+    };
     let snapshot = state.snapshot();
     let period = snapshot.resolve_period(query.period.as_deref())?;
     let (k, min_den) = (
         u64::from(state.0.config.public.k),
         u64::from(state.0.config.public.min_denominator),
     );
-    let tiles = snapshot.public_tiles(period, k, min_den);
-    let rendered = tokio::task::spawn_blocking(move || tiles.render(&layer, coord))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .ok_or_else(|| ApiError::NotFound("no such public layer; try villages or hexes".into()))?;
-    Ok(super::tiles::mvt_response(rendered, PUBLIC_CACHE))
+    let key = (snapshot.revision, period, TileKind::Public { hexes }, coord);
+    let snap = Arc::clone(&snapshot);
+    // Building another period's public figures takes seconds: inside the render.
+    let tile = state
+        .tile(key, move || {
+            snap.public_tiles(period, k, min_den)
+                .render(&layer, coord)
+                .unwrap_or_default()
+        })
+        .await?;
+    Ok(super::tiles::tile_response(&tile, &headers, PUBLIC_CACHE))
 }

@@ -10,7 +10,7 @@
 
 use crate::auth::Caller;
 use crate::http::error::ApiError;
-use crate::http::state::{AppState, EncodedTile};
+use crate::http::state::{AppState, EncodedTile, TileKind};
 use crate::model::TileCoord;
 use crate::tiles::source::{
     HEX_CENTERS_MAX_ZOOM, MAX_ZOOM_ANNOUNCED, MIN_ZOOM, TileSet, vector_layers,
@@ -157,32 +157,29 @@ async fn tile(
     let period = snapshot.resolve_period(query.period.as_deref())?;
     // A viewer's hexagons stop at VIEWER_MAX_RES: cached apart from the others'.
     let finest = Resolution::try_from(caller.finest_res()).unwrap_or(Resolution::Eight);
-    let key = (snapshot.revision, period, set, coord, finest);
-    let tile = if let Some(t) = state.cached_tile(key) {
-        t
-    } else {
-        let snap = Arc::clone(&snapshot);
-        let encoded = tokio::task::spawn_blocking(move || {
-            EncodedTile::new(snap.view(period).1.render_at_most(set, coord, finest))
+    let kind = TileKind::Staff { set, finest };
+    let snap = Arc::clone(&snapshot);
+    let tile = state
+        .tile((snapshot.revision, period, kind, coord), move || {
+            snap.view(period).1.render_at_most(set, coord, finest)
         })
-        .await
-        .map_err(|e| ApiError::Internal(format!("tile task failed: {e}")))?;
-        let t = Arc::new(encoded);
-        state.cache_tile(key, Arc::clone(&t));
-        t
-    };
-    Ok(tile_response(&tile, &headers))
+        .await?;
+    Ok(tile_response(&tile, &headers, CACHE_CONTROL))
 }
 
 /// Builds the response for an encoded tile: 304 on a matching `If-None-Match`, 204
 /// when empty, gzip when accepted.
-fn tile_response(tile: &EncodedTile, headers: &HeaderMap) -> Response {
+pub fn tile_response(
+    tile: &EncodedTile,
+    headers: &HeaderMap,
+    cache_control: &'static str,
+) -> Response {
     let etag = HeaderValue::from_str(&tile.etag).unwrap_or(HeaderValue::from_static("\"0\""));
     let common = [
         (header::ETAG, etag),
         (
             header::CACHE_CONTROL,
-            HeaderValue::from_static(CACHE_CONTROL),
+            HeaderValue::from_static(cache_control),
         ),
         (header::VARY, HeaderValue::from_static("accept-encoding")),
     ];
