@@ -232,6 +232,16 @@ impl EncodedTile {
     }
 }
 
+/// Most bytes (plain and gzipped) the tile cache holds before it is emptied.
+const TILE_CACHE_BYTES: usize = 256 * 1024 * 1024;
+
+/// Encoded tiles of the current snapshot, and their size.
+#[derive(Default)]
+struct TileCache {
+    tiles: HashMap<TileKey, Arc<EncodedTile>>,
+    bytes: usize,
+}
+
 /// Which tiles: a staff tile set with its finest H3 resolution (per role), or a
 /// public layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -255,7 +265,7 @@ pub struct Shared {
     pub web_dir: PathBuf,
     pub vendor_dir: PathBuf,
     snapshot: RwLock<Arc<Snapshot>>,
-    tiles: RwLock<HashMap<TileKey, Arc<EncodedTile>>>,
+    tiles: RwLock<TileCache>,
     /// The store, watched for new imports (`None` for a fixed dataset); changes
     /// (visits, assignments) go through it.
     pub store: Option<Mutex<Store>>,
@@ -326,7 +336,7 @@ impl AppState {
             web_dir,
             vendor_dir,
             snapshot: RwLock::new(Arc::new(snapshot)),
-            tiles: RwLock::new(HashMap::new()),
+            tiles: RwLock::new(TileCache::default()),
             reader: store.as_ref().and_then(|s| {
                 let path = s.path();
                 (path != std::path::Path::new(":memory:"))
@@ -505,11 +515,11 @@ impl AppState {
             .snapshot
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(snapshot);
-        self.0
+        *self
+            .0
             .tiles
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clear();
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = TileCache::default();
     }
 
     /// A cached tile, if any.
@@ -519,6 +529,7 @@ impl AppState {
             .tiles
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .tiles
             .get(&key)
             .cloned()
     }
@@ -528,14 +539,66 @@ impl AppState {
         if self.0.config.server.tile_cache_entries == 0 {
             return; // cache off (for measuring tiles built on request)
         }
+        // A tile of a snapshot already replaced (its render ended after an import)
+        // is never asked for again: kept, tiles of every past revision piled up to
+        // gigabytes under load.
+        // Checked under the cache's lock, which replace_snapshot takes after it
+        // swaps the snapshot: an old tile is refused here or emptied there.
         let mut cache = self
             .0
             .tiles
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if cache.len() >= self.0.config.server.tile_cache_entries {
-            cache.clear();
+        if key.0 != self.snapshot().revision {
+            return;
         }
-        cache.insert(key, tile);
+        let size = tile.raw.len() + tile.gzip.len();
+        if cache.tiles.len() >= self.0.config.server.tile_cache_entries
+            || cache.bytes + size > TILE_CACHE_BYTES
+        {
+            *cache = TileCache::default();
+        }
+        cache.bytes += size;
+        cache.tiles.insert(key, tile);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(revision: u64) -> AppState {
+        let config = Config::default();
+        let snapshot = Snapshot::build(revision, &crate::model::Dataset::default(), &config);
+        let accounts = Accounts::open_in_memory().expect("accounts");
+        AppState::new(
+            config,
+            snapshot,
+            None,
+            false,
+            PathBuf::new(),
+            PathBuf::new(),
+            Arc::new(accounts),
+        )
+    }
+
+    #[test]
+    fn tiles_of_a_replaced_snapshot_are_not_kept() {
+        let st = state(7);
+        let coord = TileCoord::new(12, 3441, 2093).expect("tile");
+        let kind = TileKind::Public { hexes: true };
+        let tile = Arc::new(EncodedTile::new(vec![1, 2, 3]));
+        // A render of revision 6 that ends after revision 7 is served is dropped.
+        st.cache_tile((6, None, kind, coord), Arc::clone(&tile));
+        assert!(st.cached_tile((6, None, kind, coord)).is_none());
+        st.cache_tile((7, None, kind, coord), Arc::clone(&tile));
+        assert!(st.cached_tile((7, None, kind, coord)).is_some());
+        let config = Config::default();
+        st.replace_snapshot(Snapshot::build(
+            8,
+            &crate::model::Dataset::default(),
+            &config,
+        ));
+        assert!(st.cached_tile((7, None, kind, coord)).is_none());
     }
 }
