@@ -74,6 +74,8 @@ bench: release venv deps-test
 	./target/release/sigap bench tiles
 	benches/http.sh ./target/release/sigap
 	$(PY) benches/import.py --bin ./target/release/sigap
+	$(PY) benches/big_village.py --bin ./target/release/sigap
+	$(CARGO) test --locked --release --lib boundary::validity -- --ignored --nocapture
 	$(PY) benches/recompute.py --bin ./target/release/sigap
 	$(PY) benches/roads.py --bin ./target/release/sigap
 

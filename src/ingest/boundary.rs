@@ -11,14 +11,18 @@
 //!
 //! Steps of [`read`]: read the rings (closing open ones, refusing rings with fewer
 //! than 4 positions and coordinates that are not finite degrees); check the
-//! MultiPolygon with geo's `Validation`; if invalid, rebuild each part from its
-//! rings under the even-odd rule and union the parts (`i_overlay` through geo's
-//! `BooleanOps`); accept the result if it is valid and its area is within
-//! [`MAX_REPAIR_CHANGE`] of the rings' area.
+//! MultiPolygon by geo's `Validation` rules ([`validity::first_problem`]: geo's
+//! answer without its quadratic self-intersection test); if invalid, rebuild each
+//! part from its rings under the even-odd rule and union the parts (`i_overlay`
+//! through geo's `BooleanOps`); accept the result if it is valid and its area is
+//! within [`MAX_REPAIR_CHANGE`] of the rings' area.
 //!
 //! # Units
 //! Coordinates are WGS84 degrees (`x = lon`, `y = lat`); areas are square metres in
 //! a local equirectangular frame ([`Frame`]), exact to well under 0.1% over a city.
+
+mod contacts;
+mod validity;
 
 use super::shape::describe;
 use super::source::RawGeometry;
@@ -26,7 +30,7 @@ use geo::algorithm::bool_ops::{FillRule, OpType};
 use geo::orient::{Direction, Orient};
 use geo::{
     Area, BooleanOps, BoundingRect, Coord, LineString, MapCoords, MultiPolygon, Polygon, Rect,
-    Validation, unary_union,
+    unary_union,
 };
 
 /// The largest share by which repairing a boundary may change its area.
@@ -82,7 +86,7 @@ pub fn read(geometry: Option<&RawGeometry>) -> Result<Boundary, String> {
         None => return Err("no geometry; a Polygon or MultiPolygon is required".into()),
     };
     let closed = (!closed.is_empty()).then(|| format!("closed {}", closed.join(", ")));
-    let Some(problem) = shape.validation_errors().into_iter().next() else {
+    let Some(problem) = validity::first_problem(&shape) else {
         return Ok(Boundary {
             shape,
             repair: closed,
@@ -104,7 +108,7 @@ pub fn read(geometry: Option<&RawGeometry>) -> Result<Boundary, String> {
             MAX_REPAIR_CHANGE * 100.0
         ));
     }
-    if let Some(left) = repaired.validation_errors().into_iter().next() {
+    if let Some(left) = validity::first_problem(&repaired) {
         return Err(format!("{problem}; the repair is still invalid ({left})"));
     }
     let what = format!(
@@ -268,7 +272,7 @@ pub fn ha(m2: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::GeodesicArea;
+    use geo::{GeodesicArea, Validation};
 
     fn raw(ring: &[[f64; 2]]) -> RawGeometry {
         RawGeometry::Polygon(vec![ring.iter().map(|p| p.to_vec()).collect()])
