@@ -73,6 +73,7 @@ bench: release venv deps-test
 	$(PY) benches/aggregate.py --bin ./target/release/sigap
 	./target/release/sigap bench tiles
 	benches/http.sh ./target/release/sigap
+	benches/load.sh ./target/release/sigap
 	$(PY) benches/import.py --bin ./target/release/sigap
 	$(PY) benches/big_village.py --bin ./target/release/sigap
 	$(CARGO) test --locked --release --lib boundary::validity -- --ignored --nocapture
