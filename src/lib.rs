@@ -26,7 +26,10 @@
 //! - [`ingest`]: one reader per format behind one seam (GDAL for GIS files), column
 //!   mapping, reprojection to WGS84 (PROJ), row validation, keyed pseudonyms,
 //!   all-or-nothing streamed imports; population rasters summed into cells and villages
-//!   ([`ingest::population`], which looks up cells and villages through [`index`]).
+//!   ([`ingest::population`], which looks up cells and villages through [`index`]);
+//!   village boundaries checked by a sweep, not pairwise; zip-based uploads measured
+//!   from their central directory before anything reads them ([`ingest::archive`]);
+//!   an [`ingest::Gate`] lets a caller stop an import or add to its transaction.
 //! - [`store`]: the embedded store, a GeoPackage (SQLite) file; one transaction per import;
 //!   one row per child and period; the road network, team assignments and home visits.
 //! - [`index`]: which village a point is in (rstar), nearest facility, H3 cells (h3o),
@@ -44,7 +47,9 @@
 //! - [`http`]: the only module that knows axum; a snapshot per period, `?period=` and
 //!   `?compare=` on the area endpoints and tiles; the `Caller` extractor and login
 //!   layer, security headers, staff routes, case-level routes, the field teams' routes
-//!   and visits, `/public` and `/embed`.
+//!   and visits, `/public` and `/embed`; every database call off the async workers
+//!   (lookups through a read-only connection), tile encoding bounded to one per core,
+//!   imports over HTTP on their own connection with their own deadline.
 //! - [`export`]: the priority-village table as CSV, XLSX (GDAL, in memory) and GeoJSON
 //!   downloads; kept out of `risk`, which does no I/O.
 //! - [`roads`]: OpenStreetMap PBF roads (osmpbf) into one graph per travel mode, each
