@@ -151,7 +151,11 @@ fn serve(
             tracing::info!(removed, "uploads left by a stopped server removed");
         }
     }
+    // Database calls run on the blocking pool; its threads are kept a minute (not
+    // tokio's 10 s) so that bursts of requests reuse them instead of starting new
+    // threads, each with a heap of its own.
     let rt = tokio::runtime::Builder::new_multi_thread()
+        .thread_keep_alive(std::time::Duration::from_mins(1))
         .enable_all()
         .build()?;
     rt.block_on(async move {

@@ -66,7 +66,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>,
         let token = token.to_owned();
         Some(
             state
-                .accounts(move |a| a.token(&token))
+                .look_up(move |a| a.token(&token))
                 .await?
                 .ok_or_else(unauthorized)?,
         )
@@ -74,7 +74,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>,
         let session = session.to_owned();
         Some(
             state
-                .accounts(move |a| a.session(&session))
+                .look_up(move |a| a.session(&session))
                 .await?
                 .ok_or_else(unauthorized)?,
         )

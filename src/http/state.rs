@@ -281,6 +281,16 @@ pub struct Shared {
     /// cache together (after an import empties it) would otherwise get 256 blocking
     /// threads, each with its own heap, and the server grew by gigabytes.
     renders: tokio::sync::Semaphore,
+    /// The threads tiles are encoded on, one per core and alive as long as the
+    /// server: on the blocking pool's short-lived threads every tile left its memory
+    /// in another thread's heap, and the server grew to gigabytes under load.
+    render_pool: rayon::ThreadPool,
+    /// Credential lookups in flight at once: each takes a blocking thread, and 256
+    /// clients each holding one while they queue for the same connection made the
+    /// blocking pool start hundreds of threads.
+    lookups: tokio::sync::Semaphore,
+    /// The store file, when the server has one on disk.
+    store_file: Option<PathBuf>,
     /// Users, sessions, tokens and the audit log.
     pub accounts: Arc<Accounts>,
     /// The pseudonym key imports over HTTP use (`None`: no store file to import into).
@@ -327,6 +337,7 @@ impl AppState {
         vendor_dir: PathBuf,
         accounts: Arc<Accounts>,
     ) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         Self(Arc::new(Shared {
             accounts,
             public_buckets: Mutex::new(HashMap::new()),
@@ -337,6 +348,10 @@ impl AppState {
             vendor_dir,
             snapshot: RwLock::new(Arc::new(snapshot)),
             tiles: RwLock::new(TileCache::default()),
+            store_file: store
+                .as_ref()
+                .map(|s| s.path().to_path_buf())
+                .filter(|p| p != std::path::Path::new(":memory:")),
             reader: store.as_ref().and_then(|s| {
                 let path = s.path();
                 (path != std::path::Path::new(":memory:"))
@@ -349,9 +364,13 @@ impl AppState {
             }),
             store: store.map(Mutex::new),
             rebuilding: Mutex::new(()),
-            renders: tokio::sync::Semaphore::new(
-                std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
-            ),
+            renders: tokio::sync::Semaphore::new(cores),
+            lookups: tokio::sync::Semaphore::new(2 * cores),
+            render_pool: rayon::ThreadPoolBuilder::new()
+                .num_threads(cores)
+                .thread_name(|i| format!("sigap-render-{i}"))
+                .build()
+                .expect("render threads"),
         }))
     }
 
@@ -410,6 +429,21 @@ impl AppState {
             .map_err(ApiError::from)
     }
 
+    /// [`AppState::accounts`] for a credential lookup, at most two per core at once
+    /// (a lookup reads, and reads share one connection: more threads only wait).
+    pub async fn look_up<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Accounts) -> Result<T, crate::auth::AuthError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let _slot = self
+            .0
+            .lookups
+            .acquire()
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        self.accounts(f).await
+    }
+
     /// Runs the CPU-heavy `f` (encoding a tile) on a blocking thread once one of the
     /// per-core slots is free, so the work in flight stays bounded however many
     /// clients wait.
@@ -423,9 +457,16 @@ impl AppState {
             .acquire()
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?;
-        tokio::task::spawn_blocking(f)
-            .await
-            .map_err(|e| ApiError::Internal(format!("render task failed: {e}")))
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.0.render_pool.spawn(move || {
+            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+            let _ = tx.send(out); // the client may have gone: nothing to tell
+        });
+        match rx.await {
+            Ok(Ok(t)) => Ok(t),
+            Ok(Err(_)) => Err(ApiError::Internal("render task panicked".into())),
+            Err(e) => Err(ApiError::Internal(format!("render task failed: {e}"))),
+        }
     }
 
     /// The cached tile at `key`, else `build` run through [`AppState::render`],
@@ -446,12 +487,7 @@ impl AppState {
     /// The store file's path, when the server has one on disk.
     #[must_use]
     pub fn store_path(&self) -> Option<PathBuf> {
-        self.0.reader.as_ref().map(|r| {
-            r.lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .path()
-                .to_path_buf()
-        })
+        self.0.store_file.clone()
     }
 
     /// Lets `POST /api/import` write to the attached store with the key at `path`.
