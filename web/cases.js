@@ -1,7 +1,9 @@
 // Case-level points for the staff allowed to see them (admin, planner, field officer
-// within their team and villages): the children of the chosen period as points from
-// /api/cases/children, shown when zoomed in past the hexagons. The server filters by
-// role and area and writes each read to the audit log; a viewer never gets the layer.
+// within their team and villages): the children of the chosen period as point tiles
+// (/tiles/cases/children, zoom 14 tiles only, overzoomed beyond), asked for only once
+// the map is zoomed in past the hexagons, so a load at city zoom reads no child. The
+// server filters by role and area and writes each tile read to the audit log; a
+// viewer never gets the layer.
 
 import { t, addWords } from './i18n.js';
 
@@ -29,20 +31,27 @@ export function mayShowCases(user) {
   return ROLES.includes(user?.role);
 }
 
+/** The case tiles' URL template for `periodQuery` ('' or '?period=...'). */
+function tileUrl(periodQuery) {
+  return `${BASE.href}tiles/cases/children/{z}/{x}/{y}.mvt${periodQuery}`;
+}
+
 /** Adds (or reloads for `periodQuery`) the children layer. */
 export function showCases(map, user, periodQuery = '') {
   if (!mayShowCases(user)) return;
-  const url = new URL(`api/cases/children${periodQuery}`, BASE).href;
   const source = map.getSource(CASE_LAYER);
   if (source) {
-    source.setData(url);
+    source.setTiles([tileUrl(periodQuery)]);
     return;
   }
-  map.addSource(CASE_LAYER, { type: 'geojson', data: url });
+  // One zoom level of tiles: from zoom 14 the map asks for the tiles in view, and
+  // past it draws the same tiles larger (no new reads while zooming in).
+  map.addSource(CASE_LAYER, { type: 'vector', tiles: [tileUrl(periodQuery)], minzoom: MIN_ZOOM, maxzoom: MIN_ZOOM });
   map.addLayer({
     id: CASE_LAYER,
     type: 'circle',
     source: CASE_LAYER,
+    'source-layer': 'children',
     minzoom: MIN_ZOOM,
     paint: {
       // Severely stunted red, stunted orange, others small and grey.

@@ -30,6 +30,7 @@ pub fn app(state: AppState) -> Router {
     // Staff routes: every one needs a login (any role); each handler narrows further.
     let staff = Router::new()
         .merge(routes::api::routes())
+        .merge(routes::hexes::routes())
         .merge(routes::periods::routes())
         .merge(routes::targets::routes())
         .merge(routes::tiles::routes())
@@ -55,7 +56,8 @@ pub fn app(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
-        ));
+        ))
+        .layer(compression());
     let imports = routes::import::routes(&state).route_layer(axum::middleware::from_fn_with_state(
         state.clone(),
         auth::require_login,
@@ -72,6 +74,14 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Brotli or gzip, as the client prefers, for pages, scripts and JSON (tiles come
+/// gzipped from the cache and pass through). Quality 4, not the maximum: answers are
+/// compressed as they stream, on every request.
+fn compression() -> tower_http::compression::CompressionLayer {
+    tower_http::compression::CompressionLayer::new()
+        .quality(tower_http::CompressionLevel::Precise(4))
 }
 
 /// Serves `app(state)` on `listener` until Ctrl-C or SIGTERM.

@@ -62,7 +62,8 @@ export async function logIn(page, oneTimePassword) {
 
 /**
  * The viewer open in a fresh page, ready (`window.sigapReady`). Returns `page`, `baseUrl`,
- * `problems` (console errors and page errors, in order), `api(path)` (JSON fetched by the
+ * `problems` (console errors and page errors, in order), `requests` (url, status and
+ * bytes on the wire of every finished request), `api(path)` (JSON fetched by the
  * page, same origin) and `close()`.
  */
 export async function openViewer({ width = 1280, height = 800, login = true } = {}) {
@@ -75,6 +76,18 @@ export async function openViewer({ width = 1280, height = 800, login = true } = 
   });
   const page = await (await browser.newContext({ viewport: { width, height } })).newPage();
   const problems = [];
+  // Every finished request with its status and the bytes it carried over the wire
+  // (compressed body plus headers), from the first page load on.
+  const requests = [];
+  page.on('requestfinished', async (req) => {
+    const entry = { url: req.url(), status: 0, bytes: 0 };
+    requests.push(entry);
+    try {
+      const sizes = await req.sizes();
+      entry.bytes = sizes.responseBodySize + sizes.responseHeadersSize;
+      entry.status = (await req.response())?.status() ?? 0;
+    } catch { /* the page went away */ }
+  });
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console: ${msg.text()}`); });
   await page.goto(`${baseUrl}/`);
@@ -84,6 +97,7 @@ export async function openViewer({ width = 1280, height = 800, login = true } = 
     page,
     baseUrl,
     problems,
+    requests,
     api: (p) => page.evaluate((u) => fetch(u).then((r) => r.json()), p),
     close: async () => {
       await browser.close();

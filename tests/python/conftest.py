@@ -49,6 +49,16 @@ def make_user(db, name, role, team=None, villages=(), password=None):
     return run("token", "add", "--db", db, "--user", name).stdout.strip()
 
 
+def header_dict(message):
+    """Response headers by lower-case name; a repeated header (Vary) joined with ", "
+    as HTTP reads it, except Set-Cookie (the last one)."""
+    out = {}
+    for k, v in message.items():
+        k = k.lower()
+        out[k] = out[k] + ", " + v if k in out and k != "set-cookie" else v
+    return out
+
+
 class Server:
     """A running `sigap serve`, stopped by its PID at the end.
 
@@ -101,9 +111,9 @@ class Server:
         req = urllib.request.Request(self.url + path, data=data, headers=headers, method=method)
         try:
             with urllib.request.urlopen(req, timeout=60) as r:
-                return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
+                return r.status, header_dict(r.headers), r.read()
         except urllib.error.HTTPError as e:
-            return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+            return e.code, header_dict(e.headers), e.read()
 
     def get(self, path, headers=None, token="default"):
         """GET path; returns (status, headers, body bytes) without raising on 4xx."""

@@ -167,7 +167,8 @@ def test_case_tiles_hold_exactly_the_callers_records(world):
         got = {}
         for x, y in tiles:
             status, headers, body = srv.get(f"/tiles/cases/children/{z}/{x}/{y}.mvt", token=tokens[who])
-            assert status == 200 and headers["cache-control"] == "private, no-store", (who, status)
+            assert status == 200 and headers["cache-control"] == "private, max-age=60", (who, status)
+            assert "cookie" in headers["vary"].lower(), headers
             for f in mapbox_vector_tile.decode(body)["children"]["features"]:
                 got[f["properties"]["pseudonym"]] = f["properties"]
         assert set(got) == set(want), who

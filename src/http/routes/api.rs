@@ -1,4 +1,5 @@
-//! The JSON API: `GET /health`, `GET /api/villages`, `GET /api/hexes`, `GET /api/config`.
+//! The JSON API: `GET /health`, `GET /api/villages`, `GET /api/config` (and
+//! `GET /api/hexes` in [`super::hexes`]).
 //!
 //! `/api/villages` and `/api/hexes` take `?period=YYYY-MM` (default: the latest
 //! measurement period) and `?compare=YYYY-MM` (each area gets a `change` object, see
@@ -12,7 +13,6 @@
 
 use super::periods::{PeriodQuery, change_json};
 use super::targets::weights_param;
-use crate::auth::Caller;
 use crate::config::Weights;
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
@@ -23,15 +23,12 @@ use crate::tiles::source::area_properties;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use h3o::Resolution;
-use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/villages", get(villages))
-        .route("/api/hexes", get(hexes))
         .route("/api/config", get(config))
 }
 
@@ -67,7 +64,7 @@ fn prop_json(v: PropValue) -> Value {
 }
 
 /// Flat properties plus the factor breakdown of one area, scored with `weights`.
-fn area_json(
+pub(super) fn area_json(
     stats: &AreaStats,
     mut head: Map<String, Value>,
     weights: &Weights,
@@ -150,109 +147,6 @@ async fn villages(
         // The population raster's total, the part in no village, and the part in no
         // cell; null without one.
         "population": analysis.population,
-    })))
-}
-
-#[derive(Deserialize)]
-struct HexQuery {
-    res: Option<u8>,
-    bbox: Option<String>,
-    period: Option<String>,
-    compare: Option<String>,
-}
-
-/// Parses `w,s,e,n` in WGS84 degrees.
-#[expect(
-    clippy::many_single_char_names,
-    reason = "w, s, e, n are the bbox convention"
-)]
-fn parse_bbox(s: &str) -> Result<[f64; 4], ApiError> {
-    let v: Vec<f64> = s
-        .split(',')
-        .map(|p| p.trim().parse::<f64>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| ApiError::BadRequest(format!("bbox must be w,s,e,n in degrees, not {s}")))?;
-    match v.as_slice() {
-        [w, s2, e, n] if w <= e && s2 <= n => Ok([*w, *s2, *e, *n]),
-        _ => Err(ApiError::BadRequest(format!(
-            "bbox must be four numbers w,s,e,n with w<=e and s<=n, not {s}"
-        ))),
-    }
-}
-
-async fn hexes(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(q): Query<HexQuery>,
-    Query(all): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
-    let weights = weights_param(&state.0.config, &all)?;
-    let r = q.res.unwrap_or(8);
-    let res = Resolution::try_from(r)
-        .ok()
-        .filter(|res| (5..=10).contains(&u8::from(*res)))
-        .ok_or_else(|| ApiError::BadRequest(format!("res must be 5..10, not {r}")))?;
-    if r > caller.finest_res() {
-        return Err(ApiError::forbidden(format!(
-            "res={r}: a {} sees cells down to res {} (finer cells would show single children)",
-            caller.role,
-            caller.finest_res()
-        )));
-    }
-    let bbox = q.bbox.as_deref().map(parse_bbox).transpose()?;
-    let s = state.snapshot();
-    let pq = PeriodQuery {
-        period: q.period,
-        compare: q.compare,
-    };
-    let (period, change) = pq.resolve(&s)?;
-    let analysis = s.view(period).0;
-    let features: Vec<Value> = analysis
-        .hexes_at(res)
-        .iter()
-        .filter_map(|h| {
-            let ring: Vec<[f64; 2]> = h
-                .cell
-                .boundary()
-                .iter()
-                .map(|ll| [ll.lng(), ll.lat()])
-                .collect();
-            if let Some([w, so, e, n]) = bbox {
-                let inside = ring
-                    .iter()
-                    .any(|[x, y]| *x >= w && *x <= e && *y >= so && *y <= n);
-                if !inside {
-                    return None;
-                }
-            }
-            let mut closed = ring.clone();
-            closed.push(ring[0]);
-            let mut head = Map::new();
-            head.insert("h3".into(), Value::from(h.cell.to_string()));
-            head.insert("res".into(), Value::from(r));
-            let mut props = area_json(&h.stats, head, &weights);
-            if let Some(c) = &change {
-                props.insert(
-                    "change".into(),
-                    change_json(&c.cell(h.cell), c.base, &h.stats.counts),
-                );
-            }
-            Some(json!({
-                "type": "Feature",
-                "geometry": { "type": "Polygon", "coordinates": [closed] },
-                "properties": Value::Object(props),
-            }))
-        })
-        .collect();
-    Ok(Json(json!({
-        "type": "FeatureCollection",
-        "features": features,
-        // Children known only by their village code, whose village spans several
-        // cells at this resolution: counted in their village, in no cell.
-        "unplaced_children": analysis.unplaced_at(res),
-        "weights": weights,
-        "period": period,
-        "compare": change.as_ref().map(|c| c.base),
     })))
 }
 

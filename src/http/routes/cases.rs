@@ -6,7 +6,8 @@
 //! The server filters by the caller's scope (admin and planner: all; field officer:
 //! their team's children in their villages, the households of their villages;
 //! viewer: 403), and every answer is written to the audit log with the number of
-//! records it carried. Never cached by anyone but the browser session.
+//! records it carried. Never cached by anyone but the caller's browser (tiles for a
+//! minute, the rest not at all).
 
 use crate::auth::{Caller, Scope};
 use crate::http::error::ApiError;
@@ -55,54 +56,86 @@ const MIN_CASE_ZOOM: u8 = 12;
 
 /// `GET /tiles/cases/{children|households}/{z}/{x}/{y}.mvt[?period=]`: the caller's
 /// records in the tile as points (layer named as the path), audited like the JSON.
+/// The tile is built on the render threads; its audit row (with the period, the
+/// tile and the number of records) is written before it is answered.
 async fn tile(
     State(state): State<AppState>,
     caller: Caller,
     axum::extract::Path((layer, z, x, file)): axum::extract::Path<(String, u8, u32, String)>,
     Query(query): Query<CasesQuery>,
 ) -> Result<Response, ApiError> {
-    use crate::tiles::mercator::{lonlat_to_world, tile_world_bounds};
-    use crate::tiles::mvt::{TileFeature, TileLayer, encode_tile};
     let scope = scope_of(&caller)?;
     let coord = super::tiles::tile_coord(z, x, &file)?;
     let snapshot = state.snapshot();
     let period = snapshot.resolve_period(query.period.as_deref())?;
+    let children = match layer.as_str() {
+        "children" => true,
+        "households" => false,
+        other => {
+            return Err(ApiError::NotFound(format!(
+                "no case layer {other}; try children or households"
+            )));
+        }
+    };
+    let (bytes, n) = state
+        .render(move || case_tile(&snapshot.cases, &scope, period, children, coord))
+        .await?;
+    if n > 0 {
+        let what = if children {
+            let p = period.map_or_else(|| "-".to_owned(), |p| p.to_string());
+            format!("children {p} tile {z}/{x}/{}", coord.y)
+        } else {
+            format!("households tile {z}/{x}/{}", coord.y)
+        };
+        state.audit(&caller, "read", &what, n).await?;
+    }
+    // Kept a minute by the caller's own browser (never a shared cache), for this
+    // session only (Vary): the map draws a zoom-14 tile again at every zoom level
+    // past 14 and would read it (and audit it) again each time.
+    let mut resp = super::tiles::mvt_response(bytes, "private, max-age=60");
+    resp.headers_mut().insert(
+        header::VARY,
+        HeaderValue::from_static("Cookie, Authorization"),
+    );
+    Ok(resp)
+}
+
+/// The encoded point tile of `scope`'s children of `period` (or households) and how
+/// many records it carries; empty below [`MIN_CASE_ZOOM`].
+fn case_tile(
+    cases: &crate::index::cases::Cases,
+    scope: &Scope,
+    period: Option<crate::model::Period>,
+    children: bool,
+    coord: crate::model::TileCoord,
+) -> (Vec<u8>, usize) {
+    use crate::tiles::mercator::{lonlat_to_world, tile_world_bounds};
+    use crate::tiles::mvt::{TileFeature, TileLayer, encode_tile};
     let bounds = tile_world_bounds(coord);
     let inside = |lon: f64, lat: f64| {
         let w = lonlat_to_world(lon, lat);
         (bounds.min().x..bounds.max().x).contains(&w.x)
             && (bounds.min().y..bounds.max().y).contains(&w.y)
     };
-    let points: Vec<(f64, f64, Value)> = if z < MIN_CASE_ZOOM {
+    let points: Vec<(f64, f64, Value)> = if coord.z < MIN_CASE_ZOOM {
         Vec::new()
+    } else if children {
+        cases
+            .children_for(scope, period)
+            .into_iter()
+            .filter(|c| inside(c.child.location.x(), c.child.location.y()))
+            .map(|c| (c.child.location.x(), c.child.location.y(), child_props(c)))
+            .collect()
     } else {
-        match layer.as_str() {
-            "children" => snapshot
-                .cases
-                .children_for(&scope, period)
-                .into_iter()
-                .filter(|c| inside(c.child.location.x(), c.child.location.y()))
-                .map(|c| (c.child.location.x(), c.child.location.y(), child_props(c)))
-                .collect(),
-            "households" => snapshot
-                .cases
-                .households_for(&scope)
-                .into_iter()
-                .filter(|h| inside(h.household.location.x(), h.household.location.y()))
-                .map(|h| {
-                    (
-                        h.household.location.x(),
-                        h.household.location.y(),
-                        household_props(h),
-                    )
-                })
-                .collect(),
-            other => {
-                return Err(ApiError::NotFound(format!(
-                    "no case layer {other}; try children or households"
-                )));
-            }
-        }
+        cases
+            .households_for(scope)
+            .into_iter()
+            .filter(|h| inside(h.household.location.x(), h.household.location.y()))
+            .map(|h| {
+                let p = h.household.location;
+                (p.x(), p.y(), household_props(h))
+            })
+            .collect()
     };
     let features: Vec<TileFeature> = points
         .into_iter()
@@ -112,18 +145,7 @@ async fn tile(
             properties: prop_values(p),
         })
         .collect();
-    let n = features.len();
-    if n > 0 {
-        state
-            .audit(
-                &caller,
-                "read",
-                &format!("{layer} tile {z}/{x}/{}", coord.y),
-                n,
-            )
-            .await?;
-    }
-    let name: &str = &layer;
+    let name = if children { "children" } else { "households" };
     let bytes = encode_tile(
         coord,
         &[TileLayer {
@@ -131,7 +153,7 @@ async fn tile(
             features: features.iter().collect(),
         }],
     );
-    Ok(super::tiles::mvt_response(bytes, "private, no-store"))
+    (bytes, features.len())
 }
 
 #[derive(Deserialize)]
