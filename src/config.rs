@@ -217,10 +217,19 @@ impl Default for ServerSettings {
     }
 }
 
+/// The place sigap serves, as its maps, exports and the public embed name it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CitySettings {
+    /// `Kota Kendari`, `Kabupaten Konawe Selatan`; none: the pages name no place.
+    pub name: Option<String>,
+}
+
 /// Everything configurable, as read from `sigap.toml`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
+    pub city: CitySettings,
     pub weights: Weights,
     pub normalisation: Normalisation,
     pub spatial: Spatial,

@@ -5,7 +5,7 @@
 //
 // Reasons come from the server in Bahasa Indonesia, quoting the API's numbers.
 
-import { t, fmtScore, fmtPct } from './i18n.js';
+import { t, fmtScore, fmtPct, lang } from './i18n.js';
 import { FACTORS, INDICATORS, riskExpr } from './layers.js';
 import { setWeights } from './popup.js';
 
@@ -46,7 +46,8 @@ function targetsUrl(format) {
   const q = new URLSearchParams(state.periodQuery().replace(/^\?/, ''));
   q.delete('compare');
   q.set('top', String(TOP_N));
-  if (format) q.set('format', format);
+  // Downloads speak the page's language (column names and the "keterangan" sheet).
+  if (format) { q.set('format', format); q.set('columns', lang()); }
   for (const [k, v] of weightParams()) q.set(k, v);
   return `api/targets?${q}`;
 }

@@ -6,7 +6,7 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use sigap::export::{Format, export};
+use sigap::export::{About, Columns, Format, export};
 use sigap::http::routes::targets::target_areas;
 use sigap::index::Analysis;
 use sigap::model::Period;
@@ -47,6 +47,14 @@ pub struct TargetsArgs {
     /// Measurement period YYYY-MM (default: the latest).
     #[arg(long)]
     period: Option<Period>,
+    /// Column names of the files: `id` (Bahasa Indonesia, rounded; default), `en`
+    /// (English, rounded) or `key` (the API's keys, every digit).
+    #[arg(long, default_value = "id", value_parser = parse_columns)]
+    columns: Columns,
+}
+
+fn parse_columns(s: &str) -> Result<Columns, String> {
+    Columns::parse(s).ok_or_else(|| format!("columns must be id, en or key, not {s}"))
 }
 
 pub fn run(args: &TargetsArgs) -> Result<()> {
@@ -68,17 +76,28 @@ pub fn run(args: &TargetsArgs) -> Result<()> {
     }
     let store = Store::open(&args.db)?;
     let data = store.load()?;
-    let analysis = match args.period.or_else(|| data.latest_period()) {
+    let period = args.period.or_else(|| data.latest_period());
+    let analysis = match period {
         Some(p) => Analysis::compute(&data.of_period(p), &config),
         None => Analysis::compute(&data, &config),
     };
     let (areas, boundaries) = target_areas(&analysis);
     let t = Targets::new(&areas, &weights, args.top);
+    let about = About {
+        city: config.city.name.clone(),
+        period,
+        revision: store.revision()?,
+        weights,
+        configured_weights: weights == config.weights,
+        normalisation: format!("{:?}", config.normalisation.method).to_lowercase(),
+        made: About::now(),
+    };
+    let file = |f| export(&t, f, &boundaries, &about, args.columns);
     let bytes = match args.format {
         OutputFormat::Table => table(&t).into_bytes(),
-        OutputFormat::Csv => export(&t, Format::Csv, &boundaries)?,
-        OutputFormat::Xlsx => export(&t, Format::Xlsx, &boundaries)?,
-        OutputFormat::Geojson => export(&t, Format::GeoJson, &boundaries)?,
+        OutputFormat::Csv => file(Format::Csv)?,
+        OutputFormat::Xlsx => file(Format::Xlsx)?,
+        OutputFormat::Geojson => file(Format::GeoJson)?,
     };
     match &args.out {
         Some(p) => std::fs::write(p, bytes).with_context(|| format!("writing {}", p.display())),

@@ -484,6 +484,17 @@ impl AppState {
         Ok(t)
     }
 
+    /// The place the maps and exports name: `[city] name`, or for the demo city
+    /// "Kota Kendari (demo, data sintetis)".
+    #[must_use]
+    pub fn place(&self) -> Option<String> {
+        self.0.config.city.name.clone().or_else(|| {
+            self.0
+                .demo
+                .then(|| "Kota Kendari (demo, data sintetis)".to_owned())
+        })
+    }
+
     /// The store file's path, when the server has one on disk.
     #[must_use]
     pub fn store_path(&self) -> Option<PathBuf> {

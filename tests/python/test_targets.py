@@ -291,19 +291,19 @@ def test_exports_hold_the_same_numbers(server, demo_dir):
     def close(a, b):
         assert float(a) == pytest.approx(b, rel=1e-9, abs=1e-12)
 
-    status, headers, body = server.get("/api/targets?top=12&format=csv")
+    status, headers, body = server.get("/api/targets?top=12&format=csv&columns=key")
     assert status == 200 and headers["content-type"].startswith("text/csv")
     assert "attachment" in headers["content-disposition"] and ".csv" in headers["content-disposition"]
     same_as_json(list(csv.DictReader(io.StringIO(body.decode("utf-8")))), targets, exact)
 
-    status, headers, body = server.get("/api/targets?top=12&format=xlsx")
+    status, headers, body = server.get("/api/targets?top=12&format=xlsx&columns=key")
     assert status == 200 and ".xlsx" in headers["content-disposition"]
     ws = openpyxl.load_workbook(io.BytesIO(body), read_only=True).worksheets[0]
     cells = list(ws.iter_rows(values_only=True))
     header = list(cells[0])
     same_as_json([dict(zip(header, row)) for row in cells[1:]], targets, close)
 
-    status, headers, body = server.get("/api/targets?top=12&format=geojson")
+    status, headers, body = server.get("/api/targets?top=12&format=geojson&columns=key")
     assert status == 200 and ".geojson" in headers["content-disposition"]
     fc = json.loads(body)
     same_as_json([f["properties"] for f in fc["features"]], targets, exact)
@@ -323,7 +323,8 @@ def test_exports_hold_the_same_numbers(server, demo_dir):
 
 def test_cli_matches_the_api(server, demo_db, tmp_path):
     out = tmp_path / "t.csv"
-    run("targets", "--db", demo_db, "--top", "7", "--format", "csv", "-o", out, "--weight", "latrine=0.4")
+    run("targets", "--db", demo_db, "--top", "7", "--format", "csv", "-o", out, "--weight", "latrine=0.4",
+        "--columns", "key")
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     api = server.json("/api/targets?top=7&w.latrine=0.4")["targets"]
     assert [r["code"] for r in rows] == [t["code"] for t in api]
@@ -332,6 +333,48 @@ def test_cli_matches_the_api(server, demo_db, tmp_path):
     assert all(t["reason"] in table for t in server.json("/api/targets?top=3")["targets"])
     bad = run("targets", "--db", demo_db, "--weight", "latrines=1", check=False)
     assert bad.returncode != 0 and "no_latrine" in bad.stderr
+
+
+def test_exports_are_meeting_ready(server):
+    """Indonesian column names, rounded values, period and weights in the file name and
+    in the "keterangan" sheet; English on request."""
+    targets = json_rows(server, 12)
+    path = "/api/targets?top=12&format={}&w.latrine=0.4"
+    status, headers, body = server.get(path.format("xlsx"))
+    assert status == 200
+    name = re.search(r'filename="([^"]+)"', headers["content-disposition"]).group(1)
+    period = server.json("/api/periods")["default"]
+    assert name == f"sigap-prioritas-{period}-bobot-prev30-stunting10-jamban40-air15-sanitasi10-puskesmas15.xlsx"
+    wb = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
+    assert wb.sheetnames == ["prioritas", "keterangan"]
+    rows = list(wb["prioritas"].iter_rows(values_only=True))
+    header = list(rows[0])
+    assert header[:9] == ["Peringkat", "Kode wilayah", "Desa/Kelurahan", "Kecamatan", "Skor risiko (0-1)",
+                          "Anak diukur", "Anak stunting", "Rumah tangga", "Prevalensi (%)"]
+    assert "Ternormalisasi: tanpa jamban" in header and "Alasan" in header
+    assert not any(h.startswith(("n_", "c_", "value_")) for h in header)
+    api = server.json("/api/targets?top=12&w.latrine=0.4")["targets"]
+    for row, t in zip(rows[1:], api):
+        r = dict(zip(header, row))
+        assert r["Kode wilayah"] == t["code"]
+        assert r["Skor risiko (0-1)"] == round(t["score"], 3)
+        if t["children"]:
+            assert r["Prevalensi (%)"] == round(100 * t["stunted"] / t["children"], 1)
+        assert r["Selalu prioritas"] in ("ya", "tidak")
+        for v in r.values():
+            if isinstance(v, float):
+                assert len(repr(v).split(".")[1]) <= 3, (v, r)
+    about = dict(list(wb["keterangan"].iter_rows(values_only=True))[1:])
+    assert about["Periode pengukuran"] == period
+    assert about["Bobot"].startswith("simulasi")
+    assert float(about["Bobot tanpa jamban"]) == 0.4
+    # English on request, in the CSV header and the GeoJSON's metadata.
+    status, headers, body = server.get(path.format("csv") + "&columns=en")
+    header = next(csv.reader(io.StringIO(body.decode("utf-8"))))
+    assert header[:3] == ["Rank", "Code", "Village"] and "Normalised: no latrine" in header
+    fc = json.loads(server.get(path.format("geojson"))[2])
+    assert fc["metadata"]["Periode pengukuran"] == period
+    assert server.get(path.format("csv") + "&columns=fr")[0] == 400
 
 
 # ---- a village where no child was measured --------------------------------------------

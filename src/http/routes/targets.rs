@@ -1,14 +1,15 @@
-//! `GET /api/targets?top=N[&format=csv|xlsx|geojson][&period=YYYY-MM][&w.<factor>=x]`:
+//! `GET /api/targets?top=N[&format=csv|xlsx|geojson][&columns=id|en|key][&period=YYYY-MM][&w.<factor>=x]`:
 //! the priority villages (lokus) ranked by risk, each with its reason in Bahasa
 //! Indonesia and its rank range when the weights move by ±20% (see
-//! [`crate::risk::targets`]). JSON by default; the formats are downloads with a
-//! `Content-Disposition: attachment` file name.
+//! [`crate::risk::targets`]). JSON by default; the formats are downloads named by
+//! period and weights, with Indonesian column names and rounded values (`columns=en`
+//! English, `columns=key` the JSON's keys and every digit; see [`crate::export`]).
 //!
 //! Aggregates only: villages' counts, never a child.
 
 use super::periods::PeriodQuery;
 use crate::config::{Config, Weights};
-use crate::export::{Format, export};
+use crate::export::{About, Columns, Format, export};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use crate::index::Analysis;
@@ -96,11 +97,27 @@ async fn targets(
         body["normalisation"] = serde_json::json!(state.0.config.normalisation.method);
         return Ok(Json(body).into_response());
     };
-    let bytes = export(&t, format, &boundaries).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let name = match period {
-        Some(p) => format!("sigap-prioritas-{p}.{}", format.extension()),
-        None => format!("sigap-prioritas.{}", format.extension()),
+    let columns = match all.get("columns") {
+        None => Columns::default(),
+        Some(c) => Columns::parse(c).ok_or_else(|| {
+            ApiError::BadRequest(format!("columns must be id, en or key, not {c}"))
+        })?,
     };
+    let about = About {
+        city: state.place(),
+        period,
+        revision: s.revision,
+        weights,
+        configured_weights: weights == state.0.config.weights,
+        normalisation: serde_json::to_value(state.0.config.normalisation.method)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        made: About::now(),
+    };
+    let bytes = export(&t, format, &boundaries, &about, columns)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let name = about.file_name(format.extension());
     Ok((
         [
             (header::CONTENT_TYPE, format.content_type().to_owned()),

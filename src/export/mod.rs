@@ -1,9 +1,15 @@
-//! The priority-village table as downloads: CSV, XLSX and GeoJSON bytes.
+//! The priority-village table as downloads: CSV, XLSX and GeoJSON bytes, with
+//! column names and rounding for people ([`sheet`]), and how the table was made in
+//! the XLSX's "keterangan" sheet and the GeoJSON's `metadata` member.
 //!
 //! No files are touched: CSV and GeoJSON are written to memory, XLSX by GDAL's XLSX
 //! driver into a `/vsimem/` file that is read back and removed (GDAL is already linked
 //! for imports, so no spreadsheet crate is added; GDAL writes a plain sheet with the
 //! header in the first row, without styling).
+
+pub mod sheet;
+
+pub use sheet::{About, Columns};
 
 use crate::risk::targets::{Cell, Targets};
 use gdal::DriverManager;
@@ -63,24 +69,31 @@ impl Format {
     }
 }
 
-/// The table in `format`; `boundaries` (one per area given to [`Targets::new`]) are
-/// only used by GeoJSON.
+/// The table in `format` with `columns`' names; `boundaries` (one per area given to
+/// [`Targets::new`]) are only used by GeoJSON; `about` goes into the XLSX's
+/// "keterangan" sheet and the GeoJSON's `metadata`.
 pub fn export(
     t: &Targets<'_>,
     format: Format,
     boundaries: &[&MultiPolygon<f64>],
+    about: &About,
+    columns: Columns,
 ) -> Result<Vec<u8>, ExportError> {
+    let table = sheet::table(t, columns);
+    let notes = about.rows(columns, t.list.len());
     match format {
-        Format::Csv => csv_bytes(t),
-        Format::Xlsx => xlsx_bytes(t),
-        Format::GeoJson => Ok(geojson_bytes(t, boundaries)),
+        Format::Csv => csv_bytes(&table),
+        Format::Xlsx => xlsx_bytes(&table, &notes, columns),
+        Format::GeoJson => Ok(geojson_bytes(t, &table, boundaries, &notes)),
     }
 }
 
-fn csv_bytes(t: &Targets<'_>) -> Result<Vec<u8>, ExportError> {
-    let (header, rows) = t.table();
+/// A table: header and rows.
+type Table = (Vec<String>, Vec<Vec<Cell>>);
+
+fn csv_bytes((header, rows): &Table) -> Result<Vec<u8>, ExportError> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(&header)?;
+    w.write_record(header)?;
     for row in rows {
         w.write_record(row.iter().map(|c| match c {
             Cell::Int(i) => i.to_string(),
@@ -105,8 +118,12 @@ fn ring(r: &geo::LineString<f64>) -> Value {
     Value::Array(r.0.iter().map(|c| json!([c.x, c.y])).collect())
 }
 
-fn geojson_bytes(t: &Targets<'_>, boundaries: &[&MultiPolygon<f64>]) -> Vec<u8> {
-    let (header, rows) = t.table();
+fn geojson_bytes(
+    t: &Targets<'_>,
+    (header, rows): &Table,
+    boundaries: &[&MultiPolygon<f64>],
+    notes: &[(String, String)],
+) -> Vec<u8> {
     let features: Vec<Value> = t
         .list
         .iter()
@@ -114,7 +131,7 @@ fn geojson_bytes(t: &Targets<'_>, boundaries: &[&MultiPolygon<f64>]) -> Vec<u8> 
         .map(|(target, row)| {
             let props: Map<String, Value> = header
                 .iter()
-                .zip(&row)
+                .zip(row)
                 .map(|(h, c)| (h.clone(), cell_json(c)))
                 .collect();
             let geometry = boundaries.get(target.index).map_or(Value::Null, |mp| {
@@ -131,14 +148,21 @@ fn geojson_bytes(t: &Targets<'_>, boundaries: &[&MultiPolygon<f64>]) -> Vec<u8> 
             json!({ "type": "Feature", "geometry": geometry, "properties": props })
         })
         .collect();
-    let fc = json!({ "type": "FeatureCollection", "features": features });
+    let metadata: Map<String, Value> = notes
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::from(v.clone())))
+        .collect();
+    let fc = json!({ "type": "FeatureCollection", "metadata": metadata, "features": features });
     fc.to_string().into_bytes()
 }
 
 static XLSX_SEQ: AtomicU64 = AtomicU64::new(0);
 
-fn xlsx_bytes(t: &Targets<'_>) -> Result<Vec<u8>, ExportError> {
-    let (header, rows) = t.table();
+fn xlsx_bytes(
+    (header, rows): &Table,
+    notes: &[(String, String)],
+    columns: Columns,
+) -> Result<Vec<u8>, ExportError> {
     let path = format!(
         "/vsimem/sigap-targets-{}-{}.xlsx",
         std::process::id(),
@@ -161,7 +185,7 @@ fn xlsx_bytes(t: &Targets<'_>) -> Result<Vec<u8>, ExportError> {
             };
             FieldDefn::new(name, ty)?.add_to_layer(&layer)?;
         }
-        for row in &rows {
+        for row in rows {
             let mut f = Feature::new(layer.defn())?;
             for (k, c) in row.iter().enumerate() {
                 match c {
@@ -172,6 +196,29 @@ fn xlsx_bytes(t: &Targets<'_>) -> Result<Vec<u8>, ExportError> {
                 }
             }
             f.create(&layer)?;
+        }
+        // How the table was made, on a sheet of its own.
+        let about = ds.create_layer(LayerOptions {
+            name: if columns == Columns::En {
+                "about"
+            } else {
+                "keterangan"
+            },
+            ty: gdal::vector::OGRwkbGeometryType::wkbNone,
+            ..LayerOptions::default()
+        })?;
+        let (what, value) = if columns == Columns::En {
+            ("item", "value")
+        } else {
+            ("keterangan", "nilai")
+        };
+        FieldDefn::new(what, OGRFieldType::OFTString)?.add_to_layer(&about)?;
+        FieldDefn::new(value, OGRFieldType::OFTString)?.add_to_layer(&about)?;
+        for (k, v) in notes {
+            let mut f = Feature::new(about.defn())?;
+            f.set_field_string(0, k)?;
+            f.set_field_string(1, v)?;
+            f.create(&about)?;
         }
         Ok(())
     };
