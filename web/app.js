@@ -16,7 +16,9 @@ import {
 import {
   initPeriods, periodQuery, applyPeriodToMap, renderChange, renderPeriodTexts, changeNote, showChangeOnMap,
 } from './periods.js';
-import { initTargets, renderTargetTexts, withWeights, reloadTargets } from './targets.js';
+import { initTargets, renderTargetTexts, withWeights, reloadTargets, weightParams } from './targets.js';
+import { readView, writeView } from './viewstate.js';
+import { initSearch, renderSearchTexts } from './search.js';
 import { ensureLogin } from './account.js';
 import { CASE_LAYER, showCases, caseLines } from './cases.js';
 
@@ -194,6 +196,27 @@ function selectVillage(row) {
   }
 }
 
+/** Fits the map to several villages (a kecamatan found by search) and outlines them. */
+function selectVillages(rows) {
+  const { map } = state;
+  document.body.classList.remove('panel-open');
+  state.popup?.remove();
+  const codes = rows.map((r) => r.code);
+  const show = () => {
+    const boxes = codes.map(villageBounds).filter(Boolean);
+    if (!boxes.length) return;
+    const w = Math.min(...boxes.map((b) => b[0][0])); const so = Math.min(...boxes.map((b) => b[0][1]));
+    const e = Math.max(...boxes.map((b) => b[1][0])); const n = Math.max(...boxes.map((b) => b[1][1]));
+    map.fitBounds([[w, so], [e, n]], { padding: 48, maxZoom: 14 });
+    map.setFilter(LAYER.villageSelected, ['in', ['get', 'code'], ['literal', codes]]);
+  };
+  if (cityInView()) show();
+  else {
+    map.once('idle', show);
+    if (state.bounds) map.fitBounds(state.bounds, { padding: 32, animate: false });
+  }
+}
+
 function renderVillageList() {
   const list = $('village-list');
   const more = $('show-all');
@@ -257,6 +280,7 @@ function renderTexts() {
   renderPeriodTexts();
   renderFamilyTexts();
   renderTargetTexts();
+  renderSearchTexts();
   renderChange(state.villages);
   if (state.popup && state.popupRender) state.popup.setHTML(state.popupRender());
 }
@@ -270,14 +294,21 @@ async function showDemoBanner() {
   }
 }
 
+/** Puts the indicator, period, comparison and weights in the address (see viewstate.js). */
+function saveView() {
+  writeView({ ind: state.indicator.key, query: periodQuery(), weights: weightParams() });
+}
+
 function wireControls() {
   initFamilies(applyIndicator);
   // What-if weights: the list re-ranks and its reload recolours the map.
-  initTargets({ periodQuery, onWeights: () => { applyIndicator(); loadVillageList(); } });
+  initTargets({ periodQuery, onWeights: () => { applyIndicator(); loadVillageList(); saveView(); } });
   $('indicator').addEventListener('change', (e) => {
     state.indicator = ALL_INDICATORS.find((ind) => ind.key === e.target.value) ?? INDICATORS[0];
     applyIndicator();
+    saveView();
   });
+  initSearch({ villages: () => state.villages, selectVillage, selectVillages });
   $('lang-toggle').addEventListener('click', () => {
     setLang(lang() === 'id' ? 'en' : 'id');
     renderTexts();
@@ -299,6 +330,8 @@ function tileJsonBounds(tj) {
 }
 
 async function main() {
+  const asked = readView();
+  state.indicator = ALL_INDICATORS.find((ind) => ind.key === asked.ind) ?? state.indicator;
   showDemoBanner();
   // Staff only: everything below needs a login (the public map is /embed).
   window.sigapUser = await ensureLogin();
@@ -317,6 +350,9 @@ async function main() {
     style: buildStyle(state.indicator, state.domain, urls, state.bounds ? (state.bounds[0][1] + state.bounds[1][1]) / 2 : lat),
     ...(state.bounds ? { bounds: state.bounds, fitBoundsOptions: { padding: 32 } } : { center: [lon, lat], zoom }),
     attributionControl: { compact: true },
+    // The view in the address as `#map=zoom/lat/lon` (beside viewstate.js's keys): a
+    // copied link opens here, and it wins over the city's bounds.
+    hash: 'map',
     dragRotate: false,
     pitchWithRotate: false,
     touchPitch: false,
@@ -339,6 +375,7 @@ async function main() {
   loadVillageList();
   // A period or comparison chosen: other tiles, another list.
   initPeriods(() => {
+    saveView();
     if (state.loaded) {
       applyPeriodToMap(map);
       showCases(map, window.sigapUser, periodQuery());

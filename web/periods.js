@@ -8,6 +8,7 @@
 // recovered, summed over the villages) in the side panel.
 
 import { t, fmtInt, fmtPct } from './i18n.js';
+import { readView } from './viewstate.js';
 
 const BASE = new URL('.', window.location.href);
 
@@ -42,6 +43,12 @@ export async function initPeriods(onChange) {
     return; // an older server: one period, no selects
   }
   if (state.periods.length < 2) return;
+  // A link may ask for another period or a comparison.
+  const names = state.periods.map((p) => p.period);
+  const asked = readView();
+  const fromLink = names.includes(asked.period) && asked.period !== state.period;
+  if (fromLink) state.period = asked.period;
+  if (names.includes(asked.compare) && asked.compare !== state.period) state.compare = asked.compare;
   $('period').addEventListener('change', (e) => {
     state.period = e.target.value;
     if (state.compare === state.period) state.compare = '';
@@ -54,6 +61,7 @@ export async function initPeriods(onChange) {
   });
   $('period-controls').hidden = false;
   renderPeriodTexts();
+  if (fromLink || state.compare) state.onChange?.();
 }
 
 /** Refills the selects in the active language. */

@@ -8,6 +8,7 @@
 import { t, fmtScore, fmtPct, lang } from './i18n.js';
 import { FACTORS, INDICATORS, riskExpr } from './layers.js';
 import { setWeights } from './popup.js';
+import { readView } from './viewstate.js';
 
 const TOP_N = 10;
 const state = {
@@ -146,7 +147,12 @@ export async function initTargets({ periodQuery, onWeights }) {
   } catch {
     state.base = null;
   }
+  // What-if weights a link carries.
+  const asked = readView().weights;
+  const fromLink = state.base && FACTORS.some((f) => f in asked && asked[f] >= 0 && asked[f] !== state.base[f]);
+  if (fromLink) for (const f of FACTORS) if (f in asked && asked[f] >= 0) state.weights[f] = asked[f];
   renderSliders();
+  if (fromLink) weightsChanged();
   await loadTargets();
 }
 
