@@ -15,6 +15,7 @@ import {
 } from './families.js';
 import {
   initPeriods, periodQuery, applyPeriodToMap, renderChange, renderPeriodTexts, changeNote, showChangeOnMap,
+  CHANGE_INDICATOR, changeLegendHtml, hasPeriods, comparePeriod, setCompare,
 } from './periods.js';
 import { initTargets, renderTargetTexts, withWeights, reloadTargets, weightParams } from './targets.js';
 import { readView, writeView } from './viewstate.js';
@@ -26,7 +27,7 @@ import { CASE_LAYER, showCases, caseLines } from './cases.js';
 const BASE = new URL('.', window.location.href);
 const TOP_N = 10;
 /** The hexagon indicators, then keluarga berisiko stunting (villages, per target group). */
-const ALL_INDICATORS = [...INDICATORS, FAMILY_INDICATOR];
+const ALL_INDICATORS = [...INDICATORS, FAMILY_INDICATOR, CHANGE_INDICATOR];
 
 const state = {
   map: null,
@@ -54,6 +55,14 @@ async function getJson(path) {
 function applyIndicator() {
   const { map, indicator: ind } = state;
   if (!state.loaded) return; // the load handler applies it
+  showChangeOnMap(map, state.villages, ind === CHANGE_INDICATOR);
+  if (ind === CHANGE_INDICATOR) {
+    hideFamilies(map);
+    showHexes(map, false);
+    renderLegend();
+    return;
+  }
+  showHexes(map, true);
   if (ind === FAMILY_INDICATOR) {
     ({ domain: state.domain, fromData: state.domainFromData } = showFamilies(map, state.villages));
     renderLegend();
@@ -68,19 +77,31 @@ function applyIndicator() {
   renderLegend();
 }
 
+/** Shows or hides the hexagon layers (heatmap, fill, outline). */
+function showHexes(map, visible) {
+  for (const id of [LAYER.heat, LAYER.hexFill, LAYER.hexLine]) {
+    if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', visible ? 'visible' : 'none');
+  }
+}
+
 function refreshHexDomain() {
   const ind = state.indicator;
-  if (ind.scale !== 'hexes' || !state.loaded || ind === FAMILY_INDICATOR) return;
+  if (ind.scale !== 'hexes' || !state.loaded || ind === FAMILY_INDICATOR || ind === CHANGE_INDICATOR) return;
   const d = hexDomain(state.map, ind);
   if (d && (d[0] !== state.domain[0] || d[1] !== state.domain[1])) applyIndicator();
 }
 
 function renderIndicatorSelect() {
   const select = $('indicator');
-  select.replaceChildren(...ALL_INDICATORS.map((ind) => new Option(t(ind.key), ind.key, false, ind === state.indicator)));
+  const offered = ALL_INDICATORS.filter((ind) => ind !== CHANGE_INDICATOR || hasPeriods());
+  select.replaceChildren(...offered.map((ind) => new Option(t(ind.key), ind.key, false, ind === state.indicator)));
 }
 
 function renderLegend() {
+  if (state.indicator === CHANGE_INDICATOR) {
+    $('legend').innerHTML = changeLegendHtml();
+    return;
+  }
   const ind = state.indicator === FAMILY_INDICATOR ? familyLegendIndicator() : state.indicator;
   $('legend').innerHTML = legendHtml(ind, state.domain, state.domainFromData);
 }
@@ -264,8 +285,7 @@ async function loadVillageList() {
   }
   renderVillageList();
   renderChange(state.villages);
-  showChangeOnMap(state.map, state.villages);
-  applyIndicator(); // the village maxima set the colour scale
+  applyIndicator(); // the village maxima set the colour scale (and the change its colours)
 }
 
 // ---- page chrome ---------------------------------------------------------------------
@@ -305,6 +325,8 @@ function wireControls() {
   initTargets({ periodQuery, onWeights: () => { applyIndicator(); loadVillageList(); saveView(); } });
   $('indicator').addEventListener('change', (e) => {
     state.indicator = ALL_INDICATORS.find((ind) => ind.key === e.target.value) ?? INDICATORS[0];
+    // The change needs a comparison: the period before the one shown.
+    if (state.indicator === CHANGE_INDICATOR && !comparePeriod()) setCompare(null);
     applyIndicator();
     saveView();
   });
@@ -375,6 +397,10 @@ async function main() {
   loadVillageList();
   // A period or comparison chosen: other tiles, another list.
   initPeriods(() => {
+    // A comparison chosen shows the change; none leaves the change for the risk.
+    if (comparePeriod() && state.indicator !== CHANGE_INDICATOR) state.indicator = CHANGE_INDICATOR;
+    else if (!comparePeriod() && state.indicator === CHANGE_INDICATOR) state.indicator = INDICATORS[0];
+    renderIndicatorSelect();
     saveView();
     if (state.loaded) {
       applyPeriodToMap(map);
@@ -384,6 +410,10 @@ async function main() {
     state.villages = null;
     loadVillageList();
     reloadTargets();
+  }).then(() => {
+    // With periods known, the change is offered (and a link may have asked for it).
+    if (state.indicator === CHANGE_INDICATOR && !comparePeriod()) setCompare(null);
+    renderIndicatorSelect();
   });
 }
 

@@ -7,10 +7,28 @@
 // the city's change (prevalence in percentage points, children newly stunted and
 // recovered, summed over the villages) in the side panel.
 
-import { t, fmtInt, fmtPct } from './i18n.js';
+import { t, fmtInt, fmtPct, addWords } from './i18n.js';
 import { readView } from './viewstate.js';
 
 const BASE = new URL('.', window.location.href);
+
+addWords({
+  id: {
+    prevalence_change: 'Perubahan prevalensi', changeSince: 'sejak', changeFell: 'turun', changeRose: 'naik',
+    changeNone: 'tidak dibandingkan / tidak ada data', changeUnit: 'poin persen',
+  },
+  en: {
+    prevalence_change: 'Prevalence change', changeSince: 'since', changeFell: 'fell', changeRose: 'rose',
+    changeNone: 'not compared / no data', changeUnit: 'percentage points',
+  },
+});
+
+/**
+ * The comparison as a map indicator of its own: villages coloured by their change in
+ * prevalence (percentage points) since the comparison period, with its own diverging
+ * legend. Chosen when a comparison is chosen; choosing it picks the previous period.
+ */
+export const CHANGE_INDICATOR = { key: 'prevalence_change', scale: 'villages', kind: 'pp', fallback: [-2, 2] };
 
 const state = {
   periods: [], // rows of /api/periods
@@ -62,6 +80,27 @@ export async function initPeriods(onChange) {
   $('period-controls').hidden = false;
   renderPeriodTexts();
   if (fromLink || state.compare) state.onChange?.();
+}
+
+/** Whether there are periods to compare. */
+export function hasPeriods() {
+  return state.periods.length >= 2;
+}
+
+/** The comparison period ('' = none). */
+export function comparePeriod() {
+  return state.compare;
+}
+
+/** Compares with `base` ('' = none; `null` = the period before the one shown). */
+export function setCompare(base) {
+  const names = state.periods.map((p) => p.period);
+  const before = names.filter((p) => p < (state.period ?? '')).pop() ?? names.find((p) => p !== state.period) ?? '';
+  const next = base === null ? before : base;
+  if (next === state.compare) return;
+  state.compare = next;
+  renderPeriodTexts();
+  state.onChange?.();
 }
 
 /** Refills the selects in the active language. */
@@ -135,27 +174,32 @@ const CHANGE_LAYER = 'village-change';
  * blue where prevalence fell, red where it rose, ±2 pp and beyond at full colour);
  * transparent where no change is known.
  */
-const CHANGE_COLOUR = ['case', ['==', ['feature-state', 'd'], null], 'rgba(0,0,0,0)',
+const NO_CHANGE_DATA = '#c8cdd3';
+const CHANGE_COLOUR = ['case', ['==', ['feature-state', 'd'], null], NO_CHANGE_DATA,
   ['interpolate', ['linear'], ['feature-state', 'd'],
     -2, '#2166ac', -0.5, '#92c5de', 0, '#f7f7f7', 0.5, '#f4a582', 2, '#b2182b']];
 
-/** Colours the villages by their change when a comparison is chosen; hides it otherwise. */
-export function showChangeOnMap(map, villages) {
+/**
+ * Colours the villages by their change when `shown` (the change indicator is chosen)
+ * and a comparison is chosen; hides the layer otherwise.
+ */
+export function showChangeOnMap(map, villages, shown) {
   if (!map) return;
   if (!map.getSource('villages')) {
-    map.once('load', () => showChangeOnMap(map, villages));
+    map.once('load', () => showChangeOnMap(map, villages, shown));
     return;
   }
   map.removeFeatureState({ source: 'villages', sourceLayer: 'villages' });
   const rows = (villages ?? []).filter((v) => Number.isFinite(v.change?.prevalence_change_pp));
-  if (!state.compare || !rows.length) {
+  if (!shown || !state.compare || !rows.length) {
     if (map.getLayer(CHANGE_LAYER)) map.setLayoutProperty(CHANGE_LAYER, 'visibility', 'none');
     return;
   }
   if (!map.getLayer(CHANGE_LAYER)) {
+    // Opaque: the change is the indicator, not a tint over another one.
     map.addLayer({
       id: CHANGE_LAYER, type: 'fill', source: 'villages', 'source-layer': 'villages',
-      paint: { 'fill-color': CHANGE_COLOUR, 'fill-opacity': 0.7 },
+      paint: { 'fill-color': CHANGE_COLOUR, 'fill-opacity': 0.9 },
     }, 'village-line');
   }
   for (const v of rows) {
@@ -164,4 +208,19 @@ export function showChangeOnMap(map, villages) {
       { d: v.change.prevalence_change_pp });
   }
   map.setLayoutProperty(CHANGE_LAYER, 'visibility', 'visible');
+}
+
+/** The change indicator's legend: a diverging ramp, its ends, and the no-data class. */
+export function changeLegendHtml() {
+  const stops = ['#2166ac', '#92c5de', '#f7f7f7', '#f4a582', '#b2182b'];
+  const gradient = stops.map((c, i) => `${c} ${(100 * i) / (stops.length - 1)}%`).join(', ');
+  const num = (x) => new Intl.NumberFormat(document.documentElement.lang === 'en' ? 'en-GB' : 'id-ID', {
+    signDisplay: 'exceptZero',
+  }).format(x);
+  return `<h2>${t('prevalence_change')} ${t('changeSince')} ${state.compare}</h2>`
+    + `<div class="ramp" style="background:linear-gradient(to right, ${gradient})"></div>`
+    + `<div class="ticks"><span>≤ ${num(-2)}</span><span>0</span><span>≥ ${num(2)}</span></div>`
+    + `<p class="muted">${t('changeUnit')}: ${t('changeFell')} ← → ${t('changeRose')}</p>`
+    + `<ul class="keys"><li><i class="swatch" style="background:${NO_CHANGE_DATA}"></i>${t('changeNone')}</li></ul>`
+    + `<p class="muted hint">${t('changeHint')}</p>`;
 }

@@ -51,6 +51,12 @@ describe('periods in the viewer', { timeout: 400_000 }, () => {
         map.getFeatureState({ source: 'villages', sourceLayer: 'villages', id: Number(code) }).d];
     }, v.code);
     assert.deepEqual(state, ['visible', v.change.prevalence_change_pp]);
+    // The change is the map's indicator, with its own legend, not a tint over another.
+    assert.equal(await page.locator('#indicator').inputValue(), 'prevalence_change');
+    assert.match(await page.locator('#legend').innerText(), /Perubahan prevalensi sejak 2026-02[\s\S]*tidak dibandingkan/);
+    const hexes = await page.evaluate(() => ['hex-heat', 'hex-fill'].map((id) => window.sigapMap.getLayoutProperty(id, 'visibility')));
+    assert.deepEqual(hexes, ['none', 'none']);
+    await page.screenshot({ path: `${process.env.SHOTS || '/tmp'}/compare-1280.png` });
   });
 
   it('follows the chosen period in the tiles and the list', async () => {
