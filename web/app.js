@@ -29,6 +29,18 @@ const TOP_N = 10;
 /** The hexagon indicators, then keluarga berisiko stunting (villages, per target group). */
 const ALL_INDICATORS = [...INDICATORS, FAMILY_INDICATOR, CHANGE_INDICATOR];
 
+/** MapLibre's own control labels in Bahasa Indonesia. */
+const MAP_WORDS_ID = {
+  'NavigationControl.ZoomIn': 'Perbesar',
+  'NavigationControl.ZoomOut': 'Perkecil',
+  'GeolocateControl.FindMyLocation': 'Di mana saya',
+  'GeolocateControl.LocationNotAvailable': 'Lokasi tidak tersedia',
+  'ScaleControl.Kilometers': 'km',
+  'ScaleControl.Meters': 'm',
+  'AttributionControl.ToggleAttribution': 'Sumber data',
+  'Popup.Close': 'Tutup',
+};
+
 const state = {
   map: null,
   bounds: null,
@@ -375,6 +387,7 @@ async function main() {
     // The view in the address as `#map=zoom/lat/lon` (beside viewstate.js's keys): a
     // copied link opens here, and it wins over the city's bounds.
     hash: 'map',
+    locale: lang() === 'id' ? MAP_WORDS_ID : {},
     dragRotate: false,
     pitchWithRotate: false,
     touchPitch: false,
@@ -384,6 +397,12 @@ async function main() {
   window.sigapMap = map;
   map.touchZoomRotate.disableRotation();
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+  // "Where am I": the browser's position (asked for only when pressed), one fix, no tracking.
+  map.addControl(new maplibregl.GeolocateControl({
+    positionOptions: { enableHighAccuracy: true, timeout: 15_000 },
+    trackUserLocation: false,
+    fitBoundsOptions: { maxZoom: 15 },
+  }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
   map.once('load', () => {
     state.loaded = true;

@@ -61,12 +61,13 @@ export async function logIn(page, oneTimePassword) {
 }
 
 /**
- * The viewer open in a fresh page, ready (`window.sigapReady`). Returns `page`, `baseUrl`,
+ * The viewer open in a fresh page, ready (`window.sigapReady`); `context` adds Playwright
+ * context options (e.g. geolocation). Returns `page`, `baseUrl`,
  * `problems` (console errors and page errors, in order), `requests` (url, status and
  * bytes on the wire of every finished request), `api(path)` (JSON fetched by the
  * page, same origin) and `close()`.
  */
-export async function openViewer({ width = 1280, height = 800, login = true } = {}) {
+export async function openViewer({ width = 1280, height = 800, login = true, context = {} } = {}) {
   const server = process.env.SIGAP_URL ? null : await startServer();
   const baseUrl = process.env.SIGAP_URL || server.url;
   const browser = await chromium.launch({
@@ -74,7 +75,7 @@ export async function openViewer({ width = 1280, height = 800, login = true } = 
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
       '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
   });
-  const page = await (await browser.newContext({ viewport: { width, height } })).newPage();
+  const page = await (await browser.newContext({ viewport: { width, height }, ...context })).newPage();
   const problems = [];
   // Every finished request with its status and the bytes it carried over the wire
   // (compressed body plus headers), from the first page load on.

@@ -69,6 +69,23 @@ describe('search and links', { timeout: 400_000 }, () => {
     assert.match(tiles, /period=2026-02/);
   });
 
+  it('"where am I" moves the map to the browser\'s position', async () => {
+    const here = { longitude: 122.5312, latitude: -3.9721 };
+    const g = await openViewer({ width: 390, height: 844, context: { geolocation: here, permissions: ['geolocation'] } });
+    try {
+      const button = g.page.locator('.maplibregl-ctrl-geolocate');
+      assert.equal(await button.getAttribute('title'), 'Di mana saya');
+      await button.click();
+      await g.page.waitForFunction(() => window.sigapMap.getZoom() > 13.5 && !window.sigapMap.isMoving(), null, { timeout: 30_000 });
+      const [lon, lat] = await g.page.evaluate(() => window.sigapMap.getCenter().toArray());
+      assert.ok(Math.abs(lon - here.longitude) < 1e-3 && Math.abs(lat - here.latitude) < 1e-3, `${lon},${lat}`);
+      assert.equal(await g.page.locator('.maplibregl-user-location-dot').count(), 1);
+      assert.deepEqual(g.problems, []);
+    } finally {
+      await g.close();
+    }
+  });
+
   it('logged no console or page errors', () => {
     assert.deepEqual(v.problems, []);
   });
