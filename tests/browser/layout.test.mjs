@@ -22,6 +22,15 @@ describe('viewer layout', { timeout: 400_000 }, () => {
         // The map keeps most of a phone's height.
         const map = await v.page.locator('#map').boundingBox();
         assert.ok(map.height > height * 0.6, `map ${map.height} px of ${height}`);
+        // A hexagon's popup (the tallest) at the map's centre fits inside the map.
+        await v.page.evaluate(() => new Promise((r) => { window.sigapMap.jumpTo({ zoom: 13.5 }); window.sigapMap.once('idle', r); }));
+        await v.page.mouse.click(map.x + map.width / 2, map.y + map.height / 2);
+        const popup = v.page.locator('.maplibregl-popup');
+        await popup.waitFor();
+        await v.page.waitForTimeout(300);
+        const p = await popup.boundingBox();
+        assert.ok(p.y >= map.y - 1 && p.y + p.height <= map.y + map.height + 1,
+          `popup ${Math.round(p.y)}..${Math.round(p.y + p.height)} outside the map ${Math.round(map.y)}..${Math.round(map.y + map.height)}`);
         await v.page.screenshot({ path: `${process.env.SHOTS || '/tmp'}/layout-${width}x${height}.png` });
         assert.deepEqual(v.problems, []);
       } finally {
