@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from conftest import Server, locate_villages, make_user, run, team_city
+from conftest import BIN, Server, locate_villages, make_user, run, team_city
 
 # The child at the edge of the city: just outside the demo villages (the import takes
 # points up to 0.01 degrees outside them), of the latest period.
@@ -485,7 +485,7 @@ def test_imports_over_http_and_from_the_cli_hold_up_no_reader(demo_db, demo_dir,
     try:
         households = tmp_path / "rumah.csv"
         big_households_csv(households, 300_000)
-        cli = subprocess.Popen([os.environ.get("SIGAP_BIN", "sigap"), "import", "--db", str(db), "--key",
+        cli = subprocess.Popen([BIN, "import", "--db", str(db), "--key",
                                 str(keyfile), "households", str(households)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         http_result = {}
