@@ -107,7 +107,7 @@ impl std::str::FromStr for GlyphRange {
         let (a, b) = s.split_once('-').ok_or_else(bad)?;
         let start: u32 = a.parse().map_err(|_| bad())?;
         let end: u32 = b.parse().map_err(|_| bad())?;
-        if start % RANGE_LEN != 0 || start >= 0x1_0000 || end != start + RANGE_LEN - 1 {
+        if !start.is_multiple_of(RANGE_LEN) || start >= 0x1_0000 || end != start + RANGE_LEN - 1 {
             return Err(bad());
         }
         Ok(GlyphRange(start))

@@ -118,11 +118,14 @@ fn lerp_quad(p0: Point, p1: Point, p2: Point, t: f32) -> Point {
 
 fn lerp_cubic(p: [Point; 4], t: f32) -> Point {
     let u = 1.0 - t;
-    let (a, b, c, d) = (u * u * u, 3.0 * u * u * t, 3.0 * u * t * t, t * t * t);
-    Point {
-        x: a * p[0].x + b * p[1].x + c * p[2].x + d * p[3].x,
-        y: a * p[0].y + b * p[1].y + c * p[2].y + d * p[3].y,
-    }
+    // Bernstein weights of the four control points.
+    let weights = [u * u * u, 3.0 * u * u * t, 3.0 * u * t * t, t * t * t];
+    p.iter()
+        .zip(weights)
+        .fold(Point { x: 0.0, y: 0.0 }, |acc, (q, wt)| Point {
+            x: acc.x + wt * q.x,
+            y: acc.y + wt * q.y,
+        })
 }
 
 fn norm(x: f32, y: f32) -> f32 {
@@ -155,21 +158,15 @@ impl ttf_parser::OutlineBuilder for Outline {
     }
 
     fn curve_to(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, x: f32, y: f32) {
-        let Some(p0) = self.last else { return };
-        let p = [p0, self.px(x1, y1), self.px(x2, y2), self.px(x, y)];
+        let Some(start) = self.last else { return };
+        let ctrl = [start, self.px(x1, y1), self.px(x2, y2), self.px(x, y)];
         // |f''| <= 6 max(|p0 - 2 p1 + p2|, |p1 - 2 p2 + p3|) for a cubic.
-        let d1 = norm(
-            p[0].x - 2.0 * p[1].x + p[2].x,
-            p[0].y - 2.0 * p[1].y + p[2].y,
-        );
-        let d2 = norm(
-            p[1].x - 2.0 * p[2].x + p[3].x,
-            p[1].y - 2.0 * p[2].y + p[3].y,
-        );
-        let n = chords(6.0 * d1.max(d2));
-        for i in 1..=n {
-            let t = i as f32 / n as f32;
-            self.line(lerp_cubic(p, t));
+        let second =
+            |a: Point, b: Point, c: Point| norm(a.x - 2.0 * b.x + c.x, a.y - 2.0 * b.y + c.y);
+        let dd = second(ctrl[0], ctrl[1], ctrl[2]).max(second(ctrl[1], ctrl[2], ctrl[3]));
+        let steps = chords(6.0 * dd);
+        for i in 1..=steps {
+            self.line(lerp_cubic(ctrl, i as f32 / steps as f32));
         }
     }
 

@@ -73,15 +73,17 @@ pub fn render(outline: &Outline) -> Sdf {
         return Sdf::default();
     }
     let (width, height) = ((right - left) as u32, (top - bottom) as u32);
-    let (w, h) = (width + 2 * BUFFER, height + 2 * BUFFER);
-    let mut bitmap = Vec::with_capacity((w * h) as usize);
+    let (cols, rows) = (width + 2 * BUFFER, height + 2 * BUFFER);
+    let mut bitmap = Vec::with_capacity((cols * rows) as usize);
     let max2 = RADIUS * RADIUS;
-    for row in 0..h {
+    for row in 0..rows {
         // Row 0 is the top: its centre is half a pixel below the margin's top edge.
-        let y = (top + BUFFER as i32 - row as i32) as f32 - 0.5;
-        for col in 0..w {
-            let x = (left - BUFFER as i32 + col as i32) as f32 + 0.5;
-            let p = Point { x, y };
+        let centre_y = (top + BUFFER as i32 - row as i32) as f32 - 0.5;
+        for col in 0..cols {
+            let p = Point {
+                x: (left - BUFFER as i32 + col as i32) as f32 + 0.5,
+                y: centre_y,
+            };
             // Farther than RADIUS encodes as 0 or 255 anyway, so start the search there.
             let d2 = outline
                 .segments

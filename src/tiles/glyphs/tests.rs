@@ -175,47 +175,48 @@ fn latin_range_has_plausible_metrics() {
 
 #[test]
 fn letters_share_one_baseline() {
-    let s = range(Font::SansBook, 0);
+    let latin = range(Font::SansBook, 0);
+    let g = |c| glyph(&latin, c);
     // Capitals share a top; flat-bottomed letters end on the baseline, descenders
     // go below it: bottom = top - height is the same for x, z, H, E.
-    let (h, e, x, z, p) = (
-        glyph(&s, 'H'),
-        glyph(&s, 'E'),
-        glyph(&s, 'x'),
-        glyph(&s, 'z'),
-        glyph(&s, 'p'),
-    );
-    assert_eq!(h.top, e.top);
-    assert!(x.top < h.top - 3, "x-height below cap height");
-    let bottom = |g: &Glyph| g.top - g.height as i32;
-    assert_eq!(bottom(h), bottom(x));
-    assert_eq!(bottom(z), bottom(e));
-    assert!(bottom(p) <= bottom(x) - 4, "p descends");
+    assert_eq!(g('H').top, g('E').top);
+    assert!(g('x').top < g('H').top - 3, "x-height below cap height");
+    let bottom = |c| g(c).top - g(c).height as i32;
+    assert_eq!(bottom('H'), bottom('x'));
+    assert_eq!(bottom('z'), bottom('E'));
+    assert!(bottom('p') <= bottom('x') - 4, "p descends");
     // fontnik's convention: top is measured from the ascender (22 px for DejaVu),
     // so a capital's top is a few pixels below it.
-    assert!((-6..=-3).contains(&h.top), "H top {}", h.top);
+    assert!((-6..=-3).contains(&g('H').top), "H top {}", g('H').top);
 }
 
 #[test]
 fn distance_field_is_high_inside_and_low_outside() {
-    let s = range(Font::SansBook, 0);
-    let i = glyph(&s, 'I');
-    let (w, h) = (i.width + 6, i.height + 6);
+    let latin = range(Font::SansBook, 0);
+    let stem = glyph(&latin, 'I');
+    let (cols, rows) = (stem.width + 6, stem.height + 6);
+    let mid = px(stem, cols / 2, rows / 2);
     // The stem's middle is inside (> 192); the margin's corners are >= 3 px outside.
-    assert!(px(i, w / 2, h / 2) > 192, "centre {}", px(i, w / 2, h / 2));
-    for (x, y) in [(0, 0), (w - 1, 0), (0, h - 1), (w - 1, h - 1)] {
-        assert!(px(i, x, y) < 128, "corner {x},{y} = {}", px(i, x, y));
+    assert!(mid > 192, "centre {mid}");
+    for (col, row) in [(0, 0), (cols - 1, 0), (0, rows - 1), (cols - 1, rows - 1)] {
+        let b = px(stem, col, row);
+        assert!(b < 128, "corner {col},{row} = {b}");
     }
-    // The first and last column of the margin are outside the stem; one pixel in
-    // from the stem's edge the field crosses the 191 threshold.
-    let row: Vec<u8> = (0..w).map(|x| px(i, x, h / 2)).collect();
-    assert!(row[0] < 120 && row[(w - 1) as usize] < 120, "{row:?}");
-    assert!(row.iter().any(|&b| b > 191) && row.iter().any(|&b| b < 191));
+    // The first and last column of the margin are outside the stem; across the
+    // stem's edge the field crosses the 191 threshold.
+    let line: Vec<u8> = (0..cols).map(|col| px(stem, col, rows / 2)).collect();
+    assert!(line[0] < 120 && line[(cols - 1) as usize] < 120, "{line:?}");
+    assert!(line.iter().any(|&b| b > 191) && line.iter().any(|&b| b < 191));
     // 'O' has a hole: its centre is outside, its ring inside.
-    let o = glyph(&s, 'O');
-    let (ow, oh) = (o.width + 6, o.height + 6);
-    assert!(px(o, ow / 2, oh / 2) < 64, "hole {}", px(o, ow / 2, oh / 2));
-    assert!(px(o, 4, oh / 2) > 170, "ring {}", px(o, 4, oh / 2));
+    let ring = glyph(&latin, 'O');
+    let (cols, rows) = (ring.width + 6, ring.height + 6);
+    let hole = px(ring, cols / 2, rows / 2);
+    assert!(hole < 64, "hole {hole}");
+    assert!(
+        px(ring, 4, rows / 2) > 170,
+        "ring {}",
+        px(ring, 4, rows / 2)
+    );
 }
 
 #[test]
