@@ -119,4 +119,83 @@ describe('map labels', { timeout: 300_000 }, () => {
     assert.deepEqual(problems, []);
     writeFileSync(path.join(OUT, 'labels.json'), JSON.stringify({ placed, bands, ranges }, null, 2));
   });
+
+  it('matches the shapes and advances Chromium draws with the same font', async () => {
+    // Chromium draws DejaVu Sans (the system's copy) with FreeType through Skia: an
+    // implementation we did not write. Each glyph's SDF, cut at MapLibre's edge
+    // (191), must cover the same pixels as the browser's own rendering placed by the
+    // glyph's left/top (within the pixel hinting moves), and advance as far.
+    const result = await page.evaluate(async () => {
+      const ASCENDER = 22; // DejaVu Sans' ascender at 24 px (1901/2048 em), as `top` is offset
+      const bytes = new Uint8Array(await (await fetch('/fonts/DejaVu%20Sans%20Book/0-255.pbf')).arrayBuffer());
+      // A minimal protobuf reader for glyphs.proto (varint and length-delimited fields).
+      const read = (buf, onField) => {
+        let pos = 0;
+        const varint = () => { let v = 0; let m = 1; let b; do { b = buf[pos++]; v += (b & 127) * m; m *= 128; } while (b >= 128); return v; };
+        while (pos < buf.length) {
+          const key = varint();
+          if ((key & 7) === 0) onField(key >>> 3, varint(), null);
+          else { const len = varint(); onField(key >>> 3, 0, buf.subarray(pos, pos + len)); pos += len; }
+        }
+      };
+      const unzig = (v) => (v % 2 ? -(v + 1) / 2 : v / 2);
+      const glyphs = [];
+      read(bytes, (_, __, stack) => read(stack, (f, ___, g) => {
+        if (f !== 3) return;
+        const o = { bitmap: new Uint8Array(0) };
+        read(g, (k, v, b) => { o[['', 'id', 'bitmap', 'width', 'height', 'left', 'top', 'advance'][k]] = b ?? (k === 5 || k === 6 ? unzig(v) : v); });
+        glyphs.push(o);
+      }));
+      const ctx = document.createElement('canvas').getContext('2d', { willReadFrequently: true });
+      const rows = [];
+      for (const g of glyphs) {
+        const c = String.fromCharCode(g.id);
+        if (!/[A-Za-z0-9&@%?]/.test(c)) continue;
+        const [w, h] = [g.width + 6, g.height + 6];
+        ctx.canvas.width = w;
+        ctx.canvas.height = h;
+        ctx.font = '24px "DejaVu Sans"';
+        ctx.fillText(c, 3 - g.left, 3 + g.top + ASCENDER);
+        const alpha = ctx.getImageData(0, 0, w, h).data;
+        const ours = (x, y) => g.bitmap[y * w + x] >= 191;
+        const theirs = (x, y) => alpha[4 * (y * w + x) + 3] >= 128;
+        // Share of one side's ink pixels with ink of the other within one pixel:
+        // Chromium hints (snapping x-heights up by a fraction of a pixel), MapLibre's
+        // glyphs are unhinted, so exact overlap is not expected; a flip, a wrong sign
+        // or an offset of two pixels fails this.
+        const near = (a, b) => {
+          let ink = 0;
+          let matched = 0;
+          for (let y = 1; y < h - 1; y += 1) {
+            for (let x = 1; x < w - 1; x += 1) {
+              if (!a(x, y)) continue;
+              ink += 1;
+              let found = false;
+              for (let dy = -1; dy <= 1 && !found; dy += 1) for (let dx = -1; dx <= 1; dx += 1) found ||= b(x + dx, y + dy);
+              matched += found;
+            }
+          }
+          return matched / ink;
+        };
+        let both = 0;
+        let either = 0;
+        for (let i = 0; i < w * h; i += 1) {
+          both += ours(i % w, Math.floor(i / w)) && theirs(i % w, Math.floor(i / w));
+          either += ours(i % w, Math.floor(i / w)) || theirs(i % w, Math.floor(i / w));
+        }
+        rows.push({ c, iou: both / either, oursNear: near(ours, theirs), theirsNear: near(theirs, ours),
+          advance: g.advance, browser: ctx.measureText(c).width });
+      }
+      return rows;
+    });
+    const mean = result.reduce((s, r) => s + r.iou, 0) / result.length;
+    writeFileSync(path.join(OUT, 'glyph-overlap.json'), JSON.stringify({ mean, result }, null, 1));
+    assert.ok(result.length >= 60, `${result.length} glyphs compared`);
+    for (const r of result) {
+      assert.ok(r.oursNear > 0.97 && r.theirsNear > 0.97, `${r.c}: ink within 1 px of Chromium's ${JSON.stringify(r)}`);
+      assert.ok(r.iou > 0.55, `${r.c}: exact overlap with Chromium's rendering ${r.iou.toFixed(2)}`);
+      assert.ok(Math.abs(r.advance - r.browser) <= 0.5, `${r.c}: advance ${r.advance}, Chromium ${r.browser}`);
+    }
+    assert.ok(mean > 0.8, `mean exact overlap ${mean.toFixed(3)}`);
+  });
 });
