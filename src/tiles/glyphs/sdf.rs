@@ -115,4 +115,41 @@ mod tests {
         assert!(encode_distance(-1.0) > encode_distance(0.0));
         assert!(encode_distance(1.0) < encode_distance(0.0));
     }
+
+    /// A 4 x 2 px rectangle from the origin, drawn anticlockwise (TrueType draws outer
+    /// contours clockwise; the non-zero rule fills either way).
+    fn rectangle() -> Outline {
+        use ttf_parser::OutlineBuilder;
+        let mut o = Outline::new(1.0);
+        o.move_to(0.0, 0.0);
+        o.line_to(4.0, 0.0);
+        o.line_to(4.0, 2.0);
+        o.line_to(0.0, 2.0);
+        o.close();
+        o
+    }
+
+    #[test]
+    fn rectangle_field_matches_hand_computed_distances() {
+        let sdf = render(&rectangle());
+        assert_eq!((sdf.width, sdf.height, sdf.left, sdf.top), (4, 2, 0, 2));
+        let cols = 4 + 2 * BUFFER as usize;
+        assert_eq!(sdf.bitmap.len(), cols * (2 + 2 * BUFFER as usize));
+        let at = |col: usize, row: usize| sdf.bitmap[row * cols + col];
+        // Row 3 is the rectangle's top row: centres 0.5 px inside -> 255 - 255 * 0.1875.
+        assert_eq!(at(3, 3), 207);
+        assert_eq!(at(4, 3), 207);
+        // Row 2 is just above it: 0.5 px outside -> 255 - 255 * 0.3125.
+        assert_eq!(at(4, 2), 175);
+        // The top-left margin pixel: 2.5 px left of and 2.5 px above the corner.
+        let d = 2.5f32.hypot(2.5);
+        assert_eq!(at(0, 0), encode_distance(d));
+        assert_eq!(at(0, 0), 79);
+        // Reversing the contour changes nothing.
+        let mut reversed = rectangle();
+        for s in &mut reversed.segments {
+            *s = (s.1, s.0);
+        }
+        assert_eq!(render(&reversed), sdf);
+    }
 }
