@@ -43,11 +43,12 @@
 //!   ([`risk::zscore`]), Empirical Bayes smoothing, Getis-Ord Gi* hot spots with an FDR correction, and
 //!   [`risk::families`], which families are at risk of stunting (BKKBN); pure, no I/O.
 //! - [`tiles`]: Web Mercator, clipping, simplification, MVT encoding, and tile sources
-//!   built from an analysis.
+//!   built from an analysis; [`tiles::glyphs`], the SDF glyph ranges map labels are
+//!   drawn from, made from the DejaVu Sans fonts built into the binary (`tiles/fonts/`).
 //! - [`http`]: the only module that knows axum; a snapshot per period, `?period=` and
 //!   `?compare=` on the area endpoints and tiles; the `Caller` extractor and login
 //!   layer, security headers, staff routes, case-level routes, the field teams' routes
-//!   and visits, `/public` and `/embed`; every database call off the async workers
+//!   and visits, `/public` and `/embed`, the glyph ranges at `/fonts` (public); every database call off the async workers
 //!   (lookups through a read-only connection), tile encoding bounded to one per core,
 //!   imports over HTTP on their own connection with their own deadline.
 //! - [`export`]: the priority-village table as CSV, XLSX (GDAL, in memory) and GeoJSON

@@ -170,3 +170,13 @@ impl From<crate::store::StoreError> for ApiError {
         }
     }
 }
+
+impl From<crate::tiles::glyphs::GlyphError> for ApiError {
+    fn from(e: crate::tiles::glyphs::GlyphError) -> Self {
+        use crate::tiles::glyphs::GlyphError as E;
+        match e {
+            E::Range(_) => ApiError::NotFound(e.to_string()),
+            E::Font { .. } => ApiError::Internal(e.to_string()),
+        }
+    }
+}

@@ -18,8 +18,12 @@
 //!    MVT 2.1 requires (`shape`);
 //! 6. **encode** — geometry commands, a per-layer key/value dictionary and hand-written
 //!    protobuf ([`mvt`], with `shape`, `table` and `pbf`).
+//!
+//! Beside the tiles, [`glyphs`] makes the font ranges (SDF glyph PBFs) a map needs to
+//! draw labels, from the DejaVu fonts built into the binary.
 
 mod clip;
+pub mod glyphs;
 pub mod mercator;
 pub mod mvt;
 pub(crate) mod pbf;

@@ -6,6 +6,7 @@ pub mod assign;
 pub mod auth;
 pub mod cases;
 pub mod field;
+pub mod fonts;
 pub mod hexes;
 pub mod import;
 pub mod periods;
