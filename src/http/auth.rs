@@ -26,12 +26,45 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// What a session that must change its password may still call.
 const WHILE_MUST_CHANGE: [&str; 3] = ["/api/me", "/api/account/password", "/api/logout"];
 
-/// The client's address, when the server runs on a socket (not in-process tests).
+/// The client's address, when the server runs on a socket (not in-process tests):
+/// the socket peer, or behind a trusted proxy the address it forwarded
+/// ([`crate::proxy::client_address`]).
 #[must_use]
-pub fn client_ip(extensions: &axum::http::Extensions) -> Option<IpAddr> {
+pub fn client_ip(
+    state: &AppState,
+    extensions: &axum::http::Extensions,
+    headers: &HeaderMap,
+) -> Option<IpAddr> {
+    let peer = extensions.get::<ConnectInfo<SocketAddr>>()?.0.ip();
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok());
+    Some(crate::proxy::client_address(
+        peer,
+        forwarded,
+        &state.0.config.server.trusted_proxies,
+    ))
+}
+
+/// Whether the browser reached sigap over HTTPS: `[server] public_url` says so, or
+/// a trusted proxy does (`X-Forwarded-Proto`).
+#[must_use]
+pub fn over_https(
+    state: &AppState,
+    extensions: &axum::http::Extensions,
+    headers: &HeaderMap,
+) -> bool {
+    let server = &state.0.config.server;
+    if let Some(url) = &server.public_url {
+        return url.starts_with("https://");
+    }
+    let proto = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok());
     extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
+        .is_some_and(|c| crate::proxy::forwarded_https(c.0.ip(), proto, &server.trusted_proxies))
 }
 
 /// The value of cookie `name`.
