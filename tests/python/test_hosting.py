@@ -268,15 +268,38 @@ def test_viewer_and_embed_draw_over_https_without_mixed_content(db, tmp_path):
         srv.stop()
 
 
-def test_the_binary_alone_serves_the_viewer_and_the_embed(db, tmp_path):
-    """The binary copied to an empty directory (no web/, no node_modules beside it)."""
+def hiding_the_source_tree():
+    """A command prefix that runs a program with this checkout (web/, node_modules/)
+    covered by an empty tmpfs in a private mount namespace, so a binary that still
+    looked for its files beside its sources would find nothing; [] where that is not
+    allowed (not root, no unshare), and the test is weaker but still runs."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        return []
+    prefix = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+              'mount -t tmpfs sigap-hidden "$0" && exec "$@"', str(ROOT)]
+    probe = subprocess.run([*prefix, "ls", "-A", str(ROOT)], capture_output=True, text=True)
+    return prefix if probe.returncode == 0 and probe.stdout.strip() == "" else []
+
+
+@pytest.mark.parametrize("with_store", [True, False], ids=["store", "demo-city"])
+def test_the_binary_alone_serves_the_viewer_and_the_embed(db, tmp_path, with_store):
+    """The binary copied to an empty directory (no web/, no node_modules beside it, and
+    where allowed the source tree hidden from it), serving a store or, with no
+    arguments, the demo city."""
     alone = tmp_path / "srv"
     alone.mkdir()
     binary = alone / "sigap"
     shutil.copy2(BIN, binary)
-    copy_store(db, alone / "city.gpkg")
-    proc = subprocess.Popen([str(binary), "serve", "--addr", "127.0.0.1:0", "--db", "city.gpkg"],
-                            cwd=alone, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    if with_store:
+        copy_store(db, alone / "city.gpkg")
+    expected = {
+        "/": (ROOT / "web" / "index.html").read_bytes(),
+        "/vendor/maplibre-gl/maplibre-gl.mjs":
+            (ROOT / "node_modules" / "maplibre-gl" / "dist" / "maplibre-gl.mjs").read_bytes(),
+    }
+    args = ["--db", "city.gpkg"] if with_store else []
+    cmd = [*hiding_the_source_tree(), str(binary), "serve", "--addr", "127.0.0.1:0", *args]
+    proc = subprocess.Popen(cmd, cwd=alone, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         url = None
         deadline = time.time() + 300
@@ -302,9 +325,8 @@ def test_the_binary_alone_serves_the_viewer_and_the_embed(db, tmp_path):
                 urllib.request.urlopen(req, timeout=30)
             assert e.value.code == 304, path
         # The very bytes of the source tree and of npm's MapLibre.
-        assert embedded["/"] == (ROOT / "web" / "index.html").read_bytes()
-        dist = ROOT / "node_modules" / "maplibre-gl" / "dist"
-        assert embedded["/vendor/maplibre-gl/maplibre-gl.mjs"] == (dist / "maplibre-gl.mjs").read_bytes()
+        for path, want in expected.items():
+            assert embedded[path] == want, path
         assert not (alone / "web").exists() and not (alone / "node_modules").exists()
     finally:
         if proc.poll() is None:
