@@ -200,6 +200,9 @@ def test_public_url_is_the_base_of_tile_urls(db, tmp_path):
             tiles, _ = tile_urls(proxy, path, token)
             assert tiles[0].startswith("https://peta.kota.example/"), tiles
             assert "//" not in tiles[0][len("https://"):], tiles
+        # The embed snippet page takes the iframe's address from here.
+        summary = json.loads(proxy.get("/public/api/summary")[2])
+        assert summary["public_url"] == "https://peta.kota.example/"
     finally:
         proxy.stop()
         srv.stop()

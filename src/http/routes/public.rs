@@ -170,6 +170,8 @@ async fn summary(
         "bounds": b,
         "max_res": MAX_PUBLIC_RES,
         "totals": totals,
+        // `[server] public_url` (or null): the embed snippet's iframe points there.
+        "public_url": state.0.config.server.public_url,
     })))
 }
 
