@@ -141,7 +141,9 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>,
             });
         }
     }
-    Ok(Some(account.caller(credential)))
+    let mut caller = account.caller(credential);
+    caller.address = client_ip(state, &parts.extensions, &parts.headers);
+    Ok(Some(caller))
 }
 
 impl FromRequestParts<AppState> for Caller {

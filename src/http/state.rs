@@ -520,9 +520,9 @@ impl AppState {
         records: usize,
     ) -> Result<(), ApiError> {
         let (name, id, role) = (caller.username.clone(), caller.user_id, caller.role);
-        let (act, wh) = (action.to_owned(), what.to_owned());
+        let (act, wh, address) = (action.to_owned(), what.to_owned(), caller.address);
         let result = self
-            .accounts(move |a| a.audit(Some((&name, id, role)), &name, &act, &wh, records, None))
+            .accounts(move |a| a.audit(Some((&name, id, role)), &name, &act, &wh, records, address))
             .await;
         if let Err(e) = &result {
             tracing::error!(error = %e, user = caller.user_id, action, "audit log not written; request refused");

@@ -250,6 +250,15 @@ def test_audit_and_secure_cookie_believe_only_a_trusted_proxy(trusted, untrusted
     assert status == 200, body
     assert last_login_address(db) == "127.0.0.1"
     assert "Secure" not in headers["set-cookie"]
+    # A case read with an API token is audited with the forwarded address too.
+    for (srv, proxy), want in [(trusted, "198.51.100.79"), (untrusted, "127.0.0.1")]:
+        status, _, body = proxy.get("/api/cases/children", {"Authorization": f"Bearer {srv.token}",
+                                                            "X-Forwarded-For": "198.51.100.79"})
+        assert status == 200, body[:200]
+        with sqlite3.connect(db) as c:
+            address = c.execute("SELECT address FROM sigap_audit WHERE username = 'pytest-planner' "
+                                "AND action = 'read' ORDER BY id DESC LIMIT 1").fetchone()[0]
+        assert address == want
 
 
 def test_viewer_and_embed_draw_over_https_without_mixed_content(db, tmp_path):
