@@ -141,6 +141,27 @@ pub fn client_address<'a>(
     client
 }
 
+/// The `for=` nodes of `Forwarded` header values (RFC 7239), in order, as
+/// `X-Forwarded-For` would list them: `for=192.0.2.60` gives `192.0.2.60`,
+/// `for="[2001:db8::1]:4711"` gives `[2001:db8::1]:4711`. An element without `for=`
+/// gives an empty entry and `for=unknown` or an obfuscated `for=_hidden` their text:
+/// neither is an address, so [`client_address`] stops there.
+#[must_use]
+pub fn forwarded_nodes<'a>(values: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    values
+        .into_iter()
+        .flat_map(|v| v.split(','))
+        .map(|element| {
+            element
+                .split(';')
+                .filter_map(|pair| pair.split_once('='))
+                .find(|(k, _)| k.trim().eq_ignore_ascii_case("for"))
+                .map(|(_, v)| v.trim().trim_matches('"').to_owned())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
 /// One `X-Forwarded-For` entry: an address, perhaps with a port (`1.2.3.4:5678`,
 /// `[2001:db8::1]:80`).
 fn parse_hop(hop: &str) -> Option<IpAddr> {
@@ -245,6 +266,29 @@ mod tests {
             client_address(proxy, ["[2001:db8::1]:4711, 10.0.0.2:80"], &trusted),
             ip("2001:db8::1")
         );
+    }
+
+    #[test]
+    fn forwarded_nodes_read_like_x_forwarded_for() {
+        let nodes = forwarded_nodes([
+            "for=6.6.6.6;proto=https, For=\"[2001:db8::1]:4711\"",
+            "by=10.0.0.2;for=198.51.100.4",
+        ]);
+        assert_eq!(nodes, ["6.6.6.6", "[2001:db8::1]:4711", "198.51.100.4"]);
+        let trusted = nets(&["127.0.0.1"]);
+        let hops = nodes.iter().map(String::as_str);
+        assert_eq!(
+            client_address(ip("127.0.0.1"), hops, &trusted),
+            ip("198.51.100.4")
+        );
+        // An unknown or hidden node is not an address: the walk stops before it.
+        let nodes = forwarded_nodes(["for=6.6.6.6, for=_hidden, for=127.0.0.1"]);
+        let hops = nodes.iter().map(String::as_str);
+        assert_eq!(
+            client_address(ip("127.0.0.1"), hops, &trusted),
+            ip("127.0.0.1")
+        );
+        assert_eq!(forwarded_nodes(["proto=https"]), [""]);
     }
 
     #[test]

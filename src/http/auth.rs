@@ -27,7 +27,8 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 const WHILE_MUST_CHANGE: [&str; 3] = ["/api/me", "/api/account/password", "/api/logout"];
 
 /// The client's address, when the server runs on a socket (not in-process tests):
-/// the socket peer, or behind a trusted proxy the address it forwarded
+/// the socket peer, or behind a trusted proxy the address it forwarded in
+/// `X-Forwarded-For` or, without that header, `Forwarded`
 /// ([`crate::proxy::client_address`]).
 #[must_use]
 pub fn client_ip(
@@ -36,14 +37,21 @@ pub fn client_ip(
     headers: &HeaderMap,
 ) -> Option<IpAddr> {
     let peer = extensions.get::<ConnectInfo<SocketAddr>>()?.0.ip();
-    let forwarded = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok());
+    let trusted = &state.0.config.server.trusted_proxies;
+    let values = |name| headers.get_all(name).iter().filter_map(|v| v.to_str().ok());
+    // X-Forwarded-For (nginx, most proxies); else the standard Forwarded header.
+    if headers.contains_key("x-forwarded-for") || !headers.contains_key(header::FORWARDED) {
+        return Some(crate::proxy::client_address(
+            peer,
+            values("x-forwarded-for"),
+            trusted,
+        ));
+    }
+    let nodes = crate::proxy::forwarded_nodes(values(header::FORWARDED.as_str()));
     Some(crate::proxy::client_address(
         peer,
-        forwarded,
-        &state.0.config.server.trusted_proxies,
+        nodes.iter().map(String::as_str),
+        trusted,
     ))
 }
 

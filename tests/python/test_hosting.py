@@ -250,6 +250,13 @@ def test_audit_and_secure_cookie_believe_only_a_trusted_proxy(trusted, untrusted
     assert status == 200, body
     assert last_login_address(db) == "127.0.0.1"
     assert "Secure" not in headers["set-cookie"]
+    # The standard Forwarded header, from a trusted peer (sigap reached directly from
+    # 127.0.0.1), is read the same way.
+    status, _, body = trusted[0].request("POST", "/api/login", {"username": "hosting-planner", "password": PW},
+                                         headers={"Forwarded": 'for=6.6.6.6, for="198.51.100.80:4711";proto=https'},
+                                         token=None)
+    assert status == 200, body
+    assert last_login_address(db) == "198.51.100.80"
     # A case read with an API token is audited with the forwarded address too.
     for (srv, proxy), want in [(trusted, "198.51.100.79"), (untrusted, "127.0.0.1")]:
         status, _, body = proxy.get("/api/cases/children", {"Authorization": f"Bearer {srv.token}",
