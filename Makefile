@@ -13,11 +13,14 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages. To build and run: GDAL and PROJ (system libraries the gdal and proj
 # crates link) and pkg-config to find them. To test: GDAL's command-line tools (test
 # fixtures are made by ogr2ogr / gdal_translate), chromium for the viewer test, wrk and
-# curl for the HTTP benchmark, GNU time for the import benchmark's peak memory.
+# curl for the HTTP benchmark, GNU time for the import benchmark's peak memory, nginx
+# and openssl for the test behind a TLS reverse proxy (tests/python/test_hosting.py).
 APT_RUN := pkg-config libgdal-dev libproj-dev libclang-dev
-APT_TEST := gdal-bin chromium wrk curl time
+APT_TEST := gdal-bin chromium wrk curl time nginx openssl
+# Where `make install` puts the binary (DESTDIR for packaging).
+PREFIX ?= /usr/local
 
-.PHONY: run build release apt deps-run deps-test npm venv test check lint unit pytest browser bench fuzz clean
+.PHONY: run build release install apt deps-run deps-test npm venv test check lint unit pytest browser bench fuzz clean
 
 run: deps-run release
 	./target/release/sigap serve --addr $(ADDR)
@@ -27,6 +30,10 @@ release: deps-run
 
 build: deps-run
 	$(CARGO) build --locked
+
+# One file to copy to a server: the viewer and MapLibre are compiled into it.
+install: release
+	install -D -m 0755 target/release/sigap $(DESTDIR)$(PREFIX)/bin/sigap
 
 deps-run: npm
 	@$(MAKE) --no-print-directory apt PKGS="$(APT_RUN)"

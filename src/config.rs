@@ -202,6 +202,10 @@ pub struct ServerSettings {
     /// it those URLs are paths (`/public/tiles/...`); the request's Host header is
     /// never copied into an answer caches keep.
     pub public_url: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed
+    /// (addresses or blocks, `["127.0.0.1", "10.0.0.0/8"]`); empty: nobody's. See
+    /// [`crate::proxy::client_address`].
+    pub trusted_proxies: Vec<crate::proxy::Cidr>,
 }
 
 impl Default for ServerSettings {
@@ -213,6 +217,7 @@ impl Default for ServerSettings {
             max_unpacked_bytes: DEFAULT_MAX_UNPACKED_BYTES,
             import_timeout_seconds: DEFAULT_IMPORT_TIMEOUT_SECONDS,
             public_url: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -319,6 +324,13 @@ impl Config {
             ));
         }
         self.roads.speeds()?;
+        if let Some(url) = &self.server.public_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(format!(
+                "server.public_url = {url:?} must start with https:// (or http://)"
+            ));
+        }
         Ok(())
     }
 }
@@ -332,6 +344,27 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("sigap.toml");
         let c = Config::from_file(&path).expect("shipped sigap.toml parses");
         assert_eq!(c, Config::default());
+    }
+
+    #[test]
+    fn trusted_proxies_and_public_url_are_checked() {
+        let p = Path::new("x.toml");
+        let c = Config::from_toml(
+            "[server]\ntrusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\"]\n",
+            p,
+        )
+        .expect("proxies");
+        assert_eq!(c.server.trusted_proxies.len(), 2);
+        assert!(crate::proxy::is_trusted(
+            &c.server.trusted_proxies,
+            "10.9.8.7".parse().expect("ip")
+        ));
+        let e = Config::from_toml("[server]\ntrusted_proxies = [\"10.0.0.0/40\"]\n", p)
+            .expect_err("prefix");
+        assert!(e.to_string().contains("10.0.0.0/40"), "{e}");
+        let e = Config::from_toml("[server]\npublic_url = \"peta.kota.go.id\"\n", p)
+            .expect_err("no scheme");
+        assert!(e.to_string().contains("https://"), "{e}");
     }
 
     #[test]

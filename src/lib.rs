@@ -23,6 +23,10 @@
 //!   and [`model::Period`], the measurement period (`YYYY-MM`) every child belongs to;
 //!   [`model::TargetGroups`], the BKKBN target groups of a household's family.
 //! - [`config`]: weights, normalisation and server settings from `sigap.toml`.
+//! - [`assets`]: the viewer (`web/`) and MapLibre GL JS compiled into the binary (the
+//!   list is written by `build.rs`), or read from disk with `serve --web-dir`.
+//! - [`proxy`]: which address a request comes from behind trusted reverse proxies
+//!   (`X-Forwarded-For`, `[server] trusted_proxies`).
 //! - [`ingest`]: one reader per format behind one seam (GDAL for GIS files), column
 //!   mapping, reprojection to WGS84 (PROJ), row validation, keyed pseudonyms,
 //!   all-or-nothing streamed imports; population rasters summed into cells and villages
@@ -67,6 +71,7 @@
 //! The binary (`src/main.rs`) only sets up logging; `src/cli/` has one module per
 //! command with its flags, and `src/bench.rs` the `sigap bench` measurements.
 
+pub mod assets;
 pub mod auth;
 pub mod config;
 pub mod demo;
@@ -75,6 +80,7 @@ pub mod http;
 pub mod index;
 pub mod ingest;
 pub mod model;
+pub mod proxy;
 pub mod public;
 pub mod risk;
 pub mod roads;

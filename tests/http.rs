@@ -12,6 +12,10 @@ use std::sync::OnceLock;
 use tower::ServiceExt;
 
 fn state() -> AppState {
+    state_with(Config::default())
+}
+
+fn state_with(config: Config) -> AppState {
     static SNAPSHOT: OnceLock<(u64, sigap::model::Dataset)> = OnceLock::new();
     let (rev, data) = SNAPSHOT.get_or_init(|| {
         let store = sigap::demo::default_demo_store().expect("demo store");
@@ -20,14 +24,13 @@ fn state() -> AppState {
             store.load().expect("load"),
         )
     });
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let snapshot = Snapshot::build(*rev, data, &config);
     AppState::new(
-        Config::default(),
-        Snapshot::build(*rev, data, &Config::default()),
+        config,
+        snapshot,
         None,
         true,
-        root.join("web"),
-        root.join("node_modules"),
+        sigap::assets::WebFiles::Embedded,
         std::sync::Arc::clone(&common::auth().0),
     )
 }
@@ -113,7 +116,9 @@ async fn tiles_are_cached_gzipped_and_revalidated() {
 }
 
 #[tokio::test]
-async fn tilejson_points_at_this_host() {
+async fn tilejson_tiles_are_paths_or_under_the_public_url() {
+    // Without public_url: a path, never the Host header (behind a TLS proxy an
+    // http://Host URL is blocked as mixed content).
     let app = app(state());
     let (_, _, body) = get(
         &app,
@@ -123,9 +128,15 @@ async fn tilejson_points_at_this_host() {
     .await;
     let tj: serde_json::Value = serde_json::from_slice(&body).expect("json");
     assert_eq!(tj["tilejson"], "3.0.0");
+    assert_eq!(tj["tiles"][0], "/tiles/villages/{z}/{x}/{y}.mvt");
+    let mut config = Config::default();
+    config.server.public_url = Some("https://peta.example.go.id/".into());
+    let hosted = sigap::http::app(state_with(config));
+    let (_, _, body) = get(&hosted, "/tiles/villages.json", &[]).await;
+    let hosted_tj: serde_json::Value = serde_json::from_slice(&body).expect("json");
     assert_eq!(
-        tj["tiles"][0],
-        "http://peta.example.go.id/tiles/villages/{z}/{x}/{y}.mvt"
+        hosted_tj["tiles"][0],
+        "https://peta.example.go.id/tiles/villages/{z}/{x}/{y}.mvt"
     );
     assert_eq!(tj["vector_layers"][0]["id"], "villages");
     let b = tj["bounds"].as_array().expect("bounds");
@@ -150,4 +161,85 @@ async fn villages_come_ordered_by_risk_with_explanations() {
         .sum::<u64>()
         + v["outside"]["stunted"].as_u64().expect("outside");
     assert_eq!(stunted, 462);
+}
+
+#[tokio::test]
+async fn the_viewer_is_served_from_the_binary_with_etags() {
+    let app = app(state());
+    for (uri, kind) in [
+        ("/", "text/html; charset=utf-8"),
+        ("/web/app.js", "text/javascript; charset=utf-8"),
+        ("/web/style.css", "text/css; charset=utf-8"),
+        ("/embed", "text/html; charset=utf-8"),
+        ("/embed/snippet", "text/html; charset=utf-8"),
+        (
+            "/vendor/maplibre-gl/maplibre-gl.mjs",
+            "text/javascript; charset=utf-8",
+        ),
+        (
+            "/vendor/maplibre-gl/maplibre-gl-worker.mjs",
+            "text/javascript; charset=utf-8",
+        ),
+        (
+            "/vendor/maplibre-gl/maplibre-gl.css",
+            "text/css; charset=utf-8",
+        ),
+    ] {
+        let (status, h, body) = get(&app, uri, &[]).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        assert_eq!(h[header::CONTENT_TYPE], kind, "{uri}");
+        assert_eq!(h[header::CACHE_CONTROL], "no-cache", "{uri}");
+        assert!(!body.is_empty(), "{uri}");
+        let etag = h[header::ETAG].to_str().expect("etag").to_owned();
+        let (again, h2, body) = get(&app, uri, &[(header::IF_NONE_MATCH, &etag)]).await;
+        assert_eq!(again, StatusCode::NOT_MODIFIED, "{uri}");
+        assert_eq!(h2[header::ETAG], etag.as_str());
+        assert!(body.is_empty());
+    }
+    let index = get(&app, "/", &[]).await.2;
+    let on_disk = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("web/index.html"))
+        .expect("web/index.html");
+    assert_eq!(index, on_disk);
+    for uri in [
+        "/web/nothing.js",
+        "/web/../Cargo.toml",
+        "/vendor/maplibre-gl/maplibre-gl.mjs.map",
+    ] {
+        assert_eq!(get(&app, uri, &[]).await.0, StatusCode::NOT_FOUND, "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn web_dir_serves_edits_without_a_rebuild() {
+    let dir = std::env::temp_dir().join(format!("sigap-webdir-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("index.html"), "<p>edited</p>").expect("write");
+    std::fs::write(dir.join("app.js"), "export const v = 1;").expect("write");
+    let disk = AppState::new(
+        Config::default(),
+        sigap::http::Snapshot::build(0, &sigap::model::Dataset::default(), &Config::default()),
+        None,
+        true,
+        sigap::assets::WebFiles::Disk {
+            web: dir.clone(),
+            vendor: Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules"),
+        },
+        std::sync::Arc::clone(&common::auth().0),
+    );
+    let app = app(disk);
+    assert_eq!(get(&app, "/", &[]).await.2, b"<p>edited</p>");
+    let (_, h, _) = get(&app, "/web/app.js", &[]).await;
+    let first = h[header::ETAG].to_str().expect("etag").to_owned();
+    std::fs::write(dir.join("app.js"), "export const v = 2;").expect("write");
+    let (status, h, body) = get(&app, "/web/app.js", &[(header::IF_NONE_MATCH, &first)]).await;
+    assert_eq!(status, StatusCode::OK, "an edited file is not 304");
+    assert_ne!(h[header::ETAG], first.as_str());
+    assert_eq!(body, b"export const v = 2;");
+    assert_eq!(
+        get(&app, "/vendor/maplibre-gl/maplibre-gl.css", &[])
+            .await
+            .0,
+        StatusCode::OK
+    );
+    std::fs::remove_dir_all(&dir).expect("clean up");
 }

@@ -61,14 +61,12 @@ fn dataset() -> Dataset {
 }
 
 fn router(data: &Dataset) -> axum::Router {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     app(AppState::new(
         Config::default(),
         Snapshot::build(1, data, &Config::default()),
         None,
         false,
-        root.join("web"),
-        root.join("node_modules"),
+        sigap::assets::WebFiles::Embedded,
         std::sync::Arc::clone(&common::auth().0),
     ))
 }

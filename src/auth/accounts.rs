@@ -75,6 +75,7 @@ impl Account {
             team: self.team.clone(),
             villages: self.villages.clone(),
             credential,
+            address: None,
         }
     }
 }
@@ -183,7 +184,7 @@ impl AuditRow {
             action: action.to_owned(),
             what: what.to_owned(),
             records,
-            address: None,
+            address: caller.address,
         }
     }
 

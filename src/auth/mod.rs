@@ -90,6 +90,9 @@ pub struct Caller {
     /// Village codes a field officer works in (empty for other roles).
     pub villages: Vec<String>,
     pub credential: Credential,
+    /// Where the request came from (the socket peer, or the client a trusted proxy
+    /// names), for the audit log; `None` in-process.
+    pub address: Option<std::net::IpAddr>,
 }
 
 /// Which case-level records a caller may read.
@@ -168,6 +171,7 @@ mod tests {
             team: team.map(str::to_owned),
             villages: vec!["7471011001".into()],
             credential: Credential::Token { id: 1 },
+            address: None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! `sigap serve`: the map, tiles and API over a store or the demo city.
 
 use anyhow::{Context, Result, bail};
+use sigap::assets::WebFiles;
 use sigap::auth::{Accounts, NewUser, Role};
 use sigap::http::{AppState, Snapshot};
 use sigap::store::Store;
@@ -22,11 +23,13 @@ pub struct ServeArgs {
     /// Risk weights and server settings (default: ./sigap.toml if present).
     #[arg(long)]
     config: Option<PathBuf>,
-    /// The viewer's static files.
+    /// Serve the viewer from this directory (a checkout's `web/`) instead of the copy
+    /// compiled into the binary: edits show on reload, without a rebuild.
     #[arg(long)]
     web_dir: Option<PathBuf>,
-    /// Where npm installed maplibre-gl (`node_modules`).
-    #[arg(long)]
+    /// With --web-dir: where npm installed maplibre-gl (`node_modules`; default: beside
+    /// the web directory).
+    #[arg(long, requires = "web_dir")]
     vendor_dir: Option<PathBuf>,
 }
 
@@ -82,16 +85,22 @@ pub fn demo_store() -> Result<Store> {
     Ok(sigap::demo::default_demo_store()?)
 }
 
-/// `dir` if given, else `name` in the working directory, else beside the sources.
-fn resolve_dir(dir: Option<PathBuf>, name: &str) -> PathBuf {
-    dir.unwrap_or_else(|| {
-        let here = PathBuf::from(name);
-        if here.exists() {
-            here
-        } else {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
-        }
-    })
+/// The viewer's files: compiled in, or `web_dir` on disk with MapLibre from
+/// `vendor_dir` (default: `node_modules` beside `web_dir`).
+fn web_files(web_dir: Option<PathBuf>, vendor_dir: Option<PathBuf>) -> Result<WebFiles> {
+    let Some(web) = web_dir else {
+        return Ok(WebFiles::Embedded);
+    };
+    if !web.join("index.html").is_file() {
+        bail!("--web-dir {}: no index.html there", web.display());
+    }
+    let vendor = vendor_dir.unwrap_or_else(|| {
+        web.parent()
+            .unwrap_or_else(|| Path::new("."))
+            .join("node_modules")
+    });
+    tracing::info!(web = %web.display(), vendor = %vendor.display(), "viewer served from disk");
+    Ok(WebFiles::Disk { web, vendor })
 }
 
 fn serve(
@@ -103,6 +112,7 @@ fn serve(
     vendor_dir: Option<PathBuf>,
 ) -> Result<()> {
     let config = super::load_config(config)?;
+    let web = web_files(web_dir, vendor_dir)?;
     let demo = db.is_none();
     let store = if let Some(p) = db {
         if !p.exists() {
@@ -138,8 +148,7 @@ fn serve(
         // The demo city's store lives in memory: visits recorded there last until exit.
         Some(store),
         demo,
-        resolve_dir(web_dir, "web"),
-        resolve_dir(vendor_dir, "node_modules"),
+        web,
         Arc::new(accounts),
     );
     if let Some(k) = key {

@@ -26,12 +26,53 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// What a session that must change its password may still call.
 const WHILE_MUST_CHANGE: [&str; 3] = ["/api/me", "/api/account/password", "/api/logout"];
 
-/// The client's address, when the server runs on a socket (not in-process tests).
+/// The client's address, when the server runs on a socket (not in-process tests):
+/// the socket peer, or behind a trusted proxy the address it forwarded in
+/// `X-Forwarded-For` or, without that header, `Forwarded`
+/// ([`crate::proxy::client_address`]).
 #[must_use]
-pub fn client_ip(extensions: &axum::http::Extensions) -> Option<IpAddr> {
+pub fn client_ip(
+    state: &AppState,
+    extensions: &axum::http::Extensions,
+    headers: &HeaderMap,
+) -> Option<IpAddr> {
+    let peer = extensions.get::<ConnectInfo<SocketAddr>>()?.0.ip();
+    let trusted = &state.0.config.server.trusted_proxies;
+    let values = |name| headers.get_all(name).iter().filter_map(|v| v.to_str().ok());
+    // X-Forwarded-For (nginx, most proxies); else the standard Forwarded header.
+    if headers.contains_key("x-forwarded-for") || !headers.contains_key(header::FORWARDED) {
+        return Some(crate::proxy::client_address(
+            peer,
+            values("x-forwarded-for"),
+            trusted,
+        ));
+    }
+    let nodes = crate::proxy::forwarded_nodes(values(header::FORWARDED.as_str()));
+    Some(crate::proxy::client_address(
+        peer,
+        nodes.iter().map(String::as_str),
+        trusted,
+    ))
+}
+
+/// Whether the browser reached sigap over HTTPS: `[server] public_url` says so, or
+/// a trusted proxy does (`X-Forwarded-Proto`).
+#[must_use]
+pub fn over_https(
+    state: &AppState,
+    extensions: &axum::http::Extensions,
+    headers: &HeaderMap,
+) -> bool {
+    let server = &state.0.config.server;
+    if let Some(url) = &server.public_url {
+        return url.starts_with("https://");
+    }
+    let proto = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok());
     extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
+        .is_some_and(|c| crate::proxy::forwarded_https(c.0.ip(), proto, &server.trusted_proxies))
 }
 
 /// The value of cookie `name`.
@@ -108,7 +149,9 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>,
             });
         }
     }
-    Ok(Some(account.caller(credential)))
+    let mut caller = account.caller(credential);
+    caller.address = client_ip(state, &parts.extensions, &parts.headers);
+    Ok(Some(caller))
 }
 
 impl FromRequestParts<AppState> for Caller {

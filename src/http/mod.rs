@@ -52,7 +52,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::api::public_routes())
         .merge(routes::auth::login_routes())
         .merge(routes::public::routes(&state))
-        .merge(routes::web::routes(&state))
+        .merge(routes::web::routes())
         .merge(routes::fonts::routes())
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -262,8 +262,8 @@ pub struct Shared {
     pub config: Config,
     /// Whether the data are the built-in synthetic demo city.
     pub demo: bool,
-    pub web_dir: PathBuf,
-    pub vendor_dir: PathBuf,
+    /// The viewer's files: embedded, or from disk (`serve --web-dir`).
+    pub web: crate::assets::WebFiles,
     snapshot: RwLock<Arc<Snapshot>>,
     tiles: RwLock<TileCache>,
     /// The store, watched for new imports (`None` for a fixed dataset); changes
@@ -333,8 +333,7 @@ impl AppState {
         snapshot: Snapshot,
         store: Option<Store>,
         demo: bool,
-        web_dir: PathBuf,
-        vendor_dir: PathBuf,
+        web: crate::assets::WebFiles,
         accounts: Arc<Accounts>,
     ) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
@@ -344,8 +343,7 @@ impl AppState {
             import_key: Mutex::new(None),
             config,
             demo,
-            web_dir,
-            vendor_dir,
+            web,
             snapshot: RwLock::new(Arc::new(snapshot)),
             tiles: RwLock::new(TileCache::default()),
             store_file: store
@@ -533,9 +531,9 @@ impl AppState {
         records: usize,
     ) -> Result<(), ApiError> {
         let (name, id, role) = (caller.username.clone(), caller.user_id, caller.role);
-        let (act, wh) = (action.to_owned(), what.to_owned());
+        let (act, wh, address) = (action.to_owned(), what.to_owned(), caller.address);
         let result = self
-            .accounts(move |a| a.audit(Some((&name, id, role)), &name, &act, &wh, records, None))
+            .accounts(move |a| a.audit(Some((&name, id, role)), &name, &act, &wh, records, address))
             .await;
         if let Err(e) = &result {
             tracing::error!(error = %e, user = caller.user_id, action, "audit log not written; request refused");
@@ -623,8 +621,7 @@ mod tests {
             snapshot,
             None,
             false,
-            PathBuf::new(),
-            PathBuf::new(),
+            crate::assets::WebFiles::Embedded,
             Arc::new(accounts),
         )
     }

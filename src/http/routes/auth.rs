@@ -7,7 +7,7 @@
 //! the audit log and logged with the user name and address, never the password.
 
 use crate::auth::{Account, Caller, Credential, Login};
-use crate::http::auth::{SESSION_COOKIE, client_ip, cookie};
+use crate::http::auth::{SESSION_COOKIE, client_ip, cookie, over_https};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use axum::extract::{Path, Request, State};
@@ -47,8 +47,10 @@ pub fn account_json(account: &Account, csrf: Option<&str>) -> Value {
     json!({ "user": account, "csrf": csrf })
 }
 
-fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if state.0.config.auth.secure_cookies {
+/// The session cookie; `Secure` when configured or when the browser came over HTTPS
+/// ([`over_https`]).
+fn session_cookie(state: &AppState, https: bool, value: &str, max_age: i64) -> HeaderValue {
+    let secure = if state.0.config.auth.secure_cookies || https {
         "; Secure"
     } else {
         ""
@@ -60,7 +62,8 @@ fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
 }
 
 async fn login(State(state): State<AppState>, req: Request) -> Result<Response, ApiError> {
-    let address = client_ip(req.extensions());
+    let address = client_ip(&state, req.extensions(), req.headers());
+    let https = over_https(&state, req.extensions(), req.headers());
     let bytes = axum::body::to_bytes(req.into_body(), state.0.config.server.max_body_bytes)
         .await
         .map_err(|_| ApiError::TooLarge("the login body is too large".into()))?;
@@ -108,7 +111,7 @@ async fn login(State(state): State<AppState>, req: Request) -> Result<Response, 
             let mut resp = Json(account_json(&account, Some(&csrf))).into_response();
             resp.headers_mut().insert(
                 header::SET_COOKIE,
-                session_cookie(&state, &session, lifetime),
+                session_cookie(&state, https, &session, lifetime),
             );
             Ok(resp)
         }
@@ -143,8 +146,10 @@ async fn login(State(state): State<AppState>, req: Request) -> Result<Response, 
 async fn logout(
     State(state): State<AppState>,
     caller: Caller,
+    extensions: axum::http::Extensions,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let https = over_https(&state, &extensions, &headers);
     if let Some(session) = cookie(&headers, SESSION_COOKIE) {
         let session = session.to_owned();
         state.accounts(move |a| a.logout(&session)).await?;
@@ -152,7 +157,7 @@ async fn logout(
     state.audit(&caller, "logout", "session", 0).await?;
     let mut resp = StatusCode::NO_CONTENT.into_response();
     resp.headers_mut()
-        .insert(header::SET_COOKIE, session_cookie(&state, "", 0));
+        .insert(header::SET_COOKIE, session_cookie(&state, https, "", 0));
     Ok(resp)
 }
 

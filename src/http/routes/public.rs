@@ -15,7 +15,7 @@ use crate::http::error::ApiError;
 use crate::http::state::{AppState, Bucket, Snapshot, TileKind};
 use crate::public::{MAX_PUBLIC_RES, PublicView, Published, Row, row_fields};
 use axum::extract::{Query, Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -24,7 +24,6 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 use std::time::Instant;
-use tower_http::services::ServeFile;
 
 /// How often a client over the rate limit is logged.
 const LOG_EVERY: std::time::Duration = std::time::Duration::from_mins(1);
@@ -33,15 +32,14 @@ const LOG_EVERY: std::time::Duration = std::time::Duration::from_mins(1);
 const PUBLIC_CACHE: &str = "public, max-age=300";
 
 pub fn routes(state: &AppState) -> Router<AppState> {
-    let web = &state.0.web_dir;
     Router::new()
         .route("/public/api/summary", get(summary))
         .route("/public/api/villages", get(villages))
         .route("/public/api/hexes", get(hexes))
         .route("/public/tiles/{file}", get(tilejson))
         .route("/public/tiles/{layer}/{z}/{x}/{file}", get(tile))
-        .route_service("/embed", ServeFile::new(web.join("embed.html")))
-        .route_service("/embed/snippet", ServeFile::new(web.join("snippet.html")))
+        .route("/embed", get(embed))
+        .route("/embed/snippet", get(snippet))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             rate_limit,
@@ -57,7 +55,7 @@ async fn rate_limit(
 ) -> Result<Response, ApiError> {
     let per_minute = f64::from(state.0.config.public.rate_per_minute);
     if per_minute > 0.0
-        && let Some(ip) = client_ip(req.extensions())
+        && let Some(ip) = client_ip(&state, req.extensions(), req.headers())
     {
         let mut buckets = state
             .0
@@ -95,6 +93,14 @@ async fn rate_limit(
         b.tokens -= 1.0;
     }
     Ok(next.run(req).await)
+}
+
+async fn embed(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    super::web::file(&state, "web/embed.html", &headers).await
+}
+
+async fn snippet(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    super::web::file(&state, "web/snippet.html", &headers).await
 }
 
 #[derive(Deserialize)]
@@ -164,6 +170,8 @@ async fn summary(
         "bounds": b,
         "max_res": MAX_PUBLIC_RES,
         "totals": totals,
+        // `[server] public_url` (or null): the embed snippet's iframe points there.
+        "public_url": state.0.config.server.public_url,
     })))
 }
 
@@ -265,13 +273,7 @@ async fn tilejson(
             ))
         })?;
     // Caches keep this answer for everyone: nothing from the request goes in it.
-    let base = state
-        .0
-        .config
-        .server
-        .public_url
-        .as_deref()
-        .map_or("", |u| u.trim_end_matches('/'));
+    let base = super::tiles::url_base(&state);
     let snapshot = state.snapshot();
     let b = snapshot
         .analysis

@@ -68,10 +68,24 @@ pub fn routes() -> Router<AppState> {
         .route("/tiles/{layer}/{z}/{x}/{file}", get(tile))
 }
 
+/// The start of every URL sigap writes: `[server] public_url` without its trailing
+/// slash, or nothing, so that URLs are paths (`/tiles/...`) that a browser resolves
+/// against the address it used, `https://` behind a TLS proxy included. Nothing from
+/// the request (Host, X-Forwarded-*) goes in: answers stay the same for everyone.
+#[must_use]
+pub fn url_base(state: &AppState) -> &str {
+    state
+        .0
+        .config
+        .server
+        .public_url
+        .as_deref()
+        .map_or("", |u| u.trim_end_matches('/'))
+}
+
 async fn tilejson(
     State(state): State<AppState>,
     Path(file): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let set = file
         .strip_suffix(".json")
@@ -81,10 +95,7 @@ async fn tilejson(
                 "no tileset {file}; try hexes.json, villages.json or facilities.json"
             ))
         })?;
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
+    let base = url_base(&state);
     let snapshot = state.snapshot();
     let bounds = snapshot.analysis.bounds_array().unwrap_or(WORLD_BOUNDS);
     let center = [
@@ -118,7 +129,7 @@ async fn tilejson(
         "description": "sigap stunting risk layers (aggregates only)",
         "attribution": if state.0.demo { "sigap · data demo sintetis (synthetic demo data)" } else { "sigap" },
         "scheme": "xyz",
-        "tiles": [format!("http://{host}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt", set.name())],
+        "tiles": [format!("{base}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt", set.name())],
         "minzoom": MIN_ZOOM,
         "maxzoom": MAX_ZOOM_ANNOUNCED,
         "bounds": bounds,
