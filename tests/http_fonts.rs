@@ -9,14 +9,12 @@ use sigap::model::Dataset;
 use tower::ServiceExt;
 
 fn router() -> axum::Router {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     app(AppState::new(
         Config::default(),
         Snapshot::build(1, &Dataset::default(), &Config::default()),
         None,
         false,
-        root.join("web"),
-        root.join("node_modules"),
+        sigap::assets::WebFiles::Embedded,
         // No accounts at all: glyphs need no login.
         std::sync::Arc::new(sigap::auth::Accounts::open_in_memory().expect("accounts")),
     ))
