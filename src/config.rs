@@ -228,6 +228,18 @@ pub struct Config {
     pub auth: AuthSettings,
     pub public: PublicSettings,
     pub roads: crate::roads::RoadSettings,
+    pub basemap: BasemapSettings,
+}
+
+/// `[basemap]`: what the viewer draws under the risk layers.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BasemapSettings {
+    /// An XYZ raster template (`https://tile.example.org/{z}/{x}/{y}.png`) to draw
+    /// instead of sigap's own basemap, for a city with internet; village boundaries
+    /// and names are still drawn over it. `None` (the default): sigap's own vector
+    /// basemap from the stored OpenStreetMap extract, no internet needed.
+    pub url: Option<String>,
 }
 
 /// Why a configuration file could not be used.
@@ -310,6 +322,13 @@ impl Config {
             ));
         }
         self.roads.speeds()?;
+        if let Some(url) = &self.basemap.url
+            && !(url.starts_with("http") && ["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p)))
+        {
+            return Err(format!(
+                "[basemap] url must be an http(s) XYZ template with {{z}}, {{x}} and {{y}}, not {url}"
+            ));
+        }
         Ok(())
     }
 }

@@ -178,6 +178,19 @@ impl Basemap {
             Some(bytes) => read::read(bytes)?,
             None => read::Extract::default(),
         };
+        Ok(Self::from_extract(extract, villages))
+    }
+
+    /// The village boundaries and names alone (no extract, or an unreadable one).
+    ///
+    /// # Units
+    /// Village boundaries in WGS84 degrees.
+    #[must_use]
+    pub fn villages_only(villages: &[Village]) -> Self {
+        Self::from_extract(read::Extract::default(), villages)
+    }
+
+    fn from_extract(extract: read::Extract, villages: &[Village]) -> Self {
         let water = extract
             .water
             .into_iter()
@@ -218,7 +231,7 @@ impl Basemap {
             })
             .collect();
         let (lines, labels) = village_features(villages);
-        Ok(Self {
+        Self {
             layers: vec![
                 Banded::new("water", water),
                 Banded::new("landuse", landuse),
@@ -228,7 +241,7 @@ impl Basemap {
                 Banded::new("villages", lines),
                 Banded::new("village_labels", labels),
             ],
-        })
+        }
     }
 
     /// Encodes one basemap tile (uncompressed MVT; empty when nothing is there).

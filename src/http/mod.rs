@@ -51,6 +51,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::api::public_routes())
         .merge(routes::auth::login_routes())
         .merge(routes::public::routes(&state))
+        .merge(routes::basemap::routes())
         .merge(routes::web::routes(&state))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
