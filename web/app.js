@@ -18,6 +18,7 @@ import {
 } from './periods.js';
 import { initTargets, renderTargetTexts, withWeights, reloadTargets } from './targets.js';
 import { ensureLogin } from './account.js';
+import { loadBasemap, withBasemap } from './basemap.js';
 import { CASE_LAYER, showCases, caseLines } from './cases.js';
 
 /** The directory the page was served from; every API path is resolved against it. */
@@ -309,12 +310,19 @@ async function main() {
     villages: new URL('tiles/villages.json', BASE).href,
     facilities: new URL('tiles/facilities.json', BASE).href,
   };
-  const tj = await getJson('tiles/villages.json');
+  const [tj, basemap] = await Promise.all([getJson('tiles/villages.json'), loadBasemap(BASE)]);
   state.bounds = tileJsonBounds(tj);
   const [lon, lat, zoom] = Array.isArray(tj.center) ? tj.center : [0, 0, 1];
+  const own = buildStyle(state.indicator, state.domain, urls, state.bounds ? (state.bounds[0][1] + state.bounds[1][1]) / 2 : lat);
+  if (basemap) {
+    // The basemap is the land now: the village fill stays only to be clicked.
+    own.layers.find((l) => l.id === LAYER.villageFill).paint['fill-opacity'] = 0;
+  }
+  // Village fill, heatmap, hexagon fill and edges under the basemap's water and
+  // roads; sigap's own village lines replace the basemap's.
   const map = new maplibregl.Map({
     container: 'map',
-    style: buildStyle(state.indicator, state.domain, urls, state.bounds ? (state.bounds[0][1] + state.bounds[1][1]) / 2 : lat),
+    style: withBasemap(own, basemap, 4, ['basemap-villages']),
     ...(state.bounds ? { bounds: state.bounds, fitBoundsOptions: { padding: 32 } } : { center: [lon, lat], zoom }),
     attributionControl: { compact: true },
     dragRotate: false,

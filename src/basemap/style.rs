@@ -14,6 +14,11 @@ pub const SOURCE: &str = "basemap";
 /// Colours the tests sample: the background and the water.
 pub const BACKGROUND: &str = "#f2efe9";
 pub const WATER: &str = "#9ecae8";
+/// Whether this server answers `/fonts/{fontstack}/{range}.pbf`. Without glyphs a
+/// client cannot draw text, and a style naming a glyph URL that answers 404 fills
+/// the browser console with errors, so until the glyph endpoint (branch `glyphs`)
+/// is merged the style leaves its label layers out; set this to `true` with it.
+pub const GLYPHS_SERVED: bool = false;
 /// Fonts of the labels (served by `/fonts/{fontstack}/{range}.pbf`).
 pub const FONT: &str = "DejaVu Sans Book";
 pub const FONT_BOLD: &str = "DejaVu Sans Bold";
@@ -200,9 +205,10 @@ fn boundary_and_labels() -> Vec<Value> {
     ]
 }
 
-/// The style (MapLibre style spec v8).
+/// The style (MapLibre style spec v8), with its labels when `labels` (see
+/// [`GLYPHS_SERVED`]).
 #[must_use]
-pub fn style(urls: &StyleUrls<'_>) -> Value {
+pub fn style(urls: &StyleUrls<'_>, labels: bool) -> Value {
     let mut sources = json!({
         SOURCE: {
             "type": "vector", "tiles": [urls.tiles], "minzoom": 0,
@@ -224,12 +230,19 @@ pub fn style(urls: &StyleUrls<'_>) -> Value {
         }
         None => layers.extend(own_layers()),
     }
-    layers.extend(boundary_and_labels());
-    json!({
+    layers.extend(
+        boundary_and_labels()
+            .into_iter()
+            .filter(|l| labels || l["type"] != "symbol"),
+    );
+    let mut style = json!({
         "version": 8,
         "name": "sigap basemap",
         "sources": sources,
-        "glyphs": urls.glyphs,
         "layers": layers,
-    })
+    });
+    if labels {
+        style["glyphs"] = json!(urls.glyphs);
+    }
+    style
 }

@@ -183,12 +183,13 @@ fn a_file_that_is_not_a_pbf_is_an_error() {
 
 #[test]
 fn the_style_puts_labels_last_and_uses_the_glyph_fonts() {
-    let style = super::style::style(&super::style::StyleUrls {
+    let urls = super::style::StyleUrls {
         tiles: "http://h/basemap/{z}/{x}/{y}.mvt",
         glyphs: "http://h/fonts/{fontstack}/{range}.pbf",
         raster: None,
         attribution: "t",
-    });
+    };
+    let style = super::style::style(&urls, true);
     let layers = style["layers"].as_array().expect("layers");
     let first_symbol = layers
         .iter()
@@ -201,4 +202,10 @@ fn the_style_puts_labels_last_and_uses_the_glyph_fonts() {
         .expect("street labels");
     assert_eq!(street["minzoom"], 14);
     assert_eq!(street["layout"]["text-font"][0], super::style::FONT);
+    assert_eq!(style["glyphs"], "http://h/fonts/{fontstack}/{range}.pbf");
+
+    let bare = super::style::style(&urls, false);
+    let layers = bare["layers"].as_array().expect("layers");
+    assert!(layers.iter().all(|l| l["type"] != "symbol"));
+    assert!(bare.get("glyphs").is_none());
 }

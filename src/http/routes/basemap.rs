@@ -5,8 +5,9 @@
 //! URLs in the style are paths (`/basemap/...`, `/fonts/...`) unless
 //! `[server] public_url` is set; the request's Host never goes into a cached answer.
 //! With `[basemap] url`, the style draws that raster instead of sigap's own fills.
+//! Labels are in the style once the glyph endpoint is ([`GLYPHS_SERVED`]).
 
-use crate::basemap::style::{StyleUrls, style};
+use crate::basemap::style::{GLYPHS_SERVED, StyleUrls, style};
 use crate::http::error::ApiError;
 use crate::http::state::{AppState, TileKind};
 use axum::extract::{Path, State};
@@ -39,12 +40,13 @@ async fn style_json(State(state): State<AppState>) -> Response {
     } else {
         "© OpenStreetMap contributors"
     };
-    let body = style(&StyleUrls {
+    let urls = StyleUrls {
         tiles: &tiles,
         glyphs: &glyphs,
         raster: config.basemap.url.as_deref(),
         attribution,
-    });
+    };
+    let body = style(&urls, GLYPHS_SERVED);
     let mut r = Json(body).into_response();
     r.headers_mut().insert(
         header::CACHE_CONTROL,
