@@ -317,6 +317,9 @@ async function main() {
   if (basemap) {
     // The basemap is the land now: the village fill stays only to be clicked.
     own.layers.find((l) => l.id === LAYER.villageFill).paint['fill-opacity'] = 0;
+    // Hexagons a little lighter, so land use shows through them.
+    const hex = own.layers.find((l) => l.id === LAYER.hexFill).paint;
+    hex['fill-opacity'] = hex['fill-opacity'].map((v) => (v === 0.8 ? 0.7 : v));
   }
   // Village fill, heatmap, hexagon fill and edges under the basemap's water and
   // roads; sigap's own village lines replace the basemap's.

@@ -74,9 +74,16 @@ fn road(id: &str, classes: &[&str], color: &str, width: &[(u8, f64)], dash: bool
     l
 }
 
-/// Fills and roads drawn from sigap's own tiles.
+/// The colour of primary roads (sampled by the browser test).
+pub const PRIMARY: &str = "#ffd966";
+/// Road casings: dark enough to read over the risk colours' yellows and reds.
+const CASING: &str = "#6f655c";
+
+/// Fills and roads drawn from sigap's own tiles. Every road has a dark casing under
+/// a light fill, so streets stay visible over any risk colour.
 fn own_layers() -> Vec<Value> {
     let major = ["motorway", "primary", "secondary", "tertiary"];
+    let casing = |id: &str, classes: &[&str], w: &[(u8, f64)]| road(id, classes, CASING, w, false);
     vec![
         fill(
             "basemap-landuse-residential",
@@ -122,50 +129,53 @@ fn own_layers() -> Vec<Value> {
         road(
             "basemap-path",
             &["path"],
-            "#9a8f85",
-            &[(15, 0.8), (18, 2.0)],
+            "#7a6f66",
+            &[(15, 1.0), (18, 2.5)],
             true,
         ),
         road(
             "basemap-track",
             &["track"],
-            "#b39b77",
-            &[(13, 0.8), (18, 3.0)],
+            "#8c7451",
+            &[(13, 1.0), (18, 3.5)],
             true,
         ),
-        road(
+        casing(
+            "basemap-road-minor-casing",
+            &["residential"],
+            &[(13, 1.6), (15, 4.5), (18, 15.0)],
+        ),
+        casing(
             "basemap-road-casing",
             &major,
-            "#c9a86a",
-            &[(8, 1.2), (12, 3.0), (18, 20.0)],
-            false,
+            &[(8, 2.0), (12, 4.0), (18, 23.0)],
         ),
         road(
             "basemap-road-minor",
             &["residential"],
             "#ffffff",
-            &[(13, 1.0), (15, 3.0), (18, 12.0)],
+            &[(13, 0.8), (15, 3.0), (18, 12.0)],
             false,
         ),
         road(
             "basemap-road-tertiary",
             &["tertiary"],
             "#ffffff",
-            &[(11, 0.8), (12, 1.8), (18, 16.0)],
+            &[(11, 0.8), (12, 2.2), (18, 19.0)],
             false,
         ),
         road(
             "basemap-road-secondary",
             &["secondary"],
-            "#fde9a8",
-            &[(9, 0.8), (12, 2.0), (18, 17.0)],
+            "#fff1bd",
+            &[(9, 0.8), (12, 2.4), (18, 19.0)],
             false,
         ),
         road(
             "basemap-road-primary",
             &["motorway", "primary"],
-            "#f7c95c",
-            &[(8, 1.0), (12, 2.2), (18, 18.0)],
+            PRIMARY,
+            &[(8, 1.2), (12, 2.8), (18, 20.0)],
             false,
         ),
     ]
