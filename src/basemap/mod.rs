@@ -110,6 +110,9 @@ impl RoadClass {
     }
 }
 
+/// Features with their minimum zoom; geometries in world coordinates.
+type Zoomed = Vec<(u8, TileFeature)>;
+
 /// One layer as R-trees by minimum zoom: band `i` holds every feature whose minimum
 /// zoom is at most `bands[i].0`.
 struct Banded {
@@ -118,7 +121,7 @@ struct Banded {
 
 impl Banded {
     /// `features` are `(min_zoom, feature)` with geometries in world coordinates.
-    fn new(name: &'static str, features: Vec<(u8, TileFeature)>) -> Self {
+    fn new(name: &'static str, features: &[(u8, TileFeature)]) -> Self {
         let mut zooms: Vec<u8> = features.iter().map(|(z, _)| *z).collect();
         zooms.sort_unstable();
         zooms.dedup();
@@ -191,17 +194,17 @@ impl Basemap {
     }
 
     fn from_extract(extract: read::Extract, villages: &[Village]) -> Self {
-        let water = extract
+        let water: Zoomed = extract
             .water
             .into_iter()
             .map(|(name, p)| (0, feature(p, vec![string("name", &name)])))
             .collect();
-        let landuse = extract
+        let landuse: Zoomed = extract
             .landuse
             .into_iter()
             .map(|(class, p)| (0, feature(p, vec![string("class", &class)])))
             .collect();
-        let roads = extract
+        let roads: Zoomed = extract
             .roads
             .into_iter()
             .map(|(class, name, line)| {
@@ -212,12 +215,12 @@ impl Basemap {
                 (class.min_zoom(), feature(line, props))
             })
             .collect();
-        let buildings = extract
+        let buildings: Zoomed = extract
             .buildings
             .into_iter()
             .map(|p| (BUILDINGS_MIN_ZOOM, feature(p, Vec::new())))
             .collect();
-        let places = extract
+        let places: Zoomed = extract
             .places
             .into_iter()
             .map(|(kind, name, point)| {
@@ -233,13 +236,13 @@ impl Basemap {
         let (lines, labels) = village_features(villages);
         Self {
             layers: vec![
-                Banded::new("water", water),
-                Banded::new("landuse", landuse),
-                Banded::new("roads", roads),
-                Banded::new("buildings", buildings),
-                Banded::new("places", places),
-                Banded::new("villages", lines),
-                Banded::new("village_labels", labels),
+                Banded::new("water", &water),
+                Banded::new("landuse", &landuse),
+                Banded::new("roads", &roads),
+                Banded::new("buildings", &buildings),
+                Banded::new("places", &places),
+                Banded::new("villages", &lines),
+                Banded::new("village_labels", &labels),
             ],
         }
     }
@@ -258,7 +261,7 @@ impl Basemap {
 }
 
 /// Village boundaries as lines and one label point inside each, with code and name.
-fn village_features(villages: &[Village]) -> (Vec<(u8, TileFeature)>, Vec<(u8, TileFeature)>) {
+fn village_features(villages: &[Village]) -> (Zoomed, Zoomed) {
     let mut lines = Vec::with_capacity(villages.len());
     let mut labels = Vec::with_capacity(villages.len());
     for v in villages {

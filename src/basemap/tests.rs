@@ -86,8 +86,11 @@ fn basemap() -> Basemap {
     Basemap::build(Some(&pbf), &[village]).expect("built")
 }
 
+/// One feature's properties.
+type Props = Vec<(String, Value)>;
+
 /// `(layer, properties of each feature)` of a tile.
-fn layers(map: &Basemap, coord: TileCoord) -> Vec<(String, Vec<Vec<(String, Value)>>)> {
+fn layers(map: &Basemap, coord: TileCoord) -> Vec<(String, Vec<Props>)> {
     let tile = decode(&map.render(coord));
     tile.layers
         .iter()
@@ -98,16 +101,13 @@ fn layers(map: &Basemap, coord: TileCoord) -> Vec<(String, Vec<Vec<(String, Valu
         .collect()
 }
 
-fn has(props: &[Vec<(String, Value)>], key: &str, value: &str) -> bool {
+fn has(props: &[Props], key: &str, value: &str) -> bool {
     props
         .iter()
         .any(|p| p.contains(&(key.to_owned(), Value::String(value.to_owned()))))
 }
 
-fn layer<'a>(
-    all: &'a [(String, Vec<Vec<(String, Value)>>)],
-    name: &str,
-) -> &'a [Vec<(String, Value)>] {
+fn layer<'a>(all: &'a [(String, Vec<Props>)], name: &str) -> &'a [Props] {
     all.iter()
         .find(|(n, _)| n == name)
         .map_or(&[], |(_, p)| p.as_slice())

@@ -14,8 +14,6 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-/// The policy of staff pages.
-
 /// The origin (`https://host[:port]`) of `[basemap] url`, which pages must be allowed
 /// to fetch raster tiles from, with a leading space; empty without one. A host with
 /// a placeholder (`{s}.tile.example.org`) allows every subdomain of the rest.
