@@ -4,6 +4,7 @@
 // role and area and writes each read to the audit log; a viewer never gets the layer.
 
 import { t, addWords } from './i18n.js';
+import { basemapSlots } from './basemap.js';
 
 addWords({
   id: {
@@ -51,7 +52,7 @@ export function showCases(map, user, periodQuery = '') {
       'circle-stroke-color': '#fff',
       'circle-stroke-width': 1,
     },
-  });
+  }, basemapSlots(map).overlays); // under the basemap's labels
 }
 
 /** The popup text lines of a child point. */

@@ -5,18 +5,21 @@
 //! [`Basemap::build`] goes through these steps:
 //! 1. **read** the extract's bytes (`read`): roads with an OpenMapTiles-like class
 //!    and their `name`, water and land-use polygons, buildings, `place=*` nodes;
-//! 2. **add the villages** from the store: boundary lines and one label point
+//! 2. **join streets**: pieces of one street (same class and name, end to end) are
+//!    chained (`merge`), so a street name has room to be drawn;
+//! 3. **add the villages** from the store: boundary lines and one label point
 //!    inside each (the centroid when inside, else an interior point);
-//! 3. **project** every geometry to world coordinates once;
-//! 4. **band by zoom**: each feature has a minimum zoom ([`RoadClass::min_zoom`]:
+//! 4. **project** every geometry to world coordinates once;
+//! 5. **band by zoom**: each feature has a minimum zoom ([`RoadClass::min_zoom`]:
 //!    major roads from z0, residential from z13, paths from z15; buildings from
 //!    z14), and each layer keeps one R-tree per distinct minimum zoom;
-//! 5. **render** a tile ([`Basemap::render`]): per layer, the band of its zoom, the
+//! 6. **render** a tile ([`Basemap::render`]): per layer, the band of its zoom, the
 //!    features meeting the tile, clipped, simplified and encoded by [`crate::tiles`].
 //!
 //! The style that draws these layers is [`style::style`]. Nothing here knows about
 //! children or households: the basemap is public.
 
+mod merge;
 mod read;
 pub mod style;
 #[cfg(test)]
@@ -204,8 +207,7 @@ impl Basemap {
             .into_iter()
             .map(|(class, p)| (0, feature(p, vec![string("class", &class)])))
             .collect();
-        let roads: Zoomed = extract
-            .roads
+        let roads: Zoomed = merge::merge_streets(extract.roads)
             .into_iter()
             .map(|(class, name, line)| {
                 let mut props = vec![string("class", class.as_str())];

@@ -120,7 +120,14 @@ fn own_layers() -> Vec<Value> {
             "#dcebc9",
             0,
         ),
-        fill("basemap-water", "water", None, WATER, 0),
+        // Not quite opaque: MapLibre draws opaque fills in an early pass that a
+        // heatmap (composited without depth test) would then cover; a translucent
+        // fill is drawn in layer order, over a page's risk heatmap.
+        {
+            let mut water = fill("basemap-water", "water", None, WATER, 0);
+            water["paint"]["fill-opacity"] = json!(0.99);
+            water
+        },
         json!({
             "id": "basemap-buildings", "type": "fill", "source": SOURCE,
             "source-layer": "buildings", "minzoom": super::BUILDINGS_MIN_ZOOM,
