@@ -33,7 +33,7 @@ pub(crate) fn merge_streets(
     keys.sort_by(|a, b| (a.0.as_str(), &a.1).cmp(&(b.0.as_str(), &b.1)));
     for k in keys {
         let pieces = groups.remove(&k).unwrap_or_default();
-        for line in chain(pieces) {
+        for line in chain(&pieces) {
             out.push((k.0, k.1.clone(), LineString::new(line)));
         }
     }
@@ -41,7 +41,7 @@ pub(crate) fn merge_streets(
 }
 
 /// Chains pieces that meet at an end shared by exactly two pieces.
-fn chain(pieces: Vec<Vec<Coord<f64>>>) -> Vec<Vec<Coord<f64>>> {
+fn chain(pieces: &[Vec<Coord<f64>>]) -> Vec<Vec<Coord<f64>>> {
     let mut ends: HashMap<(u64, u64), Vec<usize>> = HashMap::new();
     for (i, p) in pieces.iter().enumerate() {
         for c in [p[0], p[p.len() - 1]] {
@@ -65,7 +65,11 @@ fn chain(pieces: Vec<Vec<Coord<f64>>>) -> Vec<Vec<Coord<f64>>> {
         let (mut first, mut at) = (start, pieces[start][0]);
         while let Some(prev) = partner(first, at).filter(|p| *p != start && !used[*p]) {
             let p = &pieces[prev];
-            at = if key(p[p.len() - 1]) == key(at) { p[0] } else { p[p.len() - 1] };
+            at = if key(p[p.len() - 1]) == key(at) {
+                p[0]
+            } else {
+                p[p.len() - 1]
+            };
             first = prev;
             if first == start {
                 break;
@@ -110,8 +114,16 @@ mod tests {
             // A fork at (3, 0): three pieces meet, so the chain stops there.
             (r, name(), line_string![(x: 3.0, y: 0.0), (x: 4.0, y: 0.0)]),
             (r, name(), line_string![(x: 3.0, y: 0.0), (x: 3.0, y: 1.0)]),
-            (r, String::new(), line_string![(x: 0.0, y: 0.0), (x: 0.0, y: 1.0)]),
-            (RoadClass::Primary, name(), line_string![(x: 2.0, y: 0.0), (x: 2.0, y: 5.0)]),
+            (
+                r,
+                String::new(),
+                line_string![(x: 0.0, y: 0.0), (x: 0.0, y: 1.0)],
+            ),
+            (
+                RoadClass::Primary,
+                name(),
+                line_string![(x: 2.0, y: 0.0), (x: 2.0, y: 5.0)],
+            ),
         ];
         let merged = merge_streets(roads);
         assert_eq!(merged.len(), 5, "{merged:?}");
@@ -120,6 +132,9 @@ mod tests {
             .find(|(c, n, l)| *c == r && !n.is_empty() && l.0.len() == 4)
             .expect("one chain of three pieces");
         let xs: Vec<f64> = long.2.0.iter().map(|c| c.x).collect();
-        assert!(xs == [0.0, 1.0, 2.0, 3.0] || xs == [3.0, 2.0, 1.0, 0.0], "{xs:?}");
+        assert!(
+            xs == [0.0, 1.0, 2.0, 3.0] || xs == [3.0, 2.0, 1.0, 0.0],
+            "{xs:?}"
+        );
     }
 }

@@ -84,42 +84,21 @@ const CASING: &str = "#6f655c";
 fn own_layers() -> Vec<Value> {
     let major = ["motorway", "primary", "secondary", "tertiary"];
     let casing = |id: &str, classes: &[&str], w: &[(u8, f64)]| road(id, classes, CASING, w, false);
-    vec![
-        fill(
-            "basemap-landuse-residential",
-            "landuse",
-            Some("residential"),
-            "#e6e0d8",
-            0,
-        ),
-        fill(
-            "basemap-landuse-farmland",
-            "landuse",
-            Some("farmland"),
-            "#edf0d1",
-            0,
-        ),
-        fill(
-            "basemap-landuse-forest",
-            "landuse",
-            Some("forest"),
-            "#c9e0b8",
-            0,
-        ),
-        fill(
-            "basemap-landuse-park",
-            "landuse",
-            Some("park"),
-            "#c8e6c0",
-            0,
-        ),
-        fill(
-            "basemap-landuse-grass",
-            "landuse",
-            Some("grass"),
-            "#dcebc9",
-            0,
-        ),
+    let landuse = [
+        ("residential", "#e6e0d8"),
+        ("farmland", "#edf0d1"),
+        ("forest", "#c9e0b8"),
+        ("park", "#c8e6c0"),
+        ("grass", "#dcebc9"),
+    ];
+    let mut layers: Vec<Value> = landuse
+        .iter()
+        .map(|(class, colour)| {
+            let id = format!("basemap-landuse-{class}");
+            fill(&id, "landuse", Some(class), colour, 0)
+        })
+        .collect();
+    layers.extend([
         // Not quite opaque: MapLibre draws opaque fills in an early pass that a
         // heatmap (composited without depth test) would then cover; a translucent
         // fill is drawn in layer order, over a page's risk heatmap.
@@ -185,7 +164,8 @@ fn own_layers() -> Vec<Value> {
             &[(8, 1.2), (12, 2.8), (18, 20.0)],
             false,
         ),
-    ]
+    ]);
+    layers
 }
 
 /// Village boundaries and every label.
