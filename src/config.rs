@@ -345,6 +345,24 @@ mod tests {
     }
 
     #[test]
+    fn basemap_url_must_be_an_xyz_template() {
+        let p = Path::new("x.toml");
+        let c = Config::from_toml(
+            "[basemap]\nurl = \"https://t.example.org/{z}/{x}/{y}.png\"\n",
+            p,
+        )
+        .expect("template");
+        assert_eq!(
+            c.basemap.url.as_deref(),
+            Some("https://t.example.org/{z}/{x}/{y}.png")
+        );
+        let e = Config::from_toml("[basemap]\nurl = \"https://t.example.org/tile.png\"\n", p)
+            .expect_err("no placeholders");
+        assert!(e.to_string().contains("[basemap] url"), "{e}");
+        assert!(Config::default().basemap.url.is_none());
+    }
+
+    #[test]
     fn rejects_negative_weight_and_unknown_key() {
         let p = Path::new("x.toml");
         let e = Config::from_toml("[weights]\nprevalence = -1\n", p).expect_err("negative");

@@ -209,3 +209,29 @@ fn the_style_puts_labels_last_and_uses_the_glyph_fonts() {
     assert!(layers.iter().all(|l| l["type"] != "symbol"));
     assert!(bare.get("glyphs").is_none());
 }
+
+#[test]
+fn an_external_raster_replaces_the_fills_and_roads_but_not_the_villages() {
+    let urls = super::style::StyleUrls {
+        tiles: "/basemap/{z}/{x}/{y}.mvt",
+        glyphs: "/fonts/{fontstack}/{range}.pbf",
+        raster: Some("https://t.example.org/{z}/{x}/{y}.png"),
+        attribution: "t",
+    };
+    let style = super::style::style(&urls, false);
+    assert_eq!(
+        style["sources"]["basemap-raster"]["tiles"][0],
+        "https://t.example.org/{z}/{x}/{y}.png"
+    );
+    let ids: Vec<&str> = style["layers"]
+        .as_array()
+        .expect("layers")
+        .iter()
+        .filter_map(|l| l["id"].as_str())
+        .collect();
+    assert!(ids.contains(&"basemap-raster") && ids.contains(&"basemap-villages"));
+    assert!(
+        !ids.iter().any(|id| id.starts_with("basemap-road")),
+        "{ids:?}"
+    );
+}
