@@ -11,6 +11,7 @@ use std::io::BufRead;
 use std::path::PathBuf;
 use std::time::Instant;
 
+mod basemap;
 mod recompute;
 mod synthetic;
 
@@ -54,6 +55,14 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         repeat: usize,
     },
+    /// Build the basemap from the stored OpenStreetMap extract (the demo city's, or
+    /// the store's with --db) and encode every basemap tile over the city at z10-z16.
+    Basemap {
+        #[arg(long)]
+        db: Option<PathBuf>,
+        #[arg(long, default_value_t = 5)]
+        repeat: usize,
+    },
 }
 
 pub fn run(cmd: &BenchCommand) -> Result<()> {
@@ -67,6 +76,7 @@ pub fn run(cmd: &BenchCommand) -> Result<()> {
             out,
         } => recompute::run(*periods, *children, *seed, out.as_deref()),
         BenchCommand::Roads { db, repeat } => roads(db.as_deref(), *repeat),
+        BenchCommand::Basemap { db, repeat } => basemap::run(db.as_deref(), *repeat),
     }
 }
 

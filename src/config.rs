@@ -242,6 +242,18 @@ pub struct Config {
     pub auth: AuthSettings,
     pub public: PublicSettings,
     pub roads: crate::roads::RoadSettings,
+    pub basemap: BasemapSettings,
+}
+
+/// `[basemap]`: what the viewer draws under the risk layers.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BasemapSettings {
+    /// An XYZ raster template (`https://tile.example.org/{z}/{x}/{y}.png`) to draw
+    /// instead of sigap's own basemap, for a city with internet; village boundaries
+    /// and names are still drawn over it. `None` (the default): sigap's own vector
+    /// basemap from the stored OpenStreetMap extract, no internet needed.
+    pub url: Option<String>,
 }
 
 /// Why a configuration file could not be used.
@@ -331,6 +343,13 @@ impl Config {
                 "server.public_url = {url:?} must start with https:// (or http://)"
             ));
         }
+        if let Some(url) = &self.basemap.url
+            && !(url.starts_with("http") && ["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p)))
+        {
+            return Err(format!(
+                "[basemap] url must be an http(s) XYZ template with {{z}}, {{x}} and {{y}}, not {url}"
+            ));
+        }
         Ok(())
     }
 }
@@ -365,6 +384,24 @@ mod tests {
         let e = Config::from_toml("[server]\npublic_url = \"peta.kota.go.id\"\n", p)
             .expect_err("no scheme");
         assert!(e.to_string().contains("https://"), "{e}");
+    }
+
+    #[test]
+    fn basemap_url_must_be_an_xyz_template() {
+        let p = Path::new("x.toml");
+        let c = Config::from_toml(
+            "[basemap]\nurl = \"https://t.example.org/{z}/{x}/{y}.png\"\n",
+            p,
+        )
+        .expect("template");
+        assert_eq!(
+            c.basemap.url.as_deref(),
+            Some("https://t.example.org/{z}/{x}/{y}.png")
+        );
+        let e = Config::from_toml("[basemap]\nurl = \"https://t.example.org/tile.png\"\n", p)
+            .expect_err("no placeholders");
+        assert!(e.to_string().contains("[basemap] url"), "{e}");
+        assert!(Config::default().basemap.url.is_none());
     }
 
     #[test]

@@ -66,13 +66,18 @@
 //! - [`routes`]: a team's day: most urgent children within the working hours, ordered
 //!   over the roads ([`routes::tour`]: Held-Karp up to 12 stops, local search beyond),
 //!   GeoJSON and GPX.
-//! - [`demo`]: the synthetic demo city modelled on Kendari (with its roads).
+//! - [`demo`]: the synthetic demo city modelled on Kendari (with its roads, street
+//!   names, Teluk Kendari, land use and place nodes in its OpenStreetMap extract).
+//! - [`basemap`]: the offline basemap: streets, water, land use, buildings and
+//!   places from the stored OpenStreetMap extract, village boundaries and names from
+//!   the store, banded by zoom into vector tiles, and the MapLibre style drawing them.
 //!
 //! The binary (`src/main.rs`) only sets up logging; `src/cli/` has one module per
 //! command with its flags, and `src/bench.rs` the `sigap bench` measurements.
 
 pub mod assets;
 pub mod auth;
+pub mod basemap;
 pub mod config;
 pub mod demo;
 pub mod export;

@@ -224,6 +224,9 @@ pub struct Dataset {
     pub assignments: std::collections::HashMap<String, String>,
     /// The imported road network, `None` without one.
     pub roads: Option<std::sync::Arc<crate::roads::RoadNetwork>>,
+    /// The OpenStreetMap extract (`.osm.pbf` bytes) the roads were imported from,
+    /// for the basemap; `None` without one.
+    pub osm_extract: Option<std::sync::Arc<Vec<u8>>>,
 }
 
 /// A population raster (e.g. children under five per pixel) summed into areas: the

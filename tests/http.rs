@@ -243,3 +243,55 @@ async fn web_dir_serves_edits_without_a_rebuild() {
     );
     std::fs::remove_dir_all(&dir).expect("clean up");
 }
+
+/// A request without any credential.
+async fn get_anonymous(
+    app: &axum::Router,
+    uri: &str,
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let req = Request::builder()
+        .uri(uri)
+        .body(Body::empty())
+        .expect("request");
+    let resp = app.clone().oneshot(req).await.expect("response");
+    let status = resp.status();
+    let h = resp.headers().clone();
+    let body = to_bytes(resp.into_body(), usize::MAX).await.expect("body");
+    (status, h, body.to_vec())
+}
+
+#[tokio::test]
+async fn the_basemap_is_public_and_cacheable() {
+    let app = app(state());
+    let (status, h, body) = get_anonymous(&app, "/basemap/style.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        h[header::CACHE_CONTROL]
+            .to_str()
+            .expect("ascii")
+            .starts_with("public")
+    );
+    let style: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+    assert_eq!(style["version"], 8);
+    assert_eq!(
+        style["sources"]["basemap"]["tiles"][0],
+        "/basemap/{z}/{x}/{y}.mvt"
+    );
+    if sigap::basemap::style::GLYPHS_SERVED {
+        assert_eq!(style["glyphs"], "/fonts/{fontstack}/{range}.pbf");
+    }
+    // Central Kendari at z14 (122.51 E, 3.97 S): streets and villages.
+    let (status, h, body) = get_anonymous(&app, "/basemap/14/13767/8372.mvt").await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    assert!(
+        h[header::CACHE_CONTROL]
+            .to_str()
+            .expect("ascii")
+            .starts_with("public")
+    );
+    assert!(body.len() > 1_000, "{} bytes", body.len());
+    let (status, _, _) = get_anonymous(&app, "/basemap/14/0/0.mvt").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, _) = get_anonymous(&app, "/basemap/14/0/0.png").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -21,6 +21,7 @@ import { initTargets, renderTargetTexts, withWeights, reloadTargets, weightParam
 import { readView, writeView } from './viewstate.js';
 import { initSearch, renderSearchTexts } from './search.js';
 import { ensureLogin } from './account.js';
+import { loadBasemap, withBasemap } from './basemap.js';
 import { CASE_LAYER, showCases, caseLines } from './cases.js';
 
 /** The directory the page was served from; every API path is resolved against it. */
@@ -376,12 +377,22 @@ async function main() {
     villages: new URL('tiles/villages.json', BASE).href,
     facilities: new URL('tiles/facilities.json', BASE).href,
   };
-  const tj = await getJson('tiles/villages.json');
+  const [tj, basemap] = await Promise.all([getJson('tiles/villages.json'), loadBasemap(BASE)]);
   state.bounds = tileJsonBounds(tj);
   const [lon, lat, zoom] = Array.isArray(tj.center) ? tj.center : [0, 0, 1];
+  const own = buildStyle(state.indicator, state.domain, urls, state.bounds ? (state.bounds[0][1] + state.bounds[1][1]) / 2 : lat);
+  if (basemap) {
+    // The basemap is the land now: the village fill stays only to be clicked.
+    own.layers.find((l) => l.id === LAYER.villageFill).paint['fill-opacity'] = 0;
+    // Hexagons a little lighter, so land use shows through them.
+    const hex = own.layers.find((l) => l.id === LAYER.hexFill).paint;
+    hex['fill-opacity'] = hex['fill-opacity'].map((v) => (v === 0.8 ? 0.7 : v));
+  }
+  // Village fill, heatmap, hexagon fill and edges under the basemap's water and
+  // roads; sigap's own village lines replace the basemap's.
   const map = new maplibregl.Map({
     container: 'map',
-    style: buildStyle(state.indicator, state.domain, urls, state.bounds ? (state.bounds[0][1] + state.bounds[1][1]) / 2 : lat),
+    style: withBasemap(own, basemap, 4, ['basemap-villages']),
     ...(state.bounds ? { bounds: state.bounds, fitBoundsOptions: { padding: 32 } } : { center: [lon, lat], zoom }),
     attributionControl: { compact: true },
     // The view in the address as `#map=zoom/lat/lon` (beside viewstate.js's keys): a

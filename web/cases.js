@@ -6,6 +6,7 @@
 // viewer never gets the layer.
 
 import { t, addWords } from './i18n.js';
+import { basemapSlots } from './basemap.js';
 
 addWords({
   id: {
@@ -60,7 +61,7 @@ export function showCases(map, user, periodQuery = '') {
       'circle-stroke-color': '#fff',
       'circle-stroke-width': 1,
     },
-  });
+  }, basemapSlots(map).overlays); // under the basemap's labels
 }
 
 /** The popup text lines of a child point. */

@@ -4,6 +4,7 @@
 // ?indicator=priority|prevalence|stunted|no_latrine_share, &period=YYYY-MM, &lang=id|en.
 
 import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs';
+import { loadBasemap, withBasemap, basemapSlots } from './basemap.js';
 
 const params = new URLSearchParams(window.location.search);
 const LANG = params.get('lang') === 'en' ? 'en' : 'id';
@@ -67,11 +68,13 @@ async function getJson(path) {
 
 async function main() {
   document.documentElement.lang = LANG;
-  const summary = await getJson(`public/api/summary${q ? `?${q}` : ''}`);
+  const [summary, basemap] = await Promise.all([getJson(`public/api/summary${q ? `?${q}` : ''}`), loadBasemap(BASE)]);
   const b = summary.bounds;
+  const bare = { version: 8, sources: {}, layers: [{ id: 'bg', type: 'background', paint: { 'background-color': '#f8fafc' } }] };
   const map = new maplibregl.Map({
     container: 'map',
-    style: { version: 8, sources: {}, layers: [{ id: 'bg', type: 'background', paint: { 'background-color': '#f8fafc' } }] },
+    // The basemap's village boundaries are drawn here from the public layer instead.
+    style: withBasemap(bare, basemap, 0, ['basemap-villages']),
     ...(b ? { bounds: [[b[0], b[1]], [b[2], b[3]]], fitBoundsOptions: { padding: 16 } } : { center: [0, 0], zoom: 1 }),
     attributionControl: { compact: true, customAttribution: WORDS.source },
     dragRotate: false,
@@ -83,13 +86,16 @@ async function main() {
     map.addSource('hexes', { type: 'geojson', data: new URL(`public/api/hexes?res=8${q ? `&${q}` : ''}`, BASE).href });
     // Villages at city zoom; res-8 cells (never finer) when zoomed in, except for
     // the village-only priority class.
+    // Risk colours under the basemap's water and streets, lines under its labels.
+    const slots = basemapSlots(map);
     map.addLayer({ id: 'village-fill', type: 'fill', source: 'villages',
-      paint: { 'fill-color': colorExpr(), 'fill-opacity': 0.8 } });
+      paint: { 'fill-color': colorExpr(), 'fill-opacity': basemap ? 0.7 : 0.8 } }, slots.areas);
     if (indicator !== 'priority') {
       map.addLayer({ id: 'hex-fill', type: 'fill', source: 'hexes', minzoom: 12,
-        paint: { 'fill-color': colorExpr(), 'fill-opacity': 0.85 } });
+        paint: { 'fill-color': colorExpr(), 'fill-opacity': basemap ? 0.75 : 0.85 } }, slots.areas);
     }
-    map.addLayer({ id: 'village-line', type: 'line', source: 'villages', paint: { 'line-color': '#475569', 'line-width': 0.8 } });
+    map.addLayer({ id: 'village-line', type: 'line', source: 'villages',
+      paint: { 'line-color': '#475569', 'line-width': 0.8 } }, slots.overlays);
     map.on('click', (e) => {
       const f = map.queryRenderedFeatures(e.point, { layers: map.getLayer('hex-fill') ? ['hex-fill', 'village-fill'] : ['village-fill'] })[0];
       if (!f) return;

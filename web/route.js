@@ -9,6 +9,7 @@
 import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs';
 import { t, addWords, applyI18n } from './i18n.js';
 import { ensureLogin, send } from './account.js';
+import { loadBasemap, withBasemap, basemapSlots } from './basemap.js';
 
 addWords({
   id: {
@@ -51,6 +52,8 @@ const $ = (id) => document.getElementById(id);
 const fill = (key, vars) => Object.entries(vars).reduce((s, [k, v]) => s.replace(`{${k}}`, v), t(key));
 let map = null;
 let markers = [];
+/** The basemap style, or null (offline, or an older server). */
+let basemap = null;
 let user = null;
 
 // ---- the offline queue -----------------------------------------------------------
@@ -188,9 +191,11 @@ function renderMap(body) {
   const stops = body.features.filter((f) => f.geometry.type === 'Point');
   const coords = line?.geometry.coordinates ?? [];
   if (!map) {
+    const bare = { version: 8, sources: {}, layers: [{ id: 'bg', type: 'background', paint: { 'background-color': '#f8fafc' } }] };
     map = new maplibregl.Map({
       container: 'route-map',
-      style: { version: 8, sources: {}, layers: [{ id: 'bg', type: 'background', paint: { 'background-color': '#f8fafc' } }] },
+      // Streets and names under the route (none offline: the page still works).
+      style: withBasemap(bare, basemap, 0),
       center: coords[0] ?? [0, 0],
       zoom: 13,
       attributionControl: false,
@@ -204,7 +209,8 @@ function renderMap(body) {
     if (map.getSource('route')) map.getSource('route').setData(data);
     else {
       map.addSource('route', { type: 'geojson', data });
-      map.addLayer({ id: 'route-line', type: 'line', source: 'route', paint: { 'line-color': '#1d4ed8', 'line-width': 4 } });
+      map.addLayer({ id: 'route-line', type: 'line', source: 'route', paint: { 'line-color': '#1d4ed8', 'line-width': 4 } },
+        basemapSlots(map).overlays);
     }
     markers.forEach((m) => m.remove());
     markers = stops.map((f) => new maplibregl.Marker({
@@ -269,6 +275,7 @@ async function main() {
   $('print').addEventListener('click', () => window.print());
   window.addEventListener('online', flush);
   setInterval(flush, 30_000);
+  basemap = await loadBasemap(BASE);
   await loadRoute();
   await flush();
   if (user.role !== 'field_officer') loadProgress();

@@ -43,6 +43,8 @@ pub fn import_roads(db: &Path, path: &Path, config: Option<&Path>, check: bool) 
     }
     let mut store = Store::open(db)?;
     let json = serde_json::to_string(&report)?;
+    let pbf = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    store.write_osm_extract(&report.file, &pbf)?;
     let revision = store.write_roads(&network, &report.file, &json)?;
     println!(
         "imported roads from {}: {summary} (store revision {revision})",

@@ -158,6 +158,20 @@ impl City {
         u * u + v * v > 1.0
     }
 
+    /// The bay mask's outline: an open counter-clockwise ring of `points` vertices in
+    /// local metres.
+    pub(crate) fn bay_ring(&self, points: u32) -> Vec<P> {
+        (0..points)
+            .map(|k| {
+                let a = std::f64::consts::TAU * f64::from(k) / f64::from(points);
+                [
+                    self.bay_centre[0] + self.bay_axes[0] * a.cos(),
+                    self.bay_centre[1] + self.bay_axes[1] * a.sin(),
+                ]
+            })
+            .collect()
+    }
+
     /// Whether a local point is inside village `v`, clear of its border, and on land.
     pub(crate) fn habitable(&self, v: usize, p: P) -> bool {
         geometry::inside_convex(&self.villages[v].cell, p, BORDER_MARGIN_M) && self.on_land(p)

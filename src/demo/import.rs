@@ -69,6 +69,11 @@ pub fn import_demo(
     let roads = dir.join(super::ROADS_FILE);
     let (network, report) = crate::roads::import_pbf(&roads, &crate::roads::Speeds::default())?;
     let report = serde_json::to_string(&report).unwrap_or_default();
+    let pbf = std::fs::read(&roads).map_err(|source| super::DemoError::Io {
+        path: roads.clone(),
+        source,
+    })?;
+    store.write_osm_extract(super::ROADS_FILE, &pbf)?;
     store.write_roads(&network, super::ROADS_FILE, &report)?;
     Ok(())
 }

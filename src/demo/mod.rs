@@ -26,6 +26,8 @@ mod geometry;
 mod growth;
 mod households;
 mod import;
+mod land;
+mod names;
 mod output;
 mod places;
 mod population;
@@ -62,6 +64,10 @@ const STREAM_ROUNDS: u64 = 6;
 const STREAM_FAMILIES: u64 = 7;
 /// The road network (a stream of its own: no earlier figure moves).
 const STREAM_ROADS: u64 = 8;
+/// The street names, and the land use of the extract (streams of their own: the
+/// network does not move when they change).
+const STREAM_ROAD_NAMES: u64 = 9;
+const STREAM_LAND: u64 = 10;
 
 /// The demo city's roads, an OpenStreetMap PBF file.
 pub const ROADS_FILE: &str = "roads.osm.pbf";
@@ -177,7 +183,17 @@ pub fn write_demo(out: &Path, seed: u64) -> Result<DemoSummary, DemoError> {
     let facilities =
         facilities::generate(&city, &households, &mut Rng::new(seed, STREAM_FACILITIES))?;
     tracing::info!(facilities = facilities.len(), "demo: facilities placed");
-    let roads = roads::generate(&city, &mut Rng::new(seed, STREAM_ROADS));
+    let roads = roads::generate(
+        &city,
+        &mut Rng::new(seed, STREAM_ROADS),
+        Rng::new(seed, STREAM_ROAD_NAMES),
+    );
+    let land = land::generate(
+        &city,
+        &mut Rng::new(seed, STREAM_LAND),
+        roads.nodes.len() as i64,
+        roads.ways.len() as i64,
+    );
     tracing::info!(
         nodes = roads.nodes.len(),
         ways = roads.ways.len(),
@@ -220,7 +236,9 @@ pub fn write_demo(out: &Path, seed: u64) -> Result<DemoSummary, DemoError> {
     )?;
     output::teams(&out.join(TEAMS_FILE))?;
     let roads_path = out.join(ROADS_FILE);
-    crate::roads::osm_write::write(&roads_path, &roads.nodes, &roads.ways).map_err(|source| {
+    let nodes = [roads.nodes, land.nodes].concat();
+    let ways = [roads.ways, land.ways].concat();
+    crate::roads::osm_write::write(&roads_path, &nodes, &land.points, &ways).map_err(|source| {
         DemoError::Io {
             path: roads_path.clone(),
             source,
@@ -272,7 +290,10 @@ Contents
   roads.osm.pbf      a synthetic road network ({road_nodes} nodes, {road_ways} ways) in
                      OpenStreetMap PBF: a jittered 300 m street grid (tracks in the
                      pockets and the outskirts, some footpaths, one-way streets in
-                     Kendari Barat) and main roads between neighbouring kelurahan
+                     Kendari Barat) and main roads between neighbouring kelurahan,
+                     with invented street names; for the basemap also Teluk
+                     Kendari (natural=water), land use per kelurahan and place
+                     nodes with the kelurahan names
 
 Built-in patterns to look for
   - Sanitation gaps (no latrine, no safe water, no improved sanitation) cluster

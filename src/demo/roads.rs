@@ -11,7 +11,10 @@
 //!   Gabriel graph of the centres, never across the bay): primary on the shortest
 //!   tree joining all centres, secondary between kecamatan, tertiary within one,
 //!   joined to the grid every few hundred metres;
-//! - each kelurahan centre (and so each puskesmas beside it) on that network.
+//! - each kelurahan centre (and so each puskesmas beside it) on that network;
+//! - believable street names (`name=*`) drawn from a stream of their own, so naming
+//!   never moves a node: main roads after national heroes and Kendari's own roads,
+//!   grid streets after flowers, birds and trees, one name per grid line and village.
 
 use super::city::City;
 use super::geometry::{P, dist, inside_convex};
@@ -45,6 +48,7 @@ struct Builder<'c> {
     city: &'c City,
     points: Vec<P>,
     ways: Vec<OsmWay>,
+    names: super::names::StreetNames,
 }
 
 impl Builder<'_> {
@@ -98,12 +102,14 @@ fn root(parent: &mut [usize], mut x: usize) -> usize {
     x
 }
 
-/// Builds the network; the same seed gives the same roads.
-pub(crate) fn generate(city: &City, rng: &mut Rng) -> DemoRoads {
+/// Builds the network; the same seed gives the same roads. `names` draws the street
+/// names only, so the network itself does not depend on it.
+pub(crate) fn generate(city: &City, rng: &mut Rng, names: Rng) -> DemoRoads {
     let mut builder = Builder {
         city,
         points: Vec::new(),
         ways: Vec::new(),
+        names: super::names::StreetNames::new(names),
     };
     let grid = street_grid(&mut builder, rng);
     main_roads(&mut builder, &grid);
@@ -162,7 +168,8 @@ fn street_grid(b: &mut Builder, rng: &mut Rng) -> Vec<i64> {
                     continue;
                 }
                 let mid = midpoint(pa, pz);
-                let village = &city.villages[b.village_at(mid)];
+                let village_index = b.village_at(mid);
+                let village = &city.villages[village_index];
                 if rng.chance(DROP_SHARE) {
                     if rng.chance(FOOTPATH_SHARE) {
                         b.way(vec![from, to], &[("highway", "footway")]);
@@ -178,6 +185,8 @@ fn street_grid(b: &mut Builder, rng: &mut Rng) -> Vec<i64> {
                 } else {
                     "residential"
                 };
+                let line = if horizontal { r } else { c };
+                let name = b.names.local(horizontal, line, village_index);
                 if class == "residential" && horizontal && village.district == ONE_WAY_DISTRICT {
                     // Alternate rows run east and west.
                     let refs = if r % 2 == 0 {
@@ -185,7 +194,12 @@ fn street_grid(b: &mut Builder, rng: &mut Rng) -> Vec<i64> {
                     } else {
                         vec![to, from]
                     };
-                    b.way(refs, &[("highway", class), ("oneway", "yes")]);
+                    b.way(
+                        refs,
+                        &[("highway", class), ("oneway", "yes"), ("name", &name)],
+                    );
+                } else if class == "residential" {
+                    b.way(vec![from, to], &[("highway", class), ("name", &name)]);
                 } else {
                     b.way(vec![from, to], &[("highway", class)]);
                 }
@@ -241,7 +255,7 @@ fn main_roads(b: &mut Builder, grid: &[i64]) {
             join(b, grid, id, p, JOIN_M);
         }
         refs.push(centres[j]);
-        let name = format!("Jalan {} - {}", villages[i].name, villages[j].name);
+        let name = b.names.main(class, i, j);
         b.way(refs, &[("highway", class), ("name", &name)]);
     }
     for (i, village) in villages.iter().enumerate() {

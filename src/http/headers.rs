@@ -14,11 +14,30 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-/// The policy of staff pages.
-const STAFF_CSP: &str = "default-src 'self'; script-src 'self'; worker-src 'self' blob:; \
-     child-src 'self' blob:; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; \
-     font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
-     form-action 'self'; frame-ancestors 'none'";
+/// The origin (`https://host[:port]`) of `[basemap] url`, which pages must be allowed
+/// to fetch raster tiles from, with a leading space; empty without one. A host with
+/// a placeholder (`{s}.tile.example.org`) allows every subdomain of the rest.
+fn basemap_origin(url: Option<&str>) -> String {
+    let Some((scheme, rest)) = url.and_then(|u| u.split_once("://")) else {
+        return String::new();
+    };
+    let host = rest.split('/').next().unwrap_or_default();
+    match host.rsplit_once('}') {
+        Some((_, tail)) => format!(" {scheme}://*.{}", tail.trim_start_matches('.')),
+        None => format!(" {scheme}://{host}"),
+    }
+}
+
+/// The staff pages' policy, allowing `extra` (see [`basemap_origin`]) for images
+/// and fetches.
+fn staff_csp(extra: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self'; worker-src 'self' blob:; \
+         child-src 'self' blob:; img-src 'self' data: blob:{extra}; style-src 'self' 'unsafe-inline'; \
+         font-src 'self' data:; connect-src 'self'{extra}; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
+}
 
 /// Whether a path belongs to the public, frameable side.
 fn public_path(path: &str) -> bool {
@@ -26,7 +45,7 @@ fn public_path(path: &str) -> bool {
 }
 
 /// The policy of the embed and the public API: same sources, framed by `ancestors`.
-fn public_csp(ancestors: &[String]) -> String {
+fn public_csp(ancestors: &[String], extra: &str) -> String {
     let frame = if ancestors.is_empty() {
         "*".to_owned()
     } else {
@@ -34,8 +53,8 @@ fn public_csp(ancestors: &[String]) -> String {
     };
     format!(
         "default-src 'self'; script-src 'self'; worker-src 'self' blob:; child-src 'self' blob:; \
-         img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; \
-         connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; \
+         img-src 'self' data: blob:{extra}; style-src 'self' 'unsafe-inline'; font-src 'self' data:; \
+         connect-src 'self'{extra}; object-src 'none'; base-uri 'none'; form-action 'none'; \
          frame-ancestors {frame}"
     )
 }
@@ -49,13 +68,17 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
         .or_insert(HeaderValue::from_static("nosniff"));
     h.entry(header::REFERRER_POLICY)
         .or_insert(HeaderValue::from_static("no-referrer"));
+    let extra = basemap_origin(state.0.config.basemap.url.as_deref());
     if public_path(&path) {
-        if let Ok(v) = HeaderValue::from_str(&public_csp(&state.0.config.public.frame_ancestors)) {
+        if let Ok(v) =
+            HeaderValue::from_str(&public_csp(&state.0.config.public.frame_ancestors, &extra))
+        {
             h.entry(header::CONTENT_SECURITY_POLICY).or_insert(v);
         }
     } else {
-        h.entry(header::CONTENT_SECURITY_POLICY)
-            .or_insert(HeaderValue::from_static(STAFF_CSP));
+        if let Ok(v) = HeaderValue::from_str(&staff_csp(&extra)) {
+            h.entry(header::CONTENT_SECURITY_POLICY).or_insert(v);
+        }
         h.entry(header::X_FRAME_OPTIONS)
             .or_insert(HeaderValue::from_static("DENY"));
     }
@@ -74,8 +97,20 @@ mod tests {
     fn public_paths_and_frame_ancestors() {
         assert!(public_path("/embed") && public_path("/public/api/villages"));
         assert!(!public_path("/api/villages") && !public_path("/embedded"));
-        assert!(public_csp(&[]).ends_with("frame-ancestors *"));
-        let csp = public_csp(&["https://kendarikota.go.id".into()]);
+        assert!(public_csp(&[], "").ends_with("frame-ancestors *"));
+        let csp = public_csp(&["https://kendarikota.go.id".into()], "");
         assert!(csp.ends_with("frame-ancestors https://kendarikota.go.id"));
+    }
+
+    #[test]
+    fn an_external_basemap_is_allowed_for_images_and_fetches_only() {
+        assert_eq!(basemap_origin(None), "");
+        let o = basemap_origin(Some("https://tile.example.org/{z}/{x}/{y}.png"));
+        assert_eq!(o, " https://tile.example.org");
+        let o = basemap_origin(Some("https://{s}.tile.example.org/{z}/{x}/{y}.png"));
+        assert_eq!(o, " https://*.tile.example.org");
+        let csp = staff_csp(&o);
+        assert!(csp.contains("connect-src 'self' https://*.tile.example.org;"));
+        assert!(csp.contains("script-src 'self';"));
     }
 }

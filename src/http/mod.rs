@@ -54,6 +54,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::public::routes(&state))
         .merge(routes::web::routes())
         .merge(routes::fonts::routes())
+        .merge(routes::basemap::routes())
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,

@@ -37,10 +37,22 @@ pub struct Snapshot {
     placements: BTreeMap<Period, Placements>,
     /// Children and households as case records, for those allowed to read them.
     pub cases: Arc<crate::index::cases::Cases>,
+    /// The basemap: the stored OpenStreetMap extract and the village boundaries.
+    pub basemap: Arc<crate::basemap::Basemap>,
     /// The public figures of each period, built on first request.
     public: Mutex<BTreeMap<Option<Period>, Arc<crate::public::PublicView>>>,
     /// The public tile layers of each period, built on first request.
     public_tiles: Mutex<BTreeMap<Option<Period>, Arc<crate::public::tiles::PublicTiles>>>,
+}
+
+/// The basemap of `data`; an unreadable extract is logged and left out (villages
+/// still draw), so a bad file never stops the server.
+fn basemap(data: &crate::model::Dataset) -> crate::basemap::Basemap {
+    let pbf = data.osm_extract.as_deref().map(Vec::as_slice);
+    crate::basemap::Basemap::build(pbf, &data.villages).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "basemap without the OpenStreetMap extract");
+        crate::basemap::Basemap::villages_only(&data.villages)
+    })
 }
 
 impl Snapshot {
@@ -79,6 +91,7 @@ impl Snapshot {
             other_periods,
             placements,
             cases: Arc::new(crate::index::cases::Cases::build(data)),
+            basemap: Arc::new(basemap(data)),
             public: Mutex::new(BTreeMap::new()),
             public_tiles: Mutex::new(BTreeMap::new()),
         };
@@ -252,6 +265,8 @@ pub enum TileKind {
     },
     /// `hexes: false` is the villages layer.
     Public { hexes: bool },
+    /// The basemap (public, the same for every period).
+    Basemap,
 }
 
 /// Revision, period (`None`: no children), which tiles, tile.

@@ -135,6 +135,7 @@ impl Dataset {
             population: self.population.clone(),
             assignments: self.assignments.clone(),
             roads: self.roads.clone(),
+            osm_extract: self.osm_extract.clone(),
         }
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! The demo city ships its roads as a `.osm.pbf` so that `sigap demo` exercises the
 //! same import a real extract goes through; tests use it to build small networks.
-//! Only what a road network needs is written (no relations, no metadata), following
+//! Only what a road network and a simple basemap need is written: untagged nodes,
+//! tagged points (places), and ways with tags (no relations, no metadata), following
 //! the `fileformat.proto` and `osmformat.proto` field numbers.
 
 use crate::tiles::pbf::{write_bytes_field, write_varint, write_varint_field, zigzag64};
@@ -21,6 +22,14 @@ const GRANULARITY: f64 = 100.0;
 pub struct OsmNode {
     pub id: i64,
     pub lonlat: [f64; 2],
+}
+
+/// A tagged node to write (e.g. `place=suburb`): id, `[lon, lat]`, tags.
+#[derive(Debug, Clone)]
+pub struct OsmPoint {
+    pub id: i64,
+    pub lonlat: [f64; 2],
+    pub tags: Vec<(String, String)>,
 }
 
 /// A way to write: id, node ids, tags.
@@ -75,8 +84,48 @@ fn block(strings: &[String], group: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The bytes of an `.osm.pbf` file holding `nodes` then `ways`.
-pub fn encode(nodes: &[OsmNode], ways: &[OsmWay]) -> std::io::Result<Vec<u8>> {
+/// A string table under construction: index 0 is the empty string, as required.
+struct Strings {
+    strings: Vec<String>,
+    index: std::collections::HashMap<String, u64>,
+}
+
+impl Strings {
+    fn new() -> Self {
+        Self {
+            strings: vec![String::new()],
+            index: std::collections::HashMap::from([(String::new(), 0)]),
+        }
+    }
+
+    fn id(&mut self, s: &str) -> u64 {
+        if let Some(id) = self.index.get(s) {
+            return *id;
+        }
+        self.strings.push(s.to_owned());
+        let id = self.strings.len() as u64 - 1;
+        self.index.insert(s.to_owned(), id);
+        id
+    }
+}
+
+/// A `DenseNodes` group: ids, latitudes, longitudes and (when given) `keys_vals`.
+fn dense_group(ids: &[i64], lonlats: &[[f64; 2]], keys_vals: Option<Vec<u64>>) -> Vec<u8> {
+    let units = |deg: f64| (deg * 1e9 / GRANULARITY).round() as i64;
+    let mut dense = Vec::new();
+    write_bytes_field(&mut dense, 1, &deltas(ids.iter().copied()));
+    write_bytes_field(&mut dense, 8, &deltas(lonlats.iter().map(|p| units(p[1]))));
+    write_bytes_field(&mut dense, 9, &deltas(lonlats.iter().map(|p| units(p[0]))));
+    if let Some(kv) = keys_vals {
+        write_bytes_field(&mut dense, 10, &packed(kv));
+    }
+    let mut group = Vec::new();
+    write_bytes_field(&mut group, 2, &dense);
+    group
+}
+
+/// The bytes of an `.osm.pbf` file holding `nodes`, then `points`, then `ways`.
+pub fn encode(nodes: &[OsmNode], points: &[OsmPoint], ways: &[OsmWay]) -> std::io::Result<Vec<u8>> {
     let mut out = Vec::new();
     let mut header = Vec::new();
     write_bytes_field(&mut header, 4, b"OsmSchema-V0.6"); // required_features
@@ -84,37 +133,33 @@ pub fn encode(nodes: &[OsmNode], ways: &[OsmWay]) -> std::io::Result<Vec<u8>> {
     write_bytes_field(&mut header, 16, b"sigap"); // writingprogram
     blob(&mut out, "OSMHeader", &header)?;
 
-    let units = |deg: f64| (deg * 1e9 / GRANULARITY).round() as i64;
     for chunk in nodes.chunks(BLOCK) {
-        let mut dense = Vec::new();
-        write_bytes_field(&mut dense, 1, &deltas(chunk.iter().map(|n| n.id)));
-        write_bytes_field(
-            &mut dense,
-            8,
-            &deltas(chunk.iter().map(|n| units(n.lonlat[1]))),
-        );
-        write_bytes_field(
-            &mut dense,
-            9,
-            &deltas(chunk.iter().map(|n| units(n.lonlat[0]))),
-        );
-        let mut group = Vec::new();
-        write_bytes_field(&mut group, 2, &dense);
+        let ids: Vec<i64> = chunk.iter().map(|n| n.id).collect();
+        let lonlats: Vec<[f64; 2]> = chunk.iter().map(|n| n.lonlat).collect();
+        let group = dense_group(&ids, &lonlats, None);
         blob(&mut out, "OSMData", &block(&[String::new()], &group))?;
     }
+    for chunk in points.chunks(BLOCK) {
+        let mut strings = Strings::new();
+        let mut kv = Vec::new();
+        for p in chunk {
+            for (k, v) in &p.tags {
+                kv.push(strings.id(k));
+                kv.push(strings.id(v));
+            }
+            kv.push(0);
+        }
+        let ids: Vec<i64> = chunk.iter().map(|p| p.id).collect();
+        let lonlats: Vec<[f64; 2]> = chunk.iter().map(|p| p.lonlat).collect();
+        let group = dense_group(&ids, &lonlats, Some(kv));
+        blob(&mut out, "OSMData", &block(&strings.strings, &group))?;
+    }
     for chunk in ways.chunks(BLOCK) {
-        let mut strings = vec![String::new()];
-        let mut index = std::collections::HashMap::new();
-        let mut id_of = |s: &str| -> u64 {
-            *index.entry(s.to_owned()).or_insert_with(|| {
-                strings.push(s.to_owned());
-                strings.len() as u64 - 1
-            })
-        };
+        let mut strings = Strings::new();
         let mut group = Vec::new();
         for w in chunk {
-            let keys: Vec<u64> = w.tags.iter().map(|(k, _)| id_of(k)).collect();
-            let vals: Vec<u64> = w.tags.iter().map(|(_, v)| id_of(v)).collect();
+            let keys: Vec<u64> = w.tags.iter().map(|(k, _)| strings.id(k)).collect();
+            let vals: Vec<u64> = w.tags.iter().map(|(_, v)| strings.id(v)).collect();
             let mut way = Vec::new();
             write_varint_field(&mut way, 1, w.id as u64);
             write_bytes_field(&mut way, 2, &packed(keys));
@@ -122,12 +167,17 @@ pub fn encode(nodes: &[OsmNode], ways: &[OsmWay]) -> std::io::Result<Vec<u8>> {
             write_bytes_field(&mut way, 8, &deltas(w.refs.iter().copied()));
             write_bytes_field(&mut group, 3, &way);
         }
-        blob(&mut out, "OSMData", &block(&strings, &group))?;
+        blob(&mut out, "OSMData", &block(&strings.strings, &group))?;
     }
     Ok(out)
 }
 
-/// Writes `nodes` and `ways` to `path` as an `.osm.pbf` file.
-pub fn write(path: &Path, nodes: &[OsmNode], ways: &[OsmWay]) -> std::io::Result<()> {
-    std::fs::write(path, encode(nodes, ways)?)
+/// Writes `nodes`, `points` and `ways` to `path` as an `.osm.pbf` file.
+pub fn write(
+    path: &Path,
+    nodes: &[OsmNode],
+    points: &[OsmPoint],
+    ways: &[OsmWay],
+) -> std::io::Result<()> {
+    std::fs::write(path, encode(nodes, points, ways)?)
 }

@@ -29,7 +29,7 @@ fn import(nodes: &[OsmNode], ways: &[OsmWay]) -> (RoadNetwork, ImportReport) {
     let dir = std::env::temp_dir().join(format!("sigap-roads-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join(format!("t{}.osm.pbf", ways.len() * 1000 + nodes.len()));
-    write(&path, nodes, ways).expect("written");
+    write(&path, nodes, &[], ways).expect("written");
     let out = import_pbf(&path, &Speeds::default()).expect("imported");
     let _ = std::fs::remove_file(&path);
     out

@@ -149,6 +149,7 @@ impl Store {
             population: self.population()?,
             assignments: self.assignments()?,
             roads: self.roads()?.map(|r| std::sync::Arc::new(r.network)),
+            osm_extract: self.osm_extract()?.map(std::sync::Arc::new),
         })
     }
 

@@ -1,6 +1,8 @@
 //! The road network: one row of `sigap_roads` holding the imported network (see
 //! `roads::codec`), where it came from and the import report. A new import replaces
 //! it in one transaction and bumps the revision, so a server rebuilds travel times.
+//! `sigap_osm_extract` keeps the OpenStreetMap file itself (its bytes), which the
+//! basemap is drawn from (water, land use, street names, places).
 
 use super::{Store, StoreError};
 use crate::roads::RoadNetwork;
@@ -13,6 +15,11 @@ pub(super) const CREATE: &str = "CREATE TABLE IF NOT EXISTS sigap_roads (
   imported_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
   report TEXT NOT NULL,
   network BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sigap_osm_extract (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  source TEXT NOT NULL,
+  pbf BLOB NOT NULL
 )";
 
 /// The stored network with its origin.
@@ -42,6 +49,28 @@ impl Store {
             )
             .map(|_| ())
         })
+    }
+
+    /// Keeps the OpenStreetMap extract (`.osm.pbf` bytes) the roads come from, for
+    /// the basemap. Call it before [`Store::write_roads`], whose revision bump makes
+    /// a server redraw.
+    pub fn write_osm_extract(&mut self, source: &str, pbf: &[u8]) -> Result<(), StoreError> {
+        self.sql(self.conn.execute(
+            "INSERT OR REPLACE INTO sigap_osm_extract (id, source, pbf) VALUES (1, ?1, ?2)",
+            params![source, pbf],
+        ))?;
+        Ok(())
+    }
+
+    /// The stored OpenStreetMap extract's bytes, if one was imported.
+    pub fn osm_extract(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        self.sql(
+            self.conn
+                .query_row("SELECT pbf FROM sigap_osm_extract WHERE id = 1", [], |r| {
+                    r.get::<_, Vec<u8>>(0)
+                })
+                .optional(),
+        )
     }
 
     /// The stored road network, if one was imported.

@@ -33,7 +33,7 @@ pub mod source;
 mod table;
 
 #[cfg(test)]
-mod decode;
+pub(crate) mod decode;
 
 pub use mercator::{
     geometry_to_world, lonlat_to_world, tile_lonlat_bounds, tile_world_bounds, world_to_lonlat,

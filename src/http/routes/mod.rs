@@ -4,6 +4,7 @@ pub mod admin;
 pub mod api;
 pub mod assign;
 pub mod auth;
+pub mod basemap;
 pub mod cases;
 pub mod field;
 pub mod fonts;
