@@ -14,12 +14,16 @@ const WORDS = {
     no_latrine_share: 'Rumah tangga tanpa jamban', children: 'Anak diukur', households: 'Rumah tangga',
     hidden: 'Angka di bawah {k} disembunyikan ("<{k}") untuk melindungi anak; "*" disembunyikan agar angka kecil tak dapat dihitung balik.',
     nodata: 'tidak ditampilkan', source: 'sigap · data agregat', demo: 'Data demo sintetis',
+    title: 'Peta risiko stunting', period: 'Periode pengukuran', until: 'pengukuran s.d.', switchTo: 'EN',
+    switchTitle: 'Switch to English', highest: 'risiko tertinggi', lowest: 'terendah',
   },
   en: {
     priority: 'Priority (1 = highest risk)', prevalence: 'Stunting prevalence', stunted: 'Stunted children',
     no_latrine_share: 'Households without latrine', children: 'Children measured', households: 'Households',
     hidden: 'Counts below {k} are hidden ("<{k}") to protect children; "*" is hidden so small counts cannot be worked back.',
     nodata: 'not shown', source: 'sigap · aggregate data', demo: 'Synthetic demo data',
+    title: 'Stunting risk map', period: 'Measurement period', until: 'measured until', switchTo: 'ID',
+    switchTitle: 'Ganti ke Bahasa Indonesia', highest: 'highest risk', lowest: 'lowest',
   },
 }[LANG];
 const INDICATORS = ['priority', 'prevalence', 'stunted', 'no_latrine_share'];
@@ -46,15 +50,38 @@ function colorExpr() {
     ['step', ['get', indicator], steps[0][1], ...steps.slice(1).flat()]];
 }
 
+const LOCALE = LANG === 'id' ? 'id-ID' : 'en-GB';
+
 function fmt(v, isShare) {
   if (v === null || v === undefined) return WORDS.nodata;
-  return isShare ? `${(v * 100).toLocaleString(LANG === 'id' ? 'id-ID' : 'en-GB', { maximumFractionDigits: 1 })}%` : String(v);
+  return isShare ? `${(v * 100).toLocaleString(LOCALE, { maximumFractionDigits: 1 })}%` : v.toLocaleString(LOCALE);
+}
+
+/** A published count as text: "1.234" (thousands separated), "<10" and "*" as they are. */
+function count(text) {
+  return /^\d+$/.test(String(text)) ? Number(text).toLocaleString(LOCALE) : String(text ?? WORDS.nodata);
+}
+
+/** The legend's class labels: ranges, "< first" and "≥ last" at the ends. */
+function classLabels() {
+  const steps = STEPS[indicator];
+  if (indicator === 'priority') {
+    return steps.map(([v]) => (v === 1 ? `1 (${WORDS.highest})` : v === 5 ? `5 (${WORDS.lowest})` : String(v)));
+  }
+  const share = indicator !== 'stunted';
+  const show = (v) => (share ? fmt(v, true) : v.toLocaleString(LOCALE));
+  return steps.map(([v], i) => {
+    const next = steps[i + 1]?.[0];
+    if (next === undefined) return `≥ ${show(v)}`;
+    if (i === 0) return `< ${show(next)}`;
+    return share ? `${show(v)} – < ${show(next)}` : `${show(v)} – ${show(next - 1)}`;
+  });
 }
 
 function popupText(p) {
   const lines = [p.name ? `${p.name}` : `H3 ${p.h3}`,
-    `${WORDS.children}: ${p.children_text}`, `${WORDS.stunted}: ${p.stunted_text}`,
-    `${WORDS.prevalence}: ${fmt(p.prevalence, true)}`, `${WORDS.households}: ${p.households_text}`,
+    `${WORDS.children}: ${count(p.children_text)}`, `${WORDS.stunted}: ${count(p.stunted_text)}`,
+    `${WORDS.prevalence}: ${fmt(p.prevalence, true)}`, `${WORDS.households}: ${count(p.households_text)}`,
     `${WORDS.no_latrine_share}: ${fmt(p.no_latrine_share, true)}`];
   if (p.priority) lines.splice(1, 0, `${WORDS.priority}: ${p.priority}`);
   return lines;
@@ -105,16 +132,41 @@ async function main() {
     });
     map.once('idle', () => { window.sigapEmbedReady = true; });
   });
+  renderHead(summary);
   const legend = document.getElementById('legend');
   legend.append(Object.assign(document.createElement('strong'), { textContent: WORDS[indicator] }));
-  for (const [v, c] of STEPS[indicator]) {
+  const labels = classLabels();
+  const rows = STEPS[indicator].map(([, c], i) => [c, labels[i]]);
+  // Suppressed or missing values are grey on the map: the legend says so.
+  rows.push(['#e5e7eb', WORDS.nodata]);
+  for (const [c, label] of rows) {
     const row = document.createElement('div');
     const sw = Object.assign(document.createElement('span'), { className: 'swatch' });
     sw.style.background = c;
-    row.append(sw, document.createTextNode(` ${indicator.endsWith('share') || indicator === 'prevalence' ? fmt(v, true) : v}`));
+    row.append(sw, document.createTextNode(` ${label}`));
     legend.append(row);
   }
   document.getElementById('note').textContent = `${WORDS.hidden.replaceAll('{k}', summary.k)}${summary.demo ? ` ${WORDS.demo}.` : ''}`;
+}
+
+/** Title, place, period and the last measurement date, and the language switch. */
+function renderHead(summary) {
+  document.getElementById('title').textContent = summary.place ? `${WORDS.title} · ${summary.place}` : WORDS.title;
+  const parts = [];
+  if (summary.period) parts.push(`${WORDS.period} ${summary.period}`);
+  if (summary.measured_until) {
+    const d = new Date(`${summary.measured_until}T00:00:00Z`);
+    parts.push(`${WORDS.until} ${d.toLocaleDateString(LOCALE, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })}`);
+  }
+  document.getElementById('subtitle').textContent = parts.join(' · ');
+  const button = document.getElementById('lang');
+  button.textContent = WORDS.switchTo;
+  button.title = WORDS.switchTitle;
+  button.addEventListener('click', () => {
+    const next = new URLSearchParams(window.location.search);
+    next.set('lang', LANG === 'id' ? 'en' : 'id');
+    window.location.search = next.toString();
+  });
 }
 
 main().catch((err) => {

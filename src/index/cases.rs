@@ -66,6 +66,16 @@ impl Cases {
         }
     }
 
+    /// The last day a child of `period` (`None`: any) was measured.
+    #[must_use]
+    pub fn measured_until(&self, period: Option<Period>) -> Option<chrono::NaiveDate> {
+        self.children
+            .iter()
+            .filter(|c| period.is_none_or(|p| c.child.period == p))
+            .map(|c| c.child.measure_date)
+            .max()
+    }
+
     /// The children of `period` (every period with `None`) that `scope` may read.
     #[must_use]
     pub fn children_for(&self, scope: &Scope, period: Option<Period>) -> Vec<&CaseChild> {

@@ -42,6 +42,22 @@ describe('public embed', { timeout: 300_000 }, () => {
     assert.ok(n > 10, `rendered village features: ${n}`);
     assert.match(await page.locator('.legend').innerText(), /Stunting prevalence/);
     assert.match(await page.locator('#note').innerText(), /below 10/);
+    // A title that says what, where and when; classes as ranges and a "not shown" class.
+    const summary = await page.evaluate(() => fetch('/public/api/summary').then((r) => r.json()));
+    assert.match(await page.locator('#title').innerText(), /^Stunting risk map · Kota Kendari/);
+    assert.match(await page.locator('#subtitle').innerText(), new RegExp(`Measurement period ${summary.period} · measured until \\d+ \\w+ 20\\d\\d`));
+    const legend = await page.locator('.legend').innerText();
+    for (const label of ['< 2.5%', '2.5% – < 10%', '≥ 30%', 'not shown']) assert.ok(legend.includes(label), `${label} in ${legend}`);
+  });
+
+  it('switches language inside the frame', async () => {
+    await page.locator('#lang').click();
+    await page.waitForFunction(() => window.sigapEmbedReady === true && document.documentElement.lang === 'id', null, { timeout: 120_000 });
+    assert.match(page.url(), /lang=id/);
+    assert.match(await page.locator('#title').innerText(), /^Peta risiko stunting/);
+    assert.match(await page.locator('.legend').innerText(), /Prevalensi stunting[\s\S]*tidak ditampilkan/);
+    await page.goto(`${server.url}/embed?indicator=prevalence&lang=en`);
+    await page.waitForFunction(() => window.sigapEmbedReady === true, null, { timeout: 120_000 });
   });
 
   it('opens a popup whose small counts read <10', async () => {

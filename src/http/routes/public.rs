@@ -162,6 +162,7 @@ async fn summary(
     );
     let periods: Vec<String> = snapshot.periods().iter().map(ToString::to_string).collect();
     let b = snapshot.analysis.village_bounds_array();
+    let measured = snapshot.resolve_period(q.period.as_deref())?;
     Ok(cached(json!({
         "k": v.k,
         "period": period,
@@ -172,6 +173,10 @@ async fn summary(
         "totals": totals,
         // `[server] public_url` (or null): the embed snippet's iframe points there.
         "public_url": state.0.config.server.public_url,
+        // The place (`[city] name`) and the last day children of the period were
+        // measured, for the embed's title line.
+        "place": state.place(),
+        "measured_until": snapshot.cases.measured_until(measured).map(|d| d.to_string()),
     })))
 }
 
