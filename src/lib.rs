@@ -53,10 +53,13 @@
 //!   `?compare=` on the area endpoints and tiles; the `Caller` extractor and login
 //!   layer, security headers, staff routes, case-level routes, the field teams' routes
 //!   and visits, `/public` and `/embed`, the glyph ranges at `/fonts` (public); every database call off the async workers
-//!   (lookups through a read-only connection), tile encoding bounded to one per core,
-//!   imports over HTTP on their own connection with their own deadline.
+//!   (lookups through a read-only connection), tiles encoded on one long-lived
+//!   thread per core, brotli or gzip as the client asks, `/api/hexes` written as it
+//!   is sent, imports over HTTP on their own connection with their own deadline.
 //! - [`export`]: the priority-village table as CSV, XLSX (GDAL, in memory) and GeoJSON
-//!   downloads; kept out of `risk`, which does no I/O.
+//!   downloads, with Indonesian (or English) column names, rounded values, the period
+//!   and weights in the file name and a "keterangan" sheet ([`export::sheet`]); kept
+//!   out of `risk`, which does no I/O.
 //! - [`roads`]: OpenStreetMap PBF roads (osmpbf) into one graph per travel mode, each
 //!   cut to its largest strongly connected component; snapping, Dijkstra from a
 //!   point, from every puskesmas at once ([`roads::Catchment`], the travel time to
