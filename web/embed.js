@@ -16,6 +16,8 @@ const WORDS = {
     nodata: 'tidak ditampilkan', source: 'sigap · data agregat', demo: 'Data demo sintetis',
     title: 'Peta risiko stunting', period: 'Periode pengukuran', until: 'pengukuran s.d.', switchTo: 'EN',
     switchTitle: 'Switch to English', highest: 'risiko tertinggi', lowest: 'terendah',
+    atMost: 'paling tinggi {v} (kurang dari {k} anak stunting)',
+    bound: 'Wilayah dengan kurang dari {k} anak stunting diwarnai menurut prevalensi tertinggi yang mungkin ({k1} dibagi jumlah anak diukur), bila di bawah 10%.',
   },
   en: {
     priority: 'Priority (1 = highest risk)', prevalence: 'Stunting prevalence', stunted: 'Stunted children',
@@ -24,6 +26,8 @@ const WORDS = {
     nodata: 'not shown', source: 'sigap · aggregate data', demo: 'Synthetic demo data',
     title: 'Stunting risk map', period: 'Measurement period', until: 'measured until', switchTo: 'ID',
     switchTitle: 'Ganti ke Bahasa Indonesia', highest: 'highest risk', lowest: 'lowest',
+    atMost: 'at most {v} (fewer than {k} stunted)',
+    bound: 'Areas with fewer than {k} stunted children are coloured by the highest prevalence they can have ({k1} divided by the children measured), where that is below 10%.',
   },
 }[LANG];
 const INDICATORS = ['priority', 'prevalence', 'stunted', 'no_latrine_share'];
@@ -46,8 +50,11 @@ function colorExpr() {
   if (indicator === 'priority') {
     return ['match', ['get', 'priority'], ...steps.flat(), '#e5e7eb'];
   }
-  return ['case', ['==', ['get', indicator], null], '#e5e7eb',
-    ['step', ['get', indicator], steps[0][1], ...steps.slice(1).flat()]];
+  // A hidden stunted count of many children still bounds the prevalence
+  // (`prevalence_max`, below 10 %): the area takes the colour of that bound.
+  const value = indicator === 'prevalence' ? ['coalesce', ['get', 'prevalence'], ['get', 'prevalence_max']] : ['get', indicator];
+  return ['case', ['==', value, null], '#e5e7eb',
+    ['step', value, steps[0][1], ...steps.slice(1).flat()]];
 }
 
 const LOCALE = LANG === 'id' ? 'id-ID' : 'en-GB';
@@ -78,10 +85,20 @@ function classLabels() {
   });
 }
 
+let K = 10;
+
+/** The prevalence, its bound where the count is hidden ("paling tinggi 2,7%"), or "tidak ditampilkan". */
+function prevalenceText(p) {
+  if (p.prevalence == null && p.prevalence_max != null) {
+    return WORDS.atMost.replace('{v}', fmt(p.prevalence_max, true)).replace('{k}', K);
+  }
+  return fmt(p.prevalence, true);
+}
+
 function popupText(p) {
   const lines = [p.name ? `${p.name}` : `H3 ${p.h3}`,
     `${WORDS.children}: ${count(p.children_text)}`, `${WORDS.stunted}: ${count(p.stunted_text)}`,
-    `${WORDS.prevalence}: ${fmt(p.prevalence, true)}`, `${WORDS.households}: ${count(p.households_text)}`,
+    `${WORDS.prevalence}: ${prevalenceText(p)}`, `${WORDS.households}: ${count(p.households_text)}`,
     `${WORDS.no_latrine_share}: ${fmt(p.no_latrine_share, true)}`];
   if (p.priority) lines.splice(1, 0, `${WORDS.priority}: ${p.priority}`);
   return lines;
@@ -132,6 +149,7 @@ async function main() {
     });
     map.once('idle', () => { window.sigapEmbedReady = true; });
   });
+  K = summary.k;
   renderHead(summary);
   const legend = document.getElementById('legend');
   legend.append(Object.assign(document.createElement('strong'), { textContent: WORDS[indicator] }));
@@ -146,7 +164,8 @@ async function main() {
     row.append(sw, document.createTextNode(` ${label}`));
     legend.append(row);
   }
-  document.getElementById('note').textContent = `${WORDS.hidden.replaceAll('{k}', summary.k)}${summary.demo ? ` ${WORDS.demo}.` : ''}`;
+  const bound = indicator === 'prevalence' ? ` ${WORDS.bound.replaceAll('{k}', summary.k).replace('{k1}', summary.k - 1)}` : '';
+  document.getElementById('note').textContent = `${WORDS.hidden.replaceAll('{k}', summary.k)}${bound}${summary.demo ? ` ${WORDS.demo}.` : ''}`;
 }
 
 /** Title, place, period and the last measurement date, and the language switch. */

@@ -211,7 +211,8 @@ pub enum Published {
 
 /// Every published field of an area, in order: each count `f` (the number or null)
 /// and `f_text` ("123", "<k" or "*"), then the rates allowed (both counts published,
-/// denominator at least `min_den`), as shares rounded to 0.001.
+/// denominator at least `min_den`), as shares rounded to 0.001, and the prevalence
+/// bound of a hidden stunted count ([`prevalence_max`]).
 #[must_use]
 pub fn row_fields(row: &Row, k: u64, min_den: u64) -> Vec<(String, Published)> {
     let mut out = Vec::with_capacity(18);
@@ -234,7 +235,31 @@ pub fn row_fields(row: &Row, k: u64, min_den: u64) -> Vec<(String, Published)> {
     out.push(("no_latrine_share".into(), rate(4, 3)));
     out.push(("no_safe_water_share".into(), rate(5, 3)));
     out.push(("no_sanitation_share".into(), rate(6, 3)));
+    out.push(("prevalence_max".into(), prevalence_max(row, k, min_den)));
     out
+}
+
+/// Highest prevalence a WHO class "low" (below 10 %) area could have.
+pub const LOW_PREVALENCE: f64 = 0.10;
+
+/// The prevalence bound that the published counts imply where the stunted count is
+/// hidden as "<k": at most `(k-1) / children`, rounded up to 0.001, published only
+/// when that bound is below [`LOW_PREVALENCE`] (for k = 10, at least 91 children).
+/// It lets the map colour an area that would otherwise be grey ("below 2.7 %"), and
+/// it is computed from published numbers alone, so it tells a reader nothing the
+/// counts did not: the attacks on the suppression are unchanged by it.
+fn prevalence_max(row: &Row, k: u64, min_den: u64) -> Published {
+    match (row[0], row[1]) {
+        (Shown::Value(n), Shown::Small) if n >= min_den.max(1) => {
+            let bound = ((k - 1) as f64 / n as f64 * 1000.0).ceil() / 1000.0;
+            if bound < LOW_PREVALENCE {
+                Published::Rate(bound)
+            } else {
+                Published::Null
+            }
+        }
+        _ => Published::Null,
+    }
 }
 
 /// Priority class of each village, 1 (the fifth with the highest risk score) to 5.
@@ -254,4 +279,39 @@ pub fn priority_classes(villages: &[crate::index::VillageStats]) -> Vec<usize> {
         class[i] = rank * 5 / n + 1;
     }
     class
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(row: &Row, name: &str) -> Published {
+        row_fields(row, 10, 30)
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map_or(Published::Null, |(_, v)| v)
+    }
+
+    #[test]
+    fn a_hidden_count_of_many_children_gives_its_prevalence_bound() {
+        let mut row = [Shown::Value(0); 7];
+        row[1] = Shown::Small;
+        // 9 of 333 at most: 2.7027 % rounded up.
+        row[0] = Shown::Value(333);
+        assert_eq!(field(&row, "prevalence_max"), Published::Rate(0.028));
+        assert_eq!(field(&row, "prevalence"), Published::Null);
+        // 9 of 90 is 10 %: not "low", so no bound; 9 of 91 is.
+        row[0] = Shown::Value(90);
+        assert_eq!(field(&row, "prevalence_max"), Published::Null);
+        row[0] = Shown::Value(91);
+        assert_eq!(field(&row, "prevalence_max"), Published::Rate(0.099));
+        // A published or "*" count, or hidden children: no bound.
+        row[1] = Shown::Value(12);
+        assert_eq!(field(&row, "prevalence_max"), Published::Null);
+        row[1] = Shown::Hidden;
+        assert_eq!(field(&row, "prevalence_max"), Published::Null);
+        row[0] = Shown::Small;
+        row[1] = Shown::Small;
+        assert_eq!(field(&row, "prevalence_max"), Published::Null);
+    }
 }

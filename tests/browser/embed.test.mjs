@@ -4,6 +4,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { startServer } from './harness.mjs';
 
@@ -48,6 +49,18 @@ describe('public embed', { timeout: 300_000 }, () => {
     assert.match(await page.locator('#subtitle').innerText(), new RegExp(`Measurement period ${summary.period} · measured until \\d+ \\w+ 20\\d\\d`));
     const legend = await page.locator('.legend').innerText();
     for (const label of ['< 2.5%', '2.5% – < 10%', '≥ 30%', 'not shown']) assert.ok(legend.includes(label), `${label} in ${legend}`);
+    // Villages whose stunted count is hidden are coloured by the bound the counts
+    // imply: at most a tenth of the villages drawn stay grey (48 of 65 were).
+    const [drawn, grey] = await page.evaluate(() => {
+      const byCode = new Map();
+      for (const f of window.sigapEmbedMap.queryRenderedFeatures({ layers: ['village-fill'] })) byCode.set(f.properties.code, f.properties);
+      const all = [...byCode.values()];
+      return [all.length, all.filter((p) => p.prevalence == null && p.prevalence_max == null).length];
+    });
+    assert.ok(drawn > 50 && grey * 10 <= drawn, `${grey} of ${drawn} villages grey`);
+    assert.match(await page.locator('#note').innerText(), /coloured by the highest prevalence they can have/);
+    mkdirSync(new URL('./out/', import.meta.url), { recursive: true });
+    await page.screenshot({ path: new URL('./out/embed-prevalence.png', import.meta.url).pathname });
   });
 
   it('switches language inside the frame', async () => {
