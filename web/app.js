@@ -161,12 +161,42 @@ function onMapClick(e) {
     const props = hex.properties;
     openPopup(e.lngLat, () => areaHtml(props, village));
     map.setFilter(LAYER.hexSelected, ['==', ['get', 'h3'], props.h3]);
+    // Tiles carry what the map draws; the cell's other figures (severe, households
+    // without latrine, ...) come from the API, then fill the open popup.
+    hexDetails(hex).then((full) => {
+      if (!full || state.popup === null || state.popupRender === null) return;
+      const render = () => areaHtml(full, village);
+      state.popupRender = render;
+      state.popup.setHTML(render());
+    }).catch(() => {});
   } else if (village) {
     openPopup(e.lngLat, () => areaHtml(village));
     map.setFilter(LAYER.villageSelected, ['==', ['get', 'code'], village.code]);
   } else {
     state.popup?.remove();
   }
+}
+
+/**
+ * All the figures of a clicked hexagon, from /api/hexes (same period, comparison and
+ * what-if weights as the map) asked for the cells with a corner in the hexagon's own
+ * bounding box, of which it is one. Null if it is not found.
+ */
+async function hexDetails(feature) {
+  const props = feature.properties;
+  const res = parseInt(String(props.h3)[1], 16);
+  const ring = feature.geometry.type === 'Polygon' ? feature.geometry.coordinates[0] : feature.geometry.coordinates.flat(1);
+  const xs = ring.map((c) => c[0]);
+  const ys = ring.map((c) => c[1]);
+  const q = new URLSearchParams(withWeights(periodQuery()).replace(/^\?/, ''));
+  q.set('res', String(res));
+  // Padded a tenth: tile coordinates are rounded, the API's corners are not.
+  const [w, s, e, n] = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+  const dx = (e - w) / 10;
+  const dy = (n - s) / 10;
+  q.set('bbox', [w - dx, s - dy, e + dx, n + dy].map((v) => v.toFixed(6)).join(','));
+  const body = await getJson(`api/hexes?${q}`);
+  return body.features.find((f) => f.properties.h3 === props.h3)?.properties ?? null;
 }
 
 function escapeHtml(s) {

@@ -80,7 +80,9 @@ function factorBars(props) {
 function heading(props, where) {
   if (props.h3) {
     const sub = where ? `<p class="muted">${esc(t('inVillage'))} ${esc(where.name)}, ${esc(t('district'))} ${esc(where.district)}</p>` : '';
-    return `<h3>${esc(t('hexagon'))} <span class="muted">${esc(t('resolution'))} ${esc(props.res)}</span></h3>`
+    // The resolution is the id's second hex digit (tiles leave `res` out).
+    const res = props.res ?? parseInt(String(props.h3)[1], 16);
+    return `<h3>${esc(t('hexagon'))} <span class="muted">${esc(t('resolution'))} ${esc(res)}</span></h3>`
       + `<p class="mono">${esc(props.h3)}</p>${sub}`;
   }
   return `<h3>${esc(props.name)}</h3><p class="muted">${esc(t('district'))} ${esc(props.district)}`

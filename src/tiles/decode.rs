@@ -26,6 +26,7 @@ pub struct Layer {
 pub enum Value {
     String(String),
     Double(f64),
+    Float(f32),
     Uint(u64),
     Sint(i64),
     Bool(bool),
@@ -184,6 +185,9 @@ impl<'a> Reader<'a> {
                 let len = self.varint() as usize;
                 Field::Bytes(self.take(len))
             }
+            5 => Field::Int(u64::from(u32::from_le_bytes(
+                self.take(4).try_into().expect("4 bytes"),
+            ))),
             other => panic!("unexpected wire type {other}"),
         };
         Some((key >> 3, field))
@@ -251,6 +255,7 @@ fn value(bytes: &[u8]) -> Value {
     for (number, field) in fields(bytes) {
         found.push(match (number, field) {
             (1, Field::Bytes(b)) => Value::String(text(b)),
+            (2, Field::Int(bits)) => Value::Float(f32::from_bits(bits as u32)),
             (3, Field::Int(bits)) => Value::Double(f64::from_bits(bits)),
             (5, Field::Int(v)) => Value::Uint(v),
             (6, Field::Int(v)) => Value::Sint(unzigzag(v)),

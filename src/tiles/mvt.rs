@@ -45,6 +45,9 @@ pub enum PropValue {
     String(String),
     Int(i64),
     Double(f64),
+    /// A 32-bit `float_value`: half the bytes of a double, for figures whose
+    /// precision is a few digits anyway (hexagon tiles).
+    Float(f32),
     Bool(bool),
 }
 

@@ -229,6 +229,7 @@ fn properties_share_keys_and_values_and_keep_their_types() {
             ("name".to_owned(), PropValue::String(name.to_owned())),
             ("rate".to_owned(), PropValue::Double(0.25)),
             ("hot".to_owned(), PropValue::Bool(true)),
+            ("share".to_owned(), PropValue::Float(0.1234)),
         ]
     };
     let geometry = geometry_to_world(&Point::from(lonlat(5.0, 5.0)).into());
@@ -250,9 +251,9 @@ fn properties_share_keys_and_values_and_keep_their_types() {
         }],
     ));
     let layer = &t.layers[0];
-    assert_eq!(layer.keys, ["n", "name", "rate", "hot"]);
-    // Shared: "Kambu", 0.25, true; distinct: -3 and 12.
-    assert_eq!(layer.values.len(), 5);
+    assert_eq!(layer.keys, ["n", "name", "rate", "hot", "share"]);
+    // Shared: "Kambu", 0.25, true, 0.1234f; distinct: -3 and 12.
+    assert_eq!(layer.values.len(), 6);
     let (fa, fb) = (&layer.features[0], &layer.features[1]);
     assert_eq!((fa.id, fb.id), (Some(7), None));
     assert_eq!(fa.tags[3], fb.tags[3], "same name, same value index");
@@ -262,5 +263,7 @@ fn properties_share_keys_and_values_and_keep_their_types() {
     assert_eq!(pa[1], ("name".to_owned(), Value::String("Kambu".into())));
     assert_eq!(pa[2], ("rate".to_owned(), Value::Double(0.25)));
     assert_eq!(pa[3], ("hot".to_owned(), Value::Bool(true)));
+    // A float_value of 32 bits, not a double.
+    assert_eq!(pa[4], ("share".to_owned(), Value::Float(0.1234)));
     assert_eq!(fb.properties(layer)[0].1, Value::Uint(12));
 }

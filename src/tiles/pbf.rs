@@ -1,6 +1,6 @@
 //! The few pieces of the protobuf wire format a vector tile needs, written by hand.
 //!
-//! A tile uses only varints, zigzag integers, 64-bit doubles and length-delimited
+//! A tile uses only varints, zigzag integers, 32- and 64-bit floats and length-delimited
 //! fields, so a code generator would buy little and cost a build step. Callers write
 //! into a `Vec<u8>` they own and reuse, which keeps encoding free of per-field
 //! allocations. Field numbers and wire types come from `vector_tile.proto` (MVT 2.1).
@@ -11,6 +11,8 @@ pub const VARINT: u8 = 0;
 pub const FIXED64: u8 = 1;
 /// Protobuf wire type of length-delimited fields (bytes, strings, messages, packed).
 pub const LEN: u8 = 2;
+/// Protobuf wire type of 32-bit fields.
+pub const FIXED32: u8 = 5;
 
 /// Appends `value` as a base-128 varint.
 pub fn write_varint(out: &mut Vec<u8>, mut value: u64) {
@@ -62,6 +64,12 @@ pub fn write_bytes_field(out: &mut Vec<u8>, field: u32, bytes: &[u8]) {
 /// Appends a `double` field (little-endian IEEE 754).
 pub fn write_double_field(out: &mut Vec<u8>, field: u32, value: f64) {
     write_key(out, field, FIXED64);
+    out.extend_from_slice(&value.to_le_bytes());
+}
+
+/// Appends a `float` field (little-endian IEEE 754, 32 bits).
+pub fn write_float_field(out: &mut Vec<u8>, field: u32, value: f32) {
+    write_key(out, field, FIXED32);
     out.extend_from_slice(&value.to_le_bytes());
 }
 

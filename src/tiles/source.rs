@@ -128,11 +128,13 @@ impl TileSources {
                 let mut polys = Vec::with_capacity(cells.len());
                 let mut centres = Vec::with_capacity(cells.len());
                 for h in cells {
-                    let mut props = vec![
-                        ("h3".to_owned(), PropValue::String(h.cell.to_string())),
-                        ("res".to_owned(), PropValue::Int(i64::from(u8::from(*res)))),
-                    ];
-                    props.extend(area_properties(&h.stats));
+                    let mut props = vec![("h3".to_owned(), PropValue::String(h.cell.to_string()))];
+                    props.extend(
+                        area_properties(&h.stats)
+                            .into_iter()
+                            .filter(|(name, _)| drawn_on_hexes(name))
+                            .map(|(name, v)| (name, to_float(v))),
+                    );
                     let ring: LineString<f64> = h
                         .cell
                         .boundary()
@@ -460,19 +462,12 @@ pub fn vector_layers(set: TileSet) -> Vec<(&'static str, Vec<Field>)> {
     area.push(FAMILIES_FIELD);
     match set {
         TileSet::Hexes => {
-            let mut fields = vec![
-                Field {
-                    name: "h3",
-                    kind: "String",
-                    description: "H3 cell id (hex string)",
-                },
-                Field {
-                    name: "res",
-                    kind: "Number",
-                    description: "H3 resolution",
-                },
-            ];
-            fields.extend(area);
+            let mut fields = vec![Field {
+                name: "h3",
+                kind: "String",
+                description: "H3 cell id (hex string; its resolution is in the id)",
+            }];
+            fields.extend(area.into_iter().filter(|f| drawn_on_hexes(f.name)));
             vec![("hexes", fields.clone()), ("hex_centers", fields)]
         }
         TileSet::Villages => {
@@ -523,6 +518,40 @@ pub fn vector_layers(set: TileSet) -> Vec<(&'static str, Vec<Field>)> {
 fn round(v: f64, decimals: i32) -> f64 {
     let f = 10f64.powi(decimals);
     (v * f).round() / f
+}
+
+/// A double as a 32-bit float (7 significant digits, for figures rounded to 4
+/// decimals); other values as they are.
+fn to_float(v: PropValue) -> PropValue {
+    match v {
+        PropValue::Double(d) => PropValue::Float(d as f32),
+        other => other,
+    }
+}
+
+/// Whether hexagon tiles carry the area field `name`: only what the viewer draws (the
+/// indicators, their denominators, the risk and the normalised factors the what-if
+/// weights recombine). The rest of a cell's figures (severe, household counts, hot
+/// spots, families) come from `/api/hexes` when its popup opens, which keeps the
+/// tiles of the finest resolutions small.
+#[must_use]
+pub fn drawn_on_hexes(name: &str) -> bool {
+    name.starts_with("n_")
+        || matches!(
+            name,
+            "children"
+                | "stunted"
+                | "households"
+                | "population"
+                | "coverage"
+                | "prevalence"
+                | "share_no_latrine"
+                | "share_no_safe_water"
+                | "share_no_sanitation"
+                | "puskesmas_km"
+                | "puskesmas_min"
+                | "risk"
+        )
 }
 
 /// The attributes of a cell or village (everything but its identity).

@@ -11,8 +11,8 @@
 
 use super::mvt::PropValue;
 use super::pbf::{
-    self, len_field_size, varint_len, write_bytes_field, write_double_field, write_key,
-    write_varint, write_varint_field, zigzag64,
+    self, len_field_size, varint_len, write_bytes_field, write_double_field, write_float_field,
+    write_key, write_varint, write_varint_field, zigzag64,
 };
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
@@ -22,6 +22,7 @@ const LAYER_KEYS: u32 = 3;
 const LAYER_VALUES: u32 = 4;
 /// Value field numbers.
 const VALUE_STRING: u32 = 1;
+const VALUE_FLOAT: u32 = 2;
 const VALUE_DOUBLE: u32 = 3;
 const VALUE_UINT: u32 = 5;
 const VALUE_SINT: u32 = 6;
@@ -33,6 +34,7 @@ enum ValueKey<'a> {
     String(&'a str),
     Int(i64),
     Double(u64),
+    Float(u32),
     Bool(bool),
 }
 
@@ -42,6 +44,7 @@ impl<'a> From<&'a PropValue> for ValueKey<'a> {
             PropValue::String(s) => Self::String(s),
             PropValue::Int(i) => Self::Int(*i),
             PropValue::Double(d) => Self::Double(d.to_bits()),
+            PropValue::Float(f) => Self::Float(f.to_bits()),
             PropValue::Bool(b) => Self::Bool(*b),
         }
     }
@@ -136,6 +139,10 @@ fn write_value(layer: &mut Vec<u8>, value: &PropValue) {
         PropValue::Double(d) => {
             write_varint(layer, 9);
             write_double_field(layer, VALUE_DOUBLE, *d);
+        }
+        PropValue::Float(f) => {
+            write_varint(layer, 5);
+            write_float_field(layer, VALUE_FLOAT, *f);
         }
         PropValue::Int(i) => {
             let (field, raw) = match u64::try_from(*i) {

@@ -137,6 +137,11 @@ describe('map viewer', { timeout: 400_000 }, () => {
     const { text } = await clickHex();
     assert.match(text, /\d/);
     assert.match(text, /stunting/i);
+    // Tiles carry only what the map draws; the popup's other figures (severe, households
+    // without latrine) arrive from /api/hexes for this cell.
+    const tileProps = await page.evaluate((id) => window.sigapMap.queryRenderedFeatures({ layers: [id] })[0].properties, HEX_LAYER);
+    assert.equal(tileProps.severe, undefined);
+    await page.waitForFunction(() => /Sangat pendek\s*\d/.test(document.querySelector('.maplibregl-popup')?.innerText ?? ''), null, { timeout: 30_000 });
   });
 
   it('switches the indicator and its legend', async () => {

@@ -59,6 +59,7 @@ fn prop_json(v: PropValue) -> Value {
         PropValue::String(s) => Value::String(s),
         PropValue::Int(i) => Value::from(i),
         PropValue::Double(d) => Value::from(d),
+        PropValue::Float(f) => Value::from(f64::from(f)),
         PropValue::Bool(b) => Value::Bool(b),
     }
 }
