@@ -127,17 +127,19 @@ def test_village_tiles_carry_counts_per_group(server, by_village):
     assert nonzero(seen) == want
 
 
-def test_hex_tiles_carry_one_count(server, households):
+def test_hexagons_carry_one_count_in_the_api_and_none_in_tiles(server, households):
+    """A cell's families at risk are in /api/hexes (its popup); hexagon tiles leave
+    them out (the families view steps the hexagons aside)."""
     cells = [h3.latlng_to_cell(float(r["lat"]), float(r["lon"]), 8) for r in households]
     want = {c: v["total"] for c, v in tally(households, cells).items()}
     seen = {}
+    for f in server.json("/api/hexes?res=8")["features"]:
+        p = f["properties"]
+        seen[p["h3"]] = p["families_at_risk"]["total"]
+    assert {c: n for c, n in seen.items() if n} == want
     for tile in tiles(server, "hexes", 11):
         for f in tile.get("hexes", {}).get("features", []):
-            p = f["properties"]
-            seen[p["h3"]] = p["families_at_risk"]
-            # Hexagons stay lean: no per-group attributes.
-            assert not any(k.startswith("families_at_risk_") for k in p)
-    assert {c: n for c, n in seen.items() if n} == want
+            assert not any(k.startswith("families_at_risk") for k in f["properties"])
 
 
 HEADER = ["id", "lat", "lon", "has_latrine", "safe_water", "improved_sanitation"]
