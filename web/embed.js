@@ -17,7 +17,7 @@ const WORDS = {
     title: 'Peta risiko stunting', period: 'Periode pengukuran', until: 'pengukuran s.d.', switchTo: 'EN',
     switchTitle: 'Switch to English', highest: 'risiko tertinggi', lowest: 'terendah',
     atMost: 'paling tinggi {v} (kurang dari {k} anak stunting)',
-    bound: 'Wilayah dengan kurang dari {k} anak stunting diwarnai menurut prevalensi tertinggi yang mungkin ({k1} dibagi jumlah anak diukur), bila di bawah 10%.',
+    bound: 'Wilayah dengan <{k} anak stunting diwarnai menurut batas atasnya ({k1} ÷ anak diukur) bila di bawah 10%.',
   },
   en: {
     priority: 'Priority (1 = highest risk)', prevalence: 'Stunting prevalence', stunted: 'Stunted children',
@@ -27,7 +27,7 @@ const WORDS = {
     title: 'Stunting risk map', period: 'Measurement period', until: 'measured until', switchTo: 'ID',
     switchTitle: 'Ganti ke Bahasa Indonesia', highest: 'highest risk', lowest: 'lowest',
     atMost: 'at most {v} (fewer than {k} stunted)',
-    bound: 'Areas with fewer than {k} stunted children are coloured by the highest prevalence they can have ({k1} divided by the children measured), where that is below 10%.',
+    bound: 'Areas with <{k} stunted children are coloured by their upper bound ({k1} ÷ children measured) where below 10%.',
   },
 }[LANG];
 const INDICATORS = ['priority', 'prevalence', 'stunted', 'no_latrine_share'];

@@ -58,7 +58,7 @@ describe('public embed', { timeout: 300_000 }, () => {
       return [all.length, all.filter((p) => p.prevalence == null && p.prevalence_max == null).length];
     });
     assert.ok(drawn > 50 && grey * 10 <= drawn, `${grey} of ${drawn} villages grey`);
-    assert.match(await page.locator('#note').innerText(), /coloured by the highest prevalence they can have/);
+    assert.match(await page.locator('#note').innerText(), /coloured by their upper bound/);
     mkdirSync(new URL('./out/', import.meta.url), { recursive: true });
     await page.screenshot({ path: new URL('./out/embed-prevalence.png', import.meta.url).pathname });
   });
