@@ -142,8 +142,8 @@ export function areaHtml(props, where = null) {
   }
   return `<div class="popup">${heading(props, where)}`
     + `<p class="risk"><span>${esc(t('risk'))}</span> <strong>${esc(fmtScore(num(props.risk)))}</strong></p>`
-    + `<table>${rows.join('')}</table>${factorBars(props)}`
-    + `${props.code && !props.h3 ? `<p class="profile">${profileLinkHtml(props.code)}</p>` : ''}</div>`;
+    + `${props.code && !props.h3 ? `<p class="profile">${profileLinkHtml(props.code)}</p>` : ''}`
+    + `<table>${rows.join('')}</table>${factorBars(props)}</div>`;
 }
 
 /** HTML for a health facility point. */

@@ -51,6 +51,7 @@ const state = {
   summaries: new Map(), // period ('' = default) → /public/api/summary answer
   prepared: false, // the print button's still image is in place
   screenRatio: null,
+  camera: null, // the screen's centre and zoom while the map is at paper size
 };
 
 const $ = (id) => document.getElementById(id);
@@ -95,9 +96,10 @@ export async function titleBlock() {
   return { title: view.indicator, lines, weights, made: `${t('printMadeOn')} ${longDate(new Date())}`, period };
 }
 
-/** `sigap-peta-<indicator>-<period>[-bobot-...].png`. */
-export function pngName(indicatorKey, period, weights) {
+/** `sigap-peta-<indicator>-<period>[-banding-<compare>][-bobot-...].png`. */
+export function pngName(indicatorKey, period, compare, weights) {
   const parts = ['sigap-peta', indicatorKey, period].filter(Boolean);
+  if (compare) parts.push('banding', compare);
   if (weights?.moved) {
     const hundredths = (x) => String(Math.round(x * 1000) / 10);
     parts.push('bobot', ...FACTORS.map((f) => `${SHORT[f]}${hundredths(weights.weights[f])}`));
@@ -172,6 +174,8 @@ function toScreen() {
   if (state.screenRatio && state.screenRatio !== map.getPixelRatio()) map.setPixelRatio(state.screenRatio);
   state.screenRatio = null;
   map.resize();
+  if (state.camera) map.jumpTo(state.camera);
+  state.camera = null;
 }
 
 /**
@@ -184,7 +188,11 @@ export async function preparePrint() {
   $('print-wait').hidden = false;
   try {
     await fillPrintHead();
+    // What the screen shows, all of it, on paper (whose shape differs): fit its bounds.
+    const seen = map.getBounds();
+    state.camera = { center: map.getCenter(), zoom: map.getZoom() };
     toPaperSize(map, Math.max(PRINT_PIXEL_RATIO, window.devicePixelRatio || 1));
+    map.fitBounds(seen, { padding: 0, animate: false });
     await waitIdle(map);
     const img = document.createElement('img');
     img.id = 'map-print';
@@ -353,18 +361,21 @@ export async function composePng() {
   const pad = 16 * s;
   ctx.font = font(13);
   const weightLines = block.weights ? wrap(ctx, block.weights, W - 2 * pad) : [];
-  const headH = pad + 28 * s + (block.lines.length + weightLines.length) * 18 * s + 10 * s;
+  const headH = pad + 16 * s + 28 * s + (block.lines.length + weightLines.length) * 18 * s + 10 * s;
   const footH = 26 * s;
   out.width = W;
   out.height = Math.round(headH + canvas.height + footH);
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, out.width, out.height);
   ctx.textBaseline = 'top';
+  ctx.fillStyle = '#6b7280';
+  ctx.font = font(11);
+  ctx.fillText(t('title').toUpperCase(), pad, pad, W - 2 * pad);
   ctx.fillStyle = '#1f2937';
   ctx.font = font(22, true);
-  ctx.fillText(block.title, pad, pad, W - 2 * pad);
+  ctx.fillText(block.title, pad, pad + 16 * s, W - 2 * pad);
   ctx.font = font(13);
-  let y = pad + 30 * s;
+  let y = pad + 16 * s + 30 * s;
   for (const line of block.lines) { ctx.fillText(line, pad, y, W - 2 * pad); y += 18 * s; }
   ctx.fillStyle = '#9a3412';
   for (const line of weightLines) { ctx.fillText(line, pad, y); y += 18 * s; }
@@ -395,7 +406,7 @@ async function pngClicked() {
     const view = state.view();
     const a = document.createElement('a');
     a.href = URL.createObjectURL(blob);
-    a.download = pngName(view.indicatorKey, period, view.weights);
+    a.download = pngName(view.indicatorKey, period, view.compare, view.weights);
     document.body.append(a);
     a.click();
     a.remove();

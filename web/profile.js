@@ -20,7 +20,8 @@ addWords({
     profileMapLabel: 'Peta desa/kelurahan', profileWhy: 'Alasan', profileFigures: 'Angka',
     profileChange: 'Perubahan sejak putaran sebelumnya', profilePriority: 'Prioritas ke-{rank} dari {of} desa/kelurahan',
     profileNotPriority: 'Bukan prioritas: peringkat {rank} dari {of} ({top} teratas menjadi prioritas)',
-    profileStablePriority: 'Bila tiap bobot bergeser ±20%, peringkatnya {min}–{max}; di {top} teratas pada {share} skenario.',
+    profileStablePriority: 'Bila tiap bobot bergeser ±20%, peringkatnya {range}; di {top} teratas pada {share} skenario.',
+    profileRankFixed: 'tetap {rank}',
     profileStableOther: 'Bila tiap bobot bergeser ±20%, masuk {top} teratas pada {share} skenario.',
     profileNoPrevious: 'Belum ada putaran pengukuran sebelumnya untuk dibandingkan.',
     profileDelta: 'Perubahan prevalensi',
@@ -35,7 +36,8 @@ addWords({
     profileMapLabel: 'Map of the village', profileWhy: 'Why', profileFigures: 'Figures',
     profileChange: 'Change since the previous round', profilePriority: 'Priority {rank} of {of} villages',
     profileNotPriority: 'Not a priority: rank {rank} of {of} (the top {top} are priorities)',
-    profileStablePriority: 'With each weight moved ±20%, its rank is {min}–{max}; in the top {top} in {share} of scenarios.',
+    profileStablePriority: 'With each weight moved ±20%, its rank is {range}; in the top {top} in {share} of scenarios.',
+    profileRankFixed: 'always {rank}',
     profileStableOther: 'With each weight moved ±20%, it enters the top {top} in {share} of scenarios.',
     profileNoPrevious: 'No earlier measurement round to compare with.',
     profileDelta: 'Prevalence change',
@@ -119,7 +121,11 @@ function renderStanding(body) {
   badge.classList.toggle('priority', s.priority);
   $('standing-reason').textContent = s.reason;
   $('standing-stability').textContent = s.priority
-    ? fill('profileStablePriority', { ...values, min: s.min_rank, max: s.max_rank, share: fmtPct(s.top_share) })
+    ? fill('profileStablePriority', {
+      ...values,
+      range: s.min_rank === s.max_rank ? fill('profileRankFixed', { rank: s.min_rank }) : `${s.min_rank}–${s.max_rank}`,
+      share: fmtPct(s.top_share),
+    })
     : fill('profileStableOther', { ...values, share: fmtPct(s.top_share) });
   const weights = $('profile-weights');
   weights.hidden = body.configured_weights !== false;

@@ -375,7 +375,10 @@ mod tests {
         // Standing: a priority's is its listing; outside a top 1, "b" and "c" get their
         // rank in the same order and a reason built the same way.
         let s = t.standing(0).expect("a stands");
-        assert_eq!((s.rank, s.priority, s.reason.as_str()), (1, true, t.list[0].reason.as_str()));
+        assert_eq!(
+            (s.rank, s.priority, s.reason.as_str()),
+            (1, true, t.list[0].reason.as_str())
+        );
         let one = Targets::new(&areas, &cfg.weights, 1);
         for (pos, target) in t.list.iter().enumerate().skip(1) {
             let s = one.standing(target.index).expect("stands");
