@@ -16,7 +16,7 @@ import { FACTORS } from './layers.js';
 
 addWords({
   id: {
-    profileBack: '← Kembali ke peta', profileKicker: 'Profil desa/kelurahan · rembuk stunting',
+    profilePrint: 'Cetak', profileBack: '← Kembali ke peta', profileKicker: 'Profil desa/kelurahan · rembuk stunting',
     profileMapLabel: 'Peta desa/kelurahan', profileWhy: 'Alasan', profileFigures: 'Angka',
     profileChange: 'Perubahan sejak putaran sebelumnya', profilePriority: 'Prioritas ke-{rank} dari {of} desa/kelurahan',
     profileNotPriority: 'Bukan prioritas: peringkat {rank} dari {of} ({top} teratas menjadi prioritas)',
@@ -32,7 +32,7 @@ addWords({
     profileCode: 'Kode', profileRisk: 'Skor risiko (0–1)', profilePrevalence: 'Prevalensi stunting',
   },
   en: {
-    profileBack: '← Back to the map', profileKicker: 'Village profile · stunting review meeting',
+    profilePrint: 'Print', profileBack: '← Back to the map', profileKicker: 'Village profile · stunting review meeting',
     profileMapLabel: 'Map of the village', profileWhy: 'Why', profileFigures: 'Figures',
     profileChange: 'Change since the previous round', profilePriority: 'Priority {rank} of {of} villages',
     profileNotPriority: 'Not a priority: rank {rank} of {of} (the top {top} are priorities)',
