@@ -152,6 +152,7 @@ mod tests {
             "web/profile.html",
             "web/profile.js",
             "web/print.js",
+            "web/png.js",
             "vendor/maplibre-gl/maplibre-gl.mjs",
             "vendor/maplibre-gl/maplibre-gl-worker.mjs",
             "vendor/maplibre-gl/maplibre-gl.css",
