@@ -14,9 +14,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # crates link) and pkg-config to find them. To test: GDAL's command-line tools (test
 # fixtures are made by ogr2ogr / gdal_translate), chromium for the viewer test, wrk and
 # curl for the HTTP benchmark, GNU time for the import benchmark's peak memory, nginx
-# and openssl for the test behind a TLS reverse proxy (tests/python/test_hosting.py).
+# and openssl for the test behind a TLS reverse proxy (tests/python/test_hosting.py),
+# poppler-utils (pdftoppm, pdftotext, pdfinfo) to read the printed PDFs back
+# (tests/browser/print.test.mjs).
 APT_RUN := pkg-config libgdal-dev libproj-dev libclang-dev
-APT_TEST := gdal-bin chromium wrk curl time nginx openssl
+APT_TEST := gdal-bin chromium wrk curl time nginx openssl poppler-utils
 # Where `make install` puts the binary (DESTDIR for packaging).
 PREFIX ?= /usr/local
 

@@ -52,7 +52,9 @@
 //! - [`http`]: the only module that knows axum; a snapshot per period, `?period=` and
 //!   `?compare=` on the area endpoints and tiles; the `Caller` extractor and login
 //!   layer, security headers, staff routes, case-level routes, the field teams' routes
-//!   and visits, `/public` and `/embed`, the glyph ranges at `/fonts` (public); every database call off the async workers
+//!   and visits, `/public` and `/embed`, the glyph ranges at `/fonts` (public), one
+//!   village's printable profile (`/api/villages/{code}/profile`, its standing from
+//!   [`risk::targets::Targets::standing`]); every database call off the async workers
 //!   (lookups through a read-only connection), tiles encoded on one long-lived
 //!   thread per core, brotli or gzip as the client asks, `/api/hexes` written as it
 //!   is sent, imports over HTTP on their own connection with their own deadline.

@@ -8,7 +8,7 @@
 import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs';
 import { t, lang, setLang, applyI18n, fmtInt, fmtScore } from './i18n.js';
 import { LAYER, INDICATORS, buildStyle, fillColorExpr, heatWeightExpr } from './layers.js';
-import { areaHtml, facilityHtml, learnWeights } from './popup.js';
+import { areaHtml, facilityHtml, learnWeights, setProfileQuery } from './popup.js';
 import { domainFor, hexDomain, legendHtml } from './scale.js';
 import {
   FAMILY_INDICATOR, showFamilies, hideFamilies, familyLegendIndicator, initFamilies, renderFamilyTexts,
@@ -17,7 +17,10 @@ import {
   initPeriods, periodQuery, applyPeriodToMap, renderChange, renderPeriodTexts, changeNote, showChangeOnMap,
   CHANGE_INDICATOR, changeLegendHtml, hasPeriods, comparePeriod, setCompare,
 } from './periods.js';
-import { initTargets, renderTargetTexts, withWeights, reloadTargets, weightParams } from './targets.js';
+import {
+  initTargets, renderTargetTexts, withWeights, reloadTargets, weightParams, currentWeights,
+} from './targets.js';
+import { initPrint, renderPrintTexts, printControl } from './print.js';
 import { readView, writeView } from './viewstate.js';
 import { initSearch, renderSearchTexts } from './search.js';
 import { ensureLogin } from './account.js';
@@ -344,6 +347,7 @@ function renderTexts() {
   renderFamilyTexts();
   renderTargetTexts();
   renderSearchTexts();
+  renderPrintTexts();
   renderChange(state.villages);
   if (state.popup && state.popupRender) state.popup.setHTML(state.popupRender());
 }
@@ -360,6 +364,19 @@ async function showDemoBanner() {
 /** Puts the indicator, period, comparison and weights in the address (see viewstate.js). */
 function saveView() {
   writeView({ ind: state.indicator.key, query: periodQuery(), weights: weightParams() });
+  renderPrintTexts(); // the print's title block follows the view
+}
+
+/** What the print and the PNG export name: indicator, period, comparison, weights. */
+function printView() {
+  const q = new URLSearchParams(periodQuery().replace(/^\?/, ''));
+  return {
+    indicator: $('indicator').selectedOptions[0]?.textContent ?? t(state.indicator.key),
+    indicatorKey: state.indicator.key,
+    period: q.get('period') ?? '',
+    compare: q.get('compare') ?? '',
+    weights: currentWeights(),
+  };
 }
 
 function wireControls() {
@@ -374,6 +391,8 @@ function wireControls() {
     saveView();
   });
   initSearch({ villages: () => state.villages, selectVillage, selectVillages });
+  initPrint({ map: () => state.map, view: printView });
+  setProfileQuery(() => withWeights(periodQuery()));
   $('lang-toggle').addEventListener('click', () => {
     setLang(lang() === 'id' ? 'en' : 'id');
     renderTexts();
@@ -433,6 +452,9 @@ async function main() {
     pitchWithRotate: false,
     touchPitch: false,
     maxPitch: 0,
+    // Keep what was drawn: a printed page (and the PNG export) reads the canvas after
+    // the browser has shown it, when an unpreserved WebGL buffer is already empty.
+    canvasContextAttributes: { preserveDrawingBuffer: true },
   });
   state.map = map;
   window.sigapMap = map;
@@ -445,11 +467,13 @@ async function main() {
     fitBoundsOptions: { maxZoom: 15 },
   }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
+  // "Cetak" and "Unduh PNG", under the zoom and position buttons (web/print.js).
+  map.addControl(printControl(), 'top-right');
   map.once('load', () => {
     state.loaded = true;
     applyIndicator();
     showCases(map, window.sigapUser, periodQuery());
-    map.once('idle', () => { window.sigapReady = true; });
+    map.once('idle', () => { window.sigapReady = true; renderPrintTexts(); });
   });
   map.on('idle', refreshHexDomain);
   map.on('click', onMapClick);

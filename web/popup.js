@@ -4,7 +4,7 @@
 // from /api/villages carries them too (with its factors as a list), so one function
 // renders all three. Values come from the server and are escaped before use.
 
-import { t, fmtInt, fmtPct, fmtKm, fmtMin, fmtScore } from './i18n.js';
+import { t, fmtInt, fmtPct, fmtKm, fmtMin, fmtScore, addWords } from './i18n.js';
 import { FACTORS } from './layers.js';
 import { familyRows } from './families.js';
 
@@ -17,6 +17,32 @@ function esc(value) {
 function num(value) {
   const n = typeof value === 'number' ? value : Number(value);
   return value === null || value === undefined || value === '' || !Number.isFinite(n) ? NaN : n;
+}
+
+addWords({
+  id: { profileLink: 'Profil desa (cetak)', profileLinkTitle: 'Profil satu halaman untuk rembuk stunting' },
+  en: { profileLink: 'Village profile (print)', profileLinkTitle: 'One-page profile for the stunting review meeting' },
+});
+
+/** The query the profile link carries (period and what-if weights), set by the page. */
+let profileQuery = () => '';
+
+/** Sets where the profile link takes its `period` and `w.<factor>` from. */
+export function setProfileQuery(query) {
+  profileQuery = query;
+}
+
+/** The link to a village's printable profile (web/profile.html), relative to the viewer. */
+export function profileHref(code) {
+  const q = new URLSearchParams(profileQuery().replace(/^\?/, ''));
+  q.delete('compare');
+  q.set('village', code);
+  return `web/profile.html?${q}`;
+}
+
+/** The "Profil desa" link of a village, opening in a new tab. */
+export function profileLinkHtml(code) {
+  return `<a class="profile-link" href="${esc(profileHref(code))}" target="_blank" rel="noopener" title="${esc(t('profileLinkTitle'))}">${esc(t('profileLink'))}</a>`;
 }
 
 /** Factor weights of the risk model, learnt from /api/villages (tiles do not carry them). */
@@ -118,6 +144,7 @@ export function areaHtml(props, where = null) {
   }
   return `<div class="popup">${heading(props, where)}`
     + `<p class="risk"><span>${esc(t('risk'))}</span> <strong>${esc(fmtScore(num(props.risk)))}</strong></p>`
+    + `${props.code && !props.h3 ? `<p class="profile">${profileLinkHtml(props.code)}</p>` : ''}`
     + `<table>${rows.join('')}</table>${factorBars(props)}</div>`;
 }
 

@@ -7,7 +7,7 @@
 
 import { t, fmtScore, fmtPct, lang } from './i18n.js';
 import { FACTORS, INDICATORS, riskExpr } from './layers.js';
-import { setWeights } from './popup.js';
+import { setWeights, profileLinkHtml } from './popup.js';
 import { readView } from './viewstate.js';
 
 const TOP_N = 10;
@@ -33,6 +33,11 @@ export function weightParams() {
   if (!state.weights || !state.base) return q;
   for (const f of FACTORS) if (state.weights[f] !== state.base[f]) q.set(`w.${f}`, String(state.weights[f]));
   return q;
+}
+
+/** The weights in use, `{ moved, weights: {factor: w} }` (moved: they differ from the configuration). */
+export function currentWeights() {
+  return { moved: weightParams().toString() !== '', weights: { ...(state.weights ?? {}) } };
 }
 
 /** `query` (e.g. '?period=2026-08' or '') with the what-if weights added. */
@@ -90,7 +95,8 @@ function renderList() {
       + ` <span class="muted">${esc(x.district)}</span> <span class="val">${esc(fmtScore(x.score))}</span></p>`
       + `<p class="reason" lang="id">${esc(x.reason)}</p>`
       + `<p class="muted stability">${esc(t('rankRange'))} ${s.min_rank}–${s.max_rank} · `
-      + `${esc(fmtPct(s.top_share))} ${esc(t('inTopShare'))}${always}</p>`;
+      + `${esc(fmtPct(s.top_share))} ${esc(t('inTopShare'))}${always}</p>`
+      + `<p class="profile">${profileLinkHtml(x.code)}</p>`;
     return li;
   }));
   for (const [format, id] of [['csv', 'targets-csv'], ['xlsx', 'targets-xlsx'], ['geojson', 'targets-geojson']]) {

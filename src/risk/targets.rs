@@ -7,10 +7,11 @@
 
 use super::normalise::rank_from_top;
 use super::reason::{ReasonInput, reason};
-use super::stability::{RankRange, Stability, stability};
+use super::stability::{RankRange, Stability, ranking, stability};
 use super::{FACTORS, Factor, RiskScore};
 use crate::config::Weights;
 use crate::model::Counts;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 /// Default number of priority villages.
@@ -38,6 +39,28 @@ pub struct Target {
     pub factor_ranks: [Option<usize>; FACTORS],
     pub reason: String,
     pub stability: RankRange,
+}
+
+/// Where one village stands in a ranking, priority or not (the village profile's
+/// "why"): its rank among all villages, its reason, and how often it is in the top N
+/// when the weights move ±20%.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Standing {
+    /// 1 = highest score; ties by code, as in the ranking of the targets.
+    pub rank: usize,
+    /// Villages ranked.
+    pub of: usize,
+    /// How many villages are priorities (N).
+    pub top: usize,
+    /// In the top N with the weights as given.
+    pub priority: bool,
+    /// The reason text, the same words as a priority's (see [`super::reason`]).
+    pub reason: String,
+    /// Best and worst rank over the weight scenarios; known for priorities only.
+    pub min_rank: Option<usize>,
+    pub max_rank: Option<usize>,
+    /// Share of scenarios (0..1) in which it is in the top N.
+    pub top_share: f64,
 }
 
 /// The top villages with their reasons and stability.
@@ -95,6 +118,66 @@ impl<'a> Targets<'a> {
             list,
             stability,
         }
+    }
+
+    /// Where the `index`-th area stands: a priority's rank, reason and stability as
+    /// listed; for any other village its rank in the same order, the reason built the
+    /// same way and its share of scenarios in the top N (0 when it never enters).
+    /// `None` when `index` is out of range.
+    #[must_use]
+    pub fn standing(&self, index: usize) -> Option<Standing> {
+        let area = self.areas.get(index)?;
+        let of = self.areas.len();
+        if let Some(t) = self.list.iter().find(|t| t.index == index) {
+            return Some(Standing {
+                rank: t.rank,
+                of,
+                top: self.top,
+                priority: true,
+                reason: t.reason.clone(),
+                min_rank: Some(t.stability.min_rank),
+                max_rank: Some(t.stability.max_rank),
+                top_share: t.stability.top_share,
+            });
+        }
+        let scored: Vec<RiskScore> = self
+            .areas
+            .iter()
+            .map(|a| a.risk.reweighted(&self.weights))
+            .collect();
+        let normalised: Vec<[f64; FACTORS]> = scored.iter().map(RiskScore::normalised).collect();
+        let codes: Vec<&str> = self.areas.iter().map(|a| a.code).collect();
+        let order = ranking(&normalised, &codes, &self.weights.to_array());
+        let rank = order.iter().position(|&i| i == index)? + 1;
+        let ranks = std::array::from_fn(|k| {
+            let values: Vec<Option<f64>> = scored
+                .iter()
+                .map(|r| r.factor(Factor::ALL[k]).value)
+                .collect();
+            rank_from_top(&values)[index]
+        });
+        let reason = reason(&ReasonInput {
+            children: area.counts.children,
+            stunted: area.counts.stunted,
+            risk: &scored[index],
+            ranks,
+        });
+        let top_share = self
+            .stability
+            .entrants
+            .iter()
+            .find(|(i, _)| *i == index)
+            .map_or(0.0, |(_, share)| *share);
+        Some(Standing {
+            rank,
+            of,
+            top: self.top,
+            priority: false,
+            reason,
+            min_rank: None,
+            max_rank: None,
+            top_share,
+        })
     }
 
     /// The answer of `GET /api/targets`.
@@ -289,6 +372,22 @@ mod tests {
         assert!(b.risk.factor(Factor::Prevalence).contribution.abs() < f64::EPSILON);
         assert!(b.reason.contains("belum ada anak diukur"), "{}", b.reason);
         assert!(!b.reason.contains("prevalensi"));
+        // Standing: a priority's is its listing; outside a top 1, "b" and "c" get their
+        // rank in the same order and a reason built the same way.
+        let s = t.standing(0).expect("a stands");
+        assert_eq!(
+            (s.rank, s.priority, s.reason.as_str()),
+            (1, true, t.list[0].reason.as_str())
+        );
+        let one = Targets::new(&areas, &cfg.weights, 1);
+        for (pos, target) in t.list.iter().enumerate().skip(1) {
+            let s = one.standing(target.index).expect("stands");
+            assert_eq!(s.rank, pos + 1);
+            assert!(!s.priority && s.min_rank.is_none());
+            assert_eq!(s.reason, target.reason);
+            assert_eq!((s.of, s.top), (3, 1));
+        }
+        assert!(one.standing(3).is_none());
         let (header, rows) = t.table();
         assert!(rows.iter().all(|r| r.len() == header.len()));
         assert_eq!(t.to_json()["targets"].as_array().map(Vec::len), Some(3));

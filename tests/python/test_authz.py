@@ -62,6 +62,7 @@ GETS = [
     ("/", PUBLIC),
     ("/web/app.js", PUBLIC),
     ("/api/villages", STAFF),
+    ("/api/villages/7471011005/profile", STAFF),
     ("/api/hexes?res=7", STAFF),
     ("/api/config", STAFF),
     ("/api/periods", STAFF),

@@ -264,3 +264,64 @@ def test_replace_replaces_only_the_periods_of_the_file(demo_dir, rounds, tmp_pat
     with sqlite3.connect(db) as c:
         got = dict(c.execute("SELECT period, count(*) FROM children GROUP BY period"))
     assert got == {FEB: len(feb), AUG: 100}
+
+
+def test_village_profile_is_its_row_standing_and_change(server2, rounds, demo_dir):
+    """GET /api/villages/{code}/profile (the printable profile's one answer): the
+    village's row of /api/villages, its rank in that order, a priority's reason and
+    stability as /api/targets lists them, its change since February recomputed from the
+    children files, and its bounds from the villages file (shapely)."""
+    from shapely.geometry import shape
+
+    feb, aug = rounds
+    base, moved = expected_change(feb, aug, locate_villages(demo_dir, feb), locate_villages(demo_dir, aug))
+    features = json.loads((demo_dir / "villages.geojson").read_text())["features"]
+    bounds = {str(f["properties"]["code"]).replace(".", ""): shape(f["geometry"]).bounds for f in features}
+    villages = server2.json("/api/villages")["villages"]
+    body = server2.json("/api/targets?top=10")
+    targets = {t["code"]: t for t in body["targets"]}
+    entrants = {e["code"]: e["top_share"] for e in body["entrants"]}
+    every = {t["code"]: t for t in server2.json(f"/api/targets?top={len(villages)}")["targets"]}
+    outside = 0
+    for pos, v in enumerate(villages):
+        p = server2.json(f"/api/villages/{v['code']}/profile")
+        assert (p["period"], p["previous"]) == (AUG, FEB)
+        assert p["configured_weights"] is True
+        assert p["measured_until"].startswith(AUG)
+        row = dict(p["village"])
+        assert row.pop("bounds") == pytest.approx(bounds[v["code"]], abs=1e-7)
+        assert row == v
+        s = p["standing"]
+        assert (s["rank"], s["of"], s["top"]) == (pos + 1, len(villages), 10)
+        assert s["priority"] == (v["code"] in targets)
+        if s["priority"]:
+            t = targets[v["code"]]
+            assert s["reason"] == t["reason"]
+            assert (s["min_rank"], s["max_rank"]) == (t["stability"]["min_rank"], t["stability"]["max_rank"])
+            assert s["top_share"] == pytest.approx(t["stability"]["top_share"])
+        else:
+            outside += 1
+            assert s["min_rank"] is None
+            assert s["top_share"] == pytest.approx(entrants.get(v["code"], 0.0))
+            # The reason a priority would get: /api/targets asked for every village
+            # (each reason is checked against the API's numbers in test_targets.py).
+            assert s["reason"] == every[v["code"]]["reason"]
+        check_change(p["change"], v["children"], v["stunted"], base.get(v["code"], [0, 0]), moved[v["code"]])
+    assert outside > 0
+    # The first round has none before it.
+    first = server2.json(f"/api/villages/{villages[0]['code']}/profile?period={FEB}")
+    assert (first["period"], first["previous"], first["change"]) == (FEB, None, None)
+    # What-if weights: the rank under them, as /api/targets ranks.
+    want = server2.json("/api/targets?top=10&w.no_latrine=1")["targets"]
+    p = server2.json(f"/api/villages/{want[2]['code']}/profile?w.no_latrine=1")
+    assert p["configured_weights"] is False and p["weights"]["no_latrine"] == 1
+    assert (p["standing"]["rank"], p["standing"]["reason"]) == (3, want[2]["reason"])
+
+
+def test_village_profile_errors_and_login(server2):
+    status, _, body = server2.get("/api/villages/7471999999/profile")
+    assert status == 404 and "tidak ada desa/kelurahan" in json.loads(body)["error"]
+    code = server2.json("/api/villages")["villages"][0]["code"]
+    assert server2.get(f"/api/villages/{code}/profile?w.no_latrine=-1")[0] == 400
+    assert server2.get(f"/api/villages/{code}/profile?period=2020-01")[0] == 400
+    assert server2.get(f"/api/villages/{code}/profile", token=None)[0] == 401

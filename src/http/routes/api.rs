@@ -90,7 +90,7 @@ pub(super) fn area_json(
     head
 }
 
-fn village_json(rank: usize, v: &VillageStats, weights: &Weights) -> Value {
+pub(super) fn village_json(rank: usize, v: &VillageStats, weights: &Weights) -> Value {
     let mut head = Map::new();
     head.insert("rank".into(), Value::from(rank));
     head.insert("code".into(), Value::from(v.village.code.clone()));

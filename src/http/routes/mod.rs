@@ -11,6 +11,7 @@ pub mod fonts;
 pub mod hexes;
 pub mod import;
 pub mod periods;
+pub mod profile;
 pub mod public;
 pub mod targets;
 pub mod tiles;
