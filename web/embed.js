@@ -21,6 +21,7 @@ const WORDS = {
     nodata: 'tidak ditampilkan', source: 'sigap · data agregat', demo: 'Data demo sintetis',
     title: 'Peta risiko stunting', period: 'Periode pengukuran', until: 'pengukuran s.d.', switchTo: 'EN',
     switchTitle: 'Switch to English', highest: 'risiko tertinggi', lowest: 'terendah',
+    noPeriod: 'Periode {p} tidak ada di peta ini.',
   },
   en: {
     priority: 'Priority (1 = highest risk)', prevalence: 'Stunting prevalence', stunted: 'Stunted children',
@@ -29,6 +30,7 @@ const WORDS = {
     nodata: 'not shown', source: 'sigap · aggregate data', demo: 'Synthetic demo data',
     title: 'Stunting risk map', period: 'Measurement period', until: 'measured until', switchTo: 'ID',
     switchTitle: 'Ganti ke Bahasa Indonesia', highest: 'highest risk', lowest: 'lowest',
+    noPeriod: 'Period {p} is not on this map.',
   },
 }[LANG];
 const INDICATORS = ['priority', 'prevalence', 'stunted', 'no_latrine_share'];
@@ -121,7 +123,10 @@ async function sources() {
   let folder = '';
   if (period && period !== summary.period) {
     folder = `periods/${period}/`;
-    summary = await getJson(`${folder}summary.json`);
+    // A period the city did not publish: say so in the reader's language.
+    summary = await getJson(`${folder}summary.json`).catch(() => {
+      throw new Error(WORDS.noPeriod.replace('{p}', period));
+    });
   }
   const archive = { type: 'vector', url: `pmtiles://${new URL(`${folder}sigap.pmtiles`, BASE).href}` };
   // One archive holds both layers: one source, a source-layer per map layer.
