@@ -68,6 +68,7 @@ pub enum PublishError {
     /// The server's public answer could not be made (see the message).
     #[error("public data: {0}")]
     Public(String),
+    /// An archive could not be written (see the cause; a full disk most often).
     #[error("{}: {source}", path.display())]
     Archive { path: PathBuf, source: PmtilesError },
 }
@@ -236,7 +237,10 @@ fn write_all(state: &AppState, dir: &Path, options: &Options) -> Result<Summary,
     Ok(summary)
 }
 
-/// The viewer's opening view of `bounds`: its centre at zoom 11.
+/// Header facts of an archive over `bounds`, opening at their centre at zoom 11.
+///
+/// # Units
+/// `bounds` in WGS84 degrees.
 fn info_for(bounds: [f64; 4], min_zoom: u8, max_zoom: u8, metadata: Value) -> ArchiveInfo {
     ArchiveInfo {
         min_zoom,
@@ -275,6 +279,7 @@ fn public_archive(
     period: Option<Period>,
     path: &Path,
 ) -> Result<crate::tiles::pmtiles::ArchiveStats, PublishError> {
+    let started = Instant::now();
     let snapshot = state.snapshot();
     let config = &state.0.config.public;
     let (k, min_den) = (u64::from(config.k), u64::from(config.min_denominator));
@@ -320,13 +325,19 @@ fn public_archive(
         crate::public::tiles::MAX_ZOOM,
         metadata,
     );
-    archive::write_tiles(path, tiles.extent(), &info, |c| {
+    let stats = archive::write_tiles(path, tiles.extent(), &info, |c| {
         // Both layers in one tile: a protobuf message's repeated field may come in
         // pieces, so the two encodings one after the other are one valid tile.
         let mut bytes = tiles.render("villages", c).unwrap_or_default();
         bytes.extend(tiles.render("hexes", c).unwrap_or_default());
         bytes
-    })
+    })?;
+    tracing::info!(
+        period = period.map(|p| p.to_string()),
+        seconds = started.elapsed().as_secs_f64(),
+        "public layers archived"
+    );
+    Ok(stats)
 }
 
 /// `bounds` grown by `share` of its size on each side.

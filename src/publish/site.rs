@@ -5,6 +5,7 @@ use super::{BASEMAP_ARCHIVE, BASEMAP_MARGIN, Options, PublishError, write, write
 use crate::basemap::style::{GLYPHS_SERVED, StyleUrls, style};
 use crate::http::AppState;
 use crate::tiles::glyphs::{Font, GlyphRange, encode_range};
+use rayon::prelude::*;
 use serde_json::json;
 use std::path::Path;
 
@@ -76,21 +77,25 @@ pub fn basemap(state: &AppState, dir: &Path) -> Result<(u64, u64), PublishError>
         s.insert("url".into(), json!(format!("pmtiles://{BASEMAP_ARCHIVE}")));
     }
     let mut bytes = stats.bytes + write_json(&dir.join("basemap/style.json"), &style)?;
-    for font in Font::ALL {
-        for range in GLYPH_RANGES {
-            let range: GlyphRange =
-                range
-                    .parse()
-                    .map_err(|e: crate::tiles::glyphs::GlyphError| {
-                        PublishError::Public(e.to_string())
-                    })?;
-            let pbf = encode_range(font, range).map_err(|e| PublishError::Public(e.to_string()))?;
-            let path = dir
-                .join("fonts")
-                .join(font.name())
-                .join(format!("{}.pbf", range.label()));
-            bytes += write(&path, &pbf)?;
-        }
+    // Each range is a few hundred SDF glyphs: made on every core.
+    let wanted: Vec<(Font, &str)> = Font::ALL
+        .into_iter()
+        .flat_map(|f| GLYPH_RANGES.map(|r| (f, r)))
+        .collect();
+    let ranges: Vec<(Font, GlyphRange, Vec<u8>)> = wanted
+        .into_par_iter()
+        .map(|(font, range)| {
+            let range: GlyphRange = range.parse()?;
+            Ok((font, range, encode_range(font, range)?))
+        })
+        .collect::<Result<_, crate::tiles::glyphs::GlyphError>>()
+        .map_err(|e| PublishError::Public(e.to_string()))?;
+    for (font, range, pbf) in ranges {
+        let path = dir
+            .join("fonts")
+            .join(font.name())
+            .join(format!("{}.pbf", range.label()));
+        bytes += write(&path, &pbf)?;
     }
     Ok((stats.addressed, bytes))
 }
