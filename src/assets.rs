@@ -21,6 +21,8 @@ mod generated {
 
 /// Where MapLibre's files are served from, below the root.
 pub const VENDOR_PREFIX: &str = "vendor/maplibre-gl/";
+/// Where the `pmtiles` script (for the static map of `sigap publish`) is, below the root.
+pub const PMTILES_PREFIX: &str = "vendor/pmtiles/";
 /// Where `web/` is served from, below the root.
 pub const WEB_PREFIX: &str = "web/";
 
@@ -128,6 +130,8 @@ fn disk_path(web: &Path, vendor: &Path, path: &str) -> Option<PathBuf> {
         (web.to_path_buf(), rest)
     } else if let Some(rest) = path.strip_prefix(VENDOR_PREFIX) {
         (vendor.join("maplibre-gl/dist"), rest)
+    } else if let Some(rest) = path.strip_prefix(PMTILES_PREFIX) {
+        (vendor.join("pmtiles/dist"), rest)
     } else {
         return None;
     };

@@ -73,6 +73,10 @@
 //!   GeoJSON and GPX.
 //! - [`demo`]: the synthetic demo city modelled on Kendari (with its roads, street
 //!   names, Teluk Kendari, land use and place nodes in its OpenStreetMap extract).
+//! - [`publish`]: the public map as files for any web server or CDN (`sigap
+//!   publish`): the public layers in a PMTiles archive per period
+//!   ([`tiles::pmtiles`]), the basemap's archive, style and glyphs, the embed page
+//!   and its data; after [`http`], whose state and public answers it reads.
 //! - [`basemap`]: the offline basemap: streets, water, land use, buildings and
 //!   places from the stored OpenStreetMap extract, village boundaries and names from
 //!   the store, banded by zoom into vector tiles, and the MapLibre style drawing them.
@@ -92,6 +96,7 @@ pub mod ingest;
 pub mod model;
 pub mod proxy;
 pub mod public;
+pub mod publish;
 pub mod risk;
 pub mod roads;
 pub mod routes;

@@ -35,6 +35,8 @@ export async function loadBasemap(base) {
   }
   for (const source of Object.values(style.sources)) {
     if (Array.isArray(source.tiles)) source.tiles = source.tiles.map((u) => absolute(u, base));
+    // A published map's archive (`pmtiles://basemap.pmtiles`, beside the page).
+    if (source.url?.startsWith('pmtiles://')) source.url = `pmtiles://${absolute(source.url.slice(10), base)}`;
   }
   if (style.glyphs) style.glyphs = absolute(style.glyphs, base);
   else style.layers = style.layers.filter((l) => l.type !== 'symbol');

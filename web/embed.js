@@ -2,6 +2,11 @@
 // from /public/api only: aggregates with small counts shown as "<10". No login, no
 // cookie, no point of any child. Options in the page's query string:
 // ?indicator=priority|prevalence|stunted|no_latrine_share, &period=YYYY-MM, &lang=id|en.
+//
+// The same page works from files (`sigap publish --out DIR` writes it as DIR/index.html
+// with <html data-static="1">): the figures then come from DIR/data/*.json and the map
+// from the PMTiles archives beside it (DIR/sigap.pmtiles, DIR/periods/YYYY-MM/), read
+// with HTTP Range requests through the `pmtiles` protocol, with no sigap running.
 
 import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs';
 import { loadBasemap, withBasemap, basemapSlots } from './basemap.js';
@@ -18,6 +23,7 @@ const WORDS = {
     switchTitle: 'Switch to English', highest: 'risiko tertinggi', lowest: 'terendah',
     atMost: 'paling tinggi {v} (kurang dari {k} anak stunting)',
     bound: 'Wilayah dengan <{k} anak stunting diwarnai menurut batas atasnya ({k1} ÷ anak diukur) bila di bawah 10%.',
+    noPeriod: 'Periode {p} tidak ada di peta ini.',
   },
   en: {
     priority: 'Priority (1 = highest risk)', prevalence: 'Stunting prevalence', stunted: 'Stunted children',
@@ -28,12 +34,15 @@ const WORDS = {
     switchTitle: 'Ganti ke Bahasa Indonesia', highest: 'highest risk', lowest: 'lowest',
     atMost: 'at most {v} (fewer than {k} stunted)',
     bound: 'Areas with <{k} stunted children are coloured by their upper bound ({k1} ÷ children measured) where below 10%.',
+    noPeriod: 'Period {p} is not on this map.',
   },
 }[LANG];
 const INDICATORS = ['priority', 'prevalence', 'stunted', 'no_latrine_share'];
 const indicator = INDICATORS.includes(params.get('indicator')) ? params.get('indicator') : 'priority';
 const period = /^\d{4}-\d{2}$/.test(params.get('period') || '') ? params.get('period') : '';
-const BASE = new URL('..', new URL('.', window.location.href));
+// Served by sigap: /embed, the service root one level up. Published: the page's folder.
+const STATIC = document.documentElement.dataset.static === '1';
+const BASE = STATIC ? new URL('.', window.location.href) : new URL('..', new URL('.', window.location.href));
 const q = period ? `period=${period}` : '';
 
 // Colour steps per indicator (light to dark = low to high risk); null values grey.
@@ -110,9 +119,41 @@ async function getJson(path) {
   return r.json();
 }
 
+/**
+ * The summary, and where the villages and hexes come from: the public API's GeoJSON
+ * (served), or a PMTiles archive of both layers (published; the default period's at
+ * the top, the others under periods/YYYY-MM/).
+ */
+async function sources() {
+  if (!STATIC) {
+    const summary = await getJson(`public/api/summary${q ? `?${q}` : ''}`);
+    return {
+      summary,
+      villages: { type: 'geojson', data: new URL(`public/api/villages${q ? `?${q}` : ''}`, BASE).href },
+      hexes: { type: 'geojson', data: new URL(`public/api/hexes?res=8${q ? `&${q}` : ''}`, BASE).href },
+      layer: () => ({}),
+    };
+  }
+  const protocol = new window.pmtiles.Protocol();
+  maplibregl.addProtocol('pmtiles', protocol.tile);
+  let summary = await getJson('data/summary.json');
+  let folder = '';
+  if (period && period !== summary.period) {
+    folder = `periods/${period}/`;
+    // A period the city did not publish: say so in the reader's language.
+    summary = await getJson(`${folder}summary.json`).catch(() => {
+      throw new Error(WORDS.noPeriod.replace('{p}', period));
+    });
+  }
+  const archive = { type: 'vector', url: `pmtiles://${new URL(`${folder}sigap.pmtiles`, BASE).href}` };
+  // One archive holds both layers: one source, a source-layer per map layer.
+  return { summary, villages: archive, hexes: null, layer: (name) => ({ 'source-layer': name }) };
+}
+
 async function main() {
   document.documentElement.lang = LANG;
-  const [summary, basemap] = await Promise.all([getJson(`public/api/summary${q ? `?${q}` : ''}`), loadBasemap(BASE)]);
+  const [data, basemap] = await Promise.all([sources(), loadBasemap(BASE)]);
+  const { summary } = data;
   const b = summary.bounds;
   const bare = { version: 8, sources: {}, layers: [{ id: 'bg', type: 'background', paint: { 'background-color': '#f8fafc' } }] };
   const map = new maplibregl.Map({
@@ -126,19 +167,20 @@ async function main() {
   window.sigapEmbedMap = map;
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.on('load', () => {
-    map.addSource('villages', { type: 'geojson', data: new URL(`public/api/villages${q ? `?${q}` : ''}`, BASE).href });
-    map.addSource('hexes', { type: 'geojson', data: new URL(`public/api/hexes?res=8${q ? `&${q}` : ''}`, BASE).href });
+    map.addSource('villages', data.villages);
+    if (data.hexes) map.addSource('hexes', data.hexes);
+    const hexSource = data.hexes ? 'hexes' : 'villages';
     // Villages at city zoom; res-8 cells (never finer) when zoomed in, except for
     // the village-only priority class.
     // Risk colours under the basemap's water and streets, lines under its labels.
     const slots = basemapSlots(map);
-    map.addLayer({ id: 'village-fill', type: 'fill', source: 'villages',
+    map.addLayer({ id: 'village-fill', type: 'fill', source: 'villages', ...data.layer('villages'),
       paint: { 'fill-color': colorExpr(), 'fill-opacity': basemap ? 0.7 : 0.8 } }, slots.areas);
     if (indicator !== 'priority') {
-      map.addLayer({ id: 'hex-fill', type: 'fill', source: 'hexes', minzoom: 12,
+      map.addLayer({ id: 'hex-fill', type: 'fill', source: hexSource, ...data.layer('hexes'), minzoom: 12,
         paint: { 'fill-color': colorExpr(), 'fill-opacity': basemap ? 0.75 : 0.85 } }, slots.areas);
     }
-    map.addLayer({ id: 'village-line', type: 'line', source: 'villages',
+    map.addLayer({ id: 'village-line', type: 'line', source: 'villages', ...data.layer('villages'),
       paint: { 'line-color': '#475569', 'line-width': 0.8 } }, slots.overlays);
     map.on('click', (e) => {
       const f = map.queryRenderedFeatures(e.point, { layers: map.getLayer('hex-fill') ? ['hex-fill', 'village-fill'] : ['village-fill'] })[0];

@@ -8,7 +8,10 @@ const preview = document.getElementById('preview');
 // public_url`, from the summary: an admin may open this page through an internal
 // address the city's visitors cannot reach), else at this page's own address. The
 // preview always loads from this page's address (the page may only frame itself).
-const localEmbed = new URL('../embed', window.location.href);
+// A published map (`sigap publish`, <html data-static="1">) has the embed beside this
+// page as index.html and its summary in data/.
+const STATIC = document.documentElement.dataset.static === '1';
+const localEmbed = new URL(STATIC ? 'index.html' : '../embed', window.location.href);
 let sharedEmbed = localEmbed;
 
 function escapeAttr(s) {
@@ -29,10 +32,10 @@ function update() {
 }
 
 async function periods() {
-  const r = await fetch(new URL('../public/api/summary', window.location.href));
+  const r = await fetch(new URL(STATIC ? 'data/summary.json' : '../public/api/summary', window.location.href));
   if (!r.ok) return;
   const summary = await r.json();
-  if (summary.public_url) sharedEmbed = new URL('embed', `${summary.public_url.replace(/\/+$/, '')}/`);
+  if (summary.public_url && !STATIC) sharedEmbed = new URL('embed', `${summary.public_url.replace(/\/+$/, '')}/`);
   const select = form.elements.period;
   for (const p of summary.periods ?? []) select.append(new Option(p, p));
 }

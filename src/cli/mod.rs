@@ -12,6 +12,7 @@ mod assign;
 mod assignments;
 mod import;
 mod population;
+mod publish;
 mod roads;
 mod route;
 mod serve;
@@ -108,6 +109,8 @@ enum Command {
         #[command(subcommand)]
         what: user::TokenCommand,
     },
+    /// Write the public map as static files (PMTiles, the embed page) for any web server or CDN.
+    Publish(publish::PublishArgs),
     /// Measure aggregation and tile encoding on deterministic data.
     Bench {
         #[command(subcommand)]
@@ -140,6 +143,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Assignments(args) => assignments::run(&args),
         Command::User { what } => user::run_user(what),
         Command::Token { what } => user::run_token(what),
+        Command::Publish(args) => publish::run(&args),
         Command::Bench { what } => crate::bench::run(&what),
     }
 }

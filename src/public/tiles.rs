@@ -9,13 +9,30 @@ use crate::model::TileCoord;
 use crate::tiles::mercator::{geometry_to_world, lonlat_to_world};
 use crate::tiles::mvt::{PropValue, TileFeature, encode_tile};
 use crate::tiles::source::{IndexedLayer, hex_resolution_for_zoom};
-use geo::{Geometry, LineString, Polygon};
+use geo::{BoundingRect, Geometry, LineString, Polygon, Rect};
+
+/// The zoom range the public TileJSON announces and `sigap publish` writes.
+pub const MIN_ZOOM: u8 = 0;
+pub const MAX_ZOOM: u8 = 16;
 
 /// The public layers of one period, indexed for tiles.
 pub struct PublicTiles {
     villages: IndexedLayer,
     /// Per resolution 5..=8.
     hexes: Vec<(u8, IndexedLayer)>,
+    /// The extent of every feature (world units); `None` without features.
+    extent: Option<Rect<f64>>,
+}
+
+/// The box around `a` and `b`.
+fn union(a: Option<Rect<f64>>, b: Option<Rect<f64>>) -> Option<Rect<f64>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(Rect::new(
+            (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
+            (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
+        )),
+        (a, b) => a.or(b),
+    }
 }
 
 fn props(fields: Vec<(String, Published)>) -> Vec<(String, PropValue)> {
@@ -40,7 +57,8 @@ impl PublicTiles {
         classes: &[usize],
         min_den: u64,
     ) -> Self {
-        let vfeatures = villages
+        let mut extent = None;
+        let vfeatures: Vec<TileFeature> = villages
             .iter()
             .zip(&view.villages)
             .zip(classes)
@@ -60,6 +78,9 @@ impl PublicTiles {
                 }
             })
             .collect();
+        for f in &vfeatures {
+            extent = union(extent, f.geometry.bounding_rect());
+        }
         let hexes = view
             .cells
             .iter()
@@ -72,6 +93,7 @@ impl PublicTiles {
                             .iter()
                             .map(|ll| lonlat_to_world(ll.lng(), ll.lat()))
                             .collect();
+                        extent = union(extent, ring.bounding_rect());
                         let mut p = vec![("h3".to_owned(), PropValue::String(cell.to_string()))];
                         p.extend(props(row_fields(row, view.k, min_den)));
                         TileFeature {
@@ -87,7 +109,18 @@ impl PublicTiles {
         Self {
             villages: IndexedLayer::new("villages", vfeatures),
             hexes,
+            extent,
         }
+    }
+
+    /// The box around every feature of both layers; no tile outside it (grown by
+    /// one tile) has content.
+    ///
+    /// # Units
+    /// World coordinates (Web Mercator scaled to `0..=1`, `y` southwards).
+    #[must_use]
+    pub fn extent(&self) -> Option<Rect<f64>> {
+        self.extent
     }
 
     /// One tile of `layer` (`villages` or `hexes`); `None` for another name.

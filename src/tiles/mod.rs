@@ -19,6 +19,8 @@
 //! 6. **encode** — geometry commands, a per-layer key/value dictionary and hand-written
 //!    protobuf ([`mvt`], with `shape`, `table` and `pbf`).
 //!
+//! [`pmtiles`] writes finished tiles into one PMTiles v3 archive for static hosting.
+//!
 //! Beside the tiles, [`glyphs`] makes the font ranges (SDF glyph PBFs) a map needs to
 //! draw labels, from the DejaVu fonts built into the binary.
 
@@ -27,6 +29,7 @@ pub mod glyphs;
 pub mod mercator;
 pub mod mvt;
 pub(crate) mod pbf;
+pub mod pmtiles;
 mod shape;
 mod simplify;
 pub mod source;

@@ -49,6 +49,44 @@ def make_user(db, name, role, team=None, villages=(), password=None):
     return run("token", "add", "--db", db, "--user", name).stdout.strip()
 
 
+# Columns of the case records: never a key of a public answer.
+PRIVATE_FIELDS = ("birth_date", "pseudonym", "source_id", "haz", "waz", "whz", "sex", "height_cm", "weight_kg",
+                  "measure_date", "has_latrine", "safe_water", "improved_sanitation")
+
+
+def _windows(runs, width):
+    """Every `width`-long piece of the strings in `runs`."""
+    return {r[i:i + width] for r in runs for i in range(len(r) - width + 1)}
+
+
+def assert_no_private_data(text, kids, homes, k, key_hex=None):
+    """The leak scan every public output passes: no record's id (or its pseudonym under
+    `key_hex`), birth date or coordinate (to 4 decimals), no name of a record's field as a
+    JSON key, and no count field holding 1..k-1.
+
+    The text is cut into its digit runs, hex runs, dates and numbers once, and every
+    record looked up in those sets (a substring search per record is too slow for the
+    tiles' text): an id is any 16 digits in a row, a pseudonym any 20 hex digits."""
+    import re
+
+    digits = _windows(set(re.findall(r"\d{16,}", text)), 16)
+    hexes = _windows(set(re.findall(r"[0-9a-f]{20,}", text)), 20)
+    dates = set(re.findall(r"\d{4}-\d{2}-\d{2}", text))
+    numbers = set(re.findall(r"-?\d+\.\d{4}", text))
+    for c in kids + homes:
+        assert c["id"] not in digits, c["id"]
+        if key_hex:
+            assert pseudonym(key_hex, c["id"]) not in hexes, c["id"]
+    for c in kids:
+        assert c["birth_date"] not in dates, c["id"]
+        lat, lon = float(c["lat"]), float(c["lon"])
+        assert f"{lat:.4f}" not in numbers and f"{lon:.4f}" not in numbers, c["id"]
+    for name in PRIVATE_FIELDS:
+        assert f'"{name}"' not in text, name
+    for m in re.finditer(r'"(children|stunted|severe|households|no_latrine|no_safe_water|no_sanitation)": ?(\d+)', text):
+        assert not 1 <= int(m.group(2)) < k, m.group(0)
+
+
 def header_dict(message):
     """Response headers by lower-case name; a repeated header (Vary) joined with ", "
     as HTTP reads it, except Set-Cookie (the last one)."""

@@ -152,7 +152,12 @@ async fn summary(
     State(state): State<AppState>,
     Query(q): Query<PublicQuery>,
 ) -> Result<Response, ApiError> {
-    let (snapshot, v, period) = view(&state, q.period.as_deref())?;
+    Ok(cached(summary_json(&state, q.period.as_deref())?))
+}
+
+/// The body of `GET /public/api/summary[?period=]` (also written by `sigap publish`).
+pub fn summary_json(state: &AppState, period: Option<&str>) -> Result<Value, ApiError> {
+    let (snapshot, v, period_json) = view(state, period)?;
     let mut totals = Map::new();
     row_json(
         &v.totals,
@@ -162,10 +167,10 @@ async fn summary(
     );
     let periods: Vec<String> = snapshot.periods().iter().map(ToString::to_string).collect();
     let b = snapshot.analysis.village_bounds_array();
-    let measured = snapshot.resolve_period(q.period.as_deref())?;
-    Ok(cached(json!({
+    let measured = snapshot.resolve_period(period)?;
+    Ok(json!({
         "k": v.k,
-        "period": period,
+        "period": period_json,
         "periods": periods,
         "demo": state.0.demo,
         "bounds": b,
@@ -177,14 +182,19 @@ async fn summary(
         // measured, for the embed's title line.
         "place": state.place(),
         "measured_until": snapshot.cases.measured_until(measured).map(|d| d.to_string()),
-    })))
+    }))
 }
 
 async fn villages(
     State(state): State<AppState>,
     Query(q): Query<PublicQuery>,
 ) -> Result<Response, ApiError> {
-    let (snapshot, v, period) = view(&state, q.period.as_deref())?;
+    Ok(cached(villages_json(&state, q.period.as_deref())?))
+}
+
+/// The body of `GET /public/api/villages[?period=]` (also written by `sigap publish`).
+pub fn villages_json(state: &AppState, period: Option<&str>) -> Result<Value, ApiError> {
+    let (snapshot, v, period) = view(state, period)?;
     let min_den = u64::from(state.0.config.public.min_denominator);
     let class = crate::public::priority_classes(&snapshot.analysis.villages);
     let features: Vec<Value> = snapshot
@@ -207,13 +217,13 @@ async fn villages(
         .collect();
     let mut outside = Map::new();
     row_json(&v.outside, v.k, min_den, &mut outside);
-    Ok(cached(json!({
+    Ok(json!({
         "type": "FeatureCollection",
         "k": v.k,
         "period": period,
         "outside": outside,
         "features": features,
-    })))
+    }))
 }
 
 async fn hexes(
@@ -289,8 +299,8 @@ async fn tilejson(
         "name": format!("sigap public {layer}"),
         "description": "aggregates only; counts below k shown as <k",
         "tiles": [format!("{base}/public/tiles/{layer}/{{z}}/{{x}}/{{y}}.mvt")],
-        "minzoom": 0,
-        "maxzoom": 16,
+        "minzoom": crate::public::tiles::MIN_ZOOM,
+        "maxzoom": crate::public::tiles::MAX_ZOOM,
         "bounds": b,
         "vector_layers": [{ "id": layer, "fields": {} }],
     })))

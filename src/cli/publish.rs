@@ -1,0 +1,72 @@
+//! `sigap publish --out DIR`: the public map as static files (see [`sigap::publish`]).
+
+use anyhow::{Result, bail};
+use sigap::auth::Accounts;
+use sigap::http::{AppState, Snapshot};
+use sigap::model::Period;
+use sigap::store::Store;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Write the public map (tiles as PMTiles, the embed page, its data) for any web server.
+#[derive(clap::Args)]
+pub struct PublishArgs {
+    /// The folder to write; replaced as a whole at the end (only if sigap wrote it).
+    #[arg(long)]
+    out: PathBuf,
+    /// The store (default: the synthetic demo city, as `sigap serve` without --db).
+    #[arg(long)]
+    db: Option<PathBuf>,
+    /// A period YYYY-MM to publish besides the latest (repeatable; default: every
+    /// period with children).
+    #[arg(long = "period", value_name = "YYYY-MM")]
+    periods: Vec<Period>,
+    /// Where the city will host the folder (e.g. `https://kota.go.id/peta/`), for the
+    /// snippet to paste (default: `[server] public_url`).
+    #[arg(long)]
+    url: Option<String>,
+    /// Settings (`[public] k`, `[city] name`; default: ./sigap.toml if present).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+pub fn run(args: &PublishArgs) -> Result<()> {
+    let started = Instant::now();
+    let config = super::load_config(args.config.as_deref())?;
+    let store = match &args.db {
+        Some(p) if !p.exists() => bail!("no store at {}", p.display()),
+        Some(p) => Store::open(p)?,
+        None => {
+            tracing::info!("building the synthetic demo city in memory");
+            super::demo_store()?
+        }
+    };
+    let data = store.load()?;
+    tracing::info!(villages = data.villages.len(), "computing the analysis");
+    let snapshot = Snapshot::build(store.revision()?, &data, &config);
+    let state = AppState::new(
+        config,
+        snapshot,
+        None,
+        args.db.is_none(),
+        sigap::assets::WebFiles::Embedded,
+        Arc::new(Accounts::open_in_memory()?),
+    );
+    let options = sigap::publish::Options {
+        periods: args.periods.clone(),
+        url: args.url.clone(),
+    };
+    let s = sigap::publish::publish(&state, &args.out, &options)?;
+    println!(
+        "published {} ({} period{}: {}): {} tiles, {} bytes, {:.1} s",
+        args.out.display(),
+        s.periods.len(),
+        if s.periods.len() == 1 { "" } else { "s" },
+        s.periods.join(", "),
+        s.tiles,
+        s.bytes,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
