@@ -5,6 +5,8 @@
 import json
 import os
 import re
+import shutil
+import socket
 import subprocess
 import time
 import urllib.request
@@ -242,3 +244,61 @@ def locate_villages(demo_dir, rows):
         hits = sorted(codes[i] for i in tree.query(p) if shapes[i].covers(p))
         out.append(hits[0] if hits else None)
     return out
+
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_nginx(d, server, http_extra=""):
+    """Debian's nginx in the folder `d` with one server block, `server(port)` (its text),
+    on a free loopback port; `http_extra` goes first in the http block. Returns
+    (process, port, error log path) once it listens; stop it with `stop_process`."""
+    d.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    error_log = d / "error.log"
+    # As root (CI) the workers would drop to `nobody`, who cannot enter tmp_path.
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    temp = "\n".join(f"  {k}_temp_path {d / k};" for k in ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"])
+    conf = d / "nginx.conf"
+    conf.write_text(f"""{user}daemon off;
+worker_processes 1;
+pid {d / 'nginx.pid'};
+error_log {error_log} info;
+events {{ worker_connections 128; }}
+http {{
+{http_extra}
+  access_log {d / 'access.log'};
+{temp}
+{server(port)}
+}}
+""")
+    proc = subprocess.Popen([NGINX, "-p", str(d), "-c", str(conf), "-e", str(error_log)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            log = error_log.read_text() if error_log.exists() else ""
+            raise RuntimeError(f"nginx exited: {proc.stderr.read()}\n{log}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc, port, error_log
+        except OSError:
+            time.sleep(0.1)
+    stop_process(proc)
+    raise RuntimeError("nginx did not start listening")
+
+
+def stop_process(proc):
+    """Stops `proc` by its PID: TERM, then KILL after 10 s."""
+    if proc.poll() is None:
+        os.kill(proc.pid, 15)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, 9)

@@ -13,7 +13,6 @@ serves the viewer, MapLibre and the embed from itself.
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import ssl
 import subprocess
@@ -25,16 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BIN, ROOT, Server, make_user
+from conftest import BIN, ROOT, Server, make_user, start_nginx, stop_process
 
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 PW = "sepuluh huruf"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def copy_store(src, dst):
@@ -55,21 +47,7 @@ class Nginx:
              "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-days", "1",
              "-keyout", str(key), "-out", str(self.cert)],
             check=True, capture_output=True)
-        port = free_port()
-        self.error_log = d / "error.log"
-        # As root (CI) the workers would drop to `nobody`, who cannot enter tmp_path.
-        user = "user root;\n" if os.geteuid() == 0 else ""
-        temp = "\n".join(f"  {k}_temp_path {d / k};" for k in ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"])
-        conf = d / "nginx.conf"
-        conf.write_text(f"""{user}daemon off;
-worker_processes 1;
-pid {d / 'nginx.pid'};
-error_log {self.error_log} info;
-events {{ worker_connections 128; }}
-http {{
-  access_log {d / 'access.log'};
-{temp}
-  server {{
+        self.proc, port, self.error_log = start_nginx(d, lambda port: f"""  server {{
     listen 127.0.0.1:{port} ssl;
     ssl_certificate {self.cert};
     ssl_certificate_key {key};
@@ -82,24 +60,9 @@ http {{
       proxy_set_header X-Forwarded-Proto $scheme;
       proxy_set_header X-Forwarded-Host $host;
     }}
-  }}
-}}
-""")
-        self.proc = subprocess.Popen([NGINX, "-p", str(d), "-c", str(conf), "-e", str(self.error_log)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+  }}""")
         self.url = f"https://127.0.0.1:{port}"
         self.tls = ssl.create_default_context(cafile=str(self.cert))
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"nginx exited: {self.proc.stderr.read()}\n{self.error_log.read_text()}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("nginx did not start listening")
 
     def request(self, method, path, body=None, headers=None):
         """Over https, verifying the throwaway certificate; (status, headers, body)."""
@@ -118,12 +81,7 @@ http {{
         return self.request("GET", path, headers=headers)
 
     def stop(self):
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, 15)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, 9)
+        stop_process(self.proc)
 
 
 def hosted(db, d, config):

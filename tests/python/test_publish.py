@@ -10,10 +10,8 @@ import csv
 import functools
 import gzip
 import json
-import os
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
 import time
@@ -24,10 +22,9 @@ import mapbox_vector_tile
 import pytest
 from pmtiles.reader import MmapSource, Reader, all_tiles
 
-from conftest import ROOT, Server, assert_no_private_data, run
+from conftest import ROOT, Server, assert_no_private_data, run, start_nginx, stop_process
 
 K = 10
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
 @pytest.fixture(scope="module")
@@ -214,55 +211,19 @@ def test_a_failed_publish_keeps_the_previous_map(city, tmp_path):
     assert (mine / "index.html").read_text() == "<p>halaman kota</p>"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class StaticNginx:
     """nginx serving a folder as files (HTTP Range included), stopped by its PID."""
 
     def __init__(self, root, d):
-        d.mkdir(parents=True, exist_ok=True)
-        port = free_port()
-        # As root (CI) the workers would drop to `nobody`, who cannot enter tmp_path.
-        user = "user root;\n" if os.geteuid() == 0 else ""
-        temp = "\n".join(f"  {k}_temp_path {d / k};" for k in ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"])
-        self.error_log = d / "error.log"
-        conf = d / "nginx.conf"
-        conf.write_text(f"""{user}daemon off;
-worker_processes 1;
-pid {d / 'nginx.pid'};
-error_log {self.error_log} info;
-events {{ worker_connections 128; }}
-http {{
-  include /etc/nginx/mime.types;
-  types {{ text/javascript mjs; application/octet-stream pmtiles; }}
-  access_log {d / 'access.log'};
-{temp}
-  server {{ listen 127.0.0.1:{port}; root {root}; }}
-}}
-""")
-        self.proc = subprocess.Popen([NGINX, "-p", str(d), "-c", str(conf), "-e", str(self.error_log)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.proc, port, self.error_log = start_nginx(
+            d,
+            lambda port: f"  server {{ listen 127.0.0.1:{port}; root {root}; }}",
+            "  include /etc/nginx/mime.types;\n  types { text/javascript mjs; application/octet-stream pmtiles; }",
+        )
         self.url = f"http://127.0.0.1:{port}/"
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"nginx exited: {self.proc.stderr.read()}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("nginx did not start listening")
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=20)
+        stop_process(self.proc)
 
 
 def test_the_published_map_draws_from_a_static_server_without_sigap(city, tmp_path):
