@@ -71,6 +71,9 @@ pub struct Targets<'a> {
     pub top: usize,
     pub list: Vec<Target>,
     pub stability: Stability,
+    /// Every area's score under `weights`, and its rank on each factor.
+    scored: Vec<RiskScore>,
+    ranks_by_factor: Vec<Vec<Option<usize>>>,
 }
 
 impl<'a> Targets<'a> {
@@ -117,6 +120,8 @@ impl<'a> Targets<'a> {
             top,
             list,
             stability,
+            scored,
+            ranks_by_factor,
         }
     }
 
@@ -140,27 +145,16 @@ impl<'a> Targets<'a> {
                 top_share: t.stability.top_share,
             });
         }
-        let scored: Vec<RiskScore> = self
-            .areas
-            .iter()
-            .map(|a| a.risk.reweighted(&self.weights))
-            .collect();
-        let normalised: Vec<[f64; FACTORS]> = scored.iter().map(RiskScore::normalised).collect();
+        let normalised: Vec<[f64; FACTORS]> =
+            self.scored.iter().map(RiskScore::normalised).collect();
         let codes: Vec<&str> = self.areas.iter().map(|a| a.code).collect();
         let order = ranking(&normalised, &codes, &self.weights.to_array());
         let rank = order.iter().position(|&i| i == index)? + 1;
-        let ranks = std::array::from_fn(|k| {
-            let values: Vec<Option<f64>> = scored
-                .iter()
-                .map(|r| r.factor(Factor::ALL[k]).value)
-                .collect();
-            rank_from_top(&values)[index]
-        });
         let reason = reason(&ReasonInput {
             children: area.counts.children,
             stunted: area.counts.stunted,
-            risk: &scored[index],
-            ranks,
+            risk: &self.scored[index],
+            ranks: std::array::from_fn(|k| self.ranks_by_factor[k][index]),
         });
         let top_share = self
             .stability
