@@ -54,6 +54,7 @@ addWords({
     reviewPrevious: 'Sebelumnya: {h} cm, HAZ {z} ({d}).', reviewRemeasure: 'Ukur ulang',
     reviewHeight: 'Tinggi hasil ukur ulang (cm)', reviewWeight: 'Berat hasil ukur ulang (kg)', reviewSend: 'Kirim ukuran baru',
     reviewConfirm: 'Ukuran sudah benar', reviewReason: 'Alasan (wajib, mis. "diukur ulang 2 kali, hasil sama")',
+    reviewExpected: 'Wajar hari ini: sekitar {h} cm ({lo}–{hi}).',
     reviewConfirmSend: 'Konfirmasi {h} cm dengan alasan', reviewHint: 'Ukuran ini tidak dihitung sebagai perbaikan sampai pengukuran berikutnya sesuai.',
   },
   en: {
@@ -61,6 +62,7 @@ addWords({
     reviewPrevious: 'Before: {h} cm, HAZ {z} ({d}).', reviewRemeasure: 'Measure again',
     reviewHeight: 'Height measured again (cm)', reviewWeight: 'Weight measured again (kg)', reviewSend: 'Send the new measurement',
     reviewConfirm: 'The measurement is right', reviewReason: 'Reason (required, e.g. "measured twice, same result")',
+    reviewExpected: 'Plausible today: about {h} cm ({lo}–{hi}).',
     reviewConfirmSend: 'Confirm {h} cm with the reason', reviewHint: 'It counts as no improvement until the next measurement agrees.',
   },
 });
@@ -185,6 +187,8 @@ function reviewBox({ record, answer }) {
   const prev = answer.previous;
   box.querySelector('.numbers').textContent = [fill('reviewNew', { h: cm(record.height_cm), z: num2(answer.haz) }),
     prev ? fill('reviewPrevious', { h: cm(prev.height_cm), z: num2(prev.haz), d: prev.date }) : ''].join(' ');
+  const e = answer.expected;
+  box.querySelector('.expected').textContent = e ? fill('reviewExpected', { h: cm(e.height_cm), lo: cm(e.min_cm), hi: cm(e.max_cm) }) : '';
   const again = box.querySelector('form.remeasure');
   again.elements.height_cm.value = record.height_cm ?? '';
   again.elements.weight_kg.value = record.weight_kg ?? '';

@@ -141,18 +141,21 @@ pub fn check(m: &NewMeasurement, last: Option<&Previous>) -> Verdict {
                 failed.push(Check {
                     code: "haz_jump",
                     pesan: format!(
-                        "HAZ berubah dari {} ({}) menjadi {} dalam {} hari; lebih dari {} tidak masuk akal. Ukur ulang.",
+                        "HAZ berubah dari {} ({}) menjadi {} dalam {} hari ({} {}); perubahan lebih dari {} dalam waktu itu tidak masuk akal. Ukur ulang.",
                         two_decimals(last.haz),
                         last.date,
                         two_decimals(z),
                         (m.date - last.date).num_days(),
+                        if z > last.haz { "naik" } else { "turun" },
+                        two_decimals((z - last.haz).abs()),
                         two_decimals(limit)
                     ),
                     message: format!(
-                        "HAZ went from {:.2} ({}) to {z:.2} in {} days; more than {limit:.2} is implausible. Measure again.",
+                        "HAZ went from {:.2} ({}) to {z:.2} in {} days (a change of {:.2}); more than {limit:.2} in that time is implausible. Measure again.",
                         last.haz,
                         last.date,
-                        (m.date - last.date).num_days()
+                        (m.date - last.date).num_days(),
+                        (z - last.haz).abs()
                     ),
                 });
             }
@@ -183,6 +186,55 @@ fn who_flags(s: &zscore::ZScores) -> Vec<Check> {
     flag(f.waz, "who_flag_waz", "WAZ", s.waz, -6.0, 5.0);
     flag(f.whz, "who_flag_whz", "WHZ", s.whz, -5.0, 5.0);
     out
+}
+
+/// What the checks let through on `date`, for the form's hint: the height at the
+/// last HAZ (the child kept its place on the growth curve) and the range the checks
+/// accept, rounded to millimetres.
+///
+/// # Units
+/// Centimetres, as measured in the position WHO recommends at that age.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Expected {
+    #[serde(serialize_with = "iso_date")]
+    pub date: NaiveDate,
+    pub height_cm: f64,
+    pub min_cm: f64,
+    pub max_cm: f64,
+}
+
+/// [`Expected`] of a child of `sex` born on `birth_date`, measured last as `last`;
+/// `None` past five years.
+#[must_use]
+pub fn expected(
+    sex: Sex,
+    birth_date: NaiveDate,
+    date: NaiveDate,
+    last: &Previous,
+) -> Option<Expected> {
+    let age = (date - birth_date).num_days();
+    let lms = zscore::lhfa(sex, age)?;
+    // The inverse of the LMS formula (HAZ is not restricted beyond ±3).
+    let at = |z: f64| lms.m * (1.0 + lms.l * lms.s * z).powf(1.0 / lms.l);
+    let years = (date - last.date).num_days().max(0) as f64 / 365.25;
+    let limit = HAZ_JUMP_BASE + HAZ_JUMP_PER_YEAR * years;
+    let last_age = (last.date - birth_date).num_days();
+    let switched = Position::for_age(last_age) == Position::Lying && age >= STANDING_FROM_DAYS;
+    let shrink = SHRINK_TOLERANCE_CM
+        + if switched {
+            zscore::POSITION_CORRECTION_CM
+        } else {
+            0.0
+        };
+    let mm = |x: f64| (x * 10.0).round() / 10.0;
+    // A millimetre inside each bound, so a rounded value passes.
+    let min = (at(last.haz - limit) + 0.1).max(last.height_cm - shrink + 0.1);
+    Some(Expected {
+        date,
+        height_cm: mm(at(last.haz).max(min)),
+        min_cm: mm(min),
+        max_cm: mm(at(last.haz + limit) - 0.1),
+    })
 }
 
 /// Whether a stored measurement counts in recovery figures: it passed every check
@@ -261,6 +313,35 @@ mod tests {
         let v = check(&girl("2026-09-01", 55.0), None);
         assert_eq!(codes(&v), ["who_flag_haz"]);
         assert!(v.failed[0].pesan.contains("di luar batas WHO"));
+    }
+
+    #[test]
+    fn the_expected_range_is_what_the_checks_accept() {
+        for (when, h, today) in [
+            ("2026-08-10", 76.5, "2026-09-01"),
+            ("2024-08-10", 52.0, "2024-12-06"),
+            ("2026-05-20", 84.0, "2026-06-10"),
+        ] {
+            let before = last(when, h);
+            let e = expected(Sex::Female, day("2024-06-01"), day(today), &before).unwrap();
+            assert!(e.min_cm <= e.height_cm && e.height_cm <= e.max_cm, "{e:?}");
+            for x in [e.min_cm, e.height_cm, e.max_cm] {
+                assert!(
+                    check(&girl(today, x), Some(&before)).failed.is_empty(),
+                    "{x} {e:?}"
+                );
+            }
+            assert!(
+                !check(&girl(today, e.max_cm + 0.3), Some(&before))
+                    .failed
+                    .is_empty()
+            );
+            assert!(
+                !check(&girl(today, e.min_cm - 0.3), Some(&before))
+                    .failed
+                    .is_empty()
+            );
+        }
     }
 
     #[test]

@@ -423,8 +423,13 @@ fn implausible(
     (last, verdict): &(Option<Previous>, plausibility::Verdict),
     haz: Option<f64>,
     v: &VisitIn,
+    child: &CaseChild,
+    day: NaiveDate,
 ) -> ApiError {
     let failed = &verdict.failed;
+    let expected = last
+        .as_ref()
+        .and_then(|l| plausibility::expected(child.child.sex, child.child.birth_date, day, l));
     ApiError::Unprocessable(json!({
         "error": format!(
             "Pengukuran perlu diperiksa: {} Ukur ulang, atau konfirmasi dengan alasan.",
@@ -434,6 +439,7 @@ fn implausible(
         "checks": failed,
         "haz": haz,
         "previous": last,
+        "expected": expected,
         "height_cm": v.height_cm,
         "weight_kg": v.weight_kg,
         "confirm_with": {"confirm": true, "confirm_reason": "5-200 karakter"},
@@ -477,7 +483,7 @@ async fn record_visit(
                 0,
             )
             .await?;
-        return Err(implausible(checks, haz, &v));
+        return Err(implausible(checks, haz, &v, child, day));
     }
     let visit = Visit {
         id: v.id.clone().unwrap_or_default(),
@@ -739,10 +745,10 @@ async fn history(
             })
         })
         .collect();
+    let stored = stored_visits(&state).await?;
     points.extend(
-        stored_visits(&state)
-            .await?
-            .into_iter()
+        stored
+            .iter()
             .filter(|v| v.pseudonym == pseudonym && v.haz.is_some())
             .map(|v| {
                 json!({
@@ -755,11 +761,24 @@ async fn history(
                 })
             }),
     );
+    // What a measurement today may be without a warning.
+    let today = chrono::DateTime::from_timestamp(crate::auth::now(), 0)
+        .map_or(NaiveDate::MAX, |t| t.date_naive());
+    let newest = rounds.iter().max_by_key(|c| c.child.period).copied();
+    let expected_today = newest.and_then(|c| {
+        let last = last_measurement(c, &snapshot, &stored, today, "")?;
+        plausibility::expected(c.child.sex, c.child.birth_date, today, &last)
+    });
     points.sort_by(|a, b| a["date"].as_str().cmp(&b["date"].as_str()));
     state
         .audit(&caller, "read", "child history", points.len())
         .await?;
-    let mut resp = Json(json!({ "pseudonym": pseudonym, "history": points })).into_response();
+    let mut resp = Json(json!({
+        "pseudonym": pseudonym,
+        "history": points,
+        "expected_today": expected_today,
+    }))
+    .into_response();
     resp.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
