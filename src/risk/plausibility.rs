@@ -53,6 +53,10 @@ pub struct Previous {
     pub source: &'static str,
 }
 
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's serialize_with passes a reference"
+)]
 fn iso_date<S: serde::Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(d)
 }
@@ -250,7 +254,7 @@ mod tests {
     use super::*;
 
     fn day(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("a test date")
     }
 
     fn codes(v: &Verdict) -> Vec<&str> {
@@ -269,7 +273,7 @@ mod tests {
 
     fn last(date: &str, h: f64) -> Previous {
         let m = girl(date, h);
-        let haz = check(&m, None).scores.haz.unwrap();
+        let haz = check(&m, None).scores.haz.expect("a haz");
         Previous {
             date: m.date,
             height_cm: h,
@@ -291,7 +295,7 @@ mod tests {
         let before = last("2026-08-10", 76.5);
         let v = check(&girl("2026-09-01", 86.5), Some(&before));
         assert_eq!(codes(&v), ["haz_jump"]);
-        assert!(v.scores.haz.unwrap() > -1.0);
+        assert!(v.scores.haz.expect("a haz") > -1.0);
     }
 
     #[test]
@@ -323,7 +327,8 @@ mod tests {
             ("2026-05-20", 84.0, "2026-06-10"),
         ] {
             let before = last(when, h);
-            let e = expected(Sex::Female, day("2024-06-01"), day(today), &before).unwrap();
+            let e =
+                expected(Sex::Female, day("2024-06-01"), day(today), &before).expect("under five");
             assert!(e.min_cm <= e.height_cm && e.height_cm <= e.max_cm, "{e:?}");
             for x in [e.min_cm, e.height_cm, e.max_cm] {
                 assert!(
@@ -349,7 +354,7 @@ mod tests {
         // About +1.5 HAZ: plausible over a year (limit 2.0), not over a month (1.08).
         let year = last("2025-09-01", 66.0);
         let v = check(&girl("2026-09-01", 78.5), Some(&year));
-        let gain = v.scores.haz.unwrap() - year.haz;
+        let gain = v.scores.haz.expect("a haz") - year.haz;
         assert!((1.2..2.0).contains(&gain), "{gain}");
         assert!(v.failed.is_empty(), "{:?}", v.failed);
         let month = last("2026-08-01", 73.5);

@@ -228,7 +228,7 @@ mod tests {
     fn unknown_team_and_villages_are_refused() {
         let k = opds();
         let v = vec!["7471011005".to_owned()];
-        let e = check_scope(Some("Dinkes"), &[], &k, &v).unwrap_err();
+        let e = check_scope(Some("Dinkes"), &[], &k, &v).expect_err("refused");
         assert_eq!(e.suggestion(), Some("Dinas Kesehatan"));
         assert!(e.pesan().contains("tidak dikenal") && e.pesan().contains("Dinas Kesehatan"));
         assert!(e.to_string().contains("did you mean `Dinas Kesehatan`"));
@@ -236,7 +236,7 @@ mod tests {
             check_scope(Some(" dinas  kesehatan"), &["74.71.01.1005".into()], &k, &v),
             Ok((Some("Dinas Kesehatan".into()), v.clone()))
         );
-        let e = check_scope(Some("DP2KB"), &["7471019999".into()], &k, &v).unwrap_err();
+        let e = check_scope(Some("DP2KB"), &["7471019999".into()], &k, &v).expect_err("refused");
         assert_eq!(e.code(), "unknown_village");
     }
 
