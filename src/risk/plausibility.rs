@@ -350,6 +350,22 @@ mod tests {
     }
 
     #[test]
+    fn a_weight_beyond_the_who_limits_is_flagged() {
+        let heavy = NewMeasurement {
+            weight_kg: Some(29.0),
+            ..girl("2025-06-01", 74.0)
+        };
+        let v = check(&heavy, None);
+        assert!(codes(&v).contains(&"who_flag_waz"), "{:?}", v.failed);
+        assert!(codes(&v).contains(&"who_flag_whz"), "{:?}", v.failed);
+        let plausible = NewMeasurement {
+            weight_kg: Some(9.0),
+            ..girl("2025-06-01", 74.0)
+        };
+        assert!(check(&plausible, None).failed.is_empty());
+    }
+
+    #[test]
     fn a_year_allows_more_change() {
         // About +1.5 HAZ: plausible over a year (limit 2.0), not over a month (1.08).
         let year = last("2025-09-01", 66.0);
