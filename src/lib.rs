@@ -35,7 +35,8 @@
 //!   from their central directory before anything reads them ([`ingest::archive`]);
 //!   an [`ingest::Gate`] lets a caller stop an import or add to its transaction.
 //! - [`store`]: the embedded store, a GeoPackage (SQLite) file; one transaction per import;
-//!   one row per child and period; the road network, team assignments and home visits.
+//!   one row per child and period; the road network, the known teams, team assignments
+//!   and home visits.
 //! - [`index`]: which village a point is in (rstar), nearest facility, H3 cells (h3o),
 //!   neighbour lists (H3 k-rings, adjacent villages), and [`index::Analysis`], the per-area
 //!   figures with smoothed prevalence and hot spots (computed per period);
@@ -44,7 +45,8 @@
 //! - [`risk`]: the explainable score (six factors normalised over a set of areas,
 //!   what-if weights in [`risk::weights`]), priority villages with reasons and ±20%
 //!   weight stability ([`risk::targets`], [`risk::reason`], [`risk::stability`]), WHO 2006 z-scores
-//!   ([`risk::zscore`]), Empirical Bayes smoothing, Getis-Ord Gi* hot spots with an FDR correction, and
+//!   ([`risk::zscore`]), the plausibility checks of a visit's measurement
+//!   ([`risk::plausibility`]), Empirical Bayes smoothing, Getis-Ord Gi* hot spots with an FDR correction, and
 //!   [`risk::families`], which families are at risk of stunting (BKKBN); pure, no I/O.
 //! - [`tiles`]: Web Mercator, clipping, simplification, MVT encoding, and tile sources
 //!   built from an analysis; [`tiles::glyphs`], the SDF glyph ranges map labels are
@@ -67,7 +69,8 @@
 //!   point, from every puskesmas at once ([`roads::Catchment`], the travel time to
 //!   care the risk score and map use) and matrices; a small PBF writer for the demo.
 //! - [`teams`]: sharing children among teams: largest-remainder counts and compact
-//!   areas (an exact min-cost transportation, [`teams::flow`]).
+//!   areas (an exact min-cost transportation, [`teams::flow`]); the known teams an
+//!   account may name, with the closest one for a typo ([`teams::registry`]).
 //! - [`routes`]: a team's day: most urgent children within the working hours, ordered
 //!   over the roads ([`routes::tour`]: Held-Karp up to 12 stops, local search beyond),
 //!   GeoJSON and GPX.

@@ -7,7 +7,7 @@ import { ensureLogin, send } from './account.js';
 
 addWords({
   id: {
-    adminTitle: 'Admin', notAdmin: 'Halaman ini hanya untuk admin.', users: 'Pengguna', addUser: 'Tambah',
+    adminTitle: 'Admin', notAdmin: 'Halaman ini hanya untuk admin.', users: 'Pengguna', addUser: 'Tambah pengguna',
     role: 'Peran', team: 'Tim / OPD', villages: 'Kelurahan', state: 'Status', audit: 'Log audit', action: 'Tindakan',
     when: 'Waktu', who: 'Siapa', what: 'Apa', records: 'Jumlah data', address: 'Alamat', older: 'Lebih lama',
     disable: 'Nonaktifkan', enable: 'Aktifkan', resetPassword: 'Atur ulang sandi', disabled: 'nonaktif',
@@ -18,9 +18,13 @@ addWords({
     assignReassign: 'Bagi ulang semua anak', assignPreview: 'Pratinjau', assignApply: 'Terapkan',
     assignTarget: 'Target', assignGiven: 'Diberi', assignKept: 'Tetap', assignMedian: 'Median', assignMax: 'Terjauh',
     assignDone: '{n} anak dibagi ke {t} tim ({k} tetap di timnya); jarak dalam {u}.', assignWritten: 'Tersimpan: {w} penugasan.',
+    chooseTeam: '— pilih tim —', searchVillage: 'Cari kelurahan atau kecamatan…',
+    villagesChosen: '{n} dipilih (kosong = semua kelurahan tim)', newTeam: 'Tim baru', addTeam: 'Tambah tim',
+    teamAdded: 'Tim "{t}" ditambahkan.', teamOption: '{t} ({n} anak)',
+    teamsTitle: 'Tim', teamChildren: 'Anak ditugaskan', teamOfficers: 'Petugas lapangan',
   },
   en: {
-    adminTitle: 'Admin', notAdmin: 'This page is for admins only.', users: 'Users', addUser: 'Add',
+    adminTitle: 'Admin', notAdmin: 'This page is for admins only.', users: 'Users', addUser: 'Add user',
     role: 'Role', team: 'Team / OPD', villages: 'Villages', state: 'State', audit: 'Audit log', action: 'Action',
     when: 'When', who: 'Who', what: 'What', records: 'Records', address: 'Address', older: 'Older',
     disable: 'Disable', enable: 'Enable', resetPassword: 'Reset password', disabled: 'disabled',
@@ -31,6 +35,10 @@ addWords({
     assignReassign: 'Share all children anew', assignPreview: 'Preview', assignApply: 'Apply',
     assignTarget: 'Target', assignGiven: 'Given', assignKept: 'Kept', assignMedian: 'Median', assignMax: 'Farthest',
     assignDone: '{n} children shared among {t} teams ({k} kept their team); distances in {u}.', assignWritten: 'Saved: {w} assignments.',
+    chooseTeam: '— choose a team —', searchVillage: 'Search a village or district…',
+    villagesChosen: '{n} chosen (none = all the team\'s villages)', newTeam: 'New team', addTeam: 'Add team',
+    teamAdded: 'Team "{t}" added.', teamOption: '{t} ({n} children)',
+    teamsTitle: 'Teams', teamChildren: 'Children assigned', teamOfficers: 'Field officers',
   },
 });
 
@@ -89,6 +97,44 @@ async function loadAudit(more = false) {
   $('audit-more').hidden = entries.length < 100;
 }
 
+const fill = (key, vars) => Object.entries(vars).reduce((s, [k, v]) => s.replace(`{${k}}`, v), t(key));
+
+/** The known teams and villages (GET /api/admin/teams) as the form's lists. */
+async function loadTeams(select) {
+  const r = await fetch('../api/admin/teams');
+  if (!r.ok) return;
+  const { teams, villages } = await r.json();
+  const keep = select ?? $('team-select').value;
+  $('team-select').replaceChildren(new Option(t('chooseTeam'), ''),
+    ...teams.map((x) => new Option(fill('teamOption', { t: x.name, n: x.children }), x.name, false, x.name === keep)));
+  $('teams').tBodies[0].replaceChildren(...teams.map((x) => {
+    const tr = document.createElement('tr');
+    tr.append(cell(x.name), cell(String(x.children)), cell(String(x.field_officers)));
+    return tr;
+  }));
+  if ($('village-list').childElementCount) return;
+  $('village-list').replaceChildren(...villages.map((v) => {
+    const label = document.createElement('label');
+    label.dataset.search = `${v.name} ${v.district} ${v.code}`.toLowerCase();
+    const box = Object.assign(document.createElement('input'), { type: 'checkbox', name: 'villages', value: v.code });
+    label.append(box, `${v.name} · ${v.district} (${v.code})`);
+    return label;
+  }));
+  countVillages();
+}
+
+function countVillages() {
+  const n = document.querySelectorAll('#village-list input:checked').length;
+  $('village-count').textContent = fill('villagesChosen', { n });
+}
+
+/** Team and villages are asked of field officers only. */
+function showScope() {
+  const fo = $('add-user').elements.role.value === 'field_officer';
+  for (const el of document.querySelectorAll('.scope-field')) el.hidden = !fo;
+  $('team-select').required = fo;
+}
+
 async function prefillTeams() {
   const r = await fetch('../api/visits/progress');
   const teams = r.ok ? (await r.json()).teams : [];
@@ -102,7 +148,6 @@ async function runAssign(apply) {
     $('assign-status').textContent = (body.problems || []).map((p) => `baris ${p.line}, ${p.field}: ${p.reason}`).join('; ') || body.error || `HTTP ${r.status}`;
     return;
   }
-  const fill = (key, vars) => Object.entries(vars).reduce((s, [k, v]) => s.replace(`{${k}}`, v), t(key));
   $('assign-status').textContent = fill('assignDone', { n: body.children, t: body.teams.length, k: body.kept, u: body.unit === 'minutes' ? 'menit' : 'km' })
     + (apply ? ` ${fill('assignWritten', { w: body.written })}` : '');
   $('assign-result').tBodies[0].replaceChildren(...body.teams.map((x) => {
@@ -122,29 +167,56 @@ async function main() {
     return;
   }
   $('users-section').hidden = false;
+  $('teams-section').hidden = false;
   $('audit-section').hidden = false;
   $('assign-section').hidden = false;
   $('assign-preview').addEventListener('click', () => runAssign(false));
   $('assign-apply').addEventListener('click', () => runAssign(true));
   prefillTeams();
+  $('village-search').placeholder = t('searchVillage');
+  $('add-user').elements.role.addEventListener('change', showScope);
+  showScope();
+  $('village-list').addEventListener('change', countVillages);
+  $('village-search').addEventListener('input', () => {
+    const q = $('village-search').value.trim().toLowerCase();
+    for (const label of $('village-list').children) label.hidden = Boolean(q) && !label.dataset.search.includes(q);
+  });
   $('add-user').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const f = new FormData(ev.target);
+    const fo = f.get('role') === 'field_officer';
     const body = {
-      username: f.get('username'), role: f.get('role'), team: f.get('team') || null,
-      villages: String(f.get('villages') || '').split(',').map((v) => v.trim()).filter(Boolean),
+      username: f.get('username'), role: f.get('role'), team: fo ? f.get('team') || null : null,
+      villages: fo ? f.getAll('villages') : [],
     };
     const r = await send('POST', 'api/admin/users', body);
     const answer = await r.json();
     if (r.ok) {
       showOneTime(answer.username, answer.password);
       ev.target.reset();
+      $('village-search').value = '';
+      for (const label of $('village-list').children) label.hidden = false;
+      countVillages();
+      showScope();
     } else {
       $('one-time').textContent = answer.error;
     }
     loadUsers();
     loadAudit();
+    if (r.ok) loadTeams();
   });
+  $('add-team').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const r = await send('POST', 'api/admin/teams', { name: ev.target.elements.name.value });
+    const answer = await r.json().catch(() => ({}));
+    $('team-status').textContent = r.ok ? fill('teamAdded', { t: answer.name }) : answer.error || `HTTP ${r.status}`;
+    if (r.ok) {
+      ev.target.reset();
+      await loadTeams(answer.name);
+      loadAudit();
+    }
+  });
+  await loadTeams();
   $('audit-action').addEventListener('change', () => loadAudit());
   $('audit-more').addEventListener('click', () => loadAudit(true));
   await Promise.all([loadUsers(), loadAudit()]);

@@ -46,8 +46,31 @@ addWords({
   },
 });
 
+// The plausibility warning of a visit measurement (POST /api/visits answers 422
+// `implausible_measurement`): measure again, or confirm with a reason.
+addWords({
+  id: {
+    reviewTitle: 'Pengukuran perlu diperiksa', reviewNew: 'Ukuran baru: {h} cm, HAZ {z}.',
+    reviewPrevious: 'Sebelumnya: {h} cm, HAZ {z} ({d}).', reviewRemeasure: 'Ukur ulang',
+    reviewHeight: 'Tinggi hasil ukur ulang (cm)', reviewWeight: 'Berat hasil ukur ulang (kg)', reviewSend: 'Kirim ukuran baru',
+    reviewConfirm: 'Ukuran sudah benar', reviewReason: 'Alasan (wajib, mis. "diukur ulang 2 kali, hasil sama")',
+    reviewExpected: 'Wajar hari ini: sekitar {h} cm ({lo}–{hi}).',
+    reviewConfirmSend: 'Konfirmasi {h} cm dengan alasan', reviewHint: 'Ukuran ini tidak dihitung sebagai perbaikan sampai pengukuran berikutnya sesuai.',
+  },
+  en: {
+    reviewTitle: 'Check this measurement', reviewNew: 'New measurement: {h} cm, HAZ {z}.',
+    reviewPrevious: 'Before: {h} cm, HAZ {z} ({d}).', reviewRemeasure: 'Measure again',
+    reviewHeight: 'Height measured again (cm)', reviewWeight: 'Weight measured again (kg)', reviewSend: 'Send the new measurement',
+    reviewConfirm: 'The measurement is right', reviewReason: 'Reason (required, e.g. "measured twice, same result")',
+    reviewExpected: 'Plausible today: about {h} cm ({lo}–{hi}).',
+    reviewConfirmSend: 'Confirm {h} cm with the reason', reviewHint: 'It counts as no improvement until the next measurement agrees.',
+  },
+});
+
 const BASE = new URL('../', window.location.href);
 const QUEUE = 'sigap-visit-queue';
+/** Records the server sent back as implausible, waiting for the officer. */
+const REVIEW = 'sigap-visit-review';
 const $ = (id) => document.getElementById(id);
 const fill = (key, vars) => Object.entries(vars).reduce((s, [k, v]) => s.replace(`{${k}}`, v), t(key));
 let map = null;
@@ -104,7 +127,12 @@ async function flush() {
         lastError = '';
       } else if (r.status >= 400 && r.status < 500 && r.status !== 401 && r.status !== 429) {
         const body = await r.json().catch(() => ({}));
-        lastError = (body.problems || []).map((p) => `${p.field}: ${p.reason}`).join('; ') || body.error || `HTTP ${r.status}`;
+        if (body.code === 'implausible_measurement') {
+          lastError = '';
+          holdForReview(q[0], body);
+        } else {
+          lastError = (body.problems || []).map((p) => `${p.field}: ${p.reason}`).join('; ') || body.error || `HTTP ${r.status}`;
+        }
       } else {
         break; // server busy or session gone: keep it
       }
@@ -113,6 +141,87 @@ async function flush() {
   } finally {
     flushing = false;
     renderSync();
+  }
+}
+
+// ---- implausible measurements ----------------------------------------------------
+
+function reviews() {
+  try {
+    return JSON.parse(localStorage.getItem(REVIEW) || '[]');
+  } catch {
+    return [];
+  }
+}
+
+function saveReviews(list) {
+  localStorage.setItem(REVIEW, JSON.stringify(list));
+  renderReviews();
+}
+
+/** Keeps a refused record (and the server's answer) until measured again or confirmed. */
+function holdForReview(record, answer) {
+  saveReviews([...reviews().filter((x) => x.record.id !== record.id), { record, answer }]);
+}
+
+/** Sends `record` again in place of the held one. */
+function resend(record) {
+  saveReviews(reviews().filter((x) => x.record.id !== record.id));
+  const li = document.querySelector(`#stops > li[data-pseudonym="${CSS.escape(record.pseudonym)}"]`);
+  if (li && !li.querySelector('.done')) {
+    li.append(Object.assign(document.createElement('p'), { className: 'done', textContent: `✓ ${t('visitSaved')}` }));
+    li.classList.add('recorded');
+  }
+  saveQueue([...queue(), record]);
+  flush();
+}
+
+const num2 = (z) => (z == null ? '–' : z.toFixed(2).replace('.', ','));
+const cm = (h) => (h == null ? '–' : String(h).replace('.', ','));
+
+function reviewBox({ record, answer }) {
+  const box = $('review-box').content.firstElementChild.cloneNode(true);
+  applyI18n(box);
+  box.dataset.id = record.id;
+  box.querySelector('.checks').replaceChildren(...(answer.checks || []).map((c) => Object.assign(document.createElement('li'), { textContent: c.pesan, className: c.code })));
+  const prev = answer.previous;
+  box.querySelector('.numbers').textContent = [fill('reviewNew', { h: cm(record.height_cm), z: num2(answer.haz) }),
+    prev ? fill('reviewPrevious', { h: cm(prev.height_cm), z: num2(prev.haz), d: prev.date }) : ''].join(' ');
+  const e = answer.expected;
+  box.querySelector('.expected').textContent = e ? fill('reviewExpected', { h: cm(e.height_cm), lo: cm(e.min_cm), hi: cm(e.max_cm) }) : '';
+  const again = box.querySelector('form.remeasure');
+  again.elements.height_cm.value = record.height_cm ?? '';
+  again.elements.weight_kg.value = record.weight_kg ?? '';
+  again.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const n = (k) => (again.elements[k].value ? Number(again.elements[k].value) : undefined);
+    resend({ ...record, height_cm: n('height_cm'), weight_kg: n('weight_kg'), confirm: undefined, confirm_reason: undefined });
+  });
+  const sure = box.querySelector('form.confirm');
+  sure.querySelector('button').textContent = fill('reviewConfirmSend', { h: cm(record.height_cm) });
+  sure.addEventListener('submit', (e) => {
+    e.preventDefault();
+    resend({ ...record, confirm: true, confirm_reason: sure.elements.reason.value.trim() });
+  });
+  return box;
+}
+
+/** Each held record's warning in its stop (or above the list when the stop is not shown). */
+function renderReviews() {
+  const held = reviews();
+  document.querySelectorAll('.review').forEach((el) => { if (!held.some((x) => x.record.id === el.dataset.id)) el.remove(); });
+  for (const item of held) {
+    if (document.querySelector(`.review[data-id="${CSS.escape(item.record.id)}"]`)) continue;
+    const li = document.querySelector(`#stops > li[data-pseudonym="${CSS.escape(item.record.pseudonym)}"]`);
+    const box = reviewBox(item);
+    if (li) {
+      li.classList.remove('recorded');
+      li.querySelector('.done')?.remove();
+      li.append(box);
+    } else {
+      $('sync').after(box);
+    }
+    box.scrollIntoView({ block: 'nearest' });
   }
 }
 
@@ -187,6 +296,7 @@ function renderStops(body) {
 }
 
 function renderMap(body) {
+  renderReviews();
   const line = body.features.find((f) => f.geometry.type === 'LineString');
   const stops = body.features.filter((f) => f.geometry.type === 'Point');
   const coords = line?.geometry.coordinates ?? [];
@@ -260,6 +370,7 @@ async function loadProgress() {
 async function main() {
   applyI18n();
   renderSync();
+  renderReviews();
   user = await ensureLogin();
   applyI18n();
   const params = new URLSearchParams(window.location.search);

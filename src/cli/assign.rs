@@ -119,6 +119,10 @@ pub fn run(args: &AssignArgs) -> Result<()> {
         .zip(&plan.team_of)
         .map(|(c, j)| (c.id.clone(), teams[*j].name.clone()))
         .collect();
+    // Every team of the file becomes a known team, even one given no child.
+    for t in &teams {
+        store.add_team(&t.name)?;
+    }
     let revision = store.write_assignments(&rows, args.reassign)?;
     println!(
         "{} assignments written (store revision {revision})",

@@ -104,6 +104,11 @@ enum Command {
         #[command(subcommand)]
         what: user::UserCommand,
     },
+    /// Teams (OPDs or TPK teams) field officers belong to: add, list.
+    Team {
+        #[command(subcommand)]
+        what: user::TeamCommand,
+    },
     /// API tokens for scripts: add, list, revoke.
     Token {
         #[command(subcommand)]
@@ -143,6 +148,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Assignments(args) => assignments::run(&args),
         Command::User { what } => user::run_user(what),
         Command::Token { what } => user::run_token(what),
+        Command::Team { what } => user::run_team(what),
         Command::Publish(args) => publish::run(&args),
         Command::Bench { what } => crate::bench::run(&what),
     }

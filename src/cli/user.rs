@@ -57,6 +57,23 @@ pub enum UserCommand {
     },
 }
 
+/// Teams of a store.
+#[derive(clap::Subcommand)]
+pub enum TeamCommand {
+    /// Add a team field officers can then belong to.
+    Add {
+        #[arg(long)]
+        db: PathBuf,
+        /// The team's name, e.g. "TPK Mandonga" (2 to 64 characters).
+        name: String,
+    },
+    /// List the known teams: added ones and those assignments name.
+    List {
+        #[arg(long)]
+        db: PathBuf,
+    },
+}
+
 /// API tokens for scripts.
 #[derive(clap::Subcommand)]
 pub enum TokenCommand {
@@ -105,6 +122,55 @@ fn audit(accounts: &Accounts, action: &str, what: &str) -> Result<()> {
     Ok(())
 }
 
+/// The team as the store spells it and the village codes, refused unless the store
+/// knows them ([`sigap::teams::registry::check_scope`]).
+fn known_scope(
+    db: &Path,
+    team: Option<&str>,
+    villages: &[String],
+) -> Result<(Option<String>, Vec<String>)> {
+    let store = sigap::store::Store::open(db)
+        .with_context(|| format!("opening the store {}", db.display()))?;
+    let teams = if team.is_some() {
+        store.teams()?
+    } else {
+        Vec::new()
+    };
+    let codes: Vec<String> = if villages.iter().any(|v| !v.trim().is_empty()) {
+        store.villages()?.into_iter().map(|v| v.code).collect()
+    } else {
+        Vec::new()
+    };
+    Ok(sigap::teams::registry::check_scope(
+        team, villages, &teams, &codes,
+    )?)
+}
+
+/// Runs `sigap team ...`.
+pub fn run_team(cmd: TeamCommand) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match cmd {
+        TeamCommand::Add { db, name } => {
+            let accounts = open(&db)?;
+            let mut store = sigap::store::Store::open(&db)
+                .with_context(|| format!("opening the store {}", db.display()))?;
+            let name = sigap::teams::registry::new_team_name(&name, &store.teams()?)?;
+            store.add_team(&name)?;
+            audit(&accounts, "team_add", &name)?;
+            writeln!(out, "team {name} added")?;
+        }
+        TeamCommand::List { db } => {
+            open(&db)?;
+            let store = sigap::store::Store::open(&db)
+                .with_context(|| format!("opening the store {}", db.display()))?;
+            for t in store.teams()? {
+                writeln!(out, "{t}")?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Runs `sigap user ...`.
 pub fn run_user(cmd: UserCommand) -> Result<()> {
     let mut out = std::io::stdout().lock();
@@ -118,16 +184,13 @@ pub fn run_user(cmd: UserCommand) -> Result<()> {
             password_stdin,
         } => {
             let accounts = open(&db)?;
+            let (team, villages) = known_scope(&db, team.as_deref(), &villages)?;
             let chosen = password_stdin.then(stdin_password).transpose()?;
             let user = NewUser {
                 username: name.clone(),
                 role,
                 team,
-                villages: villages
-                    .iter()
-                    .map(|v| v.trim().replace('.', ""))
-                    .filter(|v| !v.is_empty())
-                    .collect(),
+                villages,
             };
             let pw = accounts.add_user(&user, chosen.as_deref())?;
             audit(&accounts, "user_add", &format!("{name} ({role})"))?;

@@ -162,6 +162,23 @@ impl From<crate::auth::AuthError> for ApiError {
     }
 }
 
+/// An unknown team or village: 422 with the message in Bahasa Indonesia (`error`),
+/// in English (`message`), a `code` and the closest known team (`suggestion`); a
+/// team added twice: 409.
+impl From<crate::teams::registry::ScopeError> for ApiError {
+    fn from(e: crate::teams::registry::ScopeError) -> Self {
+        if let crate::teams::registry::ScopeError::Exists(_) = e {
+            return ApiError::Conflict(e.pesan());
+        }
+        ApiError::Unprocessable(json!({
+            "error": e.pesan(),
+            "message": e.to_string(),
+            "code": e.code(),
+            "suggestion": e.suggestion(),
+        }))
+    }
+}
+
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
         match &e {

@@ -39,6 +39,7 @@ use serde::Serialize;
 pub mod families;
 pub mod hotspot;
 pub mod normalise;
+pub mod plausibility;
 pub mod reason;
 pub mod smoothing;
 pub mod stability;

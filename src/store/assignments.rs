@@ -42,6 +42,10 @@ impl Store {
             for (p, team) in rows {
                 st.execute(params![p, team])?;
             }
+            let mut names: Vec<&str> = rows.iter().map(|(_, t)| t.as_str()).collect();
+            names.sort_unstable();
+            names.dedup();
+            super::teams::register(tx, &names)?;
             Ok(())
         })
     }

@@ -19,6 +19,7 @@ mod periods;
 mod population;
 mod roads;
 mod schema;
+mod teams;
 mod visits;
 mod writer;
 
@@ -116,6 +117,8 @@ impl Store {
         store.sql(store.conn.execute_batch(assignments::CREATE))?;
         store.sql(store.conn.execute_batch(roads::CREATE))?;
         store.sql(store.conn.execute_batch(visits::CREATE))?;
+        store.sql(visits::add_columns(&store.conn))?;
+        store.sql(store.conn.execute_batch(teams::CREATE))?;
         Ok(store)
     }
 

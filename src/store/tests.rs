@@ -457,3 +457,51 @@ fn a_store_from_before_family_fields_reads_them_as_unknown() {
     assert_eq!(again.households, (0..3).map(household).collect::<Vec<_>>());
     remove(&path);
 }
+
+#[test]
+fn a_store_from_before_the_measurement_checks_gets_their_columns_and_teams() {
+    let path = temp_path("old-visits");
+    {
+        let mut store = Store::open(&path).expect("new store");
+        store
+            .write_assignments(&[("p1".into(), "DP2KB".into())], true)
+            .expect("assignments");
+        // As an earlier sigap left it: no checks, no confirm_reason, no teams table.
+        store
+            .conn
+            .execute_batch(
+                "DROP TABLE sigap_visits; DROP TABLE sigap_teams;
+                 CREATE TABLE sigap_visits (id TEXT PRIMARY KEY, pseudonym TEXT NOT NULL,
+                 team TEXT NOT NULL, username TEXT NOT NULL, visited_on TEXT NOT NULL,
+                 outcome TEXT NOT NULL, given TEXT NOT NULL DEFAULT '', height_cm REAL,
+                 weight_kg REAL, haz REAL, note TEXT NOT NULL DEFAULT '',
+                 received_at TEXT NOT NULL DEFAULT '2026-01-01T00:00:00Z');
+                 INSERT INTO sigap_visits (id, pseudonym, team, username, visited_on, outcome)
+                 VALUES ('old-visit-0000000001', 'p1', 'DP2KB', 'fo', '2026-08-01', 'visited')",
+            )
+            .expect("old schema");
+    }
+    let mut store = Store::open(&path).expect("reopened");
+    let old = store.visits().expect("visits");
+    assert_eq!(old.len(), 1);
+    assert!(old[0].checks.is_empty() && old[0].trusted());
+    let confirmed = Visit {
+        id: "new-visit-000000001".into(),
+        checks: vec!["haz_jump".into()],
+        confirm_reason: "diukur ulang".into(),
+        ..old[0].clone()
+    };
+    let (stored, new) = store.record_visit(&confirmed).expect("recorded");
+    assert!(new && !stored.trusted());
+    assert_eq!(
+        (stored.checks, stored.confirm_reason),
+        (vec!["haz_jump".to_owned()], "diukur ulang".to_owned())
+    );
+    // Teams named by assignments are known; added ones too, once.
+    assert_eq!(store.teams().expect("teams"), ["DP2KB"]);
+    assert!(store.add_team("TPK Mandonga").expect("added"));
+    assert!(!store.add_team("TPK Mandonga").expect("known"));
+    assert_eq!(store.teams().expect("teams"), ["DP2KB", "TPK Mandonga"]);
+    drop(store);
+    remove(&path);
+}

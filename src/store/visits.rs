@@ -18,9 +18,31 @@ pub(super) const CREATE: &str = "CREATE TABLE IF NOT EXISTS sigap_visits (
   weight_kg REAL,
   haz REAL,
   note TEXT NOT NULL DEFAULT '',
+  checks TEXT NOT NULL DEFAULT '',
+  confirm_reason TEXT NOT NULL DEFAULT '',
   received_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
 );
 CREATE INDEX IF NOT EXISTS sigap_visits_child ON sigap_visits (pseudonym, visited_on)";
+
+/// Columns added after the table first shipped: `(name, definition)`.
+const ADDED: [(&str, &str); 2] = [
+    ("checks", "TEXT NOT NULL DEFAULT ''"),
+    ("confirm_reason", "TEXT NOT NULL DEFAULT ''"),
+];
+
+/// Adds the [`ADDED`] columns a store made by an earlier sigap lacks.
+pub(super) fn add_columns(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    let have: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info('sigap_visits')")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (name, def) in ADDED {
+        if !have.iter().any(|h| h == name) {
+            conn.execute_batch(&format!("ALTER TABLE sigap_visits ADD COLUMN {name} {def}"))?;
+        }
+    }
+    Ok(())
+}
 
 /// One home visit.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -41,7 +63,28 @@ pub struct Visit {
     /// Height-for-age z-score of the new measurement (WHO 2006), when measured.
     pub haz: Option<f64>,
     pub note: String,
+    /// Codes of the plausibility checks the measurement failed and the officer
+    /// confirmed anyway ([`crate::risk::plausibility`]); empty when it passed them.
+    pub checks: Vec<String>,
+    /// Why the officer confirmed a measurement that failed a check; empty otherwise.
+    pub confirm_reason: String,
     pub received_at: String,
+}
+
+impl Visit {
+    /// Whether the measurement counts in recovery figures
+    /// ([`crate::risk::plausibility::counts_as_progress`]).
+    #[must_use]
+    pub fn trusted(&self) -> bool {
+        crate::risk::plausibility::counts_as_progress(&self.checks)
+    }
+}
+
+fn split(text: &str) -> Vec<String> {
+    text.split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 fn visit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Visit> {
@@ -53,21 +96,19 @@ fn visit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Visit> {
         username: r.get(3)?,
         visited_on: r.get(4)?,
         outcome: r.get(5)?,
-        given: given
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect(),
+        given: split(&given),
         height_cm: r.get(7)?,
         weight_kg: r.get(8)?,
         haz: r.get(9)?,
         note: r.get(10)?,
-        received_at: r.get(11)?,
+        checks: split(&r.get::<_, String>(11)?),
+        confirm_reason: r.get(12)?,
+        received_at: r.get(13)?,
     })
 }
 
 const COLUMNS: &str = "id, pseudonym, team, username, visited_on, outcome, given, height_cm, \
-                       weight_kg, haz, note, received_at";
+                       weight_kg, haz, note, checks, confirm_reason, received_at";
 
 impl Store {
     /// Stores `v` unless a visit with its id exists; returns `(stored visit, new)`.
@@ -75,7 +116,8 @@ impl Store {
     pub fn record_visit(&mut self, v: &Visit) -> Result<(Visit, bool), StoreError> {
         let inserted = self.sql(self.conn.execute(
             "INSERT INTO sigap_visits (id, pseudonym, team, username, visited_on, outcome, given, \
-             height_cm, weight_kg, haz, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+             height_cm, weight_kg, haz, note, checks, confirm_reason) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
              ON CONFLICT(id) DO NOTHING",
             params![
                 v.id,
@@ -88,7 +130,9 @@ impl Store {
                 v.height_cm,
                 v.weight_kg,
                 v.haz,
-                v.note
+                v.note,
+                v.checks.join(","),
+                v.confirm_reason
             ],
         ))? == 1;
         let stored = self

@@ -20,6 +20,7 @@
 //!   team's count has left.
 
 pub mod flow;
+pub mod registry;
 
 use crate::roads::{Mode, Roads};
 use std::path::{Path, PathBuf};

@@ -10,6 +10,17 @@ let v;
 let page;
 const TEAM = 'Dinas Kesehatan';
 
+/** What a measurement today may be without a warning, from the child's history. */
+async function expectedToday(pseudonym) {
+  return (await v.api(`/api/children/${pseudonym}/history`)).expected_today;
+}
+
+/** The child's latest measured height (rounds and visits), from its history. */
+async function lastHeight(pseudonym) {
+  const { history } = await v.api(`/api/children/${pseudonym}/history`);
+  return history.filter((x) => x.height_cm != null).at(-1).height_cm;
+}
+
 describe('route page', { timeout: 400_000 }, () => {
   before(async () => {
     v = await openViewer({ width: 390, height: 844 });
@@ -44,10 +55,13 @@ describe('route page', { timeout: 400_000 }, () => {
     const first = page.locator('#stops > li').first();
     const pseudonym = await first.getAttribute('data-pseudonym');
     const before = (await v.api(`/api/visits?pseudonym=${pseudonym}`)).visits.length;
+    // The height the child would have today on its last growth curve: plausible,
+    // taken without a word.
+    const height = (await expectedToday(pseudonym)).height_cm;
     await page.context().setOffline(true);
     await first.locator('button.record').click();
     await first.locator('input[name=given][value=eggs]').check();
-    await first.locator('input[name=height_cm]').fill('84.5');
+    await first.locator('input[name=height_cm]').fill(String(height));
     await first.locator('.visit-form button[type=submit]').click();
     await page.waitForFunction(() => JSON.parse(localStorage.getItem('sigap-visit-queue') || '[]').length === 1);
     assert.match(await page.locator('#sync').innerText(), /1 catatan menunggu/);
@@ -59,7 +73,8 @@ describe('route page', { timeout: 400_000 }, () => {
     assert.equal(visits.length, before + 1);
     assert.equal(visits[0].id, queued.id);
     assert.deepEqual(visits[0].given, ['eggs']);
-    assert.equal(visits[0].height_cm, 84.5);
+    assert.equal(visits[0].height_cm, height);
+    assert.deepEqual(visits[0].checks, []);
     // A reply lost on the way: the same record queued again is still one visit.
     await page.evaluate((rec) => {
       localStorage.setItem('sigap-visit-queue', JSON.stringify([rec]));
@@ -70,7 +85,76 @@ describe('route page', { timeout: 400_000 }, () => {
     assert.equal(visits.length, before + 1);
   });
 
+  it('warns about an implausible measurement: measure again, or confirm with a reason', async () => {
+    const stop = page.locator('#stops > li').nth(1);
+    const pseudonym = await stop.getAttribute('data-pseudonym');
+    // Far above what the checks allow today (as 76.5 -> 86.5 cm in issue 13).
+    const jump = Math.round(((await expectedToday(pseudonym)).max_cm + 5) * 10) / 10;
+    await stop.locator('button.record').click();
+    const form = stop.locator('.visit-form');
+    await form.locator('input[name=height_cm]').fill(String(jump));
+    await form.locator('button[type=submit]').click();
+    const review = stop.locator('.review');
+    await review.waitFor({ timeout: 30_000 });
+    assert.match(await review.innerText(), /Pengukuran perlu diperiksa/);
+    assert.equal(await review.locator('.checks li.haz_jump').count(), 1);
+    assert.match(await review.locator('.checks').innerText(), /tidak masuk akal/);
+    assert.equal(await stop.locator('.done').count(), 0);
+    // Nothing was stored; the record waits for the officer, not in the send queue.
+    assert.equal((await v.api(`/api/visits?pseudonym=${pseudonym}`)).visits.length, 0);
+    assert.equal(await page.evaluate(() => JSON.parse(localStorage.getItem('sigap-visit-queue') || '[]').length), 0);
+    // Every touch target of the warning is at least 44 px high on the phone.
+    await review.scrollIntoViewIfNeeded();
+    const small = await review.evaluate((el) => [...el.querySelectorAll('button, input, label')]
+      .map((x) => [x.tagName + (x.name ? `[${x.name}]` : ''), x.getBoundingClientRect().height])
+      .filter(([, h]) => h < 44));
+    assert.deepEqual(small, []);
+    await page.screenshot({ path: 'tests/browser/out/visit-warning-phone.png' });
+    await stop.screenshot({ path: 'tests/browser/out/visit-warning-stop.png' });
+    // Measured again, the same: still refused.
+    await review.locator('form.remeasure button').click();
+    await page.waitForFunction((p) => JSON.parse(localStorage.getItem('sigap-visit-review') || '[]')
+      .some((x) => x.record.pseudonym === p), pseudonym, { timeout: 30_000 });
+    await review.waitFor({ timeout: 30_000 });
+    // Confirmed with a reason: stored with its check, the warning gone.
+    await review.locator('form.confirm input[name=reason]').fill('diukur ulang dua kali, hasil sama');
+    await review.locator('form.confirm button').click();
+    await page.waitForFunction(() => JSON.parse(localStorage.getItem('sigap-visit-review') || '[]').length === 0
+      && JSON.parse(localStorage.getItem('sigap-visit-queue') || '[]').length === 0, null, { timeout: 30_000 });
+    await review.waitFor({ state: 'detached' });
+    const [visit] = (await v.api(`/api/visits?pseudonym=${pseudonym}`)).visits;
+    assert.deepEqual([visit.height_cm, visit.checks.includes('haz_jump'), visit.confirm_reason], [jump, true, 'diukur ulang dua kali, hasil sama']);
+    assert.equal(await stop.locator('.done').count(), 1);
+  });
+
+  it('takes a re-measured plausible height after a warning', async () => {
+    const stop = page.locator('#stops > li').nth(2);
+    const pseudonym = await stop.getAttribute('data-pseudonym');
+    const last = await lastHeight(pseudonym);
+    const expected = await expectedToday(pseudonym);
+    await stop.locator('button.record').click();
+    await stop.locator('.visit-form input[name=height_cm]').fill(String(Math.round(last * 10 - 50) / 10));
+    // The visit form's touch targets: at least 44 px high.
+    const small = await stop.locator('.visit-form').evaluate((el) => [...el.querySelectorAll('button, label, input[type=number], input[name=note]')]
+      .map((x) => [x.textContent.trim() || x.name, x.getBoundingClientRect().height]).filter(([, h]) => h < 44));
+    assert.deepEqual(small, []);
+    await stop.screenshot({ path: 'tests/browser/out/visit-form-phone.png' });
+    await stop.locator('.visit-form button[type=submit]').click();
+    const review = stop.locator('.review');
+    await review.waitFor({ timeout: 30_000 });
+    assert.equal(await review.locator('.checks li.height_shrank').count(), 1);
+    assert.match(await review.locator('.expected').innerText(), /Wajar hari ini: sekitar/);
+    await review.locator('form.remeasure input[name=height_cm]').fill(String(expected.height_cm));
+    await review.locator('form.remeasure button').click();
+    await review.waitFor({ state: 'detached', timeout: 30_000 });
+    await page.waitForFunction(() => JSON.parse(localStorage.getItem('sigap-visit-queue') || '[]').length === 0, null, { timeout: 30_000 });
+    const [visit] = (await v.api(`/api/visits?pseudonym=${pseudonym}`)).visits;
+    assert.deepEqual([visit.height_cm, visit.checks], [expected.height_cm, []]);
+  });
+
   it('logged no console or page errors', () => {
-    assert.deepEqual(v.problems.filter((p) => !p.includes('net::ERR_INTERNET_DISCONNECTED')), []);
+    // The refused measurements answer 422 on purpose, which Chromium logs.
+    assert.deepEqual(v.problems.filter((p) => !p.includes('net::ERR_INTERNET_DISCONNECTED')
+      && !/status of 422 \(Unprocessable Entity\)/.test(p)), []);
   });
 });

@@ -184,6 +184,7 @@ def test_admin_manages_users_and_reads_the_audit_log(srv, db):
     h = {"Cookie": session(headers), "X-CSRF-Token": json.loads(body)["csrf"]}
     assert srv.request("POST", "/api/account/password",
                        {"current": srv.admin_password, "new": "admin " + PW}, headers=h, token=None)[0] == 204
+    assert srv.request("POST", "/api/admin/teams", {"name": "TPK Mandonga"}, headers=h, token=None)[0] == 201
     status, _, body = srv.request("POST", "/api/admin/users",
                                   {"username": "tpk.mandonga", "role": "field_officer", "team": "TPK Mandonga",
                                    "villages": ["74.71.01.1005"]}, headers=h, token=None)

@@ -26,6 +26,7 @@ def world(demo_db, tmp_path_factory):
     db = tmp_path_factory.mktemp("authz") / "city.gpkg"
     with sqlite3.connect(demo_db) as a, sqlite3.connect(db) as b:
         a.backup(b)
+    run("team", "add", "--db", db, "Dinas Kesehatan")  # no assignments in this store
     tokens = {
         "admin": make_user(db, "m-admin", "admin"),
         "planner": make_user(db, "m-planner", "planner"),

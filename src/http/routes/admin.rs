@@ -1,11 +1,13 @@
 //! Admin only: accounts and the audit log.
 //! `GET|POST /api/admin/users`, `POST /api/admin/users/{name}/disable`,
 //! `POST /api/admin/users/{name}/enable`, `POST /api/admin/users/{name}/password`,
-//! `GET /api/admin/tokens`, `GET /api/admin/audit?limit=&before=&action=`.
+//! `GET /api/admin/tokens`, `GET /api/admin/audit?limit=&before=&action=`,
+//! `GET|POST /api/admin/teams` (the known teams and villages an account is made from).
 
 use crate::auth::{Accounts, Caller, NewUser, Role};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
+use crate::teams::registry::{check_scope, new_team_name};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -22,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/admin/users/{name}/disable", post(disable))
         .route("/api/admin/users/{name}/enable", post(enable))
         .route("/api/admin/users/{name}/password", post(reset_password))
+        .route("/api/admin/teams", get(teams).post(add_team))
         .route("/api/admin/tokens", get(tokens))
         .route("/api/admin/audit", get(audit))
 }
@@ -57,16 +60,20 @@ async fn add_user(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     admin(&caller)?;
     let role: Role = body.role.parse().map_err(ApiError::BadRequest)?;
+    let known = known_teams(&state).await?;
+    let villages: Vec<String> = state
+        .snapshot()
+        .analysis
+        .villages
+        .iter()
+        .map(|v| v.village.code.clone())
+        .collect();
+    let (team, villages) = check_scope(body.team.as_deref(), &body.villages, &known, &villages)?;
     let user = NewUser {
         username: body.username.trim().to_ascii_lowercase(),
         role,
-        team: body.team,
-        villages: body
-            .villages
-            .iter()
-            .map(|v| v.trim().replace('.', ""))
-            .filter(|v| !v.is_empty())
-            .collect(),
+        team,
+        villages,
     };
     let u = user.clone();
     let password = state.accounts(move |a| a.add_user(&u, None)).await?;
@@ -82,6 +89,72 @@ async fn add_user(
         StatusCode::CREATED,
         Json(json!({ "username": user.username, "password": password })),
     ))
+}
+
+/// The store's teams (none without a store).
+async fn known_teams(state: &AppState) -> Result<Vec<String>, ApiError> {
+    Ok(state
+        .read_store(crate::store::Store::teams)
+        .await?
+        .unwrap_or_default())
+}
+
+/// The known teams (with their assigned children and field officers) and villages,
+/// for the admin page's lists.
+async fn teams(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    admin(&caller)?;
+    let known = known_teams(&state).await?;
+    let users = state.accounts(Accounts::users).await?;
+    let snapshot = state.snapshot();
+    // Children (each once, whatever the rounds it was measured in) per team.
+    let mut seen = std::collections::HashSet::new();
+    let mut children: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for c in snapshot.cases.children_for(&crate::auth::Scope::All, None) {
+        if let Some(t) = &c.team
+            && seen.insert(c.child.id.as_str())
+        {
+            *children.entry(t.as_str()).or_default() += 1;
+        }
+    }
+    let teams: Vec<Value> = known
+        .iter()
+        .map(|t| {
+            json!({
+                "name": t,
+                "children": children.get(t.as_str()).copied().unwrap_or(0),
+                "field_officers": users.iter().filter(|u| u.team.as_deref() == Some(t.as_str())).count(),
+            })
+        })
+        .collect();
+    let villages: Vec<Value> = snapshot
+        .analysis
+        .villages
+        .iter()
+        .map(|v| json!({"code": v.village.code, "name": v.village.name, "district": v.village.district}))
+        .collect();
+    Ok(Json(json!({ "teams": teams, "villages": villages })))
+}
+
+#[derive(Deserialize)]
+struct TeamBody {
+    name: String,
+}
+
+async fn add_team(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<TeamBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    admin(&caller)?;
+    let known = known_teams(&state).await?;
+    let name = new_team_name(&body.name, &known)?;
+    let n = name.clone();
+    state
+        .write_store(move |s| s.add_team(&n))
+        .await?
+        .ok_or_else(|| ApiError::Conflict("this server has no store to add teams to".into()))?;
+    state.audit(&caller, "team_add", &name, 1).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "name": name }))))
 }
 
 async fn set_disabled(

@@ -99,8 +99,15 @@ async fn assign_children(
             .collect();
         written = rows.len();
         let reassign = body.reassign;
+        let names: Vec<String> = teams.iter().map(|t| t.name.clone()).collect();
         state
-            .write_store(move |s| s.write_assignments(&rows, reassign))
+            .write_store(move |s| {
+                // Every team of the file becomes a known team, even one given no child.
+                for n in &names {
+                    s.add_team(n)?;
+                }
+                s.write_assignments(&rows, reassign)
+            })
             .await?
             .ok_or_else(|| ApiError::Conflict("this server has no store to write to".into()))?;
         state

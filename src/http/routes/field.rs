@@ -12,6 +12,7 @@ use crate::auth::{Caller, Role, Scope};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use crate::index::cases::CaseChild;
+use crate::risk::plausibility::{self, Previous};
 use crate::routes::{Candidate, DayOptions, export, plan_day};
 use crate::store::Visit;
 use axum::extract::{Query, State};
@@ -237,7 +238,17 @@ struct VisitIn {
     weight_kg: Option<f64>,
     #[serde(default)]
     note: String,
+    /// The officer measured again and stands by a measurement that failed a
+    /// plausibility check ([`crate::risk::plausibility`]).
+    #[serde(default)]
+    confirm: bool,
+    /// Why (required with `confirm`, 5 to 200 characters).
+    #[serde(default)]
+    confirm_reason: String,
 }
+
+/// Shortest and longest reason for confirming an implausible measurement.
+const CONFIRM_REASON: std::ops::RangeInclusive<usize> = 5..=200;
 
 /// Shortest visit id: a device's UUID has 32 hex digits; an id short enough to
 /// guess would let one team replay another's.
@@ -326,12 +337,117 @@ fn validate(v: &VisitIn, child: Option<&CaseChild>) -> Result<NaiveDate, ApiErro
     if v.note.chars().count() > 500 {
         bad("note", "at most 500 characters".into());
     }
+    if v.confirm && !CONFIRM_REASON.contains(&v.confirm_reason.trim().chars().count()) {
+        bad(
+            "confirm_reason",
+            "alasan konfirmasi wajib diisi (5 sampai 200 karakter) / a reason is required to confirm (5 to 200 characters)".into(),
+        );
+    }
     if !errors.is_empty() {
         return Err(ApiError::Unprocessable(
             json!({"error": "the visit was not recorded", "problems": errors}),
         ));
     }
     day.ok_or_else(|| ApiError::Internal("checked above".into()))
+}
+
+/// The child's latest measurement on or before `day` a new one is compared with: a
+/// weighing round's (unless WHO-flagged) or an earlier visit's (a confirmed one too:
+/// the officer stood by it, so the next measurement is checked against it).
+fn last_measurement(
+    child: &CaseChild,
+    snapshot: &crate::http::state::Snapshot,
+    stored: &[Visit],
+    day: NaiveDate,
+    id: &str,
+) -> Option<Previous> {
+    let rounds = snapshot
+        .cases
+        .children_for(&Scope::All, None)
+        .into_iter()
+        .filter(|c| c.child.id == child.child.id && !c.child.is_flagged())
+        .filter(|c| c.child.measure_date <= day)
+        .map(|c| Previous {
+            date: c.child.measure_date,
+            height_cm: c.child.height_cm,
+            haz: c.child.haz,
+            source: "round",
+        });
+    let visits = stored
+        .iter()
+        .filter(|v| v.pseudonym == child.child.id && v.id != id && v.outcome == "visited")
+        .filter_map(|v| {
+            Some(Previous {
+                date: NaiveDate::parse_from_str(&v.visited_on, "%Y-%m-%d").ok()?,
+                height_cm: v.height_cm?,
+                haz: v.haz?,
+                source: "visit",
+            })
+        })
+        .filter(|p| p.date <= day);
+    // On the same day a visit's measurement is the later one.
+    rounds
+        .chain(visits)
+        .max_by_key(|p| (p.date, p.source == "visit"))
+}
+
+/// The plausibility checks of a visit's measurement, `None` when nothing was measured.
+fn check_measurement(
+    v: &VisitIn,
+    day: NaiveDate,
+    child: &CaseChild,
+    snapshot: &crate::http::state::Snapshot,
+    stored: &[Visit],
+) -> Option<(Option<Previous>, plausibility::Verdict)> {
+    if v.height_cm.is_none() && v.weight_kg.is_none() {
+        return None;
+    }
+    let last = last_measurement(child, snapshot, stored, day, v.id.as_deref().unwrap_or(""));
+    let verdict = plausibility::check(
+        &plausibility::NewMeasurement {
+            sex: child.child.sex,
+            birth_date: child.child.birth_date,
+            date: day,
+            height_cm: v.height_cm,
+            weight_kg: v.weight_kg,
+        },
+        last.as_ref(),
+    );
+    Some((last, verdict))
+}
+
+/// 422 `implausible_measurement`: what failed (each check's code and message in Bahasa
+/// and English), the new HAZ and the measurement it was compared with, and how to
+/// confirm it.
+fn implausible(
+    (last, verdict): &(Option<Previous>, plausibility::Verdict),
+    haz: Option<f64>,
+    v: &VisitIn,
+    child: &CaseChild,
+    day: NaiveDate,
+) -> ApiError {
+    let failed = &verdict.failed;
+    let expected = last
+        .as_ref()
+        .and_then(|l| plausibility::expected(child.child.sex, child.child.birth_date, day, l));
+    ApiError::Unprocessable(json!({
+        "error": format!(
+            "Pengukuran perlu diperiksa: {} Ukur ulang, atau konfirmasi dengan alasan.",
+            failed.iter().map(|c| c.pesan.as_str()).collect::<Vec<_>>().join(" ")
+        ),
+        "code": "implausible_measurement",
+        "checks": failed,
+        "haz": haz,
+        "previous": last,
+        "expected": expected,
+        "height_cm": v.height_cm,
+        "weight_kg": v.weight_kg,
+        "confirm_with": {"confirm": true, "confirm_reason": "5-200 karakter"},
+        "problems": failed
+            .iter()
+            .map(|c| json!({"field": "height_cm", "code": c.code, "reason": c.pesan}))
+            .collect::<Vec<_>>(),
+    }))
 }
 
 async fn record_visit(
@@ -348,18 +464,27 @@ async fn record_visit(
     let day = validate(&v, child)?;
     let child = child.ok_or_else(|| ApiError::Internal("checked in validate".into()))?;
     let team = child.team.clone().unwrap_or_default();
-    let haz = v.height_cm.and_then(|h| {
-        let age = (day - child.child.birth_date).num_days();
-        crate::risk::zscore::compute(&crate::risk::zscore::Measurement {
-            sex: child.child.sex,
-            age_days: Some(age),
-            height_cm: Some(h),
-            weight_kg: v.weight_kg,
-            position: None,
-        })
-        .haz
-        .map(|z| (z * 100.0).round() / 100.0)
-    });
+    let stored = stored_visits(&state).await?;
+    let checks = check_measurement(&v, day, child, &snapshot, &stored);
+    let haz = checks
+        .as_ref()
+        .and_then(|(_, c)| c.scores.haz)
+        .map(|z| (z * 100.0).round() / 100.0);
+    let failed: Vec<&'static str> = checks
+        .as_ref()
+        .map(|(_, c)| c.failed.iter().map(|f| f.code).collect())
+        .unwrap_or_default();
+    if let Some(checks) = checks.as_ref().filter(|_| !failed.is_empty() && !v.confirm) {
+        state
+            .audit(
+                &caller,
+                "visit_implausible",
+                &format!("measurement refused: {}", failed.join(",")),
+                0,
+            )
+            .await?;
+        return Err(implausible(checks, haz, &v, child, day));
+    }
     let visit = Visit {
         id: v.id.clone().unwrap_or_default(),
         pseudonym: child.child.id.clone(),
@@ -372,6 +497,12 @@ async fn record_visit(
         weight_kg: v.weight_kg,
         haz,
         note: v.note.clone(),
+        checks: failed.iter().map(|c| (*c).to_owned()).collect(),
+        confirm_reason: if failed.is_empty() {
+            String::new()
+        } else {
+            v.confirm_reason.trim().to_owned()
+        },
         received_at: String::new(),
     };
     let sent = visit.clone();
@@ -400,6 +531,20 @@ async fn record_visit(
         format!("visit {} (resent)", stored.outcome)
     };
     state.audit(&caller, "visit", &what, 1).await?;
+    if new && !stored.checks.is_empty() {
+        // The reason stays in the visit record (case-level); the log names the checks.
+        state
+            .audit(
+                &caller,
+                "visit_confirm",
+                &format!(
+                    "implausible measurement confirmed: {}",
+                    stored.checks.join(",")
+                ),
+                1,
+            )
+            .await?;
+    }
     let status = if new {
         StatusCode::CREATED
     } else {
@@ -468,10 +613,14 @@ struct Progress {
     assigned: usize,
     visited: usize,
     last_visit: Option<String>,
-    /// Measured on a visit with a height-for-age z-score above the round's.
+    /// Measured on a visit with a height-for-age z-score above the round's (the latest
+    /// visit measurement that passed the plausibility checks).
     recovering: usize,
-    /// Measured on a visit at HAZ -2 or above.
+    /// Measured on a visit at HAZ -2 or above (the same measurement).
     no_longer_stunted: usize,
+    /// Whose latest visit measurement failed a plausibility check and was confirmed
+    /// by the officer: not counted above until a later measurement passes.
+    unconfirmed: usize,
 }
 
 /// Per team and per village: assigned stunted children of the period, how many were
@@ -490,13 +639,19 @@ async fn progress(
     let from = period.map(|p| p.to_string());
     let mut latest: HashMap<&str, &Visit> = HashMap::new();
     let mut found: HashMap<&str, &str> = HashMap::new();
+    // Whether each child's latest visit measurement passed the checks.
+    let mut measured: HashMap<&str, bool> = HashMap::new();
     for v in &visits {
         if from.as_ref().is_some_and(|f| v.visited_on[..7] < **f) || v.outcome != "visited" {
             continue;
         }
         found.insert(&v.pseudonym, &v.visited_on);
-        if v.haz.is_some() {
+        // Only a measurement that passed the plausibility checks shows progress.
+        if v.haz.is_some() && v.trusted() {
             latest.insert(&v.pseudonym, v);
+        }
+        if v.haz.is_some() {
+            measured.insert(&v.pseudonym, v.trusted());
         }
     }
     let mut teams: BTreeMap<String, Progress> = BTreeMap::new();
@@ -519,6 +674,7 @@ async fn progress(
                     p.last_visit = Some((*day).to_owned());
                 }
             }
+            p.unconfirmed += usize::from(measured.get(ch.id.as_str()) == Some(&false));
             if let Some(haz) = latest.get(ch.id.as_str()).and_then(|v| v.haz) {
                 p.recovering += usize::from(haz > ch.haz);
                 p.no_longer_stunted += usize::from(haz >= crate::model::STUNTED_HAZ);
@@ -589,10 +745,10 @@ async fn history(
             })
         })
         .collect();
+    let stored = stored_visits(&state).await?;
     points.extend(
-        stored_visits(&state)
-            .await?
-            .into_iter()
+        stored
+            .iter()
             .filter(|v| v.pseudonym == pseudonym && v.haz.is_some())
             .map(|v| {
                 json!({
@@ -600,14 +756,29 @@ async fn history(
                     "source": "visit",
                     "height_cm": v.height_cm,
                     "haz": v.haz,
+                    "checks": v.checks,
+                    "counts": v.trusted(),
                 })
             }),
     );
+    // What a measurement today may be without a warning.
+    let today = chrono::DateTime::from_timestamp(crate::auth::now(), 0)
+        .map_or(NaiveDate::MAX, |t| t.date_naive());
+    let newest = rounds.iter().max_by_key(|c| c.child.period).copied();
+    let expected_today = newest.and_then(|c| {
+        let last = last_measurement(c, &snapshot, &stored, today, "")?;
+        plausibility::expected(c.child.sex, c.child.birth_date, today, &last)
+    });
     points.sort_by(|a, b| a["date"].as_str().cmp(&b["date"].as_str()));
     state
         .audit(&caller, "read", "child history", points.len())
         .await?;
-    let mut resp = Json(json!({ "pseudonym": pseudonym, "history": points })).into_response();
+    let mut resp = Json(json!({
+        "pseudonym": pseudonym,
+        "history": points,
+        "expected_today": expected_today,
+    }))
+    .into_response();
     resp.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
