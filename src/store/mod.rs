@@ -14,6 +14,7 @@
 mod assignments;
 mod error;
 mod geometry;
+mod identities;
 mod layers;
 mod periods;
 mod population;
@@ -116,6 +117,7 @@ impl Store {
         store.sql(store.conn.execute_batch(assignments::CREATE))?;
         store.sql(store.conn.execute_batch(roads::CREATE))?;
         store.sql(store.conn.execute_batch(visits::CREATE))?;
+        store.sql(store.conn.execute_batch(identities::CREATE))?;
         Ok(store)
     }
 
