@@ -27,7 +27,7 @@ addWords({
     progressTitle: 'Kemajuan kunjungan per OPD', progressAssigned: 'Ditugaskan', progressVisited: 'Dikunjungi',
     progressLast: 'Kunjungan terakhir', progressRecovering: 'Membaik', progressVillages: 'Per kelurahan',
     progressVillage: 'Kelurahan',
-    routeParent: 'Orang tua: {name}', routeVillage: 'Kel. {name}', routeCode: 'Kode {code} (nama tidak tersedia)',
+    routePrintTitle: 'Rute kunjungan {team} · {date}', routeParent: 'Orang tua: {name}', routeVillage: 'Kel. {name}', routeCode: 'Kode {code} (nama tidak tersedia)',
   },
   en: {
     routeTitle: 'Visit route', routeTeam: 'Team', routeMax: 'Most visits', routeHours: 'Working hours',
@@ -44,7 +44,7 @@ addWords({
     progressTitle: 'Visit progress per OPD', progressAssigned: 'Assigned', progressVisited: 'Visited',
     progressLast: 'Last visit', progressRecovering: 'Improving', progressVillages: 'Per village',
     progressVillage: 'Village',
-    routeParent: 'Parent: {name}', routeVillage: 'Village {name}', routeCode: 'Code {code} (no name available)',
+    routePrintTitle: 'Visit route {team} · {date}', routeParent: 'Parent: {name}', routeVillage: 'Village {name}', routeCode: 'Code {code} (no name available)',
   },
 });
 
@@ -247,6 +247,8 @@ async function loadRoute() {
     return;
   }
   const body = await r.json();
+  // On paper: whose route, and for which day.
+  $('print-title').textContent = fill('routePrintTitle', { team: body.team, date: new Date().toLocaleDateString('id-ID', { dateStyle: 'long' }) });
   renderStops(body);
   renderMap(body);
   $('gpx').href = new URL(routeQuery('gpx'), BASE).href;

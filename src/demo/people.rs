@@ -9,6 +9,7 @@
 //! No phone number is made up: a believable one could be a real person's.
 
 use super::children::Child;
+use super::city::City;
 use super::facilities::Facility;
 use super::households::Household;
 use super::names;
@@ -127,7 +128,7 @@ const FATHERS: [&str; 28] = [
     "Rudi Hartono",
     "Syamsul Bahri",
     "Baso",
-    "Hasanuddin",
+    "Hasbullah",
     "Muhammad Yusuf",
     "Sukirman",
     "Jumadil",
@@ -145,7 +146,7 @@ const FATHERS: [&str; 28] = [
     "Kamaruddin",
     "Darwis",
     "Arman",
-    "Sultan",
+    "Sulaiman",
     "Rahmat",
 ];
 /// Lingkungan of a kelurahan (its dusun).
@@ -211,11 +212,26 @@ pub(crate) fn families(households: &[Household], rng: &mut Rng) -> Vec<Family> {
         .collect()
 }
 
-/// One name and posyandu per child, in child order: the posyandu nearest the home.
-pub(crate) fn people(children: &[Child], facilities: &[Facility], rng: &mut Rng) -> Vec<Person> {
-    let posyandu: Vec<&Facility> = facilities
+/// One name and posyandu per child, in child order: the posyandu of the child's own
+/// kelurahan nearest the home (a child is weighed in its own kelurahan).
+pub(crate) fn people(
+    city: &City,
+    households: &[Household],
+    children: &[Child],
+    facilities: &[Facility],
+    rng: &mut Rng,
+) -> Vec<Person> {
+    // Posyandu are named after their kelurahan (`Posyandu Kambu 2`).
+    let posyandu: Vec<Vec<&Facility>> = city
+        .villages
         .iter()
-        .filter(|f| f.kind == FacilityKind::Posyandu)
+        .map(|v| {
+            let prefix = format!("Posyandu {} ", v.name);
+            facilities
+                .iter()
+                .filter(|f| f.kind == FacilityKind::Posyandu && f.name.starts_with(&prefix))
+                .collect()
+        })
         .collect();
     children
         .iter()
@@ -234,7 +250,7 @@ pub(crate) fn people(children: &[Child], facilities: &[Facility], rng: &mut Rng)
                 let (dx, dy) = (f.lonlat[0] - c.lonlat[0], f.lonlat[1] - c.lonlat[1]);
                 dx * dx + dy * dy
             };
-            let near = posyandu
+            let near = posyandu[households[c.household].village]
                 .iter()
                 .min_by(|a, b| d2(a).total_cmp(&d2(b)))
                 .map(|f| f.name.clone())
