@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 /// The first byte of every sealed record: the format (cipher, nonce size, JSON body).
 const FORMAT_V1: u8 = 1;
-/// XChaCha20 nonce length.
+/// `XChaCha20` nonce length.
 const NONCE_LEN: usize = 24;
 /// Longest name, address or posyandu sigap keeps, in characters.
 pub const MAX_TEXT_CHARS: usize = 120;

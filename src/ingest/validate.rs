@@ -316,7 +316,7 @@ impl<'a> Validator<'a> {
                 Err(()) => ok = false,
             }
         }
-        let numbers: [(&str, fn(&str) -> Result<String, String>, &mut String); 2] = [
+        let numbers: [(&str, TextParse, &mut String); 2] = [
             ("rt", identity::rt, &mut who.rt),
             ("rw", identity::rw, &mut who.rw),
         ];
@@ -646,6 +646,9 @@ impl<'a> Validator<'a> {
         }
     }
 }
+
+/// A field parser that gives text (RT, RW).
+type TextParse = fn(&str) -> Result<String, String>;
 
 /// The key a child is unique by: its pseudonym and period.
 #[must_use]

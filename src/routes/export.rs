@@ -144,3 +144,85 @@ pub fn gpx(plan: &DayPlan, candidates: &[Candidate], name: &str, who: &Visitees)
     out.push_str("  </trkseg></trk>\n</gpx>\n");
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::routes::Stop;
+
+    fn day() -> (DayPlan, Vec<Candidate>) {
+        let candidates = vec![
+            Candidate {
+                key: "0123456789abcdef0123".into(),
+                lonlat: [122.51, -3.97],
+                haz: -3.2,
+                last_visit: None,
+            },
+            Candidate {
+                key: "fedcba98765432100000".into(),
+                lonlat: [122.52, -3.98],
+                haz: -2.4,
+                last_visit: None,
+            },
+        ];
+        let stop = |candidate| Stop {
+            candidate,
+            arrive_min: 10.0,
+            leave_min: 30.0,
+            travel_min: 10.0,
+            travel_m: 900.0,
+            urgency_rank: 1,
+        };
+        let plan = DayPlan {
+            stops: vec![stop(0), stop(1)],
+            left: 0,
+            travel_min: 20.0,
+            service_min: 40.0,
+            total_min: 60.0,
+            travel_m: 1800.0,
+            path: vec![[122.51, -3.97], [122.52, -3.98]],
+        };
+        (plan, candidates)
+    }
+
+    #[test]
+    fn stops_name_the_child_only_where_a_visitee_is_given() {
+        let (plan, candidates) = day();
+        let mut who = Visitees::new();
+        who.insert(
+            candidates[0].key.clone(),
+            Visitee {
+                name: "Siti <Aisyah> & co".into(),
+                parent: "Wa Ode Nurhayati".into(),
+                address: "Jl. Mawar No. 12, RT 003/RW 002".into(),
+                village: "Kambu".into(),
+                posyandu: "Posyandu Kambu 2".into(),
+            },
+        );
+        let json = geojson(&plan, &candidates, &who);
+        let first = &json["features"][0]["properties"];
+        assert_eq!(first["label"], "1. Siti <Aisyah> & co");
+        assert_eq!(first["parent"], "Wa Ode Nurhayati");
+        assert_eq!(first["village"], "Kambu");
+        let second = &json["features"][1]["properties"];
+        assert_eq!(second["label"], "2. fedcba98");
+        assert!(second.get("name").is_none() && second.get("address").is_none());
+        let gpx = gpx(&plan, &candidates, "rute", &who);
+        assert!(
+            gpx.contains("<name>1. Siti &lt;Aisyah&gt; &amp; co</name>"),
+            "{gpx}"
+        );
+        assert!(gpx.contains(
+            "<desc>orang tua Wa Ode Nurhayati; Jl. Mawar No. 12, RT 003/RW 002; Kambu; \
+             Posyandu Kambu 2; tiba menit ke-10, HAZ -3.20</desc>"
+        ));
+        assert!(gpx.contains("<name>2. fedcba98</name><desc>tiba menit ke-10, HAZ -2.40</desc>"));
+        // Without visitees (the CLI) nothing but pseudonyms, as before.
+        let plain = gpx_of(&plan, &candidates);
+        assert!(!plain.contains("Siti") && plain.contains("<name>1. 01234567</name>"));
+    }
+
+    fn gpx_of(plan: &DayPlan, candidates: &[Candidate]) -> String {
+        gpx(plan, candidates, "rute", &Visitees::new())
+    }
+}

@@ -9,7 +9,7 @@
 use crate::auth::{AuditRow, Caller};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
-use crate::ingest::{Gate, IdentityKey, ImportOptions, IngestError, PseudonymKey};
+use crate::ingest::{Gate, ImportOptions, IngestError, PseudonymKey};
 use crate::model::LayerKind;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -141,6 +141,8 @@ async fn import(
         replace: q.replace,
         period,
         gate: gate.clone(),
+        // Names and addresses sealed with the key `serve` loaded beside the pseudonym key.
+        identity: state.identity_key(),
         ..ImportOptions::default()
     };
     let uploads = upload::Uploads::beside(&store_path);
@@ -153,12 +155,6 @@ async fn import(
         drop(body);
         let key = PseudonymKey::load_or_create(&key_path)
             .map_err(|e| ApiError::Internal(e.to_string()))?;
-        let identity = IdentityKey::load_or_create(&IdentityKey::path_beside(&key_path))
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        let opts = ImportOptions {
-            identity: Some(identity),
-            ..opts
-        };
         // Its own connection: the server's lookups never wait behind an import.
         let mut store = crate::store::Store::open(&store_path)?;
         let summary = crate::ingest::import_file(&mut store, kind, file.path(), &key, &opts)

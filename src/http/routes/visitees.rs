@@ -73,9 +73,9 @@ pub(super) async fn reveal(
         };
         match key.open(layer, &pseudonym, &bytes) {
             Ok(id) => {
-                who.name = id.name.clone();
-                who.parent = id.parent.clone();
                 who.address = id.address_line();
+                who.name = id.name;
+                who.parent = id.parent;
                 who.posyandu = id.posyandu;
                 opened += 1;
             }
