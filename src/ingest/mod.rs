@@ -7,8 +7,8 @@
 //! KML, `FlatGeobuf` and spreadsheets through [`gdal`]), brought to WGS84 from the
 //! file's CRS or `--crs` (`coords`, through PROJ), every record
 //! is validated field by field ([`validate`]), child and household ids are replaced
-//! by keyed pseudonyms ([`PseudonymKey`]), and the good rows go to the store in
-//! batches inside one transaction. An import is all-or-nothing unless the user asks to skip invalid
+//! by keyed pseudonyms ([`PseudonymKey`]), names and addresses are sealed
+//! ([`identity`]), and the good rows go to the store in batches inside one transaction. An import is all-or-nothing unless the user asks to skip invalid
 //! rows, in which case the bad ones go to a rejects file beside the input.
 //!
 //! Two repairs are made rather than refused, and reported: village boundaries with
