@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::fmt::Write;
 
 /// Whom a stop visits, as the officer needs it; empty text is unknown.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Visitee {
     pub name: String,
     /// The parent the register names (e-PPGBM: the mother).

@@ -177,3 +177,26 @@ def test_case_tiles_and_public_answers_carry_no_name(city):
     for r in kids[:2000]:
         assert r["name"].encode() not in tile
     assert b"parent" not in tile and b"address" not in tile
+
+
+def test_one_childs_identity_for_the_case_popup_is_scoped_and_audited(city):
+    p = sorted(q for q, t in city["team_of"].items() if t == "DP2KB")[0]
+    row = city["children"][p]
+    path = f"/api/children/{p}/identity"
+    for who in ("planner", "fo"):
+        status, headers, body = get(city, path, who)
+        assert status == 200, (who, body)
+        assert headers["cache-control"] == "private, no-store"
+        got = json.loads(body)
+        assert (got["name"], got["parent"], got["posyandu"]) == (row["name"], row["parent_name"], row["posyandu"])
+        assert got["address"].startswith(row["address"]) and got["village"]
+    assert reveals(city, "i-planner")[-1] == ("identities child", 1)
+    assert reveals(city, "i-fo")[-1] == ("identities child", 1)
+    # Another team's officer: as if the child did not exist; a viewer and no login: refused.
+    assert get(city, path, "fo_b")[0] == 404
+    assert get(city, "/api/children/00000000000000000000/identity", "fo_b")[0] == 404
+    assert get(city, path, "viewer")[0] == 403
+    assert get(city, path, None)[0] == 401
+    for who in ("fo_b", "viewer", None):
+        assert row["name"].encode() not in get(city, path, who)[2]
+    assert reveals(city, "i-fo-b")[-1:] != [("identities child", 1)]

@@ -15,5 +15,5 @@ pub mod profile;
 pub mod public;
 pub mod targets;
 pub mod tiles;
-mod visitees;
+pub mod visitees;
 pub mod web;

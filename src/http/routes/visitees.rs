@@ -8,12 +8,54 @@
 //! before anything is answered. Names never go to the log: a sealed record that does
 //! not open is logged by count only.
 
-use crate::auth::Caller;
+use crate::auth::{Caller, Scope};
 use crate::http::error::ApiError;
 use crate::http::state::{AppState, Snapshot};
 use crate::model::{LayerKind, Period};
 use crate::routes::export::{Visitee, Visitees};
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
 use std::collections::{HashMap, HashSet};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/api/children/{pseudonym}/identity", get(identity))
+}
+
+/// `GET /api/children/{pseudonym}/identity`: who one child is (name, parent, address,
+/// village, posyandu), for the planner's case popup; scoped and audited like the
+/// route (a child outside the caller's scope is 404, a viewer 403).
+async fn identity(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(pseudonym): Path<String>,
+) -> Result<Response, ApiError> {
+    if caller.scope() == Scope::Nothing {
+        return Err(ApiError::forbidden("who a child is is case-level data"));
+    }
+    let snapshot = state.snapshot();
+    let wanted = [pseudonym];
+    let mut who = reveal(
+        &state,
+        &caller,
+        &snapshot,
+        None,
+        &wanted,
+        "identities child",
+    )
+    .await?;
+    let who = who
+        .remove(&wanted[0])
+        .ok_or_else(|| ApiError::NotFound("no such child for this account".into()))?;
+    let mut resp = Json(who).into_response();
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(resp)
+}
 
 /// The visitees of `pseudonyms` the caller may know: the village name of each child
 /// in scope, and, where the server holds the identity key, the opened name, parent,
