@@ -231,7 +231,7 @@ pub fn write_demo(out: &Path, seed: u64) -> Result<DemoSummary, DemoError> {
     })?;
     output::villages(&out.join("villages.geojson"), &city)?;
     let mut rng_names = Rng::new(seed, STREAM_PEOPLE_NAMES);
-    let families = people::families(&households, &mut rng_names);
+    let families = people::families(&households, &people::Streets::new(&roads), &mut rng_names);
     let persons = people::people(&city, &households, &children, &facilities, &mut rng_names);
     output::households(&out.join("households.csv"), &households, &families)?;
     output::children(&out.join("children.csv"), &children, &persons, &families)?;

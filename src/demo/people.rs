@@ -14,7 +14,9 @@ use super::facilities::Facility;
 use super::households::Household;
 use super::names;
 use super::rng::Rng;
+use super::roads::DemoRoads;
 use crate::model::{FacilityKind, Sex};
+use std::collections::HashMap;
 
 /// Boys' given names (the first of two or three words).
 const BOYS: [&str; 24] = [
@@ -177,11 +179,85 @@ fn pick<'a>(rng: &mut Rng, list: &[&'a str]) -> &'a str {
     list[rng.below(list.len() as u64) as usize]
 }
 
-/// One family per household, in household order.
-pub(crate) fn families(households: &[Household], rng: &mut Rng) -> Vec<Family> {
+/// Grid cell of the street index, degrees (about 440 m, longer than a grid block).
+const STREET_CELL_DEG: f64 = 0.004;
+
+/// The demo's named road segments by grid cell, so a home's address names the street
+/// it stands on in the demo's map.
+pub(crate) struct Streets {
+    cells: HashMap<(i64, i64), Vec<([f64; 2], [f64; 2], usize)>>,
+    names: Vec<String>,
+}
+
+fn cell(p: [f64; 2]) -> (i64, i64) {
+    (
+        (p[0] / STREET_CELL_DEG).floor() as i64,
+        (p[1] / STREET_CELL_DEG).floor() as i64,
+    )
+}
+
+impl Streets {
+    /// Every segment of a way with a `name` tag.
+    pub(crate) fn new(roads: &DemoRoads) -> Self {
+        let at: HashMap<i64, [f64; 2]> = roads.nodes.iter().map(|n| (n.id, n.lonlat)).collect();
+        let mut cells: HashMap<(i64, i64), Vec<([f64; 2], [f64; 2], usize)>> = HashMap::new();
+        let mut names = Vec::new();
+        for way in &roads.ways {
+            let Some((_, name)) = way.tags.iter().find(|(k, _)| k == "name") else {
+                continue;
+            };
+            names.push(name.clone());
+            let i = names.len() - 1;
+            for pair in way.refs.windows(2) {
+                if let (Some(&a), Some(&b)) = (at.get(&pair[0]), at.get(&pair[1])) {
+                    let mid = [(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0];
+                    cells.entry(cell(mid)).or_default().push((a, b, i));
+                }
+            }
+        }
+        Self { cells, names }
+    }
+
+    /// The name of the named segment nearest `p` (within a cell or two), if any.
+    ///
+    /// # Units
+    /// WGS84 degrees; distances compared in degrees, which is fine this near the equator.
+    fn nearest(&self, p: [f64; 2]) -> Option<&str> {
+        let (cx, cy) = cell(p);
+        let mut best: Option<(f64, usize)> = None;
+        for dx in -1..=1 {
+            for dy in -1..=1 {
+                for &(a, b, i) in self.cells.get(&(cx + dx, cy + dy)).into_iter().flatten() {
+                    let d = segment_distance2(p, a, b);
+                    if best.is_none_or(|(bd, _)| d < bd) {
+                        best = Some((d, i));
+                    }
+                }
+            }
+        }
+        best.map(|(_, i)| self.names[i].as_str())
+    }
+}
+
+/// Squared distance from `p` to the segment `a`-`b`.
+fn segment_distance2(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
+    let (vx, vy) = (b[0] - a[0], b[1] - a[1]);
+    let len2 = vx * vx + vy * vy;
+    let t = if len2 > 0.0 {
+        (((p[0] - a[0]) * vx + (p[1] - a[1]) * vy) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let (x, y) = (a[0] + t * vx - p[0], a[1] + t * vy - p[1]);
+    x * x + y * y
+}
+
+/// One family per household, in household order; the street is the named road
+/// nearest the home (a random kampung street where none is near).
+pub(crate) fn families(households: &[Household], streets: &Streets, rng: &mut Rng) -> Vec<Family> {
     households
         .iter()
-        .map(|_| {
+        .map(|home| {
             // Buton and Muna families: La Ode / Wa Ode.
             let ode = rng.chance(0.2);
             let father = pick(rng, &FATHERS);
@@ -198,7 +274,9 @@ pub(crate) fn families(households: &[Household], rng: &mut Rng) -> Vec<Family> {
             } else {
                 mother.to_owned()
             };
-            let street = names::local_street(rng);
+            let street = streets
+                .nearest(home.lonlat)
+                .map_or_else(|| names::local_street(rng), str::to_owned);
             let number = 1 + rng.below(120);
             Family {
                 head,
