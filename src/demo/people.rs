@@ -179,13 +179,16 @@ fn pick<'a>(rng: &mut Rng, list: &[&'a str]) -> &'a str {
     list[rng.below(list.len() as u64) as usize]
 }
 
+/// A named road segment: its ends (WGS84 degrees) and its name's index.
+type Segment = ([f64; 2], [f64; 2], usize);
+
 /// Grid cell of the street index, degrees (about 440 m, longer than a grid block).
 const STREET_CELL_DEG: f64 = 0.004;
 
 /// The demo's named road segments by grid cell, so a home's address names the street
 /// it stands on in the demo's map.
 pub(crate) struct Streets {
-    cells: HashMap<(i64, i64), Vec<([f64; 2], [f64; 2], usize)>>,
+    cells: HashMap<(i64, i64), Vec<Segment>>,
     names: Vec<String>,
 }
 
@@ -200,7 +203,7 @@ impl Streets {
     /// Every segment of a way with a `name` tag.
     pub(crate) fn new(roads: &DemoRoads) -> Self {
         let at: HashMap<i64, [f64; 2]> = roads.nodes.iter().map(|n| (n.id, n.lonlat)).collect();
-        let mut cells: HashMap<(i64, i64), Vec<([f64; 2], [f64; 2], usize)>> = HashMap::new();
+        let mut cells: HashMap<(i64, i64), Vec<Segment>> = HashMap::new();
         let mut names = Vec::new();
         for way in &roads.ways {
             let Some((_, name)) = way.tags.iter().find(|(k, _)| k == "name") else {
@@ -210,7 +213,7 @@ impl Streets {
             let i = names.len() - 1;
             for pair in way.refs.windows(2) {
                 if let (Some(&a), Some(&b)) = (at.get(&pair[0]), at.get(&pair[1])) {
-                    let mid = [(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0];
+                    let mid = [f64::midpoint(a[0], b[0]), f64::midpoint(a[1], b[1])];
                     cells.entry(cell(mid)).or_default().push((a, b, i));
                 }
             }
@@ -239,17 +242,20 @@ impl Streets {
     }
 }
 
-/// Squared distance from `p` to the segment `a`-`b`.
-fn segment_distance2(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
-    let (vx, vy) = (b[0] - a[0], b[1] - a[1]);
+/// Squared distance from `point` to the segment `from`-`to`.
+fn segment_distance2(point: [f64; 2], from: [f64; 2], to: [f64; 2]) -> f64 {
+    let (vx, vy) = (to[0] - from[0], to[1] - from[1]);
     let len2 = vx * vx + vy * vy;
-    let t = if len2 > 0.0 {
-        (((p[0] - a[0]) * vx + (p[1] - a[1]) * vy) / len2).clamp(0.0, 1.0)
+    let along = if len2 > 0.0 {
+        (((point[0] - from[0]) * vx + (point[1] - from[1]) * vy) / len2).clamp(0.0, 1.0)
     } else {
         0.0
     };
-    let (x, y) = (a[0] + t * vx - p[0], a[1] + t * vy - p[1]);
-    x * x + y * y
+    let (dx, dy) = (
+        from[0] + along * vx - point[0],
+        from[1] + along * vy - point[1],
+    );
+    dx * dx + dy * dy
 }
 
 /// One family per household, in household order; the street is the named road
