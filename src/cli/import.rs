@@ -304,6 +304,13 @@ fn print_notes(s: &sigap::ingest::ImportSummary) {
             found.join(", ")
         );
     }
+    if n.identities > 0 {
+        println!(
+            "{} records' names and addresses sealed with the identity key (back it up with \
+             the pseudonym key)",
+            n.identities
+        );
+    }
     if n.placed_by_village > 0 {
         println!(
             "{} children had no coordinates and were placed at their village",

@@ -40,6 +40,7 @@ def test_an_e_ppgbm_file_is_imported_with_its_names_sealed(demo_dir, tmp_path):
                         r["posyandu"], phone])
     out = run("import", "--db", db, "--key", key, "children", src)
     assert f"{len(rows)} written, 0 rejected" in out.stdout
+    assert f"{len(rows)} records' names and addresses sealed with the identity key" in out.stdout
     ident = tmp_path / "e.identity.key"
     assert ident.exists() and ident.stat().st_mode & 0o777 == 0o600
     assert len(ident.read_text().strip()) == 64 and ident.read_text() != key.read_text()
