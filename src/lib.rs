@@ -33,10 +33,13 @@
 //!   ([`ingest::population`], which looks up cells and villages through [`index`]);
 //!   village boundaries checked by a sweep, not pairwise; zip-based uploads measured
 //!   from their central directory before anything reads them ([`ingest::archive`]);
-//!   an [`ingest::Gate`] lets a caller stop an import or add to its transaction.
+//!   an [`ingest::Gate`] lets a caller stop an import or add to its transaction;
+//!   children's and households' names and addresses sealed with XChaCha20-Poly1305
+//!   under an identity key kept beside the pseudonym key ([`ingest::identity`]).
 //! - [`store`]: the embedded store, a GeoPackage (SQLite) file; one transaction per import;
 //!   one row per child and period; the road network, the known teams, team assignments
-//!   and home visits.
+//!   and home visits; sealed identities (`sigap_identities`), which it stores but cannot
+//!   open.
 //! - [`index`]: which village a point is in (rstar), nearest facility, H3 cells (h3o),
 //!   neighbour lists (H3 k-rings, adjacent villages), and [`index::Analysis`], the per-area
 //!   figures with smoothed prevalence and hot spots (computed per period);

@@ -25,7 +25,7 @@ import { readView, writeView } from './viewstate.js';
 import { initSearch, renderSearchTexts } from './search.js';
 import { ensureLogin } from './account.js';
 import { loadBasemap, withBasemap } from './basemap.js';
-import { CASE_LAYER, showCases, caseLines } from './cases.js';
+import { CASE_LAYER, showCases, caseLines, identityLines } from './cases.js';
 
 /** The directory the page was served from; every API path is resolved against it. */
 const BASE = new URL('.', window.location.href);
@@ -149,7 +149,18 @@ function onMapClick(e) {
   const child = map.getLayer(CASE_LAYER) ? map.queryRenderedFeatures(near, { layers: [CASE_LAYER] })[0] : null;
   if (child) {
     const lines = caseLines(child.properties);
-    openPopup(child.geometry.coordinates, () => lines.map((l) => `<p>${escapeHtml(l)}</p>`).join(''));
+    const render = (named) => () => [...named.map((l, i) => (i ? `<p>${escapeHtml(l)}</p>` : `<p><strong>${escapeHtml(l)}</strong></p>`)),
+      ...lines.map((l) => `<p>${escapeHtml(l)}</p>`)].join('');
+    openPopup(child.geometry.coordinates, render([]));
+    // Who the child is, for those allowed (opened and audited on the server); no name
+    // when the register gave none or the account may not know it.
+    const popup = state.popup;
+    getJson(`api/children/${encodeURIComponent(child.properties.pseudonym)}/identity`).then((who) => {
+      const named = identityLines(who);
+      if (state.popup !== popup || !who.name) return;
+      state.popupRender = render(named);
+      popup.setHTML(state.popupRender());
+    }).catch(() => {});
     return;
   }
   const facility = map.queryRenderedFeatures(near, { layers: [LAYER.puskesmas, LAYER.pustu, LAYER.posyandu] })[0];

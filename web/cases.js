@@ -12,12 +12,12 @@ addWords({
   id: {
     casesLayer: 'Anak (titik)', caseStatus_severely_stunted: 'sangat pendek', caseStatus_stunted: 'pendek',
     caseStatus_normal: 'normal', caseStatus_flagged: 'data meragukan', caseTeam: 'Tim', caseMeasured: 'Diukur',
-    caseHeight: 'Tinggi', caseApprox: 'lokasi perkiraan (ditempatkan di kelurahannya)',
+    caseHeight: 'Tinggi', caseApprox: 'lokasi perkiraan (ditempatkan di kelurahannya)', caseParent: 'Orang tua',
   },
   en: {
     casesLayer: 'Children (points)', caseStatus_severely_stunted: 'severely stunted', caseStatus_stunted: 'stunted',
     caseStatus_normal: 'normal', caseStatus_flagged: 'implausible record', caseTeam: 'Team', caseMeasured: 'Measured',
-    caseHeight: 'Height', caseApprox: 'approximate location (placed in its village)',
+    caseHeight: 'Height', caseApprox: 'approximate location (placed in its village)', caseParent: 'Parent',
   },
 });
 
@@ -62,6 +62,12 @@ export function showCases(map, user, periodQuery = '') {
       'circle-stroke-width': 1,
     },
   }, basemapSlots(map).overlays); // under the basemap's labels
+}
+
+/** The lines naming a child (from /api/children/{pseudonym}/identity), first in its popup. */
+export function identityLines(who) {
+  return [who.name, who.parent ? `${t('caseParent')}: ${who.parent}` : '', who.address,
+    [who.village, who.posyandu].filter(Boolean).join(' · ')].filter(Boolean);
 }
 
 /** The popup text lines of a child point. */

@@ -27,6 +27,7 @@ addWords({
     progressTitle: 'Kemajuan kunjungan per OPD', progressAssigned: 'Ditugaskan', progressVisited: 'Dikunjungi',
     progressLast: 'Kunjungan terakhir', progressRecovering: 'Membaik', progressVillages: 'Per kelurahan',
     progressVillage: 'Kelurahan',
+    routePrintTitle: 'Rute kunjungan {team} · {date}', routeParent: 'Orang tua: {name}', routeVillage: 'Kel. {name}', routeCode: 'Kode {code} (nama tidak tersedia)',
   },
   en: {
     routeTitle: 'Visit route', routeTeam: 'Team', routeMax: 'Most visits', routeHours: 'Working hours',
@@ -43,6 +44,7 @@ addWords({
     progressTitle: 'Visit progress per OPD', progressAssigned: 'Assigned', progressVisited: 'Visited',
     progressLast: 'Last visit', progressRecovering: 'Improving', progressVillages: 'Per village',
     progressVillage: 'Village',
+    routePrintTitle: 'Visit route {team} · {date}', routeParent: 'Parent: {name}', routeVillage: 'Village {name}', routeCode: 'Code {code} (no name available)',
   },
 });
 
@@ -72,7 +74,7 @@ const QUEUE = 'sigap-visit-queue';
 /** Records the server sent back as implausible, waiting for the officer. */
 const REVIEW = 'sigap-visit-review';
 const $ = (id) => document.getElementById(id);
-const fill = (key, vars) => Object.entries(vars).reduce((s, [k, v]) => s.replace(`{${k}}`, v), t(key));
+const fill = (key, vars) => Object.entries(vars).reduce((s, [k, v]) => s.replace(`{${k}}`, () => v), t(key));
 let map = null;
 let markers = [];
 /** The basemap style, or null (offline, or an older server). */
@@ -280,11 +282,21 @@ function renderStops(body) {
     const li = document.createElement('li');
     li.dataset.pseudonym = p.pseudonym;
     const [lon, lat] = f.geometry.coordinates;
-    const status = [p.severe ? `<span class="severe">${t('routeSevere')}</span>` : '',
-      p.last_visit ? fill('routeLast', { d: p.last_visit }) : t('routeNever')].filter(Boolean).join(' · ');
-    li.innerHTML = `<div class="head"><span class="num">${p.order}</span><strong>${p.pseudonym.slice(0, 8)}</strong>`
-      + `<span>HAZ ${p.haz.toFixed(2)}</span><span>${fill('routeArrive', { time: clock(p.arrive_min) })}</span></div>`
-      + `<div>${status} · ${fill('routeRide', { m: Math.round(p.travel_min) })}</div>`;
+    // Names come from the register: set as text, never as HTML.
+    const el = (tag, className, text) => Object.assign(document.createElement(tag), { className, textContent: text });
+    const head = el('div', 'head', '');
+    const who = p.name ? el('strong', 'name', p.name) : el('strong', 'name code', fill('routeCode', { code: p.pseudonym.slice(0, 8) }));
+    head.append(el('span', 'num', String(p.order)), who, el('span', 'arrive', fill('routeArrive', { time: clock(p.arrive_min) })));
+    li.append(head);
+    if (p.parent) li.append(el('div', 'parent', fill('routeParent', { name: p.parent })));
+    if (p.address) li.append(el('div', 'address', p.address));
+    const place = [p.village ? fill('routeVillage', { name: p.village }) : '', p.posyandu ?? ''].filter(Boolean).join(' · ');
+    if (place) li.append(el('div', 'place', place));
+    const status = el('div', 'status', '');
+    if (p.severe) status.append(el('span', 'severe', t('routeSevere')), ' · ');
+    status.append(`HAZ ${p.haz.toFixed(2)} · `, p.last_visit ? fill('routeLast', { d: p.last_visit }) : t('routeNever'),
+      ` · ${fill('routeRide', { m: Math.round(p.travel_min) })}`);
+    li.append(status);
     const actions = Object.assign(document.createElement('div'), { className: 'actions' });
     const nav = Object.assign(document.createElement('a'), { className: 'navigate', href: `geo:${lat.toFixed(6)},${lon.toFixed(6)}?q=${lat.toFixed(6)},${lon.toFixed(6)}`, textContent: t('routeNavigate') });
     const rec = Object.assign(document.createElement('button'), { type: 'button', className: 'record', textContent: t('routeRecord') });
@@ -324,7 +336,10 @@ function renderMap(body) {
     }
     markers.forEach((m) => m.remove());
     markers = stops.map((f) => new maplibregl.Marker({
-      element: Object.assign(document.createElement('div'), { className: 'stop-marker', textContent: String(f.properties.order) }),
+      element: Object.assign(document.createElement('div'), {
+        className: 'stop-marker', textContent: String(f.properties.order),
+        title: f.properties.name ? `${f.properties.order}. ${f.properties.name}` : String(f.properties.order),
+      }),
     }).setLngLat(f.geometry.coordinates).addTo(map));
     if (coords.length) {
       const b = coords.reduce((acc, [x, y]) => [Math.min(acc[0], x), Math.min(acc[1], y), Math.max(acc[2], x), Math.max(acc[3], y)], [180, 90, -180, -90]);
@@ -342,6 +357,8 @@ async function loadRoute() {
     return;
   }
   const body = await r.json();
+  // On paper: whose route, and for which day.
+  $('print-title').textContent = fill('routePrintTitle', { team: body.team, date: new Date().toLocaleDateString('id-ID', { dateStyle: 'long' }) });
   renderStops(body);
   renderMap(body);
   $('gpx').href = new URL(routeQuery('gpx'), BASE).href;

@@ -2,7 +2,7 @@
 
 use anyhow::{Result, bail};
 use sigap::ingest::population::PopulationOptions;
-use sigap::ingest::{ImportOptions, PseudonymKey};
+use sigap::ingest::{IdentityKey, ImportOptions, PseudonymKey};
 use sigap::model::LayerKind;
 use sigap::store::Store;
 use std::path::{Path, PathBuf};
@@ -102,6 +102,7 @@ pub fn run(args: ImportArgs) -> Result<()> {
                     check,
                     period,
                     gate: sigap::ingest::Gate::default(),
+                    identity: None,
                 },
             )
         }
@@ -199,7 +200,15 @@ fn import(
     if opts.check {
         return check(db, key, kind, path, opts);
     }
-    let key = PseudonymKey::load_or_create(&key_path(db, key))?;
+    let key_file = key_path(db, key);
+    let key = PseudonymKey::load_or_create(&key_file)?;
+    // Names and addresses are sealed with the identity key beside the pseudonym key.
+    let opts = &ImportOptions {
+        identity: Some(IdentityKey::load_or_create(&IdentityKey::path_beside(
+            &key_file,
+        ))?),
+        ..opts.clone()
+    };
     let mut store = Store::open(db)?;
     match sigap::ingest::import_file(&mut store, kind, path, &key, opts) {
         Ok(s) => {
@@ -293,6 +302,13 @@ fn print_notes(s: &sigap::ingest::ImportSummary) {
         println!(
             "children per period: {} (set --period YYYY-MM if a round spans months)",
             found.join(", ")
+        );
+    }
+    if n.identities > 0 {
+        println!(
+            "{} records' names and addresses sealed with the identity key (back it up with \
+             the pseudonym key)",
+            n.identities
         );
     }
     if n.placed_by_village > 0 {

@@ -99,8 +99,17 @@ pub fn route(args: &RouteArgs) -> Result<()> {
         Format::Json => serde_json::to_string_pretty(&serde_json::json!({
             "team": args.team, "period": period, "plan": plan,
         }))?,
-        Format::Geojson => serde_json::to_string(&export::geojson(&plan, &candidates))?,
-        Format::Gpx => export::gpx(&plan, &candidates, &format!("{} {period}", args.team)),
+        Format::Geojson => serde_json::to_string(&export::geojson(
+            &plan,
+            &candidates,
+            &export::Visitees::new(),
+        ))?,
+        Format::Gpx => export::gpx(
+            &plan,
+            &candidates,
+            &format!("{} {period}", args.team),
+            &export::Visitees::new(),
+        ),
         Format::Table => {
             let mut s = format!(
                 "{}: {} of {} children visited, {:.0} min on the road ({:.1} km), {:.0} min at homes, back after {:.0} min\n",

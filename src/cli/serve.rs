@@ -4,6 +4,7 @@ use anyhow::{Context, Result, bail};
 use sigap::assets::WebFiles;
 use sigap::auth::{Accounts, NewUser, Role};
 use sigap::http::{AppState, Snapshot};
+use sigap::ingest::IdentityKey;
 use sigap::store::Store;
 use std::io::Write;
 use std::net::SocketAddr;
@@ -114,7 +115,7 @@ fn serve(
     let config = super::load_config(config)?;
     let web = web_files(web_dir, vendor_dir)?;
     let demo = db.is_none();
-    let store = if let Some(p) = db {
+    let (store, identity) = if let Some(p) = db {
         if !p.exists() {
             bail!(
                 "no store at {}; create one with `sigap import --db {} villages FILE`",
@@ -122,10 +123,17 @@ fn serve(
                 p.display()
             );
         }
-        Store::open(p)?
+        // The key that opens names and addresses, beside the pseudonym key: loaded
+        // now so a missing or broken file fails at start-up, not on a field visit.
+        let identity = key
+            .as_ref()
+            .map(|k| IdentityKey::load_or_create(&IdentityKey::path_beside(k)))
+            .transpose()?;
+        (Store::open(p)?, identity)
     } else {
         tracing::info!("building the synthetic demo city in memory");
-        demo_store()?
+        let (store, identity) = sigap::demo::demo_store_with_identity(sigap::demo::DEFAULT_SEED)?;
+        (store, Some(identity))
     };
     let revision = store.revision()?;
     let data = store.load()?;
@@ -153,6 +161,9 @@ fn serve(
     );
     if let Some(k) = key {
         state.set_import_key(k);
+    }
+    if let Some(k) = identity {
+        state.set_identity_key(k);
     }
     if let Some(p) = db {
         let removed = sigap::http::routes::import::remove_stale_uploads(p);

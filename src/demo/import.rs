@@ -6,7 +6,7 @@
 
 use super::{DEFAULT_SEED, DemoError, write_demo};
 use crate::ingest::population::{PopulationError, PopulationOptions, import_population};
-use crate::ingest::{ImportOptions, IngestError, PseudonymKey, import_file};
+use crate::ingest::{IdentityKey, ImportOptions, IngestError, PseudonymKey, import_file};
 use crate::model::LayerKind;
 use crate::store::{Store, StoreError};
 use std::path::{Path, PathBuf};
@@ -46,14 +46,18 @@ pub enum DemoStoreError {
 /// The demo's population raster, imported after the layers.
 pub const DEMO_POPULATION: &str = "population.tif";
 
-/// Imports the demo files found in `dir` into `store`: the four layers, then the
-/// population raster.
+/// Imports the demo files found in `dir` into `store`: the four layers (names and
+/// addresses sealed with `identity`, dropped without one), then the population raster.
 pub fn import_demo(
     store: &mut Store,
     dir: &Path,
     key: &PseudonymKey,
+    identity: Option<&IdentityKey>,
 ) -> Result<(), DemoStoreError> {
-    let opts = ImportOptions::default();
+    let opts = ImportOptions {
+        identity: identity.cloned(),
+        ..ImportOptions::default()
+    };
     for (kind, file) in DEMO_FILES {
         import_file(store, kind, &dir.join(file), key, &opts)?;
     }
@@ -81,6 +85,12 @@ pub fn import_demo(
 /// Writes the demo city with `seed` to a temporary folder, imports it into a new
 /// in-memory store with a throwaway pseudonymisation key, and removes the folder.
 pub fn demo_store(seed: u64) -> Result<Store, DemoStoreError> {
+    demo_store_with_identity(seed).map(|(store, _)| store)
+}
+
+/// [`demo_store`] and the throwaway identity key its names were sealed with (held
+/// in memory only), so a server can show them to field officers.
+pub fn demo_store_with_identity(seed: u64) -> Result<(Store, IdentityKey), DemoStoreError> {
     let dir = std::env::temp_dir().join(format!(
         "sigap-demo-{}-{}-{seed}",
         std::process::id(),
@@ -95,10 +105,16 @@ pub fn demo_store(seed: u64) -> Result<Store, DemoStoreError> {
             path: urandom.to_owned(),
             source,
         })?;
+    let identity = IdentityKey::random()?;
     let mut store = Store::open_in_memory()?;
-    let result = import_demo(&mut store, &dir, &PseudonymKey::from_bytes(bytes));
+    let result = import_demo(
+        &mut store,
+        &dir,
+        &PseudonymKey::from_bytes(bytes),
+        Some(&identity),
+    );
     let _ = std::fs::remove_dir_all(&dir);
-    result.map(|()| store)
+    result.map(|()| (store, identity))
 }
 
 /// The demo store with the default seed.

@@ -29,6 +29,7 @@ mod import;
 mod land;
 mod names;
 mod output;
+mod people;
 mod places;
 mod population;
 mod rng;
@@ -39,7 +40,8 @@ pub use teams::OPDS;
 mod tests;
 
 pub use import::{
-    DEMO_FILES, DEMO_POPULATION, DemoStoreError, default_demo_store, demo_store, import_demo,
+    DEMO_FILES, DEMO_POPULATION, DemoStoreError, default_demo_store, demo_store,
+    demo_store_with_identity, import_demo,
 };
 
 use crate::model::FacilityKind;
@@ -68,6 +70,8 @@ const STREAM_ROADS: u64 = 8;
 /// network does not move when they change).
 const STREAM_ROAD_NAMES: u64 = 9;
 const STREAM_LAND: u64 = 10;
+/// Names and addresses of families and children (`people`), drawn last.
+const STREAM_PEOPLE_NAMES: u64 = 11;
 
 /// The demo city's roads, an OpenStreetMap PBF file.
 pub const ROADS_FILE: &str = "roads.osm.pbf";
@@ -226,8 +230,11 @@ pub fn write_demo(out: &Path, seed: u64) -> Result<DemoSummary, DemoError> {
         source,
     })?;
     output::villages(&out.join("villages.geojson"), &city)?;
-    output::households(&out.join("households.csv"), &households)?;
-    output::children(&out.join("children.csv"), &children)?;
+    let mut rng_names = Rng::new(seed, STREAM_PEOPLE_NAMES);
+    let families = people::families(&households, &people::Streets::new(&roads), &mut rng_names);
+    let persons = people::people(&city, &households, &children, &facilities, &mut rng_names);
+    output::households(&out.join("households.csv"), &households, &families)?;
+    output::children(&out.join("children.csv"), &children, &persons, &families)?;
     output::children_of_period(&out.join(FEBRUARY_FILE), &february, FEBRUARY_PERIOD)?;
     output::facilities(&out.join("facilities.csv"), &facilities)?;
     output::assignments(
@@ -274,9 +281,14 @@ Contents
   villages.geojson   {villages} kelurahan polygons (WGS84)
   households.csv     {households} households ({people} people, not written), with
                      BKKBN family fields: unfit_housing, four_t and the target
-                     groups catin, bumil, bufas, baduta, balita (yes/no each)
+                     groups catin, bumil, bufas, baduta, balita (yes/no each),
+                     and the head of the family's invented name and address
+                     (name, address, dusun, rt, rw)
   children.csv       {children} children under five, August 2026 weighing round,
-                     {stunted} stunted (HAZ < -2), {severe} of them severely (HAZ < -3)
+                     {stunted} stunted (HAZ < -2), {severe} of them severely (HAZ < -3),
+                     with invented names: name, parent_name (the mother), address,
+                     dusun, rt, rw, posyandu (no phone numbers: an invented one
+                     could be a real person's)
   children-2026-02.csv  the same cohort in the February 2026 round (period column
                      2026-02; late kelurahan weighed in early March): the children
                      born by then, some not yet stunted, some stunted who recovered

@@ -92,6 +92,14 @@ const LOCAL_PREFIX: [&str; 4] = ["Jl.", "Jl.", "Jl.", "Lorong"];
 /// Numbered variants ("Jl. Mawar II") when a stem repeats.
 const ROMAN: [&str; 4] = ["", " II", " III", " IV"];
 
+/// A kampung street name (`Jl. Mawar II`, `Lorong Nuri`) for a home's address.
+pub(crate) fn local_street(rng: &mut Rng) -> String {
+    let prefix = LOCAL_PREFIX[rng.below(LOCAL_PREFIX.len() as u64) as usize];
+    let stem = LOCAL[rng.below(LOCAL.len() as u64) as usize];
+    let number = ROMAN[rng.below(ROMAN.len() as u64) as usize];
+    format!("{prefix} {stem}{number}")
+}
+
 /// Street names handed out per key, from one random stream.
 pub(crate) struct StreetNames {
     rng: Rng,

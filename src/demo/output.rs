@@ -9,6 +9,7 @@ use super::children::Child;
 use super::city::City;
 use super::facilities::Facility;
 use super::households::Household;
+use super::people::{Family, Person};
 use geojson::{Feature, Geometry, GeometryValue, JsonObject};
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -91,8 +92,13 @@ pub(crate) fn villages(path: &Path, city: &City) -> Result<(), DemoError> {
 }
 
 /// `households.csv`: `id,lat,lon,has_latrine,safe_water,improved_sanitation`, then
-/// the BKKBN family fields `unfit_housing,four_t,catin,bumil,bufas,baduta,balita`.
-pub(crate) fn households(path: &Path, households: &[Household]) -> Result<(), DemoError> {
+/// the BKKBN family fields `unfit_housing,four_t,catin,bumil,bufas,baduta,balita`,
+/// then who and where (`name,address,dusun,rt,rw`: the head of the family).
+pub(crate) fn households(
+    path: &Path,
+    households: &[Household],
+    families: &[Family],
+) -> Result<(), DemoError> {
     let header = [
         "id",
         "lat",
@@ -107,8 +113,14 @@ pub(crate) fn households(path: &Path, households: &[Household]) -> Result<(), De
         "bufas",
         "baduta",
         "balita",
+        "name",
+        "address",
+        "dusun",
+        "rt",
+        "rw",
     ];
-    write_csv(path, &header, households, |h, r| {
+    let rows: Vec<(&Household, &Family)> = households.iter().zip(families).collect();
+    write_csv(path, &header, &rows, |(h, f), r| {
         r.push(h.id.clone());
         r.push(coord(h.lonlat[1]));
         r.push(coord(h.lonlat[0]));
@@ -120,6 +132,11 @@ pub(crate) fn households(path: &Path, households: &[Household]) -> Result<(), De
         for g in h.family.groups {
             r.push(g.to_string());
         }
+        r.push(f.head.clone());
+        r.push(f.address.clone());
+        r.push(f.dusun.clone());
+        r.push(f.rt.clone());
+        r.push(f.rw.clone());
     })
 }
 
@@ -146,9 +163,42 @@ fn child_row(c: &Child, r: &mut Vec<String>) {
     r.push(format!("{:.2}", c.haz));
 }
 
-/// `children.csv`: `id,lat,lon,sex,birth_date,measure_date,height_cm,haz`.
-pub(crate) fn children(path: &Path, children: &[Child]) -> Result<(), DemoError> {
-    write_csv(path, &CHILD_COLUMNS, children, child_row)
+/// Who a child is, after [`CHILD_COLUMNS`] in `children.csv`.
+const IDENTITY_COLUMNS: [&str; 7] = [
+    "name",
+    "parent_name",
+    "address",
+    "dusun",
+    "rt",
+    "rw",
+    "posyandu",
+];
+
+/// `children.csv`: `id,lat,lon,sex,birth_date,measure_date,height_cm,haz`, then
+/// `name,parent_name,address,dusun,rt,rw,posyandu` (the family's home).
+pub(crate) fn children(
+    path: &Path,
+    children: &[Child],
+    persons: &[Person],
+    families: &[Family],
+) -> Result<(), DemoError> {
+    let header: Vec<&str> = CHILD_COLUMNS
+        .iter()
+        .chain(&IDENTITY_COLUMNS)
+        .copied()
+        .collect();
+    let rows: Vec<(&Child, &Person)> = children.iter().zip(persons).collect();
+    write_csv(path, &header, &rows, |(c, p), r| {
+        child_row(c, r);
+        let f = &families[c.household];
+        r.push(p.name.clone());
+        r.push(f.mother.clone());
+        r.push(f.address.clone());
+        r.push(f.dusun.clone());
+        r.push(f.rt.clone());
+        r.push(f.rw.clone());
+        r.push(p.posyandu.clone());
+    })
 }
 
 /// `assignments.csv`: `id,team` of each stunted child.

@@ -156,7 +156,12 @@ fn counts_match_kendari_scale_and_the_summary() {
             "bumil",
             "bufas",
             "baduta",
-            "balita"
+            "balita",
+            "name",
+            "address",
+            "dusun",
+            "rt",
+            "rw"
         ]
     );
     assert_eq!(
@@ -169,7 +174,14 @@ fn counts_match_kendari_scale_and_the_summary() {
             "birth_date",
             "measure_date",
             "height_cm",
-            "haz"
+            "haz",
+            "name",
+            "parent_name",
+            "address",
+            "dusun",
+            "rt",
+            "rw",
+            "posyandu"
         ]
     );
     assert_eq!(f_header, ["id", "name", "kind", "lat", "lon"]);

@@ -38,6 +38,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::auth::routes())
         .merge(routes::admin::routes())
         .merge(routes::cases::routes())
+        .merge(routes::visitees::routes())
         .merge(routes::field::routes())
         .merge(routes::assign::routes())
         .route_layer(axum::middleware::from_fn_with_state(

@@ -310,6 +310,9 @@ pub struct Shared {
     pub accounts: Arc<Accounts>,
     /// The pseudonym key imports over HTTP use (`None`: no store file to import into).
     import_key: Mutex<Option<PathBuf>>,
+    /// The key that opens children's and households' sealed names and addresses
+    /// (`None`: they stay sealed); loaded at start-up, never written to the store.
+    identity_key: Mutex<Option<crate::ingest::IdentityKey>>,
     /// Public requests per client address.
     pub public_buckets: Mutex<HashMap<std::net::IpAddr, Bucket>>,
 }
@@ -356,6 +359,7 @@ impl AppState {
             accounts,
             public_buckets: Mutex::new(HashMap::new()),
             import_key: Mutex::new(None),
+            identity_key: Mutex::new(None),
             config,
             demo,
             web,
@@ -515,6 +519,26 @@ impl AppState {
     }
 
     /// Lets `POST /api/import` write to the attached store with the key at `path`.
+    /// Gives the server the key that opens sealed identities (see
+    /// [`crate::ingest::identity`]).
+    pub fn set_identity_key(&self, key: crate::ingest::IdentityKey) {
+        *self
+            .0
+            .identity_key
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(key);
+    }
+
+    /// The key that opens sealed identities, if the server has one.
+    #[must_use]
+    pub fn identity_key(&self) -> Option<crate::ingest::IdentityKey> {
+        self.0
+            .identity_key
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
     pub fn set_import_key(&self, path: PathBuf) {
         *self
             .0

@@ -38,20 +38,7 @@ impl PseudonymKey {
     ///
     /// Keep this file: with another key the same child gets another pseudonym.
     pub fn load_or_create(path: &Path) -> Result<Self, IngestError> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Self::parse(path, &text),
-            Err(e) if e.kind() == ErrorKind::NotFound => match Self::create(path) {
-                Err(IngestError::Io { source, .. })
-                    if source.kind() == ErrorKind::AlreadyExists =>
-                {
-                    // Another import created it between our read and our create.
-                    let text = std::fs::read_to_string(path).map_err(io(path))?;
-                    Self::parse(path, &text)
-                }
-                other => other,
-            },
-            Err(e) => Err(io(path)(e)),
-        }
+        load_or_create_secret(path, "pseudonym").map(Self)
     }
 
     /// The pseudonym of a source id: HMAC-SHA256 of the trimmed id, first 20 hex chars.
@@ -71,33 +58,51 @@ impl PseudonymKey {
         out.truncate(PSEUDONYM_HEX_LEN);
         out
     }
+}
 
-    fn parse(path: &Path, text: &str) -> Result<Self, IngestError> {
-        warn_if_readable_by_others(path);
-        let mut bytes = [0u8; 32];
-        hex::decode_to_slice(text.trim(), &mut bytes).map_err(|e| IngestError::Key {
-            path: path.to_path_buf(),
-            reason: format!("expected 64 hex characters ({e})"),
-        })?;
-        Ok(Self(bytes))
+/// Reads a 32-byte secret (64 hex characters) from `path`, or creates the file with
+/// 32 bytes from `/dev/urandom` and mode 0600 if it does not exist; `what` names the
+/// key in the log ("pseudonym", "identity").
+pub(super) fn load_or_create_secret(path: &Path, what: &str) -> Result<[u8; 32], IngestError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse(path, &text, what),
+        Err(e) if e.kind() == ErrorKind::NotFound => match create(path, what) {
+            Err(IngestError::Io { source, .. }) if source.kind() == ErrorKind::AlreadyExists => {
+                // Another import created it between our read and our create.
+                let text = std::fs::read_to_string(path).map_err(io(path))?;
+                parse(path, &text, what)
+            }
+            other => other,
+        },
+        Err(e) => Err(io(path)(e)),
     }
+}
 
-    fn create(path: &Path) -> Result<Self, IngestError> {
-        let mut bytes = [0u8; 32];
-        std::fs::File::open("/dev/urandom")
-            .and_then(|mut f| f.read_exact(&mut bytes))
-            .map_err(io(Path::new("/dev/urandom")))?;
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(path).map_err(io(path))?;
-        writeln!(file, "{}", hex::encode(bytes))
-            .and_then(|()| file.sync_all())
-            .map_err(io(path))?;
-        tracing::info!(path = %path.display(), "created a new pseudonym key; back it up");
-        Ok(Self(bytes))
-    }
+fn parse(path: &Path, text: &str, what: &str) -> Result<[u8; 32], IngestError> {
+    warn_if_readable_by_others(path, what);
+    let mut bytes = [0u8; 32];
+    hex::decode_to_slice(text.trim(), &mut bytes).map_err(|e| IngestError::Key {
+        path: path.to_path_buf(),
+        reason: format!("expected 64 hex characters ({e})"),
+    })?;
+    Ok(bytes)
+}
+
+fn create(path: &Path, what: &str) -> Result<[u8; 32], IngestError> {
+    let mut bytes = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .map_err(io(Path::new("/dev/urandom")))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(io(path))?;
+    writeln!(file, "{}", hex::encode(bytes))
+        .and_then(|()| file.sync_all())
+        .map_err(io(path))?;
+    tracing::info!(path = %path.display(), "created a new {what} key; back it up");
+    Ok(bytes)
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> IngestError + '_ {
@@ -108,17 +113,17 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> IngestError + '_ {
 }
 
 #[cfg(unix)]
-fn warn_if_readable_by_others(path: &Path) {
+fn warn_if_readable_by_others(path: &Path, what: &str) {
     use std::os::unix::fs::PermissionsExt;
     if let Ok(meta) = std::fs::metadata(path)
         && meta.permissions().mode() & 0o077 != 0
     {
-        tracing::warn!(path = %path.display(), "pseudonym key is readable by others; chmod 600 it");
+        tracing::warn!(path = %path.display(), "{what} key is readable by others; chmod 600 it");
     }
 }
 
 #[cfg(not(unix))]
-fn warn_if_readable_by_others(_path: &Path) {}
+fn warn_if_readable_by_others(_path: &Path, _what: &str) {}
 
 #[cfg(test)]
 mod tests {

@@ -7,8 +7,8 @@
 //! KML, `FlatGeobuf` and spreadsheets through [`gdal`]), brought to WGS84 from the
 //! file's CRS or `--crs` (`coords`, through PROJ), every record
 //! is validated field by field ([`validate`]), child and household ids are replaced
-//! by keyed pseudonyms ([`PseudonymKey`]), and the good rows go to the store in
-//! batches inside one transaction. An import is all-or-nothing unless the user asks to skip invalid
+//! by keyed pseudonyms ([`PseudonymKey`]), names and addresses are sealed
+//! ([`identity`]), and the good rows go to the store in batches inside one transaction. An import is all-or-nothing unless the user asks to skip invalid
 //! rows, in which case the bad ones go to a rejects file beside the input.
 //!
 //! Two repairs are made rather than refused, and reported: village boundaries with
@@ -29,6 +29,7 @@ mod fields;
 pub mod gdal;
 mod geojson;
 pub mod haz;
+pub mod identity;
 mod key;
 mod placement;
 pub mod population;
@@ -44,6 +45,7 @@ pub mod zscores;
 pub use assignments::{read_assignments, small_csv};
 pub use columns::{Ambiguity, By, ColumnReport, Mapped};
 pub use error::{FEATURE, IngestError, LINE, MAX_REJECTS_SHOWN, ROW, Reject};
+pub use identity::{Identity, IdentityKey};
 pub use key::PseudonymKey;
 pub use topology::Topology;
 pub use validate::Notes;
@@ -95,6 +97,10 @@ pub struct ImportOptions {
     /// Lets the caller (a server answering an upload) stop the import and write its
     /// audit row in the import's own transaction.
     pub gate: Gate,
+    /// The key children's and households' identifying fields (name, parent, address,
+    /// RT/RW, posyandu, phone) are sealed with ([`identity`]); without one those
+    /// columns are read, checked and dropped, never stored.
+    pub identity: Option<IdentityKey>,
 }
 
 /// What runs inside an import's transaction just before it commits (the server's
@@ -297,6 +303,7 @@ fn import_at(
         unit,
         villages,
         period: opts.period,
+        identity: opts.identity.as_ref(),
     });
     let mut rejects: Vec<(Reject, String)> = Vec::new();
     let (mut read, mut rejected) = (0, 0);
@@ -370,11 +377,13 @@ fn import_at(
         if kind != LayerKind::Villages && validator.pending_rows() >= WRITE_BATCH {
             opts.gate.check(path)?;
             let batch = validator.take_rows();
+            let sealed = validator.take_identities();
             if let Some(w) = writer.as_mut()
                 && (rejected == 0 || opts.skip_invalid)
             {
                 periods.clear_before(w, &batch)?;
                 w.write(&batch)?;
+                w.write_identities(&sealed)?;
             }
         }
         progress.tick(read as u64, rejected as u64);
@@ -398,6 +407,7 @@ fn import_at(
     }
     let columns = columns.map(ColumnMap::into_report);
     let notes = validator.notes().clone();
+    let sealed = validator.take_identities();
     let rows = validator.finish();
     let Some(mut writer) = writer else {
         let topology = survey(stored_villages, &rows);
@@ -436,6 +446,7 @@ fn import_at(
     report(kind, &notes, topology.as_ref());
     periods.clear_before(&mut writer, &rows)?;
     writer.write(&rows)?;
+    writer.write_identities(&sealed)?;
     // A file whose every record was rejected writes nothing (a --replace must not
     // empty the layer because of it; dropping the writer rolls its DELETE back).
     let written = writer.written();
@@ -477,6 +488,12 @@ fn survey(stored: Vec<crate::model::Village>, rows: &store::LayerRows) -> Option
 fn report(kind: LayerKind, notes: &Notes, topology: Option<&Topology>) {
     for (code, what) in &notes.repairs {
         warn!(%kind, code, "village boundary repaired: {what}");
+    }
+    if notes.identities > 0 {
+        info!(%kind, records = notes.identities, "identifying fields sealed with the identity key");
+    }
+    if notes.identities_dropped > 0 {
+        warn!(%kind, records = notes.identities_dropped, "identifying fields (names, addresses) dropped: no identity key given");
     }
     if notes.placed_by_village > 0 {
         info!(%kind, placed = notes.placed_by_village, "children without coordinates placed at their village");

@@ -776,6 +776,7 @@ fn points_before_villages_and_unknown_formats_are_refused() {
 mod boundaries;
 mod columns;
 mod families;
+mod identities;
 mod periods;
 mod placed;
 mod streaming;

@@ -8,6 +8,7 @@
 use super::boundary;
 use super::fields;
 use super::haz;
+use super::identity::{self, Identity, IdentityKey};
 use super::key::PseudonymKey;
 use super::placement::VillagePlaces;
 use super::shape;
@@ -48,6 +49,8 @@ pub struct Context<'a> {
     /// The stored villages by code, where children without coordinates are placed;
     /// empty for other layers.
     pub villages: VillagePlaces,
+    /// Seals the identifying fields of children and households; `None` drops them.
+    pub identity: Option<&'a IdentityKey>,
 }
 
 /// What validation changed or noticed in the rows it kept, for the import summary.
@@ -77,6 +80,10 @@ pub struct Notes {
     /// Households lacking at least one family field (target groups, unfit housing,
     /// 4T): not counted at risk on what is unknown (see `risk::families`).
     pub family_unknown: usize,
+    /// Records whose identifying fields (name, address...) were sealed.
+    pub identities: usize,
+    /// Records whose identifying fields were dropped for want of an identity key.
+    pub identities_dropped: usize,
 }
 
 /// How many lines of children whose haz disagrees (or is flagged) the notes keep.
@@ -97,6 +104,8 @@ impl Notes {
         self.haz_computed += other.haz_computed;
         self.haz_flagged += other.haz_flagged;
         self.family_unknown += other.family_unknown;
+        self.identities += other.identities;
+        self.identities_dropped += other.identities_dropped;
         let room = HAZ_LINES_SHOWN.saturating_sub(self.haz_flagged_lines.len());
         self.haz_flagged_lines
             .extend(other.haz_flagged_lines.into_iter().take(room));
@@ -121,6 +130,10 @@ pub struct Validator<'a> {
     pending: Notes,
     /// The decimal separators the file's numbers may use.
     decimal: fields::Decimal,
+    /// Sealed identities of the kept rows, `(pseudonym, sealed)`, written with them.
+    sealed: Vec<(String, Vec<u8>)>,
+    /// The identity of the record being checked, kept only if it passes.
+    pending_identity: Option<(String, Identity)>,
 }
 
 /// The errors found so far in one record.
@@ -213,6 +226,8 @@ impl<'a> Validator<'a> {
             notes: Notes::default(),
             pending: Notes::default(),
             decimal: fields::Decimal::default(),
+            sealed: Vec::new(),
+            pending_identity: None,
         }
     }
 
@@ -260,10 +275,62 @@ impl<'a> Validator<'a> {
                 }
             }
         }
+        let who = self.pending_identity.take();
         if c.errors.is_empty() {
+            if let Some((pseudonym, who)) = who {
+                match self.ctx.identity {
+                    Some(key) => {
+                        let layer = self.ctx.kind.as_str();
+                        self.sealed
+                            .push((pseudonym.clone(), key.seal(layer, &pseudonym, &who)));
+                        self.pending.identities += 1;
+                    }
+                    None => self.pending.identities_dropped += 1,
+                }
+            }
             self.notes.merge(std::mem::take(&mut self.pending));
         }
         c.errors
+    }
+
+    /// The sealed identities of the rows kept since the last call, `(pseudonym,
+    /// sealed)`, for the writer's identities table.
+    pub fn take_identities(&mut self) -> Vec<(String, Vec<u8>)> {
+        std::mem::take(&mut self.sealed)
+    }
+
+    /// The identifying fields of a child or household record, checked; `None` when
+    /// it has none (or one of them failed, the reason recorded).
+    fn identity(c: &mut Checks<'_>) -> Option<Identity> {
+        let mut who = Identity::default();
+        let mut ok = true;
+        for (field, slot) in [
+            ("name", &mut who.name),
+            ("parent_name", &mut who.parent),
+            ("address", &mut who.address),
+            ("dusun", &mut who.dusun),
+            ("posyandu", &mut who.posyandu),
+        ] {
+            match c.maybe(field, identity::text) {
+                Ok(v) => *slot = v.unwrap_or_default(),
+                Err(()) => ok = false,
+            }
+        }
+        let numbers: [(&str, TextParse, &mut String); 2] = [
+            ("rt", identity::rt, &mut who.rt),
+            ("rw", identity::rw, &mut who.rw),
+        ];
+        for (field, parse, slot) in numbers {
+            match c.maybe(field, parse) {
+                Ok(v) => *slot = v.unwrap_or_default(),
+                Err(()) => ok = false,
+            }
+        }
+        match c.maybe("phone", identity::phone) {
+            Ok(v) => who.phone = v.unwrap_or_default(),
+            Err(()) => ok = false,
+        }
+        (ok && !who.is_empty()).then_some(who)
     }
 
     /// What validation changed or noticed in the rows kept so far.
@@ -327,9 +394,12 @@ impl<'a> Validator<'a> {
                 position: Position::parse(c.rec.get("measured")).ok(),
             },
         );
+        let who = Self::identity(c);
         let (location, placed_by_village) = place?;
+        let id = id?;
+        self.pending_identity = who.map(|w| (id.clone(), w));
         Some(Child {
-            id: id?,
+            id,
             location,
             sex: sex?,
             birth_date: birth?,
@@ -457,12 +527,15 @@ impl<'a> Validator<'a> {
         let unfit_housing = c.maybe("unfit_housing", fields::boolean);
         let four_t = c.maybe("four_t", fields::boolean);
         let targets = target_groups(c);
+        let who = Self::identity(c);
         let (unfit_housing, four_t, targets) = (unfit_housing.ok()?, four_t.ok()?, targets.ok()?);
         if unfit_housing.is_none() || four_t.is_none() || targets.is_none() {
             self.pending.family_unknown += 1;
         }
+        let id = id?;
+        self.pending_identity = who.map(|w| (id.clone(), w));
         Some(Household {
-            id: id?,
+            id,
             location: location?,
             has_latrine: has_latrine?,
             safe_water: safe_water?,
@@ -573,6 +646,9 @@ impl<'a> Validator<'a> {
         }
     }
 }
+
+/// A field parser that gives text (RT, RW).
+type TextParse = fn(&str) -> Result<String, String>;
 
 /// The key a child is unique by: its pseudonym and period.
 #[must_use]

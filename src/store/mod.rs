@@ -14,6 +14,7 @@
 mod assignments;
 mod error;
 mod geometry;
+mod identities;
 mod layers;
 mod periods;
 mod population;
@@ -119,6 +120,7 @@ impl Store {
         store.sql(store.conn.execute_batch(visits::CREATE))?;
         store.sql(visits::add_columns(&store.conn))?;
         store.sql(store.conn.execute_batch(teams::CREATE))?;
+        store.sql(store.conn.execute_batch(identities::CREATE))?;
         Ok(store)
     }
 

@@ -64,6 +64,15 @@ impl Store {
         if replace {
             tx.execute(&format!("DELETE FROM {}", table(kind)), [])
                 .map_err(sql)?;
+            // Children are replaced period by period and keep their identities (one
+            // per child, not per period); a replaced household layer drops them.
+            if kind == LayerKind::Households {
+                tx.execute(
+                    "DELETE FROM sigap_identities WHERE layer = ?1",
+                    [kind.as_str()],
+                )
+                .map_err(sql)?;
+            }
         }
         Ok(LayerWriter {
             tx,
@@ -95,6 +104,15 @@ impl LayerWriter<'_> {
         };
         self.written += rows.len();
         Ok(())
+    }
+
+    /// Inserts (or replaces) the sealed identities of rows of this layer,
+    /// `(pseudonym, sealed)`, in the same transaction as the rows.
+    pub fn write_identities(&mut self, sealed: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+        if sealed.is_empty() {
+            return Ok(());
+        }
+        super::identities::write(&self.tx, self.kind.as_str(), sealed).map_err(|e| self.sql(e))
     }
 
     /// Deletes the stored children of `period` inside this writer's transaction, so

@@ -5,6 +5,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { openViewer } from './harness.mjs';
 
 let v;
@@ -59,6 +60,18 @@ describe('case points in the viewer', { timeout: 400_000 }, () => {
     const text = await popup.innerText();
     assert.match(text, /HAZ -?\d+[.,]\d\d/);
     assert.ok(text.includes(stunted.properties.pseudonym) || /pendek/.test(text), text);
+    // The demo city names its children: an admin's popup shows the name first (opened
+    // by the server, audited), then the parent, the address and the posyandu.
+    await popup.locator('strong').waitFor({ state: 'visible', timeout: 10_000 });
+    const named = await popup.innerText();
+    assert.match(named, /^\S+ \S+/);
+    assert.match(named, /Orang tua: /);
+    assert.match(named, /RT \d{3}\/RW \d{3}/);
+    assert.match(named, /Posyandu /);
+    const { entries } = await v.api('api/admin/audit?action=reveal');
+    assert.ok(entries.some((e) => e.what === 'identities child' && e.records === 1), JSON.stringify(entries.slice(0, 3)));
+    mkdirSync(new URL('./out/', import.meta.url), { recursive: true });
+    await v.page.screenshot({ path: new URL('./out/case-popup-named.png', import.meta.url).pathname });
   });
 
   it('wrote each read of the children to the audit log', async () => {

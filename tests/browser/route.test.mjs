@@ -4,6 +4,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { openViewer } from './harness.mjs';
 
 let v;
@@ -49,6 +50,32 @@ describe('route page', { timeout: 400_000 }, () => {
     // A planner (here the admin) sees every OPD's progress under the route.
     await page.waitForFunction(() => document.querySelectorAll('#progress tbody tr').length === 13);
     assert.ok(await page.locator('#progress-villages tbody tr').count() > 30);
+  });
+
+  it('names each child with parent, address, village and posyandu, on screen and on paper', async () => {
+    const body = await v.api(`/api/route?team=${encodeURIComponent(TEAM)}&max=10&hours=08:00-14:00&service=20`);
+    const want = body.features.filter((f) => f.geometry.type === 'Point').map((f) => f.properties);
+    assert.ok(want.every((p) => p.name && p.parent && p.address && p.village && p.posyandu), 'the demo city names every child');
+    const first = page.locator('#stops > li').first();
+    assert.equal(await first.locator('.name').innerText(), want[0].name);
+    assert.match(await first.locator('.parent').innerText(), new RegExp(`^Orang tua: ${want[0].parent}$`));
+    assert.equal(await first.locator('.address').innerText(), want[0].address);
+    assert.match(want[0].address, /RT \d{3}\/RW \d{3}/);
+    assert.equal(await first.locator('.place').innerText(), `Kel. ${want[0].village} · ${want[0].posyandu}`);
+    // Readable on a 390 px phone: the name is not cut and nothing overflows sideways.
+    const box = await first.locator('.name').boundingBox();
+    assert.ok(box.x >= 0 && box.x + box.width <= 390, JSON.stringify(box));
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390));
+    mkdirSync(new URL('./out/', import.meta.url), { recursive: true });
+    await page.screenshot({ path: new URL('./out/route-names-390.png', import.meta.url).pathname });
+    // The printed list carries the same names, and no map or buttons.
+    await page.emulateMedia({ media: 'print' });
+    assert.equal(await first.locator('.name').isVisible(), true);
+    assert.equal(await first.locator('.address').isVisible(), true);
+    assert.equal(await page.locator('#route-map').isVisible(), false);
+    assert.equal(await first.locator('button.record').isVisible(), false);
+    await page.screenshot({ path: new URL('./out/route-print-390.png', import.meta.url).pathname, fullPage: true });
+    await page.emulateMedia({ media: 'screen' });
   });
 
   it('records a visit offline and sends it once when back online', async () => {

@@ -83,10 +83,37 @@ def assert_no_private_data(text, kids, homes, k, key_hex=None):
         assert c["birth_date"] not in dates, c["id"]
         lat, lon = float(c["lat"]), float(c["lon"])
         assert f"{lat:.4f}" not in numbers and f"{lon:.4f}" not in numbers, c["id"]
+    assert_no_names(text, kids + homes)
     for name in PRIVATE_FIELDS:
         assert f'"{name}"' not in text, name
     for m in re.finditer(r'"(children|stunted|severe|households|no_latrine|no_safe_water|no_sanitation)": ?(\d+)', text):
         assert not 1 <= int(m.group(2)) < k, m.group(0)
+
+
+# The identifying columns of the demo files (names and street addresses); posyandu
+# names are facility names, public anyway.
+NAME_COLUMNS = ("name", "parent_name", "address")
+
+
+def assert_no_names(text, rows):
+    """No child's, parent's or family head's name and no street address of `rows` (demo
+    CSV rows) in `text`. The text is cut into its runs of capitalised words once (every
+    sub-run of up to four words kept), and each name looked up there; an address is
+    "Jl. Street No. N", so the text must hold no "No. N" at all."""
+    words = re.findall(r"[A-Za-z][A-Za-z'.-]*(?: [A-Za-z][A-Za-z'.-]*)*", text)
+    pieces = set()
+    for run in words:
+        w = run.split(" ")
+        for i in range(len(w)):
+            for j in range(i + 1, min(len(w), i + 4) + 1):
+                pieces.add(" ".join(w[i:j]))
+    for r in rows:
+        for col in ("name", "parent_name"):
+            name = r.get(col)
+            if name:
+                assert name not in pieces, f"{col} of {r['id']} found"
+    if any(r.get("address") for r in rows):
+        assert not re.search(r"\bNo\. \d+", text), "a street address found"
 
 
 def header_dict(message):

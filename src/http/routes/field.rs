@@ -180,10 +180,19 @@ async fn route(
     state
         .audit(&caller, "read", &format!("route {team}"), plan.stops.len())
         .await?;
+    // Who each stop is (name, parent, address, village, posyandu), opened only for
+    // children the caller's scope covers; the count opened is audited.
+    let stops: Vec<String> = plan
+        .stops
+        .iter()
+        .map(|s| candidates[s.candidate].key.clone())
+        .collect();
+    let what = format!("identities route {team}");
+    let who = super::visitees::reveal(&state, &caller, &snapshot, period, &stops, &what).await?;
     let name = format!("rute {team}");
     let mut resp = match q.format.as_deref().unwrap_or("geojson") {
         "gpx" => {
-            let mut r = export::gpx(&plan, &candidates, &name).into_response();
+            let mut r = export::gpx(&plan, &candidates, &name, &who).into_response();
             r.headers_mut().insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/gpx+xml"),
@@ -195,7 +204,7 @@ async fn route(
             r
         }
         "geojson" | "json" => {
-            let mut body = export::geojson(&plan, &candidates);
+            let mut body = export::geojson(&plan, &candidates, &who);
             body["team"] = json!(team);
             body["period"] = json!(period.map(|p| p.to_string()));
             body["start"] = json!(opts.start);

@@ -141,6 +141,8 @@ async fn import(
         replace: q.replace,
         period,
         gate: gate.clone(),
+        // Names and addresses sealed with the key `serve` loaded beside the pseudonym key.
+        identity: state.identity_key(),
         ..ImportOptions::default()
     };
     let uploads = upload::Uploads::beside(&store_path);

@@ -15,4 +15,5 @@ pub mod profile;
 pub mod public;
 pub mod targets;
 pub mod tiles;
+pub mod visitees;
 pub mod web;

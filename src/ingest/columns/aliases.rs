@@ -102,6 +102,45 @@ const DISTRICT: Field = field(
     &["district", "kecamatan", "nama_kecamatan", "kec", "wadmkc"],
 );
 
+// Who a child or household is (e-PPGBM: Alamat, Dusun, RT, RW, Posyandu, No HP);
+// sealed on import, never stored in clear (see `ingest::identity`).
+const ADDRESS: Field = field(
+    "address",
+    Optional,
+    &[
+        "address",
+        "alamat",
+        "alamat_lengkap",
+        "alamat_domisili",
+        "alamat_rumah",
+        "street",
+    ],
+);
+const DUSUN: Field = field(
+    "dusun",
+    Optional,
+    &["dusun", "lingkungan", "dusun_lingkungan", "hamlet"],
+);
+const RT: Field = field("rt", Optional, &["rt", "no_rt", "nomor_rt"]);
+const RW: Field = field("rw", Optional, &["rw", "no_rw", "nomor_rw"]);
+const POSYANDU: Field = field("posyandu", Optional, &["posyandu", "nama_posyandu"]);
+const PHONE: Field = field(
+    "phone",
+    Optional,
+    &[
+        "phone",
+        "no_hp",
+        "nomor_hp",
+        "hp",
+        "no_telp",
+        "no_telepon",
+        "telepon",
+        "telp",
+        "phone_number",
+        "mobile",
+    ],
+);
+
 const CHILDREN: &[Field] = &[
     field(
         "id",
@@ -111,7 +150,23 @@ const CHILDREN: &[Field] = &[
     field(
         "name",
         Optional,
-        &["name", "nama", "nama_anak", "nama_balita"],
+        &["name", "nama", "nama_anak", "nama_balita", "child_name"],
+    ),
+    field(
+        "parent_name",
+        Optional,
+        &[
+            "parent_name",
+            "nama_ortu",
+            "nama_orang_tua",
+            "nama_ibu",
+            "nama_ibu_kandung",
+            "nama_ayah",
+            "orang_tua",
+            "ortu",
+            "mother_name",
+            "parent",
+        ],
     ),
     field(
         "sex",
@@ -210,6 +265,12 @@ const CHILDREN: &[Field] = &[
     VILLAGE_CODE,
     VILLAGE_NAME,
     DISTRICT,
+    ADDRESS,
+    DUSUN,
+    RT,
+    RW,
+    POSYANDU,
+    PHONE,
 ];
 
 const HOUSEHOLDS: &[Field] = &[
@@ -217,6 +278,19 @@ const HOUSEHOLDS: &[Field] = &[
         "id",
         Required,
         &["id", "id_rt", "no_kk", "nomor_kk", "nik", "kode"],
+    ),
+    field(
+        "name",
+        Optional,
+        &[
+            "name",
+            "head_name",
+            "nama_kepala_keluarga",
+            "kepala_keluarga",
+            "nama_kk",
+            "nama_krt",
+            "nama",
+        ],
     ),
     LAT,
     LON,
@@ -289,6 +363,11 @@ const HOUSEHOLDS: &[Field] = &[
     VILLAGE_CODE,
     VILLAGE_NAME,
     DISTRICT,
+    ADDRESS,
+    DUSUN,
+    RT,
+    RW,
+    PHONE,
 ];
 
 const FACILITIES: &[Field] = &[

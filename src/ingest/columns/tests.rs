@@ -36,6 +36,55 @@ fn headers_normalise_case_spaces_dots_dashes_and_slashes() {
 }
 
 #[test]
+fn identifying_columns_map_in_bahasa_and_english() {
+    let map = resolve(
+        Children,
+        "NIK,JK,Tgl Lahir,Tgl Ukur,TB,Lintang,Bujur,Nama Anak,Nama Ortu,Nama Ayah,Alamat,\
+         Dusun,RT,RW,Posyandu,No HP",
+        &[],
+    )
+    .expect("mapping");
+    let got = pairs(&map);
+    for want in [
+        ("name", "Nama Anak"),
+        ("parent_name", "Nama Ortu"),
+        ("address", "Alamat"),
+        ("dusun", "Dusun"),
+        ("rt", "RT"),
+        ("rw", "RW"),
+        ("posyandu", "Posyandu"),
+        ("phone", "No HP"),
+    ] {
+        assert!(got.contains(&want), "{want:?} in {got:?}");
+    }
+    // Nama Ortu is preferred over Nama Ayah, and the report says so.
+    let report = map.into_report();
+    assert!(
+        report
+            .ambiguous
+            .iter()
+            .any(|a| a.field == "parent_name" && a.others == ["Nama Ayah"])
+    );
+    let english = resolve(
+        Children,
+        "id,sex,birth_date,measure_date,height_cm,lat,lon,name,parent_name,address,dusun,rt,rw,posyandu,phone",
+        &[],
+    )
+    .expect("mapping");
+    assert_eq!(pairs(&english).len(), 15);
+    let households = resolve(
+        crate::model::LayerKind::Households,
+        "No KK,Nama Kepala Keluarga,Alamat,RT,RW,Lintang,Bujur,Punya Jamban,Air Minum Layak,Sanitasi Layak",
+        &[],
+    )
+    .expect("mapping");
+    let got = pairs(&households);
+    assert!(
+        got.contains(&("name", "Nama Kepala Keluarga")) && got.contains(&("address", "Alamat"))
+    );
+}
+
+#[test]
 fn an_e_ppgbm_header_maps_every_field() {
     let map = resolve(
         Children,
@@ -48,6 +97,7 @@ fn an_e_ppgbm_header_maps_every_field() {
         [
             ("id", "NIK"),
             ("name", "Nama Anak"),
+            ("parent_name", "Nama Ibu"),
             ("sex", "JK"),
             ("birth_date", "Tgl Lahir"),
             ("measure_date", "Tgl Ukur"),
@@ -58,7 +108,8 @@ fn an_e_ppgbm_header_maps_every_field() {
             ("lon", "Bujur"),
         ]
     );
-    assert_eq!(map.report.ignored, ["No", "Nama Ibu"]);
+    // Nama Ibu is the parent: read (and sealed on import).
+    assert_eq!(map.report.ignored, ["No"]);
     assert!(map.report.ambiguous.is_empty());
 }
 

@@ -1,0 +1,70 @@
+//! Sealed identities: `sigap_identities`, one row per child or household pseudonym
+//! holding the identifying fields (name, parent, address...) as the identity key
+//! sealed them (`ingest::identity`). The store never sees them in clear and holds no
+//! key to open them; a newer import of the same record replaces its row.
+
+use super::{Store, StoreError};
+use rusqlite::params_from_iter;
+
+/// The table, created when a store is opened.
+pub(super) const CREATE: &str = "CREATE TABLE IF NOT EXISTS sigap_identities (
+  layer TEXT NOT NULL CHECK (layer IN ('children', 'households')),
+  pseudonym TEXT NOT NULL,
+  sealed BLOB NOT NULL,
+  PRIMARY KEY (layer, pseudonym)
+)";
+
+/// Pseudonyms looked up per statement (below SQLite's variable limit).
+const CHUNK: usize = 500;
+
+/// Inserts or replaces sealed identities of `layer` inside a transaction.
+pub(super) fn write(
+    tx: &rusqlite::Transaction<'_>,
+    layer: &str,
+    rows: &[(String, Vec<u8>)],
+) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT OR REPLACE INTO sigap_identities (layer, pseudonym, sealed) VALUES (?1, ?2, ?3)",
+    )?;
+    for (pseudonym, sealed) in rows {
+        stmt.execute(rusqlite::params![layer, pseudonym, sealed])?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// The sealed identities of these pseudonyms of `layer` (`children`,
+    /// `households`), `(pseudonym, sealed)`; pseudonyms without one are left out.
+    pub fn sealed_identities(
+        &self,
+        layer: &str,
+        pseudonyms: &[String],
+    ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in pseudonyms.chunks(CHUNK) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let sql = format!(
+                "SELECT pseudonym, sealed FROM sigap_identities WHERE layer = ? AND pseudonym IN ({marks})"
+            );
+            let mut stmt = self.sql(self.conn.prepare(&sql))?;
+            let args = std::iter::once(layer).chain(chunk.iter().map(String::as_str));
+            let rows = self.sql(stmt.query_map(params_from_iter(args), |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+            }))?;
+            for row in rows {
+                out.push(self.sql(row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// How many sealed identities `layer` has.
+    pub fn identity_count(&self, layer: &str) -> Result<usize, StoreError> {
+        self.sql(self.conn.query_row(
+            "SELECT count(*) FROM sigap_identities WHERE layer = ?1",
+            [layer],
+            |r| r.get::<_, i64>(0),
+        ))
+        .map(|n| n as usize)
+    }
+}

@@ -1,0 +1,203 @@
+"""Who to visit, for those allowed: names and addresses imported from e-PPGBM columns are
+sealed in the store (no name in the .gpkg or its WAL), opened in /api/route and its GPX
+only for callers whose scope covers the child, each opening audited with its count, and
+never in a public answer."""
+import csv
+import json
+import re
+import sqlite3
+
+import pytest
+
+from conftest import Server, assert_no_names, make_user, run, team_city
+
+
+def store_bytes(db):
+    data = db.read_bytes()
+    wal = db.with_name(db.name + "-wal")
+    return data + (wal.read_bytes() if wal.exists() else b"")
+
+
+def test_an_e_ppgbm_file_is_imported_with_its_names_sealed(demo_dir, tmp_path):
+    """The demo's children rewritten with e-PPGBM headers (Nama Anak, Nama Ortu, Alamat,
+    Dusun, RT, RW, Posyandu, No HP): every row imported, no name, parent, street address
+    or phone number in the store file's bytes, and a bad RT named by file, line and field."""
+    db, key = tmp_path / "e.gpkg", tmp_path / "e.key"
+    run("import", "--db", db, "--key", key, "villages", demo_dir / "villages.geojson")
+    rows = list(csv.DictReader(open(demo_dir / "children.csv")))[:300]
+    header = ["NIK", "Lintang", "Bujur", "JK", "Tgl Lahir", "Tgl Ukur", "TB", "ZS TB/U",
+              "Nama Anak", "Nama Ortu", "Alamat", "Dusun", "RT", "RW", "Posyandu", "No HP"]
+    phones = [f"0852{i:08d}" for i in range(len(rows))]
+    src = tmp_path / "eppgbm.csv"
+    with open(src, "w", newline="") as f:
+        w = csv.writer(f, delimiter=";")
+        w.writerow(header)
+        for r, phone in zip(rows, phones):
+            w.writerow([r["id"], r["lat"].replace(".", ","), r["lon"].replace(".", ","),
+                        "L" if r["sex"] == "M" else "P", r["birth_date"], r["measure_date"],
+                        r["height_cm"].replace(".", ","), r["haz"].replace(".", ","),
+                        r["name"], r["parent_name"], r["address"], r["dusun"], r["rt"], r["rw"],
+                        r["posyandu"], phone])
+    out = run("import", "--db", db, "--key", key, "children", src)
+    assert f"{len(rows)} written, 0 rejected" in out.stdout
+    assert f"{len(rows)} records' names and addresses sealed with the identity key" in out.stdout
+    ident = tmp_path / "e.identity.key"
+    assert ident.exists() and ident.stat().st_mode & 0o777 == 0o600
+    assert len(ident.read_text().strip()) == 64 and ident.read_text() != key.read_text()
+    with sqlite3.connect(db) as c:
+        assert c.execute("SELECT count(*) FROM sigap_identities WHERE layer='children'").fetchone()[0] == len(rows)
+    blob = store_bytes(db)
+    for r, phone in zip(rows, phones):
+        for text in (r["name"], r["parent_name"], r["address"], phone):
+            assert text.encode() not in blob, text
+    # The import's own output and log carry no name either.
+    assert_no_names(out.stdout + out.stderr, rows)
+    # A bad RT is named like every other bad field; the rejected name is not quoted.
+    bad = tmp_path / "bad.csv"
+    lines = src.read_text().splitlines()
+    parts = lines[5].split(";")
+    parts[header.index("RT")] = "12a"
+    lines[5] = ";".join(parts)
+    bad.write_text("\n".join(lines[:8]) + "\n")
+    run("import", "--db", tmp_path / "f.gpkg", "--key", key, "villages", demo_dir / "villages.geojson")
+    p = run("import", "--db", tmp_path / "f.gpkg", "--key", key, "children", bad, check=False)
+    assert p.returncode != 0
+    assert f"{bad}:6: field `rt`" in p.stderr, p.stderr
+    assert_no_names(p.stdout + p.stderr, rows[:7])
+
+
+@pytest.fixture(scope="module")
+def city(demo_db, demo_dir, tmp_path_factory):
+    c = team_city(demo_db, demo_dir, tmp_path_factory.mktemp("ident"))
+    db = c["db"]
+    c["tokens"] = {
+        "fo": make_user(db, "i-fo", "field_officer", team="DP2KB"),
+        "fo_b": make_user(db, "i-fo-b", "field_officer", team="Dinas Sosial"),
+        "planner": make_user(db, "i-planner", "planner"),
+        "viewer": make_user(db, "i-viewer", "viewer"),
+    }
+    s = Server("--db", db, "--key", c["keyfile"], token=None)
+    c["srv"] = s
+    yield c
+    s.stop()
+
+
+def get(city, path, who):
+    token = city["tokens"][who] if who else None
+    return city["srv"].request("GET", path, token=token)
+
+
+def stops_of(body):
+    return [f["properties"] for f in json.loads(body)["features"] if f["geometry"]["type"] == "Point"]
+
+
+def reveals(city, username):
+    with sqlite3.connect(city["db"]) as c:
+        return c.execute("SELECT what, records FROM sigap_audit WHERE action = 'reveal' AND username = ? "
+                         "ORDER BY id", (username,)).fetchall()
+
+
+def test_the_store_file_holds_no_name_in_clear(city, demo_db, demo_dir):
+    """Every child's and household head's name and address, looked up in the words of
+    the store files' bytes (the .gpkg and its WAL)."""
+    kids = list(city["children"].values())
+    homes = list(csv.DictReader(open(demo_dir / "households.csv")))
+    with sqlite3.connect(demo_db) as c:
+        sealed = dict(c.execute("SELECT layer, count(*) FROM sigap_identities GROUP BY layer"))
+    assert sealed == {"children": len(kids), "households": len(homes)}
+    for db in (demo_db, city["db"]):
+        assert_no_names(store_bytes(db).decode("latin-1"), kids + homes)
+
+
+def test_a_field_officer_sees_the_names_of_their_teams_children(city):
+    status, _, body = get(city, "/api/route?max=8&hours=08:00-14:00", "fo")
+    assert status == 200, body
+    stops = stops_of(body)
+    assert stops
+    for p in stops:
+        row = city["children"][p["pseudonym"]]
+        assert city["team_of"][p["pseudonym"]] == "DP2KB"
+        assert p["name"] == row["name"] and p["parent"] == row["parent_name"]
+        assert p["address"] == f"{row['address']}, RT {row['rt']}/RW {row['rw']}, {row['dusun']}"
+        assert p["posyandu"] == row["posyandu"] and p["village"]
+        assert p["label"] == f"{p['order']}. {row['name']}"
+    # One audit row for the request, with the count of names opened.
+    assert reveals(city, "i-fo")[-1] == ("identities route DP2KB", len(stops))
+    status, headers, gpx = get(city, "/api/route?max=8&hours=08:00-14:00&format=gpx", "fo")
+    assert status == 200 and headers["content-type"] == "application/gpx+xml"
+    text = gpx.decode()
+    for p in stops:
+        row = city["children"][p["pseudonym"]]
+        assert f"<name>{p['order']}. {row['name']}</name>" in text
+        assert row["parent_name"] in text and row["address"] in text and row["posyandu"] in text
+    assert reveals(city, "i-fo")[-1] == ("identities route DP2KB", len(stops))
+    assert len(reveals(city, "i-fo")) == 2
+
+
+def test_another_team_a_viewer_and_no_login_get_no_name_of_the_team(city):
+    dp2kb = [r for p, r in city["children"].items() if city["team_of"].get(p) == "DP2KB"]
+    status, _, body = get(city, "/api/route?max=8", "fo_b")
+    assert status == 200
+    # Their own children only, each with its own name and address (names repeat across
+    # families, so the check is per child, not a word scan).
+    for p in stops_of(body):
+        row = city["children"][p["pseudonym"]]
+        assert city["team_of"][p["pseudonym"]] == "Dinas Sosial"
+        assert (p["name"], p["parent"]) == (row["name"], row["parent_name"])
+        assert p["address"].startswith(row["address"] + ",")
+    # Asking for the other team's route is refused, with no name in the answer.
+    for who in ("fo_b", "viewer", None):
+        for fmt in ("geojson", "gpx"):
+            status, _, body = get(city, f"/api/route?team=DP2KB&format={fmt}", who)
+            assert status in (401, 403), (who, status)
+            assert_no_names(body.decode(), dp2kb)
+    assert reveals(city, "i-viewer") == []
+    # A planner may see any team's names (and is audited for it).
+    status, _, body = get(city, "/api/route?team=DP2KB&max=4", "planner")
+    assert status == 200 and all(p.get("name") for p in stops_of(body))
+    assert reveals(city, "i-planner")[-1] == ("identities route DP2KB", len(stops_of(body)))
+
+
+def test_case_tiles_and_public_answers_carry_no_name(city):
+    kids = list(city["children"].values())
+    srv = city["srv"]
+    texts = []
+    for path in ["/public/api/summary", "/public/api/villages", "/public/api/hexes?res=8", "/embed",
+                 "/api/villages", "/api/cases/children", "/api/cases/households"]:
+        status, _, body = srv.request("GET", path, token=city["tokens"]["planner"])
+        assert status == 200, path
+        texts.append(body.decode())
+    assert_no_names("\n".join(texts), kids)
+    # Case tiles carry what they carried before: no name property, no name bytes.
+    import math
+    lat, lon = float(kids[0]["lat"]), float(kids[0]["lon"])
+    x = int((lon + 180) / 360 * 2 ** 14)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2 ** 14)
+    status, _, tile = srv.request("GET", f"/tiles/cases/children/14/{x}/{y}.mvt", token=city["tokens"]["planner"])
+    assert status == 200 and len(tile) > 0
+    for r in kids[:2000]:
+        assert r["name"].encode() not in tile
+    assert b"parent" not in tile and b"address" not in tile
+
+
+def test_one_childs_identity_for_the_case_popup_is_scoped_and_audited(city):
+    p = sorted(q for q, t in city["team_of"].items() if t == "DP2KB")[0]
+    row = city["children"][p]
+    path = f"/api/children/{p}/identity"
+    for who in ("planner", "fo"):
+        status, headers, body = get(city, path, who)
+        assert status == 200, (who, body)
+        assert headers["cache-control"] == "private, no-store"
+        got = json.loads(body)
+        assert (got["name"], got["parent"], got["posyandu"]) == (row["name"], row["parent_name"], row["posyandu"])
+        assert got["address"].startswith(row["address"]) and got["village"]
+    assert reveals(city, "i-planner")[-1] == ("identities child", 1)
+    assert reveals(city, "i-fo")[-1] == ("identities child", 1)
+    # Another team's officer: as if the child did not exist; a viewer and no login: refused.
+    assert get(city, path, "fo_b")[0] == 404
+    assert get(city, "/api/children/00000000000000000000/identity", "fo_b")[0] == 404
+    assert get(city, path, "viewer")[0] == 403
+    assert get(city, path, None)[0] == 401
+    for who in ("fo_b", "viewer", None):
+        assert row["name"].encode() not in get(city, path, who)[2]
+    assert reveals(city, "i-fo-b")[-1:] != [("identities child", 1)]
