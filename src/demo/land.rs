@@ -1,8 +1,14 @@
 //! What the demo's OpenStreetMap extract holds besides roads, so a basemap drawn
 //! from it looks like a city: Teluk Kendari as water, land use, and place names.
 //!
-//! - the bay: the city's bay mask (an ellipse no one lives in) as a closed way
-//!   `natural=water`, `water=bay`, `name=Teluk Kendari`;
+//! - the bay: a shore with coves and points inside the city's bay mask (an ellipse
+//!   no one lives in), as a closed way `natural=water`, `water=bay`,
+//!   `name=Teluk Kendari`;
+//! - the sea: `natural=water`, `water=sea`, `name=Laut Banda` beyond the city's
+//!   eastern and south-eastern edge (outside the outline, so off every kelurahan),
+//!   its coast a few hundred metres out with bays and capes. The bay does not open
+//!   into it: the bay mask is at least 7 km from the edge, and every channel to the
+//!   sea would cross dozens of the demo's homes;
 //! - land use per kelurahan: small (dense) kelurahan are `landuse=residential`
 //!   across their cell; large ones are `landuse=farmland` or `landuse=forest`
 //!   (from the random stream) with a residential core around their centre;
@@ -16,8 +22,19 @@ use super::geometry::{P, inside_convex};
 use super::rng::Rng;
 use crate::roads::osm_write::{OsmNode, OsmPoint, OsmWay};
 
-/// Vertices of the bay's ring.
-const BAY_POINTS: u32 = 64;
+/// Vertices of the bay's shore.
+const BAY_POINTS: u32 = 128;
+/// Directions of the sea seen from the city (degrees from east, counter-clockwise):
+/// the outline's vertices facing this way get a coast beyond them.
+const SEA_FACING_DEG: [f64; 2] = [-75.0, 55.0];
+/// The coast's distance beyond the city outline (metres), and how far coves and
+/// capes move it in or out.
+const COAST_OFFSET_M: f64 = 1_000.0;
+const COAST_WOBBLE_M: f64 = 700.0;
+/// Longest stretch of coast between two vertices (metres).
+const COAST_STEP_M: f64 = 400.0;
+/// How far the sea reaches beyond its coast (metres).
+const SEA_REACH_M: f64 = 20_000.0;
 /// A kelurahan larger than this (square metres) is rural: farmland or forest with
 /// a residential core; smaller ones are residential throughout.
 const RURAL_AREA_M2: f64 = 4.0e6;
@@ -81,6 +98,82 @@ fn owned(tags: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The bay's shore as a share of the mask's radius at angle `a` (radians): 0.84 to
+/// 1.0, a few coves and points rather than an ellipse. Fixed (no random stream), so
+/// the rest of the demo does not move.
+fn bay_reach(a: f64) -> f64 {
+    1.0 - 0.08
+        - 0.04 * (3.0 * a + 0.4).sin()
+        - 0.025 * (5.0 * a + 1.3).sin()
+        - 0.015 * (9.0 * a + 2.1).sin()
+}
+
+/// The sea beyond the part of the convex counter-clockwise `outline` (local metres)
+/// that faces [`SEA_FACING_DEG`]: an open ring whose coast stays outside the outline
+/// (every coast vertex lies beyond the outline edge it follows, and the outline is
+/// on the inner side of each of its edges).
+fn sea(outline: &[P]) -> Vec<P> {
+    let n = outline.len();
+    let unit = |v: P| {
+        let l = v[0].hypot(v[1]).max(f64::MIN_POSITIVE);
+        [v[0] / l, v[1] / l]
+    };
+    // The outward normal of edge i (outline[i] -> outline[i + 1]) of a CCW ring.
+    let normal = |i: usize| {
+        let (a, b) = (outline[i], outline[(i + 1) % n]);
+        unit([b[1] - a[1], a[0] - b[0]])
+    };
+    let facing = |v: P| {
+        let deg = v[1].atan2(v[0]).to_degrees();
+        (SEA_FACING_DEG[0]..=SEA_FACING_DEG[1]).contains(&deg)
+    };
+    // The first edge of the facing arc: facing, after one that is not.
+    let Some(start) = (0..n).find(|&i| facing(normal(i)) && !facing(normal((i + n - 1) % n)))
+    else {
+        return Vec::new();
+    };
+    let mut coast: Vec<(P, P)> = Vec::new();
+    let mut i = start;
+    while facing(normal(i)) && coast.len() < 10 * n {
+        let (a, b) = (outline[i], outline[(i + 1) % n]);
+        let corner = unit([
+            normal((i + n - 1) % n)[0] + normal(i)[0],
+            normal((i + n - 1) % n)[1] + normal(i)[1],
+        ]);
+        coast.push((a, if coast.is_empty() { normal(i) } else { corner }));
+        let steps = (super::geometry::dist(a, b) / COAST_STEP_M).ceil().max(1.0);
+        for k in 1..steps as u32 {
+            let t = f64::from(k) / steps;
+            coast.push((
+                [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])],
+                normal(i),
+            ));
+        }
+        i = (i + 1) % n;
+        if i == start {
+            break;
+        }
+    }
+    coast.push((outline[i], normal((i + n - 1) % n)));
+    // Coves and capes along the coast, by the distance walked.
+    let mut walked = 0.0;
+    let mut ring: Vec<P> = Vec::with_capacity(coast.len() + 2);
+    for (k, &(p, out)) in coast.iter().enumerate() {
+        if k > 0 {
+            walked += super::geometry::dist(coast[k - 1].0, p);
+        }
+        let w = walked / 1_000.0;
+        let wave = 0.5 * (w * 0.9).sin() + 0.3 * (w * 2.3 + 1.0).sin() + 0.2 * (w * 5.1).sin();
+        let off = COAST_OFFSET_M + COAST_WOBBLE_M * wave;
+        ring.push([p[0] + off * out[0], p[1] + off * out[1]]);
+    }
+    let (first, last) = (coast[0].1, coast[coast.len() - 1].1);
+    let (a, z) = (ring[0], ring[ring.len() - 1]);
+    ring.push([z[0] + SEA_REACH_M * last[0], z[1] + SEA_REACH_M * last[1]]);
+    ring.push([a[0] + SEA_REACH_M * first[0], a[1] + SEA_REACH_M * first[1]]);
+    ring
+}
+
 /// `ring` scaled by `k` towards `centre` (local metres).
 fn shrink(ring: &[P], centre: P, k: f64) -> Vec<P> {
     ring.iter()
@@ -138,11 +231,19 @@ pub(crate) fn generate(city: &City, rng: &mut Rng, first_node: i64, first_way: i
         b.area(&ring, &[("landuse", "residential")]);
     }
     b.area(
-        &city.bay_ring(BAY_POINTS),
+        &city.bay_ring(BAY_POINTS, bay_reach),
         &[
             ("natural", "water"),
             ("water", "bay"),
             ("name", "Teluk Kendari"),
+        ],
+    );
+    b.area(
+        &sea(&city.outline),
+        &[
+            ("natural", "water"),
+            ("water", "sea"),
+            ("name", "Laut Banda"),
         ],
     );
     let count = city.villages.len().max(1) as f64;
