@@ -41,7 +41,8 @@ export function pmtilesProtocol(base) {
         document.head.append(script);
       });
     }
-    const p = new window.pmtiles.Protocol();
+    // With the archives' metadata: their attribution (e.g. OpenStreetMap) is shown.
+    const p = new window.pmtiles.Protocol({ metadata: true });
     maplibregl.addProtocol('pmtiles', p.tile);
     return p;
   })();
