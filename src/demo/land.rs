@@ -108,69 +108,96 @@ fn bay_reach(a: f64) -> f64 {
         - 0.015 * (9.0 * a + 2.1).sin()
 }
 
-/// The sea beyond the part of the convex counter-clockwise `outline` (local metres)
-/// that faces [`SEA_FACING_DEG`]: an open ring whose coast stays outside the outline
-/// (every coast vertex lies beyond the outline edge it follows, and the outline is
-/// on the inner side of each of its edges).
-fn sea(outline: &[P]) -> Vec<P> {
-    let n = outline.len();
-    let unit = |v: P| {
-        let l = v[0].hypot(v[1]).max(f64::MIN_POSITIVE);
-        [v[0] / l, v[1] / l]
+/// `v` scaled to length 1.
+fn unit(v: P) -> P {
+    let length = v[0].hypot(v[1]).max(f64::MIN_POSITIVE);
+    [v[0] / length, v[1] / length]
+}
+
+/// Whether a direction faces the sea ([`SEA_FACING_DEG`]).
+fn faces_the_sea(v: P) -> bool {
+    let deg = v[1].atan2(v[0]).to_degrees();
+    (SEA_FACING_DEG[0]..=SEA_FACING_DEG[1]).contains(&deg)
+}
+
+/// The stretch of the convex counter-clockwise `outline` (local metres) that faces
+/// the sea, as points no more than [`COAST_STEP_M`] apart, each with the outward
+/// direction to push it along: the edge's normal inside an edge and at the ends, the
+/// mean of the two edges' normals at a corner. Empty when no edge faces the sea.
+fn seaward_edge(outline: &[P]) -> Vec<(P, P)> {
+    let count = outline.len();
+    // The outward normal of edge e (outline[e] -> outline[e + 1]) of a CCW ring.
+    let normal = |e: usize| {
+        let (from, to) = (outline[e], outline[(e + 1) % count]);
+        unit([to[1] - from[1], from[0] - to[0]])
     };
-    // The outward normal of edge i (outline[i] -> outline[i + 1]) of a CCW ring.
-    let normal = |i: usize| {
-        let (a, b) = (outline[i], outline[(i + 1) % n]);
-        unit([b[1] - a[1], a[0] - b[0]])
-    };
-    let facing = |v: P| {
-        let deg = v[1].atan2(v[0]).to_degrees();
-        (SEA_FACING_DEG[0]..=SEA_FACING_DEG[1]).contains(&deg)
-    };
+    let before = |e: usize| (e + count - 1) % count;
     // The first edge of the facing arc: facing, after one that is not.
-    let Some(start) = (0..n).find(|&i| facing(normal(i)) && !facing(normal((i + n - 1) % n)))
+    let Some(start) =
+        (0..count).find(|&e| faces_the_sea(normal(e)) && !faces_the_sea(normal(before(e))))
     else {
         return Vec::new();
     };
-    let mut coast: Vec<(P, P)> = Vec::new();
-    let mut i = start;
-    while facing(normal(i)) && coast.len() < 10 * n {
-        let (a, b) = (outline[i], outline[(i + 1) % n]);
+    let mut points: Vec<(P, P)> = Vec::new();
+    let mut edge = start;
+    while faces_the_sea(normal(edge)) {
+        let (from, to) = (outline[edge], outline[(edge + 1) % count]);
         let corner = unit([
-            normal((i + n - 1) % n)[0] + normal(i)[0],
-            normal((i + n - 1) % n)[1] + normal(i)[1],
+            normal(before(edge))[0] + normal(edge)[0],
+            normal(before(edge))[1] + normal(edge)[1],
         ]);
-        coast.push((a, if coast.is_empty() { normal(i) } else { corner }));
-        let steps = (super::geometry::dist(a, b) / COAST_STEP_M).ceil().max(1.0);
-        for k in 1..steps as u32 {
-            let t = f64::from(k) / steps;
-            coast.push((
-                [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])],
-                normal(i),
-            ));
+        points.push((from, if edge == start { normal(edge) } else { corner }));
+        let steps = (super::geometry::dist(from, to) / COAST_STEP_M)
+            .ceil()
+            .max(1.0);
+        for step in 1..steps as u32 {
+            let share = f64::from(step) / steps;
+            let along = [
+                from[0] + share * (to[0] - from[0]),
+                from[1] + share * (to[1] - from[1]),
+            ];
+            points.push((along, normal(edge)));
         }
-        i = (i + 1) % n;
-        if i == start {
+        edge = (edge + 1) % count;
+        if edge == start {
             break;
         }
     }
-    coast.push((outline[i], normal((i + n - 1) % n)));
-    // Coves and capes along the coast, by the distance walked.
+    points.push((outline[edge], normal(before(edge))));
+    points
+}
+
+/// The sea beyond the part of the convex counter-clockwise `outline` (local metres)
+/// that faces [`SEA_FACING_DEG`]: an open ring whose coast stays outside the outline
+/// (every coast vertex lies beyond the outline edge it follows, and the outline is
+/// on the inner side of each of its edges). Empty when no edge faces the sea.
+fn sea(outline: &[P]) -> Vec<P> {
+    let edge = seaward_edge(outline);
+    let (Some(&(_, first)), Some(&(_, last))) = (edge.first(), edge.last()) else {
+        return Vec::new();
+    };
+    // Coves and capes along the coast, by the distance walked (km).
     let mut walked = 0.0;
-    let mut ring: Vec<P> = Vec::with_capacity(coast.len() + 2);
-    for (k, &(p, out)) in coast.iter().enumerate() {
+    let mut ring: Vec<P> = Vec::with_capacity(edge.len() + 2);
+    for (k, &(p, out)) in edge.iter().enumerate() {
         if k > 0 {
-            walked += super::geometry::dist(coast[k - 1].0, p);
+            walked += super::geometry::dist(edge[k - 1].0, p) / 1_000.0;
         }
-        let w = walked / 1_000.0;
-        let wave = 0.5 * (w * 0.9).sin() + 0.3 * (w * 2.3 + 1.0).sin() + 0.2 * (w * 5.1).sin();
+        let wave = 0.5 * (walked * 0.9).sin()
+            + 0.3 * (walked * 2.3 + 1.0).sin()
+            + 0.2 * (walked * 5.1).sin();
         let off = COAST_OFFSET_M + COAST_WOBBLE_M * wave;
         ring.push([p[0] + off * out[0], p[1] + off * out[1]]);
     }
-    let (first, last) = (coast[0].1, coast[coast.len() - 1].1);
-    let (a, z) = (ring[0], ring[ring.len() - 1]);
-    ring.push([z[0] + SEA_REACH_M * last[0], z[1] + SEA_REACH_M * last[1]]);
-    ring.push([a[0] + SEA_REACH_M * first[0], a[1] + SEA_REACH_M * first[1]]);
+    let (south, north) = (ring[0], ring[ring.len() - 1]);
+    ring.push([
+        north[0] + SEA_REACH_M * last[0],
+        north[1] + SEA_REACH_M * last[1],
+    ]);
+    ring.push([
+        south[0] + SEA_REACH_M * first[0],
+        south[1] + SEA_REACH_M * first[1],
+    ]);
     ring
 }
 
