@@ -249,6 +249,16 @@ describe('a PMTiles archive as the basemap', { timeout: 900_000 }, () => {
       const attribution = await v.page.locator('.maplibregl-ctrl-attrib').textContent();
       assert.ok(attribution.includes('peta dasar demo sintetis'), attribution);
       assert.deepEqual(v.problems, []);
+      // The public embed (its own Content-Security-Policy) draws from the archive too.
+      const seen = v.requests.length;
+      await v.page.goto(`${v.baseUrl}/embed`);
+      await v.page.waitForFunction(() => window.sigapEmbedReady === true, null, { timeout: 120_000 });
+      const later = { ...v, requests: v.requests.slice(seen) };
+      assert.ok(later.requests.some((r) => r.url === archive && r.status === 206), 'the embed read no archive');
+      assert.deepEqual(ownTiles(later).map((r) => r.url), [], "the embed asked for sigap's own basemap tiles");
+      const water = await v.page.evaluate(() => window.sigapEmbedMap.queryRenderedFeatures({ layers: ['basemap-water'] }).length);
+      assert.ok(water > 0, 'the embed drew no water from the archive');
+      assert.deepEqual(v.problems, []);
     } finally {
       await v.close();
     }
