@@ -269,8 +269,8 @@ describe('a PMTiles archive as the basemap', { timeout: 900_000 }, () => {
     const v = await openViewer({ width: 1440, height: 900, serverArgs: config('raster', `pmtiles://${archive}`) });
     try {
       const style = await v.page.evaluate(() => window.sigapMap.getStyle());
-      assert.equal(style.sources['basemap-raster'].type, 'raster');
-      assert.equal(style.sources['basemap-raster'].url, `pmtiles://${archive}`);
+      assert.equal(style.sources['basemap-raster']?.type, 'raster', 'no raster source for a raster archive');
+      assert.equal(style.sources['basemap-raster']?.url, `pmtiles://${archive}`);
       assert.ok(!style.layers.some((l) => l.id === 'basemap-water'), 'vector fills over a raster archive');
       // Beyond the city's edge no risk layer covers the basemap: the raster shows.
       const outside = [122.75, -3.99];
