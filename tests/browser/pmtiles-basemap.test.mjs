@@ -223,7 +223,7 @@ describe('a PMTiles archive as the basemap', { timeout: 900_000 }, () => {
     assert.ok(said.includes('[basemap] url') && said.includes(bad) && said.includes('.pmtiles'), said.slice(-1500));
   });
 
-  it("draws sigap publish's vector archive from another origin with Range requests", async () => {
+  it("draws sigap publish's vector archive from another origin with Range requests", async (t) => {
     const archive = `${nginx.url}/peta/basemap.pmtiles`;
     const v = await openViewer({ width: 1440, height: 900, serverArgs: config('vector', archive) });
     try {
@@ -245,6 +245,7 @@ describe('a PMTiles archive as the basemap', { timeout: 900_000 }, () => {
       assert.ok(reads.every((r) => /^bytes=\d+-\d+$/.test(r.range ?? '') && r.status === 206),
         JSON.stringify(reads.slice(0, 5)));
       assert.deepEqual(ownTiles(v).map((r) => r.url), [], "sigap's own basemap tiles were requested");
+      t.diagnostic(`vector archive: ${reads.length} Range reads, ${reads.reduce((a, r) => a + r.bytes, 0)} bytes`);
       // The archive's own attribution (its metadata), as for any external basemap.
       const attribution = await v.page.locator('.maplibregl-ctrl-attrib').textContent();
       assert.ok(attribution.includes('peta dasar demo sintetis'), attribution);
@@ -264,7 +265,7 @@ describe('a PMTiles archive as the basemap', { timeout: 900_000 }, () => {
     }
   });
 
-  it('draws a raster archive under the risk layers, with the village names over it', async () => {
+  it('draws a raster archive under the risk layers, with the village names over it', async (t) => {
     const archive = `${nginx.url}/raster.pmtiles`;
     const v = await openViewer({ width: 1440, height: 900, serverArgs: config('raster', `pmtiles://${archive}`) });
     try {
@@ -285,6 +286,7 @@ describe('a PMTiles archive as the basemap', { timeout: 900_000 }, () => {
       assert.ok(names > 5, `village names drawn over the raster: ${names}`);
       const reads = v.requests.filter((r) => r.url === archive);
       assert.ok(reads.length >= 3 && reads.every((r) => /^bytes=\d+-\d+$/.test(r.range ?? '')), JSON.stringify(reads.slice(0, 5)));
+      t.diagnostic(`raster archive: ${reads.length} Range reads, ${reads.reduce((a, r) => a + r.bytes, 0)} bytes`);
       const attribution = await v.page.locator('.maplibregl-ctrl-attrib').textContent();
       assert.ok(attribution.includes('test raster attribution'), attribution);
       assert.deepEqual(v.problems, []);
