@@ -74,7 +74,8 @@ unit: deps-run
 pytest: build venv
 	SIGAP_BIN=$(CURDIR)/target/debug/sigap $(PY) -m pytest -q tests/python
 
-browser: build npm
+# The venv: tests/browser/pmtiles-basemap.test.mjs writes a raster archive with PyPI pmtiles.
+browser: build npm venv
 	SIGAP_BIN=$(CURDIR)/target/debug/sigap node --test tests/browser/
 
 # The figures in BENCHMARKS.md (release build, deterministic data).

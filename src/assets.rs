@@ -21,7 +21,8 @@ mod generated {
 
 /// Where MapLibre's files are served from, below the root.
 pub const VENDOR_PREFIX: &str = "vendor/maplibre-gl/";
-/// Where the `pmtiles` script (for the static map of `sigap publish`) is, below the root.
+/// Where the `pmtiles` script (for the static map of `sigap publish` and an external
+/// PMTiles basemap) is, below the root.
 pub const PMTILES_PREFIX: &str = "vendor/pmtiles/";
 /// Where `web/` is served from, below the root.
 pub const WEB_PREFIX: &str = "web/";

@@ -249,11 +249,86 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BasemapSettings {
-    /// An XYZ raster template (`https://tile.example.org/{z}/{x}/{y}.png`) to draw
-    /// instead of sigap's own basemap, for a city with internet; village boundaries
-    /// and names are still drawn over it. `None` (the default): sigap's own vector
-    /// basemap from the stored OpenStreetMap extract, no internet needed.
+    /// An external basemap instead of sigap's own, for a city with internet (see
+    /// [`ExternalBasemap`]): an XYZ raster template
+    /// (`https://tile.example.org/{z}/{x}/{y}.png`) or a PMTiles archive
+    /// (`https://tiles.example.org/kota.pmtiles`, `/peta/kota.pmtiles` or
+    /// `pmtiles://...`). `None` (the default): sigap's own vector basemap from the
+    /// stored OpenStreetMap extract, no internet needed.
     pub url: Option<String>,
+}
+
+impl BasemapSettings {
+    /// What `url` names; `None` without one. `Err` says why a url is not usable,
+    /// naming the setting.
+    pub fn external(&self) -> Result<Option<ExternalBasemap<'_>>, String> {
+        self.url.as_deref().map(ExternalBasemap::parse).transpose()
+    }
+}
+
+/// An external basemap named by `[basemap] url`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExternalBasemap<'a> {
+    /// An http(s) XYZ raster template with `{z}`, `{x}` and `{y}`: drawn instead of
+    /// sigap's fills and streets, village boundaries and names still over it.
+    Xyz(&'a str),
+    /// A PMTiles v3 archive read with HTTP Range requests: an http(s) URL, or a path
+    /// on the page's own origin (`/peta/kota.pmtiles`), without the `pmtiles://`
+    /// prefix. The viewer reads its header: a raster archive draws like
+    /// [`ExternalBasemap::Xyz`], a vector archive must follow sigap's basemap schema
+    /// (what `sigap publish` writes to `basemap.pmtiles`) and gets sigap's style.
+    Pmtiles(&'a str),
+}
+
+impl<'a> ExternalBasemap<'a> {
+    /// Reads `[basemap] url`: `pmtiles://` followed by an http(s) URL or a `/path`,
+    /// an http(s) URL or `/path` ending in `.pmtiles`, or an http(s) XYZ template.
+    pub fn parse(url: &'a str) -> Result<Self, String> {
+        let web = |u: &str| {
+            let host = u
+                .strip_prefix("https://")
+                .or_else(|| u.strip_prefix("http://"))
+                .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default());
+            host.is_some_and(|h| !h.is_empty() && !h.contains(char::is_whitespace))
+        };
+        let path = |u: &str| u.starts_with('/') && !u.starts_with("//") && u.len() > 1;
+        if let Some(rest) = url.strip_prefix("pmtiles://") {
+            return if web(rest) || path(rest) {
+                Ok(Self::Pmtiles(rest))
+            } else {
+                Err(format!(
+                    "[basemap] url = {url:?}: after pmtiles:// comes the archive's http(s) URL \
+                     or its /path on this site, e.g. pmtiles://https://tiles.example.org/kota.pmtiles"
+                ))
+            };
+        }
+        let archive = url.split(['?', '#']).next().unwrap_or_default();
+        if archive.ends_with(".pmtiles") && (web(url) || path(url)) {
+            return Ok(Self::Pmtiles(url));
+        }
+        if web(url) && ["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p)) {
+            return Ok(Self::Xyz(url));
+        }
+        Err(format!(
+            "[basemap] url = {url:?} must be an http(s) XYZ raster template with {{z}}, {{x}} \
+             and {{y}} (https://tile.example.org/{{z}}/{{x}}/{{y}}.png) or a PMTiles archive: an \
+             http(s) URL or /path ending in .pmtiles, or pmtiles://<url or /path>"
+        ))
+    }
+
+    /// The origin (`https://host[:port]`) pages must be allowed to fetch from;
+    /// `None` for an archive on the page's own origin.
+    #[must_use]
+    pub fn origin(&self) -> Option<(&'a str, &'a str)> {
+        let url = match self {
+            Self::Xyz(u) | Self::Pmtiles(u) => *u,
+        };
+        let (scheme, rest) = url.split_once("://")?;
+        Some((
+            scheme,
+            rest.split(['/', '?', '#']).next().unwrap_or_default(),
+        ))
+    }
 }
 
 /// Why a configuration file could not be used.
@@ -343,13 +418,7 @@ impl Config {
                 "server.public_url = {url:?} must start with https:// (or http://)"
             ));
         }
-        if let Some(url) = &self.basemap.url
-            && !(url.starts_with("http") && ["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p)))
-        {
-            return Err(format!(
-                "[basemap] url must be an http(s) XYZ template with {{z}}, {{x}} and {{y}}, not {url}"
-            ));
-        }
+        self.basemap.external()?;
         Ok(())
     }
 }
@@ -402,6 +471,50 @@ mod tests {
             .expect_err("no placeholders");
         assert!(e.to_string().contains("[basemap] url"), "{e}");
         assert!(Config::default().basemap.url.is_none());
+    }
+
+    #[test]
+    fn basemap_url_may_name_a_pmtiles_archive() {
+        let p = Path::new("x.toml");
+        let read = |url: &str| {
+            let c = Config::from_toml(&format!("[basemap]\nurl = {url:?}\n"), p);
+            c.map(|c| c.basemap.url)
+        };
+        for (url, archive, origin) in [
+            (
+                "https://tiles.example.org/kota.pmtiles",
+                "https://tiles.example.org/kota.pmtiles",
+                Some(("https", "tiles.example.org")),
+            ),
+            (
+                "pmtiles://http://10.0.0.5:8080/peta/kota.pmtiles",
+                "http://10.0.0.5:8080/peta/kota.pmtiles",
+                Some(("http", "10.0.0.5:8080")),
+            ),
+            ("/peta/kota.pmtiles", "/peta/kota.pmtiles", None),
+            (
+                "pmtiles:///peta/kota.pmtiles?v=2",
+                "/peta/kota.pmtiles?v=2",
+                None,
+            ),
+        ] {
+            assert_eq!(read(url).expect(url).as_deref(), Some(url));
+            let e = ExternalBasemap::parse(url).expect(url);
+            assert_eq!(e, ExternalBasemap::Pmtiles(archive));
+            assert_eq!(e.origin(), origin, "{url}");
+        }
+        for bad in [
+            "kota.pmtiles",
+            "ftp://tiles.example.org/kota.pmtiles",
+            "https:///kota.pmtiles",
+            "pmtiles://kota.pmtiles",
+            "pmtiles://",
+            "//tiles.example.org/kota.pmtiles",
+            "https://tiles.example.org/kota.mbtiles",
+        ] {
+            let e = read(bad).expect_err(bad).to_string();
+            assert!(e.contains("[basemap] url") && e.contains(bad), "{e}");
+        }
     }
 
     #[test]

@@ -448,11 +448,12 @@ async function main() {
     const hex = own.layers.find((l) => l.id === LAYER.hexFill).paint;
     hex['fill-opacity'] = hex['fill-opacity'].map((v) => (v === 0.8 ? 0.7 : v));
   }
-  // Village fill, heatmap, hexagon fill and edges under the basemap's water and
-  // roads; sigap's own village lines replace the basemap's.
+  // Village fill, heatmap, hexagon fill and edges and the village lines under the
+  // basemap's water and roads (no boundary drawn across the bay); sigap's own village
+  // lines replace the basemap's.
   const map = new maplibregl.Map({
     container: 'map',
-    style: withBasemap(own, basemap, 4, ['basemap-villages']),
+    style: withBasemap(own, basemap, 5, ['basemap-villages']),
     ...(state.bounds ? { bounds: state.bounds, fitBoundsOptions: { padding: 32 } } : { center: [lon, lat], zoom }),
     attributionControl: { compact: true },
     // The view in the address as `#map=zoom/lat/lon` (beside viewstate.js's keys): a

@@ -9,7 +9,7 @@
 // with HTTP Range requests through the `pmtiles` protocol, with no sigap running.
 
 import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs';
-import { loadBasemap, withBasemap, basemapSlots } from './basemap.js';
+import { loadBasemap, withBasemap, basemapSlots, pmtilesProtocol } from './basemap.js';
 
 const params = new URLSearchParams(window.location.search);
 const LANG = params.get('lang') === 'en' ? 'en' : 'id';
@@ -134,8 +134,7 @@ async function sources() {
       layer: () => ({}),
     };
   }
-  const protocol = new window.pmtiles.Protocol();
-  maplibregl.addProtocol('pmtiles', protocol.tile);
+  await pmtilesProtocol(BASE);
   let summary = await getJson('data/summary.json');
   let folder = '';
   if (period && period !== summary.period) {
@@ -172,7 +171,7 @@ async function main() {
     const hexSource = data.hexes ? 'hexes' : 'villages';
     // Villages at city zoom; res-8 cells (never finer) when zoomed in, except for
     // the village-only priority class.
-    // Risk colours under the basemap's water and streets, lines under its labels.
+    // Risk colours and village lines under the basemap's water and streets.
     const slots = basemapSlots(map);
     map.addLayer({ id: 'village-fill', type: 'fill', source: 'villages', ...data.layer('villages'),
       paint: { 'fill-color': colorExpr(), 'fill-opacity': basemap ? 0.7 : 0.8 } }, slots.areas);
@@ -180,8 +179,9 @@ async function main() {
       map.addLayer({ id: 'hex-fill', type: 'fill', source: hexSource, ...data.layer('hexes'), minzoom: 12,
         paint: { 'fill-color': colorExpr(), 'fill-opacity': basemap ? 0.75 : 0.85 } }, slots.areas);
     }
+    // Under the basemap's water too: no boundary drawn across the bay.
     map.addLayer({ id: 'village-line', type: 'line', source: 'villages', ...data.layer('villages'),
-      paint: { 'line-color': '#475569', 'line-width': 0.8 } }, slots.overlays);
+      paint: { 'line-color': '#475569', 'line-width': 0.8 } }, slots.areas);
     map.on('click', (e) => {
       const f = map.queryRenderedFeatures(e.point, { layers: map.getLayer('hex-fill') ? ['hex-fill', 'village-fill'] : ['village-fill'] })[0];
       if (!f) return;

@@ -198,12 +198,6 @@ export function buildStyle(ind, domain, urls, lat = 0) {
         },
       },
       {
-        id: LAYER.hexSelected, type: 'line', source: 'hexes', 'source-layer': 'hexes',
-        // Only the clicked hexagon (set by the app); no hexagon has an empty id.
-        filter: ['==', ['get', 'h3'], ''],
-        paint: { 'line-color': '#111827', 'line-width': 2.5 },
-      },
-      {
         id: LAYER.villageLine, type: 'line', source: 'villages', 'source-layer': 'villages',
         paint: {
           'line-color': '#4b5563',
@@ -211,6 +205,12 @@ export function buildStyle(ind, domain, urls, lat = 0) {
           'line-width': ['interpolate', ['linear'], ['zoom'], 9, 0.5, 14, 1.4],
           'line-opacity': 0.8,
         },
+      },
+      {
+        id: LAYER.hexSelected, type: 'line', source: 'hexes', 'source-layer': 'hexes',
+        // Only the clicked hexagon (set by the app); no hexagon has an empty id.
+        filter: ['==', ['get', 'h3'], ''],
+        paint: { 'line-color': '#111827', 'line-width': 2.5 },
       },
       {
         id: LAYER.villageSelected, type: 'line', source: 'villages', 'source-layer': 'villages',

@@ -205,7 +205,8 @@ async function drawMap(body) {
   const basemap = await loadBasemap(ROOT);
   const map = new maplibregl.Map({
     container: 'profile-map',
-    style: withBasemap(villageStyle(body.village.code), basemap, 1, ['basemap-villages']),
+    // The village, its neighbours and its outline under the water: no line across the bay.
+    style: withBasemap(villageStyle(body.village.code), basemap, 3, ['basemap-villages']),
     bounds: [[b[0], b[1]], [b[2], b[3]]],
     fitBoundsOptions: { padding: 40 },
     interactive: false,

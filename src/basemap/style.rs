@@ -1,12 +1,22 @@
-//! The MapLibre style that draws the basemap: fills first (background, land use,
-//! water, buildings), then lines (roads by class, village boundaries), then labels
-//! (village names at city zoom, street names from z14, the city's name).
+//! The MapLibre style that draws the basemap: fills and lines first (background,
+//! land use, village boundaries, water, buildings, roads by class), then labels
+//! (village names at city zoom, street names from z14, the city's name). Village
+//! boundaries are under the water, so none is drawn across a bay.
 //!
 //! Label layers are the only `symbol` layers and come last, so a client adding its
 //! own layers before the first symbol layer keeps every label readable. With an
 //! external raster template (`[basemap] url`), the raster replaces the fills and
 //! roads, and sigap's own village boundaries and names are drawn over it.
+//!
+//! With an external PMTiles archive the server cannot tell a raster archive from a
+//! vector one (the archive's header says, and only the browser fetches it), so the
+//! style is the vector one with the archive as its source, and names the archive and
+//! sigap's own source in `metadata["sigap:pmtiles"]` (`archive`, `own`). The viewer
+//! (`web/basemap.js`) reads the header: a vector archive keeps this style (it is
+//! assumed to follow sigap's schema, [`super::LAYERS`]); a raster archive is drawn
+//! like an XYZ raster, with `own` back as the source of the boundaries and names.
 
+use crate::config::ExternalBasemap;
 use serde_json::{Value, json};
 
 /// The source id of sigap's basemap tiles in the style.
@@ -30,8 +40,8 @@ pub struct StyleUrls<'a> {
     pub tiles: &'a str,
     /// `.../fonts/{fontstack}/{range}.pbf`.
     pub glyphs: &'a str,
-    /// An external XYZ raster template instead of sigap's own fills and roads.
-    pub raster: Option<&'a str>,
+    /// An external basemap instead of sigap's own fills and roads (`[basemap] url`).
+    pub external: Option<ExternalBasemap<'a>>,
     pub attribution: &'a str,
 }
 
@@ -216,14 +226,23 @@ pub fn style(urls: &StyleUrls<'_>, labels: bool) -> Value {
         "id": "basemap-background", "type": "background",
         "paint": { "background-color": BACKGROUND }
     })];
-    match urls.raster {
-        Some(template) => {
+    let mut metadata = None;
+    match urls.external {
+        Some(ExternalBasemap::Xyz(template)) => {
             sources["basemap-raster"] = json!({
                 "type": "raster", "tiles": [template], "tileSize": 256, "maxzoom": 19
             });
             layers.push(
                 json!({ "id": "basemap-raster", "type": "raster", "source": "basemap-raster" }),
             );
+        }
+        Some(ExternalBasemap::Pmtiles(archive)) => {
+            let own = sources[SOURCE].take();
+            sources[SOURCE] = json!({
+                "type": "vector", "url": format!("pmtiles://{archive}")
+            });
+            metadata = Some(json!({ PMTILES_KEY: { "archive": archive, "own": own } }));
+            layers.extend(own_layers());
         }
         None => layers.extend(own_layers()),
     }
@@ -232,6 +251,14 @@ pub fn style(urls: &StyleUrls<'_>, labels: bool) -> Value {
             .into_iter()
             .filter(|l| labels || l["type"] != "symbol"),
     );
+    // Village boundaries go under the water (and the streets): a boundary that runs
+    // across a bay is not drawn over it.
+    if let Some(water) = layers.iter().position(|l| l["id"] == "basemap-water")
+        && let Some(line) = layers.iter().position(|l| l["id"] == "basemap-villages")
+    {
+        let line = layers.remove(line);
+        layers.insert(water, line);
+    }
     let mut style = json!({
         "version": 8,
         "name": "sigap basemap",
@@ -241,5 +268,21 @@ pub fn style(urls: &StyleUrls<'_>, labels: bool) -> Value {
     if labels {
         style["glyphs"] = json!(urls.glyphs);
     }
+    if let Some(m) = metadata {
+        style["metadata"] = m;
+    }
     style
+}
+
+/// Where a style with an external PMTiles archive names it (see the module doc).
+pub const PMTILES_KEY: &str = "sigap:pmtiles";
+
+/// The source description of sigap's own basemap tiles in `style`: the `basemap`
+/// source, or with an external PMTiles archive the one kept for a raster archive.
+pub fn own_source_mut(style: &mut Value) -> &mut Value {
+    if style["metadata"][PMTILES_KEY].is_object() {
+        &mut style["metadata"][PMTILES_KEY]["own"]
+    } else {
+        &mut style["sources"][SOURCE]
+    }
 }

@@ -1,6 +1,7 @@
 //! The basemap builder on a hand-made extract, decoded by the test-only MVT reader.
 
 use super::Basemap;
+use crate::config::ExternalBasemap;
 use crate::model::{TileCoord, Village};
 use crate::roads::osm_write::{OsmNode, OsmPoint, OsmWay, encode};
 use crate::tiles::decode::{Value, decode};
@@ -186,7 +187,7 @@ fn the_style_puts_labels_last_and_uses_the_glyph_fonts() {
     let urls = super::style::StyleUrls {
         tiles: "http://h/basemap/{z}/{x}/{y}.mvt",
         glyphs: "http://h/fonts/{fontstack}/{range}.pbf",
-        raster: None,
+        external: None,
         attribution: "t",
     };
     let style = super::style::style(&urls, true);
@@ -203,6 +204,9 @@ fn the_style_puts_labels_last_and_uses_the_glyph_fonts() {
     assert_eq!(street["minzoom"], 14);
     assert_eq!(street["layout"]["text-font"][0], super::style::FONT);
     assert_eq!(style["glyphs"], "http://h/fonts/{fontstack}/{range}.pbf");
+    let at = |id: &str| layers.iter().position(|l| l["id"] == id).expect(id);
+    assert!(at("basemap-landuse-residential") < at("basemap-villages"));
+    assert!(at("basemap-villages") < at("basemap-water"));
 
     let bare = super::style::style(&urls, false);
     let layers = bare["layers"].as_array().expect("layers");
@@ -215,7 +219,9 @@ fn an_external_raster_replaces_the_fills_and_roads_but_not_the_villages() {
     let urls = super::style::StyleUrls {
         tiles: "/basemap/{z}/{x}/{y}.mvt",
         glyphs: "/fonts/{fontstack}/{range}.pbf",
-        raster: Some("https://t.example.org/{z}/{x}/{y}.png"),
+        external: Some(ExternalBasemap::Xyz(
+            "https://t.example.org/{z}/{x}/{y}.png",
+        )),
         attribution: "t",
     };
     let style = super::style::style(&urls, false);
@@ -234,4 +240,40 @@ fn an_external_raster_replaces_the_fills_and_roads_but_not_the_villages() {
         !ids.iter().any(|id| id.starts_with("basemap-road")),
         "{ids:?}"
     );
+}
+
+#[test]
+fn a_pmtiles_archive_is_the_source_of_the_style_and_sigaps_tiles_are_kept_aside() {
+    let urls = super::style::StyleUrls {
+        tiles: "/basemap/{z}/{x}/{y}.mvt",
+        glyphs: "/fonts/{fontstack}/{range}.pbf",
+        external: Some(ExternalBasemap::Pmtiles(
+            "https://t.example.org/kota.pmtiles",
+        )),
+        attribution: "t",
+    };
+    let mut style = super::style::style(&urls, true);
+    assert_eq!(
+        style["sources"]["basemap"],
+        serde_json::json!({ "type": "vector", "url": "pmtiles://https://t.example.org/kota.pmtiles" })
+    );
+    let meta = &style["metadata"][super::style::PMTILES_KEY];
+    assert_eq!(meta["archive"], "https://t.example.org/kota.pmtiles");
+    assert_eq!(meta["own"]["tiles"][0], "/basemap/{z}/{x}/{y}.mvt");
+    let ids: Vec<&str> = style["layers"]
+        .as_array()
+        .expect("layers")
+        .iter()
+        .filter_map(|l| l["id"].as_str())
+        .collect();
+    // sigap's own layers, drawn from the archive (assumed in sigap's schema).
+    assert!(ids.contains(&"basemap-water") && ids.contains(&"basemap-road-primary"));
+    assert!(!ids.contains(&"basemap-raster"), "{ids:?}");
+    // `sigap publish` rewrites sigap's own source where it is kept.
+    super::style::own_source_mut(&mut style)["tiles"] = serde_json::json!(["x"]);
+    assert_eq!(
+        style["metadata"][super::style::PMTILES_KEY]["own"]["tiles"][0],
+        "x"
+    );
+    assert_eq!(style["sources"]["basemap"]["type"], "vector");
 }

@@ -158,15 +158,17 @@ impl City {
         u * u + v * v > 1.0
     }
 
-    /// The bay mask's outline: an open counter-clockwise ring of `points` vertices in
-    /// local metres.
-    pub(crate) fn bay_ring(&self, points: u32) -> Vec<P> {
+    /// A shore inside the bay mask: an open counter-clockwise ring of `points`
+    /// vertices in local metres, at the share `reach(angle)` (clamped to 0..=1) of the
+    /// mask's radius in each direction. Inside the mask, so no home is in the water.
+    pub(crate) fn bay_ring(&self, points: u32, reach: impl Fn(f64) -> f64) -> Vec<P> {
         (0..points)
             .map(|k| {
                 let a = std::f64::consts::TAU * f64::from(k) / f64::from(points);
+                let r = reach(a).clamp(0.0, 1.0);
                 [
-                    self.bay_centre[0] + self.bay_axes[0] * a.cos(),
-                    self.bay_centre[1] + self.bay_axes[1] * a.sin(),
+                    self.bay_centre[0] + r * self.bay_axes[0] * a.cos(),
+                    self.bay_centre[1] + r * self.bay_axes[1] * a.sin(),
                 ]
             })
             .collect()

@@ -558,3 +558,60 @@ fn facilities_lie_in_the_city_and_some_pockets_are_far_from_a_puskesmas() {
         .count();
     assert!(far >= 2, "only {far} pockets are 5-8 km from a puskesmas");
 }
+
+/// The demo's water (bay and sea) as WGS84 polygons, from the land it writes.
+fn water() -> Vec<(String, Polygon<f64>)> {
+    let city = city::City::build().expect("city");
+    let land = land::generate(&city, &mut Rng::new(DEFAULT_SEED, STREAM_LAND), 0, 0);
+    let at: HashMap<i64, [f64; 2]> = land.nodes.iter().map(|n| (n.id, n.lonlat)).collect();
+    land.ways
+        .iter()
+        .filter(|w| w.tags.iter().any(|(k, v)| k == "natural" && v == "water"))
+        .map(|w| {
+            let name = w
+                .tags
+                .iter()
+                .find(|(k, _)| k == "name")
+                .expect("named")
+                .1
+                .clone();
+            let ring: Vec<[f64; 2]> = w.refs.iter().map(|r| at[r]).collect();
+            (name, Polygon::new(geo::LineString::from(ring), vec![]))
+        })
+        .collect()
+}
+
+#[test]
+fn no_home_facility_or_village_centre_is_in_the_water() {
+    use geo::Validation;
+    let water = water();
+    let names: Vec<&str> = water.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["Teluk Kendari", "Laut Banda"]);
+    for (name, poly) in &water {
+        assert!(poly.is_valid(), "{name}: {:?}", poly.validation_errors());
+        assert!(poly.unsigned_area() > 0.0, "{name}");
+    }
+    // The sea lies beyond the city's outline, touching no kelurahan.
+    let outline = city_outline().expect("outline");
+    assert!(
+        !water[1].1.intersects(&outline),
+        "the sea crosses the city outline"
+    );
+    assert!(water[0].1.intersects(&outline), "the bay is in the city");
+    for name in ["households.csv", "facilities.csv"] {
+        let (header, rows) = read_csv(name);
+        let col = |c: &str| header.iter().position(|h| h == c).expect(c);
+        let (lat, lon) = (col("lat"), col("lon"));
+        for row in &rows {
+            let p = Point::new(
+                row[lon].parse::<f64>().expect("lon"),
+                row[lat].parse::<f64>().expect("lat"),
+            );
+            assert!(
+                !water.iter().any(|(_, w)| w.contains(&p)),
+                "{name}: {:?} is in the water",
+                &row[0]
+            );
+        }
+    }
+}

@@ -8,33 +8,43 @@
 //! a village or a child's record, leaks to another site). API answers that set no
 //! cache policy of their own are `no-store`.
 
+use crate::config::ExternalBasemap;
 use crate::http::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-/// The origin (`https://host[:port]`) of `[basemap] url`, which pages must be allowed
-/// to fetch raster tiles from, with a leading space; empty without one. A host with
-/// a placeholder (`{s}.tile.example.org`) allows every subdomain of the rest.
-fn basemap_origin(url: Option<&str>) -> String {
-    let Some((scheme, rest)) = url.and_then(|u| u.split_once("://")) else {
-        return String::new();
+/// What pages must be allowed for `[basemap] url`: `(images, fetches)`, each a list
+/// of sources with a leading space, empty without one. An XYZ raster's origin is
+/// allowed for both (MapLibre fetches raster tiles and decodes them as images); a
+/// PMTiles archive's origin for fetches only (Range requests, decoded in the page),
+/// and nothing for an archive on the page's own origin (`'self'`). A host with a
+/// placeholder (`{s}.tile.example.org`) allows every subdomain of the rest.
+fn basemap_origin(url: Option<&str>) -> (String, String) {
+    let Some(external) = url.and_then(|u| ExternalBasemap::parse(u).ok()) else {
+        return (String::new(), String::new());
     };
-    let host = rest.split('/').next().unwrap_or_default();
-    match host.rsplit_once('}') {
+    let Some((scheme, host)) = external.origin() else {
+        return (String::new(), String::new());
+    };
+    let origin = match host.rsplit_once('}') {
         Some((_, tail)) => format!(" {scheme}://*.{}", tail.trim_start_matches('.')),
         None => format!(" {scheme}://{host}"),
+    };
+    match external {
+        ExternalBasemap::Xyz(_) => (origin.clone(), origin),
+        ExternalBasemap::Pmtiles(_) => (String::new(), origin),
     }
 }
 
-/// The staff pages' policy, allowing `extra` (see [`basemap_origin`]) for images
-/// and fetches.
-fn staff_csp(extra: &str) -> String {
+/// The staff pages' policy, allowing `extra` (see [`basemap_origin`]: images,
+/// fetches).
+fn staff_csp((img, connect): &(String, String)) -> String {
     format!(
         "default-src 'self'; script-src 'self'; worker-src 'self' blob:; \
-         child-src 'self' blob:; img-src 'self' data: blob:{extra}; style-src 'self' 'unsafe-inline'; \
-         font-src 'self' data:; connect-src 'self'{extra}; object-src 'none'; base-uri 'none'; \
+         child-src 'self' blob:; img-src 'self' data: blob:{img}; style-src 'self' 'unsafe-inline'; \
+         font-src 'self' data:; connect-src 'self'{connect}; object-src 'none'; base-uri 'none'; \
          form-action 'self'; frame-ancestors 'none'"
     )
 }
@@ -45,7 +55,7 @@ fn public_path(path: &str) -> bool {
 }
 
 /// The policy of the embed and the public API: same sources, framed by `ancestors`.
-fn public_csp(ancestors: &[String], extra: &str) -> String {
+fn public_csp(ancestors: &[String], (img, connect): &(String, String)) -> String {
     let frame = if ancestors.is_empty() {
         "*".to_owned()
     } else {
@@ -53,8 +63,8 @@ fn public_csp(ancestors: &[String], extra: &str) -> String {
     };
     format!(
         "default-src 'self'; script-src 'self'; worker-src 'self' blob:; child-src 'self' blob:; \
-         img-src 'self' data: blob:{extra}; style-src 'self' 'unsafe-inline'; font-src 'self' data:; \
-         connect-src 'self'{extra}; object-src 'none'; base-uri 'none'; form-action 'none'; \
+         img-src 'self' data: blob:{img}; style-src 'self' 'unsafe-inline'; font-src 'self' data:; \
+         connect-src 'self'{connect}; object-src 'none'; base-uri 'none'; form-action 'none'; \
          frame-ancestors {frame}"
     )
 }
@@ -95,22 +105,46 @@ mod tests {
 
     #[test]
     fn public_paths_and_frame_ancestors() {
+        let none = (String::new(), String::new());
         assert!(public_path("/embed") && public_path("/public/api/villages"));
         assert!(!public_path("/api/villages") && !public_path("/embedded"));
-        assert!(public_csp(&[], "").ends_with("frame-ancestors *"));
-        let csp = public_csp(&["https://kendarikota.go.id".into()], "");
+        assert!(public_csp(&[], &none).ends_with("frame-ancestors *"));
+        let csp = public_csp(&["https://kendarikota.go.id".into()], &none);
         assert!(csp.ends_with("frame-ancestors https://kendarikota.go.id"));
     }
 
     #[test]
     fn an_external_basemap_is_allowed_for_images_and_fetches_only() {
-        assert_eq!(basemap_origin(None), "");
+        assert_eq!(basemap_origin(None), (String::new(), String::new()));
         let o = basemap_origin(Some("https://tile.example.org/{z}/{x}/{y}.png"));
-        assert_eq!(o, " https://tile.example.org");
+        assert_eq!(o.0, " https://tile.example.org");
+        assert_eq!(o.1, " https://tile.example.org");
         let o = basemap_origin(Some("https://{s}.tile.example.org/{z}/{x}/{y}.png"));
-        assert_eq!(o, " https://*.tile.example.org");
+        assert_eq!(o.1, " https://*.tile.example.org");
         let csp = staff_csp(&o);
         assert!(csp.contains("connect-src 'self' https://*.tile.example.org;"));
         assert!(csp.contains("script-src 'self';"));
+    }
+
+    #[test]
+    fn a_pmtiles_archive_is_allowed_for_fetches_from_its_origin_only() {
+        let o = basemap_origin(Some(
+            "pmtiles://https://tiles.example.org:8443/a/kota.pmtiles",
+        ));
+        assert_eq!(o, (String::new(), " https://tiles.example.org:8443".into()));
+        let csp = staff_csp(&o);
+        assert!(
+            csp.contains("connect-src 'self' https://tiles.example.org:8443;"),
+            "{csp}"
+        );
+        assert!(csp.contains("img-src 'self' data: blob:;"), "{csp}");
+        let csp = public_csp(&[], &o);
+        assert!(
+            csp.contains("connect-src 'self' https://tiles.example.org:8443;"),
+            "{csp}"
+        );
+        // On the page's own origin: 'self' is enough.
+        let o = basemap_origin(Some("/peta/kota.pmtiles"));
+        assert_eq!(o, (String::new(), String::new()));
     }
 }

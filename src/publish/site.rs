@@ -67,11 +67,11 @@ pub fn basemap(state: &AppState, dir: &Path) -> Result<(u64, u64), PublishError>
         tiles: "",
         // Relative to the page; `web/basemap.js` makes it absolute.
         glyphs: "fonts/{fontstack}/{range}.pbf",
-        raster: state.0.config.basemap.url.as_deref(),
+        external: state.0.config.basemap.external().ok().flatten(),
         attribution,
     };
     let mut style = style(&urls, GLYPHS_SERVED);
-    let source = &mut style["sources"][crate::basemap::style::SOURCE];
+    let source = crate::basemap::style::own_source_mut(&mut style);
     if let Some(s) = source.as_object_mut() {
         s.remove("tiles");
         s.insert("url".into(), json!(format!("pmtiles://{BASEMAP_ARCHIVE}")));

@@ -12,10 +12,13 @@ const BIN = path.resolve(ROOT, process.env.SIGAP_BIN || 'target/debug/sigap');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const START_TIMEOUT_MS = 180_000; // the demo city is built at start-up, slowly in debug builds
 
-/** Starts the server; resolves with the child and its base url from the "listening on" line. */
-export function startServer() {
+/**
+ * Starts the server (with `args` after `serve --addr`, e.g. `--config FILE`); resolves
+ * with the child and its base url from the "listening on" line.
+ */
+export function startServer(args = []) {
   return new Promise((resolve, reject) => {
-    const child = spawn(BIN, ['serve', '--addr', '127.0.0.1:0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(BIN, ['serve', '--addr', '127.0.0.1:0', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const timer = setTimeout(() => {
       child.kill('SIGTERM');
@@ -62,13 +65,13 @@ export async function logIn(page, oneTimePassword) {
 
 /**
  * The viewer open in a fresh page, ready (`window.sigapReady`); `context` adds Playwright
- * context options (e.g. geolocation). Returns `page`, `baseUrl`,
- * `problems` (console errors and page errors, in order), `requests` (url, status and
- * bytes on the wire of every finished request), `api(path)` (JSON fetched by the
- * page, same origin) and `close()`.
+ * context options (e.g. geolocation), `serverArgs` arguments of `sigap serve`. Returns
+ * `page`, `baseUrl`, `problems` (console errors and page errors, in order), `requests`
+ * (url, status, bytes on the wire and Range header of every finished request),
+ * `api(path)` (JSON fetched by the page, same origin) and `close()`.
  */
-export async function openViewer({ width = 1280, height = 800, login = true, context = {} } = {}) {
-  const server = process.env.SIGAP_URL ? null : await startServer();
+export async function openViewer({ width = 1280, height = 800, login = true, context = {}, serverArgs = [] } = {}) {
+  const server = process.env.SIGAP_URL ? null : await startServer(serverArgs);
   const baseUrl = process.env.SIGAP_URL || server.url;
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -81,7 +84,7 @@ export async function openViewer({ width = 1280, height = 800, login = true, con
   // (compressed body plus headers), from the first page load on.
   const requests = [];
   page.on('requestfinished', async (req) => {
-    const entry = { url: req.url(), status: 0, bytes: 0 };
+    const entry = { url: req.url(), status: 0, bytes: 0, range: req.headers().range ?? null };
     requests.push(entry);
     try {
       const sizes = await req.sizes();

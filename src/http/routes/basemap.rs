@@ -4,7 +4,8 @@
 //!
 //! URLs in the style are paths (`/basemap/...`, `/fonts/...`) unless
 //! `[server] public_url` is set; the request's Host never goes into a cached answer.
-//! With `[basemap] url`, the style draws that raster instead of sigap's own fills.
+//! With `[basemap] url`, the style draws that raster or PMTiles archive instead of
+//! sigap's own fills (see [`crate::basemap::style`]).
 //! Labels are in the style once the glyph endpoint is ([`GLYPHS_SERVED`]).
 
 use crate::basemap::style::{GLYPHS_SERVED, StyleUrls, style};
@@ -43,7 +44,8 @@ async fn style_json(State(state): State<AppState>) -> Response {
     let urls = StyleUrls {
         tiles: &tiles,
         glyphs: &glyphs,
-        raster: config.basemap.url.as_deref(),
+        // Checked when the configuration was read.
+        external: config.basemap.external().ok().flatten(),
         attribution,
     };
     let body = style(&urls, GLYPHS_SERVED);

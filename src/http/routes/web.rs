@@ -1,12 +1,13 @@
 //! The viewer: `/` serves `web/index.html`, `/web/*` the rest of `web/`, and
 //! `/vendor/maplibre-gl/*` MapLibre GL JS as installed from npm, so the viewer needs
-//! no internet. The files come from [`crate::assets`]: compiled into the binary, or
+//! no internet, and `/vendor/pmtiles/*` the `pmtiles` script (npm), which the pages
+//! load only to read a PMTiles archive named by `[basemap] url`. The files come from [`crate::assets`]: compiled into the binary, or
 //! from disk with `sigap serve --web-dir`.
 //!
 //! File names carry no content hash, so browsers keep them but ask again each time
 //! (`Cache-Control: no-cache`); the `ETag` makes that question a 304 without a body.
 
-use crate::assets::{VENDOR_PREFIX, WEB_PREFIX};
+use crate::assets::{PMTILES_PREFIX, VENDOR_PREFIX, WEB_PREFIX};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use axum::Router;
@@ -23,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(index))
         .route("/web/{*path}", get(web_file))
         .route("/vendor/maplibre-gl/{*path}", get(vendor_file))
+        .route("/vendor/pmtiles/{*path}", get(pmtiles_file))
 }
 
 async fn index(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
@@ -43,6 +45,14 @@ async fn vendor_file(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     file(&state, &format!("{VENDOR_PREFIX}{path}"), &headers).await
+}
+
+async fn pmtiles_file(
+    State(state): State<AppState>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    file(&state, &format!("{PMTILES_PREFIX}{path}"), &headers).await
 }
 
 /// The file at `path` (as [`crate::assets`] names it), 304 when the client's copy is
