@@ -29,6 +29,11 @@ pub struct PublishArgs {
     /// Settings (`[public] k`, `[city] name`; default: ./sigap.toml if present).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Compute the server's whole analysis first (every period, H3 cells, hot spots,
+    /// staff layers), as `sigap serve` does, instead of the public figures alone; the
+    /// files written are the same, only slower (for checking that they are).
+    #[arg(long, hide = true)]
+    full_analysis: bool,
 }
 
 pub fn run(args: &PublishArgs) -> Result<()> {
@@ -43,8 +48,21 @@ pub fn run(args: &PublishArgs) -> Result<()> {
         }
     };
     let data = store.load()?;
-    tracing::info!(villages = data.villages.len(), "computing the analysis");
-    let snapshot = Snapshot::build(store.revision()?, &data, &config);
+    tracing::info!(
+        villages = data.villages.len(),
+        seconds = started.elapsed().as_secs_f64(),
+        "store loaded; computing the public figures"
+    );
+    let snapshot = if args.full_analysis {
+        Snapshot::build(store.revision()?, &data, &config)
+    } else {
+        Snapshot::build_public(store.revision()?, &data, &config)
+    };
+    drop(data);
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        "public figures computed"
+    );
     let state = AppState::new(
         config,
         snapshot,
