@@ -38,6 +38,8 @@ pub struct PublishArgs {
 
 pub fn run(args: &PublishArgs) -> Result<()> {
     let started = Instant::now();
+    // The glyph ranges depend on nothing loaded: made on the other core meanwhile.
+    let glyphs = std::thread::spawn(sigap::publish::glyphs);
     let config = super::load_config(args.config.as_deref())?;
     let store = match &args.db {
         Some(p) if !p.exists() => bail!("no store at {}", p.display()),
@@ -74,6 +76,11 @@ pub fn run(args: &PublishArgs) -> Result<()> {
     let options = sigap::publish::Options {
         periods: args.periods.clone(),
         url: args.url.clone(),
+        glyphs: Some(
+            glyphs
+                .join()
+                .map_err(|_| anyhow::anyhow!("encoding the glyph ranges failed"))??,
+        ),
     };
     let s = sigap::publish::publish(&state, &args.out, &options)?;
     println!(

@@ -28,6 +28,8 @@
 mod archive;
 mod site;
 
+pub use site::{Glyphs, glyphs};
+
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::model::Period;
@@ -100,6 +102,8 @@ pub struct Options {
     /// Where the city will host `DIR` (`https://.../peta/`), for the snippet; `None`:
     /// `[server] public_url`, else a placeholder to replace.
     pub url: Option<String>,
+    /// The glyph ranges, made beforehand ([`glyphs`]); `None`: made while writing.
+    pub glyphs: Option<Glyphs>,
 }
 
 /// What was written.
@@ -214,7 +218,7 @@ fn write_all(state: &AppState, dir: &Path, options: &Options) -> Result<Summary,
                 .collect::<Result<Vec<(u64, u64)>, PublishError>>()
         },
         || -> Result<(u64, u64), PublishError> {
-            let (tiles, bytes) = site::basemap(state, dir)?;
+            let (tiles, bytes) = site::basemap(state, dir, options.glyphs.as_ref())?;
             Ok((tiles, bytes + site::page(state, dir, options)?))
         },
     );
