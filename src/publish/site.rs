@@ -106,12 +106,11 @@ pub fn basemap(
     }
     let mut bytes = stats.bytes + write_json(&dir.join("basemap/style.json"), &style)?;
     let made;
-    let ranges = match glyphs {
-        Some(g) => g,
-        None => {
-            made = self::glyphs()?;
-            &made
-        }
+    let ranges = if let Some(g) = glyphs {
+        g
+    } else {
+        made = self::glyphs()?;
+        &made
     };
     for (font, range, pbf) in &ranges.0 {
         let path = dir
