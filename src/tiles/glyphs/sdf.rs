@@ -39,6 +39,12 @@ pub struct Sdf {
     pub top: i32,
 }
 
+/// How far around a segment's box a pixel centre may lie and still be measured:
+/// one farther is more than [`RADIUS`] from the segment, whose distance then
+/// changes nothing (the search starts at `RADIUS`). The extra pixel is far beyond
+/// f32 rounding, so leaving such segments out gives the very same bytes.
+const REACH: f32 = RADIUS + 1.0;
+
 /// Encodes signed distance `d` (pixels, positive outside) as a byte.
 #[must_use]
 pub fn encode_distance(d: f32) -> u8 {
@@ -76,11 +82,7 @@ pub fn render(outline: &Outline) -> Sdf {
     let (cols, rows) = (width + 2 * BUFFER, height + 2 * BUFFER);
     let mut bitmap = Vec::with_capacity((cols * rows) as usize);
     let max2 = RADIUS * RADIUS;
-    // Each segment with its box grown by REACH: a pixel centre outside that box is
-    // farther than RADIUS from the segment, whose distance then changes nothing
-    // (the search starts at RADIUS). The extra pixel is far beyond f32 rounding,
-    // so leaving such segments out gives the very same bytes.
-    const REACH: f32 = RADIUS + 1.0;
+    // Each segment with its box grown by REACH (see there).
     let boxes: Vec<(f32, f32, f32, f32)> = outline
         .segments
         .iter()
