@@ -8,7 +8,10 @@
 //! `/public/api/villages`. This module sits after [`crate::http`] in the pipeline: it
 //! reads the server's state and answers, never a request.
 //!
-//! The steps, in order:
+//! `sigap publish` hands it a [`crate::http::Snapshot::build_public`] snapshot (the
+//! public figures alone); the files are the same as from the server's full one.
+//!
+//! The steps (1 for every period side by side with 2 and 3):
 //! 1. **tiles**: for each period, both public layers (`villages`, `hexes`) in one
 //!    tile per z/x/y (the two layers' MVT bytes one after the other, as protobuf
 //!    allows), every zoom the public TileJSON announces, into a PMTiles v3 archive
