@@ -147,7 +147,7 @@ impl Snapshot {
             || {
                 rayon::join(
                     || {
-                        let roads = crate::index::analysis::road_graphs(data, config);
+                        let roads = crate::index::analysis::access_road_graph(data, config);
                         let of_period = default_period.map(|p| data.of_period(p));
                         let analysis = Analysis::compute_villages(
                             of_period.as_ref().unwrap_or(data),

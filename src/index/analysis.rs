@@ -555,3 +555,16 @@ pub fn road_graphs(data: &Dataset, config: &Config) -> Option<Arc<Roads>> {
     let speeds = config.roads.speeds().ok()?;
     Some(Arc::new(Roads::new((**network).clone(), speeds)))
 }
+
+/// [`road_graphs`] with only the graph of `[roads] access_mode` built (the one the
+/// travel time to care uses; the others are built if ever asked for).
+#[must_use]
+pub fn access_road_graph(data: &Dataset, config: &Config) -> Option<Arc<Roads>> {
+    let network = data.roads.as_ref()?;
+    let speeds = config.roads.speeds().ok()?;
+    Some(Arc::new(Roads::for_mode(
+        (**network).clone(),
+        speeds,
+        config.roads.access_mode,
+    )))
+}
