@@ -50,7 +50,7 @@ pub fn run(args: &PublishArgs) -> Result<()> {
             super::demo_store()?
         }
     };
-    let data = store.load()?;
+    let data = store.load_side_by_side()?;
     tracing::info!(
         villages = data.villages.len(),
         seconds = started.elapsed().as_secs_f64(),
