@@ -39,10 +39,34 @@ pub struct Snapshot {
     pub cases: Arc<crate::index::cases::Cases>,
     /// The basemap: the stored OpenStreetMap extract and the village boundaries.
     pub basemap: Arc<crate::basemap::Basemap>,
-    /// The public figures of each period, built on first request.
-    public: Mutex<BTreeMap<Option<Period>, Arc<crate::public::PublicView>>>,
+    /// The public figures of each period, built on first request (two periods'
+    /// side by side: the map is locked only to find a period's cell).
+    public: Mutex<BTreeMap<Option<Period>, Built<crate::public::PublicView>>>,
     /// The public tile layers of each period, built on first request.
-    public_tiles: Mutex<BTreeMap<Option<Period>, Arc<crate::public::tiles::PublicTiles>>>,
+    public_tiles: Mutex<BTreeMap<Option<Period>, Built<crate::public::tiles::PublicTiles>>>,
+    /// The case records' H3 cells at the public resolutions, found once (on every
+    /// core, with the snapshot) for every period's public figures.
+    case_cells: crate::public::CaseCells,
+}
+
+/// A value built once, by the first caller that needs it; others wait for it.
+type Built<T> = Arc<std::sync::OnceLock<Arc<T>>>;
+
+/// The value of `key` in `cache`, built by `build` on first use; the cache is
+/// locked only to find the key's cell, so different keys are built side by side.
+fn built<T>(
+    cache: &Mutex<BTreeMap<Option<Period>, Built<T>>>,
+    key: Option<Period>,
+    build: impl FnOnce() -> T,
+) -> Arc<T> {
+    let cell = Arc::clone(
+        cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(key)
+            .or_default(),
+    );
+    Arc::clone(cell.get_or_init(|| Arc::new(build())))
 }
 
 /// The basemap of `data`; an unreadable extract is logged and left out (villages
@@ -83,6 +107,7 @@ impl Snapshot {
             }
         }
         let (analysis, sources) = default_view.unwrap_or_else(|| build_view(data));
+        let cases = crate::index::cases::Cases::build(data);
         let snapshot = Self {
             revision,
             analysis,
@@ -90,7 +115,8 @@ impl Snapshot {
             default_period,
             other_periods,
             placements,
-            cases: Arc::new(crate::index::cases::Cases::build(data)),
+            case_cells: crate::public::CaseCells::new(&cases),
+            cases: Arc::new(cases),
             basemap: Arc::new(basemap(data)),
             public: Mutex::new(BTreeMap::new()),
             public_tiles: Mutex::new(BTreeMap::new()),
@@ -106,6 +132,71 @@ impl Snapshot {
         snapshot
     }
 
+    /// A snapshot for the public answers alone (`sigap publish`): the default
+    /// period's village figures (their risk scores give the priority classes every
+    /// period's public map uses), the case records the public counts come from, the
+    /// basemap and the list of periods, built side by side on every core. The public
+    /// answers from it are the same as from [`Snapshot::build`]'s; the staff ones are
+    /// not: no H3 cells, no staff tile sources, no other period's analysis and no
+    /// placements to compare periods with. Never serve it.
+    #[must_use]
+    pub fn build_public(revision: u64, data: &crate::model::Dataset, config: &Config) -> Self {
+        let started = std::time::Instant::now();
+        let default_period = data.latest_period();
+        let ((analysis, (cases, case_cells)), basemap) = rayon::join(
+            || {
+                rayon::join(
+                    || {
+                        let roads = crate::index::analysis::access_road_graph(data, config);
+                        let of_period = default_period.map(|p| data.of_period(p));
+                        let analysis = Analysis::compute_villages(
+                            of_period.as_ref().unwrap_or(data),
+                            config,
+                            roads,
+                        );
+                        tracing::debug!(
+                            seconds = started.elapsed().as_secs_f64(),
+                            "village figures"
+                        );
+                        analysis
+                    },
+                    || {
+                        let cases = crate::index::cases::Cases::build(data);
+                        let cells = crate::public::CaseCells::new(&cases);
+                        tracing::debug!(seconds = started.elapsed().as_secs_f64(), "case records");
+                        (cases, cells)
+                    },
+                )
+            },
+            || {
+                let b = basemap(data);
+                tracing::debug!(seconds = started.elapsed().as_secs_f64(), "basemap");
+                b
+            },
+        );
+        let sources = TileSources::build(&analysis);
+        let placements = data
+            .periods()
+            .into_keys()
+            .map(|p| (p, Placements::default()))
+            .collect();
+        let snapshot = Self {
+            revision,
+            analysis,
+            sources,
+            default_period,
+            other_periods: BTreeMap::new(),
+            placements,
+            case_cells,
+            cases: Arc::new(cases),
+            basemap: Arc::new(basemap),
+            public: Mutex::new(BTreeMap::new()),
+            public_tiles: Mutex::new(BTreeMap::new()),
+        };
+        tracing::debug!(seconds = started.elapsed().as_secs_f64(), "public snapshot");
+        snapshot
+    }
+
     /// The public tile layers of a resolved period, built once.
     pub fn public_tiles(
         &self,
@@ -113,40 +204,25 @@ impl Snapshot {
         k: u64,
         min_den: u64,
     ) -> Arc<crate::public::tiles::PublicTiles> {
-        let view = self.public_view(period, k);
-        let mut cache = self
-            .public_tiles
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        Arc::clone(cache.entry(period).or_insert_with(|| {
+        built(&self.public_tiles, period, || {
+            let view = self.public_view(period, k);
             let villages = &self.analysis.villages;
             let classes = crate::public::priority_classes(villages);
-            Arc::new(crate::public::tiles::PublicTiles::build(
-                &view, villages, &classes, min_den,
-            ))
-        }))
+            crate::public::tiles::PublicTiles::build(&view, villages, &classes, min_den)
+        })
     }
 
     /// The public (suppressed) figures of a resolved period, built once.
     pub fn public_view(&self, period: Option<Period>, k: u64) -> Arc<crate::public::PublicView> {
-        let mut cache = self
-            .public
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        Arc::clone(cache.entry(period).or_insert_with(|| {
+        built(&self.public, period, || {
             let codes: Vec<String> = self
                 .analysis
                 .villages
                 .iter()
                 .map(|v| v.village.code.clone())
                 .collect();
-            Arc::new(crate::public::PublicView::build(
-                &self.cases,
-                &codes,
-                period,
-                k,
-            ))
-        }))
+            crate::public::PublicView::build_with(&self.cases, &self.case_cells, &codes, period, k)
+        })
     }
 
     /// Every period with children, in time order.

@@ -139,6 +139,24 @@ impl Analysis {
     /// (e.g. once for every period of a snapshot).
     #[must_use]
     pub fn compute_with_roads(data: &Dataset, config: &Config, roads: Option<Arc<Roads>>) -> Self {
+        Self::compute_parts(data, config, roads, true)
+    }
+
+    /// The villages' figures alone (counts, population, access, smoothing, risk
+    /// score and rank inputs), exactly as [`Analysis::compute_with_roads`] makes
+    /// them, with no H3 cells (`hexes` empty): what the public map needs (its
+    /// priority classes), without the cells' aggregation and hot spots.
+    #[must_use]
+    pub fn compute_villages(data: &Dataset, config: &Config, roads: Option<Arc<Roads>>) -> Self {
+        Self::compute_parts(data, config, roads, false)
+    }
+
+    fn compute_parts(
+        data: &Dataset,
+        config: &Config,
+        roads: Option<Arc<Roads>>,
+        with_hexes: bool,
+    ) -> Self {
         let village_index = VillageIndex::new(&data.villages);
         let facility_index = FacilityIndex::new(&data.facilities);
         let population = data.population.as_ref();
@@ -218,8 +236,12 @@ impl Analysis {
             access,
         );
 
-        let children = ChildCells::new(data, &child_village);
-        let (hexes, unplaced_in_hexes) = hex_sets(data, config, &children, &area, access);
+        let (hexes, unplaced_in_hexes) = if with_hexes {
+            let children = ChildCells::new(data, &child_village);
+            hex_sets(data, config, &children, &area, access)
+        } else {
+            (Vec::new(), [0; RESOLUTIONS.len()])
+        };
 
         Self {
             villages,
@@ -532,4 +554,17 @@ pub fn road_graphs(data: &Dataset, config: &Config) -> Option<Arc<Roads>> {
     let network = data.roads.as_ref()?;
     let speeds = config.roads.speeds().ok()?;
     Some(Arc::new(Roads::new((**network).clone(), speeds)))
+}
+
+/// [`road_graphs`] with only the graph of `[roads] access_mode` built (the one the
+/// travel time to care uses; the others are built if ever asked for).
+#[must_use]
+pub fn access_road_graph(data: &Dataset, config: &Config) -> Option<Arc<Roads>> {
+    let network = data.roads.as_ref()?;
+    let speeds = config.roads.speeds().ok()?;
+    Some(Arc::new(Roads::for_mode(
+        (**network).clone(),
+        speeds,
+        config.roads.access_mode,
+    )))
 }

@@ -40,14 +40,30 @@ impl Cases {
     pub fn build(data: &Dataset) -> Self {
         let index = VillageIndex::new(&data.villages);
         let code = |i: Option<usize>| i.map(|i| data.villages[i].code.clone());
+        let homes: Vec<Option<usize>> = data
+            .households
+            .par_iter()
+            .map(|h| index.locate(h.location))
+            .collect();
+        // A child at a household's very point (children are placed at their home)
+        // lies in that household's village: looked up, not located again.
+        let key = |p: geo::Point<f64>| (p.x().to_bits(), p.y().to_bits());
+        let at_home: std::collections::HashMap<(u64, u64), usize> = data
+            .households
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (key(h.location), i))
+            .collect();
         let children = data
             .children
             .par_iter()
             .map(|c| CaseChild {
-                village: c
-                    .placed_by_village
-                    .clone()
-                    .or_else(|| code(index.locate(c.location))),
+                village: c.placed_by_village.clone().or_else(|| {
+                    code(match at_home.get(&key(c.location)) {
+                        Some(&i) => homes[i],
+                        None => index.locate(c.location),
+                    })
+                }),
                 team: data.assignments.get(&c.id).cloned(),
                 child: c.clone(),
             })
@@ -55,8 +71,9 @@ impl Cases {
         let households = data
             .households
             .par_iter()
-            .map(|h| CaseHousehold {
-                village: code(index.locate(h.location)),
+            .zip(homes)
+            .map(|(h, v)| CaseHousehold {
+                village: code(v),
                 household: h.clone(),
             })
             .collect();

@@ -15,6 +15,7 @@ use crate::index::cases::Cases;
 use crate::index::hex::cell_of;
 use crate::model::Period;
 use h3o::{CellIndex, Resolution};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 pub use suppress::Shown;
 
@@ -73,6 +74,22 @@ impl PublicView {
     /// children; households have no period) among `village_codes`.
     #[must_use]
     pub fn build(cases: &Cases, village_codes: &[String], period: Option<Period>, k: u64) -> Self {
+        Self::build_with(cases, &CaseCells::new(cases), village_codes, period, k)
+    }
+
+    /// [`PublicView::build`] with the records' cells already found
+    /// ([`CaseCells::new`] of the same `cases`, once for every period). Runs on the
+    /// calling thread alone (no rayon): the server builds a view inside a `OnceLock`
+    /// on a render thread, and a rayon wait there could run another render that
+    /// asks for the same view.
+    #[must_use]
+    pub fn build_with(
+        cases: &Cases,
+        cells: &CaseCells,
+        village_codes: &[String],
+        period: Option<Period>,
+        k: u64,
+    ) -> Self {
         let nv = village_codes.len() + 1; // + outside
         let index: HashMap<&str, usize> = village_codes
             .iter()
@@ -84,9 +101,11 @@ impl PublicView {
                 .and_then(|c| index.get(c).copied())
                 .unwrap_or(nv - 1)
         };
-        // Each record: village, location, and its contribution to the seven fields.
-        let mut records: Vec<(usize, geo::Point<f64>, [u64; 7], usize)> = Vec::new();
-        for c in &cases.children {
+        // Each record: village, its cells at the public resolutions, its
+        // contribution to the seven fields, and its population (0 children, 1
+        // households).
+        let mut records: Vec<(usize, PointCells, [u64; 7], usize)> = Vec::new();
+        for (c, at) in cases.children.iter().zip(&cells.children) {
             let ch = &c.child;
             if period.is_some_and(|p| ch.period != p) || ch.is_flagged() {
                 continue;
@@ -100,9 +119,9 @@ impl PublicView {
                 0,
                 0,
             ];
-            records.push((village_of(&c.village), ch.location, f, 0));
+            records.push((village_of(&c.village), *at, f, 0));
         }
-        for h in &cases.households {
+        for (h, at) in cases.households.iter().zip(&cells.households) {
             let hh = &h.household;
             let f = [
                 0,
@@ -113,7 +132,7 @@ impl PublicView {
                 u64::from(!hh.safe_water),
                 u64::from(!hh.improved_sanitation),
             ];
-            records.push((village_of(&h.village), hh.location, f, 1));
+            records.push((village_of(&h.village), *at, f, 1));
         }
         let mut vvalues: [Vec<u64>; 7] = std::array::from_fn(|_| vec![0; nv]);
         for (v, _, f, _) in &records {
@@ -121,9 +140,8 @@ impl PublicView {
                 column[*v] += add;
             }
         }
-        let layers: Vec<Layer> = PUBLIC_RESOLUTIONS
-            .iter()
-            .map(|&res| layer(&records, res))
+        let layers: Vec<Layer> = (0..PUBLIC_RESOLUTIONS.len())
+            .map(|r| layer(&records, r))
             .collect();
         let mut rows_v = vec![[Shown::Value(0); 7]; nv];
         let mut rows_c: Vec<Vec<Row>> = layers
@@ -170,9 +188,59 @@ impl PublicView {
     }
 }
 
-/// The counts of every cell at `res` and the (village, cell) pairs with records.
-fn layer(records: &[(usize, geo::Point<f64>, [u64; 7], usize)], res: Resolution) -> Layer {
-    let located: Vec<Option<CellIndex>> = records.iter().map(|r| cell_of(r.1, res)).collect();
+/// A point's cell at each public resolution, in [`PUBLIC_RESOLUTIONS`] order
+/// (`None` where it has none: invalid coordinates).
+pub type PointCells = [Option<CellIndex>; PUBLIC_RESOLUTIONS.len()];
+
+fn point_cells(p: geo::Point<f64>) -> PointCells {
+    PUBLIC_RESOLUTIONS.map(|res| cell_of(p, res))
+}
+
+/// The cells of every child and household of a [`Cases`] (in their order), found
+/// once on every core for every period's [`PublicView::build_with`].
+#[derive(Debug, Clone, Default)]
+pub struct CaseCells {
+    pub children: Vec<PointCells>,
+    pub households: Vec<PointCells>,
+}
+
+impl CaseCells {
+    /// Finds the cells of `cases`' records on every core. A child at a household's
+    /// very point (most are: children are placed at their home) takes that
+    /// household's cells instead of finding them again.
+    #[must_use]
+    pub fn new(cases: &Cases) -> Self {
+        let households: Vec<PointCells> = cases
+            .households
+            .par_iter()
+            .map(|h| point_cells(h.household.location))
+            .collect();
+        let key = |p: geo::Point<f64>| (p.x().to_bits(), p.y().to_bits());
+        let at_home: HashMap<(u64, u64), usize> = cases
+            .households
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (key(h.household.location), i))
+            .collect();
+        let children = cases
+            .children
+            .par_iter()
+            .map(|c| match at_home.get(&key(c.child.location)) {
+                Some(&i) => households[i],
+                None => point_cells(c.child.location),
+            })
+            .collect();
+        Self {
+            children,
+            households,
+        }
+    }
+}
+
+/// The counts of every cell at the `r`-th public resolution and the (village, cell)
+/// pairs with records.
+fn layer(records: &[(usize, PointCells, [u64; 7], usize)], r: usize) -> Layer {
+    let located: Vec<Option<CellIndex>> = records.iter().map(|rec| rec.1[r]).collect();
     let mut cells: Vec<CellIndex> = located.iter().flatten().copied().collect();
     cells.sort_unstable();
     cells.dedup();

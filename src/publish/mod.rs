@@ -8,7 +8,10 @@
 //! `/public/api/villages`. This module sits after [`crate::http`] in the pipeline: it
 //! reads the server's state and answers, never a request.
 //!
-//! The steps, in order:
+//! `sigap publish` hands it a [`crate::http::Snapshot::build_public`] snapshot (the
+//! public figures alone); the files are the same as from the server's full one.
+//!
+//! The steps (1 for every period side by side with 2 and 3):
 //! 1. **tiles**: for each period, both public layers (`villages`, `hexes`) in one
 //!    tile per z/x/y (the two layers' MVT bytes one after the other, as protobuf
 //!    allows), every zoom the public TileJSON announces, into a PMTiles v3 archive
@@ -28,12 +31,15 @@
 mod archive;
 mod site;
 
+pub use site::{Glyphs, glyphs};
+
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::model::Period;
 use crate::tiles::mercator::lonlat_to_world;
 use crate::tiles::pmtiles::{ArchiveInfo, PmtilesError};
 use geo::Rect;
+use rayon::prelude::*;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -99,6 +105,8 @@ pub struct Options {
     /// Where the city will host `DIR` (`https://.../peta/`), for the snippet; `None`:
     /// `[server] public_url`, else a placeholder to replace.
     pub url: Option<String>,
+    /// The glyph ranges, made beforehand ([`glyphs`]); `None`: made while writing.
+    pub glyphs: Option<Glyphs>,
 }
 
 /// What was written.
@@ -202,39 +210,62 @@ fn write_all(state: &AppState, dir: &Path, options: &Options) -> Result<Summary,
         periods: listed.clone(),
         ..Summary::default()
     };
-    for (i, period) in periods.iter().enumerate() {
-        let folder = if i == 0 {
-            dir.to_path_buf()
-        } else {
-            dir.join("periods")
-                .join(period.map(|p| p.to_string()).unwrap_or_default())
-        };
-        let data = if i == 0 {
-            dir.join("data")
-        } else {
-            folder.clone()
-        };
-        let text = period.map(|p| p.to_string());
-        let mut s = crate::http::routes::public::summary_json(state, text.as_deref())?;
-        // The page offers the periods published here, not the store's.
-        s["periods"] = json!(listed);
-        summary.bytes += write_json(&data.join("summary.json"), &s)?;
-        let v = crate::http::routes::public::villages_json(state, text.as_deref())?;
-        summary.bytes += write_json(&data.join("villages.json"), &v)?;
-        mkdir(&folder)?;
-        let stats = public_archive(state, *period, &folder.join(ARCHIVE))?;
-        summary.tiles += stats.addressed;
-        summary.bytes += stats.bytes;
+    // The periods, the basemap and the page are written side by side (each its own
+    // files); the sums do not depend on the order.
+    let (written, site) = rayon::join(
+        || {
+            periods
+                .par_iter()
+                .enumerate()
+                .map(|(i, period)| write_period(state, dir, i, *period, &listed))
+                .collect::<Result<Vec<(u64, u64)>, PublishError>>()
+        },
+        || -> Result<(u64, u64), PublishError> {
+            let (tiles, bytes) = site::basemap(state, dir, options.glyphs.as_ref())?;
+            Ok((tiles, bytes + site::page(state, dir, options)?))
+        },
+    );
+    for (tiles, bytes) in written?.into_iter().chain([site?]) {
+        summary.tiles += tiles;
+        summary.bytes += bytes;
     }
-    let stats = site::basemap(state, dir)?;
-    summary.tiles += stats.0;
-    summary.bytes += stats.1;
-    summary.bytes += site::page(state, dir, options)?;
     tracing::info!(
         seconds = started.elapsed().as_secs_f64(),
         "public map written"
     );
     Ok(summary)
+}
+
+/// Writes the `i`-th period's data and archive (the default's, `i == 0`, in `dir`
+/// itself, the others' in `dir/periods/YYYY-MM/`); returns (tiles, bytes).
+fn write_period(
+    state: &AppState,
+    dir: &Path,
+    i: usize,
+    period: Option<Period>,
+    listed: &[String],
+) -> Result<(u64, u64), PublishError> {
+    let folder = if i == 0 {
+        dir.to_path_buf()
+    } else {
+        dir.join("periods")
+            .join(period.map(|p| p.to_string()).unwrap_or_default())
+    };
+    let data = if i == 0 {
+        dir.join("data")
+    } else {
+        folder.clone()
+    };
+    let text = period.map(|p| p.to_string());
+    let mut s = crate::http::routes::public::summary_json(state, text.as_deref())?;
+    // The page offers the periods published here, not the store's.
+    s["periods"] = json!(listed);
+    let mut bytes = write_json(&data.join("summary.json"), &s)?;
+    let v = crate::http::routes::public::villages_json(state, text.as_deref())?;
+    bytes += write_json(&data.join("villages.json"), &v)?;
+    mkdir(&folder)?;
+    let stats = public_archive(state, period, &folder.join(ARCHIVE))?;
+    Ok((stats.addressed, bytes + stats.bytes))
 }
 
 /// Header facts of an archive over `bounds`, opening at their centre at zoom 11.

@@ -30,9 +30,37 @@ const PAGE_FILES: [&str; 9] = [
 /// Where the snippet points when neither `--url` nor `[server] public_url` says.
 const URL_PLACEHOLDER: &str = "https://ALAMAT-SITUS-KOTA/peta/";
 
-/// Writes `basemap.pmtiles`, `basemap/style.json` and the glyph ranges; returns
-/// (tiles, bytes).
-pub fn basemap(state: &AppState, dir: &Path) -> Result<(u64, u64), PublishError> {
+/// The glyph ranges the basemap's labels use, encoded: they depend on the fonts
+/// built into the binary alone, so `sigap publish` makes them while it loads the
+/// store ([`glyphs`], passed in [`Options::glyphs`]).
+#[derive(Debug, Clone, Default)]
+pub struct Glyphs(Vec<(Font, GlyphRange, Vec<u8>)>);
+
+/// Encodes every glyph range written ([`GLYPH_RANGES`] of each font), each range
+/// a few hundred SDF glyphs, on every core.
+pub fn glyphs() -> Result<Glyphs, PublishError> {
+    let wanted: Vec<(Font, &str)> = Font::ALL
+        .into_iter()
+        .flat_map(|f| GLYPH_RANGES.map(|r| (f, r)))
+        .collect();
+    wanted
+        .into_par_iter()
+        .map(|(font, range)| {
+            let range: GlyphRange = range.parse()?;
+            Ok((font, range, encode_range(font, range)?))
+        })
+        .collect::<Result<_, crate::tiles::glyphs::GlyphError>>()
+        .map(Glyphs)
+        .map_err(|e| PublishError::Public(e.to_string()))
+}
+
+/// Writes `basemap.pmtiles`, `basemap/style.json` and the glyph ranges (`glyphs`,
+/// or made here); returns (tiles, bytes).
+pub fn basemap(
+    state: &AppState,
+    dir: &Path,
+    glyphs: Option<&Glyphs>,
+) -> Result<(u64, u64), PublishError> {
     let snapshot = state.snapshot();
     let Some(bounds) = snapshot.analysis.village_bounds_array() else {
         return Ok((0, 0));
@@ -77,25 +105,19 @@ pub fn basemap(state: &AppState, dir: &Path) -> Result<(u64, u64), PublishError>
         s.insert("url".into(), json!(format!("pmtiles://{BASEMAP_ARCHIVE}")));
     }
     let mut bytes = stats.bytes + write_json(&dir.join("basemap/style.json"), &style)?;
-    // Each range is a few hundred SDF glyphs: made on every core.
-    let wanted: Vec<(Font, &str)> = Font::ALL
-        .into_iter()
-        .flat_map(|f| GLYPH_RANGES.map(|r| (f, r)))
-        .collect();
-    let ranges: Vec<(Font, GlyphRange, Vec<u8>)> = wanted
-        .into_par_iter()
-        .map(|(font, range)| {
-            let range: GlyphRange = range.parse()?;
-            Ok((font, range, encode_range(font, range)?))
-        })
-        .collect::<Result<_, crate::tiles::glyphs::GlyphError>>()
-        .map_err(|e| PublishError::Public(e.to_string()))?;
-    for (font, range, pbf) in ranges {
+    let made;
+    let ranges = if let Some(g) = glyphs {
+        g
+    } else {
+        made = self::glyphs()?;
+        &made
+    };
+    for (font, range, pbf) in &ranges.0 {
         let path = dir
             .join("fonts")
             .join(font.name())
             .join(format!("{}.pbf", range.label()));
-        bytes += write(&path, &pbf)?;
+        bytes += write(&path, pbf)?;
     }
     Ok((stats.addressed, bytes))
 }

@@ -144,7 +144,9 @@ pub struct Roads {
     pub speeds: Speeds,
     /// Metres of each segment.
     lengths: Vec<f64>,
-    graphs: [ModeGraph; 3],
+    /// By [`Mode::index`]; each built once, when first asked for ([`Roads::new`]
+    /// builds all three at once).
+    graphs: [std::sync::OnceLock<ModeGraph>; 3],
 }
 
 impl Roads {
@@ -152,24 +154,42 @@ impl Roads {
     /// component).
     #[must_use]
     pub fn new(network: RoadNetwork, speeds: Speeds) -> Roads {
+        let roads = Self::unbuilt(network, speeds);
+        for mode in Mode::ALL {
+            let _ = roads.graph(mode);
+        }
+        roads
+    }
+
+    /// [`Roads::new`] with only `mode`'s graph built now; another mode's is built
+    /// the first time it is asked for (the same graph, later). For a run that needs
+    /// one mode alone (`sigap publish`: the travel time to care).
+    #[must_use]
+    pub fn for_mode(network: RoadNetwork, speeds: Speeds, mode: Mode) -> Roads {
+        let roads = Self::unbuilt(network, speeds);
+        let _ = roads.graph(mode);
+        roads
+    }
+
+    fn unbuilt(network: RoadNetwork, speeds: Speeds) -> Roads {
         let lengths: Vec<f64> = network
             .segments
             .iter()
             .map(|s| haversine_m(network.nodes[s.a as usize], network.nodes[s.b as usize]))
             .collect();
-        let graphs = Mode::ALL.map(|mode| ModeGraph::build(&network, &lengths, &speeds, mode));
         Roads {
             network,
             speeds,
             lengths,
-            graphs,
+            graphs: Default::default(),
         }
     }
 
-    /// The graph of `mode`.
+    /// The graph of `mode` (built here if it is not yet).
     #[must_use]
     pub fn graph(&self, mode: Mode) -> &ModeGraph {
-        &self.graphs[mode.index()]
+        self.graphs[mode.index()]
+            .get_or_init(|| ModeGraph::build(&self.network, &self.lengths, &self.speeds, mode))
     }
 
     /// Metres of segment `i`.
@@ -182,12 +202,9 @@ impl Roads {
     /// `network.segments` (what an import keeps).
     #[must_use]
     pub fn kept_segments(&self) -> Vec<bool> {
+        let graphs = Mode::ALL.map(|mode| self.graph(mode));
         (0..self.network.segments.len())
-            .map(|i| {
-                self.graphs
-                    .iter()
-                    .any(|g| g.segment_open(i) != (false, false))
-            })
+            .map(|i| graphs.iter().any(|g| g.segment_open(i) != (false, false)))
             .collect()
     }
 }

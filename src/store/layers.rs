@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use geo::{BoundingRect, Point, Rect};
 use rusqlite::{Row, Transaction, params};
 use std::collections::HashSet;
+use std::path::Path;
 
 /// Validated rows of one layer, ready to store.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,6 +124,11 @@ impl Store {
 
     /// Every layer, each in the order it was imported.
     pub fn load(&self) -> Result<Dataset, StoreError> {
+        self.load_with(true)
+    }
+
+    /// Every layer; the households left empty without `households`.
+    fn load_with(&self, households: bool) -> Result<Dataset, StoreError> {
         Ok(Dataset {
             villages: self.read_table(
                 "SELECT fid, geom, code, name, district FROM villages ORDER BY fid",
@@ -135,12 +141,11 @@ impl Store {
                 "children",
                 child_row,
             )?,
-            households: self.read_table(
-                "SELECT fid, geom, pseudonym, has_latrine, safe_water, improved_sanitation, \
-                 unfit_housing, four_t, target_groups FROM households ORDER BY fid",
-                "households",
-                household_row,
-            )?,
+            households: if households {
+                self.households()?
+            } else {
+                Vec::new()
+            },
             facilities: self.read_table(
                 "SELECT fid, geom, id, name, kind FROM facilities ORDER BY fid",
                 "facilities",
@@ -151,6 +156,33 @@ impl Store {
             roads: self.roads()?.map(|r| std::sync::Arc::new(r.network)),
             osm_extract: self.osm_extract()?.map(std::sync::Arc::new),
         })
+    }
+
+    /// [`Store::load`] with the households (the largest layer) read on a second,
+    /// read-only connection meanwhile; a store in memory is read on this one.
+    pub fn load_side_by_side(&self) -> Result<Dataset, StoreError> {
+        if self.path == Path::new(":memory:") {
+            return self.load();
+        }
+        let path = self.path.clone();
+        std::thread::scope(|s| {
+            let households = s.spawn(move || Store::open_read_only(&path)?.households());
+            let mut data = self.load_with(false)?;
+            data.households = households
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e))?;
+            Ok(data)
+        })
+    }
+
+    /// Every household, in import order.
+    fn households(&self) -> Result<Vec<Household>, StoreError> {
+        self.read_table(
+            "SELECT fid, geom, pseudonym, has_latrine, safe_water, improved_sanitation, \
+             unfit_housing, four_t, target_groups FROM households ORDER BY fid",
+            "households",
+            household_row,
+        )
     }
 
     /// The ids stored in a layer: village codes, facility ids, or the pseudonyms of

@@ -144,6 +144,22 @@ def test_every_archived_tile_equals_the_servers_tile(city):
     assert compared > 2000
 
 
+def test_the_public_only_path_writes_the_same_bytes_as_the_full_analysis(city, tmp_path):
+    """`publish` computes only the public figures (no H3 analysis, no other period's
+    analysis, no staff layers); the hidden --full-analysis computes everything as
+    `sigap serve` does. Every file, every archive byte, must be the same."""
+    config = city["dir"] / "sigap.toml"
+    full = tmp_path / "full"
+    run("publish", "--db", city["db"], "--config", config, "--out", full,
+        "--url", "https://kendarikota.go.id/peta/", "--full-analysis")
+    fast = {p.relative_to(city["out"]): p for p in city["out"].rglob("*") if p.is_file()}
+    slow = {p.relative_to(full): p for p in full.rglob("*") if p.is_file()}
+    assert sorted(fast) == sorted(slow)
+    assert len(fast) > 20
+    differ = [str(rel) for rel, p in fast.items() if p.read_bytes() != slow[rel].read_bytes()]
+    assert not differ, f"files differ between the two paths: {differ}"
+
+
 def test_no_hexagon_finer_than_resolution_8(city):
     for _, path in archives(city):
         _, _, tiles = read_archive(path)

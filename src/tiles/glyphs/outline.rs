@@ -66,19 +66,7 @@ impl Outline {
     /// TrueType fills by (overlapping contours stay filled).
     #[must_use]
     pub fn winding(&self, p: Point) -> i32 {
-        let mut w = 0;
-        for &(a, b) in &self.segments {
-            // Signed area test: > 0 when p is left of a->b.
-            let side = (b.x - a.x) * (p.y - a.y) - (p.x - a.x) * (b.y - a.y);
-            if a.y <= p.y {
-                if b.y > p.y && side > 0.0 {
-                    w += 1;
-                }
-            } else if b.y <= p.y && side < 0.0 {
-                w -= 1;
-            }
-        }
-        w
+        winding_among(&self.segments, p)
     }
 
     /// Smallest and largest corner of the outline, or `None` when it is empty.
@@ -180,4 +168,24 @@ impl Outline {
     pub fn finish(&mut self) {
         self.close_contour();
     }
+}
+
+/// Winding number of `segments` around `p` ([`Outline::winding`]). Only a segment
+/// that crosses the horizontal line through `p` (`(a.y <= p.y) != (b.y <= p.y)`)
+/// counts, so `segments` may leave out any other.
+#[must_use]
+pub fn winding_among(segments: &[(Point, Point)], p: Point) -> i32 {
+    let mut w = 0;
+    for &(a, b) in segments {
+        // Signed area test: > 0 when p is left of a->b.
+        let side = (b.x - a.x) * (p.y - a.y) - (p.x - a.x) * (b.y - a.y);
+        if a.y <= p.y {
+            if b.y > p.y && side > 0.0 {
+                w += 1;
+            }
+        } else if b.y <= p.y && side < 0.0 {
+            w -= 1;
+        }
+    }
+    w
 }

@@ -13,7 +13,7 @@
 //! # Units
 //! Pixels at [`SIZE`] px per em; rows top to bottom, y up in the outline.
 
-use super::outline::{Outline, Point};
+use super::outline::{Outline, Point, winding_among};
 
 /// Font size the glyphs are drawn at, in pixels per em (MapLibre's `ONE_EM`).
 pub const SIZE: f32 = 24.0;
@@ -38,6 +38,12 @@ pub struct Sdf {
     /// Box top edge above the baseline, in pixels (before the ascender offset).
     pub top: i32,
 }
+
+/// How far around a segment's box a pixel centre may lie and still be measured:
+/// one farther is more than [`RADIUS`] from the segment, whose distance then
+/// changes nothing (the search starts at `RADIUS`). The extra pixel is far beyond
+/// f32 rounding, so leaving such segments out gives the very same bytes.
+const REACH: f32 = RADIUS + 1.0;
 
 /// Encodes signed distance `d` (pixels, positive outside) as a byte.
 #[must_use]
@@ -76,21 +82,52 @@ pub fn render(outline: &Outline) -> Sdf {
     let (cols, rows) = (width + 2 * BUFFER, height + 2 * BUFFER);
     let mut bitmap = Vec::with_capacity((cols * rows) as usize);
     let max2 = RADIUS * RADIUS;
+    // Each segment with its box grown by REACH (see there).
+    let boxes: Vec<(f32, f32, f32, f32)> = outline
+        .segments
+        .iter()
+        .map(|(a, b)| {
+            (
+                a.x.min(b.x) - REACH,
+                a.x.max(b.x) + REACH,
+                a.y.min(b.y) - REACH,
+                a.y.max(b.y) + REACH,
+            )
+        })
+        .collect();
+    let mut near: Vec<((Point, Point), f32, f32)> = Vec::new();
+    let mut crossing: Vec<(Point, Point)> = Vec::new();
     for row in 0..rows {
         // Row 0 is the top: its centre is half a pixel below the margin's top edge.
         let centre_y = (top + BUFFER as i32 - row as i32) as f32 - 0.5;
+        // The segments within reach of this row, and those the row's horizontal
+        // line crosses (the only ones the winding number counts).
+        near.clear();
+        crossing.clear();
+        for (&(a, b), &(x0, x1, y0, y1)) in outline.segments.iter().zip(&boxes) {
+            if y0 <= centre_y && centre_y <= y1 {
+                near.push(((a, b), x0, x1));
+            }
+            if (a.y <= centre_y) != (b.y <= centre_y) {
+                crossing.push((a, b));
+            }
+        }
         for col in 0..cols {
             let p = Point {
                 x: (left - BUFFER as i32 + col as i32) as f32 + 0.5,
                 y: centre_y,
             };
             // Farther than RADIUS encodes as 0 or 255 anyway, so start the search there.
-            let d2 = outline
-                .segments
+            let d2 = near
                 .iter()
-                .fold(max2, |m, &(a, b)| m.min(segment_dist2(p, a, b)));
+                .filter(|(_, x0, x1)| *x0 <= p.x && p.x <= *x1)
+                .fold(max2, |m, &((a, b), _, _)| m.min(segment_dist2(p, a, b)));
             let d = d2.sqrt();
-            let signed = if outline.winding(p) != 0 { -d } else { d };
+            let signed = if winding_among(&crossing, p) != 0 {
+                -d
+            } else {
+                d
+            };
             bitmap.push(encode_distance(signed));
         }
     }
