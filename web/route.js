@@ -7,7 +7,7 @@
 // sent twice (a reply lost on a poor connection) is still one visit.
 
 import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs';
-import { t, addWords, applyI18n } from './i18n.js';
+import { t, addWords, applyI18n, fmtKm, fmtScore } from './i18n.js';
 import { ensureLogin, send } from './account.js';
 import { loadBasemap, withBasemap, basemapSlots } from './basemap.js';
 
@@ -15,7 +15,7 @@ addWords({
   id: {
     routeTitle: 'Rute kunjungan', routeTeam: 'Tim', routeMax: 'Kunjungan maks.', routeHours: 'Jam kerja',
     routeService: 'Menit per kunjungan', routeMake: 'Buat rute', routeGpx: 'Unduh GPX', routeGeojson: 'Unduh GeoJSON',
-    routePrint: 'Cetak', routeSummary: '{n} dari {c} anak · {travel} menit di jalan ({km} km) · selesai setelah {total} menit',
+    routePrint: 'Cetak', routeSummary: '{n} dari {c} anak · {travel} menit di jalan ({km}) · selesai setelah {total} menit',
     routeNone: 'Tidak ada anak untuk dikunjungi.', routeNavigate: 'Navigasi', routeRecord: 'Catat kunjungan',
     routeArrive: 'tiba {time}', routeRide: '{m} menit perjalanan', routeSevere: 'sangat pendek', routeNever: 'belum pernah dikunjungi',
     routeLast: 'kunjungan terakhir {d}', visitOutcome: 'Hasil', visitVisited: 'Dikunjungi', visitNotFound: 'Tidak ditemukan',
@@ -27,11 +27,17 @@ addWords({
     progressTitle: 'Kemajuan kunjungan per OPD', progressAssigned: 'Ditugaskan', progressVisited: 'Dikunjungi',
     progressLast: 'Kunjungan terakhir', progressRecovering: 'Membaik', progressVillages: 'Per kelurahan',
     progressVillage: 'Kelurahan',
+    routeReplan: 'Susun ulang rute', planSaved: 'Rencana {day} · dibuat oleh {by} pukul {time}{v}', planVersion: ' · versi {n}',
+    planUnsaved: 'Rencana ini tidak tersimpan (server tanpa penyimpanan).', planDone: '{d} dari {n} kunjungan selesai',
+    replanConfirm: '{d} kunjungan sudah dicatat hari ini. Susun ulang rute? Anak yang sudah dikunjungi tidak dimasukkan lagi.',
+    doneVisited: '✓ Sudah dikunjungi ({by})', doneNotFound: '✗ Tidak ditemukan ({by})', doneQueued: '✓ Tercatat, menunggu dikirim',
+    plansTitle: 'Rencana hari ini per OPD', plansNone: 'Belum ada rencana hari ini.', plansStops: 'Kunjungan', plansDone: 'Selesai',
+    plansMadeBy: 'Dibuat oleh',
   },
   en: {
     routeTitle: 'Visit route', routeTeam: 'Team', routeMax: 'Most visits', routeHours: 'Working hours',
     routeService: 'Minutes per visit', routeMake: 'Plan route', routeGpx: 'Download GPX', routeGeojson: 'Download GeoJSON',
-    routePrint: 'Print', routeSummary: '{n} of {c} children · {travel} min on the road ({km} km) · done after {total} min',
+    routePrint: 'Print', routeSummary: '{n} of {c} children · {travel} min on the road ({km}) · done after {total} min',
     routeNone: 'No child to visit.', routeNavigate: 'Navigate', routeRecord: 'Record visit',
     routeArrive: 'arrive {time}', routeRide: '{m} min ride', routeSevere: 'severely stunted', routeNever: 'never visited',
     routeLast: 'last visit {d}', visitOutcome: 'Outcome', visitVisited: 'Visited', visitNotFound: 'Not found',
@@ -43,6 +49,12 @@ addWords({
     progressTitle: 'Visit progress per OPD', progressAssigned: 'Assigned', progressVisited: 'Visited',
     progressLast: 'Last visit', progressRecovering: 'Improving', progressVillages: 'Per village',
     progressVillage: 'Village',
+    routeReplan: 'Re-plan route', planSaved: 'Plan for {day} · made by {by} at {time}{v}', planVersion: ' · version {n}',
+    planUnsaved: 'This plan is not saved (server without a store).', planDone: '{d} of {n} visits done',
+    replanConfirm: '{d} visit(s) already recorded today. Re-plan the route? Children already visited are left out.',
+    doneVisited: '✓ Visited ({by})', doneNotFound: '✗ Not found ({by})', doneQueued: '✓ Recorded, waiting to be sent',
+    plansTitle: "Today's plans per OPD", plansNone: 'No plan yet today.', plansStops: 'Visits', plansDone: 'Done',
+    plansMadeBy: 'Made by',
   },
 });
 
@@ -118,19 +130,31 @@ async function flush() {
 
 // ---- the route -------------------------------------------------------------------
 
-function routeQuery(format) {
-  const p = new URLSearchParams();
+/** The phone's own date: the plan is for the officer's day, wherever the server is. */
+function today() {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** The options of the form (used when a plan is made). */
+function routeOptions() {
+  const o = { date: today(), max: Number($('max').value), hours: $('hours').value, service: Number($('service').value) };
   const team = $('team').value;
-  if (team) p.set('team', team);
-  p.set('max', $('max').value);
-  p.set('hours', $('hours').value);
-  p.set('service', $('service').value);
+  if (team) o.team = team;
+  return o;
+}
+
+function routeQuery(format) {
+  const p = new URLSearchParams(Object.entries(routeOptions()).map(([k, v]) => [k, String(v)]));
   if (format) p.set('format', format);
   return `api/route?${p}`;
 }
 
+/** The hours the shown plan was made with (the form may have been changed since). */
+let planHours = null;
+
 function clock(minutes) {
-  const [h, m] = $('hours').value.split('-')[0].split(':').map(Number);
+  const [h, m] = (planHours ?? $('hours').value).split('-')[0].split(':').map(Number);
   const total = Math.round(h * 60 + m + minutes);
   return `${String(Math.floor(total / 60) % 24).padStart(2, '0')}:${String(total % 60).padStart(2, '0')}`;
 }
@@ -145,7 +169,7 @@ function visitForm(stop, li) {
     const record = {
       id: newId(),
       pseudonym: stop.pseudonym,
-      visited_on: new Date().toISOString().slice(0, 10),
+      visited_on: today(),
       outcome: data.get('outcome'),
       given: data.get('outcome') === 'visited' ? data.getAll('given') : [],
       height_cm: data.get('outcome') === 'visited' ? num('height_cm') : undefined,
@@ -155,7 +179,7 @@ function visitForm(stop, li) {
     saveQueue([...queue(), record]);
     form.replaceWith(Object.assign(document.createElement('p'), { className: 'done', textContent: `✓ ${t('visitSaved')}` }));
     li.classList.add('recorded');
-    flush();
+    flush().then(() => { if (shown) shown.summary.done += 1; });
   });
   return form;
 }
@@ -164,26 +188,59 @@ function renderStops(body) {
   const stops = body.features.filter((f) => f.geometry.type === 'Point');
   const s = body.summary;
   $('summary').textContent = stops.length
-    ? fill('routeSummary', { n: s.visits, c: s.candidates, travel: Math.round(s.travel_min), km: (s.travel_m / 1000).toFixed(1), total: Math.round(s.total_min) })
+    ? fill('routeSummary', { n: s.visits, c: s.candidates, travel: Math.round(s.travel_min), km: fmtKm(s.travel_m / 1000), total: Math.round(s.total_min) })
     : t('routeNone');
+  const queued = new Set(queue().filter((v) => v.visited_on === body.day).map((v) => v.pseudonym));
   $('stops').replaceChildren(...stops.map((f) => {
     const p = f.properties;
     const li = document.createElement('li');
     li.dataset.pseudonym = p.pseudonym;
+    const mark = doneMark(p, queued);
+    if (mark) li.classList.add('recorded');
     const [lon, lat] = f.geometry.coordinates;
     const status = [p.severe ? `<span class="severe">${t('routeSevere')}</span>` : '',
       p.last_visit ? fill('routeLast', { d: p.last_visit }) : t('routeNever')].filter(Boolean).join(' · ');
     li.innerHTML = `<div class="head"><span class="num">${p.order}</span><strong>${p.pseudonym.slice(0, 8)}</strong>`
-      + `<span>HAZ ${p.haz.toFixed(2)}</span><span>${fill('routeArrive', { time: clock(p.arrive_min) })}</span></div>`
+      + `<span>HAZ ${fmtScore(p.haz)}</span><span>${fill('routeArrive', { time: clock(p.arrive_min) })}</span></div>`
       + `<div>${status} · ${fill('routeRide', { m: Math.round(p.travel_min) })}</div>`;
     const actions = Object.assign(document.createElement('div'), { className: 'actions' });
     const nav = Object.assign(document.createElement('a'), { className: 'navigate', href: `geo:${lat.toFixed(6)},${lon.toFixed(6)}?q=${lat.toFixed(6)},${lon.toFixed(6)}`, textContent: t('routeNavigate') });
     const rec = Object.assign(document.createElement('button'), { type: 'button', className: 'record', textContent: t('routeRecord') });
     rec.addEventListener('click', () => { rec.disabled = true; li.append(visitForm(p, li)); });
     actions.append(nav, rec);
+    if (mark) li.append(Object.assign(document.createElement('p'), { className: 'done', textContent: mark }));
     li.append(actions);
     return li;
   }));
+}
+
+/** "Visited (by whom)" for a stop recorded today, on the server or still in the queue. */
+function doneMark(p, queued) {
+  if (p.done) return fill(p.done.outcome === 'not_found' ? 'doneNotFound' : 'doneVisited', { by: p.done.by });
+  return queued.has(p.pseudonym) ? t('doneQueued') : '';
+}
+
+/** `HH:MM` on the phone's clock of a UTC time `YYYY-MM-DDTHH:MM:SSZ`. */
+function localTime(utc) {
+  const d = new Date(utc);
+  return Number.isNaN(d.getTime()) ? utc : `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+/** Which plan this is: saved when, by whom; the form shows its options. */
+function renderPlanInfo(body) {
+  const o = body.options;
+  if (o) {
+    $('max').value = o.max;
+    $('hours').value = o.hours;
+    $('service').value = o.service;
+    planHours = o.hours;
+  }
+  const s = body.saved;
+  const done = body.summary.visits ? ` · ${fill('planDone', { d: body.summary.done, n: body.summary.visits })}` : '';
+  $('plan-info').textContent = s
+    ? fill('planSaved', { day: body.day, by: s.made_by, time: localTime(s.made_at), v: s.version > 1 ? fill('planVersion', { n: s.version }) : '' }) + done
+    : t('planUnsaved');
+  $('make').textContent = t(s ? 'routeReplan' : 'routeMake');
 }
 
 function renderMap(body) {
@@ -214,7 +271,7 @@ function renderMap(body) {
     }
     markers.forEach((m) => m.remove());
     markers = stops.map((f) => new maplibregl.Marker({
-      element: Object.assign(document.createElement('div'), { className: 'stop-marker', textContent: String(f.properties.order) }),
+      element: Object.assign(document.createElement('div'), { className: f.properties.done ? 'stop-marker done' : 'stop-marker', textContent: String(f.properties.order) }),
     }).setLngLat(f.geometry.coordinates).addTo(map));
     if (coords.length) {
       const b = coords.reduce((acc, [x, y]) => [Math.min(acc[0], x), Math.min(acc[1], y), Math.max(acc[2], x), Math.max(acc[3], y)], [180, 90, -180, -90]);
@@ -224,19 +281,41 @@ function renderMap(body) {
   if (map.loaded()) draw(); else map.once('load', draw);
 }
 
-async function loadRoute() {
-  const r = await fetch(new URL(routeQuery(), BASE));
+let shown = null;
+
+async function loadRoute(replan = false) {
+  const r = replan
+    ? await send('POST', 'api/route', routeOptions())
+    : await fetch(new URL(routeQuery(), BASE));
   if (!r.ok) {
     const body = await r.json().catch(() => ({}));
     $('summary').textContent = fill('routeError', { why: body.error || `HTTP ${r.status}` });
     return;
   }
   const body = await r.json();
+  shown = body;
+  renderPlanInfo(body);
   renderStops(body);
   renderMap(body);
   $('gpx').href = new URL(routeQuery('gpx'), BASE).href;
   $('geojson').href = new URL(routeQuery('geojson'), BASE).href;
   document.body.dataset.ready = 'true';
+}
+
+/** Planners see each OPD's plan for today and how far it got. */
+async function loadPlans() {
+  const r = await fetch(new URL(`api/plans?date=${today()}`, BASE));
+  if (!r.ok) return;
+  const { plans } = await r.json();
+  const td = (text) => Object.assign(document.createElement('td'), { textContent: text ?? '–' });
+  $('plans').tBodies[0].replaceChildren(...plans.map((x) => {
+    const tr = document.createElement('tr');
+    tr.append(td(x.team), td(String(x.stops)), td(`${x.done} (${Math.round((100 * x.done) / Math.max(1, x.stops))}%)`),
+      td(`${x.made_by} ${localTime(x.made_at)}`));
+    return tr;
+  }));
+  $('plans-none').hidden = plans.length > 0;
+  $('plans-section').hidden = false;
 }
 
 /** Planners see every OPD's progress under the route. */
@@ -271,14 +350,24 @@ async function main() {
     $('team').replaceChildren(...teams.map((name) => new Option(name, name, name === want, name === want)));
     $('team-label').hidden = false;
   }
-  $('route-form').addEventListener('submit', (e) => { e.preventDefault(); loadRoute(); });
+  $('route-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    // A saved plan changes only on purpose: ask when visits were already recorded.
+    const done = shown?.summary?.done ?? 0;
+    if (shown?.saved && done && !window.confirm(fill('replanConfirm', { d: done }))) return;
+    loadRoute(Boolean(shown?.saved)).then(() => { if (user.role !== 'field_officer') loadPlans(); });
+  });
+  $('team').addEventListener('change', () => { shown = null; loadRoute(); });
   $('print').addEventListener('click', () => window.print());
   window.addEventListener('online', flush);
   setInterval(flush, 30_000);
   basemap = await loadBasemap(BASE);
   await loadRoute();
   await flush();
-  if (user.role !== 'field_officer') loadProgress();
+  if (user.role !== 'field_officer') {
+    loadProgress();
+    loadPlans();
+  }
 }
 
 main().catch((e) => { $('summary').textContent = String(e); });

@@ -16,6 +16,7 @@ mod error;
 mod geometry;
 mod layers;
 mod periods;
+mod plans;
 mod population;
 mod roads;
 mod schema;
@@ -25,6 +26,7 @@ mod writer;
 pub use error::StoreError;
 pub use geometry::SRS_WGS84;
 pub use layers::LayerRows;
+pub use plans::SavedPlan;
 pub use population::PopulationSource;
 pub use roads::StoredRoads;
 pub use visits::Visit;
@@ -116,6 +118,7 @@ impl Store {
         store.sql(store.conn.execute_batch(assignments::CREATE))?;
         store.sql(store.conn.execute_batch(roads::CREATE))?;
         store.sql(store.conn.execute_batch(visits::CREATE))?;
+        store.sql(store.conn.execute_batch(plans::CREATE))?;
         Ok(store)
     }
 

@@ -70,6 +70,29 @@ describe('route page', { timeout: 400_000 }, () => {
     assert.equal(visits.length, before + 1);
   });
 
+  it('keeps the saved plan on reload: same numbers, the visited stop marked done', async () => {
+    const order = await page.$$eval('#stops > li', (lis) => lis.map((li) => li.dataset.pseudonym));
+    await page.reload();
+    await page.waitForSelector('body[data-ready=true]', { timeout: 120_000 });
+    assert.deepEqual(await page.$$eval('#stops > li', (lis) => lis.map((li) => li.dataset.pseudonym)), order);
+    const first = page.locator('#stops > li').first();
+    assert.match(await first.getAttribute('class'), /recorded/);
+    assert.match(await first.innerText(), /Sudah dikunjungi/);
+    await page.waitForFunction(() => document.querySelectorAll('.stop-marker.done').length === 1);
+    assert.match(await page.locator('#plan-info').innerText(), /1 dari \d+ kunjungan selesai/);
+    assert.equal(await page.locator('#make').innerText(), 'Susun ulang rute');
+    // The planner sees the team's plan and its progress.
+    await page.waitForFunction((team) => [...document.querySelectorAll('#plans tbody tr')]
+      .some((tr) => tr.cells[0].textContent === team && tr.cells[2].textContent.startsWith('1 ')), TEAM);
+    await page.screenshot({ path: 'tests/browser/out/route-plan-phone.png', fullPage: false });
+    // Re-planning on purpose asks first, then leaves the visited child out.
+    page.once('dialog', (d) => d.accept());
+    await page.locator('#make').click();
+    await page.waitForFunction(() => /versi 2/.test(document.getElementById('plan-info').textContent));
+    const now = await page.$$eval('#stops > li', (lis) => lis.map((li) => li.dataset.pseudonym));
+    assert.ok(!now.includes(order[0]));
+  });
+
   it('logged no console or page errors', () => {
     assert.deepEqual(v.problems.filter((p) => !p.includes('net::ERR_INTERNET_DISCONNECTED')), []);
   });
