@@ -1,12 +1,15 @@
 // The field team's route page: a day's visits from /api/route as a list and a map,
 // each stop with a navigation link (geo:, the phone's maps app) and a visit form.
 //
+// The stop list is drawn as soon as the plan arrives; the map library (the page's
+// largest download) is loaded after it, so on a slow connection the officer can start
+// with the list.
+//
 // Visits are queued in localStorage before anything is sent, each with an id made
 // here, and the queue is sent whenever the browser is online (at once, on the
 // `online` event, and every 30 s). The server stores a visit once per id, so a record
 // sent twice (a reply lost on a poor connection) is still one visit.
 
-import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs';
 import { t, addWords, applyI18n, fmtKm, fmtScore } from './i18n.js';
 import { ensureLogin, send } from './account.js';
 import { loadBasemap, withBasemap, basemapSlots } from './basemap.js';
@@ -33,6 +36,8 @@ addWords({
     doneVisited: '✓ Sudah dikunjungi ({by})', doneNotFound: '✗ Tidak ditemukan ({by})', doneQueued: '✓ Tercatat, menunggu dikirim',
     plansTitle: 'Rencana hari ini per OPD', plansNone: 'Belum ada rencana hari ini.', plansStops: 'Kunjungan', plansDone: 'Selesai',
     plansMadeBy: 'Dibuat oleh',
+    routeStart: 'Mulai: {name}', routeEnd: 'Selesai: {name}', routeStartHere: 'Titik mulai', routeMe: 'Lokasi saya',
+    routeMeOff: 'Lokasi tidak tersedia: {why}',
   },
   en: {
     routeTitle: 'Visit route', routeTeam: 'Team', routeMax: 'Most visits', routeHours: 'Working hours',
@@ -55,6 +60,8 @@ addWords({
     doneVisited: '✓ Visited ({by})', doneNotFound: '✗ Not found ({by})', doneQueued: '✓ Recorded, waiting to be sent',
     plansTitle: "Today's plans per OPD", plansNone: 'No plan yet today.', plansStops: 'Visits', plansDone: 'Done',
     plansMadeBy: 'Made by',
+    routeStart: 'Start: {name}', routeEnd: 'End: {name}', routeStartHere: 'Start point', routeMe: 'My location',
+    routeMeOff: 'Location not available: {why}',
   },
 });
 
@@ -64,8 +71,12 @@ const $ = (id) => document.getElementById(id);
 const fill = (key, vars) => Object.entries(vars).reduce((s, [k, v]) => s.replace(`{${k}}`, v), t(key));
 let map = null;
 let markers = [];
-/** The basemap style, or null (offline, or an older server). */
+/** MapLibre, imported when the first map is drawn (after the stop list). */
+let maplibregl = null;
+/** The basemap style (a promise: fetched while the plan is asked for), or null. */
 let basemap = null;
+/** The officer's own position marker, once the phone gives one. */
+let me = null;
 let user = null;
 
 // ---- the offline queue -----------------------------------------------------------
@@ -243,10 +254,17 @@ function renderPlanInfo(body) {
   $('make').textContent = t(s ? 'routeReplan' : 'routeMake');
 }
 
-function renderMap(body) {
+/** A round map marker with `text` and a class. */
+function badge(className, text, title) {
+  return Object.assign(document.createElement('div'), { className, textContent: text, title: title ?? '' });
+}
+
+async function renderMap(body) {
   const line = body.features.find((f) => f.geometry.type === 'LineString');
   const stops = body.features.filter((f) => f.geometry.type === 'Point');
   const coords = line?.geometry.coordinates ?? [];
+  maplibregl ??= await import('../vendor/maplibre-gl/maplibre-gl.mjs');
+  basemap = await basemap;
   if (!map) {
     const bare = { version: 8, sources: {}, layers: [{ id: 'bg', type: 'background', paint: { 'background-color': '#f8fafc' } }] };
     map = new maplibregl.Map({
@@ -270,9 +288,29 @@ function renderMap(body) {
         basemapSlots(map).overlays);
     }
     markers.forEach((m) => m.remove());
-    markers = stops.map((f) => new maplibregl.Marker({
-      element: Object.assign(document.createElement('div'), { className: f.properties.done ? 'stop-marker done' : 'stop-marker', textContent: String(f.properties.order) }),
-    }).setLngLat(f.geometry.coordinates).addTo(map));
+    markers = stops.map((f) => {
+      const p = f.properties;
+      const el = badge(p.done ? 'stop-marker done' : 'stop-marker', String(p.order), fill('routeArrive', { time: clock(p.arrive_min) }));
+      // A tap on a number shows its stop in the list.
+      el.addEventListener('click', () => {
+        const li = document.querySelector(`#stops > li[data-pseudonym="${p.pseudonym}"]`);
+        li?.scrollIntoView({ behavior: 'smooth', block: 'center' });
+        li?.classList.add('flash');
+        setTimeout(() => li?.classList.remove('flash'), 1500);
+      });
+      return new maplibregl.Marker({ element: el }).setLngLat(f.geometry.coordinates).addTo(map);
+    });
+    // Where the day starts and ends: the puskesmas (or the start given).
+    const base = body.start_place ?? null;
+    const startName = base?.name ?? t('routeStartHere');
+    if (body.start) {
+      markers.push(new maplibregl.Marker({ element: badge('base-marker', 'P', fill('routeStart', { name: startName })) })
+        .setLngLat(body.start).addTo(map));
+    }
+    if (body.end && (body.end[0] !== body.start?.[0] || body.end[1] !== body.start?.[1])) {
+      markers.push(new maplibregl.Marker({ element: badge('base-marker end', 'S', fill('routeEnd', { name: t('routeStartHere') })) })
+        .setLngLat(body.end).addTo(map));
+    }
     if (coords.length) {
       const b = coords.reduce((acc, [x, y]) => [Math.min(acc[0], x), Math.min(acc[1], y), Math.max(acc[2], x), Math.max(acc[3], y)], [180, 90, -180, -90]);
       map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 30, animate: false });
@@ -282,6 +320,20 @@ function renderMap(body) {
 }
 
 let shown = null;
+
+/** Shows the officer's own position on the map, following it while the page is open. */
+function followMe() {
+  if (!navigator.geolocation) return;
+  navigator.geolocation.watchPosition((pos) => {
+    const at = [pos.coords.longitude, pos.coords.latitude];
+    if (!map || !maplibregl) return;
+    if (!me) me = new maplibregl.Marker({ element: badge('me-marker', '', t('routeMe')) }).setLngLat(at).addTo(map);
+    else me.setLngLat(at);
+    $('me-status').textContent = '';
+  }, (err) => {
+    $('me-status').textContent = fill('routeMeOff', { why: err.message || err.code });
+  }, { enableHighAccuracy: true, maximumAge: 30_000, timeout: 60_000 });
+}
 
 async function loadRoute(replan = false) {
   const r = replan
@@ -296,10 +348,11 @@ async function loadRoute(replan = false) {
   shown = body;
   renderPlanInfo(body);
   renderStops(body);
-  renderMap(body);
   $('gpx').href = new URL(routeQuery('gpx'), BASE).href;
   $('geojson').href = new URL(routeQuery('geojson'), BASE).href;
   document.body.dataset.ready = 'true';
+  await renderMap(body);
+  document.body.dataset.map = 'true';
 }
 
 /** Planners see each OPD's plan for today and how far it got. */
@@ -361,7 +414,10 @@ async function main() {
   $('print').addEventListener('click', () => window.print());
   window.addEventListener('online', flush);
   setInterval(flush, 30_000);
-  basemap = await loadBasemap(BASE);
+  basemap = loadBasemap(BASE);
+  $('me').addEventListener('click', followMe);
+  // Already allowed: follow at once, no button needed.
+  navigator.permissions?.query({ name: 'geolocation' }).then((p) => { if (p.state === 'granted') followMe(); }).catch(() => {});
   await loadRoute();
   await flush();
   if (user.role !== 'field_officer') {

@@ -106,6 +106,9 @@ pub struct SavedDay {
     /// The weighing round the children came from (`YYYY-MM`).
     pub period: Option<String>,
     pub start: [f64; 2],
+    /// The puskesmas the day starts from, when it starts from one.
+    #[serde(default)]
+    pub start_name: Option<String>,
     pub end: [f64; 2],
     pub max_visits: usize,
     /// `HH:MM-HH:MM`

@@ -32,7 +32,9 @@ describe('route page', { timeout: 400_000 }, () => {
       const [lon, lat] = f.geometry.coordinates;
       assert.ok(items[i].nav.startsWith(`geo:${lat.toFixed(6)},${lon.toFixed(6)}`), items[i].nav);
     }
+    await page.waitForSelector('body[data-map=true]', { timeout: 120_000 });
     assert.equal(await page.locator('.stop-marker').count(), want.length);
+    assert.equal(await page.locator('.base-marker').count(), 1);
     assert.match(await page.locator('#summary').innerText(), new RegExp(`${want.length} dari \\d+ anak`));
     assert.match(await page.locator('#gpx').getAttribute('href'), /format=gpx/);
     // A planner (here the admin) sees every OPD's progress under the route.
@@ -73,7 +75,7 @@ describe('route page', { timeout: 400_000 }, () => {
   it('keeps the saved plan on reload: same numbers, the visited stop marked done', async () => {
     const order = await page.$$eval('#stops > li', (lis) => lis.map((li) => li.dataset.pseudonym));
     await page.reload();
-    await page.waitForSelector('body[data-ready=true]', { timeout: 120_000 });
+    await page.waitForSelector('body[data-map=true]', { timeout: 120_000 });
     assert.deepEqual(await page.$$eval('#stops > li', (lis) => lis.map((li) => li.dataset.pseudonym)), order);
     const first = page.locator('#stops > li').first();
     assert.match(await first.getAttribute('class'), /recorded/);

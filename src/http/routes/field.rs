@@ -185,6 +185,16 @@ async fn make_day(
                 ApiError::BadRequest("no puskesmas to start from: give start=lat,lon".into())
             })?,
     };
+    let start_name = snapshot
+        .analysis
+        .facilities
+        .iter()
+        // The default base is a facility's own coordinates, copied: equal bits.
+        .find(|f| {
+            f.location.x().to_bits() == base[0].to_bits()
+                && f.location.y().to_bits() == base[1].to_bits()
+        })
+        .map(|f| f.name.clone());
     let hours = q.hours.clone().unwrap_or_else(|| "08:00-14:00".into());
     let opts = DayOptions {
         start: base,
@@ -206,6 +216,7 @@ async fn make_day(
     Ok(SavedDay {
         period: period.map(|p| p.to_string()),
         start: opts.start,
+        start_name,
         end: opts.end,
         max_visits: opts.max_visits,
         hours,
@@ -390,6 +401,7 @@ async fn answer_day(
             body["day"] = json!(day.to_string());
             body["period"] = json!(made.period);
             body["start"] = json!(made.start);
+            body["start_place"] = json!(made.start_name.as_ref().map(|n| json!({"name": n})));
             body["end"] = json!(made.end);
             body["options"] = json!({
                 "max": made.max_visits,
