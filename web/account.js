@@ -196,6 +196,9 @@ function renderAccountMenu(user) {
   tokens.addEventListener('click', tokensDialog);
   const out = el('button', { type: 'button', className: 'link', id: 'logout', textContent: t('logout') });
   out.addEventListener('click', async () => {
+    // A page may keep data on the phone (the route page's offline roster): it clears
+    // it here, or keeps the session when the user changes their mind.
+    if (window.sigapBeforeLogout && !(await window.sigapBeforeLogout())) return;
     await send('POST', 'api/logout');
     window.location.reload();
   });

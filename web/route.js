@@ -5,14 +5,19 @@
 // largest download) is loaded after it, so on a slow connection the officer can start
 // with the list.
 //
-// Visits are queued in localStorage before anything is sent, each with an id made
+// Visits are queued in IndexedDB before anything is sent, each with an id made
 // here, and the queue is sent whenever the browser is online (at once, on the
 // `online` event, and every 30 s). The server stores a visit once per id, so a record
 // sent twice (a reply lost on a poor connection) is still one visit.
+//
+// Offline (offline.js, sw.js): the page, the plan with its roster and the map tiles of
+// the day's area are kept by a service worker ("Siapkan offline"), so the page opens
+// and records visits with no network, even after a reload or a phone restart.
 
 import { t, addWords, applyI18n, fmtKm, fmtScore } from './i18n.js';
 import { ensureLogin, send } from './account.js';
 import { loadBasemap, withBasemap, basemapSlots } from './basemap.js';
+import { registerWorker, queued, enqueue, dequeue, adoptOldQueue, clearOffline, offlineUrls, storeAll, planBounds } from './offline.js';
 
 addWords({
   id: {
@@ -38,6 +43,11 @@ addWords({
     plansMadeBy: 'Dibuat oleh',
     routeStart: 'Mulai: {name}', routeEnd: 'Selesai: {name}', routeStartHere: 'Titik mulai', routeMe: 'Lokasi saya',
     routeMeOff: 'Lokasi tidak tersedia: {why}',
+    offlinePrepare: 'Siapkan offline', offlineWorking: 'Menyimpan peta: {d} dari {n} ubin…',
+    offlineReady: 'Siap offline: rencana {day} dan {n} ubin peta ({mb} MB), disimpan pukul {time}.',
+    offlineFailed: '{f} ubin gagal disimpan; coba lagi saat sinyal lebih baik.', offlineNone: 'Buat rute dulu.',
+    offlineNow: 'Luring: menampilkan rencana yang tersimpan.', offlineUnsupported: 'Peramban ini tidak bisa menyimpan halaman untuk offline.',
+    logoutPending: '{n} catatan kunjungan belum terkirim dan akan hilang jika keluar sekarang. Tetap keluar?',
   },
   en: {
     routeTitle: 'Visit route', routeTeam: 'Team', routeMax: 'Most visits', routeHours: 'Working hours',
@@ -62,11 +72,17 @@ addWords({
     plansMadeBy: 'Made by',
     routeStart: 'Start: {name}', routeEnd: 'End: {name}', routeStartHere: 'Start point', routeMe: 'My location',
     routeMeOff: 'Location not available: {why}',
+    offlinePrepare: 'Prepare offline', offlineWorking: 'Saving the map: {d} of {n} tiles…',
+    offlineReady: 'Ready offline: plan {day} and {n} map tiles ({mb} MB), saved at {time}.',
+    offlineFailed: '{f} tiles could not be saved; try again with a better signal.', offlineNone: 'Plan a route first.',
+    offlineNow: 'Offline: showing the saved plan.', offlineUnsupported: 'This browser cannot keep the page for offline use.',
+    logoutPending: '{n} visit record(s) not sent yet will be lost if you log out now. Log out anyway?',
   },
 });
 
 const BASE = new URL('../', window.location.href);
-const QUEUE = 'sigap-visit-queue';
+/** Where an older page kept its queue (moved into IndexedDB on load). */
+const OLD_QUEUE = 'sigap-visit-queue';
 const $ = (id) => document.getElementById(id);
 const fill = (key, vars) => Object.entries(vars).reduce((s, [k, v]) => s.replace(`{${k}}`, v), t(key));
 let map = null;
@@ -81,16 +97,11 @@ let user = null;
 
 // ---- the offline queue -----------------------------------------------------------
 
-function queue() {
-  try {
-    return JSON.parse(localStorage.getItem(QUEUE) || '[]');
-  } catch {
-    return [];
-  }
-}
+/** Records waiting to be sent (kept in step with IndexedDB). */
+let pending = 0;
 
-function saveQueue(q) {
-  localStorage.setItem(QUEUE, JSON.stringify(q));
+async function countQueue() {
+  pending = (await queued()).length;
   renderSync();
 }
 
@@ -102,7 +113,7 @@ function newId() {
 
 let lastError = '';
 function renderSync() {
-  const n = queue().length;
+  const n = pending;
   const el = $('sync');
   el.classList.toggle('pending', n > 0);
   el.textContent = lastError ? fill('syncFailed', { why: lastError }) : n ? fill('syncPending', { n }) : t('syncAll');
@@ -115,11 +126,12 @@ async function flush() {
   flushing = true;
   try {
     for (;;) {
-      const q = queue();
+      const q = await queued();
       if (!q.length) break;
       let r;
       try {
-        r = await send('POST', 'api/visits', q[0]);
+        const { queued_at: _, ...record } = q[0];
+        r = await send('POST', 'api/visits', record);
       } catch {
         break; // offline: try again later
       }
@@ -131,11 +143,11 @@ async function flush() {
       } else {
         break; // server busy or session gone: keep it
       }
-      saveQueue(queue().filter((v) => v.id !== q[0].id));
+      await dequeue(q[0].id);
     }
   } finally {
     flushing = false;
-    renderSync();
+    await countQueue();
   }
 }
 
@@ -187,26 +199,26 @@ function visitForm(stop, li) {
       weight_kg: data.get('outcome') === 'visited' ? num('weight_kg') : undefined,
       note: data.get('note') || '',
     };
-    saveQueue([...queue(), record]);
+    enqueue(record).then(countQueue).then(flush);
     form.replaceWith(Object.assign(document.createElement('p'), { className: 'done', textContent: `✓ ${t('visitSaved')}` }));
     li.classList.add('recorded');
-    flush().then(() => { if (shown) shown.summary.done += 1; });
+    if (shown) shown.summary.done += 1;
   });
   return form;
 }
 
-function renderStops(body) {
+function renderStops(body, waiting) {
   const stops = body.features.filter((f) => f.geometry.type === 'Point');
   const s = body.summary;
   $('summary').textContent = stops.length
     ? fill('routeSummary', { n: s.visits, c: s.candidates, travel: Math.round(s.travel_min), km: fmtKm(s.travel_m / 1000), total: Math.round(s.total_min) })
     : t('routeNone');
-  const queued = new Set(queue().filter((v) => v.visited_on === body.day).map((v) => v.pseudonym));
+  const queuedToday = new Set(waiting.filter((v) => v.visited_on === body.day).map((v) => v.pseudonym));
   $('stops').replaceChildren(...stops.map((f) => {
     const p = f.properties;
     const li = document.createElement('li');
     li.dataset.pseudonym = p.pseudonym;
-    const mark = doneMark(p, queued);
+    const mark = doneMark(p, queuedToday);
     if (mark) li.classList.add('recorded');
     const [lon, lat] = f.geometry.coordinates;
     const status = [p.severe ? `<span class="severe">${t('routeSevere')}</span>` : '',
@@ -263,7 +275,9 @@ async function renderMap(body) {
   const line = body.features.find((f) => f.geometry.type === 'LineString');
   const stops = body.features.filter((f) => f.geometry.type === 'Point');
   const coords = line?.geometry.coordinates ?? [];
-  maplibregl ??= await import('../vendor/maplibre-gl/maplibre-gl.mjs');
+  if (!maplibregl) {
+    maplibregl = await import('../vendor/maplibre-gl/maplibre-gl.mjs');
+  }
   basemap = await basemap;
   if (!map) {
     const bare = { version: 8, sources: {}, layers: [{ id: 'bg', type: 'background', paint: { 'background-color': '#f8fafc' } }] };
@@ -316,10 +330,45 @@ async function renderMap(body) {
       map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 30, animate: false });
     }
   };
-  if (map.loaded()) draw(); else map.once('load', draw);
+  if (map.loaded()) draw();
+  else await new Promise((resolve) => map.once('load', () => { draw(); resolve(); }));
 }
 
 let shown = null;
+
+/** "Siapkan offline": the plan (kept by the worker when it was loaded) and the map
+ * tiles and glyphs of the day's area, with progress. */
+async function prepareOffline() {
+  const status = $('offline-status');
+  if (!('caches' in window) || !navigator.serviceWorker?.controller) {
+    await navigator.serviceWorker?.ready;
+    if (!navigator.serviceWorker?.controller) {
+      status.textContent = t('offlineUnsupported');
+      return;
+    }
+  }
+  const bounds = shown && planBounds(shown);
+  if (!bounds) {
+    status.textContent = t('offlineNone');
+    return;
+  }
+  $('offline').disabled = true;
+  try {
+    // The plan and the account again, through the worker, so both are the latest kept.
+    await fetch(new URL(routeQuery(), BASE));
+    await fetch(new URL('api/me', BASE));
+    await fetch(new URL('basemap/style.json', BASE));
+    const urls = offlineUrls(await basemap, bounds);
+    const got = await storeAll(urls, (d, n) => { status.textContent = fill('offlineWorking', { d, n }); });
+    const time = localTime(new Date().toISOString());
+    status.textContent = fill('offlineReady', { day: shown.day, n: got.tiles, mb: (got.bytes / 1e6).toLocaleString('id-ID', { maximumFractionDigits: 1 }), time })
+      + (got.failed ? ` ${fill('offlineFailed', { f: got.failed })}` : '');
+    localStorage.setItem('sigap-offline-ready', JSON.stringify({ day: shown.day, tiles: got.tiles, bytes: got.bytes, failed: got.failed }));
+    document.body.dataset.offline = got.failed ? 'partial' : 'ready';
+  } finally {
+    $('offline').disabled = false;
+  }
+}
 
 /** Shows the officer's own position on the map, following it while the page is open. */
 function followMe() {
@@ -336,9 +385,15 @@ function followMe() {
 }
 
 async function loadRoute(replan = false) {
-  const r = replan
-    ? await send('POST', 'api/route', routeOptions())
-    : await fetch(new URL(routeQuery(), BASE));
+  let r;
+  try {
+    r = replan
+      ? await send('POST', 'api/route', routeOptions())
+      : await fetch(new URL(routeQuery(), BASE));
+  } catch {
+    $('summary').textContent = t('offlineNow');
+    return;
+  }
   if (!r.ok) {
     const body = await r.json().catch(() => ({}));
     $('summary').textContent = fill('routeError', { why: body.error || `HTTP ${r.status}` });
@@ -347,7 +402,9 @@ async function loadRoute(replan = false) {
   const body = await r.json();
   shown = body;
   renderPlanInfo(body);
-  renderStops(body);
+  renderStops(body, await queued());
+  // Served by the worker from its cache: say so.
+  $('offline-now').hidden = r.headers.get('X-Sigap-From-Cache') !== '1';
   $('gpx').href = new URL(routeQuery('gpx'), BASE).href;
   $('geojson').href = new URL(routeQuery('geojson'), BASE).href;
   document.body.dataset.ready = 'true';
@@ -357,8 +414,8 @@ async function loadRoute(replan = false) {
 
 /** Planners see each OPD's plan for today and how far it got. */
 async function loadPlans() {
-  const r = await fetch(new URL(`api/plans?date=${today()}`, BASE));
-  if (!r.ok) return;
+  const r = await fetch(new URL(`api/plans?date=${today()}`, BASE)).catch(() => null);
+  if (!r?.ok) return;
   const { plans } = await r.json();
   const td = (text) => Object.assign(document.createElement('td'), { textContent: text ?? '–' });
   $('plans').tBodies[0].replaceChildren(...plans.map((x) => {
@@ -373,8 +430,8 @@ async function loadPlans() {
 
 /** Planners see every OPD's progress under the route. */
 async function loadProgress() {
-  const r = await fetch(new URL('api/visits/progress', BASE));
-  if (!r.ok) return [];
+  const r = await fetch(new URL('api/visits/progress', BASE)).catch(() => null); // offline: none
+  if (!r?.ok) return [];
   const { teams, villages } = await r.json();
   const td = (text) => Object.assign(document.createElement('td'), { textContent: text ?? '–' });
   const row = (name, x) => {
@@ -391,15 +448,28 @@ async function loadProgress() {
 
 async function main() {
   applyI18n();
-  renderSync();
+  const offline = registerWorker();
+  await adoptOldQueue(OLD_QUEUE);
+  await countQueue();
+  // Logging out deletes what this phone keeps of the children (plan, roster, tiles):
+  // asked first when visit records are still waiting to be sent.
+  window.sigapBeforeLogout = async () => {
+    const n = (await queued()).length;
+    if (n && !window.confirm(fill('logoutPending', { n }))) return false;
+    await clearOffline();
+    return true;
+  };
   user = await ensureLogin();
   applyI18n();
   const params = new URLSearchParams(window.location.search);
   if (user.role === 'field_officer') {
     $('team').replaceChildren(new Option(user.team, user.team, true, true));
   } else {
+    const want0 = params.get('team');
     const teams = (await loadProgress()).map((x) => x.team);
-    const want = params.get('team') ?? teams[0];
+    // Offline there is no progress to list the teams from: the team of the address.
+    if (!teams.length && want0) teams.push(want0);
+    const want = want0 ?? teams[0];
     $('team').replaceChildren(...teams.map((name) => new Option(name, name, name === want, name === want)));
     $('team-label').hidden = false;
   }
@@ -416,6 +486,10 @@ async function main() {
   setInterval(flush, 30_000);
   basemap = loadBasemap(BASE);
   $('me').addEventListener('click', followMe);
+  $('offline').addEventListener('click', prepareOffline);
+  offline.then((ok) => { $('offline').hidden = !ok; });
+  const ready = JSON.parse(localStorage.getItem('sigap-offline-ready') || 'null');
+  if (ready) $('offline-status').textContent = fill('offlineReady', { day: ready.day, n: ready.tiles, mb: (ready.bytes / 1e6).toLocaleString('id-ID', { maximumFractionDigits: 1 }), time: '–' });
   // Already allowed: follow at once, no button needed.
   navigator.permissions?.query({ name: 'geolocation' }).then((p) => { if (p.state === 'granted') followMe(); }).catch(() => {});
   await loadRoute();

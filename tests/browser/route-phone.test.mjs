@@ -66,7 +66,7 @@ describe('a field officer on a phone over slow 3G', { timeout: 900_000 }, () => 
     const listAt = Date.now();
     const libraryDone = finished.some((r) => r.url.includes('maplibre-gl.mjs'));
     await phone.waitForSelector('body[data-map=true]', { timeout: 300_000 });
-    await phone.evaluate(() => new Promise((r) => (window.sigapRouteMap.loaded() ? r() : window.sigapRouteMap.once('idle', r))));
+    await phone.waitForFunction(() => window.sigapRouteMap.loaded() && window.sigapRouteMap.areTilesLoaded(), null, { timeout: 300_000 });
     const mapAt = Date.now();
     const bytes = finished.reduce((n, r) => n + r.bytes, 0);
     console.log(`field officer on slow 3G: stop list after ${((listAt - t0) / 1000).toFixed(1)} s, `
