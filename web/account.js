@@ -196,15 +196,21 @@ function renderAccountMenu(user) {
   tokens.addEventListener('click', tokensDialog);
   const out = el('button', { type: 'button', className: 'link', id: 'logout', textContent: t('logout') });
   out.addEventListener('click', async () => {
+    // A page may keep data on the phone (the route page's offline roster): it clears
+    // it here, or keeps the session when the user changes their mind.
+    if (window.sigapBeforeLogout && !(await window.sigapBeforeLogout())) return;
     await send('POST', 'api/logout');
     window.location.reload();
   });
-  const items = [who, tokens];
+  // A field officer's phone needs neither API tokens nor the public map's snippet.
+  const field = user.role === 'field_officer';
+  const items = field ? [who] : [who, tokens];
   if (user.role === 'admin') items.push(el('a', { href: new URL('web/admin.html', BASE).href, textContent: t('admin'), id: 'admin-link' }));
   if (['admin', 'planner', 'field_officer'].includes(user.role)) {
     items.push(el('a', { href: new URL('web/route.html', BASE).href, textContent: t('routeLink'), id: 'route-link' }));
   }
-  items.push(el('a', { href: new URL('embed/snippet', BASE).href, textContent: t('publicMap') }), out);
+  if (!field) items.push(el('a', { href: new URL('embed/snippet', BASE).href, textContent: t('publicMap') }));
+  items.push(out);
   host.replaceChildren(...items);
   host.hidden = false;
   applyI18n(host);

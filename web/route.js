@@ -1,21 +1,29 @@
 // The field team's route page: a day's visits from /api/route as a list and a map,
 // each stop with a navigation link (geo:, the phone's maps app) and a visit form.
 //
-// Visits are queued in localStorage before anything is sent, each with an id made
+// The stop list is drawn as soon as the plan arrives; the map library (the page's
+// largest download) is loaded after it, so on a slow connection the officer can start
+// with the list.
+//
+// Visits are queued in IndexedDB before anything is sent, each with an id made
 // here, and the queue is sent whenever the browser is online (at once, on the
 // `online` event, and every 30 s). The server stores a visit once per id, so a record
 // sent twice (a reply lost on a poor connection) is still one visit.
+//
+// Offline (offline.js, sw.js): the page, the plan with its roster and the map tiles of
+// the day's area are kept by a service worker ("Siapkan offline"), so the page opens
+// and records visits with no network, even after a reload or a phone restart.
 
-import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs';
-import { t, addWords, applyI18n } from './i18n.js';
+import { t, addWords, applyI18n, fmtKm, fmtScore } from './i18n.js';
 import { ensureLogin, send } from './account.js';
 import { loadBasemap, withBasemap, basemapSlots } from './basemap.js';
+import { registerWorker, queued, enqueue, dequeue, adoptOldQueue, clearOffline, offlineUrls, storeAll, planBounds } from './offline.js';
 
 addWords({
   id: {
     routeTitle: 'Rute kunjungan', routeTeam: 'Tim', routeMax: 'Kunjungan maks.', routeHours: 'Jam kerja',
     routeService: 'Menit per kunjungan', routeMake: 'Buat rute', routeGpx: 'Unduh GPX', routeGeojson: 'Unduh GeoJSON',
-    routePrint: 'Cetak', routeSummary: '{n} dari {c} anak · {travel} menit di jalan ({km} km) · selesai setelah {total} menit',
+    routePrint: 'Cetak', routeSummary: '{n} dari {c} anak · {travel} menit di jalan ({km}) · selesai setelah {total} menit',
     routeNone: 'Tidak ada anak untuk dikunjungi.', routeNavigate: 'Navigasi', routeRecord: 'Catat kunjungan',
     routeArrive: 'tiba {time}', routeRide: '{m} menit perjalanan', routeSevere: 'sangat pendek', routeNever: 'belum pernah dikunjungi',
     routeLast: 'kunjungan terakhir {d}', visitOutcome: 'Hasil', visitVisited: 'Dikunjungi', visitNotFound: 'Tidak ditemukan',
@@ -28,11 +36,24 @@ addWords({
     progressLast: 'Kunjungan terakhir', progressRecovering: 'Membaik', progressVillages: 'Per kelurahan',
     progressVillage: 'Kelurahan',
     routePrintTitle: 'Rute kunjungan {team} · {date}', routeParent: 'Orang tua: {name}', routeVillage: 'Kel. {name}', routeCode: 'Kode {code} (nama tidak tersedia)',
+    routeReplan: 'Susun ulang rute', planSaved: 'Rencana {day} · dibuat oleh {by} pukul {time}{v}', planVersion: ' · versi {n}',
+    planUnsaved: 'Rencana ini tidak tersimpan (server tanpa penyimpanan).', planDone: '{d} dari {n} kunjungan selesai',
+    replanConfirm: '{d} kunjungan sudah dicatat hari ini. Susun ulang rute? Anak yang sudah dikunjungi tidak dimasukkan lagi.',
+    doneVisited: '✓ Sudah dikunjungi ({by})', doneNotFound: '✗ Tidak ditemukan ({by})', doneQueued: '✓ Tercatat, menunggu dikirim',
+    plansTitle: 'Rencana hari ini per OPD', plansNone: 'Belum ada rencana hari ini.', plansStops: 'Kunjungan', plansDone: 'Selesai',
+    plansMadeBy: 'Dibuat oleh',
+    routeStart: 'Mulai: {name}', routeEnd: 'Selesai: {name}', routeStartHere: 'Titik mulai', routeMe: 'Lokasi saya',
+    routeMeOff: 'Lokasi tidak tersedia: {why}',
+    offlinePrepare: 'Siapkan offline', offlineWorking: 'Menyimpan peta: {d} dari {n} ubin…',
+    offlineReady: 'Siap offline: rencana {day} dan {n} ubin peta ({mb} MB), disimpan pukul {time}.',
+    offlineFailed: '{f} ubin gagal disimpan; coba lagi saat sinyal lebih baik.', offlineNone: 'Buat rute dulu.',
+    offlineNow: 'Luring: menampilkan rencana yang tersimpan.', offlineUnsupported: 'Peramban ini tidak bisa menyimpan halaman untuk offline.',
+    logoutPending: '{n} catatan kunjungan belum terkirim dan akan hilang jika keluar sekarang. Tetap keluar?',
   },
   en: {
     routeTitle: 'Visit route', routeTeam: 'Team', routeMax: 'Most visits', routeHours: 'Working hours',
     routeService: 'Minutes per visit', routeMake: 'Plan route', routeGpx: 'Download GPX', routeGeojson: 'Download GeoJSON',
-    routePrint: 'Print', routeSummary: '{n} of {c} children · {travel} min on the road ({km} km) · done after {total} min',
+    routePrint: 'Print', routeSummary: '{n} of {c} children · {travel} min on the road ({km}) · done after {total} min',
     routeNone: 'No child to visit.', routeNavigate: 'Navigate', routeRecord: 'Record visit',
     routeArrive: 'arrive {time}', routeRide: '{m} min ride', routeSevere: 'severely stunted', routeNever: 'never visited',
     routeLast: 'last visit {d}', visitOutcome: 'Outcome', visitVisited: 'Visited', visitNotFound: 'Not found',
@@ -45,6 +66,19 @@ addWords({
     progressLast: 'Last visit', progressRecovering: 'Improving', progressVillages: 'Per village',
     progressVillage: 'Village',
     routePrintTitle: 'Visit route {team} · {date}', routeParent: 'Parent: {name}', routeVillage: 'Village {name}', routeCode: 'Code {code} (no name available)',
+    routeReplan: 'Re-plan route', planSaved: 'Plan for {day} · made by {by} at {time}{v}', planVersion: ' · version {n}',
+    planUnsaved: 'This plan is not saved (server without a store).', planDone: '{d} of {n} visits done',
+    replanConfirm: '{d} visit(s) already recorded today. Re-plan the route? Children already visited are left out.',
+    doneVisited: '✓ Visited ({by})', doneNotFound: '✗ Not found ({by})', doneQueued: '✓ Recorded, waiting to be sent',
+    plansTitle: "Today's plans per OPD", plansNone: 'No plan yet today.', plansStops: 'Visits', plansDone: 'Done',
+    plansMadeBy: 'Made by',
+    routeStart: 'Start: {name}', routeEnd: 'End: {name}', routeStartHere: 'Start point', routeMe: 'My location',
+    routeMeOff: 'Location not available: {why}',
+    offlinePrepare: 'Prepare offline', offlineWorking: 'Saving the map: {d} of {n} tiles…',
+    offlineReady: 'Ready offline: plan {day} and {n} map tiles ({mb} MB), saved at {time}.',
+    offlineFailed: '{f} tiles could not be saved; try again with a better signal.', offlineNone: 'Plan a route first.',
+    offlineNow: 'Offline: showing the saved plan.', offlineUnsupported: 'This browser cannot keep the page for offline use.',
+    logoutPending: '{n} visit record(s) not sent yet will be lost if you log out now. Log out anyway?',
   },
 });
 
@@ -70,29 +104,29 @@ addWords({
 });
 
 const BASE = new URL('../', window.location.href);
-const QUEUE = 'sigap-visit-queue';
+/** Where an older page kept its queue (moved into IndexedDB on load). */
+const OLD_QUEUE = 'sigap-visit-queue';
 /** Records the server sent back as implausible, waiting for the officer. */
 const REVIEW = 'sigap-visit-review';
 const $ = (id) => document.getElementById(id);
 const fill = (key, vars) => Object.entries(vars).reduce((s, [k, v]) => s.replace(`{${k}}`, () => v), t(key));
 let map = null;
 let markers = [];
-/** The basemap style, or null (offline, or an older server). */
+/** MapLibre, imported when the first map is drawn (after the stop list). */
+let maplibregl = null;
+/** The basemap style (a promise: fetched while the plan is asked for), or null. */
 let basemap = null;
+/** The officer's own position marker, once the phone gives one. */
+let me = null;
 let user = null;
 
 // ---- the offline queue -----------------------------------------------------------
 
-function queue() {
-  try {
-    return JSON.parse(localStorage.getItem(QUEUE) || '[]');
-  } catch {
-    return [];
-  }
-}
+/** Records waiting to be sent (kept in step with IndexedDB). */
+let pending = 0;
 
-function saveQueue(q) {
-  localStorage.setItem(QUEUE, JSON.stringify(q));
+async function countQueue() {
+  pending = (await queued()).length;
   renderSync();
 }
 
@@ -104,7 +138,7 @@ function newId() {
 
 let lastError = '';
 function renderSync() {
-  const n = queue().length;
+  const n = pending;
   const el = $('sync');
   el.classList.toggle('pending', n > 0);
   el.textContent = lastError ? fill('syncFailed', { why: lastError }) : n ? fill('syncPending', { n }) : t('syncAll');
@@ -117,11 +151,12 @@ async function flush() {
   flushing = true;
   try {
     for (;;) {
-      const q = queue();
+      const q = await queued();
       if (!q.length) break;
       let r;
+      const { queued_at: _, ...record } = q[0];
       try {
-        r = await send('POST', 'api/visits', q[0]);
+        r = await send('POST', 'api/visits', record);
       } catch {
         break; // offline: try again later
       }
@@ -131,18 +166,18 @@ async function flush() {
         const body = await r.json().catch(() => ({}));
         if (body.code === 'implausible_measurement') {
           lastError = '';
-          holdForReview(q[0], body);
+          holdForReview(record, body);
         } else {
           lastError = (body.problems || []).map((p) => `${p.field}: ${p.reason}`).join('; ') || body.error || `HTTP ${r.status}`;
         }
       } else {
         break; // server busy or session gone: keep it
       }
-      saveQueue(queue().filter((v) => v.id !== q[0].id));
+      await dequeue(q[0].id);
     }
   } finally {
     flushing = false;
-    renderSync();
+    await countQueue();
   }
 }
 
@@ -174,8 +209,7 @@ function resend(record) {
     li.append(Object.assign(document.createElement('p'), { className: 'done', textContent: `✓ ${t('visitSaved')}` }));
     li.classList.add('recorded');
   }
-  saveQueue([...queue(), record]);
-  flush();
+  enqueue(record).then(countQueue).then(flush);
 }
 
 const num2 = (z) => (z == null ? '–' : z.toFixed(2).replace('.', ','));
@@ -229,19 +263,31 @@ function renderReviews() {
 
 // ---- the route -------------------------------------------------------------------
 
-function routeQuery(format) {
-  const p = new URLSearchParams();
+/** The phone's own date: the plan is for the officer's day, wherever the server is. */
+function today() {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** The options of the form (used when a plan is made). */
+function routeOptions() {
+  const o = { date: today(), max: Number($('max').value), hours: $('hours').value, service: Number($('service').value) };
   const team = $('team').value;
-  if (team) p.set('team', team);
-  p.set('max', $('max').value);
-  p.set('hours', $('hours').value);
-  p.set('service', $('service').value);
+  if (team) o.team = team;
+  return o;
+}
+
+function routeQuery(format) {
+  const p = new URLSearchParams(Object.entries(routeOptions()).map(([k, v]) => [k, String(v)]));
   if (format) p.set('format', format);
   return `api/route?${p}`;
 }
 
+/** The hours the shown plan was made with (the form may have been changed since). */
+let planHours = null;
+
 function clock(minutes) {
-  const [h, m] = $('hours').value.split('-')[0].split(':').map(Number);
+  const [h, m] = (planHours ?? $('hours').value).split('-')[0].split(':').map(Number);
   const total = Math.round(h * 60 + m + minutes);
   return `${String(Math.floor(total / 60) % 24).padStart(2, '0')}:${String(total % 60).padStart(2, '0')}`;
 }
@@ -256,31 +302,34 @@ function visitForm(stop, li) {
     const record = {
       id: newId(),
       pseudonym: stop.pseudonym,
-      visited_on: new Date().toISOString().slice(0, 10),
+      visited_on: today(),
       outcome: data.get('outcome'),
       given: data.get('outcome') === 'visited' ? data.getAll('given') : [],
       height_cm: data.get('outcome') === 'visited' ? num('height_cm') : undefined,
       weight_kg: data.get('outcome') === 'visited' ? num('weight_kg') : undefined,
       note: data.get('note') || '',
     };
-    saveQueue([...queue(), record]);
+    enqueue(record).then(countQueue).then(flush);
     form.replaceWith(Object.assign(document.createElement('p'), { className: 'done', textContent: `✓ ${t('visitSaved')}` }));
     li.classList.add('recorded');
-    flush();
+    if (shown) shown.summary.done += 1;
   });
   return form;
 }
 
-function renderStops(body) {
+function renderStops(body, waiting) {
   const stops = body.features.filter((f) => f.geometry.type === 'Point');
   const s = body.summary;
   $('summary').textContent = stops.length
-    ? fill('routeSummary', { n: s.visits, c: s.candidates, travel: Math.round(s.travel_min), km: (s.travel_m / 1000).toFixed(1), total: Math.round(s.total_min) })
+    ? fill('routeSummary', { n: s.visits, c: s.candidates, travel: Math.round(s.travel_min), km: fmtKm(s.travel_m / 1000), total: Math.round(s.total_min) })
     : t('routeNone');
+  const queuedToday = new Set(waiting.filter((v) => v.visited_on === body.day).map((v) => v.pseudonym));
   $('stops').replaceChildren(...stops.map((f) => {
     const p = f.properties;
     const li = document.createElement('li');
     li.dataset.pseudonym = p.pseudonym;
+    const mark = doneMark(p, queuedToday);
+    if (mark) li.classList.add('recorded');
     const [lon, lat] = f.geometry.coordinates;
     // Names come from the register: set as text, never as HTML.
     const el = (tag, className, text) => Object.assign(document.createElement(tag), { className, textContent: text });
@@ -294,7 +343,7 @@ function renderStops(body) {
     if (place) li.append(el('div', 'place', place));
     const status = el('div', 'status', '');
     if (p.severe) status.append(el('span', 'severe', t('routeSevere')), ' · ');
-    status.append(`HAZ ${p.haz.toFixed(2)} · `, p.last_visit ? fill('routeLast', { d: p.last_visit }) : t('routeNever'),
+    status.append(`HAZ ${fmtScore(p.haz)} · `, p.last_visit ? fill('routeLast', { d: p.last_visit }) : t('routeNever'),
       ` · ${fill('routeRide', { m: Math.round(p.travel_min) })}`);
     li.append(status);
     const actions = Object.assign(document.createElement('div'), { className: 'actions' });
@@ -302,16 +351,55 @@ function renderStops(body) {
     const rec = Object.assign(document.createElement('button'), { type: 'button', className: 'record', textContent: t('routeRecord') });
     rec.addEventListener('click', () => { rec.disabled = true; li.append(visitForm(p, li)); });
     actions.append(nav, rec);
+    if (mark) li.append(Object.assign(document.createElement('p'), { className: 'done', textContent: mark }));
     li.append(actions);
     return li;
   }));
 }
 
-function renderMap(body) {
+/** "Visited (by whom)" for a stop recorded today, on the server or still in the queue. */
+function doneMark(p, queued) {
+  if (p.done) return fill(p.done.outcome === 'not_found' ? 'doneNotFound' : 'doneVisited', { by: p.done.by });
+  return queued.has(p.pseudonym) ? t('doneQueued') : '';
+}
+
+/** `HH:MM` on the phone's clock of a UTC time `YYYY-MM-DDTHH:MM:SSZ`. */
+function localTime(utc) {
+  const d = new Date(utc);
+  return Number.isNaN(d.getTime()) ? utc : `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+/** Which plan this is: saved when, by whom; the form shows its options. */
+function renderPlanInfo(body) {
+  const o = body.options;
+  if (o) {
+    $('max').value = o.max;
+    $('hours').value = o.hours;
+    $('service').value = o.service;
+    planHours = o.hours;
+  }
+  const s = body.saved;
+  const done = body.summary.visits ? ` · ${fill('planDone', { d: body.summary.done, n: body.summary.visits })}` : '';
+  $('plan-info').textContent = s
+    ? fill('planSaved', { day: body.day, by: s.made_by, time: localTime(s.made_at), v: s.version > 1 ? fill('planVersion', { n: s.version }) : '' }) + done
+    : t('planUnsaved');
+  $('make').textContent = t(s ? 'routeReplan' : 'routeMake');
+}
+
+/** A round map marker with `text` and a class. */
+function badge(className, text, title) {
+  return Object.assign(document.createElement('div'), { className, textContent: text, title: title ?? '' });
+}
+
+async function renderMap(body) {
   renderReviews();
   const line = body.features.find((f) => f.geometry.type === 'LineString');
   const stops = body.features.filter((f) => f.geometry.type === 'Point');
   const coords = line?.geometry.coordinates ?? [];
+  if (!maplibregl) {
+    maplibregl = await import('../vendor/maplibre-gl/maplibre-gl.mjs');
+  }
+  basemap = await basemap;
   if (!map) {
     const bare = { version: 8, sources: {}, layers: [{ id: 'bg', type: 'background', paint: { 'background-color': '#f8fafc' } }] };
     map = new maplibregl.Map({
@@ -335,22 +423,99 @@ function renderMap(body) {
         basemapSlots(map).overlays);
     }
     markers.forEach((m) => m.remove());
-    markers = stops.map((f) => new maplibregl.Marker({
-      element: Object.assign(document.createElement('div'), {
-        className: 'stop-marker', textContent: String(f.properties.order),
-        title: f.properties.name ? `${f.properties.order}. ${f.properties.name}` : String(f.properties.order),
-      }),
-    }).setLngLat(f.geometry.coordinates).addTo(map));
+    markers = stops.map((f) => {
+      const p = f.properties;
+      const el = badge(p.done ? 'stop-marker done' : 'stop-marker', String(p.order),
+        `${p.name ? `${p.order}. ${p.name} · ` : ''}${fill('routeArrive', { time: clock(p.arrive_min) })}`);
+      // A tap on a number shows its stop in the list.
+      el.addEventListener('click', () => {
+        const li = document.querySelector(`#stops > li[data-pseudonym="${p.pseudonym}"]`);
+        li?.scrollIntoView({ behavior: 'smooth', block: 'center' });
+        li?.classList.add('flash');
+        setTimeout(() => li?.classList.remove('flash'), 1500);
+      });
+      return new maplibregl.Marker({ element: el }).setLngLat(f.geometry.coordinates).addTo(map);
+    });
+    // Where the day starts and ends: the puskesmas (or the start given).
+    const base = body.start_place ?? null;
+    const startName = base?.name ?? t('routeStartHere');
+    if (body.start) {
+      markers.push(new maplibregl.Marker({ element: badge('base-marker', 'P', fill('routeStart', { name: startName })) })
+        .setLngLat(body.start).addTo(map));
+    }
+    if (body.end && (body.end[0] !== body.start?.[0] || body.end[1] !== body.start?.[1])) {
+      markers.push(new maplibregl.Marker({ element: badge('base-marker end', 'S', fill('routeEnd', { name: t('routeStartHere') })) })
+        .setLngLat(body.end).addTo(map));
+    }
     if (coords.length) {
       const b = coords.reduce((acc, [x, y]) => [Math.min(acc[0], x), Math.min(acc[1], y), Math.max(acc[2], x), Math.max(acc[3], y)], [180, 90, -180, -90]);
       map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 30, animate: false });
     }
   };
-  if (map.loaded()) draw(); else map.once('load', draw);
+  if (map.loaded()) draw();
+  else await new Promise((resolve) => map.once('load', () => { draw(); resolve(); }));
 }
 
-async function loadRoute() {
-  const r = await fetch(new URL(routeQuery(), BASE));
+let shown = null;
+
+/** "Siapkan offline": the plan (kept by the worker when it was loaded) and the map
+ * tiles and glyphs of the day's area, with progress. */
+async function prepareOffline() {
+  const status = $('offline-status');
+  if (!('caches' in window) || !navigator.serviceWorker?.controller) {
+    await navigator.serviceWorker?.ready;
+    if (!navigator.serviceWorker?.controller) {
+      status.textContent = t('offlineUnsupported');
+      return;
+    }
+  }
+  const bounds = shown && planBounds(shown);
+  if (!bounds) {
+    status.textContent = t('offlineNone');
+    return;
+  }
+  $('offline').disabled = true;
+  try {
+    // The plan and the account again, through the worker, so both are the latest kept.
+    await fetch(new URL(routeQuery(), BASE));
+    await fetch(new URL('api/me', BASE));
+    await fetch(new URL('basemap/style.json', BASE));
+    const urls = offlineUrls(await basemap, bounds);
+    const got = await storeAll(urls, (d, n) => { status.textContent = fill('offlineWorking', { d, n }); });
+    const time = localTime(new Date().toISOString());
+    status.textContent = fill('offlineReady', { day: shown.day, n: got.tiles, mb: (got.bytes / 1e6).toLocaleString('id-ID', { maximumFractionDigits: 1 }), time })
+      + (got.failed ? ` ${fill('offlineFailed', { f: got.failed })}` : '');
+    localStorage.setItem('sigap-offline-ready', JSON.stringify({ day: shown.day, tiles: got.tiles, bytes: got.bytes, failed: got.failed }));
+    document.body.dataset.offline = got.failed ? 'partial' : 'ready';
+  } finally {
+    $('offline').disabled = false;
+  }
+}
+
+/** Shows the officer's own position on the map, following it while the page is open. */
+function followMe() {
+  if (!navigator.geolocation) return;
+  navigator.geolocation.watchPosition((pos) => {
+    const at = [pos.coords.longitude, pos.coords.latitude];
+    if (!map || !maplibregl) return;
+    if (!me) me = new maplibregl.Marker({ element: badge('me-marker', '', t('routeMe')) }).setLngLat(at).addTo(map);
+    else me.setLngLat(at);
+    $('me-status').textContent = '';
+  }, (err) => {
+    $('me-status').textContent = fill('routeMeOff', { why: err.message || err.code });
+  }, { enableHighAccuracy: true, maximumAge: 30_000, timeout: 60_000 });
+}
+
+async function loadRoute(replan = false) {
+  let r;
+  try {
+    r = replan
+      ? await send('POST', 'api/route', routeOptions())
+      : await fetch(new URL(routeQuery(), BASE));
+  } catch {
+    $('summary').textContent = t('offlineNow');
+    return;
+  }
   if (!r.ok) {
     const body = await r.json().catch(() => ({}));
     $('summary').textContent = fill('routeError', { why: body.error || `HTTP ${r.status}` });
@@ -359,17 +524,38 @@ async function loadRoute() {
   const body = await r.json();
   // On paper: whose route, and for which day.
   $('print-title').textContent = fill('routePrintTitle', { team: body.team, date: new Date().toLocaleDateString('id-ID', { dateStyle: 'long' }) });
-  renderStops(body);
-  renderMap(body);
+  shown = body;
+  renderPlanInfo(body);
+  renderStops(body, await queued());
+  // Served by the worker from its cache: say so.
+  $('offline-now').hidden = r.headers.get('X-Sigap-From-Cache') !== '1';
   $('gpx').href = new URL(routeQuery('gpx'), BASE).href;
   $('geojson').href = new URL(routeQuery('geojson'), BASE).href;
   document.body.dataset.ready = 'true';
+  await renderMap(body);
+  document.body.dataset.map = 'true';
+}
+
+/** Planners see each OPD's plan for today and how far it got. */
+async function loadPlans() {
+  const r = await fetch(new URL(`api/plans?date=${today()}`, BASE)).catch(() => null);
+  if (!r?.ok) return;
+  const { plans } = await r.json();
+  const td = (text) => Object.assign(document.createElement('td'), { textContent: text ?? '–' });
+  $('plans').tBodies[0].replaceChildren(...plans.map((x) => {
+    const tr = document.createElement('tr');
+    tr.append(td(x.team), td(String(x.stops)), td(`${x.done} (${Math.round((100 * x.done) / Math.max(1, x.stops))}%)`),
+      td(`${x.made_by} ${localTime(x.made_at)}`));
+    return tr;
+  }));
+  $('plans-none').hidden = plans.length > 0;
+  $('plans-section').hidden = false;
 }
 
 /** Planners see every OPD's progress under the route. */
 async function loadProgress() {
-  const r = await fetch(new URL('api/visits/progress', BASE));
-  if (!r.ok) return [];
+  const r = await fetch(new URL('api/visits/progress', BASE)).catch(() => null); // offline: none
+  if (!r?.ok) return [];
   const { teams, villages } = await r.json();
   const td = (text) => Object.assign(document.createElement('td'), { textContent: text ?? '–' });
   const row = (name, x) => {
@@ -386,27 +572,57 @@ async function loadProgress() {
 
 async function main() {
   applyI18n();
-  renderSync();
   renderReviews();
+  const offline = registerWorker();
+  await adoptOldQueue(OLD_QUEUE);
+  await countQueue();
+  // Logging out deletes what this phone keeps of the children (plan, roster, tiles):
+  // asked first when visit records are still waiting to be sent.
+  window.sigapBeforeLogout = async () => {
+    const n = (await queued()).length;
+    if (n && !window.confirm(fill('logoutPending', { n }))) return false;
+    await clearOffline();
+    return true;
+  };
   user = await ensureLogin();
   applyI18n();
   const params = new URLSearchParams(window.location.search);
   if (user.role === 'field_officer') {
     $('team').replaceChildren(new Option(user.team, user.team, true, true));
   } else {
+    const want0 = params.get('team');
     const teams = (await loadProgress()).map((x) => x.team);
-    const want = params.get('team') ?? teams[0];
+    // Offline there is no progress to list the teams from: the team of the address.
+    if (!teams.length && want0) teams.push(want0);
+    const want = want0 ?? teams[0];
     $('team').replaceChildren(...teams.map((name) => new Option(name, name, name === want, name === want)));
     $('team-label').hidden = false;
   }
-  $('route-form').addEventListener('submit', (e) => { e.preventDefault(); loadRoute(); });
+  $('route-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    // A saved plan changes only on purpose: ask when visits were already recorded.
+    const done = shown?.summary?.done ?? 0;
+    if (shown?.saved && done && !window.confirm(fill('replanConfirm', { d: done }))) return;
+    loadRoute(Boolean(shown?.saved)).then(() => { if (user.role !== 'field_officer') loadPlans(); });
+  });
+  $('team').addEventListener('change', () => { shown = null; loadRoute(); });
   $('print').addEventListener('click', () => window.print());
   window.addEventListener('online', flush);
   setInterval(flush, 30_000);
-  basemap = await loadBasemap(BASE);
+  basemap = loadBasemap(BASE);
+  $('me').addEventListener('click', followMe);
+  $('offline').addEventListener('click', prepareOffline);
+  offline.then((ok) => { $('offline').hidden = !ok; });
+  const ready = JSON.parse(localStorage.getItem('sigap-offline-ready') || 'null');
+  if (ready) $('offline-status').textContent = fill('offlineReady', { day: ready.day, n: ready.tiles, mb: (ready.bytes / 1e6).toLocaleString('id-ID', { maximumFractionDigits: 1 }), time: '–' });
+  // Already allowed: follow at once, no button needed.
+  navigator.permissions?.query({ name: 'geolocation' }).then((p) => { if (p.state === 'granted') followMe(); }).catch(() => {});
   await loadRoute();
   await flush();
-  if (user.role !== 'field_officer') loadProgress();
+  if (user.role !== 'field_officer') {
+    loadProgress();
+    loadPlans();
+  }
 }
 
 main().catch((e) => { $('summary').textContent = String(e); });

@@ -14,17 +14,39 @@ pub mod tour;
 
 use crate::roads::{Mode, Roads};
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A child a team may visit.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Candidate {
     /// The child's pseudonym.
     pub key: String,
     pub lonlat: [f64; 2],
     pub haz: f64,
     /// Last visit recorded, `None` when never visited.
+    #[serde(with = "day_text")]
     pub last_visit: Option<NaiveDate>,
+}
+
+/// `Option<NaiveDate>` as `"YYYY-MM-DD"` or null (chrono is built without serde).
+mod day_text {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    // serde's `with` passes a reference to the field
+    #[allow(clippy::ref_option, clippy::trivially_copy_pass_by_ref)]
+    pub fn serialize<S: Serializer>(d: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_some(&d.to_string()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|t| NaiveDate::parse_from_str(&t, "%Y-%m-%d").map_err(serde::de::Error::custom))
+            .transpose()
+    }
 }
 
 impl Candidate {
@@ -47,7 +69,7 @@ pub struct DayOptions {
 }
 
 /// One visit of the day.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stop {
     /// Index into the candidates given.
     pub candidate: usize,
@@ -62,7 +84,7 @@ pub struct Stop {
 }
 
 /// The planned day.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DayPlan {
     pub stops: Vec<Stop>,
     /// Candidates left for another day.
@@ -74,6 +96,48 @@ pub struct DayPlan {
     pub travel_m: f64,
     /// `[lon, lat]` along the roads, start to end.
     pub path: Vec<[f64; 2]>,
+}
+
+/// A day as it is saved: what it was planned with and the chosen children only (the
+/// stops' `candidate` indices point into `candidates`), so reading it back gives the
+/// same stops in the same order whatever happened since.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedDay {
+    /// The weighing round the children came from (`YYYY-MM`).
+    pub period: Option<String>,
+    pub start: [f64; 2],
+    /// The puskesmas the day starts from, when it starts from one.
+    #[serde(default)]
+    pub start_name: Option<String>,
+    pub end: [f64; 2],
+    pub max_visits: usize,
+    /// `HH:MM-HH:MM`
+    pub hours: String,
+    pub service_minutes: f64,
+    /// `motorbike`, `car` or `walk`.
+    pub mode: String,
+    /// How many children could have been chosen when it was planned.
+    pub candidates_then: usize,
+    pub candidates: Vec<Candidate>,
+    pub plan: DayPlan,
+}
+
+impl SavedDay {
+    /// Keeps only the chosen children of `candidates`, renumbering the stops' indices.
+    #[must_use]
+    pub fn chosen(mut plan: DayPlan, candidates: &[Candidate]) -> (DayPlan, Vec<Candidate>) {
+        let kept = plan
+            .stops
+            .iter_mut()
+            .enumerate()
+            .map(|(i, s)| {
+                let c = candidates[s.candidate].clone();
+                s.candidate = i;
+                c
+            })
+            .collect();
+        (plan, kept)
+    }
 }
 
 /// Minutes of working hours written `HH:MM-HH:MM` (the end after the start).

@@ -17,6 +17,7 @@ mod geometry;
 mod identities;
 mod layers;
 mod periods;
+mod plans;
 mod population;
 mod roads;
 mod schema;
@@ -27,6 +28,7 @@ mod writer;
 pub use error::StoreError;
 pub use geometry::SRS_WGS84;
 pub use layers::LayerRows;
+pub use plans::SavedPlan;
 pub use population::PopulationSource;
 pub use roads::StoredRoads;
 pub use visits::Visit;
@@ -121,6 +123,7 @@ impl Store {
         store.sql(visits::add_columns(&store.conn))?;
         store.sql(store.conn.execute_batch(teams::CREATE))?;
         store.sql(store.conn.execute_batch(identities::CREATE))?;
+        store.sql(store.conn.execute_batch(plans::CREATE))?;
         Ok(store)
     }
 

@@ -5,10 +5,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
+import http from 'node:http';
 import { openViewer } from './harness.mjs';
 
 let v;
 let page;
+/** The visit records waiting in the page's IndexedDB queue. */
+const waiting = () => page.evaluate(async () => (await import('./offline.js')).queued());
 const TEAM = 'Dinas Kesehatan';
 
 /** What a measurement today may be without a warning, from the child's history. */
@@ -44,7 +47,9 @@ describe('route page', { timeout: 400_000 }, () => {
       const [lon, lat] = f.geometry.coordinates;
       assert.ok(items[i].nav.startsWith(`geo:${lat.toFixed(6)},${lon.toFixed(6)}`), items[i].nav);
     }
+    await page.waitForSelector('body[data-map=true]', { timeout: 120_000 });
     assert.equal(await page.locator('.stop-marker').count(), want.length);
+    assert.equal(await page.locator('.base-marker').count(), 1);
     assert.match(await page.locator('#summary').innerText(), new RegExp(`${want.length} dari \\d+ anak`));
     assert.match(await page.locator('#gpx').getAttribute('href'), /format=gpx/);
     // A planner (here the admin) sees every OPD's progress under the route.
@@ -90,11 +95,12 @@ describe('route page', { timeout: 400_000 }, () => {
     await first.locator('input[name=given][value=eggs]').check();
     await first.locator('input[name=height_cm]').fill(String(height));
     await first.locator('.visit-form button[type=submit]').click();
-    await page.waitForFunction(() => JSON.parse(localStorage.getItem('sigap-visit-queue') || '[]').length === 1);
-    assert.match(await page.locator('#sync').innerText(), /1 catatan menunggu/);
-    const [queued] = await page.evaluate(() => JSON.parse(localStorage.getItem('sigap-visit-queue')));
+    await page.waitForFunction(() => /1 catatan menunggu/.test(document.getElementById('sync').textContent));
+    const [queued] = await waiting();
+    assert.equal(queued.pseudonym, pseudonym);
     await page.context().setOffline(false);
-    await page.waitForFunction(() => JSON.parse(localStorage.getItem('sigap-visit-queue') || '[]').length === 0, null, { timeout: 60_000 });
+    await page.waitForFunction(() => /Semua catatan terkirim/.test(document.getElementById('sync').textContent), null, { timeout: 60_000 });
+    assert.deepEqual(await waiting(), []);
     assert.match(await page.locator('#sync').innerText(), /Semua catatan terkirim/);
     let visits = (await v.api(`/api/visits?pseudonym=${pseudonym}`)).visits;
     assert.equal(visits.length, before + 1);
@@ -103,13 +109,36 @@ describe('route page', { timeout: 400_000 }, () => {
     assert.equal(visits[0].height_cm, height);
     assert.deepEqual(visits[0].checks, []);
     // A reply lost on the way: the same record queued again is still one visit.
-    await page.evaluate((rec) => {
-      localStorage.setItem('sigap-visit-queue', JSON.stringify([rec]));
+    await page.evaluate(async (rec) => {
+      await (await import('./offline.js')).enqueue(rec);
       window.dispatchEvent(new Event('online'));
     }, queued);
-    await page.waitForFunction(() => JSON.parse(localStorage.getItem('sigap-visit-queue') || '[]').length === 0, null, { timeout: 60_000 });
+    await page.waitForFunction(async () => (await (await import('./offline.js')).queued()).length === 0, null, { timeout: 60_000 });
     visits = (await v.api(`/api/visits?pseudonym=${pseudonym}`)).visits;
     assert.equal(visits.length, before + 1);
+  });
+
+  it('keeps the saved plan on reload: same numbers, the visited stop marked done', async () => {
+    const order = await page.$$eval('#stops > li', (lis) => lis.map((li) => li.dataset.pseudonym));
+    await page.reload();
+    await page.waitForSelector('body[data-map=true]', { timeout: 120_000 });
+    assert.deepEqual(await page.$$eval('#stops > li', (lis) => lis.map((li) => li.dataset.pseudonym)), order);
+    const first = page.locator('#stops > li').first();
+    assert.match(await first.getAttribute('class'), /recorded/);
+    assert.match(await first.innerText(), /Sudah dikunjungi/);
+    await page.waitForFunction(() => document.querySelectorAll('.stop-marker.done').length === 1);
+    assert.match(await page.locator('#plan-info').innerText(), /1 dari \d+ kunjungan selesai/);
+    assert.equal(await page.locator('#make').innerText(), 'Susun ulang rute');
+    // The planner sees the team's plan and its progress.
+    await page.waitForFunction((team) => [...document.querySelectorAll('#plans tbody tr')]
+      .some((tr) => tr.cells[0].textContent === team && tr.cells[2].textContent.startsWith('1 ')), TEAM);
+    await page.screenshot({ path: 'tests/browser/out/route-plan-phone.png', fullPage: false });
+    // Re-planning on purpose asks first, then leaves the visited child out.
+    page.once('dialog', (d) => d.accept());
+    await page.locator('#make').click();
+    await page.waitForFunction(() => /versi 2/.test(document.getElementById('plan-info').textContent));
+    const now = await page.$$eval('#stops > li', (lis) => lis.map((li) => li.dataset.pseudonym));
+    assert.ok(!now.includes(order[0]));
   });
 
   it('warns about an implausible measurement: measure again, or confirm with a reason', async () => {
@@ -129,7 +158,7 @@ describe('route page', { timeout: 400_000 }, () => {
     assert.equal(await stop.locator('.done').count(), 0);
     // Nothing was stored; the record waits for the officer, not in the send queue.
     assert.equal((await v.api(`/api/visits?pseudonym=${pseudonym}`)).visits.length, 0);
-    assert.equal(await page.evaluate(() => JSON.parse(localStorage.getItem('sigap-visit-queue') || '[]').length), 0);
+    assert.deepEqual(await waiting(), []);
     // Every touch target of the warning is at least 44 px high on the phone.
     await review.scrollIntoViewIfNeeded();
     const small = await review.evaluate((el) => [...el.querySelectorAll('button, input, label')]
@@ -146,8 +175,8 @@ describe('route page', { timeout: 400_000 }, () => {
     // Confirmed with a reason: stored with its check, the warning gone.
     await review.locator('form.confirm input[name=reason]').fill('diukur ulang dua kali, hasil sama');
     await review.locator('form.confirm button').click();
-    await page.waitForFunction(() => JSON.parse(localStorage.getItem('sigap-visit-review') || '[]').length === 0
-      && JSON.parse(localStorage.getItem('sigap-visit-queue') || '[]').length === 0, null, { timeout: 30_000 });
+    await page.waitForFunction(async () => JSON.parse(localStorage.getItem('sigap-visit-review') || '[]').length === 0
+      && (await (await import('./offline.js')).queued()).length === 0, null, { timeout: 30_000 });
     await review.waitFor({ state: 'detached' });
     const [visit] = (await v.api(`/api/visits?pseudonym=${pseudonym}`)).visits;
     assert.deepEqual([visit.height_cm, visit.checks.includes('haz_jump'), visit.confirm_reason], [jump, true, 'diukur ulang dua kali, hasil sama']);
@@ -174,9 +203,83 @@ describe('route page', { timeout: 400_000 }, () => {
     await review.locator('form.remeasure input[name=height_cm]').fill(String(expected.height_cm));
     await review.locator('form.remeasure button').click();
     await review.waitFor({ state: 'detached', timeout: 30_000 });
-    await page.waitForFunction(() => JSON.parse(localStorage.getItem('sigap-visit-queue') || '[]').length === 0, null, { timeout: 30_000 });
+    await page.waitForFunction(async () => (await (await import('./offline.js')).queued()).length === 0, null, { timeout: 30_000 });
     const [visit] = (await v.api(`/api/visits?pseudonym=${pseudonym}`)).visits;
     assert.deepEqual([visit.height_cm, visit.checks], [expected.height_cm, []]);
+  });
+
+  it('opens, shows the plan and the map, and records visits with no network after "Siapkan offline"', async () => {
+    // The phone reaches the server through a proxy that can lose the line: requests
+    // then fail as they do with no signal (Chromium's own offline emulation also stops
+    // workers made from blobs, which a real phone without signal still runs).
+    const upstream = new URL(v.baseUrl);
+    let down = false;
+    const proxy = http.createServer((req, res) => {
+      if (down) { req.socket.destroy(); return; }
+      const out = http.request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode, r.headers);
+        r.pipe(res);
+      });
+      out.on('error', () => res.destroy());
+      req.pipe(out);
+    });
+    await new Promise((r) => proxy.listen(0, '127.0.0.1', r));
+    const phoneUrl = `http://127.0.0.1:${proxy.address().port}`;
+    try {
+      await page.goto(`${phoneUrl}/web/route.html?team=${encodeURIComponent(TEAM)}`);
+      await page.waitForSelector('body[data-map=true]', { timeout: 120_000 });
+      await page.waitForFunction(() => navigator.serviceWorker?.controller, null, { timeout: 60_000 });
+      await page.locator('#offline').click();
+      await page.waitForSelector('body[data-offline=ready]', { timeout: 180_000 });
+      assert.match(await page.locator('#offline-status').innerText(), /Siap offline: rencana \d{4}-\d\d-\d\d dan \d+ ubin peta/);
+      const order = await page.$$eval('#stops > li', (lis) => lis.map((li) => li.dataset.pseudonym));
+      const before = (await v.api(`/api/visits?pseudonym=${order[3]}`)).visits.length;
+
+      const quiet = v.problems.length;
+      down = true;
+      await page.reload();
+      await page.waitForSelector('body[data-ready=true]', { timeout: 120_000 });
+      assert.deepEqual(await page.$$eval('#stops > li', (lis) => lis.map((li) => li.dataset.pseudonym)), order);
+      assert.equal(await page.locator('#offline-now').isVisible(), true);
+      assert.match(await page.locator('#stops > li').first().innerText(), /HAZ/);
+      // The map's tiles and glyphs are kept (drawing them offline is not done yet:
+      // MapLibre's module worker is not loaded through the service worker).
+      const kept = await page.evaluate(async () => (await (await caches.open('sigap-field-data')).keys())
+        .filter((r) => r.url.includes('/basemap/')).length);
+      assert.ok(kept > 50, `${kept} basemap tiles kept`);
+      await page.screenshot({ path: 'tests/browser/out/route-offline-phone.png' });
+
+      // A visit recorded offline survives a reload with no network, then is sent once.
+      const second = page.locator('#stops > li').nth(3);
+      await second.locator('button.record').click();
+      await second.locator('.visit-form button[type=submit]').click();
+      await page.waitForFunction(() => /1 catatan menunggu/.test(document.getElementById('sync').textContent));
+      await page.reload();
+      await page.waitForSelector('body[data-ready=true]', { timeout: 120_000 });
+      assert.equal((await waiting()).length, 1);
+      assert.match(await page.locator('#stops > li').nth(3).innerText(), /menunggu dikirim/);
+      down = false;
+      // With the line down the console reports the failed requests and the map's
+      // workers; nothing else.
+      const offline = v.problems.splice(quiet);
+      assert.deepEqual(offline.filter((p) => !/ERR_EMPTY_RESPONSE|ERR_CONNECTION|Worker failed to load|Failed to fetch/.test(p)), []);
+      await page.evaluate(() => window.dispatchEvent(new Event('online')));
+      await page.waitForFunction(() => /Semua catatan terkirim/.test(document.getElementById('sync').textContent), null, { timeout: 60_000 });
+      assert.equal((await v.api(`/api/visits?pseudonym=${order[3]}`)).visits.length, before + 1);
+    } finally {
+      down = false;
+    }
+  });
+
+  it('forgets the stored plan and tiles on logout', async () => {
+    // What the phone keeps of the day: the plan with its roster, and the map's tiles.
+    const stored = () => page.evaluate(async () => (await (await caches.open('sigap-field-data')).keys())
+      .filter((r) => /\/api\/route|\/basemap\/\d/.test(r.url)).length);
+    assert.ok(await stored() > 0);
+    await page.locator('#logout').click();
+    await page.waitForSelector('#login-overlay input[name=username]', { timeout: 60_000 });
+    assert.equal(await stored(), 0);
+    assert.deepEqual(await waiting(), []);
   });
 
   it('logged no console or page errors', () => {

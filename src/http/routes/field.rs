@@ -1,4 +1,6 @@
-//! The field teams' API: a day's route (`GET /api/route`), visit records
+//! The field teams' API: a day's plan (`GET /api/route`, saved when first made and
+//! re-made only on purpose with `POST /api/route`; every team's at `GET /api/plans`),
+//! visit records
 //! (`POST /api/visits`, `GET /api/visits`), and progress for planners
 //! (`GET /api/visits/progress`).
 //!
@@ -13,8 +15,8 @@ use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use crate::index::cases::CaseChild;
 use crate::risk::plausibility::{self, Previous};
-use crate::routes::{Candidate, DayOptions, export, plan_day};
-use crate::store::Visit;
+use crate::routes::{Candidate, DayOptions, SavedDay, export, plan_day};
+use crate::store::{SavedPlan, Visit};
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -23,11 +25,12 @@ use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/route", get(route))
+        .route("/api/route", get(route).post(replan))
+        .route("/api/plans", get(plans))
         .route("/api/visits", get(list_visits).post(record_visit))
         .route("/api/visits/progress", get(progress))
         .route("/api/children/{pseudonym}/history", get(history))
@@ -81,6 +84,8 @@ struct RouteQuery {
     service: Option<f64>,
     mode: Option<String>,
     format: Option<String>,
+    /// The plan's day, `YYYY-MM-DD` (default: today, WIB).
+    date: Option<String>,
 }
 
 fn latlon(text: Option<&str>, name: &str) -> Result<Option<[f64; 2]>, ApiError> {
@@ -139,20 +144,41 @@ fn candidates(
         .collect()
 }
 
-async fn route(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(q): Query<RouteQuery>,
-) -> Result<Response, ApiError> {
-    let (team, villages) = team_scope(&caller, q.team.as_deref())?;
-    let snapshot = state.snapshot();
+/// The day a plan is for: `date=YYYY-MM-DD` (the phone sends its own), else today in
+/// western Indonesia (UTC+7), so a plan made at 06:30 WIB is for the same day.
+fn plan_day_of(text: Option<&str>) -> Result<NaiveDate, ApiError> {
+    match text.filter(|t| !t.trim().is_empty()) {
+        Some(t) => NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d")
+            .map_err(|_| ApiError::BadRequest(format!("date={t}: use YYYY-MM-DD"))),
+        None => Ok(
+            chrono::DateTime::from_timestamp(crate::auth::now() + 7 * 3600, 0)
+                .map_or(NaiveDate::MIN, |t| t.date_naive()),
+        ),
+    }
+}
+
+/// Plans `team`'s day afresh: the team's children not yet visited on `day`.
+async fn make_day(
+    snapshot: &crate::http::state::Snapshot,
+    q: &RouteQuery,
+    (team, villages): (&str, &[String]),
+    day: NaiveDate,
+    visits: &[Visit],
+) -> Result<SavedDay, ApiError> {
     let period = snapshot.resolve_period(q.period.as_deref())?;
     let roads = snapshot.analysis.roads.clone().ok_or_else(|| {
         ApiError::Conflict("no road network imported: run `sigap import roads`".into())
     })?;
     let mode = mode_of(q.mode.as_deref())?;
-    let visits = stored_visits(&state).await?;
-    let candidates = candidates(&visits, &snapshot, (&team, &villages), period);
+    let done_today: HashSet<&str> = visits
+        .iter()
+        .filter(|v| v.visited_on == day.to_string())
+        .map(|v| v.pseudonym.as_str())
+        .collect();
+    let candidates: Vec<Candidate> = candidates(visits, snapshot, (team, villages), period)
+        .into_iter()
+        .filter(|c| !done_today.contains(c.key.as_str()))
+        .collect();
     let base = match latlon(q.start.as_deref(), "start")? {
         Some(p) => p,
         None => crate::routes::default_base(&snapshot.analysis.facilities, &candidates)
@@ -160,26 +186,189 @@ async fn route(
                 ApiError::BadRequest("no puskesmas to start from: give start=lat,lon".into())
             })?,
     };
+    let start_name = snapshot
+        .analysis
+        .facilities
+        .iter()
+        // The default base is a facility's own coordinates, copied: equal bits.
+        .find(|f| {
+            f.location.x().to_bits() == base[0].to_bits()
+                && f.location.y().to_bits() == base[1].to_bits()
+        })
+        .map(|f| f.name.clone());
+    let hours = q.hours.clone().unwrap_or_else(|| "08:00-14:00".into());
     let opts = DayOptions {
         start: base,
         end: latlon(q.end.as_deref(), "end")?.unwrap_or(base),
         max_visits: q.max.unwrap_or(10).clamp(1, 60),
-        work_minutes: crate::routes::parse_hours(q.hours.as_deref().unwrap_or("08:00-14:00"))
-            .map_err(ApiError::BadRequest)?,
+        work_minutes: crate::routes::parse_hours(&hours).map_err(ApiError::BadRequest)?,
         service_minutes: q.service.unwrap_or(20.0).clamp(0.0, 240.0),
         mode,
     };
     let plan = tokio::task::spawn_blocking({
-        let roads = roads.clone();
         let candidates = candidates.clone();
         move || plan_day(&roads, &candidates, &opts)
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))?
     .ok_or_else(|| ApiError::Conflict("the road network has no road for this mode".into()))?;
+    let candidates_then = candidates.len();
+    let (plan, candidates) = SavedDay::chosen(plan, &candidates);
+    Ok(SavedDay {
+        period: period.map(|p| p.to_string()),
+        start: opts.start,
+        start_name,
+        end: opts.end,
+        max_visits: opts.max_visits,
+        hours,
+        service_minutes: opts.service_minutes,
+        mode: mode.as_str().to_owned(),
+        candidates_then,
+        candidates,
+        plan,
+    })
+}
+
+/// Saves `made` as the team's plan for `day` (replacing one with `replace`) and
+/// returns the plan that is stored: with two phones opening the day at once, both
+/// get the first one saved. `None` for a server without a store.
+async fn save_day(
+    state: &AppState,
+    caller: &Caller,
+    team: &str,
+    day: NaiveDate,
+    made: &SavedDay,
+    replace: bool,
+) -> Result<Option<(SavedDay, SavedPlan)>, ApiError> {
+    let text = serde_json::to_string(made).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let (team, day_text, by) = (team.to_owned(), day.to_string(), caller.username.clone());
+    let Some((stored, _)) = state
+        .write_store(move |s| s.save_plan(&team, &day_text, &by, &text, replace))
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some((read_day(&stored)?, stored)))
+}
+
+fn read_day(p: &SavedPlan) -> Result<SavedDay, ApiError> {
+    serde_json::from_str(&p.plan).map_err(|e| {
+        ApiError::Internal(format!(
+            "the saved plan of {} for {} is unreadable: {e}",
+            p.team, p.day
+        ))
+    })
+}
+
+/// The team's plan for the day: the saved one, else made now and saved. Recording
+/// visits marks its stops done; it changes only through `POST /api/route`.
+async fn route(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<RouteQuery>,
+) -> Result<Response, ApiError> {
+    let (team, villages) = team_scope(&caller, q.team.as_deref())?;
+    let day = plan_day_of(q.date.as_deref())?;
+    // Options are checked even when a saved plan answers and they go unused.
+    mode_of(q.mode.as_deref())?;
+    if let Some(h) = q.hours.as_deref() {
+        crate::routes::parse_hours(h).map_err(ApiError::BadRequest)?;
+    }
+    let visits = stored_visits(&state).await?;
+    let saved = {
+        let (team, day) = (team.clone(), day.to_string());
+        state
+            .read_store(move |s| s.plan(&team, &day))
+            .await?
+            .flatten()
+    };
+    let (made, meta) = if let Some(p) = saved {
+        (read_day(&p)?, Some(p))
+    } else {
+        let snapshot = state.snapshot();
+        let made = make_day(&snapshot, &q, (&team, &villages), day, &visits).await?;
+        match save_day(&state, &caller, &team, day, &made, false).await? {
+            Some((stored, meta)) => (stored, Some(meta)),
+            None => (made, None),
+        }
+    };
+    answer_day(
+        &state,
+        &caller,
+        &team,
+        day,
+        &made,
+        meta.as_ref(),
+        &visits,
+        q.format.as_deref(),
+    )
+    .await
+}
+
+/// Re-plans the team's day on purpose (the officer or a planner): the children not
+/// yet visited that day, with the options given; the saved plan is replaced.
+async fn replan(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(q): Json<RouteQuery>,
+) -> Result<Response, ApiError> {
+    let (team, villages) = team_scope(&caller, q.team.as_deref())?;
+    let day = plan_day_of(q.date.as_deref())?;
+    let visits = stored_visits(&state).await?;
+    let snapshot = state.snapshot();
+    let made = make_day(&snapshot, &q, (&team, &villages), day, &visits).await?;
+    let (made, meta) = match save_day(&state, &caller, &team, day, &made, true).await? {
+        Some((stored, meta)) => (stored, Some(meta)),
+        None => (made, None),
+    };
+    let version = meta.as_ref().map_or(0, |m| m.version);
     state
-        .audit(&caller, "read", &format!("route {team}"), plan.stops.len())
+        .audit(
+            &caller,
+            "plan",
+            &format!("route {team} {day} v{version}"),
+            made.plan.stops.len(),
+        )
         .await?;
+    answer_day(
+        &state,
+        &caller,
+        &team,
+        day,
+        &made,
+        meta.as_ref(),
+        &visits,
+        q.format.as_deref(),
+    )
+    .await
+}
+
+/// Visits recorded on `day` per child: `(outcome, by)`, the last one recorded.
+fn done_on(visits: &[Visit], day: NaiveDate) -> HashMap<&str, &Visit> {
+    let day = day.to_string();
+    visits
+        .iter()
+        .filter(|v| v.visited_on == day)
+        .map(|v| (v.pseudonym.as_str(), v))
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn answer_day(
+    state: &AppState,
+    caller: &Caller,
+    team: &str,
+    day: NaiveDate,
+    made: &SavedDay,
+    meta: Option<&SavedPlan>,
+    visits: &[Visit],
+    format: Option<&str>,
+) -> Result<Response, ApiError> {
+    let (plan, candidates) = (&made.plan, &made.candidates);
+    state
+        .audit(caller, "read", &format!("route {team}"), plan.stops.len())
+        .await?;
+    let done = done_on(visits, day);
     // Who each stop is (name, parent, address, village, posyandu), opened only for
     // children the caller's scope covers; the count opened is audited.
     let stops: Vec<String> = plan
@@ -187,12 +376,17 @@ async fn route(
         .iter()
         .map(|s| candidates[s.candidate].key.clone())
         .collect();
+    let snapshot = state.snapshot();
+    // The plan's round, or the default one if that round is gone since.
+    let period = snapshot
+        .resolve_period(made.period.as_deref())
+        .or_else(|_| snapshot.resolve_period(None))?;
     let what = format!("identities route {team}");
-    let who = super::visitees::reveal(&state, &caller, &snapshot, period, &stops, &what).await?;
-    let name = format!("rute {team}");
-    let mut resp = match q.format.as_deref().unwrap_or("geojson") {
+    let who = super::visitees::reveal(state, caller, &snapshot, period, &stops, &what).await?;
+    let name = format!("rute {team} {day}");
+    let mut resp = match format.unwrap_or("geojson") {
         "gpx" => {
-            let mut r = export::gpx(&plan, &candidates, &name, &who).into_response();
+            let mut r = export::gpx(plan, candidates, &name, &who).into_response();
             r.headers_mut().insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/gpx+xml"),
@@ -204,14 +398,41 @@ async fn route(
             r
         }
         "geojson" | "json" => {
-            let mut body = export::geojson(&plan, &candidates, &who);
+            let mut body = export::geojson(plan, candidates, &who);
+            let mut finished = 0;
+            if let Some(features) = body["features"].as_array_mut() {
+                for f in features {
+                    let Some(key) = f["properties"]["pseudonym"].as_str() else {
+                        continue;
+                    };
+                    let mark = done
+                        .get(key)
+                        .map(|v| json!({"outcome": v.outcome, "by": v.username, "visit": v.id}));
+                    finished += usize::from(mark.is_some());
+                    f["properties"]["done"] = mark.unwrap_or(Value::Null);
+                }
+            }
             body["team"] = json!(team);
-            body["period"] = json!(period.map(|p| p.to_string()));
-            body["start"] = json!(opts.start);
-            body["end"] = json!(opts.end);
+            body["day"] = json!(day.to_string());
+            body["period"] = json!(made.period);
+            body["start"] = json!(made.start);
+            body["start_place"] = json!(made.start_name.as_ref().map(|n| json!({"name": n})));
+            body["end"] = json!(made.end);
+            body["options"] = json!({
+                "max": made.max_visits,
+                "hours": made.hours,
+                "service": made.service_minutes,
+                "mode": made.mode,
+            });
+            body["saved"] = json!(meta.map(|m| json!({
+                "made_by": m.made_by,
+                "made_at": m.made_at,
+                "version": m.version,
+            })));
             body["summary"] = json!({
                 "visits": plan.stops.len(),
-                "candidates": candidates.len(),
+                "done": finished,
+                "candidates": made.candidates_then,
                 "travel_min": plan.travel_min,
                 "service_min": plan.service_min,
                 "total_min": plan.total_min,
@@ -230,6 +451,65 @@ async fn route(
         HeaderValue::from_static("private, no-store"),
     );
     Ok(resp)
+}
+
+#[derive(Deserialize)]
+struct PlansQuery {
+    date: Option<String>,
+}
+
+/// Every team's saved plan for a day and how far it got (a field officer: their own
+/// team's only). Counts, no child.
+async fn plans(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<PlansQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let own = match caller.scope() {
+        Scope::Team { team, .. } => Some(team),
+        Scope::All => None,
+        Scope::Nothing if caller.role == Role::Viewer => None,
+        Scope::Nothing => {
+            return Err(ApiError::forbidden(
+                "plans are for field officers, planners, admins and viewers",
+            ));
+        }
+    };
+    let day = plan_day_of(q.date.as_deref())?;
+    let visits = stored_visits(&state).await?;
+    let done = done_on(&visits, day);
+    let saved = {
+        let day = day.to_string();
+        state
+            .read_store(move |s| s.plans_on(&day))
+            .await?
+            .unwrap_or_default()
+    };
+    let mut rows = Vec::new();
+    for p in saved
+        .iter()
+        .filter(|p| own.as_ref().is_none_or(|t| *t == p.team))
+    {
+        let made = read_day(p)?;
+        let marks: Vec<&Visit> = made
+            .candidates
+            .iter()
+            .filter_map(|c| done.get(c.key.as_str()).copied())
+            .collect();
+        rows.push(json!({
+            "team": p.team,
+            "made_by": p.made_by,
+            "made_at": p.made_at,
+            "version": p.version,
+            "stops": made.plan.stops.len(),
+            "done": marks.len(),
+            "visited": marks.iter().filter(|v| v.outcome == "visited").count(),
+            "not_found": marks.iter().filter(|v| v.outcome == "not_found").count(),
+            "total_min": (made.plan.total_min).round(),
+            "hours": made.hours,
+        }));
+    }
+    Ok(Json(json!({"day": day.to_string(), "plans": rows})))
 }
 
 /// What may be given on a visit.
