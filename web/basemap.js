@@ -8,7 +8,6 @@
 // them out of the style until it serves glyphs, and so does this module if the
 // style names no glyph url.
 
-import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs';
 
 /** Layers of the basemap drawn under the page's risk areas. */
 const UNDER = (l) => l.type === 'background' || l.type === 'raster' || l.id.startsWith('basemap-landuse');
@@ -43,6 +42,9 @@ export function pmtilesProtocol(base) {
     }
     // With the archives' metadata: their attribution (e.g. OpenStreetMap) is shown.
     const p = new window.pmtiles.Protocol({ metadata: true });
+    // MapLibre only when an archive is used: the route page draws its stop list
+    // before the map library arrives.
+    const maplibregl = await import('../vendor/maplibre-gl/maplibre-gl.mjs');
     maplibregl.addProtocol('pmtiles', p.tile);
     return p;
   })();

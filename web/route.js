@@ -480,6 +480,11 @@ async function prepareOffline() {
     await fetch(new URL(routeQuery(), BASE));
     await fetch(new URL('api/me', BASE));
     await fetch(new URL('basemap/style.json', BASE));
+    // MapLibre through the worker, which keeps it (the page may have had it before
+    // the worker was there).
+    for (const f of ['maplibre-gl.mjs', 'maplibre-gl-worker.mjs', 'maplibre-gl-shared.mjs', 'maplibre-gl.css']) {
+      await fetch(new URL(`vendor/maplibre-gl/${f}`, BASE));
+    }
     const urls = offlineUrls(await basemap, bounds);
     const got = await storeAll(urls, (d, n) => { status.textContent = fill('offlineWorking', { d, n }); });
     const time = localTime(new Date().toISOString());
@@ -573,7 +578,6 @@ async function loadProgress() {
 async function main() {
   applyI18n();
   renderReviews();
-  const offline = registerWorker();
   await adoptOldQueue(OLD_QUEUE);
   await countQueue();
   // Logging out deletes what this phone keeps of the children (plan, roster, tiles):
@@ -612,12 +616,14 @@ async function main() {
   basemap = loadBasemap(BASE);
   $('me').addEventListener('click', followMe);
   $('offline').addEventListener('click', prepareOffline);
-  offline.then((ok) => { $('offline').hidden = !ok; });
+
   const ready = JSON.parse(localStorage.getItem('sigap-offline-ready') || 'null');
   if (ready) $('offline-status').textContent = fill('offlineReady', { day: ready.day, n: ready.tiles, mb: (ready.bytes / 1e6).toLocaleString('id-ID', { maximumFractionDigits: 1 }), time: '–' });
   // Already allowed: follow at once, no button needed.
   navigator.permissions?.query({ name: 'geolocation' }).then((p) => { if (p.state === 'granted') followMe(); }).catch(() => {});
   await loadRoute();
+  // The service worker after the list: on a slow line its downloads wait their turn.
+  registerWorker().then((ok) => { $('offline').hidden = !ok; });
   await flush();
   if (user.role !== 'field_officer') {
     loadProgress();

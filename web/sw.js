@@ -10,15 +10,21 @@
 
 const SHELL = 'sigap-shell-v1';
 const DATA = 'sigap-field-data';
-const SHELL_FILES = [
+/** The page's own small files, kept when the worker is installed. */
+const PAGE_FILES = [
   'route.html', 'route.js', 'route.css', 'style.css', 'i18n.js', 'account.js', 'basemap.js', 'offline.js',
   'manifest.webmanifest', 'icon-192.png', 'icon-512.png',
+].map((f) => new URL(f, self.registration.scope).href);
+/** MapLibre: kept when the page loads it through the worker or "Siapkan offline"
+ * asks for it, not at install, so a first visit on a slow line downloads it once. */
+const LIBRARY_FILES = [
   '../vendor/maplibre-gl/maplibre-gl.mjs', '../vendor/maplibre-gl/maplibre-gl-worker.mjs',
   '../vendor/maplibre-gl/maplibre-gl-shared.mjs', '../vendor/maplibre-gl/maplibre-gl.css',
 ].map((f) => new URL(f, self.registration.scope).href);
+const SHELL_FILES = [...PAGE_FILES, ...LIBRARY_FILES];
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(SHELL).then((c) => c.addAll(SHELL_FILES)).then(() => self.skipWaiting()));
+  event.waitUntil(caches.open(SHELL).then((c) => c.addAll(PAGE_FILES)).then(() => self.skipWaiting()));
 });
 
 self.addEventListener('activate', (event) => {

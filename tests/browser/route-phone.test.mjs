@@ -46,7 +46,12 @@ describe('a field officer on a phone over slow 3G', { timeout: 900_000 }, () => 
     await phone.click('#login-overlay button[type=submit]');
     await phone.waitForSelector('body[data-map=true]', { timeout: 120_000 });
 
-    // Then the day as it goes in the field: a fresh load on slow 3G, cold cache.
+    // Then the day as it goes in the field: a fresh load on slow 3G, cold cache (the
+    // service worker the first load installed, and what it kept, removed).
+    await phone.evaluate(async () => {
+      for (const r of await navigator.serviceWorker.getRegistrations()) await r.unregister();
+      for (const k of await caches.keys()) await caches.delete(k);
+    });
     const cdp = await context.newCDPSession(phone);
     await cdp.send('Network.enable');
     await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
