@@ -12,17 +12,29 @@ here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'kill "${pid:-0}" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
+# Staff tiles answer only to an account: the demo city in a store, a planner's token.
+"$BIN" demo --out "$tmp/demo" > /dev/null
+for layer in villages:villages.geojson facilities:facilities.csv households:households.csv children:children.csv; do
+  "$BIN" import --db "$tmp/city.gpkg" --key "$tmp/city.key" "${layer%%:*}" "$tmp/demo/${layer#*:}" > /dev/null 2>&1
+done
+TOKEN=$("$BIN" user add --db "$tmp/city.gpkg" bench-planner --role planner > /dev/null 2>&1;
+        "$BIN" token add --db "$tmp/city.gpkg" --user bench-planner)
+export TOKEN
+
 run_case() {
   local label=$1 cache=$2 z=$3
   printf '[server]\ntile_cache_entries = %s\n' "$cache" > "$tmp/sigap.toml"
-  "$BIN" serve --addr "127.0.0.1:$PORT" --config "$tmp/sigap.toml" > "$tmp/out" 2>/dev/null &
+  "$BIN" serve --addr "127.0.0.1:$PORT" --db "$tmp/city.gpkg" --key "$tmp/city.key" --config "$tmp/sigap.toml" > "$tmp/out" 2>/dev/null &
   pid=$!
   for _ in $(seq 1 600); do grep -q listening "$tmp/out" 2>/dev/null && break; sleep 0.2; done
   # The fixed URL set: every z13 tile over the demo city's bounds.
   python3 - "$PORT" "$z" > "$tmp/urls.txt" <<'PY'
 import json, math, sys, urllib.request
 port, z = sys.argv[1], int(sys.argv[2])
-tj = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/tiles/hexes.json"))
+import os
+req = urllib.request.Request(f"http://127.0.0.1:{port}/tiles/hexes.json",
+                             headers={"Authorization": "Bearer " + os.environ["TOKEN"]})
+tj = json.load(urllib.request.urlopen(req))
 w, s, e, n = tj["bounds"]
 def xy(lon, lat):
     k = 2 ** z
@@ -33,10 +45,12 @@ for x in range(x0, x1 + 1):
         print(f"/tiles/hexes/{z}/{x}/{y}.mvt")
 PY
   # warm the cache (no effect when it is off)
-  while read -r u; do curl -s -o /dev/null -H 'Accept-Encoding: gzip' "http://127.0.0.1:$PORT$u"; done < "$tmp/urls.txt"
-  URLS="$tmp/urls.txt" wrk -t2 -c"$CONN" -d"$DUR" -s "$here/tiles.lua" "http://127.0.0.1:$PORT" > "$tmp/wrk.txt"
+  while read -r u; do curl -s -o /dev/null -H 'Accept-Encoding: gzip' -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$u"; done < "$tmp/urls.txt"
+  URLS="$tmp/urls.txt" wrk --latency -t2 -c"$CONN" -d"$DUR" -s "$here/tiles.lua" "http://127.0.0.1:$PORT" > "$tmp/wrk.txt"
   rps=$(awk '/Requests\/sec/ {print $2}' "$tmp/wrk.txt")
-  echo "{\"bench\": \"http_tiles\", \"case\": \"$label\", \"zoom\": $z, \"urls\": $(wc -l < "$tmp/urls.txt"), \"connections\": $CONN, \"duration\": \"$DUR\", \"req_per_s\": $rps}"
+  p50=$(awk '$1 == "50%" {print $2}' "$tmp/wrk.txt")
+  p99=$(awk '$1 == "99%" {print $2}' "$tmp/wrk.txt")
+  echo "{\"bench\": \"http_tiles\", \"case\": \"$label\", \"zoom\": $z, \"urls\": $(wc -l < "$tmp/urls.txt"), \"connections\": $CONN, \"duration\": \"$DUR\", \"req_per_s\": $rps, \"p50\": \"$p50\", \"p99\": \"$p99\"}"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
