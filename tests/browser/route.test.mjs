@@ -268,6 +268,9 @@ describe('route page', { timeout: 400_000 }, () => {
       assert.equal((await v.api(`/api/visits?pseudonym=${order[3]}`)).visits.length, before + 1);
     } finally {
       down = false;
+      // The proxy must not keep this test file's process alive.
+      proxy.closeAllConnections();
+      proxy.close();
     }
   });
 
