@@ -103,6 +103,15 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// Each village's name by its code.
+    #[must_use]
+    pub fn village_names(&self) -> HashMap<&str, &str> {
+        self.villages
+            .iter()
+            .map(|v| (v.village.code.as_str(), v.village.name.as_str()))
+            .collect()
+    }
+
     /// [`Analysis::bounds`] as `[west, south, east, north]` (WGS84 degrees), the order
     /// TileJSON and the viewers use.
     #[must_use]

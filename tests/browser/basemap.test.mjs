@@ -5,9 +5,8 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { openViewer, ROOT } from './harness.mjs';
+import { mapPixels, openViewer, primaryRoadPoint, ROOT } from './harness.mjs';
 
 /** Teluk Kendari's centre in the demo city (src/demo/city.rs BAY_CENTRE). */
 const BAY = [122.562, -3.9745];
@@ -29,53 +28,8 @@ async function view(center, zoom) {
   }), [center, zoom]);
 }
 
-/**
- * Takes a screenshot (saved to `file` under docs/) and returns, for each map position
- * in `lonlats`, the RGB colours of the 5x5 screenshot pixels around it (decoded by
- * the page's own PNG decoder): a 3 px line need not be centred on a pixel.
- */
-async function shoot(file, lonlats) {
-  mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
-  const png = await v.page.screenshot({ path: path.join(ROOT, 'docs', file) });
-  const box = await v.page.locator('#map canvas').boundingBox();
-  return v.page.evaluate(async ([b64, points, offset]) => {
-    const img = new Image();
-    img.src = `data:image/png;base64,${b64}`;
-    await img.decode();
-    const canvas = Object.assign(document.createElement('canvas'), { width: img.width, height: img.height });
-    const ctx = canvas.getContext('2d');
-    ctx.drawImage(img, 0, 0);
-    return points.map((p) => {
-      const px = window.sigapMap.project(p);
-      const d = ctx.getImageData(Math.round(px.x + offset[0]) - 2, Math.round(px.y + offset[1]) - 2, 5, 5).data;
-      const out = [];
-      for (let i = 0; i < d.length; i += 4) out.push([d[i], d[i + 1], d[i + 2]]);
-      return out;
-    });
-  }, [png.toString('base64'), lonlats, [box.x, box.y]]);
-}
-
-/** A point halfway along the longest segment of a primary road drawn in the view. */
-function roadPoint() {
-  return v.page.evaluate(() => {
-    const map = window.sigapMap;
-    const { clientWidth: w, clientHeight: h } = map.getCanvas();
-    const inView = (p) => { const q = map.project(p); return q.x > 40 && q.y > 40 && q.x < w - 40 && q.y < h - 40; };
-    let best = null;
-    for (const f of window.sigapMap.queryRenderedFeatures({ layers: ['basemap-road-primary'] })) {
-      const lines = f.geometry.type === 'LineString' ? [f.geometry.coordinates] : f.geometry.coordinates;
-      for (const line of lines) {
-        for (let i = 1; i < line.length; i += 1) {
-          const [a, b] = [line[i - 1], line[i]];
-          const len = Math.hypot(b[0] - a[0], b[1] - a[1]);
-          const mid = [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
-          if (inView(mid) && (!best || len > best.len)) best = { len, at: mid };
-        }
-      }
-    }
-    return best?.at ?? null;
-  });
-}
+/** A screenshot saved as docs/`file`, and the map pixels around `lonlats` ([`mapPixels`]). */
+const shoot = (file, lonlats) => mapPixels(v.page, path.join(ROOT, 'docs', file), lonlats);
 
 describe('basemap under the viewer', { timeout: 400_000 }, () => {
   before(async () => {
@@ -88,7 +42,7 @@ describe('basemap under the viewer', { timeout: 400_000 }, () => {
 
   it('draws the bay as water and a main road as a road at city zoom', async () => {
     await view([122.545, -3.975], 13);
-    const road = await roadPoint();
+    const road = await primaryRoadPoint(v.page);
     assert.ok(road, 'a primary road rendered in the view');
     const [bays, streets] = await shoot('basemap.png', [BAY, road]);
     const bay = bays[12];

@@ -3,6 +3,7 @@
 // and uncaught page error collected.
 
 import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -46,19 +47,19 @@ export function startServer(args = []) {
 export const ADMIN_PASSWORD = 'kata-sandi-uji-admin';
 
 /**
- * Logs in through the viewer's real form as the demo's first admin with its printed
- * one-time password, then changes it through the real form (as a person would).
+ * Logs in through the viewer's real form with a one-time password, then changes it
+ * through the real form (as a person would); by default as the demo's first admin.
  */
-export async function logIn(page, oneTimePassword) {
-  if (!oneTimePassword) throw new Error('no one-time admin password (server output, or SIGAP_ADMIN_PASSWORD)');
+export async function logIn(page, oneTimePassword, { username = 'admin', password = ADMIN_PASSWORD } = {}) {
+  if (!oneTimePassword) throw new Error('no one-time password (server output, or SIGAP_ADMIN_PASSWORD)');
   await page.waitForSelector('#login-overlay input[name=username]');
-  await page.fill('input[name=username]', 'admin');
+  await page.fill('input[name=username]', username);
   await page.fill('input[name=password]', oneTimePassword);
   await page.click('#login-overlay button[type=submit]');
   await page.waitForSelector('#login-overlay input[name=current]');
   await page.fill('input[name=current]', oneTimePassword);
-  await page.fill('input[name=new]', ADMIN_PASSWORD);
-  await page.fill('input[name=again]', ADMIN_PASSWORD);
+  await page.fill('input[name=new]', password);
+  await page.fill('input[name=again]', password);
   await page.click('#login-overlay button[type=submit]');
   await page.waitForSelector('#login-overlay', { state: 'detached' });
 }
@@ -108,4 +109,52 @@ export async function openViewer({ width = 1280, height = 800, login = true, con
       if (server && server.child.exitCode === null) process.kill(server.child.pid, 'SIGTERM');
     },
   };
+}
+
+/**
+ * Takes a screenshot of `page` (saved to `file`) and returns, for each map position in
+ * `lonlats`, the RGB colours of the 5x5 screenshot pixels around it (decoded by the
+ * page's own PNG decoder): a 3 px line need not be centred on a pixel.
+ */
+export async function mapPixels(page, file, lonlats) {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const png = await page.screenshot({ path: file });
+  const box = await page.locator('#map canvas').boundingBox();
+  return page.evaluate(async ([b64, points, offset]) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const canvas = Object.assign(document.createElement('canvas'), { width: img.width, height: img.height });
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    return points.map((p) => {
+      const px = window.sigapMap.project(p);
+      const d = ctx.getImageData(Math.round(px.x + offset[0]) - 2, Math.round(px.y + offset[1]) - 2, 5, 5).data;
+      const out = [];
+      for (let i = 0; i < d.length; i += 4) out.push([d[i], d[i + 1], d[i + 2]]);
+      return out;
+    });
+  }, [png.toString('base64'), lonlats, [box.x, box.y]]);
+}
+
+/** A point halfway along the longest in-view segment of a primary road drawn on `page`'s map. */
+export function primaryRoadPoint(page) {
+  return page.evaluate(() => {
+    const map = window.sigapMap;
+    const { clientWidth: w, clientHeight: h } = map.getCanvas();
+    const inView = (p) => { const q = map.project(p); return q.x > 40 && q.y > 40 && q.x < w - 40 && q.y < h - 40; };
+    let best = null;
+    for (const f of map.queryRenderedFeatures({ layers: ['basemap-road-primary'] })) {
+      const lines = f.geometry.type === 'LineString' ? [f.geometry.coordinates] : f.geometry.coordinates;
+      for (const line of lines) {
+        for (let i = 1; i < line.length; i += 1) {
+          const [a, b] = [line[i - 1], line[i]];
+          const len = Math.hypot(b[0] - a[0], b[1] - a[1]);
+          const mid = [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
+          if (inView(mid) && (!best || len > best.len)) best = { len, at: mid };
+        }
+      }
+    }
+    return best?.at ?? null;
+  });
 }

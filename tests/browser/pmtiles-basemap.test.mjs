@@ -18,7 +18,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { openViewer, ROOT } from './harness.mjs';
+import { mapPixels, openViewer, primaryRoadPoint, ROOT } from './harness.mjs';
 
 const BIN = path.resolve(ROOT, process.env.SIGAP_BIN || 'target/debug/sigap');
 const NGINX = process.env.NGINX || '/usr/sbin/nginx';
@@ -141,52 +141,8 @@ async function view(page, center, zoom) {
   }), [center, zoom]);
 }
 
-/**
- * A screenshot saved as `file` under tests/browser/out/, and for each map position in
- * `lonlats` the RGB colours of the 5x5 pixels around it (decoded by the page).
- */
-async function shoot(page, file, lonlats) {
-  mkdirSync(OUT, { recursive: true });
-  const png = await page.screenshot({ path: path.join(OUT, file) });
-  const box = await page.locator('#map canvas').boundingBox();
-  return page.evaluate(async ([b64, points, offset]) => {
-    const img = new Image();
-    img.src = `data:image/png;base64,${b64}`;
-    await img.decode();
-    const canvas = Object.assign(document.createElement('canvas'), { width: img.width, height: img.height });
-    const ctx = canvas.getContext('2d');
-    ctx.drawImage(img, 0, 0);
-    return points.map((p) => {
-      const px = window.sigapMap.project(p);
-      const d = ctx.getImageData(Math.round(px.x + offset[0]) - 2, Math.round(px.y + offset[1]) - 2, 5, 5).data;
-      const out = [];
-      for (let i = 0; i < d.length; i += 4) out.push([d[i], d[i + 1], d[i + 2]]);
-      return out;
-    });
-  }, [png.toString('base64'), lonlats, [box.x, box.y]]);
-}
-
-/** A point halfway along the longest in-view segment of a drawn primary road. */
-function roadPoint(page) {
-  return page.evaluate(() => {
-    const map = window.sigapMap;
-    const { clientWidth: w, clientHeight: h } = map.getCanvas();
-    const inView = (p) => { const q = map.project(p); return q.x > 40 && q.y > 40 && q.x < w - 40 && q.y < h - 40; };
-    let best = null;
-    for (const f of map.queryRenderedFeatures({ layers: ['basemap-road-primary'] })) {
-      const lines = f.geometry.type === 'LineString' ? [f.geometry.coordinates] : f.geometry.coordinates;
-      for (const line of lines) {
-        for (let i = 1; i < line.length; i += 1) {
-          const [a, b] = [line[i - 1], line[i]];
-          const len = Math.hypot(b[0] - a[0], b[1] - a[1]);
-          const mid = [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
-          if (inView(mid) && (!best || len > best.len)) best = { len, at: mid };
-        }
-      }
-    }
-    return best?.at ?? null;
-  });
-}
+/** A screenshot saved under tests/browser/out/, and the map pixels around `lonlats`. */
+const shoot = (page, file, lonlats) => mapPixels(page, path.join(OUT, file), lonlats);
 
 /** sigap's own basemap tiles among `requests` (`/basemap/{z}/{x}/{y}.mvt`). */
 const ownTiles = (v) => v.requests.filter((r) => r.url.startsWith(`${v.baseUrl}/basemap/`) && r.url.endsWith('.mvt'));
@@ -233,7 +189,7 @@ describe('a PMTiles archive as the basemap', { timeout: 900_000 }, () => {
       const style = await v.page.evaluate(() => window.sigapMap.getStyle());
       assert.equal(style.sources.basemap.url, `pmtiles://${archive}`);
       await view(v.page, [122.545, -3.975], 13);
-      const road = await roadPoint(v.page);
+      const road = await primaryRoadPoint(v.page);
       assert.ok(road, 'a primary road rendered in the view');
       const [bays, streets] = await shoot(v.page, 'pmtiles-vector.png', [BAY, road]);
       const bay = bays[12];

@@ -6,7 +6,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { openViewer } from './harness.mjs';
+import { logIn, openViewer } from './harness.mjs';
 
 const TEAM = 'Dinas Kesehatan';
 const PASSWORD = 'sandi-bidan-desa-2026';
@@ -35,15 +35,7 @@ describe('a field officer on a phone over slow 3G', { timeout: 900_000 }, () => 
     phone.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
     // Log in and change the one-time password on a fast line first.
     await phone.goto(`${v.baseUrl}/web/route.html`);
-    await phone.waitForSelector('#login-overlay input[name=username]');
-    await phone.fill('input[name=username]', 'bidan.sari');
-    await phone.fill('input[name=password]', made.password);
-    await phone.click('#login-overlay button[type=submit]');
-    await phone.waitForSelector('#login-overlay input[name=current]');
-    await phone.fill('input[name=current]', made.password);
-    await phone.fill('input[name=new]', PASSWORD);
-    await phone.fill('input[name=again]', PASSWORD);
-    await phone.click('#login-overlay button[type=submit]');
+    await logIn(phone, made.password, { username: 'bidan.sari', password: PASSWORD });
     await phone.waitForSelector('body[data-map=true]', { timeout: 120_000 });
 
     // Then the day as it goes in the field: a fresh load on slow 3G, cold cache (the

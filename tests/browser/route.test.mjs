@@ -238,7 +238,9 @@ describe('route page', { timeout: 400_000 }, () => {
       await page.waitForFunction(() => navigator.serviceWorker?.controller, null, { timeout: 60_000 });
       await page.locator('#offline').click();
       await page.waitForSelector('body[data-offline=ready]', { timeout: 180_000 });
-      assert.match(await page.locator('#offline-status').innerText(), /Siap offline: rencana \d{4}-\d\d-\d\d dan \d+ ubin peta/);
+      const status = await page.locator('#offline-status').innerText();
+      assert.match(status, /Siap offline: rencana \d{4}-\d\d-\d\d dan \d+ ubin peta/);
+      console.log(`offline: ${status}`);
       const order = await page.$$eval('#stops > li', (lis) => lis.map((li) => li.dataset.pseudonym));
       const before = (await v.api(`/api/visits?pseudonym=${order[3]}`)).visits.length;
 

@@ -230,25 +230,26 @@ async fn make_day(
 }
 
 /// Saves `made` as the team's plan for `day` (replacing one with `replace`) and
-/// returns the plan that is stored: with two phones opening the day at once, both
-/// get the first one saved. `None` for a server without a store.
+/// returns the plan that is stored, with its row: with two phones opening the day at
+/// once, both get the first one saved. A server without a store keeps nothing and
+/// answers with `made` itself.
 async fn save_day(
     state: &AppState,
     caller: &Caller,
     team: &str,
     day: NaiveDate,
-    made: &SavedDay,
+    made: SavedDay,
     replace: bool,
-) -> Result<Option<(SavedDay, SavedPlan)>, ApiError> {
-    let text = serde_json::to_string(made).map_err(|e| ApiError::Internal(e.to_string()))?;
+) -> Result<(SavedDay, Option<SavedPlan>), ApiError> {
+    let text = serde_json::to_string(&made).map_err(|e| ApiError::Internal(e.to_string()))?;
     let (team, day_text, by) = (team.to_owned(), day.to_string(), caller.username.clone());
-    let Some((stored, _)) = state
+    match state
         .write_store(move |s| s.save_plan(&team, &day_text, &by, &text, replace))
         .await?
-    else {
-        return Ok(None);
-    };
-    Ok(Some((read_day(&stored)?, stored)))
+    {
+        Some((stored, _)) => Ok((read_day(&stored)?, Some(stored))),
+        None => Ok((made, None)),
+    }
 }
 
 fn read_day(p: &SavedPlan) -> Result<SavedDay, ApiError> {
@@ -287,10 +288,7 @@ async fn route(
     } else {
         let snapshot = state.snapshot();
         let made = make_day(&snapshot, &q, (&team, &villages), day, &visits).await?;
-        match save_day(&state, &caller, &team, day, &made, false).await? {
-            Some((stored, meta)) => (stored, Some(meta)),
-            None => (made, None),
-        }
+        save_day(&state, &caller, &team, day, made, false).await?
     };
     answer_day(
         &state,
@@ -317,10 +315,7 @@ async fn replan(
     let visits = stored_visits(&state).await?;
     let snapshot = state.snapshot();
     let made = make_day(&snapshot, &q, (&team, &villages), day, &visits).await?;
-    let (made, meta) = match save_day(&state, &caller, &team, day, &made, true).await? {
-        Some((stored, meta)) => (stored, Some(meta)),
-        None => (made, None),
-    };
+    let (made, meta) = save_day(&state, &caller, &team, day, made, true).await?;
     let version = meta.as_ref().map_or(0, |m| m.version);
     state
         .audit(
@@ -970,12 +965,7 @@ async fn progress(
             }
         }
     }
-    let names: HashMap<&str, &str> = snapshot
-        .analysis
-        .villages
-        .iter()
-        .map(|v| (v.village.code.as_str(), v.village.name.as_str()))
-        .collect();
+    let names = snapshot.analysis.village_names();
     let villages: Vec<Value> = villages
         .into_iter()
         .map(|(code, p)| {

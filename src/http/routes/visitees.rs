@@ -18,7 +18,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/api/children/{pseudonym}/identity", get(identity))
@@ -69,12 +69,7 @@ pub(super) async fn reveal(
     what: &str,
 ) -> Result<Visitees, ApiError> {
     let wanted: HashSet<&str> = pseudonyms.iter().map(String::as_str).collect();
-    let names: HashMap<&str, &str> = snapshot
-        .analysis
-        .villages
-        .iter()
-        .map(|v| (v.village.code.as_str(), v.village.name.as_str()))
-        .collect();
+    let names = snapshot.analysis.village_names();
     // Only the children the caller's scope reads; the route's own filter is not
     // trusted to have done it.
     let mut out: Visitees = snapshot
