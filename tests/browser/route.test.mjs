@@ -21,6 +21,19 @@ async function expectedToday(pseudonym) {
   return (await v.api(`/api/children/${pseudonym}/history`)).expected_today;
 }
 
+/**
+ * The child's visits once the page has sent one. The warning leaves the page before the
+ * re-sent record is queued, so an empty queue alone does not mean it has arrived.
+ */
+async function arrivedVisits(pseudonym) {
+  for (let i = 0; i < 120; i += 1) {
+    const { visits } = await v.api(`/api/visits?pseudonym=${pseudonym}`);
+    if (visits.length) return visits;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no visit of ${pseudonym} arrived within 30 s`);
+}
+
 /** The child's latest measured height (rounds and visits), from its history. */
 async function lastHeight(pseudonym) {
   const { history } = await v.api(`/api/children/${pseudonym}/history`);
@@ -185,7 +198,7 @@ describe('route page', { timeout: 400_000 }, () => {
     await page.waitForFunction(async () => JSON.parse(localStorage.getItem('sigap-visit-review') || '[]').length === 0
       && (await (await import('./offline.js')).queued()).length === 0, null, { timeout: 30_000 });
     await review.waitFor({ state: 'detached' });
-    const [visit] = (await v.api(`/api/visits?pseudonym=${pseudonym}`)).visits;
+    const [visit] = await arrivedVisits(pseudonym);
     assert.deepEqual([visit.height_cm, visit.checks.includes('haz_jump'), visit.confirm_reason], [jump, true, 'diukur ulang dua kali, hasil sama']);
     assert.equal(await stop.locator('.done').count(), 1);
   });
@@ -210,9 +223,9 @@ describe('route page', { timeout: 400_000 }, () => {
     await review.locator('form.remeasure input[name=height_cm]').fill(String(expected.height_cm));
     await review.locator('form.remeasure button').click();
     await review.waitFor({ state: 'detached', timeout: 30_000 });
-    await page.waitForFunction(async () => (await (await import('./offline.js')).queued()).length === 0, null, { timeout: 30_000 });
-    const [visit] = (await v.api(`/api/visits?pseudonym=${pseudonym}`)).visits;
+    const [visit] = await arrivedVisits(pseudonym);
     assert.deepEqual([visit.height_cm, visit.checks], [expected.height_cm, []]);
+    await page.waitForFunction(async () => (await (await import('./offline.js')).queued()).length === 0, null, { timeout: 30_000 });
   });
 
   it('opens, shows the plan and the map, and records visits with no network after "Siapkan offline"', async () => {
