@@ -386,6 +386,19 @@ function renderPlanInfo(body) {
   $('make').textContent = t(s ? 'routeReplan' : 'routeMake');
 }
 
+/**
+ * MapLibre's worker, made so the service worker can serve it offline. Left to itself
+ * MapLibre starts `vendor/maplibre-gl/maplibre-gl-worker.mjs` directly; a worker's own
+ * script is matched to a service worker by its URL, and /vendor/ is outside this
+ * service worker's scope (/web/), so with no network the map's worker never loads. A
+ * worker made from a blob belongs to the page instead: its import of the same file
+ * goes through the service worker, which keeps it (sw.js, "Siapkan offline").
+ */
+function mapWorkerUrl() {
+  const script = new URL('../vendor/maplibre-gl/maplibre-gl-worker.mjs', import.meta.url).href;
+  return URL.createObjectURL(new Blob([`import ${JSON.stringify(script)};\n`], { type: 'text/javascript' }));
+}
+
 /** A round map marker with `text` and a class. */
 function badge(className, text, title) {
   return Object.assign(document.createElement('div'), { className, textContent: text, title: title ?? '' });
@@ -398,6 +411,7 @@ async function renderMap(body) {
   const coords = line?.geometry.coordinates ?? [];
   if (!maplibregl) {
     maplibregl = await import('../vendor/maplibre-gl/maplibre-gl.mjs');
+    maplibregl.setWorkerUrl(mapWorkerUrl());
   }
   basemap = await basemap;
   if (!map) {
@@ -479,6 +493,8 @@ async function prepareOffline() {
     // The plan and the account again, through the worker, so both are the latest kept.
     await fetch(new URL(routeQuery(), BASE));
     await fetch(new URL('api/me', BASE));
+    // A planner's table of the teams' plans, shown under the map once it has drawn.
+    if (user?.role !== 'field_officer') await fetch(new URL(`api/plans?date=${today()}`, BASE));
     await fetch(new URL('basemap/style.json', BASE));
     // MapLibre through the worker, which keeps it (the page may have had it before
     // the worker was there).

@@ -16,7 +16,11 @@ const PAGE_FILES = [
   'manifest.webmanifest', 'icon-192.png', 'icon-512.png',
 ].map((f) => new URL(f, self.registration.scope).href);
 /** MapLibre: kept when the page loads it through the worker or "Siapkan offline"
- * asks for it, not at install, so a first visit on a slow line downloads it once. */
+ * asks for it, not at install, so a first visit on a slow line downloads it once.
+ * Its own worker script (outside this scope) reaches this worker only as the import of
+ * a blob worker the page makes (route.js, mapWorkerUrl): a worker started from
+ * /vendor/ directly would be matched by its own URL, never come here, and not load
+ * with no network. */
 const LIBRARY_FILES = [
   '../vendor/maplibre-gl/maplibre-gl.mjs', '../vendor/maplibre-gl/maplibre-gl-worker.mjs',
   '../vendor/maplibre-gl/maplibre-gl-shared.mjs', '../vendor/maplibre-gl/maplibre-gl.css',

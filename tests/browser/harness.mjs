@@ -111,16 +111,21 @@ export async function openViewer({ width = 1280, height = 800, login = true, con
   };
 }
 
+/** The viewer's map: its global and the element holding its canvas. */
+export const VIEWER_MAP = { name: 'sigapMap', element: '#map' };
+
 /**
  * Takes a screenshot of `page` (saved to `file`) and returns, for each map position in
  * `lonlats`, the RGB colours of the 5x5 screenshot pixels around it (decoded by the
- * page's own PNG decoder): a 3 px line need not be centred on a pixel.
+ * page's own PNG decoder): a 3 px line need not be centred on a pixel. `map`: the
+ * page's global holding the map and the element holding its canvas (the viewer's by
+ * default; the route page's is `{ name: 'sigapRouteMap', element: '#route-map' }`).
  */
-export async function mapPixels(page, file, lonlats) {
+export async function mapPixels(page, file, lonlats, map = VIEWER_MAP) {
   mkdirSync(path.dirname(file), { recursive: true });
   const png = await page.screenshot({ path: file });
-  const box = await page.locator('#map canvas').boundingBox();
-  return page.evaluate(async ([b64, points, offset]) => {
+  const box = await page.locator(`${map.element} canvas`).boundingBox();
+  return page.evaluate(async ([b64, points, offset, name]) => {
     const img = new Image();
     img.src = `data:image/png;base64,${b64}`;
     await img.decode();
@@ -128,19 +133,52 @@ export async function mapPixels(page, file, lonlats) {
     const ctx = canvas.getContext('2d');
     ctx.drawImage(img, 0, 0);
     return points.map((p) => {
-      const px = window.sigapMap.project(p);
+      const px = window[name].project(p);
       const d = ctx.getImageData(Math.round(px.x + offset[0]) - 2, Math.round(px.y + offset[1]) - 2, 5, 5).data;
       const out = [];
       for (let i = 0; i < d.length; i += 4) out.push([d[i], d[i + 1], d[i + 2]]);
       return out;
     });
-  }, [png.toString('base64'), lonlats, [box.x, box.y]]);
+  }, [png.toString('base64'), lonlats, [box.x, box.y], map.name]);
 }
 
-/** A point halfway along the longest in-view segment of a primary road drawn on `page`'s map. */
-export function primaryRoadPoint(page) {
-  return page.evaluate(() => {
-    const map = window.sigapMap;
+/**
+ * The share of the map canvas's pixels (in a screenshot of `page`) within distance
+ * `near` (RGB) of each group of `groups` (each a list of colours, a pixel counted once
+ * per group), e.g. how much of the map is land use or water.
+ */
+export async function mapShares(page, groups, { near = 12, map = VIEWER_MAP } = {}) {
+  const png = await page.screenshot();
+  const box = await page.locator(`${map.element} canvas`).boundingBox();
+  return page.evaluate(async ([b64, wanted, d, b]) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const canvas = Object.assign(document.createElement('canvas'), { width: img.width, height: img.height });
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const x0 = Math.max(0, Math.round(b.x));
+    const y0 = Math.max(0, Math.round(b.y));
+    const w = Math.min(img.width, Math.round(b.x + b.width)) - x0;
+    const h = Math.min(img.height, Math.round(b.y + b.height)) - y0;
+    const px = ctx.getImageData(x0, y0, w, h).data;
+    const counts = wanted.map(() => 0);
+    for (let i = 0; i < px.length; i += 4) {
+      wanted.forEach((colours, k) => {
+        if (colours.some((c) => Math.hypot(px[i] - c[0], px[i + 1] - c[1], px[i + 2] - c[2]) <= d)) counts[k] += 1;
+      });
+    }
+    return counts.map((n) => n / (w * h));
+  }, [png.toString('base64'), groups, near, box]);
+}
+
+/**
+ * A point halfway along the longest in-view segment of a primary road drawn on `page`'s
+ * map (`map` as for [`mapPixels`]).
+ */
+export function primaryRoadPoint(page, map = VIEWER_MAP) {
+  return page.evaluate((name) => {
+    const map = window[name];
     const { clientWidth: w, clientHeight: h } = map.getCanvas();
     const inView = (p) => { const q = map.project(p); return q.x > 40 && q.y > 40 && q.x < w - 40 && q.y < h - 40; };
     let best = null;
@@ -156,5 +194,5 @@ export function primaryRoadPoint(page) {
       }
     }
     return best?.at ?? null;
-  });
+  }, map.name);
 }

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import http from 'node:http';
-import { openViewer } from './harness.mjs';
+import { mapPixels, mapShares, openViewer, primaryRoadPoint } from './harness.mjs';
 
 let v;
 let page;
@@ -15,6 +15,51 @@ let proxy;
 /** The visit records waiting in the page's IndexedDB queue. */
 const waiting = () => page.evaluate(async () => (await import('./offline.js')).queued());
 const TEAM = 'Dinas Kesehatan';
+/** The route page's map, for the harness's pixel helpers. */
+const ROUTE_MAP = { name: 'sigapRouteMap', element: '#route-map' };
+/** Colours drawn (route.js, src/basemap/style.rs): the route line, a primary road,
+ * the land-use fills (residential, farmland, forest, park, grass) and water. */
+const ROUTE = [0x1d, 0x4e, 0xd8];
+const PRIMARY = [0xff, 0xd9, 0x66];
+const LANDUSE = [[0xe6, 0xe0, 0xd8], [0xed, 0xf0, 0xd1], [0xc9, 0xe0, 0xb8], [0xc8, 0xe6, 0xc0], [0xdc, 0xeb, 0xc9]];
+const WATER = [0x9e, 0xca, 0xe8];
+const distance = (a, b) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+
+/**
+ * A point of the drawn route line, in view and at least 20 px from every marker and
+ * clear of the zoom buttons (which would cover it in a screenshot), as [lon, lat]; null
+ * if none.
+ */
+function routeLinePoint() {
+  return page.evaluate(() => {
+    const map = window.sigapRouteMap;
+    const canvas = map.getCanvas().getBoundingClientRect();
+    const marks = [...document.querySelectorAll('#route-map .maplibregl-marker')].map((el) => {
+      const r = el.getBoundingClientRect();
+      return [r.x + r.width / 2 - canvas.x, r.y + r.height / 2 - canvas.y];
+    });
+    // The zoom buttons cover the map too.
+    const controls = [...document.querySelectorAll('#route-map .maplibregl-ctrl-group')].map((el) => el.getBoundingClientRect());
+    const covered = (p) => controls.some((r) => p.x + canvas.x > r.left - 10 && p.x + canvas.x < r.right + 10
+      && p.y + canvas.y > r.top - 10 && p.y + canvas.y < r.bottom + 10);
+    let best = null;
+    for (const f of map.queryRenderedFeatures({ layers: ['route-line'] })) {
+      const lines = f.geometry.type === 'LineString' ? [f.geometry.coordinates] : f.geometry.coordinates;
+      for (const line of lines) {
+        for (let i = 1; i < line.length; i += 1) {
+          const [a, b] = [map.project(line[i - 1]), map.project(line[i])];
+          for (let k = 1; k < 10; k += 1) {
+            const p = { x: a.x + ((b.x - a.x) * k) / 10, y: a.y + ((b.y - a.y) * k) / 10 };
+            if (p.x < 20 || p.y < 20 || p.x > canvas.width - 20 || p.y > canvas.height - 20 || covered(p)) continue;
+            const clear = Math.min(...marks.map(([x, y]) => Math.hypot(p.x - x, p.y - y)));
+            if (clear >= 20 && (!best || clear > best.clear)) best = { clear, at: map.unproject([p.x, p.y]).toArray() };
+          }
+        }
+      }
+    }
+    return best?.at ?? null;
+  });
+}
 
 /** What a measurement today may be without a warning, from the child's history. */
 async function expectedToday(pseudonym) {
@@ -264,12 +309,27 @@ describe('route page', { timeout: 400_000 }, () => {
       assert.deepEqual(await page.$$eval('#stops > li', (lis) => lis.map((li) => li.dataset.pseudonym)), order);
       assert.equal(await page.locator('#offline-now').isVisible(), true);
       assert.match(await page.locator('#stops > li').first().innerText(), /HAZ/);
-      // The map's tiles and glyphs are kept (drawing them offline is not done yet:
-      // MapLibre's module worker is not loaded through the service worker).
       const kept = await page.evaluate(async () => (await (await caches.open('sigap-field-data')).keys())
         .filter((r) => r.url.includes('/basemap/')).length);
       assert.ok(kept > 50, `${kept} basemap tiles kept`);
-      await page.screenshot({ path: 'tests/browser/out/route-offline-phone.png' });
+      // The map draws from what was kept (MapLibre's worker through the service worker,
+      // the basemap's tiles and glyphs): pixels of the screenshot with the line cut.
+      await page.waitForSelector('body[data-map=true]', { timeout: 60_000 });
+      await page.locator('#route-map').scrollIntoViewIfNeeded();
+      await page.waitForFunction(() => window.sigapRouteMap.loaded() && window.sigapRouteMap.areTilesLoaded(), null, { timeout: 60_000 });
+      assert.equal(await page.locator('#route-map .stop-marker').count(), order.length);
+      assert.equal(await page.locator('#route-map .base-marker').count() > 0, true);
+      const onLine = await routeLinePoint();
+      const road = await primaryRoadPoint(page, ROUTE_MAP);
+      assert.ok(onLine, 'a stretch of the route line away from the markers in view');
+      assert.ok(road, 'a primary road drawn in the view');
+      const [lines, roads] = await mapPixels(page, 'tests/browser/out/route-offline-phone.png', [onLine, road], ROUTE_MAP);
+      const nearest = (px, c) => px.reduce((a, b) => (distance(b, c) < distance(a, c) ? b : a));
+      assert.ok(distance(nearest(lines, ROUTE), ROUTE) < 40, `route line pixels ${JSON.stringify(lines)} offline`);
+      assert.ok(distance(nearest(roads, PRIMARY), PRIMARY) < 40, `primary road pixels ${JSON.stringify(roads)} offline`);
+      const [land, water] = await mapShares(page, [LANDUSE, [WATER]], { map: ROUTE_MAP });
+      console.log(`offline map: ${(land * 100).toFixed(0)} % land use, ${(water * 100).toFixed(1)} % water`);
+      assert.ok(land > 0.2, `land use covers ${land} of the offline map`);
 
       // A visit recorded offline survives a reload with no network, then is sent once.
       const second = page.locator('#stops > li').nth(3);
@@ -281,10 +341,10 @@ describe('route page', { timeout: 400_000 }, () => {
       assert.equal((await waiting()).length, 1);
       assert.match(await page.locator('#stops > li').nth(3).innerText(), /menunggu dikirim/);
       down = false;
-      // With the line down the console reports the failed requests and the map's
-      // workers; nothing else.
+      // With the line down the console reports the failed requests; nothing else (the
+      // map's worker loads from the service worker's cache).
       const offline = v.problems.splice(quiet);
-      assert.deepEqual(offline.filter((p) => !/ERR_EMPTY_RESPONSE|ERR_CONNECTION|Worker failed to load|Failed to fetch/.test(p)), []);
+      assert.deepEqual(offline.filter((p) => !/ERR_EMPTY_RESPONSE|ERR_CONNECTION|Failed to fetch/.test(p)), []);
       await page.evaluate(() => window.dispatchEvent(new Event('online')));
       await page.waitForFunction(() => /Semua catatan terkirim/.test(document.getElementById('sync').textContent), null, { timeout: 60_000 });
       assert.equal((await v.api(`/api/visits?pseudonym=${order[3]}`)).visits.length, before + 1);
