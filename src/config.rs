@@ -243,6 +243,9 @@ pub struct Config {
     pub public: PublicSettings,
     pub roads: crate::roads::RoadSettings,
     pub basemap: BasemapSettings,
+    /// The convergence programmes (`[[programmes]]`); empty: the built-in catalogue
+    /// ([`crate::model::default_programmes`]).
+    pub programmes: Vec<crate::model::Programme>,
 }
 
 /// `[basemap]`: what the viewer draws under the risk layers.
@@ -376,9 +379,47 @@ impl Config {
         Ok(config)
     }
 
+    /// The programme catalogue: `[[programmes]]`, or the built-in one when none is listed.
+    #[must_use]
+    pub fn programmes(&self) -> Vec<crate::model::Programme> {
+        if self.programmes.is_empty() {
+            crate::model::default_programmes()
+        } else {
+            self.programmes.clone()
+        }
+    }
+
     /// Checks that weights and caps are usable.
     pub fn validate(&self) -> Result<(), String> {
         self.weights.validate()?;
+        let mut codes = std::collections::HashSet::new();
+        for p in &self.programmes {
+            let ok = !p.code.is_empty()
+                && p.code.len() <= 32
+                && p.code
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            if !ok {
+                return Err(format!(
+                    "programmes: code {:?} must be 1-32 lower-case letters, digits or _ (e.g. \"pmt\")",
+                    p.code
+                ));
+            }
+            if !codes.insert(p.code.as_str()) {
+                return Err(format!("programmes: code {:?} is listed twice", p.code));
+            }
+            if let Some(need) = p.need
+                && !need.fits(p.target)
+            {
+                return Err(format!(
+                    "programmes: {:?} reaches a {} but need = {:?} counts {}",
+                    p.code,
+                    p.target,
+                    need.key(),
+                    need.counts()
+                ));
+            }
+        }
         let n = &self.normalisation;
         if !(n.prevalence_cap > 0.0 && n.prevalence_cap <= 1.0) {
             return Err(format!(

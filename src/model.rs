@@ -15,8 +15,12 @@ use std::fmt;
 
 mod family;
 mod period;
+mod programme;
 pub use family::{TargetGroup, TargetGroups};
 pub use period::{Period, PeriodError};
+pub use programme::{
+    Beneficiary, Delivery, Need, Programme, ProgrammeKind, Recipient, default_programmes,
+};
 
 /// One desa/kelurahan with its boundary.
 ///

@@ -45,7 +45,8 @@ pub struct ImportArgs {
     /// The raster band holding the counts (population only; default 1).
     #[arg(long)]
     band: Option<usize>,
-    /// Config file with `[roads]` speeds (roads only; default: ./sigap.toml when present).
+    /// Config file with `[roads]` speeds (roads) or `[[programmes]]` (interventions);
+    /// default: ./sigap.toml when present.
     #[arg(long)]
     config: Option<PathBuf>,
     kind: ImportKind,
@@ -127,7 +128,98 @@ pub fn run(args: ImportArgs) -> Result<()> {
             )?;
             super::roads::import_roads(&db, &path, config.as_deref(), check)
         }
+        ImportKind::Interventions => {
+            refuse(
+                &[
+                    ("--skip-invalid", skip_invalid),
+                    ("--rejects", rejects.is_some()),
+                    ("--layer", layer.is_some()),
+                    ("--map", !map.is_empty()),
+                    ("--period", period.is_some()),
+                    ("--crs", crs.is_some()),
+                    ("--band", band.is_some()),
+                    ("--replace", replace),
+                ],
+                "interventions (the ledger only grows; a row already in it is counted, not doubled)",
+            )?;
+            import_interventions(&db, key, &path, config.as_deref(), check)
+        }
     }
+}
+
+/// `sigap import interventions FILE`: deliveries of the configured programmes, all or
+/// nothing.
+fn import_interventions(
+    db: &Path,
+    key: Option<PathBuf>,
+    path: &Path,
+    config: Option<&Path>,
+    check: bool,
+) -> Result<()> {
+    if !db.exists() {
+        bail!(
+            "no store at {}: import villages, children and households first",
+            db.display()
+        );
+    }
+    let config = super::load_config(config)?;
+    let programmes = config.programmes();
+    // The ids are matched by pseudonym: without the store's key none could match.
+    let key_file = key_path(db, key);
+    if !key_file.exists() {
+        bail!(
+            "no pseudonym key at {}: give the key the children and households were imported with (--key)",
+            key_file.display()
+        );
+    }
+    let key = PseudonymKey::load_or_create(&key_file)?;
+    let mut store = Store::open(db)?;
+    let children = store.child_keys()?.into_iter().map(|(p, _)| p).collect();
+    let mut periods: Vec<_> = store.child_keys()?.into_iter().map(|(_, p)| p).collect();
+    periods.sort_unstable();
+    periods.dedup();
+    let known = sigap::ingest::interventions::Known {
+        programmes: &programmes,
+        children: &children,
+        households: &store.household_groups()?,
+        villages: &store.village_codes()?,
+        periods: &periods,
+        today: sigap::ingest::today(),
+    };
+    let rows = match sigap::ingest::interventions::read_interventions(path, &key, &known) {
+        Ok(rows) => rows,
+        Err(e) => {
+            eprintln!("{e}");
+            bail!(
+                "import of {} failed; the store is unchanged",
+                path.display()
+            );
+        }
+    };
+    if check {
+        println!(
+            "{}: {} deliveries, every row good (nothing written: --check)",
+            path.display(),
+            rows.len()
+        );
+        return Ok(());
+    }
+    let written = store.write_deliveries(&rows)?;
+    let mut per: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for d in &rows {
+        *per.entry(d.programme.as_str()).or_default() += 1;
+    }
+    let per: Vec<String> = per.iter().map(|(p, n)| format!("{p} {n}")).collect();
+    println!(
+        "imported {} deliveries from {}: {} added, {} already in the ledger ({}; store revision {})",
+        rows.len(),
+        path.display(),
+        written.added,
+        written.present,
+        per.join(", "),
+        written.revision
+    );
+    Ok(())
 }
 
 /// Fails naming the first of `flags` that was given: it does not apply to `what`.
@@ -144,6 +236,7 @@ enum ImportKind {
     Layer(LayerKind),
     Population,
     Roads,
+    Interventions,
 }
 
 impl clap::ValueEnum for ImportKind {
@@ -152,7 +245,11 @@ impl clap::ValueEnum for ImportKind {
             LayerKind::value_variants()
                 .iter()
                 .map(|k| ImportKind::Layer(*k))
-                .chain([ImportKind::Population, ImportKind::Roads])
+                .chain([
+                    ImportKind::Population,
+                    ImportKind::Roads,
+                    ImportKind::Interventions,
+                ])
                 .collect()
         });
         &ALL
@@ -167,6 +264,9 @@ impl clap::ValueEnum for ImportKind {
             ),
             Self::Roads => Some(clap::builder::PossibleValue::new("roads").help(
                 "an OpenStreetMap extract (.osm.pbf): the road network for travel times and routes",
+            )),
+            Self::Interventions => Some(clap::builder::PossibleValue::new("interventions").help(
+                "deliveries of the programmes in sigap.toml (.csv, .xlsx, .ods): the intervention ledger",
             )),
         }
     }

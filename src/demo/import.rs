@@ -65,6 +65,23 @@ pub fn import_demo(
         store.child_keys()?.into_iter().map(|(p, _)| p).collect();
     let rows = crate::ingest::read_assignments(&dir.join(super::ASSIGNMENTS_FILE), key, &known)?;
     store.write_assignments(&rows, true)?;
+    let programmes = crate::model::default_programmes();
+    let mut periods: Vec<_> = store.child_keys()?.into_iter().map(|(_, p)| p).collect();
+    periods.sort_unstable();
+    periods.dedup();
+    let ledger = crate::ingest::interventions::read_interventions(
+        &dir.join(super::INTERVENTIONS_FILE),
+        key,
+        &crate::ingest::interventions::Known {
+            programmes: &programmes,
+            children: &known,
+            households: &store.household_groups()?,
+            villages: &store.village_codes()?,
+            periods: &periods,
+            today: crate::ingest::today(),
+        },
+    )?;
+    store.write_deliveries(&ledger)?;
     import_population(
         store,
         &dir.join(DEMO_POPULATION),

@@ -26,6 +26,7 @@ mod geometry;
 mod growth;
 mod households;
 mod import;
+mod interventions;
 mod land;
 mod names;
 mod output;
@@ -72,6 +73,8 @@ const STREAM_ROAD_NAMES: u64 = 9;
 const STREAM_LAND: u64 = 10;
 /// Names and addresses of families and children (`people`), drawn last.
 const STREAM_PEOPLE_NAMES: u64 = 11;
+/// Which programme reached whom (the intervention ledger).
+const STREAM_INTERVENTIONS: u64 = 12;
 
 /// The demo city's roads, an OpenStreetMap PBF file.
 pub const ROADS_FILE: &str = "roads.osm.pbf";
@@ -81,6 +84,8 @@ pub const ROADS_FILE: &str = "roads.osm.pbf";
 pub const ASSIGNMENTS_FILE: &str = "assignments.csv";
 /// The 13 OPDs and their shares (`team,share`), for `sigap assign`.
 pub const TEAMS_FILE: &str = "teams.csv";
+/// The August round's deliveries of the built-in programmes.
+pub const INTERVENTIONS_FILE: &str = "interventions.csv";
 pub const FEBRUARY_FILE: &str = "children-2026-02.csv";
 pub const FEBRUARY_PERIOD: &str = "2026-02";
 
@@ -242,6 +247,7 @@ pub fn write_demo(out: &Path, seed: u64) -> Result<DemoSummary, DemoError> {
         &teams::assign(&city.villages, &children),
     )?;
     output::teams(&out.join(TEAMS_FILE))?;
+    write_ledger(out, seed, &city, &children, &households)?;
     let roads_path = out.join(ROADS_FILE);
     let nodes = [roads.nodes, land.nodes].concat();
     let ways = [roads.ways, land.ways].concat();
@@ -256,6 +262,28 @@ pub fn write_demo(out: &Path, seed: u64) -> Result<DemoSummary, DemoError> {
     output::readme(&out.join("README.txt"), &readme(seed, &summary))?;
     tracing::info!(out = %out.display(), ?summary, "demo: files written");
     Ok(summary)
+}
+
+/// `interventions.csv`: the August round's deliveries.
+fn write_ledger(
+    out: &Path,
+    seed: u64,
+    city: &city::City,
+    children: &[children::Child],
+    households: &[households::Household],
+) -> Result<(), DemoError> {
+    let codes: Vec<String> = city
+        .villages
+        .iter()
+        .map(|v| v.code.replace('.', ""))
+        .collect();
+    let ledger = interventions::generate(
+        &codes,
+        children,
+        households,
+        &mut Rng::new(seed, STREAM_INTERVENTIONS),
+    );
+    output::interventions(&out.join(INTERVENTIONS_FILE), &ledger)
 }
 
 fn readme(seed: u64, s: &DemoSummary) -> String {
@@ -295,6 +323,10 @@ Contents
   facilities.csv     {puskesmas} puskesmas, {pustu} pustu, {posyandu} posyandu
   population.tif     children under five per 100 m pixel (people x 0.09 of the
                      households in the pixel), GeoTIFF in UTM 51S (EPSG:32751)
+  interventions.csv  the August 2026 round's deliveries of the built-in programmes
+                     (PMT, eggs, vitamin A, iron tablets, latrines, water, social
+                     assistance, foster parents), for `sigap import interventions`;
+                     some kelurahan reached well, some hardly
   assignments.csv    which OPD visits which stunted child (villages in code order
                      split into 13 groups)
   teams.csv          the 13 OPDs with their shares (synthetic staff numbers), for

@@ -209,6 +209,32 @@ pub(crate) fn assignments(path: &Path, rows: &[(String, &str)]) -> Result<(), De
     })
 }
 
+/// `interventions.csv`: the August round's deliveries, for `sigap import
+/// interventions` (`program,id_anak,id_keluarga,kode_desa,tanggal,jumlah,biaya`).
+pub(crate) fn interventions(
+    path: &Path,
+    rows: &[super::interventions::Row],
+) -> Result<(), DemoError> {
+    let header = [
+        "program",
+        "id_anak",
+        "id_keluarga",
+        "kode_desa",
+        "tanggal",
+        "jumlah",
+        "biaya",
+    ];
+    write_csv(path, &header, rows, |d, r| {
+        r.push(d.programme.to_owned());
+        r.push(d.child.clone().unwrap_or_default());
+        r.push(d.household.clone().unwrap_or_default());
+        r.push(d.village.clone().unwrap_or_default());
+        r.push(d.date.to_string());
+        r.push(d.quantity.map(|q| q.to_string()).unwrap_or_default());
+        r.push(d.cost.map(|c| c.to_string()).unwrap_or_default());
+    })
+}
+
 /// `teams.csv`: `team,share` of the 13 OPDs, for `sigap assign`.
 pub(crate) fn teams(path: &Path) -> Result<(), DemoError> {
     let rows: Vec<(&str, u32)> = super::teams::OPDS

@@ -32,6 +32,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::api::routes())
         .merge(routes::hexes::routes())
         .merge(routes::periods::routes())
+        .merge(routes::coverage::routes())
         .merge(routes::profile::routes())
         .merge(routes::targets::routes())
         .merge(routes::tiles::routes())

@@ -30,6 +30,7 @@ pub mod gdal;
 mod geojson;
 pub mod haz;
 pub mod identity;
+pub mod interventions;
 mod key;
 mod placement;
 pub mod population;
@@ -533,7 +534,8 @@ fn store_file_is(store: &Store, path: &Path) -> bool {
 }
 
 /// Today's date in UTC+9 (WIT), from the system clock.
-fn today() -> NaiveDate {
+#[must_use]
+pub fn today() -> NaiveDate {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);

@@ -12,6 +12,7 @@
 //! mid-import leaves the store exactly as before or after that import.
 
 mod assignments;
+mod deliveries;
 mod error;
 mod geometry;
 mod identities;
@@ -25,6 +26,7 @@ mod teams;
 mod visits;
 mod writer;
 
+pub use deliveries::DeliveriesWritten;
 pub use error::StoreError;
 pub use geometry::SRS_WGS84;
 pub use layers::LayerRows;
@@ -124,6 +126,7 @@ impl Store {
         store.sql(store.conn.execute_batch(teams::CREATE))?;
         store.sql(store.conn.execute_batch(identities::CREATE))?;
         store.sql(store.conn.execute_batch(plans::CREATE))?;
+        store.sql(store.conn.execute_batch(deliveries::CREATE))?;
         Ok(store)
     }
 

@@ -6,6 +6,7 @@ pub mod assign;
 pub mod auth;
 pub mod basemap;
 pub mod cases;
+pub mod coverage;
 pub mod field;
 pub mod fonts;
 pub mod hexes;

@@ -1,0 +1,123 @@
+//! `GET /api/coverage`: the convergence programmes' coverage in one weighing round,
+//! per village and for the city, the target-group tallies and what each deliverer
+//! gave ([`crate::risk::coverage`]).
+//!
+//! Aggregates only (counts per village and programme), for any signed-in account;
+//! never a child or a household.
+
+use crate::http::error::ApiError;
+use crate::http::state::AppState;
+use crate::risk::coverage::{self, ChildIn, HouseholdIn, Reach};
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/api/coverage", get(coverage_of_round))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CoverageQuery {
+    /// The weighing round (default: the latest).
+    period: Option<String>,
+}
+
+/// A programme's figures as JSON, with its share (`null` with no target).
+fn reach_json(r: &Reach) -> Value {
+    json!({
+        "target": r.target,
+        "reached": r.reached,
+        "share": r.share(),
+        "outside": r.outside,
+        "deliveries": r.deliveries,
+        "quantity": r.quantity,
+        "cost": r.cost,
+    })
+}
+
+fn reaches_json(m: &BTreeMap<String, Reach>) -> Value {
+    Value::Object(m.iter().map(|(k, r)| (k.clone(), reach_json(r))).collect())
+}
+
+async fn coverage_of_round(
+    State(state): State<AppState>,
+    Query(q): Query<CoverageQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let s = state.snapshot();
+    let period = s.resolve_period(q.period.as_deref())?;
+    let deliveries = match period {
+        Some(p) => state
+            .read_store(move |store| store.deliveries(Some(p)))
+            .await?
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let programmes = state.0.config.programmes();
+    let children: Vec<ChildIn<'_>> = s
+        .cases
+        .children
+        .iter()
+        .filter(|c| Some(c.child.period) == period)
+        .map(|c| ChildIn {
+            id: &c.child.id,
+            village: c.village.as_deref(),
+            stunted: c.child.is_stunted(),
+            flagged: c.child.is_flagged(),
+        })
+        .collect();
+    let households: Vec<HouseholdIn<'_>> = s
+        .cases
+        .households
+        .iter()
+        .map(|h| HouseholdIn {
+            household: &h.household,
+            village: h.village.as_deref(),
+        })
+        .collect();
+    let analysis = s.view(period).0;
+    let codes: Vec<&str> = analysis
+        .villages
+        .iter()
+        .map(|v| v.village.code.as_str())
+        .collect();
+    let cov = coverage::compute(&programmes, &deliveries, &children, &households, &codes);
+    let villages: Vec<Value> = analysis
+        .villages
+        .iter()
+        .map(|v| {
+            let code = v.village.code.as_str();
+            json!({
+                "code": code,
+                "name": v.village.name,
+                "district": v.village.district,
+                "programmes": cov.villages.get(code).map_or(Value::Null, reaches_json),
+                "groups": cov.village_groups.get(code).map_or_else(|| json!({}), |g| json!(g)),
+            })
+        })
+        .collect();
+    let by: Map<String, Value> = cov
+        .by
+        .iter()
+        .map(|(who, m)| (who.clone(), json!(m)))
+        .collect();
+    Ok(Json(json!({
+        "period": period,
+        "revision": s.revision,
+        "programmes": programmes.iter().map(|p| json!({
+            "code": p.code,
+            "name": p.name,
+            "kind": p.kind,
+            "target": p.target,
+            "need": p.need(),
+            "by": p.by,
+            "unit": p.unit,
+        })).collect::<Vec<_>>(),
+        "total": reaches_json(&cov.total),
+        "groups": cov.groups,
+        "villages": villages,
+        "by": by,
+    })))
+}

@@ -1,0 +1,500 @@
+//! Coverage of the convergence programmes: of those a programme should reach in a
+//! weighing round, how many it reached, per village and for the whole city; and the
+//! BKKBN target-group tallies (accompanied, at risk) that cities report.
+//!
+//! For each programme (see [`crate::model::Programme`]):
+//!
+//! | target (`need`) | counted | reached when |
+//! |---|---|---|
+//! | `stunted` | children measured in the round, HAZ < -2, not WHO-flagged | the child got at least one delivery of the programme in the round |
+//! | `children` | children measured in the round, not WHO-flagged | the same |
+//! | `households` | households (of the programme's target group, if it has one) | the household got at least one delivery in the round |
+//! | `no_latrine`, `no_safe_water`, `no_sanitation` | such households (of the group) | the same |
+//! | `at_risk` | families at risk of stunting (of the group; [`super::families`]) | the same |
+//! | `villages` | villages | the village got at least one delivery in the round |
+//!
+//! A child or household counts in the village it lies in (a child placed by its
+//! village code, in that village); one outside every village counts in the city's
+//! total only. Deliveries to someone outside the target (a child who is not stunted
+//! receiving PMT) are counted as `outside`, not as reached. Quantities and costs sum
+//! every delivery of the round.
+//!
+//! Pure: no I/O.
+
+use super::families;
+use crate::model::{Beneficiary, Delivery, Household, Need, Programme, Recipient, TargetGroup};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// One child measured in the round, as coverage sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct ChildIn<'a> {
+    pub id: &'a str,
+    pub village: Option<&'a str>,
+    pub stunted: bool,
+    pub flagged: bool,
+}
+
+/// One household, as coverage sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct HouseholdIn<'a> {
+    pub household: &'a Household,
+    pub village: Option<&'a str>,
+}
+
+/// One programme's figures in one area.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Reach {
+    /// How many the programme should reach.
+    pub target: u32,
+    /// How many of them it reached.
+    pub reached: u32,
+    /// Recipients outside the target (not counted as reached).
+    pub outside: u32,
+    /// Deliveries in the round.
+    pub deliveries: u32,
+    /// Sum of the quantities given (in the programme's unit).
+    pub quantity: f64,
+    /// Sum of the costs given, in rupiah.
+    pub cost: f64,
+}
+
+impl Reach {
+    /// `reached / target`; `None` with no target.
+    #[must_use]
+    pub fn share(&self) -> Option<f64> {
+        (self.target > 0).then(|| f64::from(self.reached) / f64::from(self.target))
+    }
+}
+
+/// A target group's tally (Pangkalpinang's report): families with the group, those
+/// accompanied (reached by any programme for households or the group), those at risk,
+/// and those at risk who were accompanied.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct GroupTally {
+    pub families: u32,
+    pub accompanied: u32,
+    pub at_risk: u32,
+    pub at_risk_accompanied: u32,
+}
+
+/// What one deliverer (OPD, puskesmas, sponsor) gave in the round, per programme.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Delivered {
+    pub deliveries: u32,
+    /// Distinct children, households or villages reached.
+    pub recipients: u32,
+    pub quantity: f64,
+    pub cost: f64,
+}
+
+/// Coverage in one round.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Coverage {
+    /// Per village code, per programme code.
+    pub villages: BTreeMap<String, BTreeMap<String, Reach>>,
+    /// The whole city, per programme code.
+    pub total: BTreeMap<String, Reach>,
+    /// Per target group key (`catin` ... `balita`), the whole city.
+    pub groups: BTreeMap<&'static str, GroupTally>,
+    /// Per village code, per target group key.
+    pub village_groups: BTreeMap<String, BTreeMap<&'static str, GroupTally>>,
+    /// Per deliverer, per programme code.
+    pub by: BTreeMap<String, BTreeMap<String, Delivered>>,
+}
+
+/// Computes coverage of `programmes` from the round's `deliveries`, `children` and
+/// `households` (every household: they belong to no round); `villages` are every
+/// village's code.
+#[must_use]
+pub fn compute(
+    programmes: &[Programme],
+    deliveries: &[Delivery],
+    children: &[ChildIn<'_>],
+    households: &[HouseholdIn<'_>],
+    villages: &[&str],
+) -> Coverage {
+    let round = Round::new(deliveries, children, households, villages);
+    let mut out = Coverage::default();
+    for v in villages {
+        out.villages.insert((*v).to_owned(), BTreeMap::new());
+    }
+    for p in programmes {
+        round.reach(p, &mut out);
+    }
+    round.sum_deliveries(programmes, &mut out);
+    round.tally_groups(programmes, &mut out);
+    out
+}
+
+/// One round's inputs, indexed.
+struct Round<'a> {
+    deliveries: &'a [Delivery],
+    children: &'a [ChildIn<'a>],
+    households: &'a [HouseholdIn<'a>],
+    villages: &'a [&'a str],
+    /// Who got what: programme code -> recipients.
+    got: HashMap<&'a str, HashSet<&'a Recipient>>,
+    child_village: HashMap<&'a str, Option<&'a str>>,
+    household_village: HashMap<&'a str, Option<&'a str>>,
+}
+
+impl<'a> Round<'a> {
+    fn new(
+        deliveries: &'a [Delivery],
+        children: &'a [ChildIn<'a>],
+        households: &'a [HouseholdIn<'a>],
+        villages: &'a [&'a str],
+    ) -> Self {
+        let mut got: HashMap<&str, HashSet<&Recipient>> = HashMap::new();
+        for d in deliveries {
+            got.entry(d.programme.as_str())
+                .or_default()
+                .insert(&d.recipient);
+        }
+        Self {
+            deliveries,
+            children,
+            households,
+            villages,
+            got,
+            child_village: children.iter().map(|c| (c.id, c.village)).collect(),
+            household_village: households
+                .iter()
+                .map(|h| (h.household.id.as_str(), h.village))
+                .collect(),
+        }
+    }
+
+    /// The village a recipient counts in.
+    fn village_of(&self, r: &Recipient) -> Option<String> {
+        match r {
+            Recipient::Child(id) => self.child_village.get(id.as_str()).copied().flatten(),
+            Recipient::Household(id) => self.household_village.get(id.as_str()).copied().flatten(),
+            Recipient::Village(code) => Some(code.as_str()),
+        }
+        .map(str::to_owned)
+    }
+
+    /// Whether `r` got at least one delivery of `programme`.
+    fn received(&self, programme: &str, r: &Recipient) -> bool {
+        self.got.get(programme).is_some_and(|s| s.contains(r))
+    }
+
+    /// `p`'s target, reached and outside, per village and city-wide.
+    fn reach(&self, p: &Programme, out: &mut Coverage) {
+        let mut targets: HashSet<Recipient> = HashSet::new();
+        let mut add = |out: &mut Coverage, village: Option<&str>, r: Recipient| {
+            let hit = self.received(&p.code, &r);
+            let bump = |reach: &mut Reach| {
+                reach.target += 1;
+                reach.reached += u32::from(hit);
+            };
+            bump(out.total.entry(p.code.clone()).or_default());
+            if let Some(v) = village.and_then(|v| out.villages.get_mut(v)) {
+                bump(v.entry(p.code.clone()).or_default());
+            }
+            targets.insert(r);
+        };
+        match p.need() {
+            Need::Stunted | Need::Children => {
+                let stunted_only = p.need() == Need::Stunted;
+                for c in self
+                    .children
+                    .iter()
+                    .filter(|c| !c.flagged && (c.stunted || !stunted_only))
+                {
+                    add(out, c.village, Recipient::Child(c.id.to_owned()));
+                }
+            }
+            Need::Villages => {
+                for v in self.villages {
+                    add(out, Some(v), Recipient::Village((*v).to_owned()));
+                }
+            }
+            need => {
+                let group = match p.target {
+                    Beneficiary::Group(g) => Some(g),
+                    _ => None,
+                };
+                for h in self.households {
+                    if in_target(need, group, h.household) {
+                        add(out, h.village, Recipient::Household(h.household.id.clone()));
+                    }
+                }
+            }
+        }
+        // Every village and the city list every programme, reached or not.
+        out.total.entry(p.code.clone()).or_default();
+        for v in out.villages.values_mut() {
+            v.entry(p.code.clone()).or_default();
+        }
+        // Recipients outside the target.
+        if let Some(received) = self.got.get(p.code.as_str()) {
+            for r in received.iter().filter(|r| !targets.contains(**r)) {
+                out.total.entry(p.code.clone()).or_default().outside += 1;
+                if let Some(v) = self.village_of(r).and_then(|v| out.villages.get_mut(&v)) {
+                    v.entry(p.code.clone()).or_default().outside += 1;
+                }
+            }
+        }
+    }
+
+    /// Deliveries, quantities and costs per village and city-wide; per deliverer.
+    fn sum_deliveries(&self, programmes: &[Programme], out: &mut Coverage) {
+        let known: HashSet<&str> = programmes.iter().map(|p| p.code.as_str()).collect();
+        let mut by_recipients: HashMap<(String, &str), HashSet<&Recipient>> = HashMap::new();
+        for d in self
+            .deliveries
+            .iter()
+            .filter(|d| known.contains(d.programme.as_str()))
+        {
+            let sum = |reach: &mut Reach| {
+                reach.deliveries += 1;
+                reach.quantity += d.quantity.unwrap_or(0.0);
+                reach.cost += d.cost.unwrap_or(0.0);
+            };
+            sum(out.total.entry(d.programme.clone()).or_default());
+            if let Some(v) = self
+                .village_of(&d.recipient)
+                .and_then(|v| out.villages.get_mut(&v))
+            {
+                sum(v.entry(d.programme.clone()).or_default());
+            }
+            let who = d.by.clone().unwrap_or_else(|| "-".to_owned());
+            let e = out
+                .by
+                .entry(who.clone())
+                .or_default()
+                .entry(d.programme.clone())
+                .or_default();
+            e.deliveries += 1;
+            e.quantity += d.quantity.unwrap_or(0.0);
+            e.cost += d.cost.unwrap_or(0.0);
+            by_recipients
+                .entry((who, d.programme.as_str()))
+                .or_default()
+                .insert(&d.recipient);
+        }
+        for ((who, programme), set) in by_recipients {
+            if let Some(e) = out.by.get_mut(&who).and_then(|m| m.get_mut(programme)) {
+                e.recipients = u32::try_from(set.len()).unwrap_or(u32::MAX);
+            }
+        }
+    }
+
+    /// Target-group tallies: a family is accompanied by any delivery of a programme
+    /// for households or for that group.
+    fn tally_groups(&self, programmes: &[Programme], out: &mut Coverage) {
+        let accompanying: Vec<&Programme> = programmes
+            .iter()
+            .filter(|p| p.target.is_household())
+            .collect();
+        for g in TargetGroup::ALL {
+            out.groups.insert(g.key(), GroupTally::default());
+        }
+        for h in self.households {
+            let Some(groups) = h.household.targets else {
+                continue;
+            };
+            let at_risk = families::assess(h.household).is_some();
+            let r = Recipient::Household(h.household.id.clone());
+            for g in groups.iter() {
+                let accompanied = accompanying.iter().any(|p| {
+                    (p.target == Beneficiary::Household || p.target == Beneficiary::Group(g))
+                        && self.received(&p.code, &r)
+                });
+                let tally = |t: &mut GroupTally| {
+                    t.families += 1;
+                    t.accompanied += u32::from(accompanied);
+                    t.at_risk += u32::from(at_risk);
+                    t.at_risk_accompanied += u32::from(at_risk && accompanied);
+                };
+                tally(out.groups.entry(g.key()).or_default());
+                if let Some(v) = h.village {
+                    tally(
+                        out.village_groups
+                            .entry(v.to_owned())
+                            .or_default()
+                            .entry(g.key())
+                            .or_default(),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Whether household `h` is in the target `need` (of `group`, when the programme
+/// reaches one target group).
+fn in_target(need: Need, group: Option<TargetGroup>, h: &Household) -> bool {
+    if let Some(g) = group
+        && !h.targets.is_some_and(|t| t.contains(g))
+    {
+        return false;
+    }
+    match need {
+        Need::Households => true,
+        Need::NoLatrine => !h.has_latrine,
+        Need::NoSafeWater => !h.safe_water,
+        Need::NoSanitation => !h.improved_sanitation,
+        Need::AtRisk => families::assess(h).is_some(),
+        Need::Stunted | Need::Children | Need::Villages => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ProgrammeKind, TargetGroups};
+    use geo::Point;
+
+    fn programme(code: &str, target: Beneficiary, need: Option<Need>) -> Programme {
+        Programme {
+            code: code.into(),
+            name: code.into(),
+            kind: ProgrammeKind::Specific,
+            target,
+            need,
+            by: Some("Dinas Kesehatan".into()),
+            unit: None,
+        }
+    }
+
+    fn delivery(programme: &str, recipient: Recipient, quantity: f64) -> Delivery {
+        Delivery {
+            programme: programme.into(),
+            recipient,
+            date: "2026-03-01".parse().expect("date"),
+            period: "2026-02".parse().expect("period"),
+            quantity: Some(quantity),
+            unit: None,
+            cost: None,
+            by: None,
+            source: "test".into(),
+        }
+    }
+
+    fn household(id: &str, latrine: bool, targets: Option<TargetGroups>) -> Household {
+        Household {
+            id: id.into(),
+            location: Point::new(0.0, 0.0),
+            has_latrine: latrine,
+            safe_water: true,
+            improved_sanitation: latrine,
+            unfit_housing: None,
+            four_t: None,
+            targets,
+        }
+    }
+
+    #[test]
+    fn reached_counts_the_target_once_and_others_as_outside() {
+        let children = [
+            ChildIn {
+                id: "a",
+                village: Some("v1"),
+                stunted: true,
+                flagged: false,
+            },
+            ChildIn {
+                id: "b",
+                village: Some("v1"),
+                stunted: true,
+                flagged: false,
+            },
+            ChildIn {
+                id: "c",
+                village: Some("v2"),
+                stunted: false,
+                flagged: false,
+            },
+            ChildIn {
+                id: "d",
+                village: Some("v2"),
+                stunted: true,
+                flagged: true,
+            },
+        ];
+        let deliveries = [
+            delivery("pmt", Recipient::Child("a".into()), 2.0),
+            delivery("pmt", Recipient::Child("a".into()), 3.0),
+            delivery("pmt", Recipient::Child("c".into()), 1.0),
+        ];
+        let cov = compute(
+            &[programme("pmt", Beneficiary::Child, None)],
+            &deliveries,
+            &children,
+            &[],
+            &["v1", "v2"],
+        );
+        let v1 = &cov.villages["v1"]["pmt"];
+        assert_eq!(
+            (v1.target, v1.reached, v1.outside, v1.deliveries),
+            (2, 1, 0, 2)
+        );
+        assert!((v1.quantity - 5.0).abs() < 1e-9);
+        let v2 = &cov.villages["v2"]["pmt"];
+        // The flagged child is in no target; the not-stunted one got PMT outside it.
+        assert_eq!(
+            (v2.target, v2.reached, v2.outside, v2.deliveries),
+            (0, 0, 1, 1)
+        );
+        assert_eq!(cov.total["pmt"].share(), Some(0.5));
+        assert_eq!(cov.by["-"]["pmt"].recipients, 2);
+    }
+
+    #[test]
+    fn group_programmes_count_the_group_and_tally_accompanied_families() {
+        let bumil = TargetGroups::NONE.with(TargetGroup::Bumil);
+        let hs = [
+            household("h1", false, Some(bumil)),
+            household("h2", true, Some(bumil)),
+            household(
+                "h3",
+                false,
+                Some(TargetGroups::NONE.with(TargetGroup::Balita)),
+            ),
+            household("h4", false, None),
+        ];
+        let input: Vec<HouseholdIn<'_>> = hs
+            .iter()
+            .map(|h| HouseholdIn {
+                household: h,
+                village: Some("v1"),
+            })
+            .collect();
+        let programmes = [
+            programme("ttd", Beneficiary::Group(TargetGroup::Bumil), None),
+            programme("jamban", Beneficiary::Household, Some(Need::NoLatrine)),
+        ];
+        let deliveries = [
+            delivery("ttd", Recipient::Household("h2".into()), 30.0),
+            delivery("jamban", Recipient::Household("h3".into()), 1.0),
+        ];
+        let cov = compute(&programmes, &deliveries, &[], &input, &["v1"]);
+        let ttd = &cov.total["ttd"];
+        assert_eq!((ttd.target, ttd.reached), (2, 1));
+        let jamban = &cov.total["jamban"];
+        assert_eq!((jamban.target, jamban.reached), (3, 1));
+        // h1 (no latrine, bumil) is at risk and not accompanied; h2 is accompanied.
+        assert_eq!(
+            cov.groups["bumil"],
+            GroupTally {
+                families: 2,
+                accompanied: 1,
+                at_risk: 1,
+                at_risk_accompanied: 0
+            }
+        );
+        assert_eq!(
+            cov.groups["balita"],
+            GroupTally {
+                families: 1,
+                accompanied: 1,
+                at_risk: 1,
+                at_risk_accompanied: 1
+            }
+        );
+    }
+}

@@ -1,0 +1,154 @@
+//! The intervention ledger: `sigap_deliveries`, one row per delivery of a programme
+//! to a child, a household or a village.
+//!
+//! A delivery is known by its programme, recipient and date: the same file imported
+//! twice adds nothing the second time (the rows already there are counted, not
+//! doubled).
+
+use super::{Store, StoreError};
+use crate::model::{Delivery, Period, Recipient};
+use rusqlite::params;
+
+/// The table, created when a store is opened.
+pub(super) const CREATE: &str = "CREATE TABLE IF NOT EXISTS sigap_deliveries (
+  id INTEGER PRIMARY KEY,
+  programme TEXT NOT NULL,
+  recipient_kind TEXT NOT NULL CHECK (recipient_kind IN ('child', 'household', 'village')),
+  recipient TEXT NOT NULL,
+  date TEXT NOT NULL,
+  period TEXT NOT NULL,
+  quantity REAL CHECK (quantity IS NULL OR quantity >= 0),
+  unit TEXT,
+  cost REAL CHECK (cost IS NULL OR cost >= 0),
+  by TEXT,
+  source TEXT NOT NULL,
+  UNIQUE (programme, recipient_kind, recipient, date)
+);
+CREATE INDEX IF NOT EXISTS sigap_deliveries_period ON sigap_deliveries (period)";
+
+/// What [`Store::write_deliveries`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveriesWritten {
+    /// New rows.
+    pub added: usize,
+    /// Rows already in the ledger (same programme, recipient and date).
+    pub present: usize,
+    pub revision: u64,
+}
+
+impl Store {
+    /// Adds `rows` in one transaction (all or nothing), skipping those already in the
+    /// ledger, and bumps the revision.
+    pub fn write_deliveries(&mut self, rows: &[Delivery]) -> Result<DeliveriesWritten, StoreError> {
+        let mut added = 0;
+        let revision = self.write_revision(|tx| {
+            let mut st = tx.prepare(
+                "INSERT INTO sigap_deliveries
+                   (programme, recipient_kind, recipient, date, period, quantity, unit, cost, by, source)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT (programme, recipient_kind, recipient, date) DO NOTHING",
+            )?;
+            for d in rows {
+                added += st.execute(params![
+                    d.programme,
+                    d.recipient.kind(),
+                    d.recipient.id(),
+                    d.date.to_string(),
+                    d.period.to_string(),
+                    d.quantity,
+                    d.unit,
+                    d.cost,
+                    d.by,
+                    d.source,
+                ])?;
+            }
+            Ok(())
+        })?;
+        Ok(DeliveriesWritten {
+            added,
+            present: rows.len() - added,
+            revision,
+        })
+    }
+
+    /// Every delivery of `period` (every period with `None`), in the order written.
+    pub fn deliveries(&self, period: Option<Period>) -> Result<Vec<Delivery>, StoreError> {
+        let mut st = self.sql(self.conn.prepare(
+            "SELECT id, programme, recipient_kind, recipient, date, period, quantity, unit, cost, by, source
+             FROM sigap_deliveries WHERE ?1 IS NULL OR period = ?1 ORDER BY id",
+        ))?;
+        let period = period.map(|p| p.to_string());
+        let rows = self.sql(st.query_map([period], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                (
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                ),
+                (
+                    r.get::<_, Option<f64>>(6)?,
+                    r.get::<_, Option<String>>(7)?,
+                    r.get::<_, Option<f64>>(8)?,
+                    r.get::<_, Option<String>>(9)?,
+                    r.get::<_, String>(10)?,
+                ),
+            ))
+        }))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (fid, (programme, kind, id, date, period), (quantity, unit, cost, by, source)) =
+                self.sql(row)?;
+            let bad = |what: &str| StoreError::Corrupt {
+                path: self.path.clone(),
+                table: "sigap_deliveries",
+                fid,
+                reason: what.to_owned(),
+            };
+            out.push(Delivery {
+                programme,
+                recipient: Recipient::from_parts(&kind, id)
+                    .ok_or_else(|| bad(&format!("recipient kind {kind:?}")))?,
+                date: date.parse().map_err(|_| bad(&format!("date {date:?}")))?,
+                period: period
+                    .parse()
+                    .map_err(|_| bad(&format!("period {period:?}")))?,
+                quantity,
+                unit,
+                cost,
+                by,
+                source,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The stored households' pseudonyms and their target groups (`None` where the
+    /// file did not say).
+    pub fn household_groups(
+        &self,
+    ) -> Result<std::collections::HashMap<String, Option<crate::model::TargetGroups>>, StoreError>
+    {
+        let mut st = self.sql(
+            self.conn
+                .prepare("SELECT pseudonym, target_groups FROM households"),
+        )?;
+        let rows = self.sql(st.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<u8>>(1)?))
+        }))?;
+        rows.map(|r| {
+            self.sql(r)
+                .map(|(p, bits)| (p, bits.and_then(crate::model::TargetGroups::from_bits)))
+        })
+        .collect()
+    }
+
+    /// The stored villages' codes.
+    pub fn village_codes(&self) -> Result<std::collections::HashSet<String>, StoreError> {
+        let mut st = self.sql(self.conn.prepare("SELECT code FROM villages"))?;
+        let rows = self.sql(st.query_map([], |r| r.get::<_, String>(0)))?;
+        rows.map(|r| self.sql(r)).collect()
+    }
+}
