@@ -26,12 +26,16 @@ import { initSearch, renderSearchTexts } from './search.js';
 import { ensureLogin } from './account.js';
 import { loadBasemap, withBasemap } from './basemap.js';
 import { CASE_LAYER, showCases, caseLines, identityLines } from './cases.js';
+import {
+  COVERAGE_INDICATOR, GAP_INDICATOR, isInterventionIndicator, showInterventions, hideInterventions,
+  interventionLegendHtml, initInterventions,
+} from './interventions.js';
 
 /** The directory the page was served from; every API path is resolved against it. */
 const BASE = new URL('.', window.location.href);
 const TOP_N = 10;
 /** The hexagon indicators, then keluarga berisiko stunting (villages, per target group). */
-const ALL_INDICATORS = [...INDICATORS, FAMILY_INDICATOR, CHANGE_INDICATOR];
+const ALL_INDICATORS = [...INDICATORS, FAMILY_INDICATOR, COVERAGE_INDICATOR, GAP_INDICATOR, CHANGE_INDICATOR];
 
 /** MapLibre's own control labels in Bahasa Indonesia. */
 const MAP_WORDS_ID = {
@@ -72,6 +76,15 @@ function applyIndicator() {
   const { map, indicator: ind } = state;
   if (!state.loaded) return; // the load handler applies it
   showChangeOnMap(map, state.villages, ind === CHANGE_INDICATOR);
+  if (isInterventionIndicator(ind)) {
+    hideFamilies(map);
+    showInterventions(map, ind, BASE, periodQuery())
+      .then(() => { if (state.indicator === ind) renderLegend(); })
+      .catch((e) => { $('legend').textContent = `${t(ind.key)}: ${e.message}`; });
+    showHexes(map, false);
+    return;
+  }
+  hideInterventions(map);
   if (ind === CHANGE_INDICATOR) {
     hideFamilies(map);
     showHexes(map, false);
@@ -114,6 +127,10 @@ function renderIndicatorSelect() {
 }
 
 function renderLegend() {
+  if (isInterventionIndicator(state.indicator)) {
+    $('legend').innerHTML = interventionLegendHtml(state.indicator);
+    return;
+  }
   if (state.indicator === CHANGE_INDICATOR) {
     $('legend').innerHTML = changeLegendHtml();
     return;
@@ -392,6 +409,7 @@ function printView() {
 
 function wireControls() {
   initFamilies(applyIndicator);
+  initInterventions(applyIndicator);
   // What-if weights: the list re-ranks and its reload recolours the map.
   initTargets({ periodQuery, onWeights: () => { applyIndicator(); loadVillageList(); saveView(); } });
   $('indicator').addEventListener('change', (e) => {

@@ -1,0 +1,154 @@
+// The convergence programmes in the viewer: "Cakupan intervensi" (of those a programme
+// should reach in the round, the share it reached) and "Kesenjangan" (high risk, low
+// coverage: the village's risk score times the share not reached), per village, for
+// the programme chosen.
+//
+// Steps: the indicator shows a programme select; the village figures come from
+// /api/coverage for the period shown (counts only) and are joined to the village tiles
+// by their `code` in a `match` expression, so no tile changes. Villages where the
+// programme has no one to reach are the grey no-data class. Low coverage is drawn dark
+// (the ramp reversed), so on both layers the villages to look at are the dark ones.
+
+import { t, fmtInt, fmtPct, fmtScore } from './i18n.js';
+import { RAMP, NO_DATA, LAYER } from './layers.js';
+
+export const COVERAGE_INDICATOR = { key: 'intervention', scale: 'villages', fallback: [0, 1], kind: 'pct' };
+export const GAP_INDICATOR = { key: 'gap', scale: 'villages', fallback: [0, 1], kind: 'score' };
+/** The village fill layer added on demand. */
+export const INTERVENTION_LAYER = 'village-interventions';
+
+const state = { programme: null, coverage: null, query: null, onChange: null };
+
+const $ = (id) => document.getElementById(id);
+/** `t(key)` with `{name}` filled from `vars`. */
+const fill = (key, vars) => t(key).replace(/\{(\w+)\}/g, (_, k) => vars[k] ?? '');
+
+/** Whether `ind` is one of this module's indicators. */
+export function isInterventionIndicator(ind) {
+  return ind === COVERAGE_INDICATOR || ind === GAP_INDICATOR;
+}
+
+/** /api/coverage for the period query `query` (`?period=...`), fetched once per query. */
+async function load(base, query) {
+  if (state.query === query && state.coverage) return state.coverage;
+  const q = new URLSearchParams(query.replace(/^\?/, ''));
+  q.delete('compare');
+  const s = q.toString();
+  const r = await fetch(new URL(`api/coverage${s ? `?${s}` : ''}`, base));
+  if (!r.ok) throw new Error(`api/coverage: HTTP ${r.status}`);
+  state.coverage = await r.json();
+  state.query = query;
+  if (!state.coverage.programmes.some((p) => p.code === state.programme)) {
+    state.programme = state.coverage.programmes[0]?.code ?? null;
+  }
+  renderInterventionTexts();
+  return state.coverage;
+}
+
+/** Expression: a village's share reached (`-1` where the programme has no target). */
+function shareExpr() {
+  const pairs = [];
+  for (const v of state.coverage?.villages ?? []) {
+    const share = v.programmes?.[state.programme]?.share;
+    pairs.push(v.code, share == null ? -1 : share);
+  }
+  return pairs.length ? ['match', ['get', 'code'], ...pairs, -1] : -1;
+}
+
+/** Expression: the fill of `ind` (coverage: reversed ramp; gap: risk × not reached). */
+function fillExpr(ind) {
+  const share = shareExpr();
+  const ramp = ind === COVERAGE_INDICATOR ? [...RAMP].reverse() : RAMP;
+  const stops = ramp.flatMap((colour, i) => [i / (ramp.length - 1), colour]);
+  const value = ind === COVERAGE_INDICATOR
+    ? share
+    : ['*', ['to-number', ['get', 'risk'], 0], ['-', 1, share]];
+  return ['case', ['<', share, 0], NO_DATA, ['interpolate', ['linear'], value, ...stops]];
+}
+
+function setHexes(map, visible) {
+  for (const id of [LAYER.heat, LAYER.hexFill, LAYER.hexLine]) {
+    if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', visible ? 'visible' : 'none');
+  }
+}
+
+/** Shows `ind` for the chosen programme in the period of `query` on the village polygons. */
+export async function showInterventions(map, ind, base, query) {
+  $('programme-control').hidden = false;
+  setHexes(map, false);
+  await load(base, query);
+  if (!map.getLayer(INTERVENTION_LAYER)) {
+    map.addLayer({
+      id: INTERVENTION_LAYER, type: 'fill', source: 'villages', 'source-layer': 'villages',
+      paint: { 'fill-color': NO_DATA, 'fill-opacity': 0.85 },
+    }, LAYER.villageLine);
+  }
+  map.setPaintProperty(INTERVENTION_LAYER, 'fill-color', fillExpr(ind));
+  map.setLayoutProperty(INTERVENTION_LAYER, 'visibility', 'visible');
+  document.body.dataset.interventions = `${ind.key}:${state.programme}:${state.query}`;
+}
+
+/** Hides the layer and the select. */
+export function hideInterventions(map) {
+  if (map.getLayer(INTERVENTION_LAYER)) map.setLayoutProperty(INTERVENTION_LAYER, 'visibility', 'none');
+  $('programme-control').hidden = true;
+  delete document.body.dataset.interventions;
+}
+
+/** The programme chosen, as /api/coverage lists it. */
+function programme() {
+  return state.coverage?.programmes.find((p) => p.code === state.programme);
+}
+
+/** HTML of the legend of `ind`. */
+export function interventionLegendHtml(ind) {
+  const p = programme();
+  const ramp = ind === COVERAGE_INDICATOR ? [...RAMP].reverse() : RAMP;
+  const gradient = ramp.map((c, i) => `${c} ${(100 * i) / (ramp.length - 1)}%`).join(', ');
+  const format = ind === COVERAGE_INDICATOR ? fmtPct : fmtScore;
+  const total = p ? state.coverage.total[p.code] : null;
+  const city = total?.target
+    ? `<p class="muted">${fill('interventionCity', { reached: fmtInt(total.reached), target: fmtInt(total.target), share: fmtPct(total.share) })}</p>`
+    : '';
+  return `<h2>${t(ind.key)}${p ? `: ${escapeHtml(p.name)}` : ''}</h2>`
+    + `<div class="ramp" style="background:linear-gradient(to right, ${gradient})"></div>`
+    + `<div class="ticks"><span>${format(0)}</span><span>${format(0.5)}</span><span>${format(1)}</span></div>`
+    + `<p class="muted">${t(ind === COVERAGE_INDICATOR ? 'legendIntervention' : 'legendGap')}${p ? ` ${needText(p)}.` : ''}</p>`
+    + city
+    + `<ul class="keys"><li><i class="swatch" style="background:${NO_DATA}"></i>${t('legendNoTarget')}</li></ul>`;
+}
+
+/** Whom the programme should reach, in words: "keluarga dengan Bumil (ibu hamil)". */
+function needText(p) {
+  const group = ['catin', 'bumil', 'bufas', 'baduta', 'balita'].includes(p.target) ? p.target : null;
+  if (group && p.need === 'households') return `${t('need_group')} ${t(`group_${group}`)}`;
+  return group ? `${t(`need_${p.need}`)} (${t(`group_${group}`)})` : t(`need_${p.need}`);
+}
+
+function escapeHtml(s) {
+  return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Popup rows `[label, value]` of a village: the chosen programme's reach. */
+export function interventionRows(code) {
+  const p = programme();
+  const v = state.coverage?.villages.find((x) => x.code === code);
+  const r = p && v?.programmes?.[p.code];
+  if (!r) return [];
+  return [[p.name, r.target ? fill('reachedOf', { reached: fmtInt(r.reached), target: fmtInt(r.target), share: fmtPct(r.share) }) : '–']];
+}
+
+/** Fills the programme select (names as the catalogue gives them). */
+export function renderInterventionTexts() {
+  const list = state.coverage?.programmes ?? [];
+  $('programme').replaceChildren(...list.map((p) => new Option(p.name, p.code, false, p.code === state.programme)));
+}
+
+/** Wires the programme select; `onChange` redraws the map and legend. */
+export function initInterventions(onChange) {
+  state.onChange = onChange;
+  $('programme').addEventListener('change', (e) => {
+    state.programme = e.target.value;
+    state.onChange?.();
+  });
+}
