@@ -35,6 +35,7 @@ mod placement;
 pub mod population;
 mod progress;
 mod rejects;
+pub mod rotate;
 mod shape;
 pub mod source;
 pub mod topology;
