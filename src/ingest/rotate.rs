@@ -147,7 +147,12 @@ fn finish_pending(store: &Store, key: &Path) -> Result<bool, RotateError> {
     if !pending.exists() {
         return Ok(false);
     }
-    let waiting = IdentityKey::load_or_create(&pending)?;
+    // A KEY.new that does not parse was cut while being written, before any record
+    // was touched (it is synced before the transaction begins): nothing to finish.
+    let Ok(waiting) = IdentityKey::load_or_create(&pending) else {
+        std::fs::remove_file(&pending).map_err(io(&pending))?;
+        return Ok(false);
+    };
     let current = IdentityKey::load_or_create(key)?;
     let Some((layer, pseudonym, sealed)) = store.first_sealed_identity()? else {
         std::fs::remove_file(&pending).map_err(io(&pending))?;
