@@ -35,7 +35,8 @@
 //!   from their central directory before anything reads them ([`ingest::archive`]);
 //!   an [`ingest::Gate`] lets a caller stop an import or add to its transaction;
 //!   children's and households' names and addresses sealed with XChaCha20-Poly1305
-//!   under an identity key kept beside the pseudonym key ([`ingest::identity`]).
+//!   under an identity key kept beside the pseudonym key ([`ingest::identity`]), and
+//!   re-sealed under a new one in one transaction ([`ingest::rotate`]).
 //! - [`store`]: the embedded store, a GeoPackage (SQLite) file; one transaction per import;
 //!   one row per child and period; the road network, the known teams, team assignments
 //!   and home visits; sealed identities (`sigap_identities`), which it stores but cannot

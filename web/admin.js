@@ -2,7 +2,7 @@
 // enable, reset password) and the audit log with paging and an action filter.
 // Everything goes through /api/admin/*, which answers admins only.
 
-import { t, addWords, applyI18n } from './i18n.js';
+import { t, addWords, applyI18n, fmtNum } from './i18n.js';
 import { ensureLogin, send } from './account.js';
 
 addWords({
@@ -152,7 +152,7 @@ async function runAssign(apply) {
     + (apply ? ` ${fill('assignWritten', { w: body.written })}` : '');
   $('assign-result').tBodies[0].replaceChildren(...body.teams.map((x) => {
     const tr = document.createElement('tr');
-    tr.append(cell(x.team), cell(String(x.target)), cell(String(x.given)), cell(String(x.kept)), cell(x.median.toFixed(1)), cell(x.max.toFixed(1)));
+    tr.append(cell(x.team), cell(String(x.target)), cell(String(x.given)), cell(String(x.kept)), cell(fmtNum(x.median)), cell(fmtNum(x.max)));
     return tr;
   }));
   if (apply) loadAudit();

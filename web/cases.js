@@ -5,7 +5,7 @@
 // server filters by role and area and writes each tile read to the audit log; a
 // viewer never gets the layer.
 
-import { t, addWords } from './i18n.js';
+import { t, addWords, fmtNum, fmtScore } from './i18n.js';
 import { basemapSlots } from './basemap.js';
 
 addWords({
@@ -13,11 +13,13 @@ addWords({
     casesLayer: 'Anak (titik)', caseStatus_severely_stunted: 'sangat pendek', caseStatus_stunted: 'pendek',
     caseStatus_normal: 'normal', caseStatus_flagged: 'data meragukan', caseTeam: 'Tim', caseMeasured: 'Diukur',
     caseHeight: 'Tinggi', caseApprox: 'lokasi perkiraan (ditempatkan di kelurahannya)', caseParent: 'Orang tua',
+    casePhone: 'HP',
   },
   en: {
     casesLayer: 'Children (points)', caseStatus_severely_stunted: 'severely stunted', caseStatus_stunted: 'stunted',
     caseStatus_normal: 'normal', caseStatus_flagged: 'implausible record', caseTeam: 'Team', caseMeasured: 'Measured',
     caseHeight: 'Height', caseApprox: 'approximate location (placed in its village)', caseParent: 'Parent',
+    casePhone: 'Phone',
   },
 });
 
@@ -66,14 +68,15 @@ export function showCases(map, user, periodQuery = '') {
 
 /** The lines naming a child (from /api/children/{pseudonym}/identity), first in its popup. */
 export function identityLines(who) {
-  return [who.name, who.parent ? `${t('caseParent')}: ${who.parent}` : '', who.address,
+  return [who.name, who.parent ? `${t('caseParent')}: ${who.parent}` : '', who.phone ? `${t('casePhone')}: ${who.phone}` : '', who.address,
     [who.village, who.posyandu].filter(Boolean).join(' · ')].filter(Boolean);
 }
 
-/** The popup text lines of a child point. */
+/** The popup text lines of a child point, numbers in the language's format (HAZ -2,71 and
+ * 64,5 cm in Bahasa; -2.71 and 64.5 cm in English). */
 export function caseLines(p) {
-  const lines = [`${t(`caseStatus_${p.status}`)} · HAZ ${Number(p.haz).toFixed(2)}`,
-    `${t('caseMeasured')}: ${p.measure_date} · ${t('caseHeight')}: ${p.height_cm} cm`,
+  const lines = [`${t(`caseStatus_${p.status}`)} · HAZ ${fmtScore(Number(p.haz))}`,
+    `${t('caseMeasured')}: ${p.measure_date} · ${t('caseHeight')}: ${fmtNum(Number(p.height_cm))} cm`,
     `${t('caseTeam')}: ${p.team ?? '–'}`, p.pseudonym];
   if (p.approximate === true || p.approximate === 'true') lines.push(t('caseApprox'));
   return lines;

@@ -322,6 +322,12 @@ export function fmtMin(min) {
     : '–';
 }
 
+/** A measurement with at most `digits` decimals: 64,5 in Indonesian, 64.5 in English
+ * (1.234,5 / 1,234.5 with thousands). */
+export function fmtNum(x, digits = 1) {
+  return Number.isFinite(x) ? new Intl.NumberFormat(locale(), { maximumFractionDigits: digits }).format(x) : '–';
+}
+
 /** A score 0..1 with two decimals: 0,42. */
 export function fmtScore(x) {
   return Number.isFinite(x)

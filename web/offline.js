@@ -4,6 +4,10 @@
 // roster and the map open with no network, even after a reload or a restart.
 
 export const DATA = 'sigap-field-data';
+/** What "Siapkan offline" stored and when: `{day, tiles, bytes, failed, at}`. */
+export const READY = 'sigap-offline-ready';
+/** Visit records the server sent back as implausible, held for the officer. */
+export const REVIEW = 'sigap-visit-review';
 const DB = 'sigap';
 const QUEUE = 'queue';
 
@@ -68,11 +72,13 @@ export async function adoptOldQueue(key) {
   localStorage.removeItem(key);
 }
 
-/** Deletes the officer's stored data (plan, roster, tiles) and the queue. */
+/** Deletes the officer's stored data (plan, roster, tiles), the queue and the held
+ * implausible records (they carry children's pseudonyms and measurements). */
 export async function clearOffline() {
   if ('caches' in self) await caches.delete(DATA);
   await tx('readwrite', (s) => s.clear());
-  localStorage.removeItem('sigap-offline-ready');
+  localStorage.removeItem(READY);
+  localStorage.removeItem(REVIEW);
 }
 
 /** Web Mercator tile of a point at zoom `z`. */

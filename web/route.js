@@ -14,10 +14,10 @@
 // the day's area are kept by a service worker ("Siapkan offline"), so the page opens
 // and records visits with no network, even after a reload or a phone restart.
 
-import { t, addWords, applyI18n, fmtKm, fmtScore } from './i18n.js';
+import { t, lang, addWords, applyI18n, fmtInt, fmtKm, fmtNum, fmtScore } from './i18n.js';
 import { ensureLogin, send } from './account.js';
 import { loadBasemap, withBasemap, basemapSlots } from './basemap.js';
-import { registerWorker, queued, enqueue, dequeue, adoptOldQueue, clearOffline, offlineUrls, storeAll, planBounds } from './offline.js';
+import { registerWorker, queued, enqueue, dequeue, adoptOldQueue, clearOffline, offlineUrls, storeAll, planBounds, REVIEW, READY } from './offline.js';
 
 addWords({
   id: {
@@ -34,7 +34,9 @@ addWords({
     syncFailed: 'Catatan ditolak: {why}', visitSaved: 'Tersimpan', routeError: 'Rute tidak dapat dibuat: {why}',
     progressTitle: 'Kemajuan kunjungan per OPD', progressAssigned: 'Ditugaskan', progressVisited: 'Dikunjungi',
     progressLast: 'Kunjungan terakhir', progressRecovering: 'Membaik', progressVillages: 'Per kelurahan',
-    progressVillage: 'Kelurahan',
+    progressVillage: 'Kelurahan', progressUnconfirmed: 'Ukuran meragukan',
+    progressUnconfirmedHint: 'Anak yang ukuran terakhirnya gagal pemeriksaan kewajaran (dikonfirmasi petugas, belum dihitung membaik)',
+    routePhone: 'HP {phone}', routePhoneCall: 'Telepon orang tua',
     routePrintTitle: 'Rute kunjungan {team} · {date}', routeParent: 'Orang tua: {name}', routeVillage: 'Kel. {name}', routeCode: 'Kode {code} (nama tidak tersedia)',
     routeReplan: 'Susun ulang rute', planSaved: 'Rencana {day} · dibuat oleh {by} pukul {time}{v}', planVersion: ' · versi {n}',
     planUnsaved: 'Rencana ini tidak tersimpan (server tanpa penyimpanan).', planDone: '{d} dari {n} kunjungan selesai',
@@ -49,6 +51,7 @@ addWords({
     offlineFailed: '{f} ubin gagal disimpan; coba lagi saat sinyal lebih baik.', offlineNone: 'Buat rute dulu.',
     offlineNow: 'Luring: menampilkan rencana yang tersimpan.', offlineUnsupported: 'Peramban ini tidak bisa menyimpan halaman untuk offline.',
     logoutPending: '{n} catatan kunjungan belum terkirim dan akan hilang jika keluar sekarang. Tetap keluar?',
+    offlineAt: 'tidak diketahui',
   },
   en: {
     routeTitle: 'Visit route', routeTeam: 'Team', routeMax: 'Most visits', routeHours: 'Working hours',
@@ -64,7 +67,9 @@ addWords({
     syncFailed: 'Record refused: {why}', visitSaved: 'Saved', routeError: 'No route: {why}',
     progressTitle: 'Visit progress per OPD', progressAssigned: 'Assigned', progressVisited: 'Visited',
     progressLast: 'Last visit', progressRecovering: 'Improving', progressVillages: 'Per village',
-    progressVillage: 'Village',
+    progressVillage: 'Village', progressUnconfirmed: 'Implausible',
+    progressUnconfirmedHint: 'Children whose latest measurement failed a plausibility check (confirmed by the officer, not counted as improving)',
+    routePhone: 'Phone {phone}', routePhoneCall: "Call the parent",
     routePrintTitle: 'Visit route {team} · {date}', routeParent: 'Parent: {name}', routeVillage: 'Village {name}', routeCode: 'Code {code} (no name available)',
     routeReplan: 'Re-plan route', planSaved: 'Plan for {day} · made by {by} at {time}{v}', planVersion: ' · version {n}',
     planUnsaved: 'This plan is not saved (server without a store).', planDone: '{d} of {n} visits done',
@@ -79,6 +84,7 @@ addWords({
     offlineFailed: '{f} tiles could not be saved; try again with a better signal.', offlineNone: 'Plan a route first.',
     offlineNow: 'Offline: showing the saved plan.', offlineUnsupported: 'This browser cannot keep the page for offline use.',
     logoutPending: '{n} visit record(s) not sent yet will be lost if you log out now. Log out anyway?',
+    offlineAt: 'unknown',
   },
 });
 
@@ -106,8 +112,6 @@ addWords({
 const BASE = new URL('../', window.location.href);
 /** Where an older page kept its queue (moved into IndexedDB on load). */
 const OLD_QUEUE = 'sigap-visit-queue';
-/** Records the server sent back as implausible, waiting for the officer. */
-const REVIEW = 'sigap-visit-review';
 const $ = (id) => document.getElementById(id);
 const fill = (key, vars) => Object.entries(vars).reduce((s, [k, v]) => s.replace(`{${k}}`, () => v), t(key));
 let map = null;
@@ -212,14 +216,17 @@ function resend(record) {
   enqueue(record).then(countQueue).then(flush);
 }
 
-const num2 = (z) => (z == null ? '–' : z.toFixed(2).replace('.', ','));
-const cm = (h) => (h == null ? '–' : String(h).replace('.', ','));
+// Numbers as the officer reads them: 64,5 cm and HAZ -2,71 in Bahasa, 64.5 and -2.71 in English.
+const num2 = (z) => (z == null ? '–' : fmtScore(z));
+const cm = (h) => (h == null ? '–' : fmtNum(h, 1));
+/** Megabytes with one decimal, in the language's format. */
+const mb = (bytes) => fmtNum(bytes / 1e6, 1);
 
 function reviewBox({ record, answer }) {
   const box = $('review-box').content.firstElementChild.cloneNode(true);
   applyI18n(box);
   box.dataset.id = record.id;
-  box.querySelector('.checks').replaceChildren(...(answer.checks || []).map((c) => Object.assign(document.createElement('li'), { textContent: c.pesan, className: c.code })));
+  box.querySelector('.checks').replaceChildren(...(answer.checks || []).map((c) => Object.assign(document.createElement('li'), { textContent: lang() === 'en' ? c.message ?? c.pesan : c.pesan, className: c.code })));
   const prev = answer.previous;
   box.querySelector('.numbers').textContent = [fill('reviewNew', { h: cm(record.height_cm), z: num2(answer.haz) }),
     prev ? fill('reviewPrevious', { h: cm(prev.height_cm), z: num2(prev.haz), d: prev.date }) : ''].join(' ');
@@ -338,6 +345,14 @@ function renderStops(body, waiting) {
     head.append(el('span', 'num', String(p.order)), who, el('span', 'arrive', fill('routeArrive', { time: clock(p.arrive_min) })));
     li.append(head);
     if (p.parent) li.append(el('div', 'parent', fill('routeParent', { name: p.parent })));
+    // The parent's phone (sent only to callers who may see who the child is): a tap calls.
+    if (p.phone) {
+      const call = Object.assign(el('a', 'call', fill('routePhone', { phone: phoneText(p.phone) })), { href: `tel:${p.phone}` });
+      call.setAttribute('aria-label', `${t('routePhoneCall')}: ${phoneText(p.phone)}`);
+      const line = el('div', 'phone', '');
+      line.append(call);
+      li.append(line);
+    }
     if (p.address) li.append(el('div', 'address', p.address));
     const place = [p.village ? fill('routeVillage', { name: p.village }) : '', p.posyandu ?? ''].filter(Boolean).join(' · ');
     if (place) li.append(el('div', 'place', place));
@@ -355,6 +370,13 @@ function renderStops(body, waiting) {
     li.append(actions);
     return li;
   }));
+}
+
+/** A phone number in groups of four an officer reads out: 0812 3456 7890 (+62 8123 4567 890). */
+function phoneText(phone) {
+  const [, plus, digits] = /^(\+62|\+)?(.*)$/.exec(phone);
+  const groups = digits.replace(/(\d{4})(?=\d{3})/g, '$1 ');
+  return plus ? `${plus} ${groups}` : groups;
 }
 
 /** "Visited (by whom)" for a stop recorded today, on the server or still in the queue. */
@@ -503,14 +525,21 @@ async function prepareOffline() {
     }
     const urls = offlineUrls(await basemap, bounds);
     const got = await storeAll(urls, (d, n) => { status.textContent = fill('offlineWorking', { d, n }); });
-    const time = localTime(new Date().toISOString());
-    status.textContent = fill('offlineReady', { day: shown.day, n: got.tiles, mb: (got.bytes / 1e6).toLocaleString('id-ID', { maximumFractionDigits: 1 }), time })
-      + (got.failed ? ` ${fill('offlineFailed', { f: got.failed })}` : '');
-    localStorage.setItem('sigap-offline-ready', JSON.stringify({ day: shown.day, tiles: got.tiles, bytes: got.bytes, failed: got.failed }));
+    // When it was stored is kept with it: after a reload offline the line still says it.
+    const ready = { day: shown.day, tiles: got.tiles, bytes: got.bytes, failed: got.failed, at: new Date().toISOString() };
+    localStorage.setItem(READY, JSON.stringify(ready));
+    renderReady(ready);
     document.body.dataset.offline = got.failed ? 'partial' : 'ready';
   } finally {
     $('offline').disabled = false;
   }
+}
+
+/** "Ready offline: plan, tiles, MB, stored at HH:MM" (and the tiles that failed). */
+function renderReady(ready) {
+  const time = ready.at ? localTime(ready.at) : t('offlineAt'); // a record from before `at` was kept
+  $('offline-status').textContent = fill('offlineReady', { day: ready.day, n: ready.tiles, mb: mb(ready.bytes), time })
+    + (ready.failed ? ` ${fill('offlineFailed', { f: ready.failed })}` : '');
 }
 
 /** Shows the officer's own position on the map, following it while the page is open. */
@@ -581,8 +610,8 @@ async function loadProgress() {
   const td = (text) => Object.assign(document.createElement('td'), { textContent: text ?? '–' });
   const row = (name, x) => {
     const tr = document.createElement('tr');
-    tr.append(td(name), td(String(x.assigned)), td(`${x.visited} (${Math.round((100 * x.visited) / Math.max(1, x.assigned))}%)`),
-      td(x.last_visit), td(String(x.recovering)));
+    tr.append(td(name), td(fmtInt(x.assigned)), td(`${fmtInt(x.visited)} (${Math.round((100 * x.visited) / Math.max(1, x.assigned))}%)`),
+      td(x.last_visit), td(fmtInt(x.recovering)), td(fmtInt(x.unconfirmed ?? 0)));
     return tr;
   };
   $('progress').tBodies[0].replaceChildren(...teams.map((x) => row(x.team, x)));
@@ -599,7 +628,8 @@ async function main() {
   // Logging out deletes what this phone keeps of the children (plan, roster, tiles):
   // asked first when visit records are still waiting to be sent.
   window.sigapBeforeLogout = async () => {
-    const n = (await queued()).length;
+    // Held implausible measurements are unsent records too.
+    const n = (await queued()).length + reviews().length;
     if (n && !window.confirm(fill('logoutPending', { n }))) return false;
     await clearOffline();
     return true;
@@ -633,8 +663,8 @@ async function main() {
   $('me').addEventListener('click', followMe);
   $('offline').addEventListener('click', prepareOffline);
 
-  const ready = JSON.parse(localStorage.getItem('sigap-offline-ready') || 'null');
-  if (ready) $('offline-status').textContent = fill('offlineReady', { day: ready.day, n: ready.tiles, mb: (ready.bytes / 1e6).toLocaleString('id-ID', { maximumFractionDigits: 1 }), time: '–' });
+  const ready = JSON.parse(localStorage.getItem(READY) || 'null');
+  if (ready) renderReady(ready);
   // Already allowed: follow at once, no button needed.
   navigator.permissions?.query({ name: 'geolocation' }).then((p) => { if (p.state === 'granted') followMe(); }).catch(() => {});
   await loadRoute();

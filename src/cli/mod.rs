@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 mod assign;
 mod assignments;
+mod identity;
 mod import;
 mod population;
 mod publish;
@@ -109,6 +110,11 @@ enum Command {
         #[command(subcommand)]
         what: user::TeamCommand,
     },
+    /// The identity key that seals names and addresses: rotate-key.
+    Identity {
+        #[command(subcommand)]
+        what: identity::IdentityCommand,
+    },
     /// API tokens for scripts: add, list, revoke.
     Token {
         #[command(subcommand)]
@@ -149,6 +155,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::User { what } => user::run_user(what),
         Command::Token { what } => user::run_token(what),
         Command::Team { what } => user::run_team(what),
+        Command::Identity { what } => identity::run(what),
         Command::Publish(args) => publish::run(&args),
         Command::Bench { what } => crate::bench::run(&what),
     }

@@ -99,7 +99,7 @@ pub enum TokenCommand {
     },
 }
 
-fn open(db: &Path) -> Result<Accounts> {
+pub(super) fn open(db: &Path) -> Result<Accounts> {
     if !db.exists() {
         bail!(
             "no store at {}; create one with `sigap import --db {} villages FILE`",
@@ -141,9 +141,13 @@ fn known_scope(
     } else {
         Vec::new()
     };
-    Ok(sigap::teams::registry::check_scope(
-        team, villages, &teams, &codes,
-    )?)
+    sigap::teams::registry::check_scope(team, villages, &teams, &codes).map_err(|e| in_bahasa(&e))
+}
+
+/// A refused team or village as the API says it, in Bahasa Indonesia (with the
+/// closest known team), then in English in brackets with the known teams.
+fn in_bahasa(e: &sigap::teams::registry::ScopeError) -> anyhow::Error {
+    anyhow::anyhow!("{} ({e})", e.pesan())
 }
 
 /// Runs `sigap team ...`.
@@ -154,7 +158,8 @@ pub fn run_team(cmd: TeamCommand) -> Result<()> {
             let accounts = open(&db)?;
             let mut store = sigap::store::Store::open(&db)
                 .with_context(|| format!("opening the store {}", db.display()))?;
-            let name = sigap::teams::registry::new_team_name(&name, &store.teams()?)?;
+            let name = sigap::teams::registry::new_team_name(&name, &store.teams()?)
+                .map_err(|e| in_bahasa(&e))?;
             store.add_team(&name)?;
             audit(&accounts, "team_add", &name)?;
             writeln!(out, "team {name} added")?;

@@ -200,6 +200,11 @@ impl IdentityKey {
         serde_json::from_slice(&plain).map_err(|_| Unsealable)
     }
 
+    /// The key as its file holds it (64 hex characters), for writing a new key file.
+    pub(super) fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+
     fn cipher(&self) -> XChaCha20Poly1305 {
         XChaCha20Poly1305::new(&self.0.into())
     }

@@ -36,6 +36,7 @@ mod placement;
 pub mod population;
 mod progress;
 mod rejects;
+pub mod rotate;
 mod shape;
 pub mod source;
 pub mod topology;

@@ -21,6 +21,8 @@ pub struct Visitee {
     /// The kelurahan/desa name.
     pub village: String,
     pub posyandu: String,
+    /// The parent's phone number as imported (digits, a leading `+` kept).
+    pub phone: String,
 }
 
 /// Visitees by pseudonym.
@@ -34,13 +36,16 @@ fn label(n: usize, c: &Candidate, who: Option<&Visitee>) -> String {
     }
 }
 
-/// The GPX description of a stop: parent, address, village, posyandu, then the
-/// arrival minute and HAZ.
+/// The GPX description of a stop: parent, phone, address, village, posyandu, then the
+/// arrival minute and HAZ (in Indonesian number format, like the rest of the text).
 fn description(who: Option<&Visitee>, arrive_min: f64, haz: f64) -> String {
     let mut parts: Vec<String> = Vec::new();
     if let Some(w) = who {
         if !w.parent.is_empty() {
             parts.push(format!("orang tua {}", w.parent));
+        }
+        if !w.phone.is_empty() {
+            parts.push(format!("HP {}", w.phone));
         }
         for p in [&w.address, &w.village, &w.posyandu] {
             if !p.is_empty() {
@@ -48,7 +53,8 @@ fn description(who: Option<&Visitee>, arrive_min: f64, haz: f64) -> String {
             }
         }
     }
-    parts.push(format!("tiba menit ke-{arrive_min:.0}, HAZ {haz:.2}"));
+    let haz = format!("{haz:.2}").replace('.', ",");
+    parts.push(format!("tiba menit ke-{arrive_min:.0}, HAZ {haz}"));
     parts.join("; ")
 }
 
@@ -89,6 +95,7 @@ pub fn geojson(plan: &DayPlan, candidates: &[Candidate], who: &Visitees) -> Valu
                     ("address", &w.address),
                     ("village", &w.village),
                     ("posyandu", &w.posyandu),
+                    ("phone", &w.phone),
                 ] {
                     if !v.is_empty() {
                         props[k] = json!(v);
@@ -197,6 +204,7 @@ mod tests {
                 address: "Jl. Mawar No. 12, RT 003/RW 002".into(),
                 village: "Kambu".into(),
                 posyandu: "Posyandu Kambu 2".into(),
+                phone: "+6281234567890".into(),
             },
         );
         let json = geojson(&plan, &candidates, &who);
@@ -204,19 +212,21 @@ mod tests {
         assert_eq!(first["label"], "1. Siti <Aisyah> & co");
         assert_eq!(first["parent"], "Wa Ode Nurhayati");
         assert_eq!(first["village"], "Kambu");
+        assert_eq!(first["phone"], "+6281234567890");
         let second = &json["features"][1]["properties"];
         assert_eq!(second["label"], "2. fedcba98");
         assert!(second.get("name").is_none() && second.get("address").is_none());
+        assert!(second.get("phone").is_none());
         let gpx = gpx(&plan, &candidates, "rute", &who);
         assert!(
             gpx.contains("<name>1. Siti &lt;Aisyah&gt; &amp; co</name>"),
             "{gpx}"
         );
         assert!(gpx.contains(
-            "<desc>orang tua Wa Ode Nurhayati; Jl. Mawar No. 12, RT 003/RW 002; Kambu; \
-             Posyandu Kambu 2; tiba menit ke-10, HAZ -3.20</desc>"
+            "<desc>orang tua Wa Ode Nurhayati; HP +6281234567890; Jl. Mawar No. 12, RT 003/RW 002; \
+             Kambu; Posyandu Kambu 2; tiba menit ke-10, HAZ -3,20</desc>"
         ));
-        assert!(gpx.contains("<name>2. fedcba98</name><desc>tiba menit ke-10, HAZ -2.40</desc>"));
+        assert!(gpx.contains("<name>2. fedcba98</name><desc>tiba menit ke-10, HAZ -2,40</desc>"));
         // Without visitees (the CLI) nothing but pseudonyms, as before.
         let plain = gpx_of(&plan, &candidates);
         assert!(!plain.contains("Siti") && plain.contains("<name>1. 01234567</name>"));

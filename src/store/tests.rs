@@ -505,3 +505,63 @@ fn a_store_from_before_the_measurement_checks_gets_their_columns_and_teams() {
     drop(store);
     remove(&path);
 }
+
+#[test]
+fn resealing_identities_is_all_or_nothing() {
+    let path = temp_path("reseal");
+    let store = Store::open(&path).expect("create");
+    store
+        .conn
+        .execute_batch(
+            "INSERT INTO sigap_identities VALUES ('children', 'a', x'01'), \
+             ('children', 'b', x'02'), ('households', 'c', x'03')",
+        )
+        .expect("rows");
+    let all = |s: &Store| {
+        let mut rows = s
+            .sealed_identities("children", &["a".into(), "b".into()])
+            .expect("read");
+        rows.extend(
+            s.sealed_identities("households", &["c".into()])
+                .expect("read"),
+        );
+        rows.sort();
+        rows
+    };
+    let before = all(&store);
+    // The last record fails after the first two were re-sealed: none of it stays.
+    let failed = store.reseal_identities(
+        |_, pseudonym, sealed| {
+            if pseudonym == "c" {
+                Err(StoreError::NotSigapStore {
+                    path: PathBuf::from("-"),
+                    reason: "stop here".into(),
+                })
+            } else {
+                Ok(vec![sealed[0] + 10])
+            }
+        },
+        |_, _| {},
+    );
+    assert!(failed.is_err());
+    assert_eq!(all(&store), before);
+    let mut seen = Vec::new();
+    let n = store
+        .reseal_identities::<StoreError>(
+            |_, _, sealed| Ok(vec![sealed[0] + 10]),
+            |done, total| seen.push((done, total)),
+        )
+        .expect("reseal");
+    assert_eq!(n, 3);
+    assert_eq!(seen, [(3, 3)]);
+    let after: Vec<u8> = all(&store).into_iter().map(|(_, s)| s[0]).collect();
+    assert_eq!(after, [11, 12, 13]);
+    assert!(
+        store
+            .first_sealed_identity()
+            .expect("first")
+            .is_some_and(|r| r.1 == "a")
+    );
+    drop(store);
+    remove(&path);
+}

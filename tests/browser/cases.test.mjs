@@ -58,7 +58,10 @@ describe('case points in the viewer', { timeout: 400_000 }, () => {
     const popup = v.page.locator('.maplibregl-popup');
     await popup.waitFor({ state: 'visible', timeout: 10_000 });
     const text = await popup.innerText();
-    assert.match(text, /HAZ -?\d+[.,]\d\d/);
+    // In Bahasa with a decimal comma, as the issue asks (not "HAZ -2.71", "64.5 cm").
+    assert.match(text, /HAZ -?\d+,\d\d/);
+    assert.match(text, /Tinggi: \d+(,\d+)? cm/);
+    assert.doesNotMatch(text, /HAZ -?\d+\.\d|\d\.\d+ cm/);
     assert.ok(text.includes(stunted.properties.pseudonym) || /pendek/.test(text), text);
     // The demo city names its children: an admin's popup shows the name first (opened
     // by the server, audited), then the parent, the address and the posyandu.

@@ -308,6 +308,9 @@ describe('route page', { timeout: 400_000 }, () => {
       await page.waitForSelector('body[data-ready=true]', { timeout: 120_000 });
       assert.deepEqual(await page.$$eval('#stops > li', (lis) => lis.map((li) => li.dataset.pseudonym)), order);
       assert.equal(await page.locator('#offline-now').isVisible(), true);
+      // What was stored and when, as said before the reload: the time is kept with it.
+      assert.match(status, /disimpan pukul \d\d:\d\d\./);
+      assert.equal(await page.locator('#offline-status').innerText(), status);
       assert.match(await page.locator('#stops > li').first().innerText(), /HAZ/);
       const kept = await page.evaluate(async () => (await (await caches.open('sigap-field-data')).keys())
         .filter((r) => r.url.includes('/basemap/')).length);
@@ -353,15 +356,37 @@ describe('route page', { timeout: 400_000 }, () => {
     }
   });
 
-  it('forgets the stored plan and tiles on logout', async () => {
+  it('forgets the stored plan, tiles and held measurements on logout', async () => {
     // What the phone keeps of the day: the plan with its roster, and the map's tiles.
     const stored = () => page.evaluate(async () => (await (await caches.open('sigap-field-data')).keys())
       .filter((r) => /\/api\/route|\/basemap\/\d/.test(r.url)).length);
     assert.ok(await stored() > 0);
+    // An implausible measurement held for the officer (it names a child and its height).
+    // (a stop not yet recorded whose child has a growth curve to check against)
+    const open = await page.$$eval('#stops > li:not(.recorded)', (lis) => lis.map((li) => li.dataset.pseudonym));
+    let pseudonym = null;
+    let expected = null;
+    for (const p of open) {
+      expected = await expectedToday(p);
+      if (expected) { pseudonym = p; break; }
+    }
+    assert.ok(pseudonym, 'a stop left to record');
+    const stop = page.locator(`#stops > li[data-pseudonym="${pseudonym}"]`);
+    await stop.locator('button.record').click();
+    await stop.locator('.visit-form input[name=height_cm]').fill(String(Math.round((expected.max_cm + 5) * 10) / 10));
+    await stop.locator('.visit-form button[type=submit]').click();
+    await stop.locator('.review').waitFor({ timeout: 30_000 });
+    const held = () => page.evaluate(() => localStorage.getItem('sigap-visit-review'));
+    assert.match(await held(), new RegExp(pseudonym));
+    // Logging out asks first: the held record is an unsent one, and is lost.
+    const asked = new Promise((resolve) => page.once('dialog', (d) => { resolve(d.message()); d.accept(); }));
     await page.locator('#logout').click();
+    assert.match(await asked, /^1 catatan kunjungan belum terkirim/);
     await page.waitForSelector('#login-overlay input[name=username]', { timeout: 60_000 });
     assert.equal(await stored(), 0);
     assert.deepEqual(await waiting(), []);
+    assert.equal(await held(), null);
+    assert.equal(await page.evaluate(() => localStorage.getItem('sigap-offline-ready')), null);
   });
 
   it('logged no console or page errors', () => {

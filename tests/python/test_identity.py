@@ -201,3 +201,70 @@ def test_one_childs_identity_for_the_case_popup_is_scoped_and_audited(city):
     for who in ("fo_b", "viewer", None):
         assert row["name"].encode() not in get(city, path, who)[2]
     assert reveals(city, "i-fo-b")[-1:] != [("identities child", 1)]
+
+
+@pytest.fixture(scope="module")
+def phones(demo_db, demo_dir, tmp_path_factory):
+    """The team city with the children re-imported with a `No HP` column (the demo city
+    makes up no phone number): `phone_of` (pseudonym -> number as imported)."""
+    d = tmp_path_factory.mktemp("phones")
+    c = team_city(demo_db, demo_dir, d)
+    rows = list(csv.DictReader(open(demo_dir / "children.csv")))
+    src = d / "children-hp.csv"
+    with open(src, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=[*rows[0].keys(), "No HP"])
+        w.writeheader()
+        for i, r in enumerate(rows):
+            w.writerow({**r, "No HP": f"0852-{i // 10000:04d}-{i % 10000:04d}"})
+    run("import", "--db", c["db"], "--key", c["keyfile"], "--replace", "children", src)
+    c["phone_of"] = {p: f"0852{i // 10000:04d}{i % 10000:04d}" for i, p in enumerate(c["children"])}
+    c["tokens"] = {
+        "fo": make_user(c["db"], "hp-fo", "field_officer", team="DP2KB"),
+        "fo_b": make_user(c["db"], "hp-fo-b", "field_officer", team="Dinas Sosial"),
+        "planner": make_user(c["db"], "hp-planner", "planner"),
+        "viewer": make_user(c["db"], "hp-viewer", "viewer"),
+    }
+    c["srv"] = Server("--db", c["db"], "--key", c["keyfile"], token=None)
+    yield c
+    c["srv"].stop()
+
+
+def test_the_parents_phone_goes_only_to_callers_who_may_see_the_child(phones):
+    c = phones
+    status, _, body = get(c, "/api/route?max=8&hours=08:00-14:00", "fo")
+    assert status == 200, body
+    stops = stops_of(body)
+    assert stops and all(p["phone"] == c["phone_of"][p["pseudonym"]] for p in stops)
+    assert reveals(c, "hp-fo")[-1] == ("identities route DP2KB", len(stops))
+    status, _, gpx = get(c, "/api/route?max=8&hours=08:00-14:00&format=gpx", "fo")
+    assert status == 200
+    for p in stops:
+        assert f"HP {p['phone']}; " in gpx.decode()
+    # HAZ in the GPX text is written as the rest of it, in Indonesian: a decimal comma.
+    assert re.search(r"HAZ -\d,\d\d</desc>", gpx.decode()) and not re.search(r"HAZ -\d\.\d", gpx.decode())
+    status, _, one = get(c, f"/api/children/{stops[0]['pseudonym']}/identity", "planner")
+    assert status == 200 and json.loads(one)["phone"] == stops[0]["phone"]
+    # Another team's officer, a viewer and no login: not one DP2KB phone number, in any format.
+    dp2kb = [n for p, n in c["phone_of"].items() if c["team_of"].get(p) == "DP2KB"]
+    texts = []
+    for who in ("fo_b", "viewer", None):
+        for fmt in ("geojson", "gpx"):
+            status, _, body = get(c, f"/api/route?team=DP2KB&format={fmt}", who)
+            assert status in (401, 403), (who, fmt, status)
+            texts.append(body.decode())
+    status, _, own = get(c, "/api/route?max=8&format=gpx", "fo_b")
+    assert status == 200
+    texts.append(own.decode())
+    status, _, own = get(c, "/api/route?max=8", "fo_b")
+    assert all(c["team_of"][p["pseudonym"]] == "Dinas Sosial" for p in stops_of(own))
+    texts.append(own.decode())
+    assert get(c, f"/api/children/{stops[0]['pseudonym']}/identity", "fo_b")[0] == 404
+    # Case-level answers and public ones carry no phone at all (only the identity and
+    # the route do).
+    for path in ["/api/cases/children", "/api/cases/households", "/public/api/villages", "/embed"]:
+        texts.append(get(c, path, "planner")[2].decode())
+    blob = "\n".join(texts)
+    assert not any(n in blob for n in dp2kb)
+    # (as a JSON string or a "phone" key: digit runs inside coordinates and hex pseudonyms
+    # are no phone number)
+    assert not re.search(r'"0852\d{8}"|"phone"', "\n".join(texts[-4:]))

@@ -34,10 +34,15 @@ def test_the_cli_refuses_an_unknown_team_and_suggests_the_closest(world):
     p = run("user", "add", "--db", db, "typo.dinkes", "--role", "field_officer", "--team", "Dinkes", check=False)
     assert p.returncode != 0
     assert "unknown team `Dinkes` (did you mean `Dinas Kesehatan`?)" in p.stderr, p.stderr
+    # The API's message in Bahasa Indonesia first, the English after it in brackets.
+    bahasa = 'Tim "Dinkes" tidak dikenal. Maksud Anda "Dinas Kesehatan"?'
+    assert bahasa in p.stderr and p.stderr.index(bahasa) < p.stderr.index("(unknown team"), p.stderr
     assert "typo.dinkes" not in users(db)
     p = run("user", "add", "--db", db, "typo.village", "--role", "field_officer", "--team", "DP2KB",
             "--villages", "7471011005,7471019999", check=False)
     assert p.returncode != 0 and "unknown village code(s) 7471019999" in p.stderr, p.stderr
+    assert "Kode kelurahan tidak dikenal: 7471019999." in p.stderr
+    assert p.stderr.index("Kode kelurahan") < p.stderr.index("(unknown village"), p.stderr
     # Letter case and spaces are no typo: the account gets the team as the store spells it.
     run("user", "add", "--db", db, "fo.dinkes", "--role", "field_officer", "--team", " dinas  kesehatan",
         "--villages", "74.71.01.1005")
@@ -53,6 +58,7 @@ def test_the_cli_adds_and_lists_teams(world):
     assert "TPK Mandonga" in run("team", "list", "--db", db).stdout.split("\n")
     p = run("team", "add", "--db", db, "dp2kb", check=False)
     assert p.returncode != 0 and "team `DP2KB` exists already" in p.stderr
+    assert 'Tim "DP2KB" sudah ada. (team `DP2KB` exists already)' in p.stderr, p.stderr
     run("user", "add", "--db", db, "tpk.mandonga", "--role", "field_officer", "--team", "TPK Mandonga")
     with sqlite3.connect(db) as c:
         assert ("(console)", "team_add", "TPK Mandonga") in c.execute(

@@ -114,6 +114,7 @@ pub(super) async fn reveal(
                 who.name = id.name;
                 who.parent = id.parent;
                 who.posyandu = id.posyandu;
+                who.phone = id.phone;
                 opened += 1;
             }
             Err(_) => failed += 1,

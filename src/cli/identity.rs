@@ -1,0 +1,85 @@
+//! `sigap identity rotate-key`: every sealed name and address re-sealed under a new
+//! identity key, in one transaction, the old key kept beside it (see
+//! [`sigap::ingest::rotate`] for the order of the writes and what a kill leaves).
+
+use anyhow::{Context, Result};
+use sigap::ingest::IdentityKey;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// The identity key of a store.
+#[derive(clap::Subcommand)]
+pub enum IdentityCommand {
+    /// Re-seal every name and address with a new identity key (all or nothing); the old
+    /// key is kept as KEY.old-<UTC time>. Restart `sigap serve` afterwards.
+    RotateKey {
+        #[arg(long)]
+        db: PathBuf,
+        /// Pseudonymisation key file the store was imported with (default: DB.key); the
+        /// identity key is the file beside it (DB.identity.key).
+        #[arg(long)]
+        key: Option<PathBuf>,
+    },
+}
+
+/// Runs `sigap identity ...`.
+pub fn run(cmd: IdentityCommand) -> Result<()> {
+    match cmd {
+        IdentityCommand::RotateKey { db, key } => {
+            let accounts = super::user::open(&db)?;
+            let store = sigap::store::Store::open(&db)
+                .with_context(|| format!("opening the store {}", db.display()))?;
+            let path = IdentityKey::path_beside(&super::import::key_path(&db, key));
+            let mut err = std::io::stderr().lock();
+            let rotation = sigap::ingest::rotate::rotate_identity_key(
+                &store,
+                &path,
+                &stamp(),
+                |done, total| {
+                    let _ = writeln!(err, "re-sealed {done} of {total} records");
+                },
+            )
+            .with_context(|| format!("rotating the identity key {}", path.display()))?;
+            accounts.audit(
+                None,
+                "(console)",
+                "identity_rotate_key",
+                &path.display().to_string(),
+                rotation.records,
+                None,
+            )?;
+            let mut out = std::io::stdout().lock();
+            if rotation.finished_pending {
+                writeln!(
+                    out,
+                    "finished the rotation a stopped run had committed: {} now holds its key",
+                    path.display()
+                )?;
+            }
+            writeln!(
+                out,
+                "{} records re-sealed with a new identity key in {}; the old key is kept in {} \
+                 (it opens only older backups of the store: keep it with them or delete it); \
+                 restart `sigap serve`",
+                rotation.records,
+                path.display(),
+                rotation
+                    .old_key
+                    .as_ref()
+                    .map_or_else(|| "-".into(), |p| p.display().to_string()),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The UTC time now as `20261206T061500Z`.
+fn stamp() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    chrono::DateTime::from_timestamp(i64::try_from(secs).unwrap_or(0), 0).map_or_else(
+        || secs.to_string(),
+        |t| t.format("%Y%m%dT%H%M%SZ").to_string(),
+    )
+}
