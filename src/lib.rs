@@ -21,7 +21,9 @@
 //!   with small counts suppressed and complementary suppression, and their tiles.
 //! - [`model`]: the shared vocabulary (`Village`, `Child`, `Household`, `Facility`, `Counts`, `TileCoord`),
 //!   and [`model::Period`], the measurement period (`YYYY-MM`) every child belongs to;
-//!   [`model::TargetGroups`], the BKKBN target groups of a household's family.
+//!   [`model::TargetGroups`], the BKKBN target groups of a household's family;
+//!   [`model::Programme`] and [`model::Delivery`], the convergence programmes
+//!   (`[[programmes]]` in `sigap.toml`) and what they gave.
 //! - [`config`]: weights, normalisation and server settings from `sigap.toml`.
 //! - [`assets`]: the viewer (`web/`) and MapLibre GL JS compiled into the binary (the
 //!   list is written by `build.rs`), or read from disk with `serve --web-dir`.
@@ -40,7 +42,7 @@
 //! - [`store`]: the embedded store, a GeoPackage (SQLite) file; one transaction per import;
 //!   one row per child and period; the road network, the known teams, team assignments
 //!   and home visits; sealed identities (`sigap_identities`), which it stores but cannot
-//!   open.
+//!   open; the intervention ledger (`sigap_deliveries`).
 //! - [`index`]: which village a point is in (rstar), nearest facility, H3 cells (h3o),
 //!   neighbour lists (H3 k-rings, adjacent villages), and [`index::Analysis`], the per-area
 //!   figures with smoothed prevalence and hot spots (computed per period);
@@ -51,7 +53,8 @@
 //!   weight stability ([`risk::targets`], [`risk::reason`], [`risk::stability`]), WHO 2006 z-scores
 //!   ([`risk::zscore`]), the plausibility checks of a visit's measurement
 //!   ([`risk::plausibility`]), Empirical Bayes smoothing, Getis-Ord Gi* hot spots with an FDR correction, and
-//!   [`risk::families`], which families are at risk of stunting (BKKBN); pure, no I/O.
+//!   [`risk::families`], which families are at risk of stunting (BKKBN), and
+//!   [`risk::coverage`], the programmes' reach over their targets per village; pure, no I/O.
 //! - [`tiles`]: Web Mercator, clipping, simplification, MVT encoding, and tile sources
 //!   built from an analysis; [`tiles::glyphs`], the SDF glyph ranges map labels are
 //!   drawn from, made from the DejaVu Sans fonts built into the binary (`tiles/fonts/`).
