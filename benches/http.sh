@@ -2,7 +2,7 @@
 # Tiles per second over HTTP on loopback with wrk, for a fixed set of tile URLs over
 # the demo city (every hexes tile at z13 = H3 res 9, and at z14 = res 10), with the
 # tile cache on (cached) and off (built on every request).
-# Usage: benches/http.sh [target/release/sigap]   (env: DUR, CONN, PORT)
+# Usage: benches/http.sh [target/release/sigap]   (env: DUR, CONN, PORT, ZOOMS)
 set -euo pipefail
 BIN=${1:-target/release/sigap}
 PORT=${PORT:-18089}
@@ -46,15 +46,21 @@ for x in range(x0, x1 + 1):
 PY
   # warm the cache (no effect when it is off)
   while read -r u; do curl -s -o /dev/null -H 'Accept-Encoding: gzip' -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$u"; done < "$tmp/urls.txt"
+  # The server's CPU time (user + system) over the run, per request: steadier than
+  # req/s on a machine whose cores other work also uses.
+  cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
   URLS="$tmp/urls.txt" wrk --latency -t2 -c"$CONN" -d"$DUR" -s "$here/tiles.lua" "http://127.0.0.1:$PORT" > "$tmp/wrk.txt"
+  cpu1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  n=$(awk '/requests in/ {print $1}' "$tmp/wrk.txt")
+  cpu_us=$(awk -v d=$((cpu1 - cpu0)) -v hz="$(getconf CLK_TCK)" -v n="$n" 'BEGIN {printf "%.1f", d / hz * 1e6 / n}')
   rps=$(awk '/Requests\/sec/ {print $2}' "$tmp/wrk.txt")
   p50=$(awk '$1 == "50%" {print $2}' "$tmp/wrk.txt")
   p99=$(awk '$1 == "99%" {print $2}' "$tmp/wrk.txt")
-  echo "{\"bench\": \"http_tiles\", \"case\": \"$label\", \"zoom\": $z, \"urls\": $(wc -l < "$tmp/urls.txt"), \"connections\": $CONN, \"duration\": \"$DUR\", \"req_per_s\": $rps, \"p50\": \"$p50\", \"p99\": \"$p99\"}"
+  echo "{\"bench\": \"http_tiles\", \"case\": \"$label\", \"zoom\": $z, \"urls\": $(wc -l < "$tmp/urls.txt"), \"connections\": $CONN, \"duration\": \"$DUR\", \"req_per_s\": $rps, \"p50\": \"$p50\", \"p99\": \"$p99\", \"server_cpu_us_per_req\": $cpu_us}"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
-for z in 13 14; do
+for z in ${ZOOMS:-13 14}; do
   run_case cached 50000 "$z"
   run_case built_on_request 0 "$z"
 done

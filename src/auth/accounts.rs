@@ -1,10 +1,21 @@
 //! [`Accounts`]: users, sessions, API tokens and the audit log in SQLite.
 //!
 //! Steps of a request: the server hashes the presented session id or token and asks
-//! [`Accounts::session`] or [`Accounts::token`], which answer from a short-lived
-//! cache on the hot path (tiles) and from the tables otherwise; any change to an
-//! account (logout, revoke, disable, password) empties the cache. Logins go through
-//! [`Accounts::login`], which applies the [`Policy`] per account and per address.
+//! [`Accounts::cached`] (memory only, on the request's own thread: the hot path of
+//! staff tiles), then on a miss [`Accounts::session`] or [`Accounts::token`] on a
+//! blocking thread, which read the tables. The cache is keyed by the SHA-256 of the
+//! credential (the secret itself is not kept) and trusted only while
+//!
+//! - the entry is younger than [`CACHE_TTL`] and, for a session, not past its expiry;
+//! - the credential generation (`sigap_auth_generation`, moved by SQLite triggers on
+//!   every change to users, sessions and tokens, by any process) was read less than
+//!   [`CHECK_EVERY`] ago and has not moved: so a change made by the CLI on the same
+//!   store is seen within that bound;
+//! - no change went through this process since (logout, revoke, disable, password:
+//!   each empties the cache before it returns, so the next request is refused).
+//!
+//! Logins go through [`Accounts::login`], which applies the [`Policy`] per account
+//! and per address.
 
 use super::password;
 use super::secret;
@@ -17,8 +28,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-/// How long a verified session or token is trusted without asking the tables.
-const CACHE_TTL: Duration = Duration::from_secs(10);
+/// How long a verified session or token is trusted without asking the tables (it is
+/// also how often a token in use writes its `last_used`).
+pub const CACHE_TTL: Duration = Duration::from_secs(10);
+/// How long the cache trusts its last read of the credential generation: a change
+/// made by another process (the CLI) takes effect within this.
+pub const CHECK_EVERY: Duration = Duration::from_secs(1);
 /// How long a change waits for another writer (an import) before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -138,6 +153,18 @@ struct Cached {
     until: Instant,
 }
 
+/// Verified credentials by the SHA-256 of the secret, and what they are valid for.
+#[derive(Default)]
+struct Cache {
+    entries: HashMap<String, Cached>,
+    /// `sigap_auth_generation` when last read, and when that was.
+    generation: Option<i64>,
+    checked: Option<Instant>,
+    /// Moves at every change made here and whenever the entries are emptied, so a
+    /// lookup that read the tables before a change does not cache what it read.
+    epoch: u64,
+}
+
 /// Failures of a user name no account has: (count, last failure, locked until).
 type UnknownFailures = (u32, i64, Option<i64>);
 
@@ -154,9 +181,7 @@ pub struct Accounts {
     /// Wrong passwords for names that have no account, so that they are slowed and
     /// locked exactly like a real account's and answers do not tell names apart.
     unknown: Mutex<HashMap<String, UnknownFailures>>,
-    cache: Mutex<HashMap<String, Cached>>,
-    /// SQLite's `data_version` when the cache was last checked.
-    data_version: Mutex<Option<i64>>,
+    cache: Mutex<Cache>,
     /// Failures in a row per client address: (count, last failure).
     addresses: Mutex<HashMap<IpAddr, (u32, i64)>>,
 }
@@ -305,8 +330,7 @@ impl Accounts {
             read: None,
             unknown: Mutex::new(HashMap::new()),
             path,
-            cache: Mutex::new(HashMap::new()),
-            data_version: Mutex::new(None),
+            cache: Mutex::new(Cache::default()),
             addresses: Mutex::new(HashMap::new()),
         })
     }
@@ -337,10 +361,9 @@ impl Accounts {
 
     /// Forgets every cached session and token (after any account change).
     fn forget(&self) {
-        self.cache
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.entries.clear();
+        cache.epoch += 1;
     }
 
     /// Adds an account. With `password` it is set as chosen; without, a one-time
@@ -662,64 +685,130 @@ impl Accounts {
         }
     }
 
-    fn cached(&self, key: &str) -> Option<(Account, Credential)> {
-        // Another process (`sigap user disable`, `sigap token revoke`) committed to the
-        // file: SQLite's data_version moves, and nothing cached is trusted any more.
-        let version = self
-            .read(|c| c.query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0)))
-            .ok();
-        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut seen = self
-            .data_version
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if version != *seen {
-            cache.clear();
-            *seen = version;
+    /// The cache key of a session id or token: its kind and SHA-256, never the secret.
+    fn key(kind: char, secret: &str) -> String {
+        let mut key = String::with_capacity(65);
+        key.push(kind);
+        key.push_str(&secret::digest(secret));
+        key
+    }
+
+    /// The account behind a session id (`session`) or an API token, from memory
+    /// alone: `None` when it is not cached, or the cache must first be checked
+    /// against the tables ([`Accounts::session`], [`Accounts::token`] do that). Never
+    /// touches the database, so the server calls it on the request's own thread.
+    #[must_use]
+    pub fn cached(&self, session: bool, secret: &str) -> Option<(Account, Credential)> {
+        let key = Self::key(if session { 's' } else { 't' }, secret);
+        let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = Instant::now();
+        if cache
+            .checked
+            .is_none_or(|t| now.duration_since(t) >= CHECK_EVERY)
+        {
+            return None;
         }
         cache
+            .entries
+            .get(&key)
+            .filter(|c| c.until > now)
+            .map(|c| (c.account.clone(), c.credential.clone()))
+    }
+
+    /// Reads the credential generation and empties the cache if it moved (another
+    /// process changed an account, a session or a token); the epoch to remember
+    /// what is read next under.
+    fn check(&self) -> Result<u64, AuthError> {
+        let generation = self.read(|c| {
+            c.query_row(
+                "SELECT coalesce((SELECT n FROM sigap_auth_generation WHERE id = 1), 0)",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+        })?;
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.generation != Some(generation) {
+            cache.entries.clear();
+            cache.epoch += 1;
+            cache.generation = Some(generation);
+        }
+        cache.checked = Some(Instant::now());
+        Ok(cache.epoch)
+    }
+
+    /// The cached entry for `key` right after a [`Accounts::check`].
+    fn hit(&self, key: &str) -> Option<(Account, Credential)> {
+        let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        cache
+            .entries
             .get(key)
             .filter(|c| c.until > Instant::now())
             .map(|c| (c.account.clone(), c.credential.clone()))
     }
 
-    fn remember(&self, key: String, account: &Account, credential: &Credential) {
+    /// Caches a verified credential until `until` at the latest, unless something
+    /// changed since `epoch` (then what was read may already be stale).
+    fn remember(
+        &self,
+        epoch: u64,
+        key: String,
+        account: &Account,
+        credential: &Credential,
+        until: Instant,
+    ) {
         let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        if cache.len() > 10_000 {
-            cache.clear();
+        if cache.epoch != epoch {
+            return;
         }
-        cache.insert(
+        if cache.entries.len() > 10_000 {
+            cache.entries.clear();
+        }
+        cache.entries.insert(
             key,
             Cached {
                 account: account.clone(),
                 credential: credential.clone(),
-                until: Instant::now() + CACHE_TTL,
+                until: until.min(Instant::now() + CACHE_TTL),
             },
         );
     }
 
     /// The enabled account behind a session id, with the session's CSRF token.
     pub fn session(&self, session: &str) -> Result<Option<(Account, Credential)>, AuthError> {
-        let key = format!("s{}", secret::digest(session));
-        if let Some(hit) = self.cached(&key) {
+        let key = Self::key('s', session);
+        let epoch = self.check()?;
+        if let Some(hit) = self.hit(&key) {
             return Ok(Some(hit));
         }
+        let t = now();
         let found = self.read(|c| {
             c.query_row(
                 // The session table shares no column name with the account columns.
                 &format!(
-                    "SELECT {ACCOUNT_COLUMNS}, csrf FROM sigap_users
+                    "SELECT {ACCOUNT_COLUMNS}, csrf, expires FROM sigap_users
                      JOIN sigap_sessions ON sigap_users.id = sigap_sessions.user_id
                      WHERE id_hash = ?1 AND expires > ?2 AND disabled = 0"
                 ),
-                params![&key[1..], now()],
-                |r| Ok((account_row(r)?, r.get::<_, String>(9)?)),
+                params![&key[1..], t],
+                |r| {
+                    Ok((
+                        account_row(r)?,
+                        r.get::<_, String>(9)?,
+                        r.get::<_, i64>(10)?,
+                    ))
+                },
             )
             .optional()
         })?;
-        Ok(found.map(|(account, csrf)| {
+        Ok(found.map(|(account, csrf, expires)| {
             let credential = Credential::Session { csrf };
-            self.remember(key, &account, &credential);
+            // Not a moment past the session's end: the entry lapses with it.
+            let end =
+                std::time::UNIX_EPOCH + Duration::from_secs(u64::try_from(expires).unwrap_or(0));
+            let left = end
+                .duration_since(std::time::SystemTime::now())
+                .unwrap_or(Duration::ZERO);
+            self.remember(epoch, key, &account, &credential, Instant::now() + left);
             (account, credential)
         }))
     }
@@ -785,8 +874,9 @@ impl Accounts {
 
     /// The enabled account behind an API token.
     pub fn token(&self, token: &str) -> Result<Option<(Account, Credential)>, AuthError> {
-        let key = format!("t{}", secret::digest(token));
-        if let Some(hit) = self.cached(&key) {
+        let key = Self::key('t', token);
+        let epoch = self.check()?;
+        if let Some(hit) = self.hit(&key) {
             return Ok(Some(hit));
         }
         let found = self.read(|c| {
@@ -807,7 +897,13 @@ impl Accounts {
         }
         Ok(found.map(|(account, id)| {
             let credential = Credential::Token { id };
-            self.remember(key, &account, &credential);
+            self.remember(
+                epoch,
+                key,
+                &account,
+                &credential,
+                Instant::now() + CACHE_TTL,
+            );
             (account, credential)
         }))
     }

@@ -141,3 +141,67 @@ fn the_audit_log_is_append_only() {
     let del = conn.execute("DELETE FROM sigap_audit", []);
     assert!(upd.is_err() && del.is_err(), "audit rows changed");
 }
+
+#[test]
+fn the_credential_cache_follows_changes_here_at_once_and_elsewhere_within_the_bound() {
+    let dir = std::env::temp_dir().join(format!("sigap-cache-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("city.gpkg");
+    let _ = std::fs::remove_file(&path);
+    // The server and, on the same file, the CLI.
+    let server = Accounts::open(&path).expect("open");
+    let cli = Accounts::open(&path).expect("open");
+    cli.add_user(&user("eka", Role::Planner), Some("sepuluh huruf"))
+        .expect("add");
+    let id = cli.user("eka").expect("q").expect("eka").id;
+    let (t1, token1) = cli.create_token(id, "satu").expect("token");
+    let (_, token2) = cli.create_token(id, "dua").expect("token");
+    assert!(server.cached(false, &token1).is_none(), "cached before use");
+    assert!(server.token(&token1).expect("q").is_some());
+    assert!(server.token(&token2).expect("q").is_some());
+    assert!(
+        server.cached(false, &token1).is_some(),
+        "not cached after use"
+    );
+    assert!(
+        server.cached(true, &token1).is_none(),
+        "a token is not a session"
+    );
+
+    // Revoked through this process: gone from the cache before revoke returns.
+    let (t3, token3) = cli.create_token(id, "tiga").expect("token");
+    assert!(server.token(&token3).expect("q").is_some());
+    assert!(server.revoke_token(t3, None).expect("revoke"));
+    assert!(server.cached(false, &token3).is_none());
+    assert!(server.token(&token3).expect("q").is_none());
+
+    // Revoked by another process: refused once the generation is read again, at
+    // most CHECK_EVERY later; `last_used` writes do not move it.
+    assert!(server.token(&token1).expect("q").is_some());
+    cli.revoke_token(t1, None).expect("revoke");
+    std::thread::sleep(CHECK_EVERY);
+    assert!(
+        server.cached(false, &token1).is_none(),
+        "stale past the bound"
+    );
+    assert!(server.token(&token1).expect("q").is_none());
+    assert!(server.token(&token2).expect("q").is_some());
+    assert!(server.cached(false, &token2).is_some());
+
+    // A session is cached no longer than it lasts.
+    let Login::Ok { session, .. } = server
+        .login("eka", "sepuluh huruf", None, &POLICY, &OPEN, 2)
+        .expect("login")
+    else {
+        panic!("login")
+    };
+    assert!(server.session(&session).expect("q").is_some());
+    std::thread::sleep(Duration::from_millis(2100));
+    assert!(
+        server.cached(true, &session).is_none(),
+        "expired session cached"
+    );
+    assert!(server.session(&session).expect("q").is_none());
+    drop((server, cli));
+    let _ = std::fs::remove_dir_all(&dir);
+}

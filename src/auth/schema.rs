@@ -47,6 +47,34 @@ CREATE TABLE IF NOT EXISTS sigap_audit (
   records INTEGER NOT NULL DEFAULT 0,
   address TEXT
 );
+-- The credential generation: every change that can end or alter a session or a
+-- token moves it, whichever process (the server, `sigap user`, `sigap token`) or
+-- tool makes it, so a server's in-memory credential cache sees it at its next check.
+-- Logins and `last_used` do not move it.
+CREATE TABLE IF NOT EXISTS sigap_auth_generation (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  n INTEGER NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS sigap_users_changed
+AFTER UPDATE OF username, role, team, villages, password_hash, must_change, disabled ON sigap_users
+BEGIN INSERT OR REPLACE INTO sigap_auth_generation VALUES
+  (1, coalesce((SELECT n FROM sigap_auth_generation WHERE id = 1), 0) + 1); END;
+CREATE TRIGGER IF NOT EXISTS sigap_users_deleted AFTER DELETE ON sigap_users
+BEGIN INSERT OR REPLACE INTO sigap_auth_generation VALUES
+  (1, coalesce((SELECT n FROM sigap_auth_generation WHERE id = 1), 0) + 1); END;
+CREATE TRIGGER IF NOT EXISTS sigap_sessions_changed AFTER UPDATE ON sigap_sessions
+BEGIN INSERT OR REPLACE INTO sigap_auth_generation VALUES
+  (1, coalesce((SELECT n FROM sigap_auth_generation WHERE id = 1), 0) + 1); END;
+CREATE TRIGGER IF NOT EXISTS sigap_sessions_deleted AFTER DELETE ON sigap_sessions
+BEGIN INSERT OR REPLACE INTO sigap_auth_generation VALUES
+  (1, coalesce((SELECT n FROM sigap_auth_generation WHERE id = 1), 0) + 1); END;
+CREATE TRIGGER IF NOT EXISTS sigap_tokens_changed
+AFTER UPDATE OF user_id, hash, revoked ON sigap_tokens
+BEGIN INSERT OR REPLACE INTO sigap_auth_generation VALUES
+  (1, coalesce((SELECT n FROM sigap_auth_generation WHERE id = 1), 0) + 1); END;
+CREATE TRIGGER IF NOT EXISTS sigap_tokens_deleted AFTER DELETE ON sigap_tokens
+BEGIN INSERT OR REPLACE INTO sigap_auth_generation VALUES
+  (1, coalesce((SELECT n FROM sigap_auth_generation WHERE id = 1), 0) + 1); END;
 CREATE TRIGGER IF NOT EXISTS sigap_audit_no_update BEFORE UPDATE ON sigap_audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS sigap_audit_no_delete BEFORE DELETE ON sigap_audit

@@ -101,30 +101,34 @@ fn unauthorized() -> ApiError {
 }
 
 /// The account behind the request's credential; `Ok(None)` when it carries none.
-/// The lookup runs on a blocking thread: it may touch the database.
+/// A credential verified lately answers from memory on this thread
+/// ([`crate::auth::Accounts::cached`]); otherwise the lookup runs on a blocking
+/// thread, as it may touch the database.
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Caller>, ApiError> {
-    let found = if let Some(token) = bearer(&parts.headers) {
-        let token = token.to_owned();
-        Some(
-            state
-                .look_up(move |a| a.token(&token))
-                .await?
-                .ok_or_else(unauthorized)?,
-        )
-    } else if let Some(session) = cookie(&parts.headers, SESSION_COOKIE) {
-        let session = session.to_owned();
-        Some(
-            state
-                .look_up(move |a| a.session(&session))
-                .await?
-                .ok_or_else(unauthorized)?,
-        )
+    let presented = if let Some(token) = bearer(&parts.headers) {
+        Some((false, token))
     } else {
-        None
+        cookie(&parts.headers, SESSION_COOKIE).map(|s| (true, s))
     };
-    let Some((account, credential)) = found else {
+    let Some((is_session, presented)) = presented else {
         return Ok(None);
     };
+    let found = if let Some(hit) = state.0.accounts.cached(is_session, presented) {
+        hit
+    } else {
+        let presented = presented.to_owned();
+        state
+            .look_up(move |a| {
+                if is_session {
+                    a.session(&presented)
+                } else {
+                    a.token(&presented)
+                }
+            })
+            .await?
+            .ok_or_else(unauthorized)?
+    };
+    let (account, credential) = found;
     // The one-time password is what must change: a session opened with it is held
     // to changing it; an API token (made by an admin at the console) is not.
     let session = matches!(credential, Credential::Session { .. });

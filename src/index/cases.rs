@@ -17,6 +17,9 @@ pub struct CaseChild {
     pub child: Child,
     pub village: Option<String>,
     pub team: Option<String>,
+    /// The household at the child's very point (children are placed at their home),
+    /// as an index in [`Cases::households`]: what lies there is found once for both.
+    pub home: Option<usize>,
 }
 
 /// A household as a case, with its village code.
@@ -57,15 +60,19 @@ impl Cases {
         let children = data
             .children
             .par_iter()
-            .map(|c| CaseChild {
-                village: c.placed_by_village.clone().or_else(|| {
-                    code(match at_home.get(&key(c.location)) {
-                        Some(&i) => homes[i],
-                        None => index.locate(c.location),
-                    })
-                }),
-                team: data.assignments.get(&c.id).cloned(),
-                child: c.clone(),
+            .map(|c| {
+                let home = at_home.get(&key(c.location)).copied();
+                CaseChild {
+                    village: c.placed_by_village.clone().or_else(|| {
+                        code(match home {
+                            Some(i) => homes[i],
+                            None => index.locate(c.location),
+                        })
+                    }),
+                    team: data.assignments.get(&c.id).cloned(),
+                    child: c.clone(),
+                    home,
+                }
             })
             .collect();
         let households = data

@@ -206,8 +206,9 @@ pub struct CaseCells {
 
 impl CaseCells {
     /// Finds the cells of `cases`' records on every core. A child at a household's
-    /// very point (most are: children are placed at their home) takes that
-    /// household's cells instead of finding them again.
+    /// very point (most are: children are placed at their home;
+    /// [`crate::index::cases::CaseChild::home`])
+    /// takes that household's cells instead of finding them again.
     #[must_use]
     pub fn new(cases: &Cases) -> Self {
         let households: Vec<PointCells> = cases
@@ -215,18 +216,11 @@ impl CaseCells {
             .par_iter()
             .map(|h| point_cells(h.household.location))
             .collect();
-        let key = |p: geo::Point<f64>| (p.x().to_bits(), p.y().to_bits());
-        let at_home: HashMap<(u64, u64), usize> = cases
-            .households
-            .iter()
-            .enumerate()
-            .map(|(i, h)| (key(h.household.location), i))
-            .collect();
         let children = cases
             .children
             .par_iter()
-            .map(|c| match at_home.get(&key(c.child.location)) {
-                Some(&i) => households[i],
+            .map(|c| match c.home {
+                Some(i) => households[i],
                 None => point_cells(c.child.location),
             })
             .collect();

@@ -9,9 +9,10 @@ use rayon::prelude::*;
 use serde_json::json;
 use std::path::Path;
 
-/// Glyph ranges written: Basic Latin and Latin-1, Latin Extended-A and -B (names in
-/// Indonesian and in the regional languages' spellings), General Punctuation
-/// (dashes, quotes). A label with a character outside them draws without it.
+/// Glyph ranges written (`build.rs` draws them: its `GLYPH_RANGES`): Basic Latin
+/// and Latin-1, Latin Extended-A and -B (names in Indonesian and in the regional
+/// languages' spellings), General Punctuation (dashes, quotes). A label with a
+/// character outside them draws without it.
 const GLYPH_RANGES: [&str; 4] = ["0-255", "256-511", "512-767", "8192-8447"];
 
 /// The files of the pages, as the server serves them (`web/...`, `vendor/...`).
@@ -31,13 +32,14 @@ const PAGE_FILES: [&str; 9] = [
 const URL_PLACEHOLDER: &str = "https://ALAMAT-SITUS-KOTA/peta/";
 
 /// The glyph ranges the basemap's labels use, encoded: they depend on the fonts
-/// built into the binary alone, so `sigap publish` makes them while it loads the
-/// store ([`glyphs`], passed in [`Options::glyphs`]).
+/// built into the binary alone, so `build.rs` draws them and [`glyphs`] copies them
+/// (passed in [`Options::glyphs`]).
 #[derive(Debug, Clone, Default)]
 pub struct Glyphs(Vec<(Font, GlyphRange, Vec<u8>)>);
 
-/// Encodes every glyph range written ([`GLYPH_RANGES`] of each font), each range
-/// a few hundred SDF glyphs, on every core.
+/// Every glyph range written ([`GLYPH_RANGES`] of each font), each range a few
+/// hundred SDF glyphs, as drawn at build time (any range `build.rs` did not draw is
+/// drawn now, on every core).
 pub fn glyphs() -> Result<Glyphs, PublishError> {
     let wanted: Vec<(Font, &str)> = Font::ALL
         .into_iter()
@@ -185,5 +187,24 @@ mod tests {
         assert!(out.contains("src=\"vendor/pmtiles/pmtiles.js\"></script>"));
         assert!(out.contains("src=\"web/embed.js\""));
         assert!(!out.contains("../"));
+    }
+
+    #[test]
+    fn every_range_written_comes_drawn_at_build_time_and_as_drawn_now() {
+        for font in Font::ALL {
+            for range in GLYPH_RANGES {
+                let range: GlyphRange = range.parse().expect("range");
+                let built = crate::tiles::glyphs::prebuilt(font, range).unwrap_or_else(|| {
+                    panic!("{} {} not made by build.rs", font.name(), range.label())
+                });
+                let drawn = crate::tiles::glyphs::draw_range(font, range).expect("draws");
+                assert!(
+                    built == drawn.as_slice(),
+                    "{} {}",
+                    font.name(),
+                    range.label()
+                );
+            }
+        }
     }
 }

@@ -7,7 +7,7 @@
 //! from the DejaVu Sans fonts it carries (`tiles/fonts/`, unmodified, with their
 //! licence).
 //!
-//! The steps for one range, in order ([`encode_range`]):
+//! The steps for one range, in order ([`encode_range`], [`encode::encode_face`]):
 //! 1. **look up** each code point of the range in the font (`ttf-parser`); code
 //!    points the font lacks are left out, so a range it does not cover is a valid
 //!    PBF with no glyphs, and MapLibre draws nothing for those characters;
@@ -20,14 +20,16 @@
 //!    `top` is the box top above the baseline minus the font's ascender, so every
 //!    glyph of a label shares one baseline.
 
+pub mod encode;
 pub mod outline;
 pub mod sdf;
 
 #[cfg(test)]
 mod tests;
 
-use crate::tiles::pbf::{write_bytes_field, write_key, write_varint, write_varint_field, zigzag32};
-use outline::Outline;
+// `encode` reaches the protobuf writers as `super::pbf` (as in build.rs).
+use crate::tiles::pbf;
+pub use encode::RANGE_LEN;
 
 /// The fonts sigap carries, by the fontstack names styles use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -76,9 +78,6 @@ impl Font {
             .unwrap_or(Font::SansBook)
     }
 }
-
-/// Number of code points in one glyph range.
-pub const RANGE_LEN: u32 = 256;
 
 /// A range of 256 code points starting at a multiple of 256 below U+10000, as
 /// MapLibre names them in glyph URLs (`0-255`, `256-511`, ...).
@@ -131,46 +130,45 @@ pub enum GlyphError {
     },
 }
 
+/// Glyph ranges drawn at build time by the same [`encode::encode_face`] (`build.rs`):
+/// (fontstack, range, PBF).
+mod prebuilt {
+    include!(concat!(env!("OUT_DIR"), "/glyphs.rs"));
+}
+
+/// The glyph range drawn at build time, if it is one of those.
+#[must_use]
+pub fn prebuilt(font: Font, range: GlyphRange) -> Option<&'static [u8]> {
+    let label = range.label();
+    prebuilt::PREBUILT
+        .iter()
+        .find(|(name, r, _)| *name == font.name() && *r == label)
+        .map(|(_, _, pbf)| *pbf)
+}
+
 /// The glyph PBF of `range` in `font`: one fontstack with a glyph for every code
-/// point of the range the font has.
+/// point of the range the font has. The ranges `sigap publish` writes come drawn
+/// at build time ([`prebuilt`]); any other is drawn now ([`draw_range`]).
+pub fn encode_range(font: Font, range: GlyphRange) -> Result<Vec<u8>, GlyphError> {
+    if let Some(pbf) = prebuilt(font, range) {
+        return Ok(pbf.to_vec());
+    }
+    draw_range(font, range)
+}
+
+/// [`encode_range`] drawn now ([`encode::encode_face`]), never from [`prebuilt`].
 ///
 /// # Units
 /// Metrics and bitmaps are in pixels at [`sdf::SIZE`] px per em.
-pub fn encode_range(font: Font, range: GlyphRange) -> Result<Vec<u8>, GlyphError> {
+pub fn draw_range(font: Font, range: GlyphRange) -> Result<Vec<u8>, GlyphError> {
     let face = ttf_parser::Face::parse(font.bytes(), 0).map_err(|source| GlyphError::Font {
         font: font.name(),
         source,
     })?;
-    let scale = sdf::SIZE / f32::from(face.units_per_em());
-    let ascender = (f32::from(face.ascender()) * scale).round() as i32;
-    let mut stack = Vec::new();
-    write_bytes_field(&mut stack, 1, font.name().as_bytes());
-    write_bytes_field(&mut stack, 2, range.label().as_bytes());
-    let mut glyph = Vec::new();
-    for code in range.start()..range.start() + RANGE_LEN {
-        let Some(id) = char::from_u32(code).and_then(|c| face.glyph_index(c)) else {
-            continue;
-        };
-        let mut outline = Outline::new(scale);
-        face.outline_glyph(id, &mut outline);
-        outline.finish();
-        let sdf = sdf::render(&outline);
-        let advance = f32::from(face.glyph_hor_advance(id).unwrap_or(0)) * scale;
-        glyph.clear();
-        write_varint_field(&mut glyph, 1, u64::from(code));
-        if !sdf.bitmap.is_empty() {
-            write_bytes_field(&mut glyph, 2, &sdf.bitmap);
-        }
-        write_varint_field(&mut glyph, 3, u64::from(sdf.width));
-        write_varint_field(&mut glyph, 4, u64::from(sdf.height));
-        write_varint_field(&mut glyph, 5, u64::from(zigzag32(sdf.left)));
-        write_varint_field(&mut glyph, 6, u64::from(zigzag32(sdf.top - ascender)));
-        write_varint_field(&mut glyph, 7, advance.round().max(0.0) as u64);
-        write_bytes_field(&mut stack, 3, &glyph);
-    }
-    let mut out = Vec::with_capacity(stack.len() + 8);
-    write_key(&mut out, 1, crate::tiles::pbf::LEN);
-    write_varint(&mut out, stack.len() as u64);
-    out.extend_from_slice(&stack);
-    Ok(out)
+    Ok(encode::encode_face(
+        &face,
+        font.name(),
+        range.start(),
+        &range.label(),
+    ))
 }

@@ -92,7 +92,7 @@ fn decode(pbf: &[u8]) -> Vec<Stack> {
 
 fn range(font: Font, start: u32) -> Stack {
     let r: GlyphRange = format!("{}-{}", start, start + 255).parse().expect("range");
-    let mut stacks = decode(&encode_range(font, r).expect("encodes"));
+    let mut stacks = decode(&draw_range(font, r).expect("encodes"));
     assert_eq!(stacks.len(), 1);
     stacks.remove(0)
 }
