@@ -399,8 +399,12 @@ function saveView() {
 function printView() {
   const q = new URLSearchParams(periodQuery().replace(/^\?/, ''));
   return {
-    indicator: $('indicator').selectedOptions[0]?.textContent ?? t(state.indicator.key),
-    indicatorKey: state.indicator.key,
+    // A coverage or gap map names its programme: "Cakupan intervensi: PMT lokal".
+    indicator: [$('indicator').selectedOptions[0]?.textContent ?? t(state.indicator.key),
+      isInterventionIndicator(state.indicator) ? $('programme').selectedOptions[0]?.textContent : null]
+      .filter(Boolean).join(': '),
+    indicatorKey: isInterventionIndicator(state.indicator) && $('programme').value
+      ? `${state.indicator.key}-${$('programme').value}` : state.indicator.key,
     period: q.get('period') ?? '',
     compare: q.get('compare') ?? '',
     weights: currentWeights(),

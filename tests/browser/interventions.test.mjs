@@ -84,6 +84,10 @@ describe('intervention coverage in the viewer', { timeout: 400_000 }, () => {
     await page.selectOption('#indicator', 'gap');
     await page.waitForFunction(() => document.body.dataset.interventions?.startsWith('gap:'));
     const fill = await page.evaluate(() => JSON.stringify(window.sigapMap.getPaintProperty('village-interventions', 'fill-color')));
+    // The print's title names the programme (a map at the rembuk must say which).
+    await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
+    await page.waitForFunction(() => /Kesenjangan cakupan: Tablet tambah darah ibu hamil/.test(document.getElementById('print-title')?.textContent ?? ''));
+    await page.evaluate(() => window.dispatchEvent(new Event('afterprint')));
     assert.match(fill, /"risk"/);
     assert.match(await page.locator('#legend h2').innerText(), /^Kesenjangan/);
     await page.screenshot({ path: 'tests/browser/out/interventions-gap-1440.png' });
