@@ -209,12 +209,13 @@ async function main() {
     ev.preventDefault();
     const r = await send('POST', 'api/admin/teams', { name: ev.target.elements.name.value });
     const answer = await r.json().catch(() => ({}));
-    $('team-status').textContent = r.ok ? fill('teamAdded', { t: answer.name }) : answer.error || `HTTP ${r.status}`;
     if (r.ok) {
       ev.target.reset();
+      // The new team is in the list (and chosen) before the page says it was added.
       await loadTeams(answer.name);
       loadAudit();
     }
+    $('team-status').textContent = r.ok ? fill('teamAdded', { t: answer.name }) : answer.error || `HTTP ${r.status}`;
   });
   await loadTeams();
   $('audit-action').addEventListener('change', () => loadAudit());
