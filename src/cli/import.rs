@@ -174,8 +174,9 @@ fn import_interventions(
     }
     let key = PseudonymKey::load_or_create(&key_file)?;
     let mut store = Store::open(db)?;
-    let children = store.child_keys()?.into_iter().map(|(p, _)| p).collect();
-    let mut periods: Vec<_> = store.child_keys()?.into_iter().map(|(_, p)| p).collect();
+    // One read of the children: their pseudonyms and the rounds they were measured in.
+    let (children, mut periods): (std::collections::HashSet<_>, Vec<_>) =
+        store.child_keys()?.into_iter().unzip();
     periods.sort_unstable();
     periods.dedup();
     let known = sigap::ingest::interventions::Known {

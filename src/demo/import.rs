@@ -61,12 +61,12 @@ pub fn import_demo(
     for (kind, file) in DEMO_FILES {
         import_file(store, kind, &dir.join(file), key, &opts)?;
     }
-    let known: std::collections::HashSet<String> =
-        store.child_keys()?.into_iter().map(|(p, _)| p).collect();
+    // One read of the children: their pseudonyms and the rounds they were measured in.
+    let (known, mut periods): (std::collections::HashSet<String>, Vec<_>) =
+        store.child_keys()?.into_iter().unzip();
     let rows = crate::ingest::read_assignments(&dir.join(super::ASSIGNMENTS_FILE), key, &known)?;
     store.write_assignments(&rows, true)?;
     let programmes = crate::model::default_programmes();
-    let mut periods: Vec<_> = store.child_keys()?.into_iter().map(|(_, p)| p).collect();
     periods.sort_unstable();
     periods.dedup();
     let ledger = crate::ingest::interventions::read_interventions(
