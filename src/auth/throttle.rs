@@ -1,5 +1,5 @@
 //! How wrong passwords are slowed and then stopped: after `slow_after` failures in a
-//! row each further attempt waits `base · 2^(n − slow_after)` seconds (at most
+//! row each further attempt waits at least `base · 2^(n − slow_after)` full seconds (at most
 //! `max_delay`) after the last failure; at `lock_after` failures the account is
 //! locked for `lock_seconds`. The same arithmetic, without the lock, applies per
 //! client address across accounts. Pure: the caller keeps the counts and the clock.
@@ -50,8 +50,12 @@ impl Policy {
         if let Some(until) = locked_until.filter(|&u| u > now) {
             return Verdict::Locked(until);
         }
-        let ready = last_failure.saturating_add(self.delay(failures) as i64);
-        if ready > now {
+        // Times are whole seconds, so a failure at second `t` may have come at its
+        // very end: the attempt is allowed from `t + delay + 1`, a wait of at least
+        // `delay` full seconds (with `t + delay` a "1 s" wait could be 1 ms).
+        let delay = self.delay(failures) as i64;
+        let ready = last_failure.saturating_add(delay).saturating_add(1);
+        if delay > 0 && ready > now {
             Verdict::Wait((ready - now) as u64)
         } else {
             Verdict::Allow
@@ -86,8 +90,10 @@ mod tests {
     #[test]
     fn verdicts() {
         assert_eq!(P.verdict(2, 100, None, 100), Verdict::Allow);
-        assert_eq!(P.verdict(4, 100, None, 101), Verdict::Wait(1));
-        assert_eq!(P.verdict(4, 100, None, 102), Verdict::Allow);
+        // Four failures wait 2 s after the last: seconds 100 to 102 wait, 103 may try.
+        assert_eq!(P.verdict(4, 100, None, 100), Verdict::Wait(3));
+        assert_eq!(P.verdict(4, 100, None, 102), Verdict::Wait(1));
+        assert_eq!(P.verdict(4, 100, None, 103), Verdict::Allow);
         assert_eq!(P.verdict(4, 100, Some(200), 150), Verdict::Locked(200));
         assert_eq!(P.verdict(0, 0, Some(200), 200), Verdict::Allow);
         assert!(P.locks(10) && !P.locks(9));

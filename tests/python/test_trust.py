@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import time
@@ -199,23 +200,29 @@ def test_another_teams_child_is_refused_before_the_body_is_read(city):
 
 # ---- 11a: the login oracle -----------------------------------------------------------
 
-def test_wrong_passwords_answer_alike_for_known_and_unknown_names(city):
-    make_user(city["db"], "t-known", "planner", password="Sandi-yang-panjang-1")
-    srv = city["srv"]
+def test_wrong_passwords_answer_alike_for_known_and_unknown_names(demo_db, tmp_path):
+    # A wait (30 s) far longer than the test, so whether an attempt lands in the
+    # same second as the failure before it cannot change the answer: with the default
+    # 1 s wait the fourth try was 401 or 429 depending on the clock (CI saw both).
+    srv, db = configured_server(demo_db, tmp_path, "[auth]\nslow_after = 3\nbase_delay_seconds = 30\n"
+                                "max_delay_seconds = 30\n", token=None)
+    try:
+        make_user(db, "t-known", "planner", password="Sandi-yang-panjang-1")
 
-    def statuses(name):
-        out = []
-        for _ in range(5):
-            status, h, _ = srv.request("POST", "/api/login", {"username": name, "password": "salah-salah-salah"},
-                                       token=None)
-            out.append((status, "retry-after" in h))
-            if status == 429:
-                time.sleep(int(h["retry-after"]))
-        return out
+        def answers(name):
+            out = []
+            for _ in range(5):
+                status, h, body = srv.request("POST", "/api/login",
+                                              {"username": name, "password": "salah-salah-salah"}, token=None)
+                # The wait in the message counts down (30 s, 29 s): compare its words.
+                out.append((status, "retry-after" in h, re.sub(rb"[0-9]+", b"N", body)))
+            return out
 
-    known, unknown = statuses("t-known"), statuses("t-nobody-here")
+        known, unknown = answers("t-known"), answers("t-nobody-here")
+    finally:
+        srv.stop()
     assert known == unknown, (known, unknown)
-    assert (429, True) in known
+    assert [(s, r) for s, r, _ in known] == [(401, False)] * 3 + [(429, True)] * 2, known
 
 
 # ---- 12: sessions and tokens after a password change -----------------------------------
