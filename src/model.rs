@@ -231,6 +231,8 @@ pub struct Dataset {
     /// The OpenStreetMap extract (`.osm.pbf` bytes) the roads were imported from,
     /// for the basemap; `None` without one.
     pub osm_extract: Option<std::sync::Arc<Vec<u8>>>,
+    /// The intervention ledger: every delivery of every round.
+    pub deliveries: Vec<Delivery>,
 }
 
 /// A population raster (e.g. children under five per pixel) summed into areas: the

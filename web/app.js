@@ -28,7 +28,7 @@ import { loadBasemap, withBasemap } from './basemap.js';
 import { CASE_LAYER, showCases, caseLines, identityLines } from './cases.js';
 import {
   COVERAGE_INDICATOR, GAP_INDICATOR, isInterventionIndicator, showInterventions, hideInterventions,
-  interventionLegendHtml, initInterventions,
+  interventionLegendHtml, initInterventions, chosenProgramme, chooseProgramme, interventionRows,
 } from './interventions.js';
 
 /** The directory the page was served from; every API path is resolved against it. */
@@ -79,7 +79,7 @@ function applyIndicator() {
   if (isInterventionIndicator(ind)) {
     hideFamilies(map);
     showInterventions(map, ind, BASE, periodQuery())
-      .then(() => { if (state.indicator === ind) renderLegend(); })
+      .then(() => { if (state.indicator === ind) { renderLegend(); saveView(); } })
       .catch((e) => { $('legend').textContent = `${t(ind.key)}: ${e.message}`; });
     showHexes(map, false);
     return;
@@ -201,7 +201,9 @@ function onMapClick(e) {
       state.popup.setHTML(render());
     }).catch(() => {});
   } else if (village) {
-    openPopup(e.lngLat, () => areaHtml(village));
+    // On a coverage or gap map the popup says the programme's reach in the village.
+    openPopup(e.lngLat, () => areaHtml(village, null,
+      isInterventionIndicator(state.indicator) ? interventionRows(village.code) : []));
     map.setFilter(LAYER.villageSelected, ['==', ['get', 'code'], village.code]);
   } else {
     state.popup?.remove();
@@ -391,7 +393,12 @@ async function showDemoBanner() {
 
 /** Puts the indicator, period, comparison and weights in the address (see viewstate.js). */
 function saveView() {
-  writeView({ ind: state.indicator.key, query: periodQuery(), weights: weightParams() });
+  writeView({
+    ind: state.indicator.key,
+    prog: isInterventionIndicator(state.indicator) ? chosenProgramme() : null,
+    query: periodQuery(),
+    weights: weightParams(),
+  });
   renderPrintTexts(); // the print's title block follows the view
 }
 
@@ -413,7 +420,7 @@ function printView() {
 
 function wireControls() {
   initFamilies(applyIndicator);
-  initInterventions(applyIndicator);
+  initInterventions(() => { applyIndicator(); saveView(); });
   // What-if weights: the list re-ranks and its reload recolours the map.
   initTargets({ periodQuery, onWeights: () => { applyIndicator(); loadVillageList(); saveView(); } });
   $('indicator').addEventListener('change', (e) => {
@@ -449,6 +456,7 @@ function tileJsonBounds(tj) {
 async function main() {
   const asked = readView();
   state.indicator = ALL_INDICATORS.find((ind) => ind.key === asked.ind) ?? state.indicator;
+  chooseProgramme(asked.prog);
   showDemoBanner();
   // Staff only: everything below needs a login (the public map is /embed).
   window.sigapUser = await ensureLogin();
@@ -462,7 +470,10 @@ async function main() {
   const [tj, basemap] = await Promise.all([getJson('tiles/villages.json'), loadBasemap(BASE)]);
   state.bounds = tileJsonBounds(tj);
   const [lon, lat, zoom] = Array.isArray(tj.center) ? tj.center : [0, 0, 1];
-  const own = buildStyle(state.indicator, state.domain, urls, state.bounds ? (state.bounds[0][1] + state.bounds[1][1]) / 2 : lat);
+  // A coverage or gap map (from a shared link) draws on the village polygons once the
+  // map has loaded: the hexagons start with the default indicator's paint.
+  const first = isInterventionIndicator(state.indicator) ? INDICATORS[0] : state.indicator;
+  const own = buildStyle(first, state.domain, urls, state.bounds ? (state.bounds[0][1] + state.bounds[1][1]) / 2 : lat);
   if (basemap) {
     // The basemap is the land now: the village fill stays only to be clicked.
     own.layers.find((l) => l.id === LAYER.villageFill).paint['fill-opacity'] = 0;

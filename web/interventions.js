@@ -95,6 +95,16 @@ export function hideInterventions(map) {
   delete document.body.dataset.interventions;
 }
 
+/** The programme chosen (its code), or null before /api/coverage is read. */
+export function chosenProgramme() {
+  return state.programme;
+}
+
+/** Chooses the programme `code` (from the address); an unknown one falls back to the first. */
+export function chooseProgramme(code) {
+  if (code) state.programme = code;
+}
+
 /** The programme chosen, as /api/coverage lists it. */
 function programme() {
   return state.coverage?.programmes.find((p) => p.code === state.programme);

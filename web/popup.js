@@ -117,9 +117,10 @@ function heading(props, where) {
 
 /**
  * HTML for the aggregate of a hexagon or village. `where` (optional) is the village a
- * hexagon lies in, as `{ name, district }`.
+ * hexagon lies in, as `{ name, district }`; `extra` rows `[label, value]` follow the
+ * figures (a programme's reach on a coverage map).
  */
-export function areaHtml(props, where = null) {
+export function areaHtml(props, where = null, extra = []) {
   const children = num(props.children);
   const households = num(props.households);
   const rows = [
@@ -134,6 +135,7 @@ export function areaHtml(props, where = null) {
     row(t('distance'), fmtKm(num(props.puskesmas_km))),
     // Keluarga berisiko stunting: the total, and per target group where known.
     ...familyRows(props).map(([label, value]) => row(label, value)),
+    ...extra.map(([label, value]) => row(label, value)),
   ];
   // Population rows only when a population raster was imported.
   if (props.population !== undefined && props.population !== null) {

@@ -30,6 +30,7 @@ addWords({
     profileWeights: 'Dihitung dengan bobot simulasi (bukan bobot bawaan)', profileNoVillage: 'Tidak ada kode desa di alamat (?village=KODE)',
     profileSource: 'Sumber: sigap, data e-PPGBM dan rumah tangga yang diimpor; angka agregat per desa/kelurahan, tanpa data anak perorangan.',
     profileCode: 'Kode', profileRisk: 'Skor risiko (0–1)', profilePrevalence: 'Prevalensi stunting',
+    profileCoverage: 'Cakupan intervensi', profileReached: 'Terjangkau', profileNoCoverage: 'Belum ada sasaran program pada putaran ini.',
   },
   en: {
     profilePrint: 'Print', profileBack: '← Back to the map', profileKicker: 'Village profile · stunting review meeting',
@@ -46,6 +47,7 @@ addWords({
     profileWeights: 'Computed with what-if weights (not the configured ones)', profileNoVillage: 'No village code in the address (?village=CODE)',
     profileSource: 'Source: sigap, imported e-PPGBM and household data; aggregate figures per village, no individual child.',
     profileCode: 'Code', profileRisk: 'Risk score (0–1)', profilePrevalence: 'Stunting prevalence',
+    profileCoverage: 'Intervention coverage', profileReached: 'Reached', profileNoCoverage: 'No programme has a target here this round.',
   },
 });
 
@@ -177,6 +179,7 @@ function renderSheet() {
   renderFigures(v);
   renderStanding(body);
   renderChange(body);
+  renderCoverage(body);
   const attribution = document.querySelector('#profile-map .maplibregl-ctrl-attrib-inner')?.textContent?.trim();
   $('profile-foot').textContent = [t('profileSource'), attribution].filter(Boolean).join(' · ');
 }
@@ -224,6 +227,19 @@ async function drawMap(body) {
   img.className = 'profile-still';
   map.getCanvasContainer().after(img);
   renderSheet(); // the attribution is known now
+}
+
+/** The programmes' reach in the village this round: "reached of target (share)". */
+function renderCoverage(body) {
+  const rows = (body.coverage ?? []).filter((c) => num(c.target) > 0);
+  const table = $('coverage');
+  if (!rows.length) {
+    table.innerHTML = `<tbody><tr><td class="muted" style="text-align:left;white-space:normal">${esc(t('profileNoCoverage'))}</td></tr></tbody>`;
+    return;
+  }
+  table.innerHTML = `<thead><tr><th></th><th>${esc(t('profileReached'))}</th></tr></thead><tbody>`
+    + rows.map((c) => row(c.name, `${fmtInt(num(c.reached))} / ${fmtInt(num(c.target))}`, fmtPct(num(c.share)))).join('')
+    + '</tbody>';
 }
 
 async function main() {

@@ -7,9 +7,10 @@
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use sigap::export::{About, Columns, Format, export};
-use sigap::http::routes::targets::target_areas;
+use sigap::http::routes::targets::{attach_gaps, target_areas};
 use sigap::index::Analysis;
 use sigap::model::Period;
+use sigap::risk::coverage;
 use sigap::risk::targets::{DEFAULT_TOP, Targets};
 use sigap::risk::weights::{apply, parse_pair};
 use sigap::store::Store;
@@ -81,7 +82,18 @@ pub fn run(args: &TargetsArgs) -> Result<()> {
         Some(p) => Analysis::compute(&data.of_period(p), &config),
         None => Analysis::compute(&data, &config),
     };
-    let (areas, boundaries) = target_areas(&analysis);
+    // The reasons name what the programmes left unreached, as the API's do.
+    let cases = sigap::index::cases::Cases::build(&data);
+    let codes: Vec<&str> = analysis
+        .villages
+        .iter()
+        .map(|v| v.village.code.as_str())
+        .collect();
+    let programmes = config.programmes();
+    let cov = coverage::of_cases(&programmes, &data.deliveries, &cases, period, &codes);
+    let gaps = coverage::gap_phrases(&programmes, &cov);
+    let (mut areas, boundaries) = target_areas(&analysis);
+    attach_gaps(&mut areas, &gaps);
     let t = Targets::new(&areas, &weights, args.top);
     let about = About {
         city: config.city.name.clone(),

@@ -47,6 +47,11 @@ pub struct Snapshot {
     /// The case records' H3 cells at the public resolutions, found once (on every
     /// core, with the snapshot) for every period's public figures.
     case_cells: crate::public::CaseCells,
+    /// The convergence programmes (`[[programmes]]`) and the intervention ledger.
+    programmes: Vec<crate::model::Programme>,
+    deliveries: Vec<crate::model::Delivery>,
+    /// The programmes' coverage of each period, built on first request.
+    coverage: Mutex<BTreeMap<Option<Period>, Built<crate::risk::coverage::Coverage>>>,
 }
 
 /// A value built once, by the first caller that needs it; others wait for it.
@@ -120,7 +125,11 @@ impl Snapshot {
             basemap: Arc::new(basemap(data)),
             public: Mutex::new(BTreeMap::new()),
             public_tiles: Mutex::new(BTreeMap::new()),
+            programmes: config.programmes(),
+            deliveries: data.deliveries.clone(),
+            coverage: Mutex::new(BTreeMap::new()),
         };
+        let _ = snapshot.coverage(snapshot.default_period);
         // The public figures of the default period are built here, off the request
         // path: the first visitor of the city's website after an import does not
         // wait for the suppression (seconds on a large city).
@@ -192,6 +201,9 @@ impl Snapshot {
             basemap: Arc::new(basemap),
             public: Mutex::new(BTreeMap::new()),
             public_tiles: Mutex::new(BTreeMap::new()),
+            programmes: config.programmes(),
+            deliveries: data.deliveries.clone(),
+            coverage: Mutex::new(BTreeMap::new()),
         };
         tracing::debug!(seconds = started.elapsed().as_secs_f64(), "public snapshot");
         snapshot
@@ -222,6 +234,31 @@ impl Snapshot {
                 .map(|v| v.village.code.clone())
                 .collect();
             crate::public::PublicView::build_with(&self.cases, &self.case_cells, &codes, period, k)
+        })
+    }
+
+    /// The convergence programmes the coverage figures are of.
+    #[must_use]
+    pub fn programmes(&self) -> &[crate::model::Programme] {
+        &self.programmes
+    }
+
+    /// The programmes' coverage in a resolved period, built once.
+    pub fn coverage(&self, period: Option<Period>) -> Arc<crate::risk::coverage::Coverage> {
+        built(&self.coverage, period, || {
+            let codes: Vec<&str> = self
+                .analysis
+                .villages
+                .iter()
+                .map(|v| v.village.code.as_str())
+                .collect();
+            crate::risk::coverage::of_cases(
+                &self.programmes,
+                &self.deliveries,
+                &self.cases,
+                period,
+                &codes,
+            )
         })
     }
 

@@ -118,8 +118,8 @@ impl Dataset {
         self.children.iter().map(|c| c.period).max()
     }
 
-    /// This dataset with only the children of `period` (households, villages,
-    /// facilities and population apply to every period).
+    /// This dataset with only the children and deliveries of `period` (households,
+    /// villages, facilities and population apply to every period).
     #[must_use]
     pub fn of_period(&self, period: Period) -> Dataset {
         Dataset {
@@ -136,6 +136,12 @@ impl Dataset {
             assignments: self.assignments.clone(),
             roads: self.roads.clone(),
             osm_extract: self.osm_extract.clone(),
+            deliveries: self
+                .deliveries
+                .iter()
+                .filter(|d| d.period == period)
+                .cloned()
+                .collect(),
         }
     }
 }

@@ -8,6 +8,7 @@
 //! 5-8, for seven fields, and suppresses each field over villages and all four
 //! resolutions together (a village is published once, whatever the resolution).
 
+pub mod coverage;
 pub mod suppress;
 pub mod tiles;
 

@@ -76,6 +76,27 @@ pub fn suppress(
     (sv, sc)
 }
 
+/// How a value is first published: 1..k-1 hidden as "<k", anything else shown.
+#[must_use]
+pub fn primary(v: u64, k: u64) -> Shown {
+    if v > 0 && v < k {
+        Shown::Small
+    } else {
+        Shown::Value(v)
+    }
+}
+
+/// Complementary suppression over any `equations` (each a list of indices into
+/// `values` whose sum a reader may know): in every equation with exactly one hidden
+/// member one more is hidden, until none changes. `shown` comes in with the primary
+/// suppression (and anything the caller hid already) and goes out complete.
+pub fn complete(values: &[u64], shown: &mut [Shown], equations: &[Vec<usize>], k: u64) {
+    while equations
+        .iter()
+        .fold(false, |changed, e| protect(e, values, shown, k) | changed)
+    {}
+}
+
 /// One side of an equation: if exactly one member is hidden, hides one more (a zero
 /// first, else the smallest). Returns whether it changed anything.
 fn protect(members: &[usize], values: &[u64], shown: &mut [Shown], k: u64) -> bool {

@@ -22,7 +22,12 @@
 //! Pure: no I/O.
 
 use super::families;
-use crate::model::{Beneficiary, Delivery, Household, Need, Programme, Recipient, TargetGroup};
+use super::reason::fmt_int;
+use crate::index::cases::Cases;
+use crate::model::{
+    Beneficiary, Delivery, Household, Need, Period, Programme, ProgrammeKind, Recipient,
+    TargetGroup,
+};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -125,6 +130,125 @@ pub fn compute(
     round.sum_deliveries(programmes, &mut out);
     round.tally_groups(programmes, &mut out);
     out
+}
+
+/// Coverage of `programmes` in `period` from the located case records: the round's
+/// children, every household, and `deliveries` (those of other rounds are skipped);
+/// `villages` are every village's code.
+#[must_use]
+pub fn of_cases(
+    programmes: &[Programme],
+    deliveries: &[Delivery],
+    cases: &Cases,
+    period: Option<Period>,
+    villages: &[&str],
+) -> Coverage {
+    let Some(period) = period else {
+        return compute(programmes, &[], &[], &[], villages);
+    };
+    let round: Vec<Delivery> = deliveries
+        .iter()
+        .filter(|d| d.period == period)
+        .cloned()
+        .collect();
+    let children: Vec<ChildIn<'_>> = cases
+        .children
+        .iter()
+        .filter(|c| c.child.period == period)
+        .map(|c| ChildIn {
+            id: &c.child.id,
+            village: c.village.as_deref(),
+            stunted: c.child.is_stunted(),
+            flagged: c.child.is_flagged(),
+        })
+        .collect();
+    let households: Vec<HouseholdIn<'_>> = cases
+        .households
+        .iter()
+        .map(|h| HouseholdIn {
+            household: &h.household,
+            village: h.village.as_deref(),
+        })
+        .collect();
+    compute(programmes, &round, &children, &households, villages)
+}
+
+/// Who a need counts, in the words of a gap phrase ("anak stunting", "rumah tangga
+/// tanpa jamban").
+fn need_words(need: Need) -> &'static str {
+    match need {
+        Need::Stunted => "anak stunting",
+        Need::Children => "anak",
+        Need::Households => "rumah tangga",
+        Need::NoLatrine => "rumah tangga tanpa jamban",
+        Need::NoSafeWater => "rumah tangga tanpa air minum layak",
+        Need::NoSanitation => "rumah tangga tanpa sanitasi layak",
+        Need::AtRisk => "keluarga berisiko stunting",
+        Need::Villages => "desa",
+    }
+}
+
+/// What a village's priority reason says of coverage, one phrase per kind of
+/// programme (specific, then sensitive): "3 dari 11 anak stunting belum menerima PMT
+/// lokal, 40 dari 52 rumah tangga tanpa jamban belum menerima Jamban sehat".
+///
+/// Of each kind, the programme named is one that delivered anything in the round
+/// city-wide and left some of the village's target unreached: the one that left the
+/// most unreached (ties by code), among the specific ones for stunted children first
+/// when there is one. A sponsorship that reaches a few children is thus named only
+/// when no broader sensitive programme left more unreached. `None` when no
+/// programme did.
+#[must_use]
+pub fn gap_phrase(programmes: &[Programme], coverage: &Coverage, village: &str) -> Option<String> {
+    let reaches = coverage.villages.get(village)?;
+    let gaps: Vec<(&Programme, &Reach)> = programmes
+        .iter()
+        .filter(|p| p.need() != Need::Villages)
+        .filter(|p| {
+            coverage
+                .total
+                .get(&p.code)
+                .is_some_and(|t| t.deliveries > 0)
+        })
+        .filter_map(|p| reaches.get(&p.code).map(|r| (p, r)))
+        .filter(|(_, r)| r.reached < r.target)
+        .collect();
+    let phrases: Vec<String> = [ProgrammeKind::Specific, ProgrammeKind::Sensitive]
+        .into_iter()
+        .filter_map(|kind| {
+            gaps.iter()
+                .filter(|(p, _)| p.kind == kind)
+                .min_by(|(pa, ra), (pb, rb)| {
+                    let first = |p: &Programme| {
+                        kind == ProgrammeKind::Specific && p.need() == Need::Stunted
+                    };
+                    first(pb)
+                        .cmp(&first(pa))
+                        .then((rb.target - rb.reached).cmp(&(ra.target - ra.reached)))
+                        .then(pa.code.cmp(&pb.code))
+                })
+        })
+        .map(|(p, r)| {
+            format!(
+                "{} dari {} {} belum menerima {}",
+                fmt_int(u64::from(r.target - r.reached)),
+                fmt_int(u64::from(r.target)),
+                need_words(p.need()),
+                p.name
+            )
+        })
+        .collect();
+    (!phrases.is_empty()).then(|| phrases.join(", "))
+}
+
+/// Every village's [`gap_phrase`], by village code (villages without one left out).
+#[must_use]
+pub fn gap_phrases(programmes: &[Programme], coverage: &Coverage) -> HashMap<String, String> {
+    coverage
+        .villages
+        .keys()
+        .filter_map(|code| gap_phrase(programmes, coverage, code).map(|g| (code.clone(), g)))
+        .collect()
 }
 
 /// One round's inputs, indexed.
@@ -496,5 +620,77 @@ mod tests {
                 at_risk_accompanied: 1
             }
         );
+    }
+
+    #[test]
+    fn gap_phrase_names_one_programme_of_each_kind() {
+        let child = |id, stunted| ChildIn {
+            id,
+            village: Some("v1"),
+            stunted,
+            flagged: false,
+        };
+        let children = [
+            child("a", true),
+            child("b", true),
+            child("c", true),
+            child("d", false),
+        ];
+        let no_latrine = [household("h1", false, None), household("h2", false, None)];
+        let households: Vec<HouseholdIn<'_>> = no_latrine
+            .iter()
+            .map(|h| HouseholdIn {
+                household: h,
+                village: Some("v1"),
+            })
+            .collect();
+        let sensitive = |code: &str, target, need| Programme {
+            kind: ProgrammeKind::Sensitive,
+            ..programme(code, target, need)
+        };
+        let programmes = [
+            // Vitamin A leaves more unreached, but PMT is for the stunted: named first.
+            programme("vita", Beneficiary::Child, Some(Need::Children)),
+            programme("pmt", Beneficiary::Child, None),
+            // Delivered nothing anywhere this round: never named.
+            programme("telur", Beneficiary::Child, None),
+            // A sponsorship (reaching none of the three) and latrines (one of two).
+            sensitive("asuh", Beneficiary::Child, None),
+            sensitive("jamban", Beneficiary::Household, Some(Need::NoLatrine)),
+        ];
+        let deliveries = [
+            delivery("pmt", Recipient::Child("a".into()), 1.0),
+            delivery("vita", Recipient::Child("d".into()), 1.0),
+            delivery("asuh", Recipient::Child("z".into()), 1.0),
+            delivery("jamban", Recipient::Household("h1".into()), 1.0),
+        ];
+        let cov = compute(
+            &programmes,
+            &deliveries,
+            &children,
+            &households,
+            &["v1", "v2"],
+        );
+        assert_eq!(
+            gap_phrase(&programmes, &cov, "v1").as_deref(),
+            Some(
+                "2 dari 3 anak stunting belum menerima pmt, 3 dari 3 anak stunting belum menerima asuh"
+            )
+        );
+        // With every stunted child reached by PMT, vitamin A's gap is the specific one;
+        // the sponsorship still leaves more unreached than the latrines.
+        let mut all = deliveries.to_vec();
+        for id in ["b", "c"] {
+            all.push(delivery("pmt", Recipient::Child(id.into()), 1.0));
+        }
+        let cov = compute(&programmes, &all, &children, &households, &["v1", "v2"]);
+        assert_eq!(
+            gap_phrase(&programmes, &cov, "v1").as_deref(),
+            Some("3 dari 4 anak belum menerima vita, 3 dari 3 anak stunting belum menerima asuh")
+        );
+        // A village with no target has no gap; an unknown village has none either.
+        assert_eq!(gap_phrase(&programmes, &cov, "v2"), None);
+        assert_eq!(gap_phrase(&programmes, &cov, "v9"), None);
+        assert_eq!(gap_phrases(&programmes, &cov).len(), 1);
     }
 }

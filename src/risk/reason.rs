@@ -32,6 +32,9 @@ pub struct ReasonInput<'a> {
     pub risk: &'a RiskScore,
     /// Rank from the top of each factor's value among the villages ("tertinggi ke-N").
     pub ranks: [Option<usize>; FACTORS],
+    /// What the programmes left unreached ([`super::coverage::gap_phrase`]), said
+    /// last after a semicolon.
+    pub coverage: Option<&'a str>,
 }
 
 /// Whole number with a thousands dot: 12345 → "12.345".
@@ -147,7 +150,11 @@ pub fn reason(input: &ReasonInput<'_>) -> String {
     if value(Factor::Puskesmas).is_none() {
         parts.push("belum ada puskesmas".into());
     }
-    parts.join(", ")
+    let text = parts.join(", ");
+    match input.coverage {
+        Some(gaps) => format!("{text}; {gaps}"),
+        None => text,
+    }
 }
 
 #[cfg(test)]
@@ -198,6 +205,7 @@ mod tests {
             stunted: 23,
             risk: &r,
             ranks: [Some(2), Some(3), Some(4), Some(9), Some(9), Some(5)],
+            coverage: None,
         });
         assert_eq!(
             text,
@@ -213,6 +221,7 @@ mod tests {
             stunted: 23,
             risk: &by_road,
             ranks: [Some(2), Some(3), Some(4), Some(9), Some(9), Some(5)],
+            coverage: None,
         });
         assert!(
             text.ends_with("18 menit ke puskesmas terdekat (terjauh ke-5)"),
@@ -229,6 +238,7 @@ mod tests {
             stunted: 0,
             risk: &r,
             ranks: [None, None, Some(1), Some(1), Some(1), None],
+            coverage: None,
         });
         assert_eq!(
             text,

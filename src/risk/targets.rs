@@ -26,6 +26,9 @@ pub struct TargetArea<'a> {
     pub counts: Counts,
     /// Its score with the configured weights (re-weighted by [`Targets::new`]).
     pub risk: RiskScore,
+    /// What the programmes left unreached, for the end of its reason
+    /// ([`super::coverage::gap_phrase`]); `None` without a gap.
+    pub coverage: Option<&'a str>,
 }
 
 /// One priority village.
@@ -103,6 +106,7 @@ impl<'a> Targets<'a> {
                     stunted: areas[i].counts.stunted,
                     risk: &scored[i],
                     ranks: factor_ranks,
+                    coverage: areas[i].coverage,
                 });
                 Target {
                     rank: pos + 1,
@@ -155,6 +159,7 @@ impl<'a> Targets<'a> {
             stunted: area.counts.stunted,
             risk: &self.scored[index],
             ranks: std::array::from_fn(|k| self.ranks_by_factor[k][index]),
+            coverage: area.coverage,
         });
         let top_share = self
             .stability
@@ -358,6 +363,7 @@ mod tests {
                 district: "d",
                 counts,
                 risk,
+                coverage: None,
             })
             .collect();
         let t = Targets::new(&areas, &cfg.weights, 3);

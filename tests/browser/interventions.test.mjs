@@ -97,6 +97,35 @@ describe('intervention coverage in the viewer', { timeout: 400_000 }, () => {
     assert.ok(overflow <= 0, `header overflows by ${overflow} px`);
   });
 
+  it('keeps the programme in the link and says its reach in the village popup', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.waitForFunction(() => /(^|[#&])ind=gap&prog=ttd_bumil(&|$)/.test(window.location.hash));
+    // A colleague opening the copied link sees the same programme.
+    await page.reload();
+    await page.waitForFunction(() => document.body.dataset.interventions?.startsWith('gap:ttd_bumil'));
+    assert.equal(await page.locator('#programme').inputValue(), 'ttd_bumil');
+    assert.match(await page.locator('#legend h2').innerText(), /Tablet tambah darah ibu hamil/);
+    // Clicking a village: the popup gives the programme's reach there.
+    const villages = await viewer.api('api/villages');
+    const cov = await viewer.api('api/coverage');
+    const v = villages.villages.find((x) => x.centre
+      && cov.villages.find((c) => c.code === x.code).programmes.ttd_bumil.target > 0);
+    await page.evaluate(() => new Promise((r) => { window.sigapMap.once('idle', r); window.sigapMap.setCenter(window.sigapMap.getCenter()); }));
+    const at = await page.evaluate(([lon, lat]) => {
+      const p = window.sigapMap.project([lon, lat]);
+      const box = window.sigapMap.getCanvas().getBoundingClientRect();
+      return [box.left + p.x, box.top + p.y];
+    }, v.centre);
+    await page.mouse.click(at[0], at[1]);
+    const popup = page.locator('.maplibregl-popup');
+    await popup.waitFor();
+    const r = cov.villages.find((c) => c.code === v.code).programmes.ttd_bumil;
+    const fmt = (n) => new Intl.NumberFormat('id-ID').format(n);
+    const text = await popup.innerText();
+    assert.ok(text.includes('Tablet tambah darah ibu hamil') && text.includes(`${fmt(r.reached)} dari ${fmt(r.target)}`), text);
+    await page.keyboard.press('Escape');
+  });
+
   it('gives the hexagons back with another indicator', async () => {
     await page.selectOption('#indicator', 'risk');
     const state = await page.evaluate(() => [

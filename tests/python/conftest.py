@@ -86,7 +86,7 @@ def assert_no_private_data(text, kids, homes, k, key_hex=None):
     assert_no_names(text, kids + homes)
     for name in PRIVATE_FIELDS:
         assert f'"{name}"' not in text, name
-    for m in re.finditer(r'"(children|stunted|severe|households|no_latrine|no_safe_water|no_sanitation)": ?(\d+)', text):
+    for m in re.finditer(r'"(children|stunted|severe|households|no_latrine|no_safe_water|no_sanitation|reached|unreached|target)": ?(\d+)', text):
         assert not 1 <= int(m.group(2)) < k, m.group(0)
 
 

@@ -321,3 +321,133 @@ def test_a_bad_catalogue_is_refused_by_name(city, tmp_path):
     p = run("import", "--db", city["db"], "--config", config, "interventions", city["d"] / "ledger.csv", check=False)
     assert p.returncode != 0
     assert '"pmt" reaches a child but need = "no_latrine" counts households' in p.stderr, p.stderr
+
+
+# ---- priority reasons and the public side --------------------------------------------
+
+def dotted(n):
+    return f"{n:,}".replace(",", ".")
+
+
+def test_priority_reasons_name_what_the_programmes_left_unreached(city, imported, served):
+    """Each village's reason ends with one gap per kind of programme: of the specific
+    ones, PMT (for stunted children) when it left any unreached, else the one that left
+    the most; of the sensitive ones, the latrines (the village programme `air` reaches
+    villages, not people, and is never named)."""
+    want, _ = expected(city, imported[0])
+    words = {"pmt": "anak stunting", "vita": "anak", "ttd": "rumah tangga", "jamban": "rumah tangga tanpa jamban"}
+    names = {"pmt": "PMT lokal", "vita": "Vitamin A", "ttd": "Tablet tambah darah", "jamban": "Jamban sehat"}
+    body = served.json(f"/api/targets?top={len(city['villages'])}&period=2026-08")
+    named = 0
+    for t in body["targets"]:
+        gap = {p: want[p][t["code"]]["target"] - want[p][t["code"]]["reached"] for p in words}
+        parts = []
+        specific = [p for p in ("pmt", "vita", "ttd") if gap[p] > 0]
+        if specific:
+            pick = "pmt" if "pmt" in specific else sorted(specific, key=lambda p: (-gap[p], p))[0]
+            parts.append(pick)
+        if gap["jamban"] > 0:
+            parts.append("jamban")
+        phrase = ", ".join(f"{dotted(gap[p])} dari {dotted(want[p][t['code']]['target'])} {words[p]} "
+                           f"belum menerima {names[p]}" for p in parts)
+        if phrase:
+            assert t["reason"].endswith("; " + phrase), (t["code"], t["reason"], phrase)
+            named += 1
+        else:
+            assert ";" not in t["reason"], t["reason"]
+    assert named > 30
+    # The village profile gives the same reason and the reach per programme.
+    code = body["targets"][0]["code"]
+    profile = served.json(f"/api/villages/{code}/profile?period=2026-08")
+    assert profile["standing"]["reason"] == body["targets"][0]["reason"]
+    reach = {c["code"]: (c["target"], c["reached"]) for c in profile["coverage"]}
+    for p in ("pmt", "vita", "jamban"):
+        if want[p][code]["target"]:
+            assert reach[p] == (want[p][code]["target"], want[p][code]["reached"]), p
+
+
+def public_coverage_areas(served):
+    """The public coverage and map as the attacker's areas: key -> {"n", "n_text"}."""
+    cov = json.loads(served.get("/public/api/coverage", token=None)[2])
+    vs = json.loads(served.get("/public/api/villages", token=None)[2])
+    return cov, vs
+
+
+def test_public_coverage_is_true_where_shown_and_small_counts_are_hidden(city, imported, served):
+    want, _ = expected(city, imported[0])
+    cov, _ = public_coverage_areas(served)
+    assert cov["period"] == "2026-08" and cov["k"] == 10
+    # Programmes that reach villages are not published; the others are, per village.
+    assert [p["code"] for p in cov["programmes"]] == ["pmt", "vita", "ttd", "jamban"]
+    hidden = shown = 0
+    for p in ["pmt", "vita", "ttd", "jamban"]:
+        areas = [(v["code"], v["programmes"][p]) for v in cov["villages"]]
+        areas += [(None, cov["outside"][p]), ("total", cov["total"][p])]
+        for code, pub in areas:
+            true = {"reached": want[p][code]["reached"],
+                    "unreached": want[p][code]["target"] - want[p][code]["reached"]}
+            for f in ("reached", "unreached"):
+                if pub[f] is None:
+                    hidden += 1
+                    assert pub[f + "_text"] in ("<10", "*"), (p, code, f, pub)
+                    assert (true[f] < 10) == (pub[f + "_text"] == "<10"), (p, code, f, true[f], pub)
+                else:
+                    shown += 1
+                    assert pub[f] == true[f], (p, code, f, pub, true[f])
+                    assert not 1 <= true[f] < 10, (p, code, f, true[f])
+            if pub["share"] is not None:
+                assert pub["target"] >= 30 and pub["share"] == pytest.approx(pub["reached"] / pub["target"], abs=6e-4)
+    assert hidden > 50 and shown > 200, (hidden, shown)
+
+
+@pytest.mark.parametrize("programme, field, small", [("pmt", "stunted", True), ("vita", "children", False),
+                                                     ("jamban", "no_latrine", False), ("ttd", None, True)])
+def test_no_hidden_coverage_count_can_be_derived(city, imported, served, programme, field, small):
+    """test_public's linear-programming attack on one programme's published reach,
+    together with the public map's count of its target (a child programme's target is
+    the map's `stunted` or `children` count, the latrine programme's `no_latrine`):
+    the unknowns are, per village, how many of its target were reached and how many
+    not; every published number, "<k" and "*" bound them. No hidden count may be
+    pinned down."""
+    from test_public import hidden_counts_determined
+
+    want, _ = expected(city, imported[0])
+    cov, vs = public_coverage_areas(served)
+    codes = [v["code"] for v in cov["villages"]] + [None]
+    public_of = {f["properties"]["code"]: f["properties"] for f in vs["features"]}
+    public_of[None] = vs["outside"]
+    by_code = {v["code"]: v["programmes"][programme] for v in cov["villages"]}
+    by_code[None] = cov["outside"][programme]
+    atoms, areas = {}, {}
+
+    def area(key, value, text):
+        areas[key] = {"n": value, "n_text": text}
+
+    for code in codes:
+        pub = by_code[code]
+        for status in ("reached", "unreached"):
+            true = want[programme][code]["reached"]
+            if status == "unreached":
+                true = want[programme][code]["target"] - true
+            keys = (("area", code), (status, code), (status, "total"))
+            atoms[keys] = true
+            area((status, code), pub[status], pub[status + "_text"])
+        if field:
+            props = public_of[code]
+            area(("area", code), props[field], props[field + "_text"])
+    for status in ("reached", "unreached"):
+        total = cov["total"][programme]
+        area((status, "total"), total[status], total[status + "_text"])
+    attacked, determined = hidden_counts_determined(atoms, areas, "n")
+    # Vitamin A and the latrines reach a large share of large targets: nothing small.
+    assert bool(attacked) == small, (programme, attacked)
+    assert determined == [], (programme, determined)
+
+
+def test_the_public_coverage_leaks_no_record(city, imported, served):
+    from conftest import assert_no_private_data
+
+    cov, _ = public_coverage_areas(served)
+    status, headers, _ = served.get("/public/api/coverage?period=2026-02", token=None)
+    assert status == 200 and "set-cookie" not in headers
+    assert_no_private_data(json.dumps(cov), city["kids"], city["homes"], 10)

@@ -7,7 +7,7 @@
 
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
-use crate::risk::coverage::{self, ChildIn, HouseholdIn, Reach};
+use crate::risk::coverage::Reach;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -48,42 +48,9 @@ async fn coverage_of_round(
 ) -> Result<Json<Value>, ApiError> {
     let s = state.snapshot();
     let period = s.resolve_period(q.period.as_deref())?;
-    let deliveries = match period {
-        Some(p) => state
-            .read_store(move |store| store.deliveries(Some(p)))
-            .await?
-            .unwrap_or_default(),
-        None => Vec::new(),
-    };
-    let programmes = state.0.config.programmes();
-    let children: Vec<ChildIn<'_>> = s
-        .cases
-        .children
-        .iter()
-        .filter(|c| Some(c.child.period) == period)
-        .map(|c| ChildIn {
-            id: &c.child.id,
-            village: c.village.as_deref(),
-            stunted: c.child.is_stunted(),
-            flagged: c.child.is_flagged(),
-        })
-        .collect();
-    let households: Vec<HouseholdIn<'_>> = s
-        .cases
-        .households
-        .iter()
-        .map(|h| HouseholdIn {
-            household: &h.household,
-            village: h.village.as_deref(),
-        })
-        .collect();
+    let programmes = s.programmes();
     let analysis = s.view(period).0;
-    let codes: Vec<&str> = analysis
-        .villages
-        .iter()
-        .map(|v| v.village.code.as_str())
-        .collect();
-    let cov = coverage::compute(&programmes, &deliveries, &children, &households, &codes);
+    let cov = s.coverage(period);
     let villages: Vec<Value> = analysis
         .villages
         .iter()

@@ -2,15 +2,17 @@
 //! printable one-page village profile (`/web/profile.html`) shows, in one answer: the
 //! village's figures and factors as `/api/villages` gives them, where it stands among
 //! the villages and why ([`crate::risk::targets::Standing`]), its change since the
-//! previous measurement period, the place and the last measurement day.
+//! previous measurement period, the place, the last measurement day and the
+//! convergence programmes' coverage in the village ([`crate::risk::coverage`]).
 //!
 //! Staff only, like `/api/villages`; aggregates only, never a child.
 
 use super::api::village_json;
 use super::periods::change_json;
-use super::targets::{target_areas, weights_param};
+use super::targets::{attach_gaps, coverage_gaps, target_areas, weights_param};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
+use crate::model::Period;
 use crate::risk::targets::{DEFAULT_TOP, Targets};
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
@@ -42,7 +44,9 @@ async fn profile(
             ))
         })?;
     let v = &analysis.villages[index];
-    let (areas, _) = target_areas(analysis);
+    let gaps = coverage_gaps(&s, period);
+    let (mut areas, _) = target_areas(analysis);
+    attach_gaps(&mut areas, &gaps);
     let standing = Targets::new(&areas, &weights, DEFAULT_TOP).standing(index);
     // The round before this one, and this village's change since it.
     let previous = period.and_then(|p| s.periods().into_iter().filter(|q| *q < p).max());
@@ -71,5 +75,33 @@ async fn profile(
         "village": village,
         "standing": standing,
         "change": change,
+        "coverage": coverage_json(&s, period, &code),
     })))
+}
+
+/// The village's coverage per programme that had a target or a delivery in the
+/// round: name, target, reached and share (`null` with no target).
+fn coverage_json(s: &crate::http::state::Snapshot, period: Option<Period>, code: &str) -> Value {
+    let cov = s.coverage(period);
+    let Some(reaches) = cov.villages.get(code) else {
+        return json!([]);
+    };
+    let rows: Vec<Value> = s
+        .programmes()
+        .iter()
+        .filter_map(|p| reaches.get(&p.code).map(|r| (p, r)))
+        .filter(|(_, r)| r.target > 0 || r.deliveries > 0)
+        .map(|(p, r)| {
+            json!({
+                "code": p.code,
+                "name": p.name,
+                "need": p.need(),
+                "target": r.target,
+                "reached": r.reached,
+                "share": r.share(),
+                "deliveries": r.deliveries,
+            })
+        })
+        .collect();
+    json!(rows)
 }

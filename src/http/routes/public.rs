@@ -1,7 +1,8 @@
 //! The public side, without a login and never taking a `Caller`:
 //! `GET /public/api/summary`, `GET /public/api/villages[?period=]`,
-//! `GET /public/api/hexes?res=5..8[&period=]`, and the embed pages `GET /embed` and
-//! `GET /embed/snippet` (files in `web/`).
+//! `GET /public/api/hexes?res=5..8[&period=]`, `GET /public/api/coverage[?period=]`
+//! (the programmes' reach, [`crate::public::coverage`]), and the embed pages
+//! `GET /embed` and `GET /embed/snippet` (files in `web/`).
 //!
 //! Everything here comes from [`crate::public::PublicView`]: counts of villages and
 //! cells with small counts suppressed, never a record. Each count field `f` is
@@ -13,7 +14,7 @@
 use crate::http::auth::client_ip;
 use crate::http::error::ApiError;
 use crate::http::state::{AppState, Bucket, Snapshot, TileKind};
-use crate::public::{MAX_PUBLIC_RES, PublicView, Published, Row, row_fields};
+use crate::public::{MAX_PUBLIC_RES, PublicView, Published, Row, Shown, row_fields};
 use axum::extract::{Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
@@ -36,6 +37,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/public/api/summary", get(summary))
         .route("/public/api/villages", get(villages))
         .route("/public/api/hexes", get(hexes))
+        .route("/public/api/coverage", get(coverage))
         .route("/public/tiles/{file}", get(tilejson))
         .route("/public/tiles/{layer}/{z}/{x}/{file}", get(tile))
         .route("/embed", get(embed))
@@ -223,6 +225,98 @@ pub fn villages_json(state: &AppState, period: Option<&str>) -> Result<Value, Ap
         "period": period,
         "outside": outside,
         "features": features,
+    }))
+}
+
+async fn coverage(
+    State(state): State<AppState>,
+    Query(q): Query<PublicQuery>,
+) -> Result<Response, ApiError> {
+    Ok(cached(coverage_json(&state, q.period.as_deref())?))
+}
+
+/// One area's published (reached, unreached) of a programme: each count and its
+/// text, the target when both are shown, and the share reached when that target is
+/// at least `min_den`.
+fn pair_json(pair: &crate::public::coverage::Pair, k: u64, min_den: u64) -> Value {
+    let count = |s: Shown| match s {
+        Shown::Value(v) => (Value::from(v), v.to_string()),
+        Shown::Small => (Value::Null, format!("<{k}")),
+        Shown::Hidden => (Value::Null, "*".to_owned()),
+    };
+    let (reached, reached_text) = count(pair[0]);
+    let (unreached, unreached_text) = count(pair[1]);
+    let target = match pair {
+        [Shown::Value(r), Shown::Value(u)] => Some(r + u),
+        _ => None,
+    };
+    let share = match (pair[0], target) {
+        (Shown::Value(r), Some(t)) if t >= min_den.max(1) => {
+            Value::from((r as f64 / t as f64 * 1000.0).round() / 1000.0)
+        }
+        _ => Value::Null,
+    };
+    json!({
+        "reached": reached,
+        "reached_text": reached_text,
+        "unreached": unreached,
+        "unreached_text": unreached_text,
+        "target": target,
+        "share": share,
+    })
+}
+
+/// The body of `GET /public/api/coverage[?period=]`: per programme (those reaching
+/// people), its published reach per village, outside every village and for the
+/// city. Counts only, suppressed with the public map's rules.
+pub fn coverage_json(state: &AppState, period: Option<&str>) -> Result<Value, ApiError> {
+    let (snapshot, v, period_json) = view(state, period)?;
+    let p = snapshot.resolve_period(period)?;
+    let min_den = u64::from(state.0.config.public.min_denominator);
+    let codes: Vec<String> = snapshot
+        .analysis
+        .villages
+        .iter()
+        .map(|x| x.village.code.clone())
+        .collect();
+    let programmes = snapshot.programmes();
+    let figures = crate::public::coverage::build(&snapshot.coverage(p), programmes, &v, &codes);
+    let of = |pick: &dyn Fn(
+        &crate::public::coverage::ProgrammeFigures,
+    ) -> crate::public::coverage::Pair| {
+        Value::Object(
+            figures
+                .iter()
+                .map(|f| (f.code.clone(), pair_json(&pick(f), v.k, min_den)))
+                .collect(),
+        )
+    };
+    let villages: Vec<Value> = snapshot
+        .analysis
+        .villages
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            json!({
+                "code": x.village.code,
+                "name": x.village.name,
+                "district": x.village.district,
+                "programmes": of(&|f| f.villages[i]),
+            })
+        })
+        .collect();
+    let listed: Vec<Value> = programmes
+        .iter()
+        .filter(|p| figures.iter().any(|f| f.code == p.code))
+        .map(|p| json!({ "code": p.code, "name": p.name, "kind": p.kind, "need": p.need() }))
+        .collect();
+    Ok(json!({
+        "k": v.k,
+        "period": period_json,
+        "programmes": listed,
+        "total": of(&|f| f.total),
+        "outside": of(&|f| f.outside),
+        "villages": villages,
     }))
 }
 

@@ -11,8 +11,9 @@ use super::periods::PeriodQuery;
 use crate::config::{Config, Weights};
 use crate::export::{About, Columns, Format, export};
 use crate::http::error::ApiError;
-use crate::http::state::AppState;
+use crate::http::state::{AppState, Snapshot};
 use crate::index::Analysis;
+use crate::model::Period;
 use crate::risk::targets::{DEFAULT_TOP, TargetArea, Targets};
 use crate::risk::weights::from_query;
 use axum::extract::{Query, State};
@@ -38,6 +39,23 @@ pub fn weights_param<S: std::hash::BuildHasher>(
     from_query(&config.weights, query).map_err(|e| ApiError::BadRequest(e.to_string()))
 }
 
+/// What the programmes left unreached in each village in `period`, by village code,
+/// for the end of its reason ([`crate::risk::coverage::gap_phrase`]).
+#[must_use]
+pub fn coverage_gaps(s: &Snapshot, period: Option<Period>) -> HashMap<String, String> {
+    crate::risk::coverage::gap_phrases(s.programmes(), &s.coverage(period))
+}
+
+/// Sets each area's coverage phrase from `gaps` (see [`coverage_gaps`]).
+pub fn attach_gaps<'a, H: std::hash::BuildHasher>(
+    areas: &mut [TargetArea<'a>],
+    gaps: &'a HashMap<String, String, H>,
+) {
+    for a in areas {
+        a.coverage = gaps.get(a.code).map(String::as_str);
+    }
+}
+
 /// The villages of an analysis as the ranking sees them, and their boundaries.
 #[must_use]
 pub fn target_areas(analysis: &Analysis) -> (Vec<TargetArea<'_>>, Vec<&MultiPolygon<f64>>) {
@@ -52,6 +70,7 @@ pub fn target_areas(analysis: &Analysis) -> (Vec<TargetArea<'_>>, Vec<&MultiPoly
                     district: &v.village.district,
                     counts: v.stats.counts,
                     risk: v.stats.risk,
+                    coverage: None,
                 },
                 &v.village.boundary,
             )
@@ -88,7 +107,9 @@ async fn targets(
     let s = state.snapshot();
     let (period, _) = pq.resolve(&s)?;
     let analysis = s.view(period).0;
-    let (areas, boundaries) = target_areas(analysis);
+    let gaps = coverage_gaps(&s, period);
+    let (mut areas, boundaries) = target_areas(analysis);
+    attach_gaps(&mut areas, &gaps);
     let t = Targets::new(&areas, &weights, top);
     let Some(format) = format else {
         let mut body = t.to_json();
