@@ -99,7 +99,8 @@ struct Listed {
     previous: Option<Period>,
     /// Per kind, after the village and posyandu filters, before the kind filter.
     counts: BTreeMap<&'static str, usize>,
-    /// The posyandu of the listed children (after the village filter).
+    /// The posyandu of the rows answered (of every row of the village when a
+    /// posyandu is asked for).
     posyandu: Vec<String>,
     rows: Vec<Row>,
     names: bool,
@@ -146,15 +147,7 @@ async fn build(
     what: &str,
 ) -> Result<Listed, ApiError> {
     let scope = case_level(caller)?;
-    let kind = match q.kind.as_deref().filter(|k| !k.trim().is_empty()) {
-        None => None,
-        Some(k) => Some(ListKind::parse(k).ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "daftar `{k}` tidak dikenal; pilih salah satu: {}",
-                ListKind::ALL.map(ListKind::as_str).join(", ")
-            ))
-        })?),
-    };
+    let kind = kind_param(q.kind.as_deref())?;
     let snapshot = state.snapshot();
     let Some(period) = snapshot.resolve_period(q.period.as_deref())? else {
         return Ok(Listed {
@@ -172,10 +165,21 @@ async fn build(
         .as_deref()
         .map(str::trim)
         .filter(|v| !v.is_empty());
-    let cases: Vec<_> = listed(&snapshot, &scope, period)
+    let posyandu_asked = q
+        .posyandu
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty());
+    let mut cases: Vec<_> = listed(&snapshot, &scope, period)
         .into_iter()
         .filter(|(_, rec)| village.is_none_or(|v| rec.village.as_deref() == Some(v)))
         .collect();
+    // Names are opened only for the rows answered, unless a posyandu (a sealed
+    // field) is asked for: then every row of the village is opened to find them.
+    let mut counts = count(cases.iter().map(|(c, _)| &c.kinds));
+    if posyandu_asked.is_none() {
+        cases.retain(|(c, _)| kind.is_none_or(|k| c.kinds.contains(&k)));
+    }
     let ids: Vec<String> = cases.iter().map(|(c, _)| c.id.to_owned()).collect();
     let who = reveal(state, caller, &snapshot, None, &ids, what).await?;
     let names = state.identity_key().is_some();
@@ -183,53 +187,12 @@ async fn build(
         .read_store(move |s| s.case_audits(period))
         .await?
         .unwrap_or_default();
-    let villages: HashMap<&str, &crate::model::Village> = snapshot
-        .analysis
-        .villages
-        .iter()
-        .map(|v| (v.village.code.as_str(), &v.village))
-        .collect();
-    let opened = |s: Option<&String>| s.filter(|_| names).cloned();
-    let mut rows: Vec<Row> = cases
-        .into_iter()
-        .map(|(case, rec)| {
-            let v = rec.village.as_deref().and_then(|c| villages.get(c));
-            let id = who.get(case.id);
-            Row {
-                pseudonym: case.id.to_owned(),
-                village: rec.village.clone(),
-                village_name: v.map(|v| v.name.clone()).unwrap_or_default(),
-                district: v.map(|v| v.district.clone()).unwrap_or_default(),
-                posyandu: opened(id.map(|w| &w.posyandu)),
-                name: opened(id.map(|w| &w.name)),
-                parent: opened(id.map(|w| &w.parent)),
-                sex: rec.child.sex.code(),
-                kinds: case.kinds,
-                checks: case.checks,
-                before: case.before.map(Round::of),
-                now: case.now.map(Round::of),
-                audit: decisions.get(case.id).cloned(),
-            }
-        })
-        .collect();
+    let mut rows = rows_of(&snapshot, cases, &who, names, &decisions);
     let posyandu: BTreeSet<String> = rows.iter().filter_map(|r| r.posyandu.clone()).collect();
-    if let Some(p) = q
-        .posyandu
-        .as_deref()
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
+    if let Some(p) = posyandu_asked {
         rows.retain(|r| r.posyandu.as_deref() == Some(p));
-    }
-    let mut counts: BTreeMap<&'static str, usize> =
-        ListKind::ALL.iter().map(|k| (k.as_str(), 0)).collect();
-    for r in &rows {
-        for k in &r.kinds {
-            *counts.entry(k.as_str()).or_default() += 1;
-        }
-    }
-    if let Some(k) = kind {
-        rows.retain(|r| r.kinds.contains(&k));
+        counts = count(rows.iter().map(|r| &r.kinds));
+        rows.retain(|r| kind.is_none_or(|k| r.kinds.contains(&k)));
     }
     rows.sort_by(|a, b| {
         (
@@ -255,6 +218,70 @@ async fn build(
         rows,
         names,
     })
+}
+
+/// The `kind` filter, `None` for every list.
+fn kind_param(kind: Option<&str>) -> Result<Option<ListKind>, ApiError> {
+    match kind.filter(|k| !k.trim().is_empty()) {
+        None => Ok(None),
+        Some(k) => ListKind::parse(k).map(Some).ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "daftar `{k}` tidak dikenal; pilih salah satu: {}",
+                ListKind::ALL.map(ListKind::as_str).join(", ")
+            ))
+        }),
+    }
+}
+
+/// The listed `cases` as rows: village, opened identity fields (`names`: the server
+/// holds the identity key), both rounds and the latest decision.
+fn rows_of(
+    snapshot: &Snapshot,
+    cases: Vec<(audit::Case<'_>, &CaseChild)>,
+    who: &crate::routes::export::Visitees,
+    names: bool,
+    decisions: &HashMap<String, CaseAudit>,
+) -> Vec<Row> {
+    let villages: HashMap<&str, &crate::model::Village> = snapshot
+        .analysis
+        .villages
+        .iter()
+        .map(|v| (v.village.code.as_str(), &v.village))
+        .collect();
+    // A child with no sealed record (a round imported without names) shows none.
+    let opened = |s: Option<&String>| s.filter(|s| names && !s.is_empty()).cloned();
+    cases
+        .into_iter()
+        .map(|(case, rec)| {
+            let v = rec.village.as_deref().and_then(|c| villages.get(c));
+            let id = who.get(case.id);
+            Row {
+                pseudonym: case.id.to_owned(),
+                village: rec.village.clone(),
+                village_name: v.map(|v| v.name.clone()).unwrap_or_default(),
+                district: v.map(|v| v.district.clone()).unwrap_or_default(),
+                posyandu: opened(id.map(|w| &w.posyandu)),
+                name: opened(id.map(|w| &w.name)),
+                parent: opened(id.map(|w| &w.parent)),
+                sex: rec.child.sex.code(),
+                kinds: case.kinds,
+                checks: case.checks,
+                before: case.before.map(Round::of),
+                now: case.now.map(Round::of),
+                audit: decisions.get(case.id).cloned(),
+            }
+        })
+        .collect()
+}
+
+/// How many rows are in each list.
+fn count<'a>(kinds: impl Iterator<Item = &'a Vec<ListKind>>) -> BTreeMap<&'static str, usize> {
+    let mut out: BTreeMap<&'static str, usize> =
+        ListKind::ALL.iter().map(|k| (k.as_str(), 0)).collect();
+    for k in kinds.flatten() {
+        *out.entry(k.as_str()).or_default() += 1;
+    }
+    out
 }
 
 fn private(mut resp: Response) -> Response {
