@@ -208,6 +208,7 @@ function renderAccountMenu(user) {
   if (user.role === 'admin') items.push(el('a', { href: new URL('web/admin.html', BASE).href, textContent: t('admin'), id: 'admin-link' }));
   if (['admin', 'planner', 'field_officer'].includes(user.role)) {
     items.push(el('a', { href: new URL('web/route.html', BASE).href, textContent: t('routeLink'), id: 'route-link' }));
+    items.push(el('a', { href: new URL('web/audit.html', BASE).href, textContent: t('auditLink'), id: 'audit-link' }));
   }
   if (!field) items.push(el('a', { href: new URL('embed/snippet', BASE).href, textContent: t('publicMap') }));
   items.push(out);
