@@ -99,6 +99,9 @@ struct Listed {
     previous: Option<Period>,
     /// Per kind, after the village and posyandu filters, before the kind filter.
     counts: BTreeMap<&'static str, usize>,
+    /// Per village with listed children (before the village filter): code, name,
+    /// district and how many.
+    villages: Vec<serde_json::Value>,
     /// The posyandu of the rows answered (of every row of the village when a
     /// posyandu is asked for).
     posyandu: Vec<String>,
@@ -154,6 +157,7 @@ async fn build(
             period: None,
             previous: None,
             counts: BTreeMap::new(),
+            villages: Vec::new(),
             posyandu: Vec::new(),
             rows: Vec::new(),
             names: false,
@@ -170,10 +174,9 @@ async fn build(
         .as_deref()
         .map(str::trim)
         .filter(|p| !p.is_empty());
-    let mut cases: Vec<_> = listed(&snapshot, &scope, period)
-        .into_iter()
-        .filter(|(_, rec)| village.is_none_or(|v| rec.village.as_deref() == Some(v)))
-        .collect();
+    let mut cases = listed(&snapshot, &scope, period);
+    let villages = per_village(&snapshot, &cases);
+    cases.retain(|(_, rec)| village.is_none_or(|v| rec.village.as_deref() == Some(v)));
     // Names are opened only for the rows answered, unless a posyandu (a sealed
     // field) is asked for: then every row of the village is opened to find them.
     let mut counts = count(cases.iter().map(|(c, _)| &c.kinds));
@@ -214,6 +217,7 @@ async fn build(
         period: Some(period),
         previous,
         counts,
+        villages,
         posyandu: posyandu.into_iter().collect(),
         rows,
         names,
@@ -274,6 +278,39 @@ fn rows_of(
         .collect()
 }
 
+/// The villages of `cases` with how many listed children each, by district and name.
+fn per_village(
+    snapshot: &Snapshot,
+    cases: &[(audit::Case<'_>, &CaseChild)],
+) -> Vec<serde_json::Value> {
+    let mut n: HashMap<&str, usize> = HashMap::new();
+    for (_, rec) in cases {
+        if let Some(v) = rec.village.as_deref() {
+            *n.entry(v).or_default() += 1;
+        }
+    }
+    let mut out: Vec<_> = snapshot
+        .analysis
+        .villages
+        .iter()
+        .filter_map(|v| {
+            let count = n.get(v.village.code.as_str())?;
+            Some((
+                &v.village.district,
+                &v.village.name,
+                &v.village.code,
+                *count,
+            ))
+        })
+        .collect();
+    out.sort();
+    out.into_iter()
+        .map(|(district, name, code, count)| {
+            json!({"code": code, "name": name, "district": district, "rows": count})
+        })
+        .collect()
+}
+
 /// How many rows are in each list.
 fn count<'a>(kinds: impl Iterator<Item = &'a Vec<ListKind>>) -> BTreeMap<&'static str, usize> {
     let mut out: BTreeMap<&'static str, usize> =
@@ -313,6 +350,7 @@ async fn list(
             "period": l.period,
             "previous": l.previous,
             "counts": l.counts,
+            "villages": l.villages,
             "posyandu": l.posyandu,
             "names": l.names,
             "decisions": Decision::ALL.map(|d| json!({"decision": d, "label": d.label()})),
