@@ -23,6 +23,11 @@ function fill(key, values) {
   return t(key).replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ''));
 }
 
+/** `fill` of `key`, or of `key1` when `n` is one (English: 1 child, 2 children). */
+function count(key, n, values = {}) {
+  return fill(n === 1 ? `${key}1` : key, { ...values, n: fmtInt(n) });
+}
+
 function el(tag, props = {}, ...children) {
   const e = Object.assign(document.createElement(tag), props);
   e.append(...children.filter((c) => c !== null && c !== undefined));
@@ -125,7 +130,7 @@ function decisionCell(row) {
 function rowOf(row) {
   const who = el('td', { className: 'who' },
     row.name ? el('strong', { textContent: row.name }) : el('span', { className: 'muted', textContent: t('auditNoName') }),
-    el('span', { className: 'code mono', textContent: ` ${row.sex === 'F' ? 'P' : 'L'} · ${row.pseudonym.slice(0, 8)}` }));
+    el('span', { className: 'code mono', textContent: ` ${t(`auditSex_${row.sex}`)} · ${row.pseudonym.slice(0, 8)}` }));
   const kinds = el('td', { className: 'kinds' }, ...row.kinds.map((k) => el('span', {
     className: `tag kind-${k}`, textContent: t(`auditKind_${k}`), title: t(`auditHint_${k}`),
   })), ...row.checks.map((c) => el('span', { className: 'check', textContent: t(`auditCheck_${c}`) })));
@@ -160,7 +165,7 @@ function render() {
   const b = state.body;
   renderFilters();
   const previous = b.previous ? fill('auditVersus', { previous: b.previous }) : t('auditNoPrevious');
-  $('status').textContent = fill('auditShowing', { n: fmtInt(b.rows.length), period: b.period ?? '–', previous });
+  $('status').textContent = count('auditShowing', b.rows.length, { period: b.period ?? '–', previous });
   const chosen = ['village', 'posyandu', 'kind'].map((id) => $(id).selectedOptions[0]?.textContent.replace(/ · [\d.,]+$/, ''));
   $('print-filters').textContent = [`${t('auditPeriod')} ${b.period ?? '–'}${previous}`,
     ...chosen.map((c, i) => (c && $(['village', 'posyandu', 'kind'][i]).value ? c : null)).filter(Boolean),
@@ -174,7 +179,7 @@ function render() {
       el('span', { textContent: `${g.first.village_name}` }),
       el('span', { className: 'muted', textContent: ` · ${g.first.district} · ` }),
       el('span', { textContent: g.first.posyandu ?? t('auditNoPosyandu') }),
-      el('span', { className: 'muted', textContent: ` · ${fill('auditChildren', { n: fmtInt(g.rows.length) })}` }),
+      el('span', { className: 'muted', textContent: ` · ${count('auditChildren', g.rows.length)}` }),
       el('span', { className: 'print-period muted', textContent: ` · ${t('auditPeriod')} ${b.period}` })),
     el('table', { className: 'audit-table' }, cols(), head(), el('tbody', {}, ...g.rows.map(rowOf))))));
 }
