@@ -205,6 +205,11 @@ def test_filters_by_village_posyandu_and_kind(city):
     c = city
     want = by_pseudonym(c, expected_lists(c["rounds"], AUG))
     _, _, body = api(c, f"/api/audit?period={AUG}")
+    # The village list counts the listed children of each village.
+    per = {}
+    for r in body["rows"]:
+        per[r["village"]] = per.get(r["village"], 0) + 1
+    assert {v["code"]: v["rows"] for v in body["villages"]} == per
     village = body["rows"][0]["village"]
     _, _, v = api(c, f"/api/audit?period={AUG}&village={village}")
     assert {r["pseudonym"] for r in v["rows"]} == {r["pseudonym"] for r in body["rows"] if r["village"] == village}
@@ -293,6 +298,8 @@ def test_the_workbook_has_the_same_rows(city):
         assert x["HAZ"] == pytest.approx(r["now"]["haz"])
         assert x["HAZ sebelumnya"] == pytest.approx(r["before"]["haz"])
         assert "Memburuk" in x["Daftar"]
+        checks = {"height_shrank": "tinggi turun", "haz_jump": "HAZ melonjak"}
+        assert (x["Pemeriksaan"] or "") == ", ".join(checks[k] for k in r["checks"])
     notes = {r[0].value: r[1].value for r in wb["keterangan"].iter_rows(min_row=2)}
     assert notes["Periode pengukuran"] == AUG and notes["Periode pembanding"] == FEB
     assert notes["Jumlah anak"] == str(len(rows))

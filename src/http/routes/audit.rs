@@ -552,7 +552,17 @@ fn table(rows: &[Row]) -> export::Table {
                         .collect::<Vec<_>>()
                         .join("; "),
                 ),
-                Cell::Text(r.checks.join(", ")),
+                Cell::Text(
+                    r.checks
+                        .iter()
+                        .map(|c| match *c {
+                            "height_shrank" => "tinggi turun",
+                            "haz_jump" => "HAZ melonjak",
+                            other => other,
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
                 text(b.map(|x| x.measure_date.as_str())),
                 round(b, |x| x.height_cm),
                 round(b, |x| x.haz),
