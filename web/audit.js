@@ -301,7 +301,7 @@ function render() {
   $('groups').replaceChildren(...groups(b.rows).map((g) => el('section', { className: 'audit-group' },
     el('h2', {},
       el('span', { textContent: `${g.first.village_name}` }),
-      el('span', { className: 'muted', textContent: ` · ${g.first.district} · ` }),
+      el('span', { className: 'muted', textContent: ` · ${t('district')} ${g.first.district} · ` }),
       el('span', { textContent: g.first.posyandu ?? t('auditNoPosyandu') }),
       el('span', { className: 'muted', textContent: ` · ${count('auditChildren', g.rows.length)}` }),
       el('span', { className: 'print-period muted', textContent: ` · ${t('auditPeriod')} ${b.period}` })),
