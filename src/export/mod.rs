@@ -83,13 +83,13 @@ pub fn export(
     let notes = about.rows(columns, t.list.len());
     match format {
         Format::Csv => csv_bytes(&table),
-        Format::Xlsx => xlsx_bytes(&table, &notes, columns),
+        Format::Xlsx => xlsx("prioritas", &table, &notes, columns),
         Format::GeoJson => Ok(geojson_bytes(t, &table, boundaries, &notes)),
     }
 }
 
 /// A table: header and rows.
-type Table = (Vec<String>, Vec<Vec<Cell>>);
+pub type Table = (Vec<String>, Vec<Vec<Cell>>);
 
 fn csv_bytes((header, rows): &Table) -> Result<Vec<u8>, ExportError> {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -158,13 +158,17 @@ fn geojson_bytes(
 
 static XLSX_SEQ: AtomicU64 = AtomicU64::new(0);
 
-fn xlsx_bytes(
+/// `table` as an XLSX workbook: the table on the sheet `sheet`, then `notes` on a
+/// "keterangan" sheet ("about" with English `columns`). A column's type is its first
+/// row's cell's.
+pub fn xlsx(
+    sheet: &str,
     (header, rows): &Table,
     notes: &[(String, String)],
     columns: Columns,
 ) -> Result<Vec<u8>, ExportError> {
     let path = format!(
-        "/vsimem/sigap-targets-{}-{}.xlsx",
+        "/vsimem/sigap-{sheet}-{}-{}.xlsx",
         std::process::id(),
         XLSX_SEQ.fetch_add(1, Ordering::Relaxed)
     );
@@ -172,7 +176,7 @@ fn xlsx_bytes(
         let driver = DriverManager::get_driver_by_name("XLSX")?;
         let mut ds = driver.create_vector_only(&path)?;
         let layer = ds.create_layer(LayerOptions {
-            name: "prioritas",
+            name: sheet,
             ty: gdal::vector::OGRwkbGeometryType::wkbNone,
             ..LayerOptions::default()
         })?;

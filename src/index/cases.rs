@@ -22,6 +22,23 @@ pub struct CaseChild {
     pub home: Option<usize>,
 }
 
+impl CaseChild {
+    /// Whether `scope` may read this record: every record for `All`, none for
+    /// `Nothing`, a team's children in its villages (any village when it names none).
+    #[must_use]
+    pub fn read_by(&self, scope: &Scope) -> bool {
+        match scope {
+            Scope::All => true,
+            Scope::Nothing => false,
+            Scope::Team { team, villages } => {
+                self.team.as_deref() == Some(team.as_str())
+                    && (villages.is_empty()
+                        || self.village.as_ref().is_some_and(|v| villages.contains(v)))
+            }
+        }
+    }
+}
+
 /// A household as a case, with its village code.
 #[derive(Debug, Clone)]
 pub struct CaseHousehold {
@@ -106,15 +123,7 @@ impl Cases {
         self.children
             .iter()
             .filter(|c| period.is_none_or(|p| c.child.period == p))
-            .filter(|c| match scope {
-                Scope::All => true,
-                Scope::Nothing => false,
-                Scope::Team { team, villages } => {
-                    c.team.as_deref() == Some(team.as_str())
-                        && (villages.is_empty()
-                            || c.village.as_ref().is_some_and(|v| villages.contains(v)))
-                }
-            })
+            .filter(|c| c.read_by(scope))
             .collect()
     }
 

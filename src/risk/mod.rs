@@ -36,6 +36,7 @@ use crate::config::{Config, Weights};
 use crate::model::Counts;
 use serde::Serialize;
 
+pub mod audit;
 pub mod coverage;
 pub mod families;
 pub mod hotspot;

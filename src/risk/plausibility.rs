@@ -112,60 +112,81 @@ pub fn check(m: &NewMeasurement, last: Option<&Previous>) -> Verdict {
     });
     let mut failed = who_flags(&scores);
     if let (Some(h), Some(last)) = (m.height_cm, last) {
-        let last_age = (last.date - m.birth_date).num_days();
-        let switched = Position::for_age(last_age) == Position::Lying && age >= STANDING_FROM_DAYS;
-        let allowed = SHRINK_TOLERANCE_CM
-            + if switched {
-                zscore::POSITION_CORRECTION_CM
-            } else {
-                0.0
-            };
-        if h < last.height_cm - allowed {
+        failed.extend(against_last(m.birth_date, m.date, h, scores.haz, last));
+    }
+    Verdict { scores, failed }
+}
+
+/// The checks of a measurement against the child's last one (`height_shrank`,
+/// `haz_jump`), on a height measured on `date` with its HAZ (`None` when it has
+/// none): the part of [`check`] that needs history, for measurements whose HAZ is
+/// already known (a round's stored rows, see [`crate::risk::audit`]).
+///
+/// # Units
+/// `height_cm` centimetres, `haz` a z-score.
+#[must_use]
+pub fn against_last(
+    birth_date: NaiveDate,
+    date: NaiveDate,
+    h: f64,
+    haz: Option<f64>,
+    last: &Previous,
+) -> Vec<Check> {
+    let age = (date - birth_date).num_days();
+    let mut failed = Vec::new();
+    let last_age = (last.date - birth_date).num_days();
+    let switched = Position::for_age(last_age) == Position::Lying && age >= STANDING_FROM_DAYS;
+    let allowed = SHRINK_TOLERANCE_CM
+        + if switched {
+            zscore::POSITION_CORRECTION_CM
+        } else {
+            0.0
+        };
+    if h < last.height_cm - allowed {
+        failed.push(Check {
+            code: "height_shrank",
+            pesan: format!(
+                "Tinggi {} cm lebih pendek {} cm dari pengukuran {} ({} cm): anak tidak menyusut. Ukur ulang.",
+                one_decimal(h),
+                one_decimal(last.height_cm - h),
+                last.date,
+                one_decimal(last.height_cm)
+            ),
+            message: format!(
+                "{h:.1} cm is {:.1} cm shorter than on {} ({:.1} cm): children do not shrink. Measure again.",
+                last.height_cm - h,
+                last.date,
+                last.height_cm
+            ),
+        });
+    }
+    if let Some(z) = haz {
+        let years = (date - last.date).num_days().max(0) as f64 / 365.25;
+        let limit = HAZ_JUMP_BASE + HAZ_JUMP_PER_YEAR * years;
+        if (z - last.haz).abs() > limit {
             failed.push(Check {
-                code: "height_shrank",
+                code: "haz_jump",
                 pesan: format!(
-                    "Tinggi {} cm lebih pendek {} cm dari pengukuran {} ({} cm): anak tidak menyusut. Ukur ulang.",
-                    one_decimal(h),
-                    one_decimal(last.height_cm - h),
+                    "HAZ berubah dari {} ({}) menjadi {} dalam {} hari ({} {}); perubahan lebih dari {} dalam waktu itu tidak masuk akal. Ukur ulang.",
+                    two_decimals(last.haz),
                     last.date,
-                    one_decimal(last.height_cm)
+                    two_decimals(z),
+                    (date - last.date).num_days(),
+                    if z > last.haz { "naik" } else { "turun" },
+                    two_decimals((z - last.haz).abs()),
+                    two_decimals(limit)
                 ),
                 message: format!(
-                    "{h:.1} cm is {:.1} cm shorter than on {} ({:.1} cm): children do not shrink. Measure again.",
-                    last.height_cm - h,
+                    "HAZ went from {:.2} ({}) to {z:.2} in {} days (a change of {:.2}); more than {limit:.2} in that time is implausible. Measure again.",
+                    last.haz,
                     last.date,
-                    last.height_cm
+                    (date - last.date).num_days(),
+                    (z - last.haz).abs()
                 ),
             });
         }
-        if let Some(z) = scores.haz {
-            let years = (m.date - last.date).num_days().max(0) as f64 / 365.25;
-            let limit = HAZ_JUMP_BASE + HAZ_JUMP_PER_YEAR * years;
-            if (z - last.haz).abs() > limit {
-                failed.push(Check {
-                    code: "haz_jump",
-                    pesan: format!(
-                        "HAZ berubah dari {} ({}) menjadi {} dalam {} hari ({} {}); perubahan lebih dari {} dalam waktu itu tidak masuk akal. Ukur ulang.",
-                        two_decimals(last.haz),
-                        last.date,
-                        two_decimals(z),
-                        (m.date - last.date).num_days(),
-                        if z > last.haz { "naik" } else { "turun" },
-                        two_decimals((z - last.haz).abs()),
-                        two_decimals(limit)
-                    ),
-                    message: format!(
-                        "HAZ went from {:.2} ({}) to {z:.2} in {} days (a change of {:.2}); more than {limit:.2} in that time is implausible. Measure again.",
-                        last.haz,
-                        last.date,
-                        (m.date - last.date).num_days(),
-                        (z - last.haz).abs()
-                    ),
-                });
-            }
-        }
     }
-    Verdict { scores, failed }
+    failed
 }
 
 fn who_flags(s: &zscore::ZScores) -> Vec<Check> {

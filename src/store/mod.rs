@@ -12,6 +12,7 @@
 //! mid-import leaves the store exactly as before or after that import.
 
 mod assignments;
+mod case_audits;
 mod deliveries;
 mod error;
 mod geometry;
@@ -26,6 +27,7 @@ mod teams;
 mod visits;
 mod writer;
 
+pub use case_audits::CaseAudit;
 pub use deliveries::DeliveriesWritten;
 pub use error::StoreError;
 pub use geometry::SRS_WGS84;
@@ -127,6 +129,7 @@ impl Store {
         store.sql(store.conn.execute_batch(identities::CREATE))?;
         store.sql(store.conn.execute_batch(plans::CREATE))?;
         store.sql(store.conn.execute_batch(deliveries::CREATE))?;
+        store.sql(store.conn.execute_batch(case_audits::CREATE))?;
         Ok(store)
     }
 

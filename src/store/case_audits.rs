@@ -1,0 +1,155 @@
+//! Case audits: `sigap_case_audits`, what a planner decided about a child on a
+//! case-audit list ([`crate::risk::audit`]), one row per decision.
+//!
+//! The table is a history, not a state: a changed mind is a new row, and triggers
+//! refuse every UPDATE and DELETE (as the audit log's do), so who decided what and
+//! when stays on record. The latest row of a child and period is the one shown.
+//! Writing a decision does not bump the store revision: it changes no figure, and
+//! the snapshot is not rebuilt for it.
+
+use super::{Store, StoreError};
+use crate::model::Period;
+use rusqlite::params;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// The table and its guards, created when a store is opened.
+pub(super) const CREATE: &str = "CREATE TABLE IF NOT EXISTS sigap_case_audits (
+  id INTEGER PRIMARY KEY,
+  pseudonym TEXT NOT NULL,
+  period TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('implausible', 'jump', 'once', 'missed', 'newly_stunted', 'worse')),
+  decision TEXT NOT NULL CHECK (decision IN ('valid', 'remeasure', 'data_error', 'referred')),
+  note TEXT NOT NULL DEFAULT '',
+  username TEXT NOT NULL,
+  at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+);
+CREATE INDEX IF NOT EXISTS sigap_case_audits_child ON sigap_case_audits (period, pseudonym);
+CREATE TRIGGER IF NOT EXISTS sigap_case_audits_no_update BEFORE UPDATE ON sigap_case_audits
+BEGIN SELECT RAISE(ABORT, 'case audits are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS sigap_case_audits_no_delete BEFORE DELETE ON sigap_case_audits
+BEGIN SELECT RAISE(ABORT, 'case audits are append-only'); END;";
+
+/// One decision about a listed child.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaseAudit {
+    pub pseudonym: String,
+    pub period: String,
+    /// The list it was marked from (`jump`, `missed`, ...).
+    pub kind: String,
+    /// `valid`, `remeasure`, `data_error` or `referred`.
+    pub decision: String,
+    pub note: String,
+    pub username: String,
+    /// When it was stored, `YYYY-MM-DDTHH:MM:SSZ` (set by the store).
+    pub at: String,
+}
+
+const COLUMNS: &str = "pseudonym, period, kind, decision, note, username, at";
+
+fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseAudit> {
+    Ok(CaseAudit {
+        pseudonym: r.get(0)?,
+        period: r.get(1)?,
+        kind: r.get(2)?,
+        decision: r.get(3)?,
+        note: r.get(4)?,
+        username: r.get(5)?,
+        at: r.get(6)?,
+    })
+}
+
+impl Store {
+    /// Appends `a` (its `at` is ignored and set now) and returns it as stored.
+    pub fn record_case_audit(&mut self, a: &CaseAudit) -> Result<CaseAudit, StoreError> {
+        let path = self.path.clone();
+        let sql = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(sql)?;
+        tx.execute(
+            "INSERT INTO sigap_case_audits (pseudonym, period, kind, decision, note, username) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                a.pseudonym,
+                a.period,
+                a.kind,
+                a.decision,
+                a.note,
+                a.username
+            ],
+        )
+        .map_err(sql)?;
+        let id = tx.last_insert_rowid();
+        let stored = tx
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM sigap_case_audits WHERE id = ?1"),
+                [id],
+                audit_row,
+            )
+            .map_err(sql)?;
+        tx.commit().map_err(sql)?;
+        Ok(stored)
+    }
+
+    /// The latest decision about each child of `period`, by pseudonym.
+    pub fn case_audits(&self, period: Period) -> Result<HashMap<String, CaseAudit>, StoreError> {
+        let mut st = self.sql(self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM sigap_case_audits WHERE period = ?1 ORDER BY id"
+        )))?;
+        let rows = self.sql(st.query_map([period.to_string()], audit_row))?;
+        let mut out = HashMap::new();
+        for row in rows {
+            let a = self.sql(row)?;
+            out.insert(a.pseudonym.clone(), a);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mark(decision: &str) -> CaseAudit {
+        CaseAudit {
+            pseudonym: "abc".into(),
+            period: "2026-08".into(),
+            kind: "jump".into(),
+            decision: decision.into(),
+            note: "diukur ulang 12/9".into(),
+            username: "perencana".into(),
+            at: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_latest_decision_wins_and_history_stays() {
+        let mut s = Store::open_in_memory().expect("store");
+        let first = s.record_case_audit(&mark("remeasure")).expect("first");
+        assert!(first.at.ends_with('Z'), "{}", first.at);
+        s.record_case_audit(&mark("valid")).expect("second");
+        let aug = "2026-08".parse().expect("period");
+        let latest = s.case_audits(aug).expect("read");
+        assert_eq!(latest["abc"].decision, "valid");
+        assert!(
+            s.case_audits("2026-02".parse().expect("period"))
+                .expect("read")
+                .is_empty()
+        );
+        // Append-only, and only the known decisions.
+        assert!(
+            s.conn
+                .execute("UPDATE sigap_case_audits SET decision = 'valid'", [])
+                .is_err()
+        );
+        assert!(s.conn.execute("DELETE FROM sigap_case_audits", []).is_err());
+        assert!(s.record_case_audit(&mark("lupakan")).is_err());
+        let n: i64 = s
+            .conn
+            .query_row("SELECT count(*) FROM sigap_case_audits", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(n, 2);
+    }
+}
