@@ -136,6 +136,7 @@ impl Dataset {
             assignments: self.assignments.clone(),
             roads: self.roads.clone(),
             osm_extract: self.osm_extract.clone(),
+            measure_targets: self.measure_targets.clone(),
         }
     }
 }

@@ -39,6 +39,7 @@ use serde::Serialize;
 pub mod coverage;
 pub mod families;
 pub mod hotspot;
+pub mod measurement;
 pub mod normalise;
 pub mod plausibility;
 pub mod reason;

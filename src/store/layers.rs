@@ -155,6 +155,7 @@ impl Store {
             assignments: self.assignments()?,
             roads: self.roads()?.map(|r| std::sync::Arc::new(r.network)),
             osm_extract: self.osm_extract()?.map(std::sync::Arc::new),
+            measure_targets: self.measure_targets()?,
         })
     }
 

@@ -17,6 +17,7 @@ mod error;
 mod geometry;
 mod identities;
 mod layers;
+mod measure_targets;
 mod periods;
 mod plans;
 mod population;
@@ -127,6 +128,7 @@ impl Store {
         store.sql(store.conn.execute_batch(identities::CREATE))?;
         store.sql(store.conn.execute_batch(plans::CREATE))?;
         store.sql(store.conn.execute_batch(deliveries::CREATE))?;
+        store.sql(store.conn.execute_batch(measure_targets::CREATE))?;
         Ok(store)
     }
 
