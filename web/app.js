@@ -30,12 +30,17 @@ import {
   COVERAGE_INDICATOR, GAP_INDICATOR, isInterventionIndicator, showInterventions, hideInterventions,
   interventionLegendHtml, initInterventions,
 } from './interventions.js';
+import {
+  MEASUREMENT_INDICATOR, showMeasurement, hideMeasurement, measurementLegendHtml, renderMeasurementSummary,
+  loadMeasurementSummary,
+} from './measurement.js';
 
 /** The directory the page was served from; every API path is resolved against it. */
 const BASE = new URL('.', window.location.href);
 const TOP_N = 10;
 /** The hexagon indicators, then keluarga berisiko stunting (villages, per target group). */
-const ALL_INDICATORS = [...INDICATORS, FAMILY_INDICATOR, COVERAGE_INDICATOR, GAP_INDICATOR, CHANGE_INDICATOR];
+const ALL_INDICATORS = [...INDICATORS, FAMILY_INDICATOR, COVERAGE_INDICATOR, GAP_INDICATOR, MEASUREMENT_INDICATOR,
+  CHANGE_INDICATOR];
 
 /** MapLibre's own control labels in Bahasa Indonesia. */
 const MAP_WORDS_ID = {
@@ -76,6 +81,16 @@ function applyIndicator() {
   const { map, indicator: ind } = state;
   if (!state.loaded) return; // the load handler applies it
   showChangeOnMap(map, state.villages, ind === CHANGE_INDICATOR);
+  if (ind === MEASUREMENT_INDICATOR) {
+    hideFamilies(map);
+    hideInterventions(map);
+    showHexes(map, false);
+    showMeasurement(map, BASE, periodQuery())
+      .then(() => { if (state.indicator === ind) renderLegend(); })
+      .catch((e) => { $('legend').textContent = `${t(ind.key)}: ${e.message}`; });
+    return;
+  }
+  hideMeasurement(map);
   if (isInterventionIndicator(ind)) {
     hideFamilies(map);
     showInterventions(map, ind, BASE, periodQuery())
@@ -127,6 +142,10 @@ function renderIndicatorSelect() {
 }
 
 function renderLegend() {
+  if (state.indicator === MEASUREMENT_INDICATOR) {
+    $('legend').innerHTML = measurementLegendHtml();
+    return;
+  }
   if (isInterventionIndicator(state.indicator)) {
     $('legend').innerHTML = interventionLegendHtml(state.indicator);
     return;
@@ -377,6 +396,7 @@ function renderTexts() {
   renderSearchTexts();
   renderPrintTexts();
   renderChange(state.villages);
+  renderMeasurementSummary();
   if (state.popup && state.popupRender) state.popup.setHTML(state.popupRender());
 }
 
@@ -513,6 +533,7 @@ async function main() {
   map.on('click', onMapClick);
   setPointer([LAYER.hexFill, LAYER.villageFill, LAYER.puskesmas, LAYER.pustu, LAYER.posyandu]);
   loadVillageList();
+  loadMeasurementSummary(BASE, periodQuery());
   // A period or comparison chosen: other tiles, another list.
   initPeriods(() => {
     // A comparison chosen shows the change; none leaves the change for the risk.
@@ -527,6 +548,7 @@ async function main() {
     state.popup?.remove();
     state.villages = null;
     loadVillageList();
+    loadMeasurementSummary(BASE, periodQuery());
     reloadTargets();
   }).then(() => {
     // With periods known, the change is offered (and a link may have asked for it).
