@@ -54,6 +54,10 @@ pub struct ImportArgs {
 }
 
 /// Runs `sigap import`.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one arm per kind of import, each refusing the flags that do not apply to it"
+)]
 pub fn run(args: ImportArgs) -> Result<()> {
     let ImportArgs {
         db,
@@ -145,20 +149,16 @@ pub fn run(args: ImportArgs) -> Result<()> {
             import_interventions(&db, key, &path, config.as_deref(), check)
         }
         ImportKind::MeasureTargets => {
+            let what = "measure-targets (a new file always replaces the targets)";
+            refuse(&vector_only, what)?;
             refuse(
                 &[
-                    ("--key", key.is_some()),
-                    ("--skip-invalid", skip_invalid),
-                    ("--rejects", rejects.is_some()),
-                    ("--layer", layer.is_some()),
-                    ("--map", !map.is_empty()),
-                    ("--period", period.is_some()),
                     ("--crs", crs.is_some()),
                     ("--band", band.is_some()),
                     ("--replace", replace),
                     ("--config", config.is_some()),
                 ],
-                "measure-targets (a new file always replaces the targets)",
+                what,
             )?;
             import_measure_targets(&db, &path, check)
         }

@@ -41,9 +41,9 @@ pub const MAX_TARGET: f64 = 100_000.0;
 
 /// Every target of `path`, all or none: the rows, or every bad row named.
 /// `villages` are the stored codes.
-pub fn read_measure_targets(
+pub fn read_measure_targets<S: std::hash::BuildHasher>(
     path: &Path,
-    villages: &HashSet<String>,
+    villages: &HashSet<String, S>,
 ) -> Result<Vec<MeasureTarget>, IngestError> {
     let format = Format::from_path(path)?;
     let records: Box<dyn Iterator<Item = Result<Item, IngestError>>> = match format {
@@ -169,9 +169,9 @@ fn text<'r>(record: &'r Record, names: &[&str]) -> (&'r str, String) {
     }
 }
 
-fn parse_row(
+fn parse_row<S: std::hash::BuildHasher>(
     record: &Record,
-    villages: &HashSet<String>,
+    villages: &HashSet<String, S>,
     sorted: &[&str],
     decimal: Decimal,
 ) -> Result<MeasureTarget, (String, String)> {

@@ -186,13 +186,13 @@ mod tests {
     use super::*;
     use crate::config::RasterCounts;
 
-    fn v<'a>(
-        code: &'a str,
+    fn v(
+        code: &str,
         measured: u32,
         stunted: u32,
         population: Option<f64>,
         imported: Option<f64>,
-    ) -> VillageIn<'a> {
+    ) -> VillageIn<'_> {
         VillageIn {
             code,
             measured,
@@ -208,24 +208,24 @@ mod tests {
 
     #[test]
     fn coverage_per_village_flags_those_below_the_threshold() {
-        let s = MeasurementSettings::default();
-        let a = village(&v("a", 80, 8, Some(100.0), None), &s);
-        assert!(close(a.coverage, 0.8) && !a.below, "{a:?}");
-        assert_eq!(a.target_source, Some(TargetSource::Population));
-        let b = village(&v("b", 79, 8, Some(100.0), None), &s);
-        assert!(b.below);
+        let settings = MeasurementSettings::default();
+        let at = village(&v("a", 80, 8, Some(100.0), None), &settings);
+        assert!(close(at.coverage, 0.8) && !at.below, "{at:?}");
+        assert_eq!(at.target_source, Some(TargetSource::Population));
+        let under = village(&v("b", 79, 8, Some(100.0), None), &settings);
+        assert!(under.below);
         // An imported target wins over the raster.
-        let c = village(&v("c", 30, 3, Some(100.0), Some(40.0)), &s);
-        assert!(close(c.coverage, 0.75) && c.below);
-        assert_eq!(c.target_source, Some(TargetSource::Imported));
+        let imported = village(&v("c", 30, 3, Some(100.0), Some(40.0)), &settings);
+        assert!(close(imported.coverage, 0.75) && imported.below);
+        assert_eq!(imported.target_source, Some(TargetSource::Imported));
         // No target, or a target of 0: no coverage, never flagged.
         for x in [v("d", 5, 1, None, None), v("e", 5, 1, Some(0.0), None)] {
-            let d = village(&x, &s);
-            assert_eq!((d.coverage, d.below), (None, false), "{d:?}");
+            let none = village(&x, &settings);
+            assert_eq!((none.coverage, none.below), (None, false), "{none:?}");
         }
         // Nobody measured against a target: coverage 0, flagged, no prevalence.
-        let f = village(&v("f", 0, 0, Some(12.0), None), &s);
-        assert!(close(f.coverage, 0.0) && f.below && f.prevalence.is_none());
+        let empty = village(&v("f", 0, 0, Some(12.0), None), &settings);
+        assert!(close(empty.coverage, 0.0) && empty.below && empty.prevalence.is_none());
     }
 
     #[test]
