@@ -98,7 +98,12 @@ describe('measurement coverage in the viewer', { timeout: 400_000 }, () => {
 
   it('keeps the header within 1366x768 and speaks English on request', async () => {
     await page.setViewportSize({ width: 1366, height: 768 });
-    await page.evaluate(() => new Promise((r) => window.sigapMap.once('idle', r)));
+    await page.evaluate(() => new Promise((r) => {
+      const map = window.sigapMap;
+      map.once('idle', r); // listening first: a map already idle renders once more
+      map.resize();
+      map.triggerRepaint();
+    }));
     await page.screenshot({ path: 'tests/browser/out/measurement-1366.png' });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `page overflows by ${overflow} px`);
