@@ -120,17 +120,9 @@ export function measurementLegendHtml() {
   return `<h2>${t('measurement')}</h2>`
     + `<p class="muted">${t('legendMeasurement')}</p>`
     + `<ul class="keys">${keys}`
-    + `<li><i class="swatch" style="background:#fff;border:2px dashed ${FLAG_COLOUR}"></i>${fill('measureBelow', { min: fmtPct(min), n: fmtInt(body.summary.below) })}</li>`
-    + `<li><i class="swatch" style="background:${NO_DATA}"></i>${t('measureNoTarget')}</li></ul>`
+    + `<li class="wide"><i class="swatch" style="background:#fff;border:2px dashed ${FLAG_COLOUR}"></i>${fill('measureBelow', { min: fmtPct(min), n: fmtInt(body.summary.below) })}</li>`
+    + `<li class="wide"><i class="swatch" style="background:${NO_DATA}"></i>${t('measureNoTarget')}</li></ul>`
     + `<p class="muted hint">${targetText(body)}</p>`;
-}
-
-/** Popup rows `[label, value]` of a village: measured of target. */
-export function measurementRows(code) {
-  const v = state.body?.villages.find((x) => x.code === code);
-  if (!v) return [];
-  return [[t('measurement'), v.coverage == null ? '–'
-    : fill('measuredOf', { measured: fmtInt(v.measured), target: fmtInt(v.target), share: fmtPct(v.coverage) })]];
 }
 
 /** Percentage points with one decimal: 23,0 (negative where the register finds more). */
@@ -152,7 +144,8 @@ export function renderMeasurementSummary() {
     s.gap_points == null ? null : `${t('gapPoints')} <strong data-v="gap">${fmtPoints(s.gap_points)}</strong> ${t('points')}`,
     `${t('weightedEstimate')} <strong data-v="weighted">${fmtPct(s.weighted)}</strong>`,
   ].filter(Boolean);
-  box.innerHTML = `<h3>${t('twoNumbers')}${state.body.period ? ` · ${state.body.period}` : ''}</h3>`
+  const period = state.body.period ? ` · <span class="nowrap">${state.body.period}</span>` : '';
+  box.innerHTML = `<h3>${t('twoNumbers')}${period}</h3>`
     + `<p class="numbers">${parts.join(' · ')}</p>`
     + `<p class="muted">${t('weightedExplained')}</p>`
     + `<p class="muted">${fill('measureCity', {
