@@ -87,3 +87,45 @@ impl Store {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(code: &str, period: Option<&str>, target: f64) -> MeasureTarget {
+        MeasureTarget {
+            code: code.to_owned(),
+            period: period.map(|p| p.parse().expect("period")),
+            target,
+        }
+    }
+
+    #[test]
+    fn an_import_replaces_the_targets_and_bumps_the_revision() {
+        let mut store = Store::open_in_memory().expect("store");
+        assert!(store.measure_targets().expect("none").is_empty());
+        let first = [
+            target("7471011002", Some("2026-08"), 80.0),
+            target("7471011002", None, 75.5),
+            target("7471011001", None, 120.0),
+        ];
+        let r1 = store.write_measure_targets(&first, "a.csv").expect("write");
+        let mut want = first.to_vec();
+        want.sort_by(|a, b| (&a.code, a.period).cmp(&(&b.code, b.period)));
+        assert_eq!(store.measure_targets().expect("read"), want);
+        let second = [target("7471011003", None, 10.0)];
+        let r2 = store
+            .write_measure_targets(&second, "b.csv")
+            .expect("write");
+        assert!(r2 > r1);
+        assert_eq!(store.measure_targets().expect("read"), second);
+        // A negative target never reaches the table: the whole write is undone.
+        let bad = [
+            target("7471011004", None, 1.0),
+            target("7471011005", None, -1.0),
+        ];
+        assert!(store.write_measure_targets(&bad, "c.csv").is_err());
+        assert_eq!(store.measure_targets().expect("read"), second);
+        assert_eq!(store.revision().expect("revision"), r2);
+    }
+}
