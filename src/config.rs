@@ -6,8 +6,10 @@
 //! step) so the file documents itself.
 
 mod access;
+mod measurement;
 
 pub use access::*;
+pub use measurement::*;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -243,6 +245,8 @@ pub struct Config {
     pub public: PublicSettings,
     pub roads: crate::roads::RoadSettings,
     pub basemap: BasemapSettings,
+    pub measurement: MeasurementSettings,
+    pub survey: SurveySettings,
     /// The convergence programmes (`[[programmes]]`); empty: the built-in catalogue
     /// ([`crate::model::default_programmes`]).
     pub programmes: Vec<crate::model::Programme>,
@@ -460,6 +464,8 @@ impl Config {
             ));
         }
         self.basemap.external()?;
+        self.measurement.validate()?;
+        self.survey.validate()?;
         Ok(())
     }
 }
@@ -556,6 +562,30 @@ mod tests {
             let e = read(bad).expect_err(bad).to_string();
             assert!(e.contains("[basemap] url") && e.contains(bad), "{e}");
         }
+    }
+
+    #[test]
+    fn measurement_and_survey_are_checked() {
+        let p = Path::new("x.toml");
+        let c = Config::from_toml(
+            "[measurement]\nmin_coverage = 0.7\nraster = \"people\"\n\
+             [survey]\nprevalence_percent = 20.8\nyear = 2024\n",
+            p,
+        )
+        .expect("measurement and survey");
+        assert!((c.measurement.under_five_per_unit() - DEFAULT_UNDER_FIVE_SHARE).abs() < 1e-12);
+        assert_eq!(c.survey.prevalence_percent, Some(20.8));
+        assert!((Config::default().measurement.under_five_per_unit() - 1.0).abs() < 1e-12);
+        for (bad, key) in [
+            ("[measurement]\nmin_coverage = 80\n", "min_coverage"),
+            ("[measurement]\nunder_five_share = 0\n", "under_five_share"),
+            ("[survey]\nprevalence_percent = 120\n", "prevalence_percent"),
+            ("[survey]\nyear = 2024\n", "prevalence_percent"),
+        ] {
+            let e = Config::from_toml(bad, p).expect_err(bad);
+            assert!(e.to_string().contains(key), "{e}");
+        }
+        assert!(Config::from_toml("[survey]\nssgi = 20\n", p).is_err());
     }
 
     #[test]

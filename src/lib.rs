@@ -43,7 +43,8 @@
 //!   one row per child and period; the road network, the known teams, team assignments
 //!   and home visits; sealed identities (`sigap_identities`), which it stores but cannot
 //!   open; the intervention ledger (`sigap_deliveries`); planners' decisions on the
-//!   case audit lists (`sigap_case_audits`, append-only).
+//!   case audit lists (`sigap_case_audits`, append-only); the measurement targets
+//!   per village (`sigap_measure_targets`, [`ingest::measure_targets`] reads them).
 //! - [`index`]: which village a point is in (rstar), nearest facility, H3 cells (h3o),
 //!   neighbour lists (H3 k-rings, adjacent villages), and [`index::Analysis`], the per-area
 //!   figures with smoothed prevalence and hot spots (computed per period);
@@ -56,7 +57,9 @@
 //!   ([`risk::plausibility`]), Empirical Bayes smoothing, Getis-Ord Gi* hot spots with an FDR correction, and
 //!   [`risk::families`], which families are at risk of stunting (BKKBN), and
 //!   [`risk::coverage`], the programmes' reach over their targets per village, and
-//!   [`risk::audit`], the case audit and re-measure lists of a period; pure, no I/O.
+//!   [`risk::audit`], the case audit and re-measure lists of a period, and
+//!   [`risk::measurement`], children measured against a target per village and the
+//!   register's prevalence beside the survey's (SSGI); pure, no I/O.
 //! - [`tiles`]: Web Mercator, clipping, simplification, MVT encoding, and tile sources
 //!   built from an analysis; [`tiles::glyphs`], the SDF glyph ranges map labels are
 //!   drawn from, made from the DejaVu Sans fonts built into the binary (`tiles/fonts/`).

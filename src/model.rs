@@ -233,6 +233,37 @@ pub struct Dataset {
     pub osm_extract: Option<std::sync::Arc<Vec<u8>>>,
     /// The intervention ledger: every delivery of every round.
     pub deliveries: Vec<Delivery>,
+    /// Children under five to measure per village, imported with `sigap import
+    /// measure-targets` (empty: the population raster gives the targets).
+    pub measure_targets: Vec<MeasureTarget>,
+}
+
+/// How many children under five a village should have measured: for one round, or
+/// for every round (`period: None`); a round's own target wins.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasureTarget {
+    /// The village's code.
+    pub code: String,
+    pub period: Option<Period>,
+    /// Children, >= 0 (may be fractional, as projections are).
+    pub target: f64,
+}
+
+/// The imported target of each village in `period`: the round's own, else the one
+/// for every round.
+#[must_use]
+pub fn measure_targets_of(targets: &[MeasureTarget], period: Option<Period>) -> HashMap<&str, f64> {
+    let mut out = HashMap::new();
+    for t in targets.iter().filter(|t| t.period.is_none()) {
+        out.insert(t.code.as_str(), t.target);
+    }
+    for t in targets
+        .iter()
+        .filter(|t| t.period.is_some() && t.period == period)
+    {
+        out.insert(t.code.as_str(), t.target);
+    }
+    out
 }
 
 /// A population raster (e.g. children under five per pixel) summed into areas: the

@@ -30,12 +30,17 @@ import {
   COVERAGE_INDICATOR, GAP_INDICATOR, isInterventionIndicator, showInterventions, hideInterventions,
   interventionLegendHtml, initInterventions, chosenProgramme, chooseProgramme, interventionRows,
 } from './interventions.js';
+import {
+  MEASUREMENT_INDICATOR, showMeasurement, hideMeasurement, measurementLegendHtml, renderMeasurementSummary,
+  loadMeasurementSummary,
+} from './measurement.js';
 
 /** The directory the page was served from; every API path is resolved against it. */
 const BASE = new URL('.', window.location.href);
 const TOP_N = 10;
 /** The hexagon indicators, then keluarga berisiko stunting (villages, per target group). */
-const ALL_INDICATORS = [...INDICATORS, FAMILY_INDICATOR, COVERAGE_INDICATOR, GAP_INDICATOR, CHANGE_INDICATOR];
+const ALL_INDICATORS = [...INDICATORS, FAMILY_INDICATOR, COVERAGE_INDICATOR, GAP_INDICATOR, MEASUREMENT_INDICATOR,
+  CHANGE_INDICATOR];
 
 /** MapLibre's own control labels in Bahasa Indonesia. */
 const MAP_WORDS_ID = {
@@ -76,6 +81,16 @@ function applyIndicator() {
   const { map, indicator: ind } = state;
   if (!state.loaded) return; // the load handler applies it
   showChangeOnMap(map, state.villages, ind === CHANGE_INDICATOR);
+  if (ind === MEASUREMENT_INDICATOR) {
+    hideFamilies(map);
+    hideInterventions(map);
+    showHexes(map, false);
+    showMeasurement(map, BASE, periodQuery())
+      .then(() => { if (state.indicator === ind) renderLegend(); })
+      .catch((e) => { $('legend').textContent = `${t(ind.key)}: ${e.message}`; });
+    return;
+  }
+  hideMeasurement(map);
   if (isInterventionIndicator(ind)) {
     hideFamilies(map);
     showInterventions(map, ind, BASE, periodQuery())
@@ -127,6 +142,10 @@ function renderIndicatorSelect() {
 }
 
 function renderLegend() {
+  if (state.indicator === MEASUREMENT_INDICATOR) {
+    $('legend').innerHTML = measurementLegendHtml();
+    return;
+  }
   if (isInterventionIndicator(state.indicator)) {
     $('legend').innerHTML = interventionLegendHtml(state.indicator);
     return;
@@ -379,6 +398,7 @@ function renderTexts() {
   renderSearchTexts();
   renderPrintTexts();
   renderChange(state.villages);
+  renderMeasurementSummary();
   if (state.popup && state.popupRender) state.popup.setHTML(state.popupRender());
 }
 
@@ -470,9 +490,10 @@ async function main() {
   const [tj, basemap] = await Promise.all([getJson('tiles/villages.json'), loadBasemap(BASE)]);
   state.bounds = tileJsonBounds(tj);
   const [lon, lat, zoom] = Array.isArray(tj.center) ? tj.center : [0, 0, 1];
-  // A coverage or gap map (from a shared link) draws on the village polygons once the
+  // A coverage, gap or measurement map (from a shared link) draws on the village polygons once the
   // map has loaded: the hexagons start with the default indicator's paint.
-  const first = isInterventionIndicator(state.indicator) ? INDICATORS[0] : state.indicator;
+  const first = isInterventionIndicator(state.indicator) || state.indicator === MEASUREMENT_INDICATOR
+    ? INDICATORS[0] : state.indicator;
   const own = buildStyle(first, state.domain, urls, state.bounds ? (state.bounds[0][1] + state.bounds[1][1]) / 2 : lat);
   if (basemap) {
     // The basemap is the land now: the village fill stays only to be clicked.
@@ -524,6 +545,7 @@ async function main() {
   map.on('click', onMapClick);
   setPointer([LAYER.hexFill, LAYER.villageFill, LAYER.puskesmas, LAYER.pustu, LAYER.posyandu]);
   loadVillageList();
+  loadMeasurementSummary(BASE, periodQuery());
   // A period or comparison chosen: other tiles, another list.
   initPeriods(() => {
     // A comparison chosen shows the change; none leaves the change for the risk.
@@ -538,6 +560,7 @@ async function main() {
     state.popup?.remove();
     state.villages = null;
     loadVillageList();
+    loadMeasurementSummary(BASE, periodQuery());
     reloadTargets();
   }).then(() => {
     // With periods known, the change is offered (and a link may have asked for it).

@@ -125,6 +125,22 @@ const DICT = {
     familiesWith_balita: 'Keluarga berisiko stunting dengan balita',
     legendFamilies: 'keluarga per kelurahan: punya sasaran dan sedikitnya satu faktor risiko '
       + '(tanpa air minum layak, tanpa jamban layak, rumah tidak layak huni, 4T)',
+    // Cakupan pengukuran dan dua angka (measurement.js)
+    measurement: 'Cakupan pengukuran',
+    legendMeasurement: 'balita yang diukur (pengukuran layak) pada periode ini dibagi sasaran balita kelurahan',
+    measureBelow: 'garis putus-putus: di bawah {min}, ditandai ({n} kelurahan)',
+    measureNoTarget: 'tanpa sasaran (tidak ditampilkan)',
+    measureTargetImported: 'Sasaran: berkas sasaran yang diimpor (sigap import measure-targets).',
+    measureTargetUnderFive: 'Sasaran: jumlah balita dari raster penduduk.',
+    measureTargetPeople: 'Sasaran: penduduk dari raster × {share} (perkiraan bagian balita menurut Sensus Penduduk 2020; raster ini menghitung semua penduduk).',
+    twoNumbers: 'Dua angka prevalensi',
+    registerPrevalence: 'Prevalensi register',
+    surveyUnset: 'SSGI belum diisi ([survey] di sigap.toml)',
+    gapPoints: 'selisih',
+    points: 'poin',
+    weightedEstimate: 'perkiraan tertimbang',
+    weightedExplained: 'Perkiraan tertimbang: prevalensi register tiap kelurahan ditimbang dengan sasaran balitanya, bukan dengan jumlah anak yang diukur.',
+    measureCity: 'Cakupan pengukuran kota {share} ({measured} dari {target} balita); {below} kelurahan di bawah {min}.',
   },
   en: {
     title: 'sigap · Stunting risk map',
@@ -237,6 +253,22 @@ const DICT = {
     familiesWith_balita: 'Families at risk with a balita',
     legendFamilies: 'families per village with a target group and at least one risk factor '
       + '(no safe water, no decent latrine, unfit housing, 4T)',
+    // Measurement coverage and the two numbers (measurement.js)
+    measurement: 'Measurement coverage',
+    legendMeasurement: 'children under five measured (plausibly) this period over the village\'s target',
+    measureBelow: 'dashed edge: below {min}, flagged ({n} villages)',
+    measureNoTarget: 'no target (not shown)',
+    measureTargetImported: 'Target: the imported target file (sigap import measure-targets).',
+    measureTargetUnderFive: 'Target: children under five from the population raster.',
+    measureTargetPeople: 'Target: people from the raster × {share} (estimated share under five, 2020 census; this raster counts everyone).',
+    twoNumbers: 'The two prevalence figures',
+    registerPrevalence: 'Register prevalence',
+    surveyUnset: 'SSGI not set ([survey] in sigap.toml)',
+    gapPoints: 'gap',
+    points: 'points',
+    weightedEstimate: 'weighted estimate',
+    weightedExplained: 'Weighted estimate: each village\'s register prevalence weighted by its target of children under five, not by the children measured.',
+    measureCity: 'City measurement coverage {share} ({measured} of {target} under fives); {below} villages below {min}.',
   },
 };
 

@@ -54,6 +54,10 @@ pub struct ImportArgs {
 }
 
 /// Runs `sigap import`.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one arm per kind of import, each refusing the flags that do not apply to it"
+)]
 pub fn run(args: ImportArgs) -> Result<()> {
     let ImportArgs {
         db,
@@ -144,7 +148,73 @@ pub fn run(args: ImportArgs) -> Result<()> {
             )?;
             import_interventions(&db, key, &path, config.as_deref(), check)
         }
+        ImportKind::MeasureTargets => {
+            let what = "measure-targets (a new file always replaces the targets)";
+            refuse(&vector_only, what)?;
+            refuse(
+                &[
+                    ("--crs", crs.is_some()),
+                    ("--band", band.is_some()),
+                    ("--replace", replace),
+                    ("--config", config.is_some()),
+                ],
+                what,
+            )?;
+            import_measure_targets(&db, &path, check)
+        }
     }
+}
+
+/// `sigap import measure-targets FILE`: children under five to measure per village,
+/// replacing the previous targets, all or nothing.
+fn import_measure_targets(db: &Path, path: &Path, check: bool) -> Result<()> {
+    if !db.exists() {
+        bail!("no store at {}: import villages first", db.display());
+    }
+    let mut store = Store::open(db)?;
+    let rows =
+        match sigap::ingest::measure_targets::read_measure_targets(path, &store.village_codes()?) {
+            Ok(rows) => rows,
+            Err(e) => {
+                eprintln!("{e}");
+                bail!(
+                    "import of {} failed; the store is unchanged",
+                    path.display()
+                );
+            }
+        };
+    let villages: std::collections::HashSet<&str> = rows.iter().map(|t| t.code.as_str()).collect();
+    let per_round = rows.iter().filter(|t| t.period.is_some()).count();
+    let total: f64 = rows
+        .iter()
+        .filter(|t| t.period.is_none())
+        .map(|t| t.target)
+        .sum();
+    if check {
+        println!(
+            "{}: {} targets for {} villages, every row good (nothing written: --check)",
+            path.display(),
+            rows.len(),
+            villages.len()
+        );
+        return Ok(());
+    }
+    let file = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let revision = store.write_measure_targets(&rows, &file)?;
+    println!(
+        "imported {} measurement targets from {} for {} villages ({} for one round; every \
+         round: {:.0} children under five); the previous targets are replaced (store revision {})",
+        rows.len(),
+        path.display(),
+        villages.len(),
+        per_round,
+        total,
+        revision
+    );
+    Ok(())
 }
 
 /// `sigap import interventions FILE`: deliveries of the configured programmes, all or
@@ -238,6 +308,7 @@ enum ImportKind {
     Population,
     Roads,
     Interventions,
+    MeasureTargets,
 }
 
 impl clap::ValueEnum for ImportKind {
@@ -250,6 +321,7 @@ impl clap::ValueEnum for ImportKind {
                     ImportKind::Population,
                     ImportKind::Roads,
                     ImportKind::Interventions,
+                    ImportKind::MeasureTargets,
                 ])
                 .collect()
         });
@@ -268,6 +340,10 @@ impl clap::ValueEnum for ImportKind {
             )),
             Self::Interventions => Some(clap::builder::PossibleValue::new("interventions").help(
                 "deliveries of the programmes in sigap.toml (.csv, .xlsx, .ods): the intervention ledger",
+            )),
+            Self::MeasureTargets => Some(clap::builder::PossibleValue::new("measure-targets").help(
+                "children under five to measure per village (.csv, .xlsx, .ods: kode_desa, sasaran, \
+                 optional periode), replacing the population raster as the target",
             )),
         }
     }

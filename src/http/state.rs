@@ -39,6 +39,9 @@ pub struct Snapshot {
     pub cases: Arc<crate::index::cases::Cases>,
     /// The basemap: the stored OpenStreetMap extract and the village boundaries.
     pub basemap: Arc<crate::basemap::Basemap>,
+    /// Each period's measurement coverage and the two numbers, computed with the
+    /// analyses (none in a [`Snapshot::build_public`] snapshot).
+    measurement: BTreeMap<Option<Period>, Arc<crate::risk::measurement::Measurement>>,
     /// The public figures of each period, built on first request (two periods'
     /// side by side: the map is locked only to find a period's cell).
     public: Mutex<BTreeMap<Option<Period>, Built<crate::public::PublicView>>>,
@@ -72,6 +75,30 @@ fn built<T>(
             .or_default(),
     );
     Arc::clone(cell.get_or_init(|| Arc::new(build())))
+}
+
+/// The measurement coverage of `analysis` (the villages of `period`): each village's
+/// children measured against its imported target for the round, else its
+/// population, and the city's two numbers with `[survey]`.
+fn measurement_of(
+    analysis: &Analysis,
+    data: &crate::model::Dataset,
+    period: Option<Period>,
+    config: &Config,
+) -> crate::risk::measurement::Measurement {
+    let imported = crate::model::measure_targets_of(&data.measure_targets, period);
+    let villages: Vec<crate::risk::measurement::VillageIn<'_>> = analysis
+        .villages
+        .iter()
+        .map(|v| crate::risk::measurement::VillageIn {
+            code: &v.village.code,
+            measured: v.stats.counts.children,
+            stunted: v.stats.counts.stunted,
+            population: v.stats.population,
+            imported: imported.get(v.village.code.as_str()).copied(),
+        })
+        .collect();
+    crate::risk::measurement::compute(&villages, &config.measurement, &config.survey)
 }
 
 /// The basemap of `data`; an unreadable extract is logged and left out (villages
@@ -112,6 +139,10 @@ impl Snapshot {
             }
         }
         let (analysis, sources) = default_view.unwrap_or_else(|| build_view(data));
+        let measurement = std::iter::once((default_period, &analysis))
+            .chain(other_periods.iter().map(|(p, (a, _))| (Some(*p), a)))
+            .map(|(p, a)| (p, Arc::new(measurement_of(a, data, p, config))))
+            .collect();
         let cases = crate::index::cases::Cases::build(data);
         let snapshot = Self {
             revision,
@@ -120,6 +151,7 @@ impl Snapshot {
             default_period,
             other_periods,
             placements,
+            measurement,
             case_cells: crate::public::CaseCells::new(&cases),
             cases: Arc::new(cases),
             basemap: Arc::new(basemap(data)),
@@ -196,6 +228,7 @@ impl Snapshot {
             default_period,
             other_periods: BTreeMap::new(),
             placements,
+            measurement: BTreeMap::new(),
             case_cells,
             cases: Arc::new(cases),
             basemap: Arc::new(basemap),
@@ -207,6 +240,15 @@ impl Snapshot {
         };
         tracing::debug!(seconds = started.elapsed().as_secs_f64(), "public snapshot");
         snapshot
+    }
+
+    /// The measurement coverage of a resolved period, `None` in a public snapshot.
+    #[must_use]
+    pub fn measurement(
+        &self,
+        period: Option<Period>,
+    ) -> Option<Arc<crate::risk::measurement::Measurement>> {
+        self.measurement.get(&period).cloned()
     }
 
     /// The public tile layers of a resolved period, built once.

@@ -97,7 +97,7 @@ fn closest<'a>(text: &str, programmes: &'a [Programme]) -> Option<&'a str> {
 }
 
 /// Levenshtein distance between two short codes.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(super) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

@@ -32,6 +32,7 @@ pub mod haz;
 pub mod identity;
 pub mod interventions;
 mod key;
+pub mod measure_targets;
 mod placement;
 pub mod population;
 mod progress;

@@ -142,6 +142,7 @@ impl Dataset {
                 .filter(|d| d.period == period)
                 .cloned()
                 .collect(),
+            measure_targets: self.measure_targets.clone(),
         }
     }
 }

@@ -40,6 +40,7 @@ pub mod audit;
 pub mod coverage;
 pub mod families;
 pub mod hotspot;
+pub mod measurement;
 pub mod normalise;
 pub mod plausibility;
 pub mod reason;

@@ -156,6 +156,7 @@ impl Store {
             roads: self.roads()?.map(|r| std::sync::Arc::new(r.network)),
             osm_extract: self.osm_extract()?.map(std::sync::Arc::new),
             deliveries: self.deliveries(None)?,
+            measure_targets: self.measure_targets()?,
         })
     }
 

@@ -18,6 +18,7 @@ mod error;
 mod geometry;
 mod identities;
 mod layers;
+mod measure_targets;
 mod periods;
 mod plans;
 mod population;
@@ -130,6 +131,7 @@ impl Store {
         store.sql(store.conn.execute_batch(plans::CREATE))?;
         store.sql(store.conn.execute_batch(deliveries::CREATE))?;
         store.sql(store.conn.execute_batch(case_audits::CREATE))?;
+        store.sql(store.conn.execute_batch(measure_targets::CREATE))?;
         Ok(store)
     }
 

@@ -12,6 +12,7 @@ pub mod field;
 pub mod fonts;
 pub mod hexes;
 pub mod import;
+pub mod measurement;
 pub mod periods;
 pub mod profile;
 pub mod public;

@@ -1,0 +1,322 @@
+//! Reading a measurement-target file: how many children under five each village
+//! should have measured, for every round or for one.
+//!
+//! A CSV or a spreadsheet (`.xlsx`, `.ods`) with a village code column (`kode_desa`,
+//! `village_code`, `kode_kelurahan`, `kode`), a target column (`sasaran`,
+//! `sasaran_balita`, `target`, `jumlah_sasaran`) and optionally a round
+//! (`periode`, `period`: `YYYY-MM`; empty: every round). Dinkes keeps these figures
+//! (the *sasaran balita* of each puskesmas, from Pusdatin's projections), often more
+//! trusted than a raster's. Every bad row is named (file, line or row, column,
+//! reason) and nothing is written unless every row is good; an unknown village code
+//! names the closest stored one.
+
+use super::fields::{self, Decimal};
+use super::gdal::Numbering;
+use super::source::{Format, Item, Record};
+use super::{IngestError, Reject};
+use crate::model::{MeasureTarget, Period};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+/// The columns read, each with the names it may have (lower case).
+const VILLAGE: &[&str] = &[
+    "kode_desa",
+    "village_code",
+    "kode_kelurahan",
+    "kode",
+    "code",
+];
+const TARGET: &[&str] = &[
+    "sasaran",
+    "sasaran_balita",
+    "target",
+    "jumlah_sasaran",
+    "balita",
+];
+const PERIOD: &[&str] = &["periode", "period"];
+
+/// Most children a village's target may hold: ten times the largest kelurahan's
+/// under-fives; more is a typo (a population, not a target).
+pub const MAX_TARGET: f64 = 100_000.0;
+
+/// Every target of `path`, all or none: the rows, or every bad row named.
+/// `villages` are the stored codes.
+pub fn read_measure_targets<S: std::hash::BuildHasher>(
+    path: &Path,
+    villages: &HashSet<String, S>,
+) -> Result<Vec<MeasureTarget>, IngestError> {
+    let format = Format::from_path(path)?;
+    let records: Box<dyn Iterator<Item = Result<Item, IngestError>>> = match format {
+        Format::Csv => Box::new(super::csv::CsvSource::open(path)?),
+        Format::Xlsx | Format::Ods => {
+            Box::new(super::gdal::open(path, format.drivers(), Numbering::Row, None)?.source)
+        }
+        _ => {
+            return Err(IngestError::Format {
+                path: path.to_owned(),
+                reason: "measurement targets come as a table: .csv, .xlsx or .ods".into(),
+            });
+        }
+    };
+    let unit = format.unit();
+    let mut sorted: Vec<&str> = villages.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    let mut decimal = Decimal::DotOrComma;
+    let (mut rows, mut rejects) = (Vec::new(), Vec::new());
+    let mut seen: HashMap<(String, Option<Period>), u64> = HashMap::new();
+    let mut columns_checked = false;
+    for item in records {
+        let record = match item? {
+            Item::Header {
+                columns,
+                decimal_comma,
+            } => {
+                if !decimal_comma {
+                    decimal = Decimal::Dot;
+                }
+                check_columns(path, &columns)?;
+                columns_checked = true;
+                continue;
+            }
+            Item::Broken { at, reason, .. } => {
+                rejects.push(Reject {
+                    path: path.to_owned(),
+                    line: at,
+                    unit,
+                    field: String::new(),
+                    reason,
+                });
+                continue;
+            }
+            Item::Record(r) => r,
+        };
+        if !columns_checked {
+            let names: Vec<String> = record.fields.keys().cloned().collect();
+            check_columns(path, &names)?;
+            columns_checked = true;
+        }
+        let reject = |field: &str, reason: String| Reject {
+            path: path.to_owned(),
+            line: record.at,
+            unit,
+            field: field.to_owned(),
+            reason,
+        };
+        match parse_row(&record, villages, &sorted, decimal) {
+            Err((field, reason)) => rejects.push(reject(&field, reason)),
+            Ok(t) => {
+                let k = (t.code.clone(), t.period);
+                if let Some(first) = seen.get(&k) {
+                    let field = column(&record, VILLAGE).unwrap_or(VILLAGE[0]).to_owned();
+                    rejects.push(reject(
+                        &field,
+                        format!(
+                            "village {} has a target for this round on {unit} {first} too",
+                            t.code
+                        ),
+                    ));
+                    continue;
+                }
+                seen.insert(k, record.at);
+                rows.push(t);
+            }
+        }
+    }
+    if rejects.is_empty() {
+        Ok(rows)
+    } else {
+        Err(IngestError::Rejected {
+            path: path.to_owned(),
+            rejects,
+        })
+    }
+}
+
+/// Fails when the file has no village or target column, naming the names it may have.
+fn check_columns(path: &Path, columns: &[String]) -> Result<(), IngestError> {
+    let lower: Vec<String> = columns.iter().map(|c| c.trim().to_lowercase()).collect();
+    for (what, names) in [("village code", VILLAGE), ("target", TARGET)] {
+        if !lower.iter().any(|c| names.contains(&c.as_str())) {
+            return Err(IngestError::Format {
+                path: path.to_owned(),
+                reason: format!(
+                    "no {what} column; name one of: {} (the file has: {})",
+                    names.join(", "),
+                    columns.join(", ")
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The column of `names` the record has, as the file writes it.
+fn column<'r>(record: &'r Record, names: &[&str]) -> Option<&'r str> {
+    names.iter().find_map(|n| {
+        record
+            .fields
+            .keys()
+            .find(|k| k.trim().eq_ignore_ascii_case(n))
+            .map(String::as_str)
+    })
+}
+
+/// The text of the first of `names` present, trimmed (empty when absent).
+fn text<'r>(record: &'r Record, names: &[&str]) -> (&'r str, String) {
+    match column(record, names) {
+        Some(k) => (k, record.fields[k].trim().to_owned()),
+        None => ("", String::new()),
+    }
+}
+
+fn parse_row<S: std::hash::BuildHasher>(
+    record: &Record,
+    villages: &HashSet<String, S>,
+    sorted: &[&str],
+    decimal: Decimal,
+) -> Result<MeasureTarget, (String, String)> {
+    let name = |k: &str, names: &[&str]| if k.is_empty() { names[0] } else { k }.to_owned();
+    let (k, code_text) = text(record, VILLAGE);
+    if code_text.is_empty() {
+        return Err((name(k, VILLAGE), "empty village code".into()));
+    }
+    let code = fields::village_code(&code_text).map_err(|e| (name(k, VILLAGE), e))?;
+    if !villages.contains(&code) {
+        let hint = closest(&code, sorted)
+            .map(|c| format!("; did you mean {c}?"))
+            .unwrap_or_default();
+        return Err((
+            name(k, VILLAGE),
+            format!("no village {code_text} in the store{hint}"),
+        ));
+    }
+    let (k, target_text) = text(record, TARGET);
+    if target_text.is_empty() {
+        return Err((name(k, TARGET), "empty target".into()));
+    }
+    let target = fields::number(&target_text, decimal).map_err(|e| (name(k, TARGET), e))?;
+    if target < 0.0 {
+        return Err((name(k, TARGET), format!("negative target `{target_text}`")));
+    }
+    if target > MAX_TARGET {
+        return Err((
+            name(k, TARGET),
+            format!(
+                "target `{target_text}` is more than {MAX_TARGET} children under five; \
+                 is it the village's whole population?"
+            ),
+        ));
+    }
+    let (k, period_text) = text(record, PERIOD);
+    let period = if period_text.is_empty() {
+        None
+    } else {
+        Some(
+            period_text
+                .parse::<Period>()
+                .map_err(|e| (name(k, PERIOD), e.to_string()))?,
+        )
+    };
+    Ok(MeasureTarget {
+        code,
+        period,
+        target,
+    })
+}
+
+/// The stored code closest to `code` (edit distance at most 2), for a typo.
+fn closest<'a>(code: &str, sorted: &[&'a str]) -> Option<&'a str> {
+    sorted
+        .iter()
+        .map(|c| (super::interventions::edit_distance(code, c), *c))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Removes its file when dropped.
+    struct Scratch(std::path::PathBuf);
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    fn write(name: &str, text: &str) -> (Scratch, std::path::PathBuf) {
+        let path = std::env::temp_dir().join(format!(
+            "sigap-measure-{}-{}-{name}",
+            std::process::id(),
+            text.len()
+        ));
+        std::fs::write(&path, text).expect("write");
+        (Scratch(path.clone()), path)
+    }
+
+    fn known() -> HashSet<String> {
+        ["7471011001", "7471011002", "7471021001"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn reads_targets_for_every_round_and_for_one() {
+        let (_d, path) = write(
+            "sasaran.csv",
+            "kode_desa;sasaran;periode\n74.71.01.1001;120,5;\n7471011002;80;2026-08\n7471011002;75;\n",
+        );
+        let rows = read_measure_targets(&path, &known()).expect("good file");
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].code, "7471011001");
+        assert!((rows[0].target - 120.5).abs() < 1e-12);
+        assert_eq!(rows[1].period, Some("2026-08".parse().expect("period")));
+        let of = crate::model::measure_targets_of(&rows, Some("2026-08".parse().expect("p")));
+        assert_eq!(of.get("7471011002"), Some(&80.0));
+        let of = crate::model::measure_targets_of(&rows, Some("2026-02".parse().expect("p")));
+        assert_eq!(of.get("7471011002"), Some(&75.0));
+    }
+
+    #[test]
+    fn every_bad_row_is_named_with_the_closest_code() {
+        let (_d, path) = write(
+            "sasaran.csv",
+            "kode_desa,sasaran,periode\n7471011003,10,\n7471011001,-4,\n7471011001,x,\n\
+             123,5,\n7471021001,5,2026-13\n7471011002,5,\n7471011002,6,\n",
+        );
+        let e = read_measure_targets(&path, &known()).expect_err("bad rows");
+        let IngestError::Rejected { rejects, .. } = &e else {
+            panic!("{e}");
+        };
+        let lines: Vec<(u64, &str)> = rejects.iter().map(|r| (r.line, r.field.as_str())).collect();
+        assert_eq!(
+            lines,
+            [
+                (2, "kode_desa"),
+                (3, "sasaran"),
+                (4, "sasaran"),
+                (5, "kode_desa"),
+                (6, "periode"),
+                (8, "kode_desa")
+            ]
+        );
+        assert!(
+            rejects[0].reason.contains("did you mean 7471011001"),
+            "{}",
+            rejects[0].reason
+        );
+        assert!(rejects[1].reason.contains("negative"));
+        assert!(
+            rejects[5].reason.contains("line 7"),
+            "{}",
+            rejects[5].reason
+        );
+        let (_d, path) = write("x.csv", "kode_desa,jumlah\n7471011001,3\n");
+        let e = read_measure_targets(&path, &known()).expect_err("no target column");
+        assert!(e.to_string().contains("no target column"), "{e}");
+    }
+}
