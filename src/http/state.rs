@@ -55,16 +55,21 @@ pub struct Snapshot {
     deliveries: Vec<crate::model::Delivery>,
     /// The programmes' coverage of each period, built on first request.
     coverage: Mutex<BTreeMap<Option<Period>, Built<crate::risk::coverage::Coverage>>>,
+    /// The same per H3 cell of a resolution, by (period, resolution).
+    cell_coverage: CellCoverage,
 }
+
+/// Coverage per H3 cell, by (period, resolution), built on first request.
+type CellCoverage = Mutex<BTreeMap<(Option<Period>, u8), Built<crate::risk::coverage::Coverage>>>;
 
 /// A value built once, by the first caller that needs it; others wait for it.
 type Built<T> = Arc<std::sync::OnceLock<Arc<T>>>;
 
 /// The value of `key` in `cache`, built by `build` on first use; the cache is
 /// locked only to find the key's cell, so different keys are built side by side.
-fn built<T>(
-    cache: &Mutex<BTreeMap<Option<Period>, Built<T>>>,
-    key: Option<Period>,
+fn built<K: Ord, T>(
+    cache: &Mutex<BTreeMap<K, Built<T>>>,
+    key: K,
     build: impl FnOnce() -> T,
 ) -> Arc<T> {
     let cell = Arc::clone(
@@ -160,6 +165,7 @@ impl Snapshot {
             programmes: config.programmes(),
             deliveries: data.deliveries.clone(),
             coverage: Mutex::new(BTreeMap::new()),
+            cell_coverage: Mutex::new(BTreeMap::new()),
         };
         let _ = snapshot.coverage(snapshot.default_period);
         // The public figures of the default period are built here, off the request
@@ -237,6 +243,7 @@ impl Snapshot {
             programmes: config.programmes(),
             deliveries: data.deliveries.clone(),
             coverage: Mutex::new(BTreeMap::new()),
+            cell_coverage: Mutex::new(BTreeMap::new()),
         };
         tracing::debug!(seconds = started.elapsed().as_secs_f64(), "public snapshot");
         snapshot
@@ -300,6 +307,24 @@ impl Snapshot {
                 &self.cases,
                 period,
                 &codes,
+            )
+        })
+    }
+
+    /// The programmes' coverage per H3 cell at `res` in a resolved period, built once
+    /// (village programmes left out: a village is no cell's).
+    pub fn cell_coverage(
+        &self,
+        period: Option<Period>,
+        res: h3o::Resolution,
+    ) -> Arc<crate::risk::coverage::Coverage> {
+        built(&self.cell_coverage, (period, u8::from(res)), || {
+            crate::risk::coverage::of_cases_in_cells(
+                &self.programmes,
+                &self.deliveries,
+                &self.cases,
+                period,
+                res,
             )
         })
     }

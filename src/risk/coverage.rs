@@ -23,7 +23,8 @@
 
 use super::families;
 use super::reason::fmt_int;
-use crate::index::cases::Cases;
+use crate::index::cases::{CaseChild, Cases};
+use crate::index::hex::cell_of;
 use crate::model::{
     Beneficiary, Delivery, Household, Need, Period, Programme, ProgrammeKind, Recipient,
     TargetGroup,
@@ -171,6 +172,71 @@ pub fn of_cases(
         })
         .collect();
     compute(programmes, &round, &children, &households, villages)
+}
+
+/// Coverage of `programmes` in `period` per H3 cell at `res`, the areas keyed by the
+/// cell's id (`88...`): as [`of_cases`], with every child and household in the cell
+/// of its point. Programmes reaching villages are left out (a village is in many
+/// cells); the total is the city's, as per village.
+#[must_use]
+pub fn of_cases_in_cells(
+    programmes: &[Programme],
+    deliveries: &[Delivery],
+    cases: &Cases,
+    period: Option<Period>,
+    res: h3o::Resolution,
+) -> Coverage {
+    let people: Vec<Programme> = programmes
+        .iter()
+        .filter(|p| p.need() != Need::Villages)
+        .cloned()
+        .collect();
+    let Some(period) = period else {
+        return compute(&people, &[], &[], &[], &[]);
+    };
+    let cell = |p: geo::Point<f64>| cell_of(p, res).map(|c| c.to_string());
+    let round: Vec<Delivery> = deliveries
+        .iter()
+        .filter(|d| d.period == period && !matches!(d.recipient, Recipient::Village(_)))
+        .cloned()
+        .collect();
+    let child_cells: Vec<(&CaseChild, Option<String>)> = cases
+        .children
+        .iter()
+        .filter(|c| c.child.period == period)
+        .map(|c| (c, cell(c.child.location)))
+        .collect();
+    let household_cells: Vec<Option<String>> = cases
+        .households
+        .iter()
+        .map(|h| cell(h.household.location))
+        .collect();
+    let mut cells: Vec<&str> = child_cells
+        .iter()
+        .filter_map(|(_, c)| c.as_deref())
+        .chain(household_cells.iter().filter_map(Option::as_deref))
+        .collect();
+    cells.sort_unstable();
+    cells.dedup();
+    let children: Vec<ChildIn<'_>> = child_cells
+        .iter()
+        .map(|(c, cell)| ChildIn {
+            id: &c.child.id,
+            village: cell.as_deref(),
+            stunted: c.child.is_stunted(),
+            flagged: c.child.is_flagged(),
+        })
+        .collect();
+    let households: Vec<HouseholdIn<'_>> = cases
+        .households
+        .iter()
+        .zip(&household_cells)
+        .map(|(h, cell)| HouseholdIn {
+            household: &h.household,
+            village: cell.as_deref(),
+        })
+        .collect();
+    compute(&people, &round, &children, &households, &cells)
 }
 
 /// Who a need counts, in the words of a gap phrase ("anak stunting", "rumah tangga

@@ -451,3 +451,37 @@ def test_the_public_coverage_leaks_no_record(city, imported, served):
     status, headers, _ = served.get("/public/api/coverage?period=2026-02", token=None)
     assert status == 200 and "set-cookie" not in headers
     assert_no_private_data(json.dumps(cov), city["kids"], city["homes"], 10)
+
+
+def test_coverage_per_h3_cell_equals_python(city, imported, served):
+    """`/api/coverage?res=8`: each programme's target and reach per H3 cell, recomputed
+    with Uber's h3 from the files' points; the village programme is left out."""
+    import h3
+
+    rows, _ = imported
+    got_ids = defaultdict(set)
+    for p, kid, home, *_ in rows:
+        got_ids[p].add(kid or home)
+    kids, homes = city["kids"], city["homes"]
+    cell = lambda r: h3.latlng_to_cell(float(r["lat"]), float(r["lon"]), 8)
+    targets = {
+        "pmt": [k for k in kids if float(k["haz"]) < -2 and abs(float(k["haz"])) <= 6],
+        "vita": [k for k in kids if abs(float(k["haz"])) <= 6],
+        "ttd": [h for h in homes if yes(h["bumil"])],
+        "jamban": [h for h in homes if not yes(h["has_latrine"])],
+    }
+    want = defaultdict(lambda: defaultdict(Counter))
+    for p, members in targets.items():
+        for m in members:
+            want[p][cell(m)]["target"] += 1
+            want[p][cell(m)]["reached"] += m["id"] in got_ids[p]
+    body = served.json("/api/coverage?res=8&period=2026-08")
+    assert body["res"] == 8 and body["programmes"] == ["pmt", "vita", "ttd", "jamban"]
+    cells = {c["h3"]: c["programmes"] for c in body["cells"]}
+    assert set(cells) == {cell(r) for r in kids + homes}
+    for p in targets:
+        for c, progs in cells.items():
+            assert (progs[p]["target"], progs[p]["reached"]) == (want[p][c]["target"], want[p][c]["reached"]), (p, c)
+        assert sum(v["reached"] for v in want[p].values()) == body["total"][p]["reached"]
+    status, _, msg = served.get("/api/coverage?res=12")
+    assert status == 400 and b"res must be 5..10" in msg

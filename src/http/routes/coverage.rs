@@ -1,12 +1,13 @@
 //! `GET /api/coverage`: the convergence programmes' coverage in one weighing round,
 //! per village and for the city, the target-group tallies and what each deliverer
-//! gave ([`crate::risk::coverage`]).
+//! gave ([`crate::risk::coverage`]); with `?res=N`, per H3 cell of resolution N.
 //!
 //! Aggregates only (counts per village and programme), for any signed-in account;
 //! never a child or a household.
 
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
+use crate::model::{Need, Period};
 use crate::risk::coverage::Reach;
 use axum::extract::{Query, State};
 use axum::routing::get;
@@ -23,6 +24,44 @@ pub fn routes() -> Router<AppState> {
 struct CoverageQuery {
     /// The weighing round (default: the latest).
     period: Option<String>,
+    /// With an H3 resolution (5-10): per cell instead of per village.
+    res: Option<u8>,
+}
+
+/// Finest cells coverage is given for (the staff map's finest hexagons).
+const MAX_RES: u8 = 10;
+
+/// `GET /api/coverage?res=N`: the programmes' reach per H3 cell of resolution N (village
+/// programmes left out), with the city's totals.
+fn per_cell(
+    s: &crate::http::state::Snapshot,
+    period: Option<Period>,
+    res: u8,
+) -> Result<Value, ApiError> {
+    let r = h3o::Resolution::try_from(res)
+        .ok()
+        .filter(|_| (5..=MAX_RES).contains(&res))
+        .ok_or_else(|| ApiError::BadRequest(format!("res must be 5..{MAX_RES}, not {res}")))?;
+    let cov = s.cell_coverage(period, r);
+    let cells: Vec<Value> = cov
+        .villages
+        .iter()
+        .map(|(cell, reaches)| {
+            json!({
+                "h3": cell,
+                "programmes": reaches_json(reaches),
+                "groups": cov.village_groups.get(cell).map_or_else(|| json!({}), |g| json!(g)),
+            })
+        })
+        .collect();
+    Ok(json!({
+        "period": period,
+        "revision": s.revision,
+        "res": res,
+        "programmes": s.programmes().iter().filter(|p| p.need() != Need::Villages).map(|p| p.code.as_str()).collect::<Vec<_>>(),
+        "total": reaches_json(&cov.total),
+        "cells": cells,
+    }))
 }
 
 /// A programme's figures as JSON, with its share (`null` with no target).
@@ -48,6 +87,9 @@ async fn coverage_of_round(
 ) -> Result<Json<Value>, ApiError> {
     let s = state.snapshot();
     let period = s.resolve_period(q.period.as_deref())?;
+    if let Some(res) = q.res {
+        return per_cell(&s, period, res).map(Json);
+    }
     let programmes = s.programmes();
     let analysis = s.view(period).0;
     let cov = s.coverage(period);
