@@ -43,7 +43,8 @@
 //!   one row per child and period; the road network, the known teams, team assignments
 //!   and home visits; sealed identities (`sigap_identities`), which it stores but cannot
 //!   open; the intervention ledger (`sigap_deliveries`); planners' decisions on the
-//!   case audit lists (`sigap_case_audits`, append-only); the measurement targets
+//!   case audit lists (`sigap_case_audits`, append-only); the rembuk's decisions per
+//!   village and round (`sigap_rembuk`, append-only); the measurement targets
 //!   per village (`sigap_measure_targets`, [`ingest::measure_targets`] reads them).
 //! - [`index`]: which village a point is in (rstar), nearest facility, H3 cells (h3o),
 //!   neighbour lists (H3 k-rings, adjacent villages), and [`index::Analysis`], the per-area

@@ -9,7 +9,7 @@
 
 import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs';
 import { t, lang, setLang, applyI18n, addWords, fmtInt, fmtPct, fmtKm, fmtMin, fmtScore } from './i18n.js';
-import { ensureLogin } from './account.js';
+import { ensureLogin, send } from './account.js';
 import { loadBasemap, withBasemap } from './basemap.js';
 import { contributions } from './popup.js';
 import { FACTORS } from './layers.js';
@@ -31,6 +31,12 @@ addWords({
     profileSource: 'Sumber: sigap, data e-PPGBM dan rumah tangga yang diimpor; angka agregat per desa/kelurahan, tanpa data anak perorangan.',
     profileCode: 'Kode', profileRisk: 'Skor risiko (0–1)', profilePrevalence: 'Prevalensi stunting',
     profileCoverage: 'Cakupan intervensi', profileReached: 'Terjangkau', profileNoCoverage: 'Belum ada sasaran program pada putaran ini.',
+    rembukTitle: 'Keputusan rembuk stunting', rembukPriority: 'Ditetapkan sebagai desa/kelurahan prioritas (lokus)',
+    rembukAdd: '+ Aksi', rembukSave: 'Simpan keputusan', rembukAction: 'Aksi yang disepakati', rembukLead: 'Penanggung jawab (OPD, puskesmas, mitra)',
+    rembukNone: 'Belum ada keputusan rembuk yang dicatat untuk desa/kelurahan ini.',
+    rembukIsPriority: 'Prioritas (lokus) menurut rembuk periode {period}', rembukNotPriority: 'Bukan prioritas menurut rembuk periode {period}',
+    rembukCarried: ' (dibawa dari putaran sebelumnya)', rembukBy: 'dicatat oleh {user}, {day}', rembukSaved: 'Keputusan tersimpan.',
+    rembukRemove: 'Hapus aksi ini',
   },
   en: {
     profilePrint: 'Print', profileBack: '← Back to the map', profileKicker: 'Village profile · stunting review meeting',
@@ -48,6 +54,12 @@ addWords({
     profileSource: 'Source: sigap, imported e-PPGBM and household data; aggregate figures per village, no individual child.',
     profileCode: 'Code', profileRisk: 'Risk score (0–1)', profilePrevalence: 'Stunting prevalence',
     profileCoverage: 'Intervention coverage', profileReached: 'Reached', profileNoCoverage: 'No programme has a target here this round.',
+    rembukTitle: 'Stunting review meeting (rembuk) decisions', rembukPriority: 'Chosen as a priority village (lokus)',
+    rembukAdd: '+ Action', rembukSave: 'Save decisions', rembukAction: 'Action agreed', rembukLead: 'Who leads it (OPD, puskesmas, partner)',
+    rembukNone: 'No rembuk decision recorded for this village yet.',
+    rembukIsPriority: 'Priority (lokus) by the rembuk of period {period}', rembukNotPriority: 'Not a priority by the rembuk of period {period}',
+    rembukCarried: ' (carried from the previous round)', rembukBy: 'recorded by {user}, {day}', rembukSaved: 'Decisions saved.',
+    rembukRemove: 'Remove this action',
   },
 });
 
@@ -180,6 +192,7 @@ function renderSheet() {
   renderStanding(body);
   renderChange(body);
   renderCoverage(body);
+  renderRembuk(body);
   const attribution = document.querySelector('#profile-map .maplibregl-ctrl-attrib-inner')?.textContent?.trim();
   $('profile-foot').textContent = [t('profileSource'), attribution].filter(Boolean).join(' · ');
 }
@@ -229,6 +242,70 @@ async function drawMap(body) {
   renderSheet(); // the attribution is known now
 }
 
+/** The rembuk's decisions in force: priority or not, and the actions with who leads them. */
+function renderRembuk(body) {
+  const d = body.rembuk;
+  const status = $('rembuk-status');
+  const list = $('rembuk-actions');
+  if (!d) {
+    status.textContent = t('rembukNone');
+    list.replaceChildren();
+    return;
+  }
+  const carried = body.period && d.period !== body.period ? t('rembukCarried') : '';
+  const day = dayText(d.at.slice(0, 10));
+  status.textContent = `${fill(d.priority ? 'rembukIsPriority' : 'rembukNotPriority', { period: d.period })}${carried} · ${fill('rembukBy', { user: d.username, day })}`;
+  list.replaceChildren(...d.actions.map((a) => {
+    const li = document.createElement('li');
+    const lead = Object.assign(document.createElement('span'), { className: 'lead', textContent: ` — ${a.lead}` });
+    li.append(a.action, lead);
+    return li;
+  }));
+}
+
+/** One action row of the form: what, who leads it, and a remove button. */
+function rembukRow(action = '', lead = '') {
+  const row = Object.assign(document.createElement('div'), { className: 'row' });
+  const what = Object.assign(document.createElement('input'), { type: 'text', name: 'action', maxLength: 300, value: action, placeholder: t('rembukAction') });
+  const who = Object.assign(document.createElement('input'), { type: 'text', name: 'lead', maxLength: 100, value: lead, placeholder: t('rembukLead') });
+  what.setAttribute('aria-label', t('rembukAction'));
+  who.setAttribute('aria-label', t('rembukLead'));
+  const remove = Object.assign(document.createElement('button'), { type: 'button', className: 'action', textContent: '×', title: t('rembukRemove') });
+  remove.addEventListener('click', () => row.remove());
+  row.append(what, who, remove);
+  return row;
+}
+
+/** Planners and admins record the village's decisions for the round shown. */
+function initRembukForm(user, code) {
+  if (!['planner', 'admin'].includes(user?.role)) return;
+  const form = $('rembuk-form');
+  form.hidden = false;
+  const fillForm = () => {
+    const d = state.body?.rembuk;
+    form.elements.priority.checked = d ? d.priority : Boolean(state.body?.standing?.priority);
+    $('rembuk-rows').replaceChildren(...(d?.actions?.length ? d.actions.map((a) => rembukRow(a.action, a.lead)) : [rembukRow()]));
+  };
+  fillForm();
+  $('rembuk-add').addEventListener('click', () => $('rembuk-rows').append(rembukRow()));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const actions = [...$('rembuk-rows').querySelectorAll('.row')]
+      .map((r) => ({ action: r.querySelector('[name=action]').value.trim(), lead: r.querySelector('[name=lead]').value.trim() }))
+      .filter((a) => a.action || a.lead);
+    const r = await send('POST', 'api/rembuk', { village: code, period: state.body.period, priority: form.elements.priority.checked, actions });
+    const answer = await r.json().catch(() => ({}));
+    if (!r.ok) {
+      $('rembuk-message').textContent = answer.error ?? `HTTP ${r.status}`;
+      return;
+    }
+    state.body.rembuk = answer.decisions;
+    renderRembuk(state.body);
+    fillForm();
+    $('rembuk-message').textContent = t('rembukSaved');
+  });
+}
+
 /** The programmes' reach in the village this round: "reached of target (share)". */
 function renderCoverage(body) {
   const rows = (body.coverage ?? []).filter((c) => num(c.target) > 0);
@@ -249,7 +326,7 @@ async function main() {
   $('lang-toggle').addEventListener('click', () => { setLang(lang() === 'id' ? 'en' : 'id'); renderSheet(); });
   $('profile-print').addEventListener('click', () => window.print());
   if (!code) throw new Error(t('profileNoVillage'));
-  await ensureLogin();
+  const user = await ensureLogin();
   const q = new URLSearchParams();
   for (const [k, v] of params) if (k === 'period' || k.startsWith('w.')) q.set(k, v);
   const qs = q.toString() ? `?${q}` : '';
@@ -262,6 +339,7 @@ async function main() {
   if (!r.ok) throw new Error(answer.error ?? `HTTP ${r.status}`);
   state.body = answer;
   renderSheet();
+  initRembukForm(user, code);
   await drawMap(answer);
   window.sigapReady = true;
 }

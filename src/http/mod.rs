@@ -44,6 +44,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::field::routes())
         .merge(routes::assign::routes())
         .merge(routes::audit::routes())
+        .merge(routes::rembuk::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_login,

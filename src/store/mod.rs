@@ -22,6 +22,7 @@ mod measure_targets;
 mod periods;
 mod plans;
 mod population;
+mod rembuk;
 mod roads;
 mod schema;
 mod teams;
@@ -35,6 +36,7 @@ pub use geometry::SRS_WGS84;
 pub use layers::LayerRows;
 pub use plans::SavedPlan;
 pub use population::PopulationSource;
+pub use rembuk::{Action as RembukAction, Decisions as RembukDecisions};
 pub use roads::StoredRoads;
 pub use visits::Visit;
 pub use writer::LayerWriter;
@@ -132,6 +134,7 @@ impl Store {
         store.sql(store.conn.execute_batch(deliveries::CREATE))?;
         store.sql(store.conn.execute_batch(case_audits::CREATE))?;
         store.sql(store.conn.execute_batch(measure_targets::CREATE))?;
+        store.sql(store.conn.execute_batch(rembuk::CREATE))?;
         Ok(store)
     }
 

@@ -205,15 +205,28 @@ describe('print, PNG export and village profile', { timeout: 600_000 }, () => {
       await p.goto(new URL(href, `${viewer.baseUrl}/`).href);
       await p.waitForFunction(() => window.sigapReady === true, null, { timeout: 60_000 });
       await assertNoOverflow(p, 'profile 1366x768');
+      // At the rembuk: the planner records the village as a priority with an action
+      // and who leads it; the sheet shows it and prints it (the form does not print).
+      await p.locator('#rembuk-form [name=priority]').check();
+      await p.locator('#rembuk-rows [name=action]').first().fill('PMT lokal 90 hari untuk baduta stunting');
+      await p.locator('#rembuk-rows [name=lead]').first().fill('Dinas Kesehatan');
+      await p.locator('#rembuk-form button[type=submit]').click();
+      await p.locator('#rembuk-message', { hasText: 'Keputusan tersimpan.' }).waitFor();
+      assert.match(await p.locator('#rembuk-actions').innerText(), /PMT lokal 90 hari untuk baduta stunting — Dinas Kesehatan/);
+      assert.match(await p.locator('#rembuk-status').innerText(), /^Prioritas \(lokus\) menurut rembuk periode 2026-08/);
+      const stored = (await viewer.api('api/rembuk')).villages[target.code];
+      assert.deepEqual(stored.actions, [{ action: 'PMT lokal 90 hari untuk baduta stunting', lead: 'Dinas Kesehatan' }]);
       await p.screenshot({ path: path.join(OUT, 'profile-1366x768.png'), fullPage: true });
       const file = path.join(OUT, 'profile.pdf');
       await p.pdf({ path: file, preferCSSPageSize: true, printBackground: true });
       assert.equal(pdfPages(file), 1, 'one page');
       const text = pdfText(file);
+      assert.ok(!text.includes('Simpan keputusan'), 'the form is not printed');
       const id = (n) => new Intl.NumberFormat('id-ID').format(n);
       for (const want of [target.name, `Kec. ${target.district}`, `Prioritas ke-1 dari`, target.reason.slice(0, 40),
         `Anak diukur ${id(target.children)}`, `Anak stunting (pendek) ${id(target.stunted)}`,
-        'Perubahan sejak putaran sebelumnya', 'Kontribusi faktor']) {
+        'Perubahan sejak putaran sebelumnya', 'Kontribusi faktor', 'Cakupan intervensi',
+        'Keputusan rembuk stunting', 'PMT lokal 90 hari untuk baduta stunting']) {
         assert.ok(text.includes(want), `"${want}" not in the profile: ${text.slice(0, 800)}`);
       }
       const px = pdfPixels(file);

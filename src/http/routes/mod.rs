@@ -16,6 +16,7 @@ pub mod measurement;
 pub mod periods;
 pub mod profile;
 pub mod public;
+pub mod rembuk;
 pub mod targets;
 pub mod tiles;
 pub mod visitees;

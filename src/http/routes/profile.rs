@@ -76,6 +76,8 @@ async fn profile(
         "standing": standing,
         "change": change,
         "coverage": coverage_json(&s, period, &code),
+        // The rembuk's decisions in force for this round (or carried from the last).
+        "rembuk": super::rembuk::in_force(&state, period).await?.get(&code).cloned(),
     })))
 }
 

@@ -1,0 +1,238 @@
+//! The rembuk stunting's decisions: `sigap_rembuk`, per village and measurement
+//! round, whether the village was chosen as a priority (lokus) and the actions agreed,
+//! each with who leads it.
+//!
+//! A village's decisions for a round are recorded together, as one set; recording a
+//! new set replaces the shown one, but the table is a history: triggers refuse every
+//! UPDATE and DELETE, so what was agreed, by whom entered and when, stays on record.
+//! The latest set of a village and round (the highest `batch`) is the one shown.
+//! Writing decisions does not bump the store revision: no figure changes.
+
+use super::{Store, StoreError};
+use crate::model::Period;
+use rusqlite::params;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The table and its guards, created when a store is opened. A set without actions
+/// is one row with an empty `action` (a village chosen as priority with nothing
+/// agreed yet, or a set cleared).
+pub(super) const CREATE: &str = "CREATE TABLE IF NOT EXISTS sigap_rembuk (
+  id INTEGER PRIMARY KEY,
+  batch INTEGER NOT NULL,
+  village TEXT NOT NULL,
+  period TEXT NOT NULL,
+  priority INTEGER NOT NULL CHECK (priority IN (0, 1)),
+  action TEXT NOT NULL DEFAULT '',
+  lead TEXT NOT NULL DEFAULT '',
+  username TEXT NOT NULL,
+  at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+);
+CREATE INDEX IF NOT EXISTS sigap_rembuk_village ON sigap_rembuk (village, period, batch);
+CREATE TRIGGER IF NOT EXISTS sigap_rembuk_no_update BEFORE UPDATE ON sigap_rembuk
+BEGIN SELECT RAISE(ABORT, 'rembuk decisions are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS sigap_rembuk_no_delete BEFORE DELETE ON sigap_rembuk
+BEGIN SELECT RAISE(ABORT, 'rembuk decisions are append-only'); END;";
+
+/// One action agreed for a village.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Action {
+    /// What was agreed ("PMT lokal 90 hari untuk 11 baduta stunting").
+    pub action: String,
+    /// Who leads it: an OPD, a puskesmas, a sponsor.
+    pub lead: String,
+}
+
+/// A village's decisions at the rembuk of one round.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Decisions {
+    pub village: String,
+    /// The round the rembuk decided on (`YYYY-MM`).
+    pub period: String,
+    /// Chosen as a priority village (lokus).
+    pub priority: bool,
+    pub actions: Vec<Action>,
+    /// Who entered them, and when (`YYYY-MM-DDTHH:MM:SSZ`, set by the store).
+    pub username: String,
+    pub at: String,
+}
+
+impl Store {
+    /// Records `d` as the village's decisions for its round (its `at` is ignored and
+    /// set now), replacing the shown set; returns it as stored.
+    pub fn record_rembuk(&mut self, d: &Decisions) -> Result<Decisions, StoreError> {
+        let path = self.path.clone();
+        let sql = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(sql)?;
+        let batch: i64 = tx
+            .query_row(
+                "SELECT coalesce(max(batch), 0) + 1 FROM sigap_rembuk",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(sql)?;
+        let empty = [Action {
+            action: String::new(),
+            lead: String::new(),
+        }];
+        let rows = if d.actions.is_empty() {
+            &empty[..]
+        } else {
+            &d.actions[..]
+        };
+        for a in rows {
+            tx.execute(
+                "INSERT INTO sigap_rembuk (batch, village, period, priority, action, lead, username) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    batch,
+                    d.village,
+                    d.period,
+                    d.priority,
+                    a.action,
+                    a.lead,
+                    d.username
+                ],
+            )
+            .map_err(sql)?;
+        }
+        tx.commit().map_err(sql)?;
+        self.rembuk(Some(d.period.parse().map_err(|_| StoreError::Corrupt {
+            path: self.path.clone(),
+            table: "sigap_rembuk",
+            fid: batch,
+            reason: format!("period {:?}", d.period),
+        })?))?
+        .remove(&d.village)
+        .ok_or_else(|| StoreError::Corrupt {
+            path: self.path.clone(),
+            table: "sigap_rembuk",
+            fid: batch,
+            reason: "the decisions just written are not there".into(),
+        })
+    }
+
+    /// Every village's latest decisions of the latest rembuk up to `until` (every
+    /// round when `None`): for a round's view, what was agreed at its rembuk or, if it
+    /// had none for the village yet, at the one before. By village code.
+    pub fn rembuk(&self, until: Option<Period>) -> Result<BTreeMap<String, Decisions>, StoreError> {
+        let mut st = self.sql(self.conn.prepare(
+            "SELECT batch, village, period, priority, action, lead, username, at \
+             FROM sigap_rembuk WHERE ?1 IS NULL OR period <= ?1 ORDER BY period, batch, id",
+        ))?;
+        let until = until.map(|p| p.to_string());
+        let rows = self.sql(st.query_map([until], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, bool>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+            ))
+        }))?;
+        // Rows come by round, then set: a later set (or round) replaces the earlier.
+        let mut out: BTreeMap<String, (i64, Decisions)> = BTreeMap::new();
+        for row in rows {
+            let (batch, village, period, priority, action, lead, username, at) = self.sql(row)?;
+            let entry = out.entry(village.clone()).or_insert_with(|| {
+                (
+                    batch,
+                    Decisions {
+                        village: village.clone(),
+                        period: period.clone(),
+                        priority,
+                        actions: Vec::new(),
+                        username: username.clone(),
+                        at: at.clone(),
+                    },
+                )
+            });
+            if entry.0 != batch {
+                *entry = (
+                    batch,
+                    Decisions {
+                        village,
+                        period,
+                        priority,
+                        actions: Vec::new(),
+                        username,
+                        at,
+                    },
+                );
+            }
+            if !action.is_empty() {
+                entry.1.actions.push(Action { action, lead });
+            }
+        }
+        Ok(out.into_iter().map(|(k, (_, d))| (k, d)).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decisions(period: &str, priority: bool, actions: &[(&str, &str)]) -> Decisions {
+        Decisions {
+            village: "7471011005".into(),
+            period: period.into(),
+            priority,
+            actions: actions
+                .iter()
+                .map(|(a, l)| Action {
+                    action: (*a).into(),
+                    lead: (*l).into(),
+                })
+                .collect(),
+            username: "bappeda".into(),
+            at: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_latest_set_up_to_a_round_is_shown_and_history_stays() {
+        let mut store = Store::open_in_memory().expect("store");
+        let feb = decisions("2026-02", true, &[("PMT 90 hari", "Dinas Kesehatan")]);
+        store.record_rembuk(&feb).expect("february");
+        let fixed = decisions(
+            "2026-02",
+            true,
+            &[
+                ("PMT 90 hari", "Puskesmas Abeli"),
+                ("Jamban 20 unit", "Dinas PUPR"),
+            ],
+        );
+        let stored = store.record_rembuk(&fixed).expect("corrected");
+        assert_eq!(
+            (stored.actions.len(), stored.actions[0].lead.as_str()),
+            (2, "Puskesmas Abeli")
+        );
+        // The August view, before August's rembuk, carries February's decisions.
+        let aug: Period = "2026-08".parse().expect("period");
+        let shown = store.rembuk(Some(aug)).expect("read");
+        assert_eq!(shown["7471011005"].period, "2026-02");
+        assert_eq!(shown["7471011005"].actions, fixed.actions);
+        // August's rembuk drops the village from the priorities; February's view is unchanged.
+        store
+            .record_rembuk(&decisions("2026-08", false, &[]))
+            .expect("august");
+        let shown = store.rembuk(Some(aug)).expect("read");
+        assert!(!shown["7471011005"].priority && shown["7471011005"].actions.is_empty());
+        let feb_view = store
+            .rembuk(Some("2026-02".parse().expect("p")))
+            .expect("read");
+        assert_eq!(feb_view["7471011005"].actions.len(), 2);
+        // Append-only.
+        let err = store
+            .conn
+            .execute("DELETE FROM sigap_rembuk", [])
+            .expect_err("append-only");
+        assert!(err.to_string().contains("append-only"), "{err}");
+    }
+}
