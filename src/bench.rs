@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 mod basemap;
+mod coverage;
 mod recompute;
 mod synthetic;
 
@@ -55,6 +56,17 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         repeat: usize,
     },
+    /// Recompute the programmes' coverage of the latest round per village and per H3
+    /// cell (the demo city's, or the store's with --db), with every child, household
+    /// and delivery copied --scale times.
+    Coverage {
+        #[arg(long)]
+        db: Option<PathBuf>,
+        #[arg(long, default_value_t = 1)]
+        scale: usize,
+        #[arg(long, default_value_t = 5)]
+        repeat: usize,
+    },
     /// Build the basemap from the stored OpenStreetMap extract (the demo city's, or
     /// the store's with --db) and encode every basemap tile over the city at z10-z16.
     Basemap {
@@ -77,6 +89,9 @@ pub fn run(cmd: &BenchCommand) -> Result<()> {
         } => recompute::run(*periods, *children, *seed, out.as_deref()),
         BenchCommand::Roads { db, repeat } => roads(db.as_deref(), *repeat),
         BenchCommand::Basemap { db, repeat } => basemap::run(db.as_deref(), *repeat),
+        BenchCommand::Coverage { db, scale, repeat } => {
+            coverage::run(db.as_deref(), *scale, *repeat)
+        }
     }
 }
 
