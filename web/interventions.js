@@ -9,13 +9,19 @@
 // programme has no one to reach are the grey no-data class. Low coverage is drawn dark
 // (the ramp reversed), so on both layers the villages to look at are the dark ones.
 
-import { t, fmtInt, fmtPct, fmtScore } from './i18n.js';
+import { t, addWords, fmtInt, fmtPct, fmtScore } from './i18n.js';
 import { RAMP, NO_DATA, LAYER } from './layers.js';
 
 export const COVERAGE_INDICATOR = { key: 'intervention', scale: 'villages', fallback: [0, 1], kind: 'pct' };
 export const GAP_INDICATOR = { key: 'gap', scale: 'villages', fallback: [0, 1], kind: 'score' };
 /** The village fill layer added on demand. */
 export const INTERVENTION_LAYER = 'village-interventions';
+
+// The link to plan against delivery (web/plan.html), beside the programme select.
+addWords({
+  id: { planLink: 'Rencana dan realisasi', planLinkTitle: 'Rencana dan realisasi per OPD: anak ditugaskan, dikunjungi, menerima intervensi; desa yang belum dijangkau siapa pun' },
+  en: { planLink: 'Plan and delivery', planLinkTitle: 'Plan and delivery per OPD: children assigned, visited, given an intervention; villages nobody reached' },
+});
 
 const state = { programme: null, coverage: null, query: null, onChange: null };
 
@@ -77,6 +83,9 @@ export async function showInterventions(map, ind, base, query) {
   $('programme-control').hidden = false;
   setHexes(map, false);
   await load(base, query);
+  const period = new URLSearchParams(state.query.replace(/^\?/, '')).get('period');
+  $('plan-link').href = new URL(`web/plan.html${period ? `?period=${encodeURIComponent(period)}` : ''}`, base).href;
+  $('plan-link').hidden = false;
   if (!map.getLayer(INTERVENTION_LAYER)) {
     map.addLayer({
       id: INTERVENTION_LAYER, type: 'fill', source: 'villages', 'source-layer': 'villages',
@@ -92,6 +101,7 @@ export async function showInterventions(map, ind, base, query) {
 export function hideInterventions(map) {
   if (map.getLayer(INTERVENTION_LAYER)) map.setLayoutProperty(INTERVENTION_LAYER, 'visibility', 'none');
   $('programme-control').hidden = true;
+  $('plan-link').hidden = true;
   delete document.body.dataset.interventions;
 }
 
