@@ -15,7 +15,9 @@ import { ensureLogin } from './account.js';
 addWords({
   id: {
     planTitle: 'Rencana dan realisasi per OPD',
-    planIntro: 'Per OPD atau sponsor: anak yang ditugaskan kepadanya (pembagian `sigap assign`), berapa yang dikunjungi, berapa yang menerima intervensi (dari siapa pun), berapa yang belum dijangkau sama sekali, dan apa yang diberikannya per program dalam periode ini.',
+    planIntro: 'Per OPD atau sponsor: anak stunting yang ditugaskan kepadanya (pembagian penugasan), berapa yang dikunjungi, berapa yang menerima intervensi (dari siapa pun), berapa yang belum dijangkau sama sekali, dan apa yang diberikannya per program dalam periode ini.',
+    planPeriodLabel: 'Periode',
+    planPrint: 'Cetak',
     planBy: 'OPD / sponsor',
     planAssigned: 'Anak ditugaskan',
     planVisited: 'Dikunjungi',
@@ -37,7 +39,9 @@ addWords({
   },
   en: {
     planTitle: 'Plan and delivery per OPD',
-    planIntro: 'Per OPD or sponsor: the children assigned to it (the `sigap assign` shares), how many were visited, how many received an intervention (from anyone), how many nobody reached at all, and what it gave per programme in the period.',
+    planIntro: 'Per OPD or sponsor: the stunted children assigned to it (the assignment shares), how many were visited, how many received an intervention (from anyone), how many nobody reached at all, and what it gave per programme in the period.',
+    planPeriodLabel: 'Period',
+    planPrint: 'Print',
     planBy: 'OPD / sponsor',
     planAssigned: 'Children assigned',
     planVisited: 'Visited',
@@ -161,6 +165,7 @@ async function start() {
   const chosen = asked ?? periods.default ?? '';
   $('period').replaceChildren(...periods.periods.map((x) => new Option(x.period, x.period, false, x.period === chosen)));
   $('period').addEventListener('change', () => load().catch((e) => showError(fill('planLoadError', { error: e.message }))));
+  $('filters').addEventListener('submit', (e) => e.preventDefault());
   $('print').addEventListener('click', () => window.print());
   await load();
 }

@@ -138,11 +138,11 @@ mod tests {
     use crate::risk::coverage::Reach;
 
     fn p(s: &str) -> Period {
-        s.parse().unwrap()
+        s.parse().expect("period")
     }
 
     fn day(s: &str) -> NaiveDate {
-        s.parse().unwrap()
+        s.parse().expect("date")
     }
 
     fn delivery(programme: &str, r: Recipient, period: &str, by: &str) -> Delivery {
@@ -237,13 +237,13 @@ mod tests {
                 .villages
                 .insert(v.into(), BTreeMap::from([("pmt".into(), Reach::default())]));
         }
-        coverage
+        if let Some(r) = coverage
             .villages
             .get_mut("V1")
-            .unwrap()
-            .get_mut("pmt")
-            .unwrap()
-            .deliveries = 2;
+            .and_then(|m| m.get_mut("pmt"))
+        {
+            r.deliveries = 2;
+        }
         let plan = compute(
             p("2026-08"),
             &periods,
