@@ -17,13 +17,13 @@ export const GAP_INDICATOR = { key: 'gap', scale: 'villages', fallback: [0, 1], 
 /** The village fill layer added on demand. */
 export const INTERVENTION_LAYER = 'village-interventions';
 
-// The link to plan against delivery (web/plan.html), beside the programme select.
+// The link to plan against delivery (web/plan.html), in the coverage maps' legend.
 addWords({
-  id: { planLink: 'Rencana dan realisasi', planLinkTitle: 'Rencana dan realisasi per OPD: anak ditugaskan, dikunjungi, menerima intervensi; desa yang belum dijangkau siapa pun' },
-  en: { planLink: 'Plan and delivery', planLinkTitle: 'Plan and delivery per OPD: children assigned, visited, given an intervention; villages nobody reached' },
+  id: { planLink: 'Rencana dan realisasi per OPD', planLinkTitle: 'Rencana dan realisasi per OPD: anak ditugaskan, dikunjungi, menerima intervensi; desa yang belum dijangkau siapa pun' },
+  en: { planLink: 'Plan and delivery per OPD', planLinkTitle: 'Plan and delivery per OPD: children assigned, visited, given an intervention; villages nobody reached' },
 });
 
-const state = { programme: null, coverage: null, query: null, onChange: null };
+const state = { programme: null, planHref: null, coverage: null, query: null, onChange: null };
 
 const $ = (id) => document.getElementById(id);
 /** `t(key)` with `{name}` filled from `vars`. */
@@ -84,8 +84,7 @@ export async function showInterventions(map, ind, base, query) {
   setHexes(map, false);
   await load(base, query);
   const period = new URLSearchParams(state.query.replace(/^\?/, '')).get('period');
-  $('plan-link').href = new URL(`web/plan.html${period ? `?period=${encodeURIComponent(period)}` : ''}`, base).href;
-  $('plan-link').hidden = false;
+  state.planHref = new URL(`web/plan.html${period ? `?period=${encodeURIComponent(period)}` : ''}`, base).href;
   if (!map.getLayer(INTERVENTION_LAYER)) {
     map.addLayer({
       id: INTERVENTION_LAYER, type: 'fill', source: 'villages', 'source-layer': 'villages',
@@ -101,7 +100,6 @@ export async function showInterventions(map, ind, base, query) {
 export function hideInterventions(map) {
   if (map.getLayer(INTERVENTION_LAYER)) map.setLayoutProperty(INTERVENTION_LAYER, 'visibility', 'none');
   $('programme-control').hidden = true;
-  $('plan-link').hidden = true;
   delete document.body.dataset.interventions;
 }
 
@@ -135,7 +133,10 @@ export function interventionLegendHtml(ind) {
     + `<div class="ticks"><span>${format(0)}</span><span>${format(0.5)}</span><span>${format(1)}</span></div>`
     + `<p class="muted">${t(ind === COVERAGE_INDICATOR ? 'legendIntervention' : 'legendGap')}${p ? ` ${needText(p)}.` : ''}</p>`
     + city
-    + `<ul class="keys"><li><i class="swatch" style="background:${NO_DATA}"></i>${t('legendNoTarget')}</li></ul>`;
+    + `<ul class="keys"><li><i class="swatch" style="background:${NO_DATA}"></i>${t('legendNoTarget')}</li></ul>`
+    + (state.planHref
+      ? `<p class="plan-link"><a id="plan-link" href="${escapeHtml(state.planHref)}" target="_blank" rel="noopener" title="${escapeHtml(t('planLinkTitle'))}">${t('planLink')}&nbsp;→</a></p>`
+      : '');
 }
 
 /** Whom the programme should reach, in words: "keluarga dengan Bumil (ibu hamil)". */

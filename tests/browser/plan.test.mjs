@@ -1,6 +1,6 @@
 // Rencana dan realisasi per OPD in a real headless browser against the real server
-// binary (the demo city with its teams and August ledger): the link beside the
-// programme select when a coverage layer is shown, the table's figures equal to
+// binary (the demo city with its teams and August ledger): the link in the legend
+// of a coverage map, the table's figures equal to
 // /api/coverage/plan's, the villages nobody reached, at 1440x900 and 1366x768, and
 // the printed page without the controls.
 //
@@ -24,12 +24,17 @@ describe('plan against delivery', { timeout: 400_000 }, () => {
     await viewer?.close();
   });
 
-  it('is linked beside the programme select on a coverage map', async () => {
-    assert.equal(await page.locator('#plan-link').isVisible(), false);
+  it('is linked from the legend of a coverage map', async () => {
+    assert.equal(await page.locator('#plan-link').count(), 0);
     await page.selectOption('#indicator', 'intervention');
-    await page.locator('#plan-link').waitFor({ state: 'visible' });
-    assert.equal((await page.locator('#plan-link').innerText()).trim(), 'Rencana dan realisasi');
+    await page.locator('#legend #plan-link').waitFor({ state: 'visible' });
+    assert.equal((await page.locator('#plan-link').innerText()).trim(), 'Rencana dan realisasi per OPD\u00a0→');
     await page.screenshot({ path: 'tests/browser/out/plan-link-1440.png' });
+    await page.setViewportSize({ width: 1366, height: 768 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the viewer overflows by ${overflow} px`);
+    await page.screenshot({ path: 'tests/browser/out/plan-link-1366.png' });
+    await page.setViewportSize({ width: 1440, height: 900 });
     const href = await page.locator('#plan-link').getAttribute('href');
     assert.match(href, /\/web\/plan\.html(\?period=\d{4}-\d{2})?$/);
     await page.goto(href);
