@@ -58,6 +58,7 @@
 //!   ([`risk::plausibility`]), Empirical Bayes smoothing, Getis-Ord Gi* hot spots with an FDR correction, and
 //!   [`risk::families`], which families are at risk of stunting (BKKBN), and
 //!   [`risk::coverage`], the programmes' reach over their targets per village, and
+//!   [`risk::plan`], plan against delivery per OPD or sponsor and the villages nobody reached, and
 //!   [`risk::audit`], the case audit and re-measure lists of a period, and
 //!   [`risk::measurement`], children measured against a target per village and the
 //!   register's prevalence beside the survey's (SSGI); pure, no I/O.

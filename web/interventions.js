@@ -9,7 +9,7 @@
 // programme has no one to reach are the grey no-data class. Low coverage is drawn dark
 // (the ramp reversed), so on both layers the villages to look at are the dark ones.
 
-import { t, fmtInt, fmtPct, fmtScore } from './i18n.js';
+import { t, addWords, fmtInt, fmtPct, fmtScore } from './i18n.js';
 import { RAMP, NO_DATA, LAYER } from './layers.js';
 
 export const COVERAGE_INDICATOR = { key: 'intervention', scale: 'villages', fallback: [0, 1], kind: 'pct' };
@@ -17,7 +17,13 @@ export const GAP_INDICATOR = { key: 'gap', scale: 'villages', fallback: [0, 1], 
 /** The village fill layer added on demand. */
 export const INTERVENTION_LAYER = 'village-interventions';
 
-const state = { programme: null, coverage: null, query: null, onChange: null };
+// The link to plan against delivery (web/plan.html), in the coverage maps' legend.
+addWords({
+  id: { planLink: 'Rencana dan realisasi per OPD', planLinkTitle: 'Rencana dan realisasi per OPD: anak ditugaskan, dikunjungi, menerima intervensi; desa yang belum dijangkau siapa pun' },
+  en: { planLink: 'Plan and delivery per OPD', planLinkTitle: 'Plan and delivery per OPD: children assigned, visited, given an intervention; villages nobody reached' },
+});
+
+const state = { programme: null, planHref: null, coverage: null, query: null, onChange: null };
 
 const $ = (id) => document.getElementById(id);
 /** `t(key)` with `{name}` filled from `vars`. */
@@ -77,6 +83,8 @@ export async function showInterventions(map, ind, base, query) {
   $('programme-control').hidden = false;
   setHexes(map, false);
   await load(base, query);
+  const period = new URLSearchParams(state.query.replace(/^\?/, '')).get('period');
+  state.planHref = new URL(`web/plan.html${period ? `?period=${encodeURIComponent(period)}` : ''}`, base).href;
   if (!map.getLayer(INTERVENTION_LAYER)) {
     map.addLayer({
       id: INTERVENTION_LAYER, type: 'fill', source: 'villages', 'source-layer': 'villages',
@@ -125,7 +133,10 @@ export function interventionLegendHtml(ind) {
     + `<div class="ticks"><span>${format(0)}</span><span>${format(0.5)}</span><span>${format(1)}</span></div>`
     + `<p class="muted">${t(ind === COVERAGE_INDICATOR ? 'legendIntervention' : 'legendGap')}${p ? ` ${needText(p)}.` : ''}</p>`
     + city
-    + `<ul class="keys"><li><i class="swatch" style="background:${NO_DATA}"></i>${t('legendNoTarget')}</li></ul>`;
+    + `<ul class="keys"><li><i class="swatch" style="background:${NO_DATA}"></i>${t('legendNoTarget')}</li></ul>`
+    + (state.planHref
+      ? `<p class="plan-link"><a id="plan-link" href="${escapeHtml(state.planHref)}" target="_blank" rel="noopener" title="${escapeHtml(t('planLinkTitle'))}">${t('planLink')}&nbsp;→</a></p>`
+      : '');
 }
 
 /** Whom the programme should reach, in words: "keluarga dengan Bumil (ibu hamil)". */

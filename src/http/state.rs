@@ -292,6 +292,12 @@ impl Snapshot {
         &self.programmes
     }
 
+    /// Every delivery of the intervention ledger.
+    #[must_use]
+    pub fn deliveries(&self) -> &[crate::model::Delivery] {
+        &self.deliveries
+    }
+
     /// The programmes' coverage in a resolved period, built once.
     pub fn coverage(&self, period: Option<Period>) -> Arc<crate::risk::coverage::Coverage> {
         built(&self.coverage, period, || {

@@ -42,6 +42,7 @@ pub mod families;
 pub mod hotspot;
 pub mod measurement;
 pub mod normalise;
+pub mod plan;
 pub mod plausibility;
 pub mod reason;
 pub mod smoothing;

@@ -4,11 +4,19 @@
 //!
 //! Aggregates only (counts per village and programme), for any signed-in account;
 //! never a child or a household.
+//!
+//! `GET /api/coverage/plan`: plan against delivery ([`crate::risk::plan`]) for staff
+//! (admin, planner, viewer): per deliverer the children assigned, visited, given an
+//! intervention and reached by neither, what it delivered per programme, and the
+//! villages nobody reached. Counts only. Visits do not bump the store's revision, so
+//! they are read per request.
 
+use crate::auth::{Caller, Role};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use crate::model::{Need, Period};
 use crate::risk::coverage::Reach;
+use crate::risk::plan::{self, PlanChild, PlanVisit};
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -17,7 +25,9 @@ use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/coverage", get(coverage_of_round))
+    Router::new()
+        .route("/api/coverage", get(coverage_of_round))
+        .route("/api/coverage/plan", get(plan_of_round))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -128,5 +138,104 @@ async fn coverage_of_round(
         "groups": cov.groups,
         "villages": villages,
         "by": by,
+    })))
+}
+
+/// Plan against delivery in one round, counts only.
+async fn plan_of_round(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<CoverageQuery>,
+) -> Result<Json<Value>, ApiError> {
+    if !matches!(caller.role, Role::Admin | Role::Planner | Role::Viewer) {
+        return Err(ApiError::forbidden("plan against delivery is for staff"));
+    }
+    let s = state.snapshot();
+    let period = s.resolve_period(q.period.as_deref())?;
+    let visits = state
+        .read_store(crate::store::Store::visits)
+        .await?
+        .unwrap_or_default();
+    let names = s.analysis.village_names();
+    let Some(round) = period else {
+        return Ok(Json(json!({
+            "period": Value::Null,
+            "revision": s.revision,
+            "by": [],
+            "villages_unreached": [],
+        })));
+    };
+    let children: Vec<PlanChild<'_>> = s
+        .cases
+        .children
+        .iter()
+        .filter(|c| c.child.period == round)
+        .map(|c| PlanChild {
+            id: &c.child.id,
+            village: c.village.as_deref(),
+            team: c.team.as_deref(),
+            household: c
+                .home
+                .and_then(|i| s.cases.households.get(i))
+                .map(|h| h.household.id.as_str()),
+        })
+        .collect();
+    let visits: Vec<PlanVisit<'_>> = visits
+        .iter()
+        .filter_map(|v| {
+            Some(PlanVisit {
+                pseudonym: &v.pseudonym,
+                date: v.visited_on.parse().ok()?,
+                found: v.outcome == "visited",
+            })
+        })
+        .collect();
+    let codes: Vec<&str> = s
+        .analysis
+        .villages
+        .iter()
+        .map(|v| v.village.code.as_str())
+        .collect();
+    let cov = s.coverage(period);
+    let p = plan::compute(
+        round,
+        &s.periods(),
+        &children,
+        &visits,
+        s.deliveries(),
+        &cov,
+        &codes,
+    );
+    let by: Vec<Value> =
+        p.by.iter()
+            .map(|(who, d)| {
+                json!({
+                    "by": who,
+                    "assigned": d.assigned,
+                    "visited": d.visited,
+                    "received": d.received,
+                    "unreached": d.unreached,
+                    "programmes": d.programmes,
+                })
+            })
+            .collect();
+    let unreached: Vec<Value> = p
+        .villages_unreached
+        .iter()
+        .map(|code| {
+            let district = s
+                .analysis
+                .villages
+                .iter()
+                .find(|v| v.village.code == *code)
+                .map(|v| v.village.district.clone());
+            json!({"code": code, "name": names.get(code.as_str()), "district": district})
+        })
+        .collect();
+    Ok(Json(json!({
+        "period": period,
+        "revision": s.revision,
+        "by": by,
+        "villages_unreached": unreached,
     })))
 }
