@@ -482,6 +482,7 @@ mod tests {
             need,
             by: Some("Dinas Kesehatan".into()),
             unit: None,
+            visit_item: None,
         }
     }
 

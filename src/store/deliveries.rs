@@ -36,32 +36,40 @@ pub struct DeliveriesWritten {
     pub revision: u64,
 }
 
+/// Inserts `rows` in the open transaction, skipping those already in the ledger;
+/// returns how many were new.
+pub(super) fn insert(tx: &rusqlite::Transaction<'_>, rows: &[Delivery]) -> rusqlite::Result<usize> {
+    let mut st = tx.prepare(
+        "INSERT INTO sigap_deliveries
+           (programme, recipient_kind, recipient, date, period, quantity, unit, cost, by, source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (programme, recipient_kind, recipient, date) DO NOTHING",
+    )?;
+    let mut added = 0;
+    for d in rows {
+        added += st.execute(params![
+            d.programme,
+            d.recipient.kind(),
+            d.recipient.id(),
+            d.date.to_string(),
+            d.period.to_string(),
+            d.quantity,
+            d.unit,
+            d.cost,
+            d.by,
+            d.source,
+        ])?;
+    }
+    Ok(added)
+}
+
 impl Store {
     /// Adds `rows` in one transaction (all or nothing), skipping those already in the
     /// ledger, and bumps the revision.
     pub fn write_deliveries(&mut self, rows: &[Delivery]) -> Result<DeliveriesWritten, StoreError> {
         let mut added = 0;
         let revision = self.write_revision(|tx| {
-            let mut st = tx.prepare(
-                "INSERT INTO sigap_deliveries
-                   (programme, recipient_kind, recipient, date, period, quantity, unit, cost, by, source)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                 ON CONFLICT (programme, recipient_kind, recipient, date) DO NOTHING",
-            )?;
-            for d in rows {
-                added += st.execute(params![
-                    d.programme,
-                    d.recipient.kind(),
-                    d.recipient.id(),
-                    d.date.to_string(),
-                    d.period.to_string(),
-                    d.quantity,
-                    d.unit,
-                    d.cost,
-                    d.by,
-                    d.source,
-                ])?;
-            }
+            added = insert(tx, rows)?;
             Ok(())
         })?;
         Ok(DeliveriesWritten {
