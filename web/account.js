@@ -20,7 +20,7 @@ addWords({
     tokenOnce: 'Salin token ini sekarang; token tidak akan ditampilkan lagi:', copy: 'Salin', close: 'Tutup',
     revoked: 'dicabut', role_admin: 'admin', role_planner: 'perencana', role_field_officer: 'petugas lapangan',
     role_viewer: 'pemantau', publicMap: 'Peta publik', routeLink: 'Rute kunjungan',
-    auditLink: 'Audit kasus', campaignLink: 'Catat kampanye',
+    auditLink: 'Audit kasus',
   },
   en: {
     loginTitle: 'Sign in to sigap', username: 'User name', password: 'Password', login: 'Sign in',
@@ -34,7 +34,7 @@ addWords({
     tokenOnce: 'Copy this token now; it will not be shown again:', copy: 'Copy', close: 'Close',
     revoked: 'revoked', role_admin: 'admin', role_planner: 'planner', role_field_officer: 'field officer',
     role_viewer: 'viewer', publicMap: 'Public map', routeLink: 'Visit route',
-    auditLink: 'Case audit', campaignLink: 'Enter a campaign',
+    auditLink: 'Case audit',
   },
 });
 
@@ -211,9 +211,6 @@ function renderAccountMenu(user) {
   if (['admin', 'planner', 'field_officer'].includes(user.role)) {
     items.push(el('a', { href: new URL('web/route.html', BASE).href, textContent: t('routeLink'), id: 'route-link' }));
     items.push(el('a', { href: new URL('web/audit.html', BASE).href, textContent: t('auditLink'), id: 'audit-link' }));
-  }
-  if (['admin', 'planner'].includes(user.role)) {
-    items.push(el('a', { href: new URL('web/campaign.html', BASE).href, textContent: t('campaignLink'), id: 'campaign-link' }));
   }
   if (!field) items.push(el('a', { href: new URL('embed/snippet', BASE).href, textContent: t('publicMap') }));
   items.push(out);

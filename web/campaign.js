@@ -168,6 +168,9 @@ async function start() {
   programmes = cov.programmes;
   const f = $('campaign').elements;
   f.programme.replaceChildren(...programmes.map((p) => option(p.code, `${p.name} (${p.code})`)));
+  // From the coverage legend: the programme on the map.
+  const asked = new URLSearchParams(window.location.search).get('programme');
+  if (programmes.some((p) => p.code === asked)) f.programme.value = asked;
   const villages = [...cov.villages].sort((a, b) => a.name.localeCompare(b.name, 'id'));
   f.village.replaceChildren(...villages.map((v) => option(v.code, `${v.name} · ${v.district} (${v.code})`)));
   f.date.value = new Date().toISOString().slice(0, 10);

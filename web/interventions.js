@@ -125,7 +125,15 @@ export function interventionLegendHtml(ind) {
     + `<div class="ticks"><span>${format(0)}</span><span>${format(0.5)}</span><span>${format(1)}</span></div>`
     + `<p class="muted">${t(ind === COVERAGE_INDICATOR ? 'legendIntervention' : 'legendGap')}${p ? ` ${needText(p)}.` : ''}</p>`
     + city
-    + `<ul class="keys"><li><i class="swatch" style="background:${NO_DATA}"></i>${t('legendNoTarget')}</li></ul>`;
+    + `<ul class="keys"><li><i class="swatch" style="background:${NO_DATA}"></i>${t('legendNoTarget')}</li></ul>`
+    + campaignLink(p);
+}
+
+/** Planners and admins record a campaign of the programme from the legend. */
+function campaignLink(p) {
+  if (!['admin', 'planner'].includes(window.sigapUser?.role)) return '';
+  const href = `web/campaign.html${p ? `?programme=${encodeURIComponent(p.code)}` : ''}`;
+  return `<p><a id="campaign-link" href="${href}">${t('campaignLink')}</a></p>`;
 }
 
 /** Whom the programme should reach, in words: "keluarga dengan Bumil (ibu hamil)". */

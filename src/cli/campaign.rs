@@ -85,7 +85,7 @@ pub fn run(args: CampaignArgs) -> Result<()> {
         );
         return Ok(());
     }
-    let written = store.write_deliveries(&c.deliveries)?;
+    let written = store.add_deliveries(&c.deliveries)?;
     println!(
         "{} (round {}): {} added, {} already in the ledger (store revision {})",
         c.sentence(c.deliveries.len(), &input),

@@ -79,6 +79,31 @@ impl Store {
         })
     }
 
+    /// Adds `rows` in one transaction (all or nothing), skipping those already in the
+    /// ledger; bumps the revision only when a row was added, so a campaign entered
+    /// again rebuilds nothing (`revision` is then the current one).
+    pub fn add_deliveries(&mut self, rows: &[Delivery]) -> Result<DeliveriesWritten, StoreError> {
+        let path = self.path.clone();
+        let sql = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let added = insert(&tx, rows).map_err(sql)?;
+        if added > 0 {
+            super::schema::bump_revision(&tx, &path)?;
+        }
+        tx.commit().map_err(sql)?;
+        Ok(DeliveriesWritten {
+            added,
+            present: rows.len() - added,
+            revision: self.revision()?,
+        })
+    }
+
     /// Every delivery of `period` (every period with `None`), in the order written.
     pub fn deliveries(&self, period: Option<Period>) -> Result<Vec<Delivery>, StoreError> {
         let mut st = self.sql(self.conn.prepare(

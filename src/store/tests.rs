@@ -612,6 +612,9 @@ fn a_visit_and_what_it_gave_are_written_once_and_only_a_delivery_bumps_the_revis
     let (_, new, added) = store.record_visit_with(&plain, &[]).expect("recorded");
     assert!(new && added == 0);
     assert_eq!(store.revision().expect("revision"), r1);
+    // The same rows again through the campaign's write: nothing added, no bump.
+    let again = store.add_deliveries(&eggs).expect("again");
+    assert_eq!((again.added, again.present, again.revision), (0, 1, r1));
     let ledger = store.deliveries(None).expect("ledger");
     assert_eq!(ledger.len(), 1);
     assert_eq!(

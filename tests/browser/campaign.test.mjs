@@ -19,12 +19,17 @@ describe('campaign page', () => {
   after(async () => v?.close());
 
   it('records a campaign and shows how many families received it', async () => {
-    await page.goto(`${v.baseUrl}/web/campaign.html`);
+    // From the coverage map's legend, with the programme on the map chosen.
+    await page.selectOption('#indicator', 'intervention');
+    await page.locator('#programme-control').waitFor({ state: 'visible' });
+    await page.selectOption('#programme', 'bansos');
+    await page.waitForFunction(() => document.body.dataset.interventions?.startsWith('intervention:bansos'));
+    await page.click('#campaign-link');
     await page.waitForSelector('#campaign:not([hidden])');
+    assert.equal(await page.locator('select[name=programme]').inputValue(), 'bansos');
     const before = await v.api('/api/coverage');
     // The village with the most baduta families, by the API's own tallies.
     const village = [...before.villages].sort((a, b) => (b.groups.baduta?.families ?? 0) - (a.groups.baduta?.families ?? 0))[0];
-    await page.selectOption('select[name=programme]', 'bansos');
     await page.selectOption('select[name=village]', village.code);
     await page.selectOption('select[name=group]', 'baduta');
     await page.fill('input[name=date]', '2026-09-01');

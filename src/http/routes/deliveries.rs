@@ -3,8 +3,9 @@
 //! ([`crate::ledger::campaign`]), all or nothing, idempotent, audited.
 //!
 //! Planners and admins only; a cookie session sends the CSRF header like every
-//! other write. The snapshot is rebuilt before the answer, so `/api/coverage` read
-//! next counts the campaign.
+//! other write. When something was added the snapshot is rebuilt before the answer
+//! (so `/api/coverage` read next counts the campaign); a campaign entered again adds
+//! nothing and rebuilds nothing.
 
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
@@ -48,7 +49,7 @@ async fn enter_campaign(
     )?;
     let rows = c.deliveries.clone();
     let written = state
-        .write_store(move |s| s.write_deliveries(&rows))
+        .write_store(move |s| s.add_deliveries(&rows))
         .await?
         .ok_or_else(|| ApiError::Conflict("server ini tidak punya penyimpanan data".into()))?;
     state
@@ -67,10 +68,12 @@ async fn enter_campaign(
             written.added,
         )
         .await?;
-    let st = state.clone();
-    tokio::task::spawn_blocking(move || crate::http::refresh(&st))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    if written.added > 0 {
+        let st = state.clone();
+        tokio::task::spawn_blocking(move || crate::http::refresh(&st))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))??;
+    }
     let status = if written.added > 0 {
         StatusCode::CREATED
     } else {
