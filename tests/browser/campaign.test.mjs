@@ -24,6 +24,7 @@ describe('campaign page', () => {
     await page.locator('#programme-control').waitFor({ state: 'visible' });
     await page.selectOption('#programme', 'bansos');
     await page.waitForFunction(() => document.body.dataset.interventions?.startsWith('intervention:bansos'));
+    await page.screenshot({ path: 'tests/browser/out/campaign-legend-1440.png' });
     await page.click('#campaign-link');
     await page.waitForSelector('#campaign:not([hidden])');
     assert.equal(await page.locator('select[name=programme]').inputValue(), 'bansos');
