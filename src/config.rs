@@ -397,7 +397,31 @@ impl Config {
     pub fn validate(&self) -> Result<(), String> {
         self.weights.validate()?;
         let mut codes = std::collections::HashSet::new();
+        let mut items = std::collections::HashMap::new();
         for p in &self.programmes {
+            if let Some(item) = p.visit_item.as_deref() {
+                if !crate::model::DELIVERED_VISIT_ITEMS.contains(&item) {
+                    return Err(format!(
+                        "programmes: {:?} has visit_item = {item:?}; a visit item that is a \
+                         delivery is one of {}",
+                        p.code,
+                        crate::model::DELIVERED_VISIT_ITEMS.join(", ")
+                    ));
+                }
+                if p.target != crate::model::Beneficiary::Child {
+                    return Err(format!(
+                        "programmes: {:?} has visit_item = {item:?} but reaches a {}; a home \
+                         visit gives to a child",
+                        p.code, p.target
+                    ));
+                }
+                if let Some(other) = items.insert(item, p.code.as_str()) {
+                    return Err(format!(
+                        "programmes: visit_item = {item:?} is named by {other:?} and {:?}",
+                        p.code
+                    ));
+                }
+            }
             let ok = !p.code.is_empty()
                 && p.code.len() <= 32
                 && p.code

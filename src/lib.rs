@@ -85,6 +85,9 @@
 //! - [`teams`]: sharing children among teams: largest-remainder counts and compact
 //!   areas (an exact min-cost transportation, [`teams::flow`]); the known teams an
 //!   account may name, with the closest one for a typo ([`teams::registry`]).
+//! - [`ledger`]: deliveries that come from a home visit's items (`visit_item` of a
+//!   programme) and from a campaign entry (one delivery to every recipient of a
+//!   village: `POST /api/deliveries/campaign`, `sigap campaign`); pure.
 //! - [`routes`]: a team's day: most urgent children within the working hours, ordered
 //!   over the roads ([`routes::tour`]: Held-Karp up to 12 stops, local search beyond),
 //!   GeoJSON and GPX.
@@ -110,6 +113,7 @@ pub mod export;
 pub mod http;
 pub mod index;
 pub mod ingest;
+pub mod ledger;
 pub mod model;
 pub mod proxy;
 pub mod public;

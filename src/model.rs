@@ -19,7 +19,8 @@ mod programme;
 pub use family::{TargetGroup, TargetGroups};
 pub use period::{Period, PeriodError};
 pub use programme::{
-    Beneficiary, Delivery, Need, Programme, ProgrammeKind, Recipient, default_programmes,
+    Beneficiary, DELIVERED_VISIT_ITEMS, Delivery, Need, Programme, ProgrammeKind, Recipient,
+    VISIT_ITEMS, default_programmes,
 };
 
 /// One desa/kelurahan with its boundary.

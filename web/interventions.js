@@ -136,7 +136,15 @@ export function interventionLegendHtml(ind) {
     + `<ul class="keys"><li><i class="swatch" style="background:${NO_DATA}"></i>${t('legendNoTarget')}</li></ul>`
     + (state.planHref
       ? `<p class="plan-link"><a id="plan-link" href="${escapeHtml(state.planHref)}" target="_blank" rel="noopener" title="${escapeHtml(t('planLinkTitle'))}">${t('planLink')}&nbsp;→</a></p>`
-      : '');
+      : '')
+    + campaignLink(p);
+}
+
+/** Planners and admins record a campaign of the programme from the legend. */
+function campaignLink(p) {
+  if (!['admin', 'planner'].includes(window.sigapUser?.role)) return '';
+  const href = `web/campaign.html${p ? `?programme=${encodeURIComponent(p.code)}` : ''}`;
+  return `<p><a id="campaign-link" href="${href}">${t('campaignLink')}</a></p>`;
 }
 
 /** Whom the programme should reach, in words: "keluarga dengan Bumil (ibu hamil)". */

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 mod assign;
 mod assignments;
+mod campaign;
 mod identity;
 mod import;
 mod population;
@@ -55,6 +56,8 @@ enum Command {
     },
     /// Validate a layer and write it to the store, all or nothing.
     Import(import::ImportArgs),
+    /// Record a campaign: one delivery of a programme to every recipient in a village.
+    Campaign(campaign::CampaignArgs),
     /// List a GIS file's layers (or sheets): geometry type, feature count, CRS and fields.
     Layers { path: PathBuf },
     /// Serve the map, tiles and API (the demo city when no --db is given).
@@ -134,6 +137,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Demo { out, seed } => demo(&out, seed),
         Command::Import(args) => import::run(args),
+        Command::Campaign(args) => campaign::run(args),
         Command::Layers { path } => {
             for layer in sigap::ingest::gdal::layers(&path)? {
                 println!("{layer}");

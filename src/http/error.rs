@@ -179,6 +179,14 @@ impl From<crate::teams::registry::ScopeError> for ApiError {
     }
 }
 
+impl From<crate::ledger::CampaignError> for ApiError {
+    /// 422: the campaign names something unknown or impossible; the message (in
+    /// Bahasa) says which and, for a typo, the closest name.
+    fn from(e: crate::ledger::CampaignError) -> Self {
+        ApiError::Unprocessable(json!({"error": e.to_string()}))
+    }
+}
+
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
         match &e {

@@ -33,6 +33,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::hexes::routes())
         .merge(routes::periods::routes())
         .merge(routes::coverage::routes())
+        .merge(routes::deliveries::routes())
         .merge(routes::measurement::routes())
         .merge(routes::profile::routes())
         .merge(routes::targets::routes())

@@ -96,8 +96,10 @@ fn closest<'a>(text: &str, programmes: &'a [Programme]) -> Option<&'a str> {
         .map(|(_, c)| c)
 }
 
-/// Levenshtein distance between two short codes.
-pub(super) fn edit_distance(a: &str, b: &str) -> usize {
+/// Levenshtein distance between two short codes (the typo hints of the ledger's
+/// readers: a file, a campaign).
+#[must_use]
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

@@ -26,6 +26,7 @@ pub mod crs;
 mod csv;
 mod error;
 mod fields;
+pub use fields::age_months;
 pub mod gdal;
 mod geojson;
 pub mod haz;

@@ -188,7 +188,18 @@ pub struct Programme {
     /// The unit quantities are counted in (`paket`, `butir`, `tablet`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
+    /// The home-visit item ([`VISIT_ITEMS`]) that is a delivery of this programme:
+    /// `eggs` given on a visit is a delivery of `telur` to the child.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visit_item: Option<String>,
 }
+
+/// What a field officer may record as given on a home visit (`given` of
+/// `POST /api/visits`); `referral` is not a delivery and no programme may name it.
+pub const VISIT_ITEMS: [&str; 4] = ["food_package", "eggs", "supplementary_feeding", "referral"];
+
+/// The visit items a programme may name as its `visit_item`.
+pub const DELIVERED_VISIT_ITEMS: [&str; 3] = ["food_package", "eggs", "supplementary_feeding"];
 
 impl Programme {
     /// Whom the programme should reach.
@@ -258,13 +269,17 @@ pub struct Delivery {
     /// Who delivered it (an OPD, a puskesmas, a sponsor); the programme's `by` when
     /// the file does not say.
     pub by: Option<String>,
-    /// Where it came from: `file:NAME:LINE`, `visit`, `campaign`.
+    /// Where it came from: `file:NAME:LINE`, `visit:VISIT_ID`, `campaign:DATE:VILLAGE`.
     pub source: String,
 }
 
 /// The programmes a city has before it lists its own: the interventions the national
 /// strategy names (see DOMAIN.md), each with its usual deliverer.
 #[must_use]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one entry per programme, as the catalogue reads in sigap.toml"
+)]
 pub fn default_programmes() -> Vec<Programme> {
     use Beneficiary::{Child, Group, Household};
     use ProgrammeKind::{Sensitive, Specific};
@@ -278,26 +293,50 @@ pub fn default_programmes() -> Vec<Programme> {
                 need,
                 by: Some(by.into()),
                 unit: unit.map(Into::into),
+                visit_item: None,
             }
         };
+    let on_visit = |p: Programme, item: &str| Programme {
+        visit_item: Some(item.into()),
+        ..p
+    };
     vec![
-        p(
-            "pmt",
-            "PMT lokal",
-            Specific,
-            Child,
-            None,
-            "Dinas Kesehatan",
-            Some("paket"),
+        on_visit(
+            p(
+                "pmt",
+                "PMT lokal",
+                Specific,
+                Child,
+                None,
+                "Dinas Kesehatan",
+                Some("paket"),
+            ),
+            "supplementary_feeding",
         ),
-        p(
-            "telur",
-            "Telur dan protein hewani",
-            Specific,
-            Child,
-            None,
-            "Dinas Ketahanan Pangan",
-            Some("butir"),
+        on_visit(
+            p(
+                "telur",
+                "Telur dan protein hewani",
+                Specific,
+                Child,
+                None,
+                "Dinas Ketahanan Pangan",
+                Some("butir"),
+            ),
+            "eggs",
+        ),
+        // The food package a home visit hands over (Kendari's visits with food aid).
+        on_visit(
+            p(
+                "bantuan_pangan",
+                "Bantuan pangan",
+                Specific,
+                Child,
+                None,
+                "Dinas Sosial",
+                Some("paket"),
+            ),
+            "food_package",
         ),
         p(
             "vita",

@@ -165,6 +165,7 @@ mod tests {
             need: None,
             by: None,
             unit: None,
+            visit_item: None,
         }
     }
 

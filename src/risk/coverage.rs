@@ -548,6 +548,7 @@ mod tests {
             need,
             by: Some("Dinas Kesehatan".into()),
             unit: None,
+            visit_item: None,
         }
     }
 

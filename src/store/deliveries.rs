@@ -36,38 +36,71 @@ pub struct DeliveriesWritten {
     pub revision: u64,
 }
 
+/// Inserts `rows` in the open transaction, skipping those already in the ledger;
+/// returns how many were new.
+pub(super) fn insert(tx: &rusqlite::Transaction<'_>, rows: &[Delivery]) -> rusqlite::Result<usize> {
+    let mut st = tx.prepare(
+        "INSERT INTO sigap_deliveries
+           (programme, recipient_kind, recipient, date, period, quantity, unit, cost, by, source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (programme, recipient_kind, recipient, date) DO NOTHING",
+    )?;
+    let mut added = 0;
+    for d in rows {
+        added += st.execute(params![
+            d.programme,
+            d.recipient.kind(),
+            d.recipient.id(),
+            d.date.to_string(),
+            d.period.to_string(),
+            d.quantity,
+            d.unit,
+            d.cost,
+            d.by,
+            d.source,
+        ])?;
+    }
+    Ok(added)
+}
+
 impl Store {
     /// Adds `rows` in one transaction (all or nothing), skipping those already in the
     /// ledger, and bumps the revision.
     pub fn write_deliveries(&mut self, rows: &[Delivery]) -> Result<DeliveriesWritten, StoreError> {
         let mut added = 0;
         let revision = self.write_revision(|tx| {
-            let mut st = tx.prepare(
-                "INSERT INTO sigap_deliveries
-                   (programme, recipient_kind, recipient, date, period, quantity, unit, cost, by, source)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                 ON CONFLICT (programme, recipient_kind, recipient, date) DO NOTHING",
-            )?;
-            for d in rows {
-                added += st.execute(params![
-                    d.programme,
-                    d.recipient.kind(),
-                    d.recipient.id(),
-                    d.date.to_string(),
-                    d.period.to_string(),
-                    d.quantity,
-                    d.unit,
-                    d.cost,
-                    d.by,
-                    d.source,
-                ])?;
-            }
+            added = insert(tx, rows)?;
             Ok(())
         })?;
         Ok(DeliveriesWritten {
             added,
             present: rows.len() - added,
             revision,
+        })
+    }
+
+    /// Adds `rows` in one transaction (all or nothing), skipping those already in the
+    /// ledger; bumps the revision only when a row was added, so a campaign entered
+    /// again rebuilds nothing (`revision` is then the current one).
+    pub fn add_deliveries(&mut self, rows: &[Delivery]) -> Result<DeliveriesWritten, StoreError> {
+        let path = self.path.clone();
+        let sql = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let added = insert(&tx, rows).map_err(sql)?;
+        if added > 0 {
+            super::schema::bump_revision(&tx, &path)?;
+        }
+        tx.commit().map_err(sql)?;
+        Ok(DeliveriesWritten {
+            added,
+            present: rows.len() - added,
+            revision: self.revision()?,
         })
     }
 

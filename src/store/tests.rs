@@ -565,3 +565,60 @@ fn resealing_identities_is_all_or_nothing() {
     drop(store);
     remove(&path);
 }
+
+#[test]
+fn a_visit_and_what_it_gave_are_written_once_and_only_a_delivery_bumps_the_revision() {
+    let mut store = Store::open_in_memory().expect("store");
+    let visit = Visit {
+        id: "visit-0000000000001".into(),
+        pseudonym: "p1".into(),
+        team: "DP2KB".into(),
+        username: "fo".into(),
+        visited_on: "2026-09-02".into(),
+        outcome: "visited".into(),
+        given: vec!["eggs".into()],
+        height_cm: None,
+        weight_kg: None,
+        haz: None,
+        note: String::new(),
+        checks: Vec::new(),
+        confirm_reason: String::new(),
+        received_at: String::new(),
+    };
+    let eggs = crate::ledger::of_visit(
+        &visit.id,
+        "p1",
+        date(2026, 9, 2),
+        "DP2KB",
+        &visit.given,
+        &crate::model::default_programmes(),
+        &["2026-08".parse().expect("period")],
+    );
+    let r0 = store.revision().expect("revision");
+    let (_, new, added) = store.record_visit_with(&visit, &eggs).expect("recorded");
+    assert!(new && added == 1);
+    let r1 = store.revision().expect("revision");
+    assert!(r1 > r0);
+    // Resent: nothing more, the revision stays.
+    let (_, new, added) = store.record_visit_with(&visit, &eggs).expect("resent");
+    assert!(!new && added == 0);
+    assert_eq!(store.revision().expect("revision"), r1);
+    // A visit that gave nothing leaves the revision too.
+    let plain = Visit {
+        id: "visit-0000000000002".into(),
+        given: vec!["referral".into()],
+        ..visit
+    };
+    let (_, new, added) = store.record_visit_with(&plain, &[]).expect("recorded");
+    assert!(new && added == 0);
+    assert_eq!(store.revision().expect("revision"), r1);
+    // The same rows again through the campaign's write: nothing added, no bump.
+    let again = store.add_deliveries(&eggs).expect("again");
+    assert_eq!((again.added, again.present, again.revision), (0, 1, r1));
+    let ledger = store.deliveries(None).expect("ledger");
+    assert_eq!(ledger.len(), 1);
+    assert_eq!(
+        (ledger[0].programme.as_str(), ledger[0].source.as_str()),
+        ("telur", "visit:visit-0000000000001")
+    );
+}

@@ -114,27 +114,61 @@ impl Store {
     /// Stores `v` unless a visit with its id exists; returns `(stored visit, new)`.
     /// The revision is not bumped: visits change no map.
     pub fn record_visit(&mut self, v: &Visit) -> Result<(Visit, bool), StoreError> {
-        let inserted = self.sql(self.conn.execute(
-            "INSERT INTO sigap_visits (id, pseudonym, team, username, visited_on, outcome, given, \
-             height_cm, weight_kg, haz, note, checks, confirm_reason) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
-             ON CONFLICT(id) DO NOTHING",
-            params![
-                v.id,
-                v.pseudonym,
-                v.team,
-                v.username,
-                v.visited_on,
-                v.outcome,
-                v.given.join(","),
-                v.height_cm,
-                v.weight_kg,
-                v.haz,
-                v.note,
-                v.checks.join(","),
-                v.confirm_reason
-            ],
-        ))? == 1;
+        self.record_visit_with(v, &[]).map(|(v, new, _)| (v, new))
+    }
+
+    /// Stores `v` unless a visit with its id exists and, in the same transaction when
+    /// it is new, what it gave (`deliveries`, from [`crate::ledger::of_visit`]);
+    /// returns `(stored visit, new, deliveries added)`. The revision is bumped only
+    /// when a delivery was added (coverage changes; a visit alone changes no map), so
+    /// a resent visit, or one that gave nothing, never rebuilds the snapshot.
+    pub fn record_visit_with(
+        &mut self,
+        v: &Visit,
+        deliveries: &[crate::model::Delivery],
+    ) -> Result<(Visit, bool, usize), StoreError> {
+        let path = self.path.clone();
+        let sql = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let inserted = tx
+            .execute(
+                "INSERT INTO sigap_visits (id, pseudonym, team, username, visited_on, outcome, given, \
+                 height_cm, weight_kg, haz, note, checks, confirm_reason) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
+                 ON CONFLICT(id) DO NOTHING",
+                params![
+                    v.id,
+                    v.pseudonym,
+                    v.team,
+                    v.username,
+                    v.visited_on,
+                    v.outcome,
+                    v.given.join(","),
+                    v.height_cm,
+                    v.weight_kg,
+                    v.haz,
+                    v.note,
+                    v.checks.join(","),
+                    v.confirm_reason
+                ],
+            )
+            .map_err(sql)?
+            == 1;
+        let added = if inserted {
+            super::deliveries::insert(&tx, deliveries).map_err(sql)?
+        } else {
+            0
+        };
+        if added > 0 {
+            super::schema::bump_revision(&tx, &path)?;
+        }
+        tx.commit().map_err(sql)?;
         let stored = self
             .sql(
                 self.conn
@@ -151,7 +185,7 @@ impl Store {
                 fid: 0,
                 reason: format!("visit {} vanished after its insert", v.id),
             })?;
-        Ok((stored, inserted))
+        Ok((stored, inserted, added))
     }
 
     /// Every visit, oldest first.

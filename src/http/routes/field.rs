@@ -508,7 +508,7 @@ async fn plans(
 }
 
 /// What may be given on a visit.
-pub const GIVEN: [&str; 4] = ["food_package", "eggs", "supplementary_feeding", "referral"];
+pub const GIVEN: [&str; 4] = crate::model::VISIT_ITEMS;
 
 #[derive(Deserialize)]
 struct VisitIn {
@@ -734,6 +734,58 @@ fn implausible(
     }))
 }
 
+/// What a visit gave, as deliveries of the programmes naming its items
+/// ([`crate::ledger::of_visit`]); none when the child was not found.
+fn visit_deliveries(
+    snapshot: &crate::http::state::Snapshot,
+    visit: &Visit,
+    day: NaiveDate,
+) -> Vec<crate::model::Delivery> {
+    if visit.outcome != "visited" {
+        return Vec::new();
+    }
+    crate::ledger::of_visit(
+        &visit.id,
+        &visit.pseudonym,
+        day,
+        &visit.team,
+        &visit.given,
+        snapshot.programmes(),
+        &snapshot.periods(),
+    )
+}
+
+/// Stores `visit` with what it gave, in one transaction; `(stored, new, deliveries
+/// added)`. When a delivery was added, coverage moved: the snapshot is rebuilt.
+async fn store_visit(
+    state: &AppState,
+    snapshot: &crate::http::state::Snapshot,
+    visit: &Visit,
+    day: NaiveDate,
+) -> Result<(Visit, bool, usize), ApiError> {
+    let given = visit_deliveries(snapshot, visit, day);
+    let sent = visit.clone();
+    let written = state
+        .write_store(move |s| s.record_visit_with(&sent, &given))
+        .await?
+        .ok_or_else(|| ApiError::Conflict("this server has no store to record visits in".into()))?;
+    if written.2 > 0 {
+        rebuild_in_background(state);
+    }
+    Ok(written)
+}
+
+/// Rebuilds the snapshot off the request (coverage moved), so the phone does not
+/// wait for it; the store watcher would within seconds anyway.
+fn rebuild_in_background(state: &AppState) {
+    let st = state.clone();
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = crate::http::refresh(&st) {
+            tracing::warn!(error = %e, "snapshot not rebuilt after a visit's deliveries");
+        }
+    });
+}
+
 async fn record_visit(
     State(state): State<AppState>,
     caller: Caller,
@@ -789,11 +841,7 @@ async fn record_visit(
         },
         received_at: String::new(),
     };
-    let sent = visit.clone();
-    let (stored, new) = state
-        .write_store(move |s| s.record_visit(&sent))
-        .await?
-        .ok_or_else(|| ApiError::Conflict("this server has no store to record visits in".into()))?;
+    let (stored, new, delivered) = store_visit(&state, &snapshot, &visit, day).await?;
     // A resend is the same child by the same team; any other use of a stored id is
     // refused without a word of the stored record.
     if !new && (stored.pseudonym != visit.pseudonym || stored.team != visit.team) {
@@ -834,7 +882,11 @@ async fn record_visit(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(json!({"visit": stored, "duplicate": !new}))).into_response())
+    Ok((
+        status,
+        Json(json!({"visit": stored, "duplicate": !new, "deliveries": delivered})),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]

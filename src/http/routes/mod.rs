@@ -8,6 +8,7 @@ pub mod auth;
 pub mod basemap;
 pub mod cases;
 pub mod coverage;
+pub mod deliveries;
 pub mod field;
 pub mod fonts;
 pub mod hexes;
