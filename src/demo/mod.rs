@@ -73,8 +73,9 @@ const STREAM_ROAD_NAMES: u64 = 9;
 const STREAM_LAND: u64 = 10;
 /// Names and addresses of families and children (`people`), drawn last.
 const STREAM_PEOPLE_NAMES: u64 = 11;
-/// Which programme reached whom (the intervention ledger).
+/// Which programme reached whom (the intervention ledger), August and February.
 const STREAM_INTERVENTIONS: u64 = 12;
+const STREAM_INTERVENTIONS_FEBRUARY: u64 = 13;
 
 /// The demo city's roads, an OpenStreetMap PBF file.
 pub const ROADS_FILE: &str = "roads.osm.pbf";
@@ -247,7 +248,7 @@ pub fn write_demo(out: &Path, seed: u64) -> Result<DemoSummary, DemoError> {
         &teams::assign(&city.villages, &children),
     )?;
     output::teams(&out.join(TEAMS_FILE))?;
-    write_ledger(out, seed, &city, &children, &households)?;
+    write_ledger(out, seed, &city, [&february, &children], &households)?;
     let roads_path = out.join(ROADS_FILE);
     let nodes = [roads.nodes, land.nodes].concat();
     let ways = [roads.ways, land.ways].concat();
@@ -264,12 +265,12 @@ pub fn write_demo(out: &Path, seed: u64) -> Result<DemoSummary, DemoError> {
     Ok(summary)
 }
 
-/// `interventions.csv`: the August round's deliveries.
+/// `interventions.csv`: the February round's deliveries, then August's.
 fn write_ledger(
     out: &Path,
     seed: u64,
     city: &city::City,
-    children: &[children::Child],
+    [february, august]: [&[children::Child]; 2],
     households: &[households::Household],
 ) -> Result<(), DemoError> {
     let codes: Vec<String> = city
@@ -277,12 +278,20 @@ fn write_ledger(
         .iter()
         .map(|v| v.code.replace('.', ""))
         .collect();
-    let ledger = interventions::generate(
+    let mut ledger = interventions::generate(
+        interventions::FEBRUARY,
         &codes,
-        children,
+        february,
+        households,
+        &mut Rng::new(seed, STREAM_INTERVENTIONS_FEBRUARY),
+    );
+    ledger.extend(interventions::generate(
+        interventions::AUGUST,
+        &codes,
+        august,
         households,
         &mut Rng::new(seed, STREAM_INTERVENTIONS),
-    );
+    ));
     output::interventions(&out.join(INTERVENTIONS_FILE), &ledger)
 }
 
@@ -323,10 +332,12 @@ Contents
   facilities.csv     {puskesmas} puskesmas, {pustu} pustu, {posyandu} posyandu
   population.tif     children under five per 100 m pixel (people x 0.09 of the
                      households in the pixel), GeoTIFF in UTM 51S (EPSG:32751)
-  interventions.csv  the August 2026 round's deliveries of the built-in programmes
-                     (PMT, eggs, vitamin A, iron tablets, latrines, water, social
-                     assistance, foster parents), for `sigap import interventions`;
-                     some kelurahan reached well, some hardly
+  interventions.csv  the February and August 2026 rounds' deliveries of the
+                     built-in programmes (PMT, eggs, vitamin A, iron tablets,
+                     latrines, water, social assistance, foster parents from four
+                     invented sponsors in the pelaksana column), for `sigap import
+                     interventions`; some kelurahan reached well, some hardly, and
+                     February less than August
   assignments.csv    which OPD visits which stunted child (villages in code order
                      split into 13 groups)
   teams.csv          the 13 OPDs with their shares (synthetic staff numbers), for

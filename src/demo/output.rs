@@ -209,8 +209,9 @@ pub(crate) fn assignments(path: &Path, rows: &[(String, &str)]) -> Result<(), De
     })
 }
 
-/// `interventions.csv`: the August round's deliveries, for `sigap import
-/// interventions` (`program,id_anak,id_keluarga,kode_desa,tanggal,jumlah,biaya`).
+/// `interventions.csv`: the rounds' deliveries, for `sigap import interventions`
+/// (`program,id_anak,id_keluarga,kode_desa,tanggal,jumlah,biaya,pelaksana`; an empty
+/// `pelaksana` is the programme's usual deliverer).
 pub(crate) fn interventions(
     path: &Path,
     rows: &[super::interventions::Row],
@@ -223,6 +224,7 @@ pub(crate) fn interventions(
         "tanggal",
         "jumlah",
         "biaya",
+        "pelaksana",
     ];
     write_csv(path, &header, rows, |d, r| {
         r.push(d.programme.to_owned());
@@ -232,6 +234,7 @@ pub(crate) fn interventions(
         r.push(d.date.to_string());
         r.push(d.quantity.map(|q| q.to_string()).unwrap_or_default());
         r.push(d.cost.map(|c| c.to_string()).unwrap_or_default());
+        r.push(d.by.unwrap_or_default().to_owned());
     })
 }
 

@@ -163,43 +163,55 @@ static XLSX_SEQ: AtomicU64 = AtomicU64::new(0);
 /// row's cell's.
 pub fn xlsx(
     sheet: &str,
-    (header, rows): &Table,
+    table: &Table,
+    notes: &[(String, String)],
+    columns: Columns,
+) -> Result<Vec<u8>, ExportError> {
+    xlsx_sheets(&[(sheet, table)], notes, columns)
+}
+
+/// [`xlsx`] with several tables, one sheet each, in order.
+pub fn xlsx_sheets(
+    sheets: &[(&str, &Table)],
     notes: &[(String, String)],
     columns: Columns,
 ) -> Result<Vec<u8>, ExportError> {
     let path = format!(
-        "/vsimem/sigap-{sheet}-{}-{}.xlsx",
+        "/vsimem/sigap-{}-{}-{}.xlsx",
+        sheets.first().map_or("sheet", |s| s.0),
         std::process::id(),
         XLSX_SEQ.fetch_add(1, Ordering::Relaxed)
     );
     let write = || -> Result<(), gdal::errors::GdalError> {
         let driver = DriverManager::get_driver_by_name("XLSX")?;
         let mut ds = driver.create_vector_only(&path)?;
-        let layer = ds.create_layer(LayerOptions {
-            name: sheet,
-            ty: gdal::vector::OGRwkbGeometryType::wkbNone,
-            ..LayerOptions::default()
-        })?;
-        let first = rows.first();
-        for (k, name) in header.iter().enumerate() {
-            let ty = match first.map(|r| &r[k]) {
-                Some(Cell::Int(_)) => OGRFieldType::OFTInteger64,
-                Some(Cell::Text(_)) | None => OGRFieldType::OFTString,
-                Some(Cell::Num(_)) => OGRFieldType::OFTReal,
-            };
-            FieldDefn::new(name, ty)?.add_to_layer(&layer)?;
-        }
-        for row in rows {
-            let mut f = Feature::new(layer.defn())?;
-            for (k, c) in row.iter().enumerate() {
-                match c {
-                    Cell::Int(i) => f.set_field_integer64(k, *i)?,
-                    Cell::Num(Some(x)) => f.set_field_double(k, *x)?,
-                    Cell::Num(None) => f.set_field_null(k)?,
-                    Cell::Text(s) => f.set_field_string(k, s)?,
-                }
+        for (sheet, (header, rows)) in sheets {
+            let layer = ds.create_layer(LayerOptions {
+                name: sheet,
+                ty: gdal::vector::OGRwkbGeometryType::wkbNone,
+                ..LayerOptions::default()
+            })?;
+            let first = rows.first();
+            for (k, name) in header.iter().enumerate() {
+                let ty = match first.map(|r| &r[k]) {
+                    Some(Cell::Int(_)) => OGRFieldType::OFTInteger64,
+                    Some(Cell::Text(_)) | None => OGRFieldType::OFTString,
+                    Some(Cell::Num(_)) => OGRFieldType::OFTReal,
+                };
+                FieldDefn::new(name, ty)?.add_to_layer(&layer)?;
             }
-            f.create(&layer)?;
+            for row in rows {
+                let mut f = Feature::new(layer.defn())?;
+                for (k, c) in row.iter().enumerate() {
+                    match c {
+                        Cell::Int(i) => f.set_field_integer64(k, *i)?,
+                        Cell::Num(Some(x)) => f.set_field_double(k, *x)?,
+                        Cell::Num(None) => f.set_field_null(k)?,
+                        Cell::Text(s) => f.set_field_string(k, s)?,
+                    }
+                }
+                f.create(&layer)?;
+            }
         }
         // How the table was made, on a sheet of its own.
         let about = ds.create_layer(LayerOptions {

@@ -35,6 +35,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::coverage::routes())
         .merge(routes::deliveries::routes())
         .merge(routes::measurement::routes())
+        .merge(routes::review::routes())
         .merge(routes::profile::routes())
         .merge(routes::targets::routes())
         .merge(routes::tiles::routes())

@@ -192,6 +192,10 @@ pub struct Programme {
     /// `eggs` given on a visit is a delivery of `telur` to the child.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visit_item: Option<String>,
+    /// Given by sponsors (foster parents, CSR): the annual review lists what each of
+    /// its deliverers contributed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sponsored: bool,
 }
 
 /// What a field officer may record as given on a home visit (`given` of
@@ -294,6 +298,7 @@ pub fn default_programmes() -> Vec<Programme> {
                 by: Some(by.into()),
                 unit: unit.map(Into::into),
                 visit_item: None,
+                sponsored: false,
             }
         };
     let on_visit = |p: Programme, item: &str| Programme {
@@ -383,14 +388,17 @@ pub fn default_programmes() -> Vec<Programme> {
             "Dinas Sosial",
             None,
         ),
-        p(
-            "bapak_asuh",
-            "Bapak Asuh Anak Stunting",
-            Sensitive,
-            Child,
-            None,
-            "Sponsor/CSR",
-            Some("paket"),
-        ),
+        Programme {
+            sponsored: true,
+            ..p(
+                "bapak_asuh",
+                "Bapak Asuh Anak Stunting",
+                Sensitive,
+                Child,
+                None,
+                "Sponsor/CSR",
+                Some("paket"),
+            )
+        },
     ]
 }

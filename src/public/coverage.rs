@@ -166,6 +166,7 @@ mod tests {
             by: None,
             unit: None,
             visit_item: None,
+            sponsored: false,
         }
     }
 

@@ -549,6 +549,7 @@ mod tests {
             by: Some("Dinas Kesehatan".into()),
             unit: None,
             visit_item: None,
+            sponsored: false,
         }
     }
 

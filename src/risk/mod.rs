@@ -45,6 +45,7 @@ pub mod normalise;
 pub mod plan;
 pub mod plausibility;
 pub mod reason;
+pub mod review;
 pub mod smoothing;
 pub mod stability;
 pub mod targets;

@@ -165,47 +165,7 @@ async fn plan_of_round(
             "villages_unreached": [],
         })));
     };
-    let children: Vec<PlanChild<'_>> = s
-        .cases
-        .children
-        .iter()
-        .filter(|c| c.child.period == round)
-        .map(|c| PlanChild {
-            id: &c.child.id,
-            village: c.village.as_deref(),
-            team: c.team.as_deref(),
-            household: c
-                .home
-                .and_then(|i| s.cases.households.get(i))
-                .map(|h| h.household.id.as_str()),
-        })
-        .collect();
-    let visits: Vec<PlanVisit<'_>> = visits
-        .iter()
-        .filter_map(|v| {
-            Some(PlanVisit {
-                pseudonym: &v.pseudonym,
-                date: v.visited_on.parse().ok()?,
-                found: v.outcome == "visited",
-            })
-        })
-        .collect();
-    let codes: Vec<&str> = s
-        .analysis
-        .villages
-        .iter()
-        .map(|v| v.village.code.as_str())
-        .collect();
-    let cov = s.coverage(period);
-    let p = plan::compute(
-        round,
-        &s.periods(),
-        &children,
-        &visits,
-        s.deliveries(),
-        &cov,
-        &codes,
-    );
+    let p = plan_of(&s, round, &visits);
     let by: Vec<Value> =
         p.by.iter()
             .map(|(who, d)| {
@@ -238,4 +198,55 @@ async fn plan_of_round(
         "by": by,
         "villages_unreached": unreached,
     })))
+}
+
+/// Plan against delivery in `round` from the snapshot's children, deliveries and
+/// coverage and every recorded `visit`.
+pub(crate) fn plan_of(
+    s: &crate::http::state::Snapshot,
+    round: Period,
+    visits: &[crate::store::Visit],
+) -> plan::Plan {
+    let period = Some(round);
+    let children: Vec<PlanChild<'_>> = s
+        .cases
+        .children
+        .iter()
+        .filter(|c| c.child.period == round)
+        .map(|c| PlanChild {
+            id: &c.child.id,
+            village: c.village.as_deref(),
+            team: c.team.as_deref(),
+            household: c
+                .home
+                .and_then(|i| s.cases.households.get(i))
+                .map(|h| h.household.id.as_str()),
+        })
+        .collect();
+    let visits: Vec<PlanVisit<'_>> = visits
+        .iter()
+        .filter_map(|v| {
+            Some(PlanVisit {
+                pseudonym: &v.pseudonym,
+                date: v.visited_on.parse().ok()?,
+                found: v.outcome == "visited",
+            })
+        })
+        .collect();
+    let codes: Vec<&str> = s
+        .analysis
+        .villages
+        .iter()
+        .map(|v| v.village.code.as_str())
+        .collect();
+    let cov = s.coverage(period);
+    plan::compute(
+        round,
+        &s.periods(),
+        &children,
+        &visits,
+        s.deliveries(),
+        &cov,
+        &codes,
+    )
 }

@@ -18,6 +18,7 @@ pub mod periods;
 pub mod profile;
 pub mod public;
 pub mod rembuk;
+pub mod review;
 pub mod targets;
 pub mod tiles;
 pub mod visitees;
