@@ -120,6 +120,18 @@ pub fn compute(
     households: &[HouseholdIn<'_>],
     villages: &[&str],
 ) -> Coverage {
+    let deliveries: Vec<&Delivery> = deliveries.iter().collect();
+    compute_of(programmes, &deliveries, children, households, villages)
+}
+
+/// [`compute`] over borrowed deliveries (a round's, picked from the ledger).
+fn compute_of(
+    programmes: &[Programme],
+    deliveries: &[&Delivery],
+    children: &[ChildIn<'_>],
+    households: &[HouseholdIn<'_>],
+    villages: &[&str],
+) -> Coverage {
     let round = Round::new(deliveries, children, households, villages);
     let mut out = Coverage::default();
     for v in villages {
@@ -147,11 +159,7 @@ pub fn of_cases(
     let Some(period) = period else {
         return compute(programmes, &[], &[], &[], villages);
     };
-    let round: Vec<Delivery> = deliveries
-        .iter()
-        .filter(|d| d.period == period)
-        .cloned()
-        .collect();
+    let round: Vec<&Delivery> = deliveries.iter().filter(|d| d.period == period).collect();
     let children: Vec<ChildIn<'_>> = cases
         .children
         .iter()
@@ -171,7 +179,7 @@ pub fn of_cases(
             village: h.village.as_deref(),
         })
         .collect();
-    compute(programmes, &round, &children, &households, villages)
+    compute_of(programmes, &round, &children, &households, villages)
 }
 
 /// Coverage of `programmes` in `period` per H3 cell at `res`, the areas keyed by the
@@ -195,10 +203,9 @@ pub fn of_cases_in_cells(
         return compute(&people, &[], &[], &[], &[]);
     };
     let cell = |p: geo::Point<f64>| cell_of(p, res).map(|c| c.to_string());
-    let round: Vec<Delivery> = deliveries
+    let round: Vec<&Delivery> = deliveries
         .iter()
         .filter(|d| d.period == period && !matches!(d.recipient, Recipient::Village(_)))
-        .cloned()
         .collect();
     let child_cells: Vec<(&CaseChild, Option<String>)> = cases
         .children
@@ -236,7 +243,7 @@ pub fn of_cases_in_cells(
             village: cell.as_deref(),
         })
         .collect();
-    compute(&people, &round, &children, &households, &cells)
+    compute_of(&people, &round, &children, &households, &cells)
 }
 
 /// Who a need counts, in the words of a gap phrase ("anak stunting", "rumah tangga
@@ -317,30 +324,66 @@ pub fn gap_phrases(programmes: &[Programme], coverage: &Coverage) -> HashMap<Str
         .collect()
 }
 
+/// A recipient borrowed from the ledger or the round's records: indexing and
+/// counting take no allocation per delivery or per member of a target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Key<'a> {
+    Child(&'a str),
+    Household(&'a str),
+    Village(&'a str),
+}
+
+impl<'a> From<&'a Recipient> for Key<'a> {
+    fn from(r: &'a Recipient) -> Self {
+        match r {
+            Recipient::Child(id) => Self::Child(id),
+            Recipient::Household(id) => Self::Household(id),
+            Recipient::Village(code) => Self::Village(code),
+        }
+    }
+}
+
+/// Running sums of deliveries (per area or per deliverer).
+#[derive(Debug, Default)]
+struct Sums<'a> {
+    deliveries: u32,
+    quantity: f64,
+    cost: f64,
+    recipients: HashSet<Key<'a>>,
+}
+
+impl Sums<'_> {
+    fn add(&mut self, d: &Delivery) {
+        self.deliveries += 1;
+        self.quantity += d.quantity.unwrap_or(0.0);
+        self.cost += d.cost.unwrap_or(0.0);
+    }
+}
+
 /// One round's inputs, indexed.
 struct Round<'a> {
-    deliveries: &'a [Delivery],
+    deliveries: &'a [&'a Delivery],
     children: &'a [ChildIn<'a>],
     households: &'a [HouseholdIn<'a>],
     villages: &'a [&'a str],
     /// Who got what: programme code -> recipients.
-    got: HashMap<&'a str, HashSet<&'a Recipient>>,
+    got: HashMap<&'a str, HashSet<Key<'a>>>,
     child_village: HashMap<&'a str, Option<&'a str>>,
     household_village: HashMap<&'a str, Option<&'a str>>,
 }
 
 impl<'a> Round<'a> {
     fn new(
-        deliveries: &'a [Delivery],
+        deliveries: &'a [&'a Delivery],
         children: &'a [ChildIn<'a>],
         households: &'a [HouseholdIn<'a>],
         villages: &'a [&'a str],
     ) -> Self {
-        let mut got: HashMap<&str, HashSet<&Recipient>> = HashMap::new();
+        let mut got: HashMap<&str, HashSet<Key<'a>>> = HashMap::new();
         for d in deliveries {
             got.entry(d.programme.as_str())
                 .or_default()
-                .insert(&d.recipient);
+                .insert(Key::from(&d.recipient));
         }
         Self {
             deliveries,
@@ -357,32 +400,33 @@ impl<'a> Round<'a> {
     }
 
     /// The village a recipient counts in.
-    fn village_of(&self, r: &Recipient) -> Option<String> {
+    fn village_of(&self, r: Key<'a>) -> Option<&'a str> {
         match r {
-            Recipient::Child(id) => self.child_village.get(id.as_str()).copied().flatten(),
-            Recipient::Household(id) => self.household_village.get(id.as_str()).copied().flatten(),
-            Recipient::Village(code) => Some(code.as_str()),
+            Key::Child(id) => self.child_village.get(id).copied().flatten(),
+            Key::Household(id) => self.household_village.get(id).copied().flatten(),
+            Key::Village(code) => Some(code),
         }
-        .map(str::to_owned)
     }
 
     /// Whether `r` got at least one delivery of `programme`.
-    fn received(&self, programme: &str, r: &Recipient) -> bool {
-        self.got.get(programme).is_some_and(|s| s.contains(r))
+    fn received(&self, programme: &str, r: Key<'_>) -> bool {
+        self.got.get(programme).is_some_and(|s| s.contains(&r))
     }
 
     /// `p`'s target, reached and outside, per village and city-wide.
     fn reach(&self, p: &Programme, out: &mut Coverage) {
-        let mut targets: HashSet<Recipient> = HashSet::new();
-        let mut add = |out: &mut Coverage, village: Option<&str>, r: Recipient| {
-            let hit = self.received(&p.code, &r);
+        let mut targets: HashSet<Key<'a>> = HashSet::new();
+        let mut total = Reach::default();
+        let mut per_village: HashMap<&str, Reach> = HashMap::new();
+        let mut add = |village: Option<&'a str>, r: Key<'a>| {
+            let hit = self.received(&p.code, r);
             let bump = |reach: &mut Reach| {
                 reach.target += 1;
                 reach.reached += u32::from(hit);
             };
-            bump(out.total.entry(p.code.clone()).or_default());
-            if let Some(v) = village.and_then(|v| out.villages.get_mut(v)) {
-                bump(v.entry(p.code.clone()).or_default());
+            bump(&mut total);
+            if let Some(v) = village {
+                bump(per_village.entry(v).or_default());
             }
             targets.insert(r);
         };
@@ -394,12 +438,12 @@ impl<'a> Round<'a> {
                     .iter()
                     .filter(|c| !c.flagged && (c.stunted || !stunted_only))
                 {
-                    add(out, c.village, Recipient::Child(c.id.to_owned()));
+                    add(c.village, Key::Child(c.id));
                 }
             }
             Need::Villages => {
                 for v in self.villages {
-                    add(out, Some(v), Recipient::Village((*v).to_owned()));
+                    add(Some(v), Key::Village(v));
                 }
             }
             need => {
@@ -409,23 +453,32 @@ impl<'a> Round<'a> {
                 };
                 for h in self.households {
                     if in_target(need, group, h.household) {
-                        add(out, h.village, Recipient::Household(h.household.id.clone()));
+                        add(h.village, Key::Household(&h.household.id));
                     }
                 }
             }
         }
-        // Every village and the city list every programme, reached or not.
-        out.total.entry(p.code.clone()).or_default();
-        for v in out.villages.values_mut() {
-            v.entry(p.code.clone()).or_default();
-        }
         // Recipients outside the target.
         if let Some(received) = self.got.get(p.code.as_str()) {
-            for r in received.iter().filter(|r| !targets.contains(**r)) {
-                out.total.entry(p.code.clone()).or_default().outside += 1;
-                if let Some(v) = self.village_of(r).and_then(|v| out.villages.get_mut(&v)) {
-                    v.entry(p.code.clone()).or_default().outside += 1;
+            for r in received.iter().filter(|r| !targets.contains(*r)) {
+                total.outside += 1;
+                if let Some(v) = self.village_of(*r) {
+                    per_village.entry(v).or_default().outside += 1;
                 }
+            }
+        }
+        // Every village and the city list every programme, reached or not (areas
+        // not among `villages` are not listed).
+        let t = out.total.entry(p.code.clone()).or_default();
+        t.target += total.target;
+        t.reached += total.reached;
+        t.outside += total.outside;
+        for (code, v) in &mut out.villages {
+            let e = v.entry(p.code.clone()).or_default();
+            if let Some(r) = per_village.get(code.as_str()) {
+                e.target += r.target;
+                e.reached += r.reached;
+                e.outside += r.outside;
             }
         }
     }
@@ -433,43 +486,49 @@ impl<'a> Round<'a> {
     /// Deliveries, quantities and costs per village and city-wide; per deliverer.
     fn sum_deliveries(&self, programmes: &[Programme], out: &mut Coverage) {
         let known: HashSet<&str> = programmes.iter().map(|p| p.code.as_str()).collect();
-        let mut by_recipients: HashMap<(String, &str), HashSet<&Recipient>> = HashMap::new();
+        let mut areas: HashMap<(&str, Option<&str>), Sums<'a>> = HashMap::new();
+        let mut by: HashMap<(&str, &str), Sums<'a>> = HashMap::new();
         for d in self
             .deliveries
             .iter()
             .filter(|d| known.contains(d.programme.as_str()))
         {
-            let sum = |reach: &mut Reach| {
-                reach.deliveries += 1;
-                reach.quantity += d.quantity.unwrap_or(0.0);
-                reach.cost += d.cost.unwrap_or(0.0);
-            };
-            sum(out.total.entry(d.programme.clone()).or_default());
-            if let Some(v) = self
-                .village_of(&d.recipient)
-                .and_then(|v| out.villages.get_mut(&v))
-            {
-                sum(v.entry(d.programme.clone()).or_default());
+            let code = d.programme.as_str();
+            let key = Key::from(&d.recipient);
+            areas.entry((code, None)).or_default().add(d);
+            if let Some(v) = self.village_of(key) {
+                areas.entry((code, Some(v))).or_default().add(d);
             }
-            let who = d.by.clone().unwrap_or_else(|| "-".to_owned());
-            let e = out
-                .by
-                .entry(who.clone())
-                .or_default()
-                .entry(d.programme.clone())
+            let e = by
+                .entry((d.by.as_deref().unwrap_or("-"), code))
                 .or_default();
-            e.deliveries += 1;
-            e.quantity += d.quantity.unwrap_or(0.0);
-            e.cost += d.cost.unwrap_or(0.0);
-            by_recipients
-                .entry((who, d.programme.as_str()))
-                .or_default()
-                .insert(&d.recipient);
+            e.add(d);
+            e.recipients.insert(key);
         }
-        for ((who, programme), set) in by_recipients {
-            if let Some(e) = out.by.get_mut(&who).and_then(|m| m.get_mut(programme)) {
-                e.recipients = u32::try_from(set.len()).unwrap_or(u32::MAX);
+        for ((code, village), s) in areas {
+            let reach = match village {
+                None => Some(out.total.entry(code.to_owned()).or_default()),
+                Some(v) => out
+                    .villages
+                    .get_mut(v)
+                    .map(|m| m.entry(code.to_owned()).or_default()),
+            };
+            if let Some(r) = reach {
+                r.deliveries += s.deliveries;
+                r.quantity += s.quantity;
+                r.cost += s.cost;
             }
+        }
+        for ((who, code), s) in by {
+            out.by.entry(who.to_owned()).or_default().insert(
+                code.to_owned(),
+                Delivered {
+                    deliveries: s.deliveries,
+                    recipients: u32::try_from(s.recipients.len()).unwrap_or(u32::MAX),
+                    quantity: s.quantity,
+                    cost: s.cost,
+                },
+            );
         }
     }
 
@@ -488,11 +547,11 @@ impl<'a> Round<'a> {
                 continue;
             };
             let at_risk = families::assess(h.household).is_some();
-            let r = Recipient::Household(h.household.id.clone());
+            let r = Key::Household(&h.household.id);
             for g in groups.iter() {
                 let accompanied = accompanying.iter().any(|p| {
                     (p.target == Beneficiary::Household || p.target == Beneficiary::Group(g))
-                        && self.received(&p.code, &r)
+                        && self.received(&p.code, r)
                 });
                 let tally = |t: &mut GroupTally| {
                     t.families += 1;
