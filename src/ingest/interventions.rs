@@ -11,9 +11,8 @@
 //! every row is good.
 
 use super::fields::{self, Decimal};
-use super::gdal::Numbering;
-use super::source::{Format, Item, Record};
-use super::{IngestError, PseudonymKey, Reject};
+use super::source::Record;
+use super::{IngestError, PseudonymKey};
 use crate::model::{Beneficiary, Delivery, Period, Programme, Recipient, TargetGroups};
 use chrono::{Datelike, NaiveDate};
 use std::collections::{HashMap, HashSet};
@@ -122,91 +121,35 @@ pub fn read_interventions(
     key: &PseudonymKey,
     known: &Known<'_>,
 ) -> Result<Vec<Delivery>, IngestError> {
-    let format = Format::from_path(path)?;
-    let records: Box<dyn Iterator<Item = Result<Item, IngestError>>> = match format {
-        Format::Csv => Box::new(super::csv::CsvSource::open(path)?),
-        Format::Xlsx | Format::Ods => {
-            Box::new(super::gdal::open(path, format.drivers(), Numbering::Row, None)?.source)
-        }
-        _ => {
-            return Err(IngestError::Format {
-                path: path.to_owned(),
-                reason: "interventions come as a table: .csv, .xlsx or .ods".into(),
-            });
-        }
-    };
-    let unit = format.unit();
     let file_name = path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let mut decimal = Decimal::DotOrComma;
-    let (mut rows, mut rejects) = (Vec::new(), Vec::new());
+    let mut rows = Vec::new();
     let mut seen: HashMap<(String, Recipient, NaiveDate), u64> = HashMap::new();
-    let mut columns_checked = false;
-    for item in records {
-        let record = match item? {
-            Item::Header {
-                columns,
-                decimal_comma,
-            } => {
-                if !decimal_comma {
-                    decimal = Decimal::Dot;
-                }
-                check_columns(path, &columns)?;
-                columns_checked = true;
-                continue;
+    super::table::read_rows(
+        path,
+        "interventions",
+        check_columns,
+        |record, decimal, unit| {
+            let row = Row::new(record);
+            let mut d = parse_row(&row, key, known, decimal)?;
+            let k = (d.programme.clone(), d.recipient.clone(), d.date);
+            if let Some(first) = seen.get(&k) {
+                return Err((
+                    row.name(DATE).to_owned(),
+                    format!(
+                        "the same delivery (programme, recipient and date) is on {unit} {first} too"
+                    ),
+                ));
             }
-            Item::Broken { at, reason, .. } => {
-                rejects.push(Reject {
-                    path: path.to_owned(),
-                    line: at,
-                    unit,
-                    field: String::new(),
-                    reason,
-                });
-                continue;
-            }
-            Item::Record(r) => r,
-        };
-        if !columns_checked {
-            let names: Vec<String> = record.fields.keys().cloned().collect();
-            check_columns(path, &names)?;
-            columns_checked = true;
-        }
-        let row = Row::new(&record);
-        let reject = |field: &str, reason: String| Reject {
-            path: path.to_owned(),
-            line: record.at,
-            unit,
-            field: field.to_owned(),
-            reason,
-        };
-        match parse_row(&row, key, known, decimal) {
-            Err((field, reason)) => rejects.push(reject(&field, reason)),
-            Ok(mut d) => {
-                let k = (d.programme.clone(), d.recipient.clone(), d.date);
-                if let Some(first) = seen.get(&k) {
-                    rejects.push(reject(
-                        row.name(DATE),
-                        format!("the same delivery (programme, recipient and date) is on {unit} {first} too"),
-                    ));
-                    continue;
-                }
-                seen.insert(k, record.at);
-                d.source = format!("file:{file_name}:{}", record.at);
-                rows.push(d);
-            }
-        }
-    }
-    if rejects.is_empty() {
-        Ok(rows)
-    } else {
-        Err(IngestError::Rejected {
-            path: path.to_owned(),
-            rejects,
-        })
-    }
+            seen.insert(k, record.at);
+            d.source = format!("file:{file_name}:{}", record.at);
+            rows.push(d);
+            Ok(())
+        },
+    )?;
+    Ok(rows)
 }
 
 /// Fails when the file has no programme or date column, naming the names it may have.

@@ -10,10 +10,9 @@
 //! reason) and nothing is written unless every row is good; an unknown village code
 //! names the closest stored one.
 
+use super::IngestError;
 use super::fields::{self, Decimal};
-use super::gdal::Numbering;
-use super::source::{Format, Item, Record};
-use super::{IngestError, Reject};
+use super::source::Record;
 use crate::model::{MeasureTarget, Period};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -45,91 +44,33 @@ pub fn read_measure_targets<S: std::hash::BuildHasher>(
     path: &Path,
     villages: &HashSet<String, S>,
 ) -> Result<Vec<MeasureTarget>, IngestError> {
-    let format = Format::from_path(path)?;
-    let records: Box<dyn Iterator<Item = Result<Item, IngestError>>> = match format {
-        Format::Csv => Box::new(super::csv::CsvSource::open(path)?),
-        Format::Xlsx | Format::Ods => {
-            Box::new(super::gdal::open(path, format.drivers(), Numbering::Row, None)?.source)
-        }
-        _ => {
-            return Err(IngestError::Format {
-                path: path.to_owned(),
-                reason: "measurement targets come as a table: .csv, .xlsx or .ods".into(),
-            });
-        }
-    };
-    let unit = format.unit();
     let mut sorted: Vec<&str> = villages.iter().map(String::as_str).collect();
     sorted.sort_unstable();
-    let mut decimal = Decimal::DotOrComma;
-    let (mut rows, mut rejects) = (Vec::new(), Vec::new());
+    let mut rows = Vec::new();
     let mut seen: HashMap<(String, Option<Period>), u64> = HashMap::new();
-    let mut columns_checked = false;
-    for item in records {
-        let record = match item? {
-            Item::Header {
-                columns,
-                decimal_comma,
-            } => {
-                if !decimal_comma {
-                    decimal = Decimal::Dot;
-                }
-                check_columns(path, &columns)?;
-                columns_checked = true;
-                continue;
+    super::table::read_rows(
+        path,
+        "measurement targets",
+        check_columns,
+        |record, decimal, unit| {
+            let t = parse_row(record, villages, &sorted, decimal)?;
+            let k = (t.code.clone(), t.period);
+            if let Some(first) = seen.get(&k) {
+                let field = column(record, VILLAGE).unwrap_or(VILLAGE[0]).to_owned();
+                return Err((
+                    field,
+                    format!(
+                        "village {} has a target for this round on {unit} {first} too",
+                        t.code
+                    ),
+                ));
             }
-            Item::Broken { at, reason, .. } => {
-                rejects.push(Reject {
-                    path: path.to_owned(),
-                    line: at,
-                    unit,
-                    field: String::new(),
-                    reason,
-                });
-                continue;
-            }
-            Item::Record(r) => r,
-        };
-        if !columns_checked {
-            let names: Vec<String> = record.fields.keys().cloned().collect();
-            check_columns(path, &names)?;
-            columns_checked = true;
-        }
-        let reject = |field: &str, reason: String| Reject {
-            path: path.to_owned(),
-            line: record.at,
-            unit,
-            field: field.to_owned(),
-            reason,
-        };
-        match parse_row(&record, villages, &sorted, decimal) {
-            Err((field, reason)) => rejects.push(reject(&field, reason)),
-            Ok(t) => {
-                let k = (t.code.clone(), t.period);
-                if let Some(first) = seen.get(&k) {
-                    let field = column(&record, VILLAGE).unwrap_or(VILLAGE[0]).to_owned();
-                    rejects.push(reject(
-                        &field,
-                        format!(
-                            "village {} has a target for this round on {unit} {first} too",
-                            t.code
-                        ),
-                    ));
-                    continue;
-                }
-                seen.insert(k, record.at);
-                rows.push(t);
-            }
-        }
-    }
-    if rejects.is_empty() {
-        Ok(rows)
-    } else {
-        Err(IngestError::Rejected {
-            path: path.to_owned(),
-            rejects,
-        })
-    }
+            seen.insert(k, record.at);
+            rows.push(t);
+            Ok(())
+        },
+    )?;
+    Ok(rows)
 }
 
 /// Fails when the file has no village or target column, naming the names it may have.

@@ -41,6 +41,7 @@ mod rejects;
 pub mod rotate;
 mod shape;
 pub mod source;
+mod table;
 pub mod topology;
 pub mod validate;
 mod writer_periods;
