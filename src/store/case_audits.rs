@@ -13,7 +13,8 @@ use rusqlite::params;
 use serde::Serialize;
 use std::collections::HashMap;
 
-/// The table and its guards, created when a store is opened.
+/// The table, created when a store is opened (with triggers that keep it
+/// append-only, `super::append_only`).
 pub(super) const CREATE: &str = "CREATE TABLE IF NOT EXISTS sigap_case_audits (
   id INTEGER PRIMARY KEY,
   pseudonym TEXT NOT NULL,
@@ -24,11 +25,7 @@ pub(super) const CREATE: &str = "CREATE TABLE IF NOT EXISTS sigap_case_audits (
   username TEXT NOT NULL,
   at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
 );
-CREATE INDEX IF NOT EXISTS sigap_case_audits_child ON sigap_case_audits (period, pseudonym);
-CREATE TRIGGER IF NOT EXISTS sigap_case_audits_no_update BEFORE UPDATE ON sigap_case_audits
-BEGIN SELECT RAISE(ABORT, 'case audits are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS sigap_case_audits_no_delete BEFORE DELETE ON sigap_case_audits
-BEGIN SELECT RAISE(ABORT, 'case audits are append-only'); END;";
+CREATE INDEX IF NOT EXISTS sigap_case_audits_child ON sigap_case_audits (period, pseudonym);";
 
 /// One decision about a listed child.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

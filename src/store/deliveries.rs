@@ -83,20 +83,13 @@ impl Store {
     /// ledger; bumps the revision only when a row was added, so a campaign entered
     /// again rebuilds nothing (`revision` is then the current one).
     pub fn add_deliveries(&mut self, rows: &[Delivery]) -> Result<DeliveriesWritten, StoreError> {
-        let path = self.path.clone();
-        let sql = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sql)?;
-        let added = insert(&tx, rows).map_err(sql)?;
-        if added > 0 {
-            super::schema::bump_revision(&tx, &path)?;
-        }
-        tx.commit().map_err(sql)?;
+        let added = self.in_transaction(|tx, path| {
+            let added = insert(tx, rows).map_err(super::sqlite_error(path))?;
+            if added > 0 {
+                super::schema::bump_revision(tx, path)?;
+            }
+            Ok(added)
+        })?;
         Ok(DeliveriesWritten {
             added,
             present: rows.len() - added,

@@ -60,6 +60,25 @@ pub struct Store {
     path: PathBuf,
 }
 
+/// The error of a failed SQLite call on the store at `path`.
+pub(crate) fn sqlite_error(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    move |source| StoreError::Sqlite {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Triggers that refuse UPDATE and DELETE on `table` (`TABLE_no_update`,
+/// `TABLE_no_delete`), with the message "`what` append-only".
+fn append_only(table: &str, what: &str) -> String {
+    format!(
+        "CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table}
+BEGIN SELECT RAISE(ABORT, '{what} append-only'); END;
+CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table}
+BEGIN SELECT RAISE(ABORT, '{what} append-only'); END;"
+    )
+}
+
 impl Store {
     /// Opens the store at `path`, creating and initialising the GeoPackage if the
     /// file does not exist or is empty.
@@ -133,8 +152,18 @@ impl Store {
         store.sql(store.conn.execute_batch(plans::CREATE))?;
         store.sql(store.conn.execute_batch(deliveries::CREATE))?;
         store.sql(store.conn.execute_batch(case_audits::CREATE))?;
+        store.sql(
+            store
+                .conn
+                .execute_batch(&append_only("sigap_case_audits", "case audits are")),
+        )?;
         store.sql(store.conn.execute_batch(measure_targets::CREATE))?;
         store.sql(store.conn.execute_batch(rembuk::CREATE))?;
+        store.sql(
+            store
+                .conn
+                .execute_batch(&append_only("sigap_rembuk", "rembuk decisions are")),
+        )?;
         Ok(store)
     }
 
@@ -178,26 +207,33 @@ impl Store {
         tx.commit().map_err(sql)
     }
 
+    /// Runs `write` in one immediate transaction (the write lock taken at once) and
+    /// commits; on any error nothing changes (the transaction rolls back when
+    /// dropped). `write` gets the store's path for its errors ([`sqlite_error`]).
+    pub(crate) fn in_transaction<T>(
+        &mut self,
+        write: impl FnOnce(&rusqlite::Transaction<'_>, &Path) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sqlite_error(&path))?;
+        let out = write(&tx, &path)?;
+        tx.commit().map_err(sqlite_error(&path))?;
+        Ok(out)
+    }
+
     /// Runs `write` in one immediate transaction, bumps the revision in it and
-    /// commits; returns the new revision. On any error nothing changes (the
-    /// transaction rolls back when dropped).
+    /// commits; returns the new revision. On any error nothing changes.
     pub(crate) fn write_revision(
         &mut self,
         write: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>,
     ) -> Result<u64, StoreError> {
-        let path = self.path.clone();
-        let sql = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sql)?;
-        write(&tx).map_err(sql)?;
-        let revision = schema::bump_revision(&tx, &path)?;
-        tx.commit().map_err(sql)?;
-        Ok(revision)
+        self.in_transaction(|tx, path| {
+            write(tx).map_err(sqlite_error(path))?;
+            schema::bump_revision(tx, path)
+        })
     }
 
     /// The file this store lives in (`:memory:` for an in-memory store).

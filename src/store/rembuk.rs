@@ -14,7 +14,8 @@ use rusqlite::params;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// The table and its guards, created when a store is opened. A set without actions
+/// The table, created when a store is opened (with triggers that keep it
+/// append-only, `super::append_only`). A set without actions
 /// is one row with an empty `action` (a village chosen as priority with nothing
 /// agreed yet, or a set cleared).
 pub(super) const CREATE: &str = "CREATE TABLE IF NOT EXISTS sigap_rembuk (
@@ -28,11 +29,7 @@ pub(super) const CREATE: &str = "CREATE TABLE IF NOT EXISTS sigap_rembuk (
   username TEXT NOT NULL,
   at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
 );
-CREATE INDEX IF NOT EXISTS sigap_rembuk_village ON sigap_rembuk (village, period, batch);
-CREATE TRIGGER IF NOT EXISTS sigap_rembuk_no_update BEFORE UPDATE ON sigap_rembuk
-BEGIN SELECT RAISE(ABORT, 'rembuk decisions are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS sigap_rembuk_no_delete BEFORE DELETE ON sigap_rembuk
-BEGIN SELECT RAISE(ABORT, 'rembuk decisions are append-only'); END;";
+CREATE INDEX IF NOT EXISTS sigap_rembuk_village ON sigap_rembuk (village, period, batch);";
 
 /// One action agreed for a village.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -61,70 +58,77 @@ impl Store {
     /// Records `d` as the village's decisions for its round (its `at` is ignored and
     /// set now), replacing the shown set; returns it as stored.
     pub fn record_rembuk(&mut self, d: &Decisions) -> Result<Decisions, StoreError> {
-        let path = self.path.clone();
-        let sql = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.conn.transaction().map_err(sql)?;
-        let batch: i64 = tx
-            .query_row(
-                "SELECT coalesce(max(batch), 0) + 1 FROM sigap_rembuk",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(sql)?;
-        let empty = [Action {
-            action: String::new(),
-            lead: String::new(),
-        }];
-        let rows = if d.actions.is_empty() {
-            &empty[..]
-        } else {
-            &d.actions[..]
-        };
-        for a in rows {
-            tx.execute(
-                "INSERT INTO sigap_rembuk (batch, village, period, priority, action, lead, username) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    batch,
-                    d.village,
-                    d.period,
-                    d.priority,
-                    a.action,
-                    a.lead,
-                    d.username
-                ],
-            )
-            .map_err(sql)?;
-        }
-        tx.commit().map_err(sql)?;
-        self.rembuk(Some(d.period.parse().map_err(|_| StoreError::Corrupt {
+        let batch = self.in_transaction(|tx, path| {
+            let sql = super::sqlite_error(path);
+            let batch: i64 = tx
+                .query_row(
+                    "SELECT coalesce(max(batch), 0) + 1 FROM sigap_rembuk",
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(&sql)?;
+            let empty = [Action {
+                action: String::new(),
+                lead: String::new(),
+            }];
+            let rows = if d.actions.is_empty() {
+                &empty[..]
+            } else {
+                &d.actions[..]
+            };
+            for a in rows {
+                tx.execute(
+                    "INSERT INTO sigap_rembuk (batch, village, period, priority, action, lead, username) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        batch,
+                        d.village,
+                        d.period,
+                        d.priority,
+                        a.action,
+                        a.lead,
+                        d.username
+                    ],
+                )
+                .map_err(&sql)?;
+            }
+            Ok(batch)
+        })?;
+        let corrupt = |reason: String| StoreError::Corrupt {
             path: self.path.clone(),
             table: "sigap_rembuk",
             fid: batch,
-            reason: format!("period {:?}", d.period),
-        })?))?
-        .remove(&d.village)
-        .ok_or_else(|| StoreError::Corrupt {
-            path: self.path.clone(),
-            table: "sigap_rembuk",
-            fid: batch,
-            reason: "the decisions just written are not there".into(),
-        })
+            reason,
+        };
+        let period: Period = d
+            .period
+            .parse()
+            .map_err(|_| corrupt(format!("period {:?}", d.period)))?;
+        self.decisions(Some(period), Some(&d.village))?
+            .remove(&d.village)
+            .ok_or_else(|| corrupt("the decisions just written are not there".into()))
     }
 
     /// Every village's latest decisions of the latest rembuk up to `until` (every
     /// round when `None`): for a round's view, what was agreed at its rembuk or, if it
     /// had none for the village yet, at the one before. By village code.
     pub fn rembuk(&self, until: Option<Period>) -> Result<BTreeMap<String, Decisions>, StoreError> {
+        self.decisions(until, None)
+    }
+
+    /// [`Self::rembuk`], of one village only when `village` is given.
+    fn decisions(
+        &self,
+        until: Option<Period>,
+        village: Option<&str>,
+    ) -> Result<BTreeMap<String, Decisions>, StoreError> {
         let mut st = self.sql(self.conn.prepare(
             "SELECT batch, village, period, priority, action, lead, username, at \
-             FROM sigap_rembuk WHERE ?1 IS NULL OR period <= ?1 ORDER BY period, batch, id",
+             FROM sigap_rembuk WHERE (?1 IS NULL OR period <= ?1) AND (?2 IS NULL OR village = ?2) \
+             ORDER BY period, batch, id",
         ))?;
         let until = until.map(|p| p.to_string());
-        let rows = self.sql(st.query_map([until], |r| {
+        let rows = self.sql(st.query_map(params![until, village], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
@@ -140,34 +144,20 @@ impl Store {
         let mut out: BTreeMap<String, (i64, Decisions)> = BTreeMap::new();
         for row in rows {
             let (batch, village, period, priority, action, lead, username, at) = self.sql(row)?;
-            let entry = out.entry(village.clone()).or_insert_with(|| {
-                (
-                    batch,
-                    Decisions {
+            let action = (!action.is_empty()).then_some(Action { action, lead });
+            match out.get_mut(&village) {
+                Some((b, d)) if *b == batch => d.actions.extend(action),
+                _ => {
+                    let d = Decisions {
                         village: village.clone(),
-                        period: period.clone(),
-                        priority,
-                        actions: Vec::new(),
-                        username: username.clone(),
-                        at: at.clone(),
-                    },
-                )
-            });
-            if entry.0 != batch {
-                *entry = (
-                    batch,
-                    Decisions {
-                        village,
                         period,
                         priority,
-                        actions: Vec::new(),
+                        actions: action.into_iter().collect(),
                         username,
                         at,
-                    },
-                );
-            }
-            if !action.is_empty() {
-                entry.1.actions.push(Action { action, lead });
+                    };
+                    out.insert(village, (batch, d));
+                }
             }
         }
         Ok(out.into_iter().map(|(k, (_, d))| (k, d)).collect())

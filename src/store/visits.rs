@@ -127,16 +127,9 @@ impl Store {
         v: &Visit,
         deliveries: &[crate::model::Delivery],
     ) -> Result<(Visit, bool, usize), StoreError> {
-        let path = self.path.clone();
-        let sql = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sql)?;
-        let inserted = tx
+        let (inserted, added) = self.in_transaction(|tx, path| {
+            let sql = super::sqlite_error(path);
+            let inserted = tx
             .execute(
                 "INSERT INTO sigap_visits (id, pseudonym, team, username, visited_on, outcome, given, \
                  height_cm, weight_kg, haz, note, checks, confirm_reason) \
@@ -158,17 +151,18 @@ impl Store {
                     v.confirm_reason
                 ],
             )
-            .map_err(sql)?
+            .map_err(&sql)?
             == 1;
-        let added = if inserted {
-            super::deliveries::insert(&tx, deliveries).map_err(sql)?
-        } else {
-            0
-        };
-        if added > 0 {
-            super::schema::bump_revision(&tx, &path)?;
-        }
-        tx.commit().map_err(sql)?;
+            let added = if inserted {
+                super::deliveries::insert(tx, deliveries).map_err(&sql)?
+            } else {
+                0
+            };
+            if added > 0 {
+                super::schema::bump_revision(tx, path)?;
+            }
+            Ok((inserted, added))
+        })?;
         let stored = self
             .sql(
                 self.conn
