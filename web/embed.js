@@ -29,6 +29,7 @@ const WORDS = {
     noPeriod: 'Periode {p} tidak ada di peta ini.',
     coverage: 'Cakupan intervensi', programme: 'Program', city: 'Seluruh kota', of: 'dari',
     reached: 'Sudah menerima', noProgramme: 'Belum ada program yang dapat ditampilkan.',
+    titleCoverage: 'Peta cakupan intervensi stunting', noVillage: 'Tiap kelurahan tidak ditampilkan: sasarannya terlalu kecil.',
     coverageNote: 'Warna = bagian sasaran yang sudah menerima program pada periode ini, hanya bila sasarannya cukup besar.',
     needs: { stunted: 'anak stunting', children: 'anak', households: 'rumah tangga', no_latrine: 'rumah tangga tanpa jamban',
       no_safe_water: 'rumah tangga tanpa air minum layak', no_sanitation: 'rumah tangga tanpa sanitasi layak', at_risk: 'keluarga berisiko stunting' },
@@ -45,6 +46,7 @@ const WORDS = {
     noPeriod: 'Period {p} is not on this map.',
     coverage: 'Intervention coverage', programme: 'Programme', city: 'Whole city', of: 'of',
     reached: 'Received', noProgramme: 'No programme to show yet.',
+    titleCoverage: 'Stunting intervention coverage map', noVillage: 'Not shown per village: targets too small.',
     coverageNote: 'Colour = share of the target that received the programme this period, only where the target is large enough.',
     needs: { stunted: 'stunted children', children: 'children', households: 'households', no_latrine: 'households without latrine',
       no_safe_water: 'households without safe water', no_sanitation: 'households without improved sanitation', at_risk: 'families at risk' },
@@ -313,8 +315,11 @@ function renderProgrammes(legend, map) {
   for (const x of COVERAGE.programmes) select.append(new Option(x.name, x.code, false, x.code === programme));
   label.append(`${WORDS.programme} `, select);
   const total = Object.assign(document.createElement('div'), { id: 'city-reach' });
+  const none = Object.assign(document.createElement('div'), { id: 'coverage-none' });
   const showTotal = () => {
     total.textContent = `${WORDS.city}: ${reachText(COVERAGE.total[programme], shownProgramme()?.need)}`;
+    // A programme no village shows (its targets all small): the grey map says why.
+    none.textContent = COVERAGE.villages.some((v) => v.programmes[programme]?.share != null) ? '' : WORDS.noVillage;
   };
   select.addEventListener('change', () => {
     programme = select.value;
@@ -327,12 +332,13 @@ function renderProgrammes(legend, map) {
     popup?.remove();
   });
   showTotal();
-  legend.append(label, total);
+  legend.append(label, total, none);
 }
 
 /** Title, place, period and the last measurement date, and the language switch. */
 function renderHead(summary) {
-  document.getElementById('title').textContent = summary.place ? `${WORDS.title} · ${summary.place}` : WORDS.title;
+  const title = indicator === 'coverage' ? WORDS.titleCoverage : WORDS.title;
+  document.getElementById('title').textContent = summary.place ? `${title} · ${summary.place}` : title;
   const parts = [];
   if (summary.period) parts.push(`${WORDS.period} ${summary.period}`);
   if (summary.measured_until) {
