@@ -328,3 +328,12 @@ def test_the_published_map_draws_from_a_static_server_without_sigap(city, tmp_pa
     assert report["period_village_features"] > 0 and "2026-02" in report["period_subtitle"], report
     assert f'src="{nginx.url}peta/index.html' in report["snippet"], report
     assert report["snippet_periods"] == ["", "2026-08", "2026-02"], report
+    # The coverage view, read from data/coverage.json alone: the villages recoloured
+    # against the prevalence view, ranges and the grey "tidak ditampilkan" class, and
+    # a village's popup saying the file's numbers.
+    assert report["coverage_files"] == ["data/coverage.json"], report
+    assert report["coverage_changed_pixels"] > 0.1, report
+    for label in ("Cakupan intervensi", "< 25%", "25% – < 50%", "≥ 90%", "tidak ditampilkan"):
+        assert label in report["coverage_legend"], report["coverage_legend"]
+    assert report["coverage_popup"] == report["coverage_expected"], report
+    assert re.fullmatch(r"Sudah menerima: [\d.]+ dari [\d.]+ anak \([\d,]+%\)", report["coverage_popup"][2])
