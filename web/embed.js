@@ -1,10 +1,13 @@
 // The public map for the city website: villages and H3 cells (resolution 8 at most)
 // from /public/api only: aggregates with small counts shown as "<10". No login, no
 // cookie, no point of any child. Options in the page's query string:
-// ?indicator=priority|prevalence|stunted|no_latrine_share, &period=YYYY-MM, &lang=id|en.
+// ?indicator=priority|prevalence|stunted|no_latrine_share|coverage, &period=YYYY-MM, &lang=id|en,
+// and with coverage &programme=CODE (the visitor may pick another in the legend).
+// The coverage view ("Cakupan intervensi") colours villages by the share of a
+// programme's target reached, from /public/api/coverage (fetched only in that view).
 //
 // The same page works from files (`sigap publish --out DIR` writes it as DIR/index.html
-// with <html data-static="1">): the figures then come from DIR/data/*.json and the map
+// with <html data-static="1">): the figures then come from DIR/data/*.json (coverage.json too) and the map
 // from the PMTiles archives beside it (DIR/sigap.pmtiles, DIR/periods/YYYY-MM/), read
 // with HTTP Range requests through the `pmtiles` protocol, with no sigap running.
 
@@ -24,6 +27,12 @@ const WORDS = {
     atMost: 'paling tinggi {v} (kurang dari {k} anak stunting)',
     bound: 'Wilayah dengan <{k} anak stunting diwarnai menurut batas atasnya ({k1} ÷ anak diukur) bila di bawah 10%.',
     noPeriod: 'Periode {p} tidak ada di peta ini.',
+    coverage: 'Cakupan intervensi', programme: 'Program', city: 'Seluruh kota', of: 'dari',
+    reached: 'Sudah menerima', noProgramme: 'Belum ada program yang dapat ditampilkan.',
+    titleCoverage: 'Peta cakupan intervensi stunting', noVillage: 'Tiap kelurahan tidak ditampilkan: sasarannya terlalu kecil.',
+    coverageNote: 'Warna = bagian sasaran yang sudah menerima program pada periode ini, hanya bila sasarannya cukup besar.',
+    needs: { stunted: 'anak stunting', children: 'anak', households: 'rumah tangga', no_latrine: 'rumah tangga tanpa jamban',
+      no_safe_water: 'rumah tangga tanpa air minum layak', no_sanitation: 'rumah tangga tanpa sanitasi layak', at_risk: 'keluarga berisiko stunting' },
   },
   en: {
     priority: 'Priority (1 = highest risk)', prevalence: 'Stunting prevalence', stunted: 'Stunted children',
@@ -35,9 +44,15 @@ const WORDS = {
     atMost: 'at most {v} (fewer than {k} stunted)',
     bound: 'Areas with <{k} stunted children are coloured by their upper bound ({k1} ÷ children measured) where below 10%.',
     noPeriod: 'Period {p} is not on this map.',
+    coverage: 'Intervention coverage', programme: 'Programme', city: 'Whole city', of: 'of',
+    reached: 'Received', noProgramme: 'No programme to show yet.',
+    titleCoverage: 'Stunting intervention coverage map', noVillage: 'Not shown per village: targets too small.',
+    coverageNote: 'Colour = share of the target that received the programme this period, only where the target is large enough.',
+    needs: { stunted: 'stunted children', children: 'children', households: 'households', no_latrine: 'households without latrine',
+      no_safe_water: 'households without safe water', no_sanitation: 'households without improved sanitation', at_risk: 'families at risk' },
   },
 }[LANG];
-const INDICATORS = ['priority', 'prevalence', 'stunted', 'no_latrine_share'];
+const INDICATORS = ['priority', 'prevalence', 'stunted', 'no_latrine_share', 'coverage'];
 const indicator = INDICATORS.includes(params.get('indicator')) ? params.get('indicator') : 'priority';
 const period = /^\d{4}-\d{2}$/.test(params.get('period') || '') ? params.get('period') : '';
 // Served by sigap: /embed, the service root one level up. Published: the page's folder.
@@ -51,18 +66,49 @@ const STEPS = {
   prevalence: [[0, '#fef3c7'], [0.025, '#fcd34d'], [0.1, '#f59e0b'], [0.2, '#d97706'], [0.3, '#92400e']],
   stunted: [[0, '#fef3c7'], [10, '#fcd34d'], [20, '#f59e0b'], [40, '#d97706'], [80, '#92400e']],
   no_latrine_share: [[0, '#fef3c7'], [0.1, '#fcd34d'], [0.2, '#f59e0b'], [0.3, '#d97706'], [0.5, '#92400e']],
+  // Share of the target reached: yellow to blue (more is better), not the risk colours.
+  coverage: [[0, '#ffffcc'], [0.25, '#a1dab4'], [0.5, '#41b6c4'], [0.75, '#2c7fb8'], [0.9, '#253494']],
 };
+const GREY = '#e5e7eb';
+
+// The coverage view's figures (the body of /public/api/coverage) and the programme shown.
+let COVERAGE = null;
+let programme = params.get('programme') || '';
+let popup = null;
+
+/** The class colour of a value: the last step it reaches. */
+function stepColor(steps, v) {
+  let c = steps[0][1];
+  for (const [at, colour] of steps) if (v >= at) c = colour;
+  return c;
+}
+
+/**
+ * The coverage colours as one expression: each village code with a published share
+ * to its class colour (the share is looked up here, so the same expression serves the
+ * GeoJSON and the PMTiles villages), every other village grey.
+ */
+function coverageExpr() {
+  const pairs = [];
+  for (const v of COVERAGE?.villages ?? []) {
+    const share = v.programmes[programme]?.share;
+    if (share != null) pairs.push(v.code, stepColor(STEPS.coverage, share));
+  }
+  // A match needs one label at least.
+  return pairs.length ? ['match', ['get', 'code'], ...pairs, GREY] : GREY;
+}
 
 function colorExpr() {
+  if (indicator === 'coverage') return coverageExpr();
   const steps = STEPS[indicator];
   // priority: lower class = darker, so match exact classes; others: step by value.
   if (indicator === 'priority') {
-    return ['match', ['get', 'priority'], ...steps.flat(), '#e5e7eb'];
+    return ['match', ['get', 'priority'], ...steps.flat(), GREY];
   }
   // A hidden stunted count of many children still bounds the prevalence
   // (`prevalence_max`, below 10 %): the area takes the colour of that bound.
   const value = indicator === 'prevalence' ? ['coalesce', ['get', 'prevalence'], ['get', 'prevalence_max']] : ['get', indicator];
-  return ['case', ['==', value, null], '#e5e7eb',
+  return ['case', ['==', value, null], GREY,
     ['step', value, steps[0][1], ...steps.slice(1).flat()]];
 }
 
@@ -104,7 +150,26 @@ function prevalenceText(p) {
   return fmt(p.prevalence, true);
 }
 
+/** A programme's reach in a village: "45 dari 60 anak (75%)", or "tidak ditampilkan". */
+function reachText(r, need) {
+  if (r?.reached == null || r.target == null) return WORDS.nodata;
+  const share = r.share == null ? '' : ` (${fmt(r.share, true)})`;
+  return `${r.reached.toLocaleString(LOCALE)} ${WORDS.of} ${r.target.toLocaleString(LOCALE)} ${WORDS.needs[need] ?? ''}`.trim() + share;
+}
+
+function shownProgramme() {
+  return COVERAGE?.programmes.find((x) => x.code === programme);
+}
+
+function coveragePopup(p) {
+  const v = COVERAGE?.villages.find((x) => x.code === p.code);
+  const prog = shownProgramme();
+  if (!prog) return [p.name];
+  return [v?.name ?? p.name, prog.name, `${WORDS.reached}: ${reachText(v?.programmes[programme], prog.need)}`];
+}
+
 function popupText(p) {
+  if (indicator === 'coverage') return coveragePopup(p);
   const lines = [p.name ? `${p.name}` : `H3 ${p.h3}`,
     `${WORDS.children}: ${count(p.children_text)}`, `${WORDS.stunted}: ${count(p.stunted_text)}`,
     `${WORDS.prevalence}: ${prevalenceText(p)}`, `${WORDS.households}: ${count(p.households_text)}`,
@@ -129,6 +194,7 @@ async function sources() {
     const summary = await getJson(`public/api/summary${q ? `?${q}` : ''}`);
     return {
       summary,
+      coverage: `public/api/coverage${q ? `?${q}` : ''}`,
       villages: { type: 'geojson', data: new URL(`public/api/villages${q ? `?${q}` : ''}`, BASE).href },
       hexes: { type: 'geojson', data: new URL(`public/api/hexes?res=8${q ? `&${q}` : ''}`, BASE).href },
       layer: () => ({}),
@@ -146,13 +212,15 @@ async function sources() {
   }
   const archive = { type: 'vector', url: `pmtiles://${new URL(`${folder}sigap.pmtiles`, BASE).href}` };
   // One archive holds both layers: one source, a source-layer per map layer.
-  return { summary, villages: archive, hexes: null, layer: (name) => ({ 'source-layer': name }) };
+  return { summary, coverage: `${folder || 'data/'}coverage.json`, villages: archive, hexes: null,
+    layer: (name) => ({ 'source-layer': name }) };
 }
 
 async function main() {
   document.documentElement.lang = LANG;
   const [data, basemap] = await Promise.all([sources(), loadBasemap(BASE)]);
   const { summary } = data;
+  if (indicator === 'coverage') await loadCoverage(data.coverage);
   const b = summary.bounds;
   const bare = { version: 8, sources: {}, layers: [{ id: 'bg', type: 'background', paint: { 'background-color': '#f8fafc' } }] };
   const map = new maplibregl.Map({
@@ -167,7 +235,10 @@ async function main() {
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.on('load', () => {
     map.addSource('villages', data.villages);
-    if (data.hexes) map.addSource('hexes', data.hexes);
+    // Hexagons only where a layer draws them: the priority class and the coverage are
+    // per village, and an unused GeoJSON source would still be downloaded.
+    const hexes = indicator !== 'priority' && indicator !== 'coverage';
+    if (data.hexes && hexes) map.addSource('hexes', data.hexes);
     const hexSource = data.hexes ? 'hexes' : 'villages';
     // Villages at city zoom; res-8 cells (never finer) when zoomed in, except for
     // the village-only priority class.
@@ -175,7 +246,7 @@ async function main() {
     const slots = basemapSlots(map);
     map.addLayer({ id: 'village-fill', type: 'fill', source: 'villages', ...data.layer('villages'),
       paint: { 'fill-color': colorExpr(), 'fill-opacity': basemap ? 0.7 : 0.8 } }, slots.areas);
-    if (indicator !== 'priority') {
+    if (hexes) {
       map.addLayer({ id: 'hex-fill', type: 'fill', source: hexSource, ...data.layer('hexes'), minzoom: 12,
         paint: { 'fill-color': colorExpr(), 'fill-opacity': basemap ? 0.75 : 0.85 } }, slots.areas);
     }
@@ -187,7 +258,8 @@ async function main() {
       if (!f) return;
       const div = document.createElement('div');
       for (const line of popupText(f.properties)) div.append(Object.assign(document.createElement('p'), { textContent: line }));
-      new maplibregl.Popup().setLngLat(e.lngLat).setDOMContent(div).addTo(map);
+      popup?.remove();
+      popup = new maplibregl.Popup().setLngLat(e.lngLat).setDOMContent(div).addTo(map);
     });
     map.once('idle', () => { window.sigapEmbedReady = true; });
   });
@@ -195,10 +267,14 @@ async function main() {
   renderHead(summary);
   const legend = document.getElementById('legend');
   legend.append(Object.assign(document.createElement('strong'), { textContent: WORDS[indicator] }));
+  if (indicator === 'coverage') {
+    legend.classList.add('coverage');
+    renderProgrammes(legend, map);
+  }
   const labels = classLabels();
   const rows = STEPS[indicator].map(([, c], i) => [c, labels[i]]);
   // Suppressed or missing values are grey on the map: the legend says so.
-  rows.push(['#e5e7eb', WORDS.nodata]);
+  rows.push([GREY, WORDS.nodata]);
   for (const [c, label] of rows) {
     const row = document.createElement('div');
     const sw = Object.assign(document.createElement('span'), { className: 'swatch' });
@@ -207,12 +283,62 @@ async function main() {
     legend.append(row);
   }
   const bound = indicator === 'prevalence' ? ` ${WORDS.bound.replaceAll('{k}', summary.k).replace('{k1}', summary.k - 1)}` : '';
-  document.getElementById('note').textContent = `${WORDS.hidden.replaceAll('{k}', summary.k)}${bound}${summary.demo ? ` ${WORDS.demo}.` : ''}`;
+  const covered = indicator === 'coverage' ? ` ${WORDS.coverageNote}` : '';
+  document.getElementById('note').textContent = `${WORDS.hidden.replaceAll('{k}', summary.k)}${bound}${covered}${summary.demo ? ` ${WORDS.demo}.` : ''}`;
+}
+
+/**
+ * The coverage figures, and the programme to show: the one asked for, else the one
+ * whose share is published in the most villages (the first of those tied), so the
+ * first view is not all grey.
+ */
+async function loadCoverage(path) {
+  COVERAGE = await getJson(path);
+  const shown = (code) => COVERAGE.villages.filter((v) => v.programmes[code]?.share != null).length;
+  if (!COVERAGE.programmes.some((x) => x.code === programme)) {
+    let best = -1;
+    for (const x of COVERAGE.programmes) {
+      const n = shown(x.code);
+      if (n > best) [best, programme] = [n, x.code];
+    }
+  }
+}
+
+/** The programme menu and the city's reach under the legend's title; a change recolours. */
+function renderProgrammes(legend, map) {
+  if (!COVERAGE.programmes.length) {
+    legend.append(Object.assign(document.createElement('div'), { textContent: WORDS.noProgramme }));
+    return;
+  }
+  const label = Object.assign(document.createElement('label'), { className: 'programme' });
+  const select = Object.assign(document.createElement('select'), { id: 'programme' });
+  for (const x of COVERAGE.programmes) select.append(new Option(x.name, x.code, false, x.code === programme));
+  label.append(`${WORDS.programme} `, select);
+  const total = Object.assign(document.createElement('div'), { id: 'city-reach' });
+  const none = Object.assign(document.createElement('div'), { id: 'coverage-none' });
+  const showTotal = () => {
+    total.textContent = `${WORDS.city}: ${reachText(COVERAGE.total[programme], shownProgramme()?.need)}`;
+    // A programme no village shows (its targets all small): the grey map says why.
+    none.textContent = COVERAGE.villages.some((v) => v.programmes[programme]?.share != null) ? '' : WORDS.noVillage;
+  };
+  select.addEventListener('change', () => {
+    programme = select.value;
+    showTotal();
+    // Kept in the address: the language switch and a shared link show the same programme.
+    const next = new URLSearchParams(window.location.search);
+    next.set('programme', programme);
+    window.history.replaceState(null, '', `?${next}`);
+    if (map.getLayer('village-fill')) map.setPaintProperty('village-fill', 'fill-color', coverageExpr());
+    popup?.remove();
+  });
+  showTotal();
+  legend.append(label, total, none);
 }
 
 /** Title, place, period and the last measurement date, and the language switch. */
 function renderHead(summary) {
-  document.getElementById('title').textContent = summary.place ? `${WORDS.title} · ${summary.place}` : WORDS.title;
+  const title = indicator === 'coverage' ? WORDS.titleCoverage : WORDS.title;
+  document.getElementById('title').textContent = summary.place ? `${title} · ${summary.place}` : title;
   const parts = [];
   if (summary.period) parts.push(`${WORDS.period} ${summary.period}`);
   if (summary.measured_until) {

@@ -4,9 +4,10 @@
 //! Everything comes from the same place as the server's public answers, so the
 //! files say exactly what `/public` would: the tiles are
 //! [`crate::public::tiles::PublicTiles`] renders (suppression applied, H3 no finer
-//! than resolution 8), the JSON is the body of `/public/api/summary` and
-//! `/public/api/villages`. This module sits after [`crate::http`] in the pipeline: it
-//! reads the server's state and answers, never a request.
+//! than resolution 8), the JSON is the body of `/public/api/summary`,
+//! `/public/api/villages` and `/public/api/coverage`. This module sits after
+//! [`crate::http`] in the pipeline: it reads the server's state and answers, never a
+//! request.
 //!
 //! `sigap publish` hands it a [`crate::http::Snapshot::build_public`] snapshot (the
 //! public figures alone); the files are the same as from the server's full one.
@@ -25,8 +26,8 @@
 //!
 //! Periods: `DIR/sigap.pmtiles` and `DIR/data/` hold the default (latest) period;
 //! each other period published has `DIR/periods/YYYY-MM/` with its own
-//! `sigap.pmtiles`, `summary.json` and `villages.json`; the embed's `?period=`
-//! picks one, and the summaries list only the periods published.
+//! `sigap.pmtiles`, `summary.json`, `villages.json` and `coverage.json`; the embed's
+//! `?period=` picks one, and the summaries list only the periods published.
 
 mod archive;
 mod site;
@@ -263,6 +264,10 @@ fn write_period(
     let mut bytes = write_json(&data.join("summary.json"), &s)?;
     let v = crate::http::routes::public::villages_json(state, text.as_deref())?;
     bytes += write_json(&data.join("villages.json"), &v)?;
+    // The programmes' reach, as `/public/api/coverage?period=` answers it: the
+    // embed's "Cakupan intervensi" reads it.
+    let c = crate::http::routes::public::coverage_json(state, text.as_deref())?;
+    bytes += write_json(&data.join("coverage.json"), &c)?;
     mkdir(&folder)?;
     let stats = public_archive(state, period, &folder.join(ARCHIVE))?;
     Ok((stats.addressed, bytes + stats.bytes))

@@ -5,6 +5,8 @@
 //   node tests/browser/published.mjs BASE_URL [SCREENSHOT_DIR]
 // then reads the JSON report printed on the last line. The exit code is 1 when the map
 // drew no villages or hexagons, a request failed, or the console logged an error.
+// The coverage view (?indicator=coverage, from data/coverage.json) is walked too: its
+// pixels against the prevalence view's, its legend, and a popup against the file.
 
 import { chromium } from 'playwright-core';
 
@@ -24,6 +26,7 @@ const browser = await chromium.launch({
 const report = {
   village_features: 0, hex_features: 0, changed_pixels: 0, period_village_features: 0,
   basemap_features: 0, ranges: 0, failed: [], foreign: [], problems: [], title: '', snippet: '',
+  coverage_changed_pixels: 0, coverage_legend: '', coverage_popup: [], coverage_expected: [], coverage_files: [],
 };
 
 /** Share of pixels that differ between two PNG screenshots (decoded in the page). */
@@ -75,6 +78,44 @@ try {
     () => window.sigapEmbedMap.queryRenderedFeatures().filter((f) => f.source === 'basemap').length,
   );
   if (shots) await page.screenshot({ path: `${shots}/published-city.png` });
+  const cityView = await page.screenshot();
+
+  // The coverage view at the same extent, from coverage.json: villages recoloured by the
+  // share of vitamin A's target reached, and a popup saying the file's numbers.
+  const cov = await (await fetch(`${base}data/coverage.json`)).json();
+  const cp = await context.newPage();
+  watch(cp);
+  cp.on('request', (r) => { if (r.url().endsWith('coverage.json')) report.coverage_files.push(r.url().slice(base.length)); });
+  await cp.goto(`${base}index.html?indicator=coverage&programme=vita`);
+  await cp.waitForFunction(() => window.sigapEmbedReady === true, null, { timeout: 120_000 });
+  await idle(cp);
+  report.coverage_changed_pixels = await changedShare(cp, cityView, await cp.screenshot());
+  report.coverage_legend = await cp.locator('.legend').innerText();
+  if (shots) await cp.screenshot({ path: `${shots}/published-coverage.png` });
+  const shown = cov.villages.filter((v) => v.programmes.vita.share != null).map((v) => v.code);
+  const pt = await cp.evaluate((codes) => {
+    const map = window.sigapEmbedMap;
+    const { width, height } = map.getCanvas().getBoundingClientRect();
+    const at = (x, y) => map.queryRenderedFeatures([x, y], { layers: ['village-fill'] })[0]?.properties.code;
+    for (let y = height * 0.3; y < height * 0.7; y += 12) {
+      for (let x = width * 0.3; x < width * 0.7; x += 12) {
+        const code = at(x, y);
+        if (codes.includes(code) && [[8, 0], [-8, 0], [0, 8], [0, -8]].every(([dx, dy]) => at(x + dx, y + dy) === code)) return { x, y, code };
+      }
+    }
+    return null;
+  }, shown);
+  if (pt) {
+    const box = await cp.locator('#map canvas').boundingBox();
+    await cp.mouse.click(box.x + pt.x, box.y + pt.y);
+    await cp.locator('.maplibregl-popup').waitFor({ state: 'visible', timeout: 10_000 });
+    report.coverage_popup = await cp.locator('.maplibregl-popup p').allInnerTexts();
+    const v = cov.villages.find((x) => x.code === pt.code);
+    const r = v.programmes.vita;
+    const id = (n) => n.toLocaleString('id-ID');
+    report.coverage_expected = [v.name, 'Vitamin A', `Sudah menerima: ${id(r.reached)} dari ${id(r.target)} anak `
+      + `(${(r.share * 100).toLocaleString('id-ID', { maximumFractionDigits: 1 })}%)`];
+  }
 
   // Zoomed in where hexagons (H3 res 8) are drawn.
   await page.evaluate(() => window.sigapEmbedMap.jumpTo({ center: window.sigapEmbedMap.getCenter(), zoom: 13.5 }));
@@ -121,5 +162,6 @@ try {
 }
 console.log(JSON.stringify(report));
 const ok = report.village_features > 0 && report.hex_features > 0 && report.changed_pixels > 0.05
+  && report.coverage_changed_pixels > 0.05 && report.coverage_popup.length > 0
   && report.failed.length === 0 && report.foreign.length === 0 && report.problems.length === 0;
 process.exit(ok ? 0 : 1);

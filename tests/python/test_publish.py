@@ -4,7 +4,8 @@ The archives are read with PyPI `pmtiles` (protomaps' own reader, not sigap's) a
 tile decoded with `mapbox-vector-tile`; each must equal what the running server's
 /public/tiles answers for the same z/x/y and period. Then the usual leak scan over every
 published file and tile, and headless Chromium drawing DIR/index.html from nginx (HTTP
-Range) with no sigap process serving it.
+Range) with no sigap process serving it. The JSON files (summary, villages, coverage)
+must be the server's answers byte for byte.
 """
 import csv
 import functools
@@ -29,14 +30,16 @@ K = 10
 
 @pytest.fixture(scope="module")
 def city(demo_db, demo_dir, tmp_path_factory):
-    """A copy of the demo store with its February round too (two periods), the config
-    both the server and `publish` read, and the published folder."""
+    """A copy of the demo store with its February round too (two periods) and the demo's
+    intervention ledger (coverage to publish), the config both the server and `publish`
+    read, and the published folder."""
     d = tmp_path_factory.mktemp("publish")
     db = d / "city.gpkg"
     with sqlite3.connect(demo_db) as a, sqlite3.connect(db) as b:
         a.backup(b)
     key = demo_db.parent / "city.key"
     run("import", "--db", db, "--key", key, "children", demo_dir / "children-2026-02.csv")
+    run("import", "--db", db, "--key", key, "interventions", demo_dir / "interventions.csv")
     config = d / "sigap.toml"
     # The comparison asks the server for every tile: no public rate limit here.
     config.write_text("[public]\nrate_per_minute = 0\n")
@@ -87,7 +90,8 @@ def server_tile(srv, z, x, y, period):
 def test_publish_writes_every_part_and_reports_it(city):
     out = city["out"]
     for part in ["index.html", "snippet.html", "snippet.txt", "sigap.pmtiles", "basemap.pmtiles",
-                 "basemap/style.json", "data/summary.json", "data/villages.json", "web/embed.js",
+                 "basemap/style.json", "data/summary.json", "data/villages.json", "data/coverage.json",
+                 "web/embed.js",
                  "vendor/maplibre-gl/maplibre-gl.mjs", "vendor/maplibre-gl/maplibre-gl-worker.mjs",
                  "vendor/pmtiles/pmtiles.js", "fonts/DejaVu Sans Book/0-255.pbf"]:
         assert (out / part).is_file(), part
@@ -144,6 +148,57 @@ def test_every_archived_tile_equals_the_servers_tile(city):
     assert compared > 2000
 
 
+def data_files(city):
+    """(period, folder of its summary.json, villages.json and coverage.json) of every
+    period published, the default first."""
+    return [(p, path.parent if p != archives(city)[0][0] else city["out"] / "data")
+            for p, path in archives(city)]
+
+
+def test_every_json_file_is_the_servers_answer_byte_for_byte(city):
+    """summary.json (its `periods` aside: the periods published), villages.json and
+    coverage.json are the bodies of /public/api/{summary,villages,coverage}?period=P
+    on the same store, as a visitor's browser gets them (no login)."""
+    srv = city["srv"]
+    published = [p for p, _ in archives(city)]
+    for period, folder in data_files(city):
+        for name in ("villages", "coverage"):
+            status, headers, body = srv.get(f"/public/api/{name}?period={period}", token=None)
+            assert status == 200 and "set-cookie" not in headers
+            assert (folder / f"{name}.json").read_bytes() == body, (period, name)
+        summary = json.loads(srv.get(f"/public/api/summary?period={period}", token=None)[2])
+        summary["periods"] = published
+        assert json.loads((folder / "summary.json").read_text()) == summary, period
+    # The default period's files answer the API without ?period= too.
+    assert (city["out"] / "data" / "coverage.json").read_bytes() == srv.get("/public/api/coverage", token=None)[2]
+
+
+def test_the_published_coverage_is_suppressed_and_not_empty(city):
+    """The demo's August deliveries reach many children: some villages show their
+    reach, stunted children's programmes are hidden in most ("<10" or "*"), and no
+    shown count is 1..k-1; February (no deliveries) reaches nobody."""
+    cov = json.loads((city["out"] / "data" / "coverage.json").read_text())
+    assert cov["k"] == K and cov["programmes"]
+    codes = [p["code"] for p in cov["programmes"]]
+    assert "pmt" in codes and "vita" in codes
+    pairs = [v["programmes"][c] for v in cov["villages"] for c in codes]
+    shown = [p for p in pairs if p["share"] is not None]
+    hidden = [p for p in pairs if p["reached"] is None]
+    assert len(shown) > 50 and len(hidden) > 50, (len(shown), len(hidden))
+    assert {p["reached_text"] for p in hidden} <= {"<10", "*"}
+    for p in pairs:
+        for side in ("reached", "unreached"):
+            assert p[side] is None or not 1 <= p[side] < K, p
+            assert p[side + "_text"] == (str(p[side]) if p[side] is not None else p[side + "_text"])
+        if p["target"] is not None:
+            assert p["target"] == p["reached"] + p["unreached"]
+    assert cov["total"]["vita"]["reached"] > 1000
+    _, feb = data_files(city)[1]
+    feb_cov = json.loads((feb / "coverage.json").read_text())
+    assert feb_cov["period"] == "2026-02"
+    assert all(t["reached"] == 0 for t in feb_cov["total"].values()), feb_cov["total"]
+
+
 def test_the_public_only_path_writes_the_same_bytes_as_the_full_analysis(city, tmp_path):
     """`publish` computes only the public figures (no H3 analysis, no other period's
     analysis, no staff layers); the hidden --full-analysis computes everything as
@@ -178,10 +233,12 @@ def test_leak_scan_of_every_published_file_and_tile(city, demo_dir):
     homes = list(csv.DictReader(open(demo_dir / "households.csv")))
     out = city["out"]
     texts = []
+    scanned = []
     for path in sorted(out.rglob("*")):
         rel = path.relative_to(out).as_posix()
         if path.is_dir() or rel.startswith(("vendor/", "fonts/")):
             continue
+        scanned.append(rel)
         if path.suffix == ".pmtiles":
             header, metadata, tiles = read_archive(path)
             texts.append(json.dumps(metadata))
@@ -205,6 +262,7 @@ def test_leak_scan_of_every_published_file_and_tile(city, demo_dir):
         else:
             texts.append(path.read_text())
     assert len(texts) > 1000
+    assert {"data/coverage.json", "periods/2026-02/coverage.json"} <= set(scanned), scanned
     # Tile properties are scanned as JSON, so counts 1..k-1 show as `"stunted": 3`.
     assert_no_private_data("\n".join(texts), kids, homes, K, key_hex=city["key"])
 
@@ -270,3 +328,12 @@ def test_the_published_map_draws_from_a_static_server_without_sigap(city, tmp_pa
     assert report["period_village_features"] > 0 and "2026-02" in report["period_subtitle"], report
     assert f'src="{nginx.url}peta/index.html' in report["snippet"], report
     assert report["snippet_periods"] == ["", "2026-08", "2026-02"], report
+    # The coverage view, read from data/coverage.json alone: the villages recoloured
+    # against the prevalence view, ranges and the grey "tidak ditampilkan" class, and
+    # a village's popup saying the file's numbers.
+    assert report["coverage_files"] == ["data/coverage.json"], report
+    assert report["coverage_changed_pixels"] > 0.1, report
+    for label in ("Cakupan intervensi", "< 25%", "25% – < 50%", "≥ 90%", "tidak ditampilkan"):
+        assert label in report["coverage_legend"], report["coverage_legend"]
+    assert report["coverage_popup"] == report["coverage_expected"], report
+    assert re.fullmatch(r"Sudah menerima: [\d.]+ dari [\d.]+ anak \([\d,]+%\)", report["coverage_popup"][2])

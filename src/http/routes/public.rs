@@ -266,9 +266,10 @@ fn pair_json(pair: &crate::public::coverage::Pair, k: u64, min_den: u64) -> Valu
     })
 }
 
-/// The body of `GET /public/api/coverage[?period=]`: per programme (those reaching
-/// people), its published reach per village, outside every village and for the
-/// city. Counts only, suppressed with the public map's rules.
+/// The body of `GET /public/api/coverage[?period=]` (also written by `sigap publish`
+/// as `coverage.json`): per programme (those reaching people), its published reach per
+/// village, outside every village and for the city. Counts only, suppressed with the
+/// public map's rules.
 pub fn coverage_json(state: &AppState, period: Option<&str>) -> Result<Value, ApiError> {
     let (snapshot, v, period_json) = view(state, period)?;
     let p = snapshot.resolve_period(period)?;
