@@ -90,6 +90,12 @@ def deliveries(city):
     code, date, quantity, cost, by)."""
     rows = []
     kids, homes = city["kids"], city["homes"]
+    # Three villages worked hard for vitamin A (a few children left unreached) and
+    # three where the latrine programme has just begun (a few households reached):
+    # small counts the public coverage must hide, for the linear-programming attack.
+    ordered = sorted(city["villages"])
+    vita_all, jamban_few = set(ordered[:3]), set(ordered[3:6])
+    begun = Counter()
     for i, k in enumerate(kids):
         stunted = float(k["haz"]) < -2
         if stunted and i % 3 != 0:
@@ -98,10 +104,14 @@ def deliveries(city):
                 rows.append(("pmt", k["id"], "", "", "2026-10-15", "2", "", ""))
         elif not stunted and i % 97 == 0:  # PMT to a child who is not stunted: outside the target
             rows.append(("pmt", k["id"], "", "", "2026-09-20", "1", "", "Puskesmas Lepo-Lepo"))
-        if i % 4 == 0:
+        if i % 4 == 0 or (k["village"] in vita_all and i % 97 != 0):
             rows.append(("vita", k["id"], "", "", "15/08/2026", "1", "", ""))
     for i, h in enumerate(homes):
-        if not yes(h["has_latrine"]) and i % 2 == 0:
+        if h["village"] in jamban_few:
+            if not yes(h["has_latrine"]) and begun[h["village"]] < 4:
+                begun[h["village"]] += 1
+                rows.append(("jamban", "", h["id"], "", "2026-11-01", "1", "2500000", ""))
+        elif not yes(h["has_latrine"]) and i % 2 == 0:
             rows.append(("jamban", "", h["id"], "", "2026-11-01", "1", "2500000", ""))
         elif yes(h["has_latrine"]) and i % 50 == 0:  # outside: it has a latrine
             rows.append(("jamban", "", h["id"], "", "2026-11-02", "1", "", ""))
@@ -400,9 +410,9 @@ def test_public_coverage_is_true_where_shown_and_small_counts_are_hidden(city, i
     assert hidden > 50 and shown > 200, (hidden, shown)
 
 
-@pytest.mark.parametrize("programme, field, small", [("pmt", "stunted", True), ("vita", "children", False),
-                                                     ("jamban", "no_latrine", False), ("ttd", None, True)])
-def test_no_hidden_coverage_count_can_be_derived(city, imported, served, programme, field, small):
+@pytest.mark.parametrize("programme, field", [("pmt", "stunted"), ("vita", "children"),
+                                              ("jamban", "no_latrine"), ("ttd", None)])
+def test_no_hidden_coverage_count_can_be_derived(city, imported, served, programme, field):
     """test_public's linear-programming attack on one programme's published reach,
     together with the public map's count of its target (a child programme's target is
     the map's `stunted` or `children` count, the latrine programme's `no_latrine`):
@@ -439,8 +449,9 @@ def test_no_hidden_coverage_count_can_be_derived(city, imported, served, program
         total = cov["total"][programme]
         area((status, "total"), total[status], total[status + "_text"])
     attacked, determined = hidden_counts_determined(atoms, areas, "n")
-    # Vitamin A and the latrines reach a large share of large targets: nothing small.
-    assert bool(attacked) == small, (programme, attacked)
+    # Every programme leaves small counts somewhere (the ledger sees to it for vitamin
+    # A and the latrines), so each attack has hidden counts to try.
+    assert attacked, programme
     assert determined == [], (programme, determined)
 
 
