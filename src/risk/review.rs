@@ -400,7 +400,9 @@ fn deliverers(programmes: &[Programme], rounds: &[RoundIn<'_>]) -> (Vec<Delivere
                 received: plan.received,
                 unreached: plan.unreached,
                 deliveries: plan.programmes.values().map(|p| p.deliveries).sum(),
-                cost: plan.programmes.values().map(|p| p.cost).sum(),
+                // Not `.sum()`: an empty f64 sum is -0.0, which the JSON shows as `-0.0`
+                // and a page formats as "-0".
+                cost: plan.programmes.values().fold(0.0, |a, p| a + p.cost),
             });
         }
         if d.sponsor {
@@ -603,6 +605,10 @@ mod tests {
         assert_eq!(r.deliverers[1].rounds[1].assigned, 9);
         let d = &r.deliverers[1].rounds[0];
         assert_eq!((d.period, d.assigned, d.deliveries), (feb_p, 0, 0));
+        // Nothing given costs a plain zero, not -0.0 (shown as "-0" on a page).
+        let c = r.deliverers[1].rounds[1].cost;
+        assert!(c == 0.0 && c.is_sign_positive(), "{c}");
+        assert_eq!(serde_json::to_string(&c).expect("json"), "0.0");
         assert_eq!(r.sponsors.len(), 1);
         assert_eq!((r.sponsors[0].deliveries, r.sponsors[0].cost), (3, 1.5e6));
     }
