@@ -171,6 +171,10 @@ pub struct Review {
 /// The review of `rounds` (in time order) over `villages` (the order of each round's
 /// measurement), for `programmes`; `city` names the whole.
 #[must_use]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one pass per round over villages, kecamatan and the city, read top to bottom"
+)]
 pub fn compute(
     city: &str,
     villages: &[VillageIn<'_>],
@@ -478,6 +482,10 @@ mod tests {
     }
 
     #[test]
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one review of two rounds, checked figure by figure"
+    )]
     fn kecamatan_add_up_their_villages_and_changes_are_points() {
         let villages = [
             VillageIn {
@@ -584,9 +592,12 @@ mod tests {
             }
         );
         // A village with nobody measured has no prevalence and so no change.
-        let c = &r.villages[2];
+        let none_measured = &r.villages[2];
         assert_eq!(
-            (c.rounds[0].prevalence, c.rounds[1].change_points),
+            (
+                none_measured.rounds[0].prevalence,
+                none_measured.rounds[1].change_points
+            ),
             (None, None)
         );
         assert!((r.villages[0].rounds[1].change_points.expect("a change") + 20.0).abs() < 1e-9);
@@ -606,9 +617,9 @@ mod tests {
         let d = &r.deliverers[1].rounds[0];
         assert_eq!((d.period, d.assigned, d.deliveries), (feb_p, 0, 0));
         // Nothing given costs a plain zero, not -0.0 (shown as "-0" on a page).
-        let c = r.deliverers[1].rounds[1].cost;
-        assert!(c == 0.0 && c.is_sign_positive(), "{c}");
-        assert_eq!(serde_json::to_string(&c).expect("json"), "0.0");
+        let cost = r.deliverers[1].rounds[1].cost;
+        assert!(cost == 0.0 && cost.is_sign_positive(), "{cost}");
+        assert_eq!(serde_json::to_string(&cost).expect("json"), "0.0");
         assert_eq!(r.sponsors.len(), 1);
         assert_eq!((r.sponsors[0].deliveries, r.sponsors[0].cost), (3, 1.5e6));
     }
