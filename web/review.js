@@ -40,7 +40,7 @@ addWords({
     reviewDeliverers: 'Rencana dan realisasi per OPD dan pelaksana',
     reviewDeliverersNote: 'Anak ditugaskan: anak stunting dalam pembagian penugasan. Dikunjungi: ditemui pada kunjungan rumah dalam periode. Menerima intervensi: menerima program apa pun dari siapa pun. Belum terjangkau: tidak dikunjungi dan tidak menerima apa pun. Penyaluran dan biaya: semua yang diberikan pelaksana ini menurut catatan intervensi.',
     reviewSponsors: 'Kontribusi sponsor dan mitra (CSR)', reviewNoSponsors: 'Belum ada sponsor yang tercatat memberi program bersponsor.',
-    reviewUnreached: 'Desa yang belum dijangkau siapa pun', reviewAllReached: 'Semua desa/kelurahan dijangkau.',
+    reviewUnreached: 'Desa yang belum dijangkau siapa pun', reviewUnreachedCount: '{n} desa/kelurahan', reviewAllReached: 'Semua desa/kelurahan dijangkau.',
     reviewVillages: 'Desa/kelurahan per periode dan keputusan rembuk',
     reviewVillagesNote: 'Merah: cakupan pengukuran di bawah ambang {pct}. Keputusan rembuk: yang berlaku pada periode terakhir (dari rembuk periode itu, atau dibawa dari rembuk sebelumnya).',
     rvMeasured: 'Anak diukur', rvStunted: 'Stunting', rvPrevalence: 'Prevalensi', rvChange: 'Perubahan (poin)',
@@ -54,7 +54,7 @@ addWords({
     rvPriority: 'Prioritas (lokus)', rvNotPriority: 'Bukan prioritas',
     rvDecidedAt: 'rembuk {period}', rvNoDecision: '–', rvPoints: 'poin',
     mapPrevalence: 'Prevalensi stunting {period}', mapChange: 'Perubahan prevalensi {first} → {last}',
-    mapCoverage: 'Cakupan pengukuran {period}', mapNoData: 'tidak ada data', mapUnit: 'poin persen',
+    mapCoverage: 'Cakupan pengukuran {period}', mapNoData: 'tidak ada data', mapUnit: 'Dalam poin persen; biru: prevalensi turun (membaik), merah: naik.',
     mapFell: 'turun ≥ {a}', mapFellSome: 'turun {a}–{b}', mapSteady: 'tetap (±{a})', mapRoseSome: 'naik {a}–{b}', mapRose: 'naik ≥ {a}',
     mapThreshold: '≥ {a} (memenuhi ambang)', mapOneRound: 'Peta perubahan memerlukan dua periode atau lebih.',
     reviewSource: 'Sumber: sigap, data e-PPGBM, rumah tangga dan catatan intervensi yang diimpor; angka agregat per wilayah, tanpa data anak perorangan.',
@@ -77,7 +77,7 @@ addWords({
     reviewDeliverers: 'Plan and delivery per OPD and deliverer',
     reviewDeliverersNote: 'Children assigned: stunted children in the assignment shares. Visited: found on a home visit in the round. Received an intervention: given any programme by anyone. Not reached: neither visited nor given anything. Deliveries and cost: everything this deliverer gave, from the intervention ledger.',
     reviewSponsors: 'Sponsors and partners (CSR)', reviewNoSponsors: 'No sponsor has given a sponsored programme yet.',
-    reviewUnreached: 'Villages nobody reached', reviewAllReached: 'Every village was reached.',
+    reviewUnreached: 'Villages nobody reached', reviewUnreachedCount: '{n} villages', reviewAllReached: 'Every village was reached.',
     reviewVillages: 'Villages per round and the rembuk decisions',
     reviewVillagesNote: 'Red: measurement coverage below the {pct} threshold. Rembuk decisions: those in force at the last round (from that round\'s rembuk, or carried from an earlier one).',
     rvMeasured: 'Children measured', rvStunted: 'Stunted', rvPrevalence: 'Prevalence', rvChange: 'Change (points)',
@@ -91,7 +91,7 @@ addWords({
     rvPriority: 'Priority (lokus)', rvNotPriority: 'Not a priority',
     rvDecidedAt: 'rembuk {period}', rvNoDecision: '–', rvPoints: 'points',
     mapPrevalence: 'Stunting prevalence {period}', mapChange: 'Prevalence change {first} → {last}',
-    mapCoverage: 'Measurement coverage {period}', mapNoData: 'no data', mapUnit: 'percentage points',
+    mapCoverage: 'Measurement coverage {period}', mapNoData: 'no data', mapUnit: 'In percentage points; blue: prevalence fell (better), red: rose.',
     mapFell: 'fell ≥ {a}', mapFellSome: 'fell {a}–{b}', mapSteady: 'steady (±{a})', mapRoseSome: 'rose {a}–{b}', mapRose: 'rose ≥ {a}',
     mapThreshold: '≥ {a} (meets the threshold)', mapOneRound: 'The change map needs two rounds or more.',
     reviewSource: 'Source: sigap, imported e-PPGBM, household and intervention records; aggregate figures per area, no individual child.',
@@ -317,12 +317,12 @@ function renderSponsors(r) {
 function renderUnreached(r) {
   const district = new Map(r.villages.map((v) => [v.code, v.district]));
   $('unreached').replaceChildren(...r.unreached.map((u) => {
-    const p = el('div', { className: 'unreached-round' }, [el('h3', { textContent: u.period })]);
+    const p = el('div', { className: 'unreached-round' });
     p.dataset.period = u.period;
     if (!u.villages.length) {
-      p.append(el('p', { className: 'muted', textContent: t('reviewAllReached') }));
+      p.append(el('p', {}, [el('strong', { textContent: u.period }), ` · ${t('reviewAllReached')}`]));
     } else {
-      p.append(el('ul', { className: 'plan-villages' }, u.villages.map((code) => el('li', { title: code }, [
+      p.append(el('h3', { textContent: `${u.period} · ${fill('reviewUnreachedCount', { n: fmtInt(u.villages.length) })}` }), el('ul', { className: 'plan-villages' }, u.villages.map((code) => el('li', { title: code }, [
         state.villageNames.get(code) ?? code, ' ', el('span', { className: 'district', textContent: district.get(code) ?? '' }),
       ]))));
     }
@@ -358,10 +358,11 @@ function renderVillages(r) {
   }
   const bodies = [];
   for (const [district, villages] of [...byDistrict].sort((a, b) => a[0].localeCompare(b[0], 'id'))) {
-    const group = el('tbody', { className: 'group' }, [el('tr', {}, [el('th', { colSpan: 8, scope: 'colgroup', textContent: `${t('rvDistrict')} ${district}` })])]);
+    // The kecamatan's heading row goes in its first village's block, which is never
+    // cut by a page break: no heading alone at the foot of a page.
+    const group = el('tr', { className: 'group' }, [el('th', { colSpan: 8, scope: 'colgroup', textContent: `${t('rvDistrict')} ${district}` })]);
     group.dataset.district = district;
-    bodies.push(group);
-    for (const v of [...villages].sort((a, b) => a.name.localeCompare(b.name, 'id'))) {
+    for (const [k, v] of [...villages].sort((a, b) => a.name.localeCompare(b.name, 'id')).entries()) {
       const d = r.decisions?.[v.code];
       const body = el('tbody', { className: d?.priority ? 'village priority' : 'village' }, v.rounds.map((x, i) => {
         const cells = [
@@ -376,6 +377,7 @@ function renderVillages(r) {
         tr.dataset.period = x.period;
         return tr;
       }));
+      if (k === 0) body.prepend(group);
       body.dataset.village = v.code;
       bodies.push(body);
     }

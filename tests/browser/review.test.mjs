@@ -214,7 +214,7 @@ describe('the annual review page', { timeout: 600_000 }, () => {
     const decided = page.locator(`#village-table tbody[data-village="${DECIDED}"]`);
     assert.match(await decided.locator('.decision').innerText(), /Prioritas \(lokus\)[\s\S]*PMT lokal 90 hari[\s\S]*Dinas Kesehatan[\s\S]*Jamban sehat[\s\S]*Dinas PUPR/);
     const vil = r.villages.find((x) => x.code === DECIDED);
-    const vrows = await decided.locator('tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td:not(.decision)')].map((x) => x.textContent)));
+    const vrows = await decided.locator('tr[data-period]').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td:not(.decision)')].map((x) => x.textContent)));
     assert.deepEqual(vrows, vil.rounds.map((x) => [x.period, int(x.measured), int(x.stunted), pct(x.prevalence), points(x.change_points), pct(x.measurement_coverage)]));
     assert.equal(await page.locator('#village-table tbody.village').count(), r.villages.length);
     assert.deepEqual(page.problems, []);
