@@ -141,7 +141,7 @@ describe('the annual review page', { timeout: 600_000 }, () => {
     await v.page.locator('#legend #review-link').waitFor({ state: 'visible' });
     assert.equal((await v.page.locator('#review-link').innerText()).trim(), 'Tinjauan tahunan\u00a0→');
     assert.match(await v.page.locator('#review-link').getAttribute('href'), /\/web\/review\.html(\?to=\d{4}-\d{2})?$/);
-    await v.page.screenshot({ path: `${OUT}/review-link-1366.png`, clip: { x: 0, y: 400, width: 400, height: 500 } });
+    await v.page.screenshot({ path: `${OUT}/review-link-1440.png`, clip: { x: 0, y: 400, width: 400, height: 500 } });
     await v.page.goto(`${v.baseUrl}/web/plan.html?period=2026-02`);
     await v.page.waitForFunction(() => document.body.dataset.plan);
     assert.equal(await v.page.locator('#review-link').getAttribute('href'), 'review.html?to=2026-02');
