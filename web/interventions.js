@@ -17,13 +17,20 @@ export const GAP_INDICATOR = { key: 'gap', scale: 'villages', fallback: [0, 1], 
 /** The village fill layer added on demand. */
 export const INTERVENTION_LAYER = 'village-interventions';
 
-// The link to plan against delivery (web/plan.html), in the coverage maps' legend.
+// The links to plan against delivery (web/plan.html) and the annual review
+// (web/review.html), in the coverage maps' legend.
 addWords({
-  id: { planLink: 'Rencana dan realisasi per OPD', planLinkTitle: 'Rencana dan realisasi per OPD: anak ditugaskan, dikunjungi, menerima intervensi; desa yang belum dijangkau siapa pun' },
-  en: { planLink: 'Plan and delivery per OPD', planLinkTitle: 'Plan and delivery per OPD: children assigned, visited, given an intervention; villages nobody reached' },
+  id: {
+    planLink: 'Rencana dan realisasi per OPD', planLinkTitle: 'Rencana dan realisasi per OPD: anak ditugaskan, dikunjungi, menerima intervensi; desa yang belum dijangkau siapa pun',
+    reviewLink: 'Tinjauan tahunan', reviewLinkTitle: 'Tinjauan tahunan untuk rembuk stunting: angka per desa, kecamatan dan kota lintas periode, peta, OPD, sponsor dan keputusan rembuk; cetak atau XLSX',
+  },
+  en: {
+    planLink: 'Plan and delivery per OPD', planLinkTitle: 'Plan and delivery per OPD: children assigned, visited, given an intervention; villages nobody reached',
+    reviewLink: 'Annual review', reviewLinkTitle: 'The annual review for the rembuk: figures per village, kecamatan and the city across rounds, maps, OPDs, sponsors and the rembuk decisions; print or XLSX',
+  },
 });
 
-const state = { programme: null, planHref: null, coverage: null, query: null, onChange: null };
+const state = { programme: null, planHref: null, reviewHref: null, coverage: null, query: null, onChange: null };
 
 const $ = (id) => document.getElementById(id);
 /** `t(key)` with `{name}` filled from `vars`. */
@@ -85,6 +92,8 @@ export async function showInterventions(map, ind, base, query) {
   await load(base, query);
   const period = new URLSearchParams(state.query.replace(/^\?/, '')).get('period');
   state.planHref = new URL(`web/plan.html${period ? `?period=${encodeURIComponent(period)}` : ''}`, base).href;
+  // The review up to the round on the map (from the first round).
+  state.reviewHref = new URL(`web/review.html${period ? `?to=${encodeURIComponent(period)}` : ''}`, base).href;
   if (!map.getLayer(INTERVENTION_LAYER)) {
     map.addLayer({
       id: INTERVENTION_LAYER, type: 'fill', source: 'villages', 'source-layer': 'villages',
@@ -135,9 +144,15 @@ export function interventionLegendHtml(ind) {
     + city
     + `<ul class="keys"><li><i class="swatch" style="background:${NO_DATA}"></i>${t('legendNoTarget')}</li></ul>`
     + (state.planHref
-      ? `<p class="plan-link"><a id="plan-link" href="${escapeHtml(state.planHref)}" target="_blank" rel="noopener" title="${escapeHtml(t('planLinkTitle'))}">${t('planLink')}&nbsp;→</a></p>`
+      ? `<p class="plan-link"><a id="plan-link" href="${escapeHtml(state.planHref)}" target="_blank" rel="noopener" title="${escapeHtml(t('planLinkTitle'))}">${t('planLink')}&nbsp;→</a>${reviewLink()}</p>`
       : '')
     + campaignLink(p);
+}
+
+/** Staff (not a field officer) open the annual review, in a new tab like the plan. */
+function reviewLink() {
+  if (!['admin', 'planner', 'viewer'].includes(window.sigapUser?.role)) return '';
+  return `<br><a id="review-link" href="${escapeHtml(state.reviewHref)}" target="_blank" rel="noopener" title="${escapeHtml(t('reviewLinkTitle'))}">${t('reviewLink')}&nbsp;→</a>`;
 }
 
 /** Planners and admins record a campaign of the programme from the legend. */

@@ -18,6 +18,7 @@ addWords({
     planIntro: 'Per OPD atau sponsor: anak stunting yang ditugaskan kepadanya (pembagian penugasan), berapa yang dikunjungi, berapa yang menerima intervensi (dari siapa pun), berapa yang belum dijangkau sama sekali, dan apa yang diberikannya per program dalam periode ini.',
     planPeriodLabel: 'Periode',
     planPrint: 'Cetak',
+    planReviewLink: 'Tinjauan tahunan',
     planBy: 'OPD / sponsor',
     planAssigned: 'Anak ditugaskan',
     planVisited: 'Dikunjungi',
@@ -42,6 +43,7 @@ addWords({
     planIntro: 'Per OPD or sponsor: the stunted children assigned to it (the assignment shares), how many were visited, how many received an intervention (from anyone), how many nobody reached at all, and what it gave per programme in the period.',
     planPeriodLabel: 'Period',
     planPrint: 'Print',
+    planReviewLink: 'Annual review',
     planBy: 'OPD / sponsor',
     planAssigned: 'Children assigned',
     planVisited: 'Visited',
@@ -137,6 +139,8 @@ async function load() {
   const period = $('period').value;
   const q = period ? `?period=${encodeURIComponent(period)}` : '';
   history.replaceState(null, '', q || window.location.pathname);
+  // The annual review up to this round (web/review.html).
+  $('review-link').href = `review.html${period ? `?to=${encodeURIComponent(period)}` : ''}`;
   const [r, c] = await Promise.all([
     fetch(new URL(`api/coverage/plan${q}`, ROOT)),
     fetch(new URL(`api/coverage${q}`, ROOT)),

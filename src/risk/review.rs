@@ -405,7 +405,9 @@ fn deliverers(programmes: &[Programme], rounds: &[RoundIn<'_>]) -> (Vec<Delivere
                 received: plan.received,
                 unreached: plan.unreached,
                 deliveries: plan.programmes.values().map(|p| p.deliveries).sum(),
-                cost: plan.programmes.values().map(|p| p.cost).sum(),
+                // Not `.sum()`: an empty f64 sum is -0.0, which the JSON shows as `-0.0`
+                // and a page formats as "-0".
+                cost: plan.programmes.values().fold(0.0, |a, p| a + p.cost),
             });
         }
         if d.sponsor {
@@ -591,9 +593,12 @@ mod tests {
             }
         );
         // A village with nobody measured has no prevalence and so no change.
-        let c = &review.villages[2];
+        let none_measured = &review.villages[2];
         assert_eq!(
-            (c.rounds[0].prevalence, c.rounds[1].change_points),
+            (
+                none_measured.rounds[0].prevalence,
+                none_measured.rounds[1].change_points
+            ),
             (None, None)
         );
         assert!(
@@ -623,6 +628,10 @@ mod tests {
             (first.period, first.assigned, first.deliveries),
             (feb_p, 0, 0)
         );
+        // Nothing given costs a plain zero, not -0.0 (shown as "-0" on a page).
+        let cost = review.deliverers[1].rounds[1].cost;
+        assert!(cost == 0.0 && cost.is_sign_positive(), "{cost}");
+        assert_eq!(serde_json::to_string(&cost).expect("json"), "0.0");
         assert_eq!(review.sponsors.len(), 1);
         assert_eq!(
             (review.sponsors[0].deliveries, review.sponsors[0].cost),
