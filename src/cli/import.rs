@@ -244,19 +244,8 @@ fn import_interventions(
     }
     let key = PseudonymKey::load_or_create(&key_file)?;
     let mut store = Store::open(db)?;
-    // One read of the children: their pseudonyms and the rounds they were measured in.
-    let (children, mut periods): (std::collections::HashSet<_>, Vec<_>) =
-        store.child_keys()?.into_iter().unzip();
-    periods.sort_unstable();
-    periods.dedup();
-    let known = sigap::ingest::interventions::Known {
-        programmes: &programmes,
-        children: &children,
-        households: &store.household_groups()?,
-        villages: &store.village_codes()?,
-        periods: &periods,
-        today: sigap::ingest::today(),
-    };
+    let keys = sigap::ingest::interventions::StoreKeys::read(&store)?;
+    let known = keys.known(&programmes, sigap::ingest::today());
     let rows = match sigap::ingest::interventions::read_interventions(path, &key, &known) {
         Ok(rows) => rows,
         Err(e) => {

@@ -61,25 +61,15 @@ pub fn import_demo(
     for (kind, file) in DEMO_FILES {
         import_file(store, kind, &dir.join(file), key, &opts)?;
     }
-    // One read of the children: their pseudonyms and the rounds they were measured in.
-    let (known, mut periods): (std::collections::HashSet<String>, Vec<_>) =
-        store.child_keys()?.into_iter().unzip();
-    let rows = crate::ingest::read_assignments(&dir.join(super::ASSIGNMENTS_FILE), key, &known)?;
+    let keys = crate::ingest::interventions::StoreKeys::read(store)?;
+    let rows =
+        crate::ingest::read_assignments(&dir.join(super::ASSIGNMENTS_FILE), key, &keys.children)?;
     store.write_assignments(&rows, true)?;
     let programmes = crate::model::default_programmes();
-    periods.sort_unstable();
-    periods.dedup();
     let ledger = crate::ingest::interventions::read_interventions(
         &dir.join(super::INTERVENTIONS_FILE),
         key,
-        &crate::ingest::interventions::Known {
-            programmes: &programmes,
-            children: &known,
-            households: &store.household_groups()?,
-            villages: &store.village_codes()?,
-            periods: &periods,
-            today: crate::ingest::today(),
-        },
+        &keys.known(&programmes, crate::ingest::today()),
     )?;
     store.write_deliveries(&ledger)?;
     import_population(

@@ -58,6 +58,51 @@ pub struct Known<'a> {
     pub today: NaiveDate,
 }
 
+/// What a ledger import checks its rows against, read from the store once: the
+/// owner of the sets a [`Known`] borrows.
+#[derive(Debug, Clone, Default)]
+pub struct StoreKeys {
+    /// The children's pseudonyms (any period).
+    pub children: HashSet<String>,
+    /// The households' pseudonyms and target groups.
+    pub households: HashMap<String, Option<TargetGroups>>,
+    /// The villages' codes.
+    pub villages: HashSet<String>,
+    /// The weighing rounds with measurements, in order.
+    pub periods: Vec<Period>,
+}
+
+impl StoreKeys {
+    /// Reads the keys of `store` (one read of the children: their pseudonyms and the
+    /// rounds they were measured in).
+    pub fn read(store: &crate::store::Store) -> Result<Self, crate::store::StoreError> {
+        let (children, mut periods): (HashSet<String>, Vec<Period>) =
+            store.child_keys()?.into_iter().unzip();
+        periods.sort_unstable();
+        periods.dedup();
+        Ok(Self {
+            children,
+            households: store.household_groups()?,
+            villages: store.village_codes()?,
+            periods,
+        })
+    }
+
+    /// The keys with the catalogue and today's date, as [`read_interventions`] takes
+    /// them.
+    #[must_use]
+    pub fn known<'a>(&'a self, programmes: &'a [Programme], today: NaiveDate) -> Known<'a> {
+        Known {
+            programmes,
+            children: &self.children,
+            households: &self.households,
+            villages: &self.villages,
+            periods: &self.periods,
+            today,
+        }
+    }
+}
+
 /// The weighing round a delivery on `date` counts towards: the last round that
 /// started on or before it, while the next has not started and for at most six
 /// months; `None` before the first round or after the last one ended.
