@@ -2,7 +2,7 @@
 // enable, reset password) and the audit log with paging and an action filter.
 // Everything goes through /api/admin/*, which answers admins only.
 
-import { t, addWords, applyI18n, fmtNum } from './i18n.js';
+import { t, addWords, applyI18n, fmtNum, fill } from './i18n.js';
 import { ensureLogin, send } from './account.js';
 
 addWords({
@@ -97,7 +97,6 @@ async function loadAudit(more = false) {
   $('audit-more').hidden = entries.length < 100;
 }
 
-const fill = (key, vars) => Object.entries(vars).reduce((s, [k, v]) => s.replace(`{${k}}`, v), t(key));
 
 /** The known teams and villages (GET /api/admin/teams) as the form's lists. */
 async function loadTeams(select) {

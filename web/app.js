@@ -6,7 +6,7 @@
 // fetched relative to the page, so the viewer works behind any host or path prefix.
 
 import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs';
-import { t, lang, setLang, applyI18n, fmtInt, fmtScore } from './i18n.js';
+import { t, lang, setLang, applyI18n, fmtInt, fmtScore, esc } from './i18n.js';
 import { LAYER, INDICATORS, buildStyle, fillColorExpr, heatWeightExpr } from './layers.js';
 import { areaHtml, facilityHtml, learnWeights, setProfileQuery } from './popup.js';
 import { domainFor, hexDomain, legendHtml } from './scale.js';
@@ -185,8 +185,8 @@ function onMapClick(e) {
   const child = map.getLayer(CASE_LAYER) ? map.queryRenderedFeatures(near, { layers: [CASE_LAYER] })[0] : null;
   if (child) {
     const lines = caseLines(child.properties);
-    const render = (named) => () => [...named.map((l, i) => (i ? `<p>${escapeHtml(l)}</p>` : `<p><strong>${escapeHtml(l)}</strong></p>`)),
-      ...lines.map((l) => `<p>${escapeHtml(l)}</p>`)].join('');
+    const render = (named) => () => [...named.map((l, i) => (i ? `<p>${esc(l)}</p>` : `<p><strong>${esc(l)}</strong></p>`)),
+      ...lines.map((l) => `<p>${esc(l)}</p>`)].join('');
     openPopup(child.geometry.coordinates, render([]));
     // Who the child is, for those allowed (opened and audited on the server); no name
     // when the register gave none or the account may not know it.
@@ -249,10 +249,6 @@ async function hexDetails(feature) {
   q.set('bbox', [w - dx, s - dy, e + dx, n + dy].map((v) => v.toFixed(6)).join(','));
   const body = await getJson(`api/hexes?${q}`);
   return body.features.find((f) => f.properties.h3 === props.h3)?.properties ?? null;
-}
-
-function escapeHtml(s) {
-  return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function setPointer(layers) {

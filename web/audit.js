@@ -8,7 +8,7 @@
 // /api/audit.xlsx with the same filters; printing gives one page per posyandu
 // (audit.css). The filters live in the address, so a link or a reload keeps them.
 
-import { t, lang, setLang, applyI18n, addWords, fmtInt, fmtNum } from './i18n.js';
+import { t, lang, setLang, applyI18n, addWords, fmtInt, fmtNum, fill } from './i18n.js';
 import { ensureLogin, send } from './account.js';
 
 // The page's words beside its code (as the profile page's): i18n.js is in the field
@@ -143,10 +143,6 @@ const state = { user: null, body: null, periods: [], marking: null };
 const locale = () => (lang() === 'id' ? 'id-ID' : 'en-GB');
 
 /** `t(key)` with `{name}` placeholders filled. */
-function fill(key, values) {
-  return t(key).replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ''));
-}
-
 /** `fill` of `key`, or of `key1` when `n` is one (English: 1 child, 2 children). */
 function count(key, n, values = {}) {
   return fill(n === 1 ? `${key}1` : key, { ...values, n: fmtInt(n) });

@@ -322,6 +322,22 @@ export function t(key) {
 }
 
 /** Fills elements carrying `data-i18n` (text), `data-i18n-title` (tooltip) or `data-i18n-aria`. */
+/**
+ * `t(key)` with each `{name}` replaced by `values[name]` (empty when missing). Not
+ * for the route page: it is kept offline with its own copy (a cached page and a newer
+ * i18n.js must not disagree on what this module exports).
+ */
+export function fill(key, values = {}) {
+  return t(key).replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ''));
+}
+
+const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** `value` as text safe in HTML and in a quoted attribute (null and undefined: empty). */
+export function esc(value) {
+  return String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]);
+}
+
 export function applyI18n(root = document) {
   for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
   for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);

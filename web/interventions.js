@@ -9,7 +9,7 @@
 // programme has no one to reach are the grey no-data class. Low coverage is drawn dark
 // (the ramp reversed), so on both layers the villages to look at are the dark ones.
 
-import { t, addWords, fmtInt, fmtPct, fmtScore } from './i18n.js';
+import { t, addWords, fmtInt, fmtPct, fmtScore, fill, esc } from './i18n.js';
 import { RAMP, NO_DATA, LAYER } from './layers.js';
 
 export const COVERAGE_INDICATOR = { key: 'intervention', scale: 'villages', fallback: [0, 1], kind: 'pct' };
@@ -34,7 +34,6 @@ const state = { programme: null, planHref: null, reviewHref: null, coverage: nul
 
 const $ = (id) => document.getElementById(id);
 /** `t(key)` with `{name}` filled from `vars`. */
-const fill = (key, vars) => t(key).replace(/\{(\w+)\}/g, (_, k) => vars[k] ?? '');
 
 /** Whether `ind` is one of this module's indicators. */
 export function isInterventionIndicator(ind) {
@@ -137,14 +136,14 @@ export function interventionLegendHtml(ind) {
   const city = total?.target
     ? `<p class="muted">${fill('interventionCity', { reached: fmtInt(total.reached), target: fmtInt(total.target), share: fmtPct(total.share) })}</p>`
     : '';
-  return `<h2>${t(ind.key)}${p ? `: ${escapeHtml(p.name)}` : ''}</h2>`
+  return `<h2>${t(ind.key)}${p ? `: ${esc(p.name)}` : ''}</h2>`
     + `<div class="ramp" style="background:linear-gradient(to right, ${gradient})"></div>`
     + `<div class="ticks"><span>${format(0)}</span><span>${format(0.5)}</span><span>${format(1)}</span></div>`
     + `<p class="muted">${t(ind === COVERAGE_INDICATOR ? 'legendIntervention' : 'legendGap')}${p ? ` ${needText(p)}.` : ''}</p>`
     + city
     + `<ul class="keys"><li><i class="swatch" style="background:${NO_DATA}"></i>${t('legendNoTarget')}</li></ul>`
     + (state.planHref
-      ? `<p class="plan-link"><a id="plan-link" href="${escapeHtml(state.planHref)}" target="_blank" rel="noopener" title="${escapeHtml(t('planLinkTitle'))}">${t('planLink')}&nbsp;→</a>${reviewLink()}</p>`
+      ? `<p class="plan-link"><a id="plan-link" href="${esc(state.planHref)}" target="_blank" rel="noopener" title="${esc(t('planLinkTitle'))}">${t('planLink')}&nbsp;→</a>${reviewLink()}</p>`
       : '')
     + campaignLink(p);
 }
@@ -152,7 +151,7 @@ export function interventionLegendHtml(ind) {
 /** Staff (not a field officer) open the annual review, in a new tab like the plan. */
 function reviewLink() {
   if (!['admin', 'planner', 'viewer'].includes(window.sigapUser?.role)) return '';
-  return `<br><a id="review-link" href="${escapeHtml(state.reviewHref)}" target="_blank" rel="noopener" title="${escapeHtml(t('reviewLinkTitle'))}">${t('reviewLink')}&nbsp;→</a>`;
+  return `<br><a id="review-link" href="${esc(state.reviewHref)}" target="_blank" rel="noopener" title="${esc(t('reviewLinkTitle'))}">${t('reviewLink')}&nbsp;→</a>`;
 }
 
 /** Planners and admins record a campaign of the programme from the legend. */
@@ -167,10 +166,6 @@ function needText(p) {
   const group = ['catin', 'bumil', 'bufas', 'baduta', 'balita'].includes(p.target) ? p.target : null;
   if (group && p.need === 'households') return `${t('need_group')} ${t(`group_${group}`)}`;
   return group ? `${t(`need_${p.need}`)} (${t(`group_${group}`)})` : t(`need_${p.need}`);
-}
-
-function escapeHtml(s) {
-  return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** Popup rows `[label, value]` of a village: the chosen programme's reach. */

@@ -9,7 +9,7 @@
 // it get a dark dashed outline; villages without a target are the grey no-data
 // class. The panel in the side list shows the city's two numbers for the period.
 
-import { t, fmtInt, fmtPct, fmtNum } from './i18n.js';
+import { t, fmtInt, fmtPct, fmtNum, fill } from './i18n.js';
 import { NO_DATA, LAYER } from './layers.js';
 
 export const MEASUREMENT_INDICATOR = { key: 'measurement', scale: 'villages', fallback: [0, 1], kind: 'pct' };
@@ -24,7 +24,6 @@ const state = { body: null, query: null };
 
 const $ = (id) => document.getElementById(id);
 /** `t(key)` with `{name}` filled from `vars`. */
-const fill = (key, vars) => t(key).replace(/\{(\w+)\}/g, (_, k) => vars[k] ?? '');
 
 /** Class breaks for the threshold `min`: 30 and 15 points below it, it, and 100%. */
 export function coverageBreaks(min) {

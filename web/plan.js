@@ -7,7 +7,7 @@
 // from /api/coverage. The period lives in the address, so a link or a reload keeps
 // it; printing drops the controls (plan.css, audit.css).
 
-import { t, lang, setLang, applyI18n, addWords, fmtInt } from './i18n.js';
+import { t, lang, setLang, applyI18n, addWords, fmtInt, fill } from './i18n.js';
 import { ensureLogin } from './account.js';
 
 // The page's words beside its code, as audit.js does (i18n.js is cached by the field
@@ -70,10 +70,6 @@ const $ = (id) => document.getElementById(id);
 const state = { plan: null, names: {} };
 
 /** `t(key)` with `{name}` placeholders filled. */
-function fill(key, values) {
-  return t(key).replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ''));
-}
-
 function el(tag, props = {}, children = []) {
   const e = Object.assign(document.createElement(tag), props);
   e.append(...children);

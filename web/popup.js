@@ -4,15 +4,9 @@
 // from /api/villages carries them too (with its factors as a list), so one function
 // renders all three. Values come from the server and are escaped before use.
 
-import { t, fmtInt, fmtPct, fmtKm, fmtMin, fmtScore, addWords } from './i18n.js';
+import { t, fmtInt, fmtPct, fmtKm, fmtMin, fmtScore, addWords, esc } from './i18n.js';
 import { FACTORS } from './layers.js';
 import { familyRows } from './families.js';
-
-const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-function esc(value) {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]);
-}
 
 function num(value) {
   const n = typeof value === 'number' ? value : Number(value);

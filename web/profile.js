@@ -8,7 +8,7 @@
 // canvas prints empty otherwise). Prints on one A4 portrait page (profile.css).
 
 import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs';
-import { t, lang, setLang, applyI18n, addWords, fmtInt, fmtPct, fmtKm, fmtMin, fmtScore } from './i18n.js';
+import { t, lang, setLang, applyI18n, addWords, fmtInt, fmtPct, fmtKm, fmtMin, fmtScore, fill, esc } from './i18n.js';
 import { ensureLogin, send } from './account.js';
 import { loadBasemap, withBasemap } from './basemap.js';
 import { contributions } from './popup.js';
@@ -67,16 +67,10 @@ const ROOT = new URL('../', window.location.href);
 const $ = (id) => document.getElementById(id);
 const state = { body: null, mapImage: null };
 
-const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]);
 const num = (v) => (v === null || v === undefined || v === '' ? NaN : Number(v));
 const locale = () => (lang() === 'id' ? 'id-ID' : 'en-GB');
 
 /** `t(key)` with `{name}` placeholders filled. */
-function fill(key, values) {
-  return t(key).replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ''));
-}
-
 function dayText(iso) {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso ?? '');
   if (!m) return '';

@@ -16,7 +16,7 @@
 // of tiles for every map.
 
 import * as maplibregl from '../vendor/maplibre-gl/maplibre-gl.mjs';
-import { t, lang, setLang, applyI18n, addWords, fmtInt } from './i18n.js';
+import { t, lang, setLang, applyI18n, addWords, fmtInt, fill } from './i18n.js';
 import { ensureLogin } from './account.js';
 import { loadBasemap } from './basemap.js';
 import { RAMP, NO_DATA } from './layers.js';
@@ -116,10 +116,6 @@ const IDLE_TIMEOUT_MS = 20_000;
 const locale = () => (lang() === 'id' ? 'id-ID' : 'en-GB');
 
 /** `t(key)` with `{name}` placeholders filled. */
-function fill(key, values) {
-  return t(key).replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ''));
-}
-
 function el(tag, props = {}, children = []) {
   const e = Object.assign(document.createElement(tag), props);
   e.append(...children);

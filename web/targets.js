@@ -5,7 +5,7 @@
 //
 // Reasons come from the server in Bahasa Indonesia, quoting the API's numbers.
 
-import { t, fmtScore, fmtPct, lang } from './i18n.js';
+import { t, fmtScore, fmtPct, lang, esc } from './i18n.js';
 import { FACTORS, INDICATORS, riskExpr } from './layers.js';
 import { setWeights, profileLinkHtml } from './popup.js';
 import { readView } from './viewstate.js';
@@ -21,11 +21,6 @@ const state = {
 };
 
 const $ = (id) => document.getElementById(id);
-
-function esc(value) {
-  const map = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-  return String(value ?? '').replace(/[&<>"']/g, (c) => map[c]);
-}
 
 /** `w.<factor>=x` for each weight that differs from the configuration. */
 export function weightParams() {

@@ -123,15 +123,10 @@ export const VIEWER_MAP = { name: 'sigapMap', element: '#map' };
  */
 export async function mapPixels(page, file, lonlats, map = VIEWER_MAP) {
   mkdirSync(path.dirname(file), { recursive: true });
-  const png = await page.screenshot({ path: file });
+  await decodeScreenshot(page, file);
   const box = await page.locator(`${map.element} canvas`).boundingBox();
-  return page.evaluate(async ([b64, points, offset, name]) => {
-    const img = new Image();
-    img.src = `data:image/png;base64,${b64}`;
-    await img.decode();
-    const canvas = Object.assign(document.createElement('canvas'), { width: img.width, height: img.height });
-    const ctx = canvas.getContext('2d');
-    ctx.drawImage(img, 0, 0);
+  return page.evaluate(([points, offset, name]) => {
+    const ctx = window.sigapScreenshot;
     return points.map((p) => {
       const px = window[name].project(p);
       const d = ctx.getImageData(Math.round(px.x + offset[0]) - 2, Math.round(px.y + offset[1]) - 2, 5, 5).data;
@@ -139,7 +134,25 @@ export async function mapPixels(page, file, lonlats, map = VIEWER_MAP) {
       for (let i = 0; i < d.length; i += 4) out.push([d[i], d[i + 1], d[i + 2]]);
       return out;
     });
-  }, [png.toString('base64'), lonlats, [box.x, box.y], map.name]);
+  }, [lonlats, [box.x, box.y], map.name]);
+}
+
+/**
+ * Takes a screenshot of `page` (saved to `file` when given) and decodes it with the
+ * page's own PNG decoder into a 2D context the page keeps as `window.sigapScreenshot`,
+ * for the pixel helpers to read.
+ */
+async function decodeScreenshot(page, file) {
+  const png = await page.screenshot(file ? { path: file } : {});
+  await page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const canvas = Object.assign(document.createElement('canvas'), { width: img.width, height: img.height });
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    ctx.drawImage(img, 0, 0);
+    window.sigapScreenshot = ctx;
+  }, png.toString('base64'));
 }
 
 /**
@@ -148,19 +161,15 @@ export async function mapPixels(page, file, lonlats, map = VIEWER_MAP) {
  * per group), e.g. how much of the map is land use or water.
  */
 export async function mapShares(page, groups, { near = 12, map = VIEWER_MAP } = {}) {
-  const png = await page.screenshot();
+  await decodeScreenshot(page);
   const box = await page.locator(`${map.element} canvas`).boundingBox();
-  return page.evaluate(async ([b64, wanted, d, b]) => {
-    const img = new Image();
-    img.src = `data:image/png;base64,${b64}`;
-    await img.decode();
-    const canvas = Object.assign(document.createElement('canvas'), { width: img.width, height: img.height });
-    const ctx = canvas.getContext('2d');
-    ctx.drawImage(img, 0, 0);
+  return page.evaluate(([wanted, d, b]) => {
+    const ctx = window.sigapScreenshot;
+    const { width, height } = ctx.canvas;
     const x0 = Math.max(0, Math.round(b.x));
     const y0 = Math.max(0, Math.round(b.y));
-    const w = Math.min(img.width, Math.round(b.x + b.width)) - x0;
-    const h = Math.min(img.height, Math.round(b.y + b.height)) - y0;
+    const w = Math.min(width, Math.round(b.x + b.width)) - x0;
+    const h = Math.min(height, Math.round(b.y + b.height)) - y0;
     const px = ctx.getImageData(x0, y0, w, h).data;
     const counts = wanted.map(() => 0);
     for (let i = 0; i < px.length; i += 4) {
@@ -169,7 +178,7 @@ export async function mapShares(page, groups, { near = 12, map = VIEWER_MAP } = 
       });
     }
     return counts.map((n) => n / (w * h));
-  }, [png.toString('base64'), groups, near, box]);
+  }, [groups, near, box]);
 }
 
 /**
