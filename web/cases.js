@@ -69,7 +69,7 @@ export function showCases(map, user, periodQuery = '') {
 /** The lines naming a child (from /api/children/{pseudonym}/identity), first in its popup. */
 export function identityLines(who) {
   const head = who.head ? `${t('caseHead')}: ${who.head}${who.head_address ? ` (${who.head_address})` : ''}` : '';
-  return [who.name, who.parent ? `${t('caseParent')}: ${who.parent}` : '', head, who.phone ? `${t('casePhone')}: ${who.phone}` : '', who.address,
+  return [who.name, who.parent ? `${t('caseParent')}: ${who.parent}` : '', who.phone ? `${t('casePhone')}: ${who.phone}` : '', head, who.address,
     [who.village, who.posyandu].filter(Boolean).join(' · ')].filter(Boolean);
 }
 

@@ -345,8 +345,6 @@ function renderStops(body, waiting) {
     head.append(el('span', 'num', String(p.order)), who, el('span', 'arrive', fill('routeArrive', { time: clock(p.arrive_min) })));
     li.append(head);
     if (p.parent) li.append(el('div', 'parent', fill('routeParent', { name: p.parent })));
-    // The head of the household at the child's point; its address only where it differs.
-    if (p.head) li.append(el('div', 'family', p.head_address ? fill('routeHeadAt', { name: p.head, address: p.head_address }) : fill('routeHead', { name: p.head })));
     // The parent's phone (sent only to callers who may see who the child is): a tap calls.
     if (p.phone) {
       const call = Object.assign(el('a', 'call', fill('routePhone', { phone: phoneText(p.phone) })), { href: `tel:${p.phone}` });
@@ -355,6 +353,9 @@ function renderStops(body, waiting) {
       line.append(call);
       li.append(line);
     }
+    // The head of the household at the child's point (after the parent's
+    // phone, which is the parent's); its address only where it differs.
+    if (p.head) li.append(el('div', 'family', p.head_address ? fill('routeHeadAt', { name: p.head, address: p.head_address }) : fill('routeHead', { name: p.head })));
     if (p.address) li.append(el('div', 'address', p.address));
     const place = [p.village ? fill('routeVillage', { name: p.village }) : '', p.posyandu ?? ''].filter(Boolean).join(' · ');
     if (place) li.append(el('div', 'place', place));
