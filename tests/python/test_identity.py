@@ -302,3 +302,44 @@ def test_the_parents_phone_goes_only_to_callers_who_may_see_the_child(phones):
     # (as a JSON string or a "phone" key: digit runs inside coordinates and hex pseudonyms
     # are no phone number)
     assert not re.search(r'"0852\d{8}"|"phone"', "\n".join(texts[-4:]))
+
+
+def test_the_households_address_is_shown_only_where_it_differs_from_the_childs(demo_db, demo_dir, tmp_path_factory):
+    """Half the households re-imported with another street (the demo puts every child at
+    its household's address): their heads come with the household's address line, the
+    others' without one."""
+    d = tmp_path_factory.mktemp("moved")
+    c = team_city(demo_db, demo_dir, d)
+    rows = list(csv.DictReader(open(demo_dir / "households.csv")))
+    for i, r in enumerate(rows):
+        if i % 2:
+            r["address"] = f"Jl. Pindahan No. {i}"
+    src = d / "households-moved.csv"
+    with open(src, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(rows)
+    run("import", "--db", c["db"], "--key", c["keyfile"], "--replace", "households", src)
+    c["homes"] = {(r["lat"], r["lon"]): r for r in rows}
+    c["tokens"] = {"fo": make_user(c["db"], "mv-fo", "field_officer", team="DP2KB")}
+    c["srv"] = Server("--db", c["db"], "--key", c["keyfile"], token=None)
+    try:
+        status, _, body = get(c, "/api/route?max=10&hours=08:00-15:00", "fo")
+        assert status == 200, body
+        stops = stops_of(body)
+        moved = 0
+        for p in stops:
+            home = home_of(c, p["pseudonym"])
+            assert p["head"] == home["name"]
+            if home["address"].startswith("Jl. Pindahan"):
+                moved += 1
+                assert p["head_address"] == f"{home['address']}, RT {home['rt']}/RW {home['rw']}, {home['dusun']}"
+                assert p["head_address"] != p["address"]
+            else:
+                assert "head_address" not in p
+        assert 0 < moved < len(stops), "the stops should hold both kinds"
+        assert reveals(c, "mv-fo")[-1] == ("identities route DP2KB", opened(c, stops))
+        status, _, gpx = get(c, "/api/route?max=10&hours=08:00-15:00&format=gpx", "fo")
+        assert status == 200 and "alamat KK Jl. Pindahan No. " in gpx.decode()
+    finally:
+        c["srv"].stop()
