@@ -13,13 +13,13 @@ addWords({
     casesLayer: 'Anak (titik)', caseStatus_severely_stunted: 'sangat pendek', caseStatus_stunted: 'pendek',
     caseStatus_normal: 'normal', caseStatus_flagged: 'data meragukan', caseTeam: 'Tim', caseMeasured: 'Diukur',
     caseHeight: 'Tinggi', caseApprox: 'lokasi perkiraan (ditempatkan di kelurahannya)', caseParent: 'Orang tua',
-    casePhone: 'HP',
+    casePhone: 'HP', caseHead: 'Kepala keluarga',
   },
   en: {
     casesLayer: 'Children (points)', caseStatus_severely_stunted: 'severely stunted', caseStatus_stunted: 'stunted',
     caseStatus_normal: 'normal', caseStatus_flagged: 'implausible record', caseTeam: 'Team', caseMeasured: 'Measured',
     caseHeight: 'Height', caseApprox: 'approximate location (placed in its village)', caseParent: 'Parent',
-    casePhone: 'Phone',
+    casePhone: 'Phone', caseHead: 'Head of household',
   },
 });
 
@@ -68,7 +68,8 @@ export function showCases(map, user, periodQuery = '') {
 
 /** The lines naming a child (from /api/children/{pseudonym}/identity), first in its popup. */
 export function identityLines(who) {
-  return [who.name, who.parent ? `${t('caseParent')}: ${who.parent}` : '', who.phone ? `${t('casePhone')}: ${who.phone}` : '', who.address,
+  const head = who.head ? `${t('caseHead')}: ${who.head}${who.head_address ? ` (${who.head_address})` : ''}` : '';
+  return [who.name, who.parent ? `${t('caseParent')}: ${who.parent}` : '', who.phone ? `${t('casePhone')}: ${who.phone}` : '', head, who.address,
     [who.village, who.posyandu].filter(Boolean).join(' · ')].filter(Boolean);
 }
 

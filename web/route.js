@@ -37,7 +37,7 @@ addWords({
     progressVillage: 'Kelurahan', progressUnconfirmed: 'Ukuran meragukan',
     progressUnconfirmedHint: 'Anak yang ukuran terakhirnya gagal pemeriksaan kewajaran (dikonfirmasi petugas, belum dihitung membaik)',
     routePhone: 'HP {phone}', routePhoneCall: 'Telepon orang tua',
-    routePrintTitle: 'Rute kunjungan {team} · {date}', routeParent: 'Orang tua: {name}', routeVillage: 'Kel. {name}', routeCode: 'Kode {code} (nama tidak tersedia)',
+    routePrintTitle: 'Rute kunjungan {team} · {date}', routeParent: 'Orang tua: {name}', routeHead: 'Kepala keluarga: {name}', routeHeadAt: 'Kepala keluarga: {name}, di {address}', routeVillage: 'Kel. {name}', routeCode: 'Kode {code} (nama tidak tersedia)',
     routeReplan: 'Susun ulang rute', planSaved: 'Rencana {day} · dibuat oleh {by} pukul {time}{v}', planVersion: ' · versi {n}',
     planUnsaved: 'Rencana ini tidak tersimpan (server tanpa penyimpanan).', planDone: '{d} dari {n} kunjungan selesai',
     replanConfirm: '{d} kunjungan sudah dicatat hari ini. Susun ulang rute? Anak yang sudah dikunjungi tidak dimasukkan lagi.',
@@ -70,7 +70,7 @@ addWords({
     progressVillage: 'Village', progressUnconfirmed: 'Implausible',
     progressUnconfirmedHint: 'Children whose latest measurement failed a plausibility check (confirmed by the officer, not counted as improving)',
     routePhone: 'Phone {phone}', routePhoneCall: "Call the parent",
-    routePrintTitle: 'Visit route {team} · {date}', routeParent: 'Parent: {name}', routeVillage: 'Village {name}', routeCode: 'Code {code} (no name available)',
+    routePrintTitle: 'Visit route {team} · {date}', routeParent: 'Parent: {name}', routeHead: 'Head of household: {name}', routeHeadAt: 'Head of household: {name}, at {address}', routeVillage: 'Village {name}', routeCode: 'Code {code} (no name available)',
     routeReplan: 'Re-plan route', planSaved: 'Plan for {day} · made by {by} at {time}{v}', planVersion: ' · version {n}',
     planUnsaved: 'This plan is not saved (server without a store).', planDone: '{d} of {n} visits done',
     replanConfirm: '{d} visit(s) already recorded today. Re-plan the route? Children already visited are left out.',
@@ -353,6 +353,9 @@ function renderStops(body, waiting) {
       line.append(call);
       li.append(line);
     }
+    // The head of the household at the child's point (after the parent's
+    // phone, which is the parent's); its address only where it differs.
+    if (p.head) li.append(el('div', 'family', p.head_address ? fill('routeHeadAt', { name: p.head, address: p.head_address }) : fill('routeHead', { name: p.head })));
     if (p.address) li.append(el('div', 'address', p.address));
     const place = [p.village ? fill('routeVillage', { name: p.village }) : '', p.posyandu ?? ''].filter(Boolean).join(' · ');
     if (place) li.append(el('div', 'place', place));

@@ -1,9 +1,10 @@
 //! A planned day as GeoJSON (stops and the road line) and GPX (waypoints and a
 //! track), for phones, GPS units and GIS.
 //!
-//! A stop names the child (name, parent, address, village, posyandu) when the caller
-//! was given [`Visitee`]s: the server opens them only for callers whose scope covers
-//! the child. Without one a stop carries the start of the pseudonym.
+//! A stop names the child (name, parent, address, village, posyandu, and the head of
+//! the household at its point) when the caller was given [`Visitee`]s: the server
+//! opens them only for callers whose scope covers the child. Without one a stop
+//! carries the start of the pseudonym.
 
 use super::{Candidate, DayPlan};
 use serde_json::{Value, json};
@@ -23,6 +24,10 @@ pub struct Visitee {
     pub posyandu: String,
     /// The parent's phone number as imported (digits, a leading `+` kept).
     pub phone: String,
+    /// The head of the household at the child's point (kepala keluarga).
+    pub head: String,
+    /// That household's address, only where it differs from the child's.
+    pub head_address: String,
 }
 
 /// Visitees by pseudonym.
@@ -36,8 +41,9 @@ fn label(n: usize, c: &Candidate, who: Option<&Visitee>) -> String {
     }
 }
 
-/// The GPX description of a stop: parent, phone, address, village, posyandu, then the
-/// arrival minute and HAZ (in Indonesian number format, like the rest of the text).
+/// The GPX description of a stop: parent, phone, head of the household (and its address
+/// where it differs), address, village, posyandu, then the arrival minute and HAZ (in
+/// Indonesian number format, like the rest of the text).
 fn description(who: Option<&Visitee>, arrive_min: f64, haz: f64) -> String {
     let mut parts: Vec<String> = Vec::new();
     if let Some(w) = who {
@@ -46,6 +52,12 @@ fn description(who: Option<&Visitee>, arrive_min: f64, haz: f64) -> String {
         }
         if !w.phone.is_empty() {
             parts.push(format!("HP {}", w.phone));
+        }
+        if !w.head.is_empty() {
+            parts.push(format!("kepala keluarga {}", w.head));
+        }
+        if !w.head_address.is_empty() {
+            parts.push(format!("alamat KK {}", w.head_address));
         }
         for p in [&w.address, &w.village, &w.posyandu] {
             if !p.is_empty() {
@@ -96,6 +108,8 @@ pub fn geojson(plan: &DayPlan, candidates: &[Candidate], who: &Visitees) -> Valu
                     ("village", &w.village),
                     ("posyandu", &w.posyandu),
                     ("phone", &w.phone),
+                    ("head", &w.head),
+                    ("head_address", &w.head_address),
                 ] {
                     if !v.is_empty() {
                         props[k] = json!(v);
@@ -205,6 +219,8 @@ mod tests {
                 village: "Kambu".into(),
                 posyandu: "Posyandu Kambu 2".into(),
                 phone: "+6281234567890".into(),
+                head: "La Ode Halim".into(),
+                head_address: String::new(),
             },
         );
         let json = geojson(&plan, &candidates, &who);
@@ -213,17 +229,19 @@ mod tests {
         assert_eq!(first["parent"], "Wa Ode Nurhayati");
         assert_eq!(first["village"], "Kambu");
         assert_eq!(first["phone"], "+6281234567890");
+        assert_eq!(first["head"], "La Ode Halim");
+        assert!(first.get("head_address").is_none());
         let second = &json["features"][1]["properties"];
         assert_eq!(second["label"], "2. fedcba98");
         assert!(second.get("name").is_none() && second.get("address").is_none());
-        assert!(second.get("phone").is_none());
+        assert!(second.get("phone").is_none() && second.get("head").is_none());
         let gpx = gpx(&plan, &candidates, "rute", &who);
         assert!(
             gpx.contains("<name>1. Siti &lt;Aisyah&gt; &amp; co</name>"),
             "{gpx}"
         );
         assert!(gpx.contains(
-            "<desc>orang tua Wa Ode Nurhayati; HP +6281234567890; Jl. Mawar No. 12, RT 003/RW 002; \
+            "<desc>orang tua Wa Ode Nurhayati; HP +6281234567890; kepala keluarga La Ode Halim; Jl. Mawar No. 12, RT 003/RW 002; \
              Kambu; Posyandu Kambu 2; tiba menit ke-10, HAZ -3,20</desc>"
         ));
         assert!(gpx.contains("<name>2. fedcba98</name><desc>tiba menit ke-10, HAZ -2,40</desc>"));

@@ -71,8 +71,10 @@ describe('case points in the viewer', { timeout: 400_000 }, () => {
     assert.match(named, /Orang tua: /);
     assert.match(named, /RT \d{3}\/RW \d{3}/);
     assert.match(named, /Posyandu /);
+    // The head of the household at the child's point: two records opened, one audit row.
+    assert.match(named, /Kepala keluarga: \S+/);
     const { entries } = await v.api('api/admin/audit?action=reveal');
-    assert.ok(entries.some((e) => e.what === 'identities child' && e.records === 1), JSON.stringify(entries.slice(0, 3)));
+    assert.ok(entries.some((e) => e.what === 'identities child' && e.records === 2), JSON.stringify(entries.slice(0, 3)));
     mkdirSync(new URL('./out/', import.meta.url), { recursive: true });
     await v.page.screenshot({ path: new URL('./out/case-popup-named.png', import.meta.url).pathname });
   });

@@ -1,7 +1,8 @@
 // The field officer's day with a register that carries the parents' phone numbers (the
 // demo city makes none up): a store built here with `sigap import` from the demo's
 // files plus a `No HP` column. On a 390x844 phone: each stop's number is a tel: link
-// of at least 44 px and printed on the list; measurements read in the language's number
+// of at least 44 px and printed on the list, under the head of the household at the
+// child's point (Kepala keluarga, as households.csv names them); measurements read in the language's number
 // format (64,5 cm / HAZ -2,71 in Bahasa, 64.5 / -2.71 in English); the planners'
 // progress table counts the confirmed implausible measurements.
 
@@ -23,6 +24,8 @@ let page;
 let dir;
 /** pseudonym -> the phone number as stored (digits). */
 const phoneOf = new Map();
+/** pseudonym -> the name of the head of the household at the child's point (households.csv). */
+const headOf = new Map();
 
 function sigap(...args) {
   const p = spawnSync(BIN, args.map(String), { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
@@ -49,9 +52,16 @@ function buildStore() {
   sigap('import', 'roads', '--db', db, path.join(demo, 'roads.osm.pbf'));
   sigap('assign', '--db', db, '--teams', path.join(demo, 'teams.csv'));
   const secret = Buffer.from(readFileSync(key, 'utf8').trim(), 'hex');
+  // The household at each child's very point, found here by its coordinates.
+  const [hHeader, ...hRows] = readFileSync(path.join(demo, 'households.csv'), 'utf8').trimEnd().split('\n');
+  const col = hHeader.split(',');
+  const [hLat, hLon, hName] = ['lat', 'lon', 'name'].map((c) => col.indexOf(c));
+  const homes = new Map(hRows.map((r) => r.split(',')).map((f) => [`${f[hLat]},${f[hLon]}`, f[hName]]));
   rows.forEach((r, i) => {
-    const id = r.split(',')[0].trim();
-    phoneOf.set(createHmac('sha256', secret).update(id).digest('hex').slice(0, 20), digits(i));
+    const [id, lat, lon] = r.split(',').map((f) => f.trim());
+    const pseudonym = createHmac('sha256', secret).update(id).digest('hex').slice(0, 20);
+    phoneOf.set(pseudonym, digits(i));
+    if (homes.has(`${lat},${lon}`)) headOf.set(pseudonym, homes.get(`${lat},${lon}`));
   });
   return ['--db', db, '--key', key];
 }
@@ -93,6 +103,7 @@ describe('route page with the parents\' phone numbers', { timeout: 900_000 }, ()
       pseudonym: li.dataset.pseudonym,
       href: li.querySelector('.phone a.call')?.getAttribute('href'),
       text: li.querySelector('.phone a.call')?.textContent,
+      family: li.querySelector('.family')?.textContent,
     })));
     assert.ok(stops.length > 3);
     for (const s of stops) {
@@ -100,6 +111,9 @@ describe('route page with the parents\' phone numbers', { timeout: 900_000 }, ()
       assert.ok(want, `a phone for ${s.pseudonym}`);
       assert.equal(s.href, `tel:${want}`);
       assert.equal(s.text, `HP ${want.slice(0, 4)} ${want.slice(4, 8)} ${want.slice(8)}`);
+      // The head of the household at the child's point (the same address in the demo: no "di ...").
+      assert.ok(headOf.get(s.pseudonym), `a household at ${s.pseudonym}'s point`);
+      assert.equal(s.family, `Kepala keluarga: ${headOf.get(s.pseudonym)}`);
     }
     const call = page.locator('#stops > li').first().locator('.phone a.call');
     const box = await call.boundingBox();
@@ -111,6 +125,7 @@ describe('route page with the parents\' phone numbers', { timeout: 900_000 }, ()
     await page.emulateMedia({ media: 'print' });
     assert.equal(await call.isVisible(), true);
     assert.match(await page.locator('#stops > li').first().innerText(), /HP 0852 \d{4} \d{4}/);
+    assert.match(await page.locator('#stops > li').first().innerText(), /Kepala keluarga: /);
     await page.screenshot({ path: new URL('route-phone-print-390.png', OUT).pathname, fullPage: true });
     await page.emulateMedia({ media: 'screen' });
   });

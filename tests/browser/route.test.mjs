@@ -122,14 +122,18 @@ describe('route page', { timeout: 400_000 }, () => {
     assert.ok(await page.locator('#progress-villages tbody tr').count() > 30);
   });
 
-  it('names each child with parent, address, village and posyandu, on screen and on paper', async () => {
+  it('names each child with parent, head of household, address, village and posyandu, on screen and on paper', async () => {
     const body = await v.api(`/api/route?team=${encodeURIComponent(TEAM)}&max=10&hours=08:00-14:00&service=20`);
     const want = body.features.filter((f) => f.geometry.type === 'Point').map((f) => f.properties);
-    assert.ok(want.every((p) => p.name && p.parent && p.address && p.village && p.posyandu), 'the demo city names every child');
+    assert.ok(want.every((p) => p.name && p.parent && p.head && p.address && p.village && p.posyandu), 'the demo city names every child');
     const first = page.locator('#stops > li').first();
     assert.equal(await first.locator('.name').innerText(), want[0].name);
     assert.match(await first.locator('.parent').innerText(), new RegExp(`^Orang tua: ${want[0].parent}$`));
     assert.equal(await first.locator('.address').innerText(), want[0].address);
+    // The head of the household at the child's point; the demo's households share the
+    // child's address, so none is repeated.
+    assert.equal(want[0].head_address, undefined);
+    assert.equal(await first.locator('.family').innerText(), `Kepala keluarga: ${want[0].head}`);
     assert.match(want[0].address, /RT \d{3}\/RW \d{3}/);
     assert.equal(await first.locator('.place').innerText(), `Kel. ${want[0].village} · ${want[0].posyandu}`);
     // Readable on a 390 px phone: the name is not cut and nothing overflows sideways.
@@ -142,6 +146,7 @@ describe('route page', { timeout: 400_000 }, () => {
     await page.emulateMedia({ media: 'print' });
     assert.equal(await first.locator('.name').isVisible(), true);
     assert.equal(await first.locator('.address').isVisible(), true);
+    assert.equal(await first.locator('.family').isVisible(), true);
     assert.equal(await page.locator('#route-map').isVisible(), false);
     assert.equal(await first.locator('button.record').isVisible(), false);
     await page.screenshot({ path: new URL('./out/route-print-390.png', import.meta.url).pathname, fullPage: true });
@@ -312,6 +317,8 @@ describe('route page', { timeout: 400_000 }, () => {
       assert.match(status, /disimpan pukul \d\d:\d\d\./);
       assert.equal(await page.locator('#offline-status').innerText(), status);
       assert.match(await page.locator('#stops > li').first().innerText(), /HAZ/);
+      // The stored roster keeps who each stop is, the head of the household too.
+      assert.match(await page.locator('#stops > li').first().locator('.family').innerText(), /^Kepala keluarga: \S/);
       const kept = await page.evaluate(async () => (await (await caches.open('sigap-field-data')).keys())
         .filter((r) => r.url.includes('/basemap/')).length);
       assert.ok(kept > 50, `${kept} basemap tiles kept`);

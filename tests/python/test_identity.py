@@ -1,7 +1,8 @@
 """Who to visit, for those allowed: names and addresses imported from e-PPGBM columns are
 sealed in the store (no name in the .gpkg or its WAL), opened in /api/route and its GPX
-only for callers whose scope covers the child, each opening audited with its count, and
-never in a public answer."""
+only for callers whose scope covers the child, with the head of the household at the
+child's point (kepala keluarga), each opening audited with its count of records (a child
+and its household are two), and never in a public answer."""
 import csv
 import json
 import re
@@ -76,6 +77,9 @@ def city(demo_db, demo_dir, tmp_path_factory):
         "planner": make_user(db, "i-planner", "planner"),
         "viewer": make_user(db, "i-viewer", "viewer"),
     }
+    # The household at each child's point, found here by coordinates in the demo's own
+    # file (the server finds it by the located point).
+    c["homes"] = {(r["lat"], r["lon"]): r for r in csv.DictReader(open(demo_dir / "households.csv"))}
     s = Server("--db", db, "--key", c["keyfile"], token=None)
     c["srv"] = s
     yield c
@@ -89,6 +93,18 @@ def get(city, path, who):
 
 def stops_of(body):
     return [f["properties"] for f in json.loads(body)["features"] if f["geometry"]["type"] == "Point"]
+
+
+def home_of(city, pseudonym):
+    """The demo households.csv row at the child's very point, or None."""
+    row = city["children"][pseudonym]
+    return city["homes"].get((row["lat"], row["lon"]))
+
+
+def opened(city, stops):
+    """Records a reveal of these stops opens: each child, each household once."""
+    homes = {(h["lat"], h["lon"]) for p in stops if (h := home_of(city, p["pseudonym"]))}
+    return len(stops) + len(homes)
 
 
 def reveals(city, username):
@@ -121,8 +137,17 @@ def test_a_field_officer_sees_the_names_of_their_teams_children(city):
         assert p["address"] == f"{row['address']}, RT {row['rt']}/RW {row['rw']}, {row['dusun']}"
         assert p["posyandu"] == row["posyandu"] and p["village"]
         assert p["label"] == f"{p['order']}. {row['name']}"
-    # One audit row for the request, with the count of names opened.
-    assert reveals(city, "i-fo")[-1] == ("identities route DP2KB", len(stops))
+        # The head of the household at the child's point; its address only where it
+        # differs from the child's (in the demo every child lives at its household's
+        # address, so never).
+        home = home_of(city, p["pseudonym"])
+        assert home and p["head"] == home["name"], (p, home)
+        assert "head_address" not in p
+    # One audit row for the request, with the count of records opened: the children
+    # and their households (siblings share one).
+    n = opened(city, stops)
+    assert len(stops) < n <= 2 * len(stops)
+    assert reveals(city, "i-fo")[-1] == ("identities route DP2KB", n)
     status, headers, gpx = get(city, "/api/route?max=8&hours=08:00-14:00&format=gpx", "fo")
     assert status == 200 and headers["content-type"] == "application/gpx+xml"
     text = gpx.decode()
@@ -130,7 +155,8 @@ def test_a_field_officer_sees_the_names_of_their_teams_children(city):
         row = city["children"][p["pseudonym"]]
         assert f"<name>{p['order']}. {row['name']}</name>" in text
         assert row["parent_name"] in text and row["address"] in text and row["posyandu"] in text
-    assert reveals(city, "i-fo")[-1] == ("identities route DP2KB", len(stops))
+        assert f"kepala keluarga {home_of(city, p['pseudonym'])['name']}; " in text
+    assert reveals(city, "i-fo")[-1] == ("identities route DP2KB", n)
     assert len(reveals(city, "i-fo")) == 2
 
 
@@ -145,21 +171,25 @@ def test_another_team_a_viewer_and_no_login_get_no_name_of_the_team(city):
         assert city["team_of"][p["pseudonym"]] == "Dinas Sosial"
         assert (p["name"], p["parent"]) == (row["name"], row["parent_name"])
         assert p["address"].startswith(row["address"] + ",")
-    # Asking for the other team's route is refused, with no name in the answer.
+        assert p["head"] == home_of(city, p["pseudonym"])["name"]
+    # Asking for the other team's route is refused, with no name (nor head of
+    # household) in the answer.
+    dp2kb_homes = [h for p, t in city["team_of"].items() if t == "DP2KB" and (h := home_of(city, p))]
     for who in ("fo_b", "viewer", None):
         for fmt in ("geojson", "gpx"):
             status, _, body = get(city, f"/api/route?team=DP2KB&format={fmt}", who)
             assert status in (401, 403), (who, status)
-            assert_no_names(body.decode(), dp2kb)
+            assert_no_names(body.decode(), dp2kb + dp2kb_homes)
+            assert b"head" not in body and b"kepala" not in body
     assert reveals(city, "i-viewer") == []
     # A planner may see any team's names (and is audited for it).
     status, _, body = get(city, "/api/route?team=DP2KB&max=4", "planner")
-    assert status == 200 and all(p.get("name") for p in stops_of(body))
-    assert reveals(city, "i-planner")[-1] == ("identities route DP2KB", len(stops_of(body)))
+    assert status == 200 and all(p.get("name") and p.get("head") for p in stops_of(body))
+    assert reveals(city, "i-planner")[-1] == ("identities route DP2KB", opened(city, stops_of(body)))
 
 
 def test_case_tiles_and_public_answers_carry_no_name(city):
-    kids = list(city["children"].values())
+    kids = list(city["children"].values()) + list(city["homes"].values())
     srv = city["srv"]
     texts = []
     for path in ["/public/api/summary", "/public/api/villages", "/public/api/hexes?res=8", "/embed",
@@ -191,16 +221,19 @@ def test_one_childs_identity_for_the_case_popup_is_scoped_and_audited(city):
         got = json.loads(body)
         assert (got["name"], got["parent"], got["posyandu"]) == (row["name"], row["parent_name"], row["posyandu"])
         assert got["address"].startswith(row["address"]) and got["village"]
-    assert reveals(city, "i-planner")[-1] == ("identities child", 1)
-    assert reveals(city, "i-fo")[-1] == ("identities child", 1)
+        assert got["head"] == home_of(city, p)["name"] and not got["head_address"]
+    # Two records opened: the child and its household.
+    assert reveals(city, "i-planner")[-1] == ("identities child", 2)
+    assert reveals(city, "i-fo")[-1] == ("identities child", 2)
     # Another team's officer: as if the child did not exist; a viewer and no login: refused.
     assert get(city, path, "fo_b")[0] == 404
     assert get(city, "/api/children/00000000000000000000/identity", "fo_b")[0] == 404
     assert get(city, path, "viewer")[0] == 403
     assert get(city, path, None)[0] == 401
     for who in ("fo_b", "viewer", None):
-        assert row["name"].encode() not in get(city, path, who)[2]
-    assert reveals(city, "i-fo-b")[-1:] != [("identities child", 1)]
+        body = get(city, path, who)[2]
+        assert row["name"].encode() not in body and home_of(city, p)["name"].encode() not in body
+    assert reveals(city, "i-fo-b")[-1:] != [("identities child", 2)]
 
 
 @pytest.fixture(scope="module")
@@ -218,6 +251,7 @@ def phones(demo_db, demo_dir, tmp_path_factory):
             w.writerow({**r, "No HP": f"0852-{i // 10000:04d}-{i % 10000:04d}"})
     run("import", "--db", c["db"], "--key", c["keyfile"], "--replace", "children", src)
     c["phone_of"] = {p: f"0852{i // 10000:04d}{i % 10000:04d}" for i, p in enumerate(c["children"])}
+    c["homes"] = {(r["lat"], r["lon"]): r for r in csv.DictReader(open(demo_dir / "households.csv"))}
     c["tokens"] = {
         "fo": make_user(c["db"], "hp-fo", "field_officer", team="DP2KB"),
         "fo_b": make_user(c["db"], "hp-fo-b", "field_officer", team="Dinas Sosial"),
@@ -235,7 +269,7 @@ def test_the_parents_phone_goes_only_to_callers_who_may_see_the_child(phones):
     assert status == 200, body
     stops = stops_of(body)
     assert stops and all(p["phone"] == c["phone_of"][p["pseudonym"]] for p in stops)
-    assert reveals(c, "hp-fo")[-1] == ("identities route DP2KB", len(stops))
+    assert reveals(c, "hp-fo")[-1] == ("identities route DP2KB", opened(c, stops))
     status, _, gpx = get(c, "/api/route?max=8&hours=08:00-14:00&format=gpx", "fo")
     assert status == 200
     for p in stops:
@@ -268,3 +302,44 @@ def test_the_parents_phone_goes_only_to_callers_who_may_see_the_child(phones):
     # (as a JSON string or a "phone" key: digit runs inside coordinates and hex pseudonyms
     # are no phone number)
     assert not re.search(r'"0852\d{8}"|"phone"', "\n".join(texts[-4:]))
+
+
+def test_the_households_address_is_shown_only_where_it_differs_from_the_childs(demo_db, demo_dir, tmp_path_factory):
+    """Half the households re-imported with another street (the demo puts every child at
+    its household's address): their heads come with the household's address line, the
+    others' without one."""
+    d = tmp_path_factory.mktemp("moved")
+    c = team_city(demo_db, demo_dir, d)
+    rows = list(csv.DictReader(open(demo_dir / "households.csv")))
+    for i, r in enumerate(rows):
+        if i % 2:
+            r["address"] = f"Jl. Pindahan No. {i}"
+    src = d / "households-moved.csv"
+    with open(src, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(rows)
+    run("import", "--db", c["db"], "--key", c["keyfile"], "--replace", "households", src)
+    c["homes"] = {(r["lat"], r["lon"]): r for r in rows}
+    c["tokens"] = {"fo": make_user(c["db"], "mv-fo", "field_officer", team="DP2KB")}
+    c["srv"] = Server("--db", c["db"], "--key", c["keyfile"], token=None)
+    try:
+        status, _, body = get(c, "/api/route?max=10&hours=08:00-15:00", "fo")
+        assert status == 200, body
+        stops = stops_of(body)
+        moved = 0
+        for p in stops:
+            home = home_of(c, p["pseudonym"])
+            assert p["head"] == home["name"]
+            if home["address"].startswith("Jl. Pindahan"):
+                moved += 1
+                assert p["head_address"] == f"{home['address']}, RT {home['rt']}/RW {home['rw']}, {home['dusun']}"
+                assert p["head_address"] != p["address"]
+            else:
+                assert "head_address" not in p
+        assert 0 < moved < len(stops), "the stops should hold both kinds"
+        assert reveals(c, "mv-fo")[-1] == ("identities route DP2KB", opened(c, stops))
+        status, _, gpx = get(c, "/api/route?max=10&hours=08:00-15:00&format=gpx", "fo")
+        assert status == 200 and "alamat KK Jl. Pindahan No. " in gpx.decode()
+    finally:
+        c["srv"].stop()

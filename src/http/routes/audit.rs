@@ -184,7 +184,8 @@ async fn build(
         cases.retain(|(c, _)| kind.is_none_or(|k| c.kinds.contains(&k)));
     }
     let ids: Vec<String> = cases.iter().map(|(c, _)| c.id.to_owned()).collect();
-    let who = reveal(state, caller, &snapshot, None, &ids, what).await?;
+    // The lists show no head of household: none is opened.
+    let who = reveal(state, caller, &snapshot, None, &ids, false, what).await?;
     let names = state.identity_key().is_some();
     let decisions = state
         .read_store(move |s| s.case_audits(period))

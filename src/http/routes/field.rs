@@ -364,7 +364,8 @@ async fn answer_day(
         .audit(caller, "read", &format!("route {team}"), plan.stops.len())
         .await?;
     let done = done_on(visits, day);
-    // Who each stop is (name, parent, address, village, posyandu), opened only for
+    // Who each stop is (name, parent, address, village, posyandu, head of the
+    // household), opened only for
     // children the caller's scope covers; the count opened is audited.
     let stops: Vec<String> = plan
         .stops
@@ -377,7 +378,8 @@ async fn answer_day(
         .resolve_period(made.period.as_deref())
         .or_else(|_| snapshot.resolve_period(None))?;
     let what = format!("identities route {team}");
-    let who = super::visitees::reveal(state, caller, &snapshot, period, &stops, &what).await?;
+    let who =
+        super::visitees::reveal(state, caller, &snapshot, period, &stops, true, &what).await?;
     let name = format!("rute {team} {day}");
     let mut resp = match format.unwrap_or("geojson") {
         "gpx" => {

@@ -4,13 +4,15 @@
 //! The route handler asks for the stops it is about to answer; only children the
 //! caller's own [`Scope`](crate::auth::Scope) reads (their team and villages for a
 //! field officer, every child for planners and admins, none for viewers) are opened,
-//! and the count opened is written to the audit log (`reveal`, `identities ...`)
-//! before anything is answered. Names never go to the log: a sealed record that does
+//! with the head of the household at each child's point, and the count of records
+//! opened (children and households) is written to the audit log (`reveal`,
+//! `identities ...`) before anything is answered. Names never go to the log: a sealed record that does
 //! not open is logged by count only.
 
 use crate::auth::{Caller, Scope};
 use crate::http::error::ApiError;
 use crate::http::state::{AppState, Snapshot};
+use crate::index::cases::CaseChild;
 use crate::model::{LayerKind, Period};
 use crate::routes::export::{Visitee, Visitees};
 use axum::extract::{Path, State};
@@ -18,14 +20,14 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/api/children/{pseudonym}/identity", get(identity))
 }
 
 /// `GET /api/children/{pseudonym}/identity`: who one child is (name, parent, address,
-/// village, posyandu), for the planner's case popup; scoped and audited like the
+/// village, posyandu, head of the household), for the planner's case popup; scoped and audited like the
 /// route (a child outside the caller's scope is 404, a viewer 403).
 async fn identity(
     State(state): State<AppState>,
@@ -43,6 +45,7 @@ async fn identity(
         &snapshot,
         None,
         &wanted,
+        true,
         "identities child",
     )
     .await?;
@@ -59,24 +62,31 @@ async fn identity(
 
 /// The visitees of `pseudonyms` the caller may know: the village name of each child
 /// in scope, and, where the server holds the identity key, the opened name, parent,
-/// address and posyandu. `what` names the request in the audit row.
+/// address and posyandu, and with `heads` the head of the household at the child's
+/// point (its address only where it differs from the child's). `what` names the
+/// request in the audit row, whose count is the sealed records opened: each child,
+/// and each household once more (two siblings of one household open three records).
 pub(super) async fn reveal(
     state: &AppState,
     caller: &Caller,
     snapshot: &Snapshot,
     period: Option<Period>,
     pseudonyms: &[String],
+    heads: bool,
     what: &str,
 ) -> Result<Visitees, ApiError> {
     let wanted: HashSet<&str> = pseudonyms.iter().map(String::as_str).collect();
     let names = snapshot.analysis.village_names();
     // Only the children the caller's scope reads; the route's own filter is not
     // trusted to have done it.
-    let mut out: Visitees = snapshot
+    let children: Vec<&CaseChild> = snapshot
         .cases
         .children_for(&caller.scope(), period)
         .into_iter()
         .filter(|c| wanted.contains(c.child.id.as_str()))
+        .collect();
+    let mut out: Visitees = children
+        .iter()
         .map(|c| {
             let village = c
                 .village
@@ -120,6 +130,11 @@ pub(super) async fn reveal(
             Err(_) => failed += 1,
         }
     }
+    if heads {
+        let (households, broken) = open_heads(state, &key, snapshot, &children, &mut out).await?;
+        opened += households;
+        failed += broken;
+    }
     if failed > 0 {
         tracing::warn!(
             records = failed,
@@ -130,4 +145,61 @@ pub(super) async fn reveal(
         state.audit(caller, "reveal", what, opened).await?;
     }
     Ok(out)
+}
+
+/// Opens the household at each child's point (children are placed at their home) and
+/// sets its head on the child's visitee (the household's address only where it differs
+/// from the child's). Returns the households opened and the records that did not open.
+async fn open_heads(
+    state: &AppState,
+    key: &crate::ingest::IdentityKey,
+    snapshot: &Snapshot,
+    children: &[&CaseChild],
+    out: &mut Visitees,
+) -> Result<(usize, usize), ApiError> {
+    let homes: HashMap<&str, &str> = children
+        .iter()
+        .filter_map(|c| {
+            let h = snapshot.cases.households.get(c.home?)?;
+            Some((c.child.id.as_str(), h.household.id.as_str()))
+        })
+        .collect();
+    if homes.is_empty() {
+        return Ok((0, 0));
+    }
+    let layer = LayerKind::Households.as_str();
+    let wanted: Vec<String> = homes
+        .values()
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let sealed = state
+        .read_store(move |s| s.sealed_identities(layer, &wanted))
+        .await?
+        .unwrap_or_default();
+    let (mut households, mut failed) = (HashMap::new(), 0);
+    for (pseudonym, bytes) in sealed {
+        match key.open(layer, &pseudonym, &bytes) {
+            Ok(id) => {
+                households.insert(pseudonym, id);
+            }
+            Err(_) => failed += 1,
+        }
+    }
+    for (child, home) in homes {
+        let (Some(who), Some(id)) = (out.get_mut(child), households.get(home)) else {
+            continue;
+        };
+        if id.name.is_empty() {
+            continue;
+        }
+        who.head.clone_from(&id.name);
+        let line = id.address_line();
+        if line != who.address {
+            who.head_address = line;
+        }
+    }
+    Ok((households.len(), failed))
 }
