@@ -176,7 +176,7 @@ def test_every_json_file_is_the_servers_answer_byte_for_byte(city):
 def test_the_published_coverage_is_suppressed_and_not_empty(city):
     """The demo's August deliveries reach many children: some villages show their
     reach, stunted children's programmes are hidden in most ("<10" or "*"), and no
-    shown count is 1..k-1; February (no deliveries) reaches nobody."""
+    shown count is 1..k-1; February (worked less) reaches fewer."""
     cov = json.loads((city["out"] / "data" / "coverage.json").read_text())
     assert cov["k"] == K and cov["programmes"]
     codes = [p["code"] for p in cov["programmes"]]
@@ -196,7 +196,8 @@ def test_the_published_coverage_is_suppressed_and_not_empty(city):
     _, feb = data_files(city)[1]
     feb_cov = json.loads((feb / "coverage.json").read_text())
     assert feb_cov["period"] == "2026-02"
-    assert all(t["reached"] == 0 for t in feb_cov["total"].values()), feb_cov["total"]
+    # February's ledger was worked less (the demo draws it at 0.6 of August's effort).
+    assert 0 < feb_cov["total"]["vita"]["reached"] < cov["total"]["vita"]["reached"], feb_cov["total"]
 
 
 def test_the_public_only_path_writes_the_same_bytes_as_the_full_analysis(city, tmp_path):
