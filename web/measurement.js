@@ -202,7 +202,10 @@ async function uploadTargets(ev) {
     });
     const answer = await r.json().catch(() => ({}));
     if (!r.ok) {
-      state.upload = { state: 'refused', file: file.name, error: answer.error || `HTTP ${r.status}`, rejects: answer.rejects };
+      // Rows refused: their count in the reader's language, each row below.
+      const rejected = new Set((answer.rejects ?? []).map((x) => x.line)).size;
+      const error = rejected ? fill('targetsRowsRejected', { n: fmtInt(rejected) }) : answer.error || `HTTP ${r.status}`;
+      state.upload = { state: 'refused', file: file.name, error, rejects: answer.rejects };
     } else {
       state.upload = {
         state: 'done',
