@@ -45,7 +45,8 @@
 //!   open; the intervention ledger (`sigap_deliveries`); planners' decisions on the
 //!   case audit lists (`sigap_case_audits`, append-only); the rembuk's decisions per
 //!   village and round (`sigap_rembuk`, append-only); the measurement targets
-//!   per village (`sigap_measure_targets`, [`ingest::measure_targets`] reads them).
+//!   per village (`sigap_measure_targets`, [`ingest::measure_targets`] reads and
+//!   imports them for `sigap import` and `POST /api/import/measure-targets`).
 //! - [`index`]: which village a point is in (rstar), nearest facility, H3 cells (h3o),
 //!   neighbour lists (H3 k-rings, adjacent villages), and [`index::Analysis`], the per-area
 //!   figures with smoothed prevalence and hot spots (computed per period);

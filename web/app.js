@@ -542,6 +542,10 @@ async function main() {
   setPointer([LAYER.hexFill, LAYER.villageFill, LAYER.puskesmas, LAYER.pustu, LAYER.posyandu]);
   loadVillageList();
   loadMeasurementSummary(BASE, periodQuery());
+  // New targets uploaded from the panel: the coverage map repaints with them.
+  document.addEventListener('sigap:measurement-changed', () => {
+    if (state.indicator === MEASUREMENT_INDICATOR) applyIndicator();
+  });
   // A period or comparison chosen: other tiles, another list.
   initPeriods(() => {
     // A comparison chosen shows the change; none leaves the change for the risk.

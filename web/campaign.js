@@ -4,7 +4,10 @@
 // pick a programme, a village, the day, a target group (what the programme's target
 // allows) and the amounts, then POST /api/deliveries/campaign with the CSRF token and
 // show what the server wrote ("312 keluarga baduta di Kambu menerima ..."), or its
-// refusal in Bahasa with the closest name.
+// refusal in Bahasa with the closest name. The server answers once the deliveries are
+// committed and rebuilds the map's figures after; the page polls /api/coverage until
+// its `revision` reaches the answer's and says so ("Angka peta sedang diperbarui…",
+// then "Angka peta sudah diperbarui").
 
 import { t, lang, setLang, applyI18n, addWords, fmtInt } from './i18n.js';
 import { ensureLogin, send } from './account.js';
@@ -34,6 +37,9 @@ addWords({
     campaignWithGroup: 'dengan {g}',
     campaignAdded: '{added} penerima baru dicatat, {present} sudah tercatat sebelumnya · putaran {period}',
     campaignError: 'Tidak dicatat: {e}',
+    campaignUpdating: 'Angka cakupan di peta sedang diperbarui…',
+    campaignUpdated: 'Angka cakupan di peta sudah diperbarui (revisi {revision}).',
+    campaignUpdateLate: 'Angka cakupan di peta belum diperbarui; data sudah tersimpan. Muat ulang peta sebentar lagi.',
   },
   en: {
     campaignTitle: 'Enter a campaign',
@@ -59,6 +65,9 @@ addWords({
     campaignWithGroup: 'with {g}',
     campaignAdded: '{added} new recipients recorded, {present} already recorded · round {period}',
     campaignError: 'Not recorded: {e}',
+    campaignUpdating: 'The coverage figures on the map are being updated…',
+    campaignUpdated: 'The coverage figures on the map are updated (revision {revision}).',
+    campaignUpdateLate: 'The coverage figures on the map are not updated yet; the data is saved. Reload the map in a moment.',
   },
 });
 
@@ -68,6 +77,11 @@ const $ = (id) => document.getElementById(id);
 const tf = (key, vars) => Object.entries(vars).reduce((s, [k, v]) => s.replaceAll(`{${k}}`, v), t(key));
 const GROUPS = ['catin', 'bumil', 'bufas', 'baduta', 'balita'];
 let programmes = [];
+/** How often and how long the page asks whether the map's figures count the campaign. */
+const POLL_MS = 1000;
+const POLL_GIVE_UP_MS = 180000;
+/** The campaign whose figures are awaited (a newer one replaces it). */
+let awaited = 0;
 
 function option(value, text) {
   const o = document.createElement('option');
@@ -142,11 +156,44 @@ async function submit(ev) {
     head.textContent = answer.message;
     const detail = document.createElement('span');
     detail.textContent = tf('campaignAdded', { added: fmtInt(answer.added), present: fmtInt(answer.present), period: answer.period });
-    $('result').replaceChildren(head, detail);
+    const status = document.createElement('span');
+    status.id = 'figures';
+    $('result').replaceChildren(head, detail, status);
     $('result').hidden = false;
+    if (answer.added > 0) awaitFigures(status, answer.revision);
+    else showFigures(status, 'done', answer.revision);
   } finally {
     button.disabled = false;
   }
+}
+
+/** Shows the state of the map's figures in `el`: `updating`, `done` or `late`. */
+function showFigures(el, state, revision) {
+  el.dataset.state = state;
+  el.dataset.revision = revision;
+  el.className = `figures figures-${state}`;
+  const key = { updating: 'campaignUpdating', done: 'campaignUpdated', late: 'campaignUpdateLate' }[state];
+  el.textContent = tf(key, { revision });
+}
+
+/** Polls /api/coverage until its revision reaches `revision` (the answer's). */
+async function awaitFigures(el, revision) {
+  const mine = ++awaited;
+  showFigures(el, 'updating', revision);
+  const end = Date.now() + POLL_GIVE_UP_MS;
+  while (mine === awaited && Date.now() < end) {
+    try {
+      const r = await fetch(new URL('api/coverage', ROOT));
+      if (r.ok && (await r.json()).revision >= revision) {
+        if (mine === awaited) showFigures(el, 'done', revision);
+        return;
+      }
+    } catch {
+      // A network hiccup: ask again.
+    }
+    await new Promise((done) => { setTimeout(done, POLL_MS); });
+  }
+  if (mine === awaited) showFigures(el, 'late', revision);
 }
 
 async function start() {

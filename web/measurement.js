@@ -7,9 +7,13 @@
 // joined to the village tiles by their `code` in a `match` expression (no tile
 // changes), coloured in classes around `[measurement] min_coverage`; villages below
 // it get a dark dashed outline; villages without a target are the grey no-data
-// class. The panel in the side list shows the city's two numbers for the period.
+// class. The panel in the side list shows the city's two numbers for the period and,
+// for planners and admins, a form to upload the villages' targets (the Dinkes file of
+// children under five per village) to POST /api/import/measure-targets; the figures
+// are fetched again after a good upload, a refused one lists every bad row.
 
 import { t, fmtInt, fmtPct, fmtNum, fill } from './i18n.js';
+import { csrfHeaders } from './account.js';
 import { NO_DATA, LAYER } from './layers.js';
 
 export const MEASUREMENT_INDICATOR = { key: 'measurement', scale: 'villages', fallback: [0, 1], kind: 'pct' };
@@ -20,7 +24,7 @@ export const MEASUREMENT_FLAG_LAYER = 'village-measurement-below';
 export const COVERAGE_COLOURS = ['#bd0026', '#f03b20', '#fd8d3c', '#a1d99b', '#31a354'];
 const FLAG_COLOUR = '#111827';
 
-const state = { body: null, query: null };
+const state = { body: null, query: null, base: null, upload: null };
 
 const $ = (id) => document.getElementById(id);
 /** `t(key)` with `{name}` filled from `vars`. */
@@ -32,6 +36,7 @@ export function coverageBreaks(min) {
 
 /** /api/measurement for the period query `query` (`?period=...`), fetched once per query. */
 async function load(base, query) {
+  state.base = base;
   if (state.query === query && state.body) return state.body;
   const q = new URLSearchParams(query.replace(/^\?/, ''));
   q.delete('compare');
@@ -150,8 +155,71 @@ export function renderMeasurementSummary() {
     + `<p class="muted">${fill('measureCity', {
       share: fmtPct(s.coverage), measured: fmtInt(s.measured_in_target), target: fmtInt(s.target),
       below: fmtInt(s.below), min: fmtPct(s.min_coverage),
-    })}</p>`;
+    })}</p>`
+    + uploadHtml();
+  box.querySelector('#targets-upload-form')?.addEventListener('submit', uploadTargets);
   box.hidden = false;
+}
+
+function escapeHtml(s) {
+  return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The upload form, for planners and admins only (the server refuses anyone else). */
+function uploadHtml() {
+  if (!['admin', 'planner'].includes(window.sigapUser?.role)) return '';
+  const u = state.upload;
+  let status = '';
+  if (u?.state === 'busy') status = `<p>${escapeHtml(fill('targetsUploading', { file: u.file }))}</p>`;
+  if (u?.state === 'done') status = `<p class="ok">${escapeHtml(fill('targetsUploaded', u.vars))}</p>`;
+  if (u?.state === 'refused') {
+    const rows = (u.rejects ?? []).map((r) => `<li>${escapeHtml(fill('targetsRow', {
+      unit: t(`unit_${r.unit}`), line: r.line, field: r.field, reason: r.reason,
+    }))}</li>`).join('');
+    status = `<p class="refused">${escapeHtml(fill('targetsRefused', { file: u.file, error: u.error }))}</p>`
+      + (rows ? `<ul class="rejects">${rows}</ul>` : '');
+  }
+  return `<details class="targets-upload"${u ? ' open' : ''}><summary>${t('targetsUpload')}</summary>`
+    + `<p class="muted">${t('targetsUploadHelp')}</p>`
+    + '<form id="targets-upload-form">'
+    + `<input type="file" name="file" required accept=".csv,.xlsx,.ods" aria-label="${escapeHtml(t('targetsUpload'))}">`
+    + `<button type="submit"${u?.state === 'busy' ? ' disabled' : ''}>${t('targetsUploadButton')}</button></form>`
+    + `<div id="targets-upload-status" data-state="${u?.state ?? ''}" role="status" aria-live="polite">${status}</div>`
+    + '</details>';
+}
+
+/** Sends the chosen file; on success the figures are fetched again and the map told. */
+async function uploadTargets(ev) {
+  ev.preventDefault();
+  const file = ev.target.elements.file.files[0];
+  if (!file || !state.base) return;
+  state.upload = { state: 'busy', file: file.name };
+  renderMeasurementSummary();
+  try {
+    const r = await fetch(new URL(`api/import/measure-targets?filename=${encodeURIComponent(file.name)}`, state.base), {
+      method: 'POST', headers: csrfHeaders({ 'Content-Type': 'application/octet-stream' }), body: file,
+    });
+    const answer = await r.json().catch(() => ({}));
+    if (!r.ok) {
+      // Rows refused: their count in the reader's language, each row below.
+      const rejected = new Set((answer.rejects ?? []).map((x) => x.line)).size;
+      const error = rejected ? fill('targetsRowsRejected', { n: fmtInt(rejected) }) : answer.error || `HTTP ${r.status}`;
+      state.upload = { state: 'refused', file: file.name, error, rejects: answer.rejects };
+    } else {
+      state.upload = {
+        state: 'done',
+        file: file.name,
+        vars: { rows: fmtInt(answer.read), villages: fmtInt(answer.villages), file: file.name, revision: answer.revision },
+      };
+      // The server rebuilt its figures before answering: fetch them again.
+      state.body = null;
+      await load(state.base, state.query ?? '');
+      document.dispatchEvent(new CustomEvent('sigap:measurement-changed'));
+    }
+  } catch (e) {
+    state.upload = { state: 'refused', file: file.name, error: e.message };
+  }
+  renderMeasurementSummary();
 }
 
 /** Loads the figures of the period of `query` for the panel (the layer may be off). */

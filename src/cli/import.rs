@@ -168,34 +168,28 @@ pub fn run(args: ImportArgs) -> Result<()> {
 /// `sigap import measure-targets FILE`: children under five to measure per village,
 /// replacing the previous targets, all or nothing.
 fn import_measure_targets(db: &Path, path: &Path, check: bool) -> Result<()> {
+    use sigap::ingest::measure_targets::{
+        TargetsRead, import_measure_targets, read_measure_targets,
+    };
     if !db.exists() {
         bail!("no store at {}: import villages first", db.display());
     }
     let mut store = Store::open(db)?;
-    let rows =
-        match sigap::ingest::measure_targets::read_measure_targets(path, &store.village_codes()?) {
-            Ok(rows) => rows,
-            Err(e) => {
-                eprintln!("{e}");
-                bail!(
-                    "import of {} failed; the store is unchanged",
-                    path.display()
-                );
-            }
-        };
-    let villages: std::collections::HashSet<&str> = rows.iter().map(|t| t.code.as_str()).collect();
-    let per_round = rows.iter().filter(|t| t.period.is_some()).count();
-    let total: f64 = rows
-        .iter()
-        .filter(|t| t.period.is_none())
-        .map(|t| t.target)
-        .sum();
+    let failed = |e: &dyn std::fmt::Display| {
+        eprintln!("{e}");
+        anyhow::anyhow!(
+            "import of {} failed; the store is unchanged",
+            path.display()
+        )
+    };
     if check {
+        let rows = read_measure_targets(path, &store.village_codes()?).map_err(|e| failed(&e))?;
+        let read = TargetsRead::of(&rows);
         println!(
             "{}: {} targets for {} villages, every row good (nothing written: --check)",
             path.display(),
-            rows.len(),
-            villages.len()
+            read.rows,
+            read.villages
         );
         return Ok(());
     }
@@ -203,15 +197,16 @@ fn import_measure_targets(db: &Path, path: &Path, check: bool) -> Result<()> {
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let revision = store.write_measure_targets(&rows, &file)?;
+    let (read, revision) =
+        import_measure_targets(&mut store, path, &file, |_, _| Ok(())).map_err(|e| failed(&e))?;
     println!(
         "imported {} measurement targets from {} for {} villages ({} for one round; every \
          round: {:.0} children under five); the previous targets are replaced (store revision {})",
-        rows.len(),
+        read.rows,
         path.display(),
-        villages.len(),
-        per_round,
-        total,
+        read.villages,
+        read.per_round,
+        read.every_round,
         revision
     );
     Ok(())

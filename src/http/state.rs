@@ -619,6 +619,21 @@ impl AppState {
         .map_err(ApiError::from)
     }
 
+    /// Rebuilds the snapshot off the request after a write that moved the store's
+    /// revision (a visit's deliveries, a campaign), so the writer is answered as soon
+    /// as the rows are committed; the answer carries the revision and a page polls
+    /// `/api/coverage` until its `revision` reaches it. `after` names the write in
+    /// the log. The store watcher would rebuild within [`crate::http::STORE_POLL`]
+    /// anyway; one rebuild runs at a time either way.
+    pub fn rebuild_in_background(&self, after: &'static str) {
+        let st = self.clone();
+        tokio::task::spawn_blocking(move || match crate::http::refresh(&st) {
+            Ok(Some(revision)) => tracing::info!(revision, after, "snapshot rebuilt"),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, after, "snapshot not rebuilt"),
+        });
+    }
+
     /// Runs `f` on the accounts on a blocking thread, so a slow database call never
     /// holds up the async workers (and with them /health and the public map).
     pub async fn accounts<T: Send + 'static>(

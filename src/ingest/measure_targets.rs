@@ -14,6 +14,7 @@ use super::IngestError;
 use super::fields::{self, Decimal};
 use super::source::Record;
 use crate::model::{MeasureTarget, Period};
+use crate::store::Store;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -71,6 +72,54 @@ pub fn read_measure_targets<S: std::hash::BuildHasher>(
         },
     )?;
     Ok(rows)
+}
+
+/// What an import of measurement targets wrote (or, checked only, would write).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetsRead {
+    /// Rows of the file (one target each).
+    pub rows: usize,
+    /// Villages with a target.
+    pub villages: usize,
+    /// Rows for one round only.
+    pub per_round: usize,
+    /// Children under five of the targets for every round.
+    pub every_round: f64,
+}
+
+impl TargetsRead {
+    /// The counts of `rows`.
+    #[must_use]
+    pub fn of(rows: &[MeasureTarget]) -> Self {
+        let villages: HashSet<&str> = rows.iter().map(|t| t.code.as_str()).collect();
+        Self {
+            rows: rows.len(),
+            villages: villages.len(),
+            per_round: rows.iter().filter(|t| t.period.is_some()).count(),
+            every_round: rows
+                .iter()
+                .filter(|t| t.period.is_none())
+                .map(|t| t.target)
+                .sum(),
+        }
+    }
+}
+
+/// Reads the targets of `path` against the store's villages and replaces the stored
+/// targets with them, all or nothing, in one transaction with `also` (the audit row
+/// of an upload, given the number of rows); `source` names the file. Returns the
+/// counts and the new store revision. The CLI and `POST /api/import/measure-targets`
+/// both call this.
+pub fn import_measure_targets(
+    store: &mut Store,
+    path: &Path,
+    source: &str,
+    also: impl FnOnce(&rusqlite::Transaction<'_>, usize) -> rusqlite::Result<()>,
+) -> Result<(TargetsRead, u64), IngestError> {
+    let rows = read_measure_targets(path, &store.village_codes()?)?;
+    let read = TargetsRead::of(&rows);
+    let revision = store.write_measure_targets_with(&rows, source, |tx| also(tx, rows.len()))?;
+    Ok((read, revision))
 }
 
 /// Fails when the file has no village or target column, naming the names it may have.

@@ -27,6 +27,17 @@ impl Store {
         rows: &[MeasureTarget],
         source: &str,
     ) -> Result<u64, StoreError> {
+        self.write_measure_targets_with(rows, source, |_| Ok(()))
+    }
+
+    /// [`Store::write_measure_targets`] with `also` (an audit row) written in the
+    /// same transaction: both committed, or neither.
+    pub fn write_measure_targets_with(
+        &mut self,
+        rows: &[MeasureTarget],
+        source: &str,
+        also: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>,
+    ) -> Result<u64, StoreError> {
         self.write_revision(|tx| {
             tx.execute_batch(CREATE)?;
             tx.execute("DELETE FROM sigap_measure_targets", [])?;
@@ -38,7 +49,7 @@ impl Store {
                 let period = t.period.map(|p| p.to_string()).unwrap_or_default();
                 st.execute(params![t.code, period, t.target, source])?;
             }
-            Ok(())
+            also(tx)
         })
     }
 

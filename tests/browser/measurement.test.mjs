@@ -120,4 +120,41 @@ describe('measurement coverage in the viewer', { timeout: 400_000 }, () => {
     await page.click('#lang-toggle');
     assert.deepEqual(problems, []);
   });
+
+  it('lets a planner or admin upload the villages\' targets from the panel, naming bad rows', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    const before = await viewer.api('api/measurement');
+    const [a, b] = before.villages.filter((v) => v.measured > 0).map((v) => v.code);
+    const upload = page.locator('#two-numbers details.targets-upload');
+    await upload.locator('summary').click();
+    assert.match(await upload.innerText(), /kolom kode_desa dan sasaran/);
+    // A bad file first: refused, every bad row named, the figures unchanged.
+    await upload.locator('input[type=file]').setInputFiles({
+      name: 'sasaran-salah.csv', mimeType: 'text/csv', buffer: Buffer.from(`kode_desa,sasaran\n${a},-3\n${b},banyak\n`),
+    });
+    await upload.locator('button[type=submit]').click();
+    await page.waitForSelector('#targets-upload-status[data-state=refused]');
+    const refused = await page.locator('#targets-upload-status').innerText();
+    assert.match(refused, /sasaran-salah\.csv tidak diimpor, tidak ada yang disimpan: 2 baris ditolak/);
+    assert.match(refused, /baris 2, kolom sasaran: negative target `-3`/);
+    assert.match(refused, /baris 3, kolom sasaran: `banyak` is not a number/);
+    await page.screenshot({ path: 'tests/browser/out/measurement-targets-refused-1440.png' });
+    assert.deepEqual(await viewer.api('api/measurement'), before);
+    // A good file: the panel says so and the map and legend use the new targets.
+    await page.locator('#two-numbers details.targets-upload input[type=file]').setInputFiles({
+      name: 'sasaran-dinkes.csv', mimeType: 'text/csv', buffer: Buffer.from(`kode_desa;sasaran\n${a};7\n${b};9,5\n`),
+    });
+    await page.locator('#two-numbers details.targets-upload button[type=submit]').click();
+    await page.waitForSelector('#targets-upload-status[data-state=done]');
+    assert.match(await page.locator('#targets-upload-status').innerText(),
+      /2 sasaran untuk 2 kelurahan diimpor dari sasaran-dinkes\.csv; peta dan angka sudah diperbarui/);
+    const m = await viewer.api('api/measurement');
+    const row = (code) => m.villages.find((v) => v.code === code);
+    assert.deepEqual([row(a).target, row(a).target_source, row(b).target], [7, 'imported', 9.5]);
+    await page.waitForFunction(() => /berkas sasaran yang diimpor/.test(document.getElementById('legend').innerText));
+    const paint = await page.evaluate(() => JSON.stringify(window.sigapMap.getPaintProperty('village-measurement', 'fill-color')));
+    assert.ok(paint.includes(`"${a}",${row(a).coverage}`), paint.slice(0, 300));
+    await page.screenshot({ path: 'tests/browser/out/measurement-targets-1440.png' });
+    assert.deepEqual(problems.filter((p) => !/status of 422/.test(p)), []);
+  });
 });

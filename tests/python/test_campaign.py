@@ -72,9 +72,11 @@ def test_a_campaign_reaches_every_baduta_family_of_the_village_once(city):
     assert {r[2] for r in rows} == want and len(rows) == n
     assert {(r[1], r[3], r[4], r[5], r[6], r[7], r[8]) for r in rows} == {
         ("household", "2026-09-01", f"campaign:2026-09-01:{code}", 1.0, "paket", 250000.0, "Dinas Sosial")}
-    # Coverage is read from the rebuilt snapshot: it moved by the count.
-    after = call(city, "GET", "/api/coverage", "planner")[1]
-    assert after["revision"] > before["revision"]
+    # The answer comes once the rows are committed, carrying the store's new revision;
+    # the snapshot is rebuilt after it, and coverage shows that revision within a bound.
+    assert got["revision"] > before["revision"]
+    after = coverage_at(city, got["revision"])
+    assert after["revision"] == got["revision"]
     total = lambda cov: cov["total"]["bansos"]["deliveries"]
     assert total(after) - total(before) == n
     village = lambda cov: next(v for v in cov["villages"] if v["code"] == code)
@@ -84,11 +86,22 @@ def test_a_campaign_reaches_every_baduta_family_of_the_village_once(city):
     # The same campaign again adds nothing.
     status, again = call(city, "POST", "/api/deliveries/campaign", "admin", body)
     assert status == 200 and (again["added"], again["present"]) == (0, n)
+    assert again["revision"] == got["revision"]
     assert len([r for r in ledger(city) if r[0] == "bansos"]) == n
     with sqlite3.connect(city["db"]) as db:
         audit = db.execute("SELECT username, what, records FROM sigap_audit WHERE action = 'campaign'").fetchall()
     assert ("c-planner", f"bansos {code} 2026-09-01 baduta: {n} added, 0 already present", n) in audit
     assert any(u == "c-admin" and r == 0 for u, _, r in audit)
+
+
+def coverage_at(c, revision, bound=120):
+    """/api/coverage once its snapshot is at `revision` (polled, at most `bound` s)."""
+    deadline = time.time() + bound
+    while True:
+        cov = call(c, "GET", "/api/coverage", "planner")[1]
+        if cov["revision"] >= revision or time.time() > deadline:
+            return cov
+        time.sleep(0.25)
 
 
 def months(born, on):
@@ -111,6 +124,9 @@ def test_a_child_campaign_reaches_the_stunted_children_under_two(city, demo_dir)
                         "quantity": 10})
     assert status == 201, got
     assert got["added"] == len(want) and got["who"] == "anak stunting baduta"
+    # Rebuilt after the answer: coverage counts them once it reports the answer's revision.
+    cov = coverage_at(city, got["revision"])
+    assert cov["revision"] == got["revision"] and cov["total"]["telur"]["deliveries"] >= len(want)
     rows = [r for r in ledger(city) if r[0] == "telur" and r[4].startswith("campaign:")]
     assert {r[2] for r in rows} == want
     assert {(r[1], r[6], r[8]) for r in rows} == {("child", "butir", "Dinas Ketahanan Pangan")}
@@ -175,9 +191,16 @@ def coverage_total(c, programme):
     return call(c, "GET", "/api/coverage", "planner")[1]["total"][programme]["deliveries"]
 
 
+def store_revision(c):
+    with sqlite3.connect(c["db"]) as db:
+        return int(db.execute("SELECT value FROM sigap_meta WHERE key = 'revision'").fetchone()[0])
+
+
 def test_eggs_on_a_visit_are_a_telur_delivery_once_and_a_referral_none(city):
     p = next(p for p, t in sorted(city["team_of"].items())
              if t == "DP2KB" and city["children"][p]["birth_date"] > "2021-10-01")
+    # Earlier campaigns are rebuilt after their answers: start from a settled snapshot.
+    assert coverage_at(city, store_revision(city))["revision"] == store_revision(city)
     before = coverage_total(city, "telur")
     visit = {"id": str(uuid.uuid4()), "pseudonym": p, "visited_on": "2026-09-10", "outcome": "visited",
              "given": ["eggs", "referral"]}

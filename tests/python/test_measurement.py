@@ -13,7 +13,7 @@ from collections import Counter
 import openpyxl
 import pytest
 
-from conftest import Server, locate_villages, run
+from conftest import Server, locate_villages, make_user, run
 
 SURVEY = '[survey]\nprevalence_percent = 20.8\nyear = 2024\nsource = "SSGI"\n'
 HAZ_FLAG = 6.0
@@ -200,3 +200,119 @@ def test_a_bad_targets_file_is_refused_line_by_line_and_changes_nothing(city, tm
     assert "bad.csv:2:" not in err
     assert "the store is unchanged" in err
     assert store_state(city["db"]) == before
+
+
+def upload(s, name, data, token="default"):
+    """POST /api/import/measure-targets?filename=NAME with the file's bytes."""
+    status, _, body = s.request("POST", f"/api/import/measure-targets?filename={name}", data,
+                                headers={"Content-Type": "application/octet-stream"}, token=token)
+    return status, json.loads(body) if body[:1] == b"{" else body
+
+
+def audit_rows(db):
+    with sqlite3.connect(db) as c:
+        return c.execute("SELECT username, role, what, records FROM sigap_audit "
+                         "WHERE action = 'import' AND what = 'measure-targets' ORDER BY id").fetchall()
+
+
+def test_targets_uploaded_over_http_by_a_planner_csv_and_xlsx(city, tmp_path):
+    """A planner without shell access uploads the villages' targets: CSV, then XLSX
+    (which replaces it); /api/measurement shows each right after the answer."""
+    codes = city["villages"]
+    run("team", "add", "--db", city["db"], "Dinkes Upload")
+    fo = make_user(city["db"], "m-upload-fo", "field_officer", team="Dinkes Upload", villages=codes[:2])
+    admin = make_user(city["db"], "m-upload-admin", "admin")
+    config = tmp_path / "sigap.toml"
+    config.write_text(SURVEY)
+    s = Server("--db", city["db"], "--config", config)
+    try:
+        # CSV with a comma decimal and dotted codes, as Dinkes writes them; every round.
+        csv_targets = {c: 30 + 3 * i for i, c in enumerate(codes[:12])}
+        text = "kode_desa;sasaran_balita\n" + "".join(
+            f"{c[:2]}.{c[2:4]}.{c[4:6]}.{c[6:]};{t},5\n" for c, t in csv_targets.items())
+        status, got = upload(s, "sasaran-dinkes.csv", text.encode())
+        assert status == 200, got
+        assert (got["layer"], got["read"], got["villages"], got["per_round"]) == ("measure-targets", 12, 12, 0)
+        assert got["every_round"] == pytest.approx(sum(csv_targets.values()) + 0.5 * 12)
+        revision, rows = store_state(city["db"])
+        assert int(revision) == got["revision"]
+        assert {r[0] for r in rows} == set(csv_targets) and {r[3] for r in rows} == {"sasaran-dinkes.csv"}
+        # The snapshot was rebuilt before the answer: the very next read shows them.
+        m = s.json("/api/measurement?period=2026-08")
+        want = {c: t + 0.5 for c, t in csv_targets.items()} | {c: city["population"][c] for c in codes[12:]}
+        rows_, summary = expected(city, "2026-08", want, 0.8)
+        compare(m, rows_, summary)
+        assert {v["code"] for v in m["villages"] if v["target_source"] == "imported"} == set(csv_targets)
+        # XLSX, one round's own target among them, from an admin: replaces the CSV's.
+        xlsx = tmp_path / "sasaran.xlsx"
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.append(["kode_desa", "sasaran", "periode"])
+        every = {c: 50 + i for i, c in enumerate(codes[5:20])}
+        for c, t in every.items():
+            ws.append([c, t, None])
+        ws.append([codes[6], 11, "2026-08"])
+        wb.save(xlsx)
+        status, got = upload(s, "sasaran.xlsx", xlsx.read_bytes(), token=admin)
+        assert status == 200, got
+        assert (got["read"], got["villages"], got["per_round"]) == (16, 15, 1)
+        m = s.json("/api/measurement?period=2026-08")
+        want = {c: city["population"][c] for c in codes} | every | {codes[6]: 11}
+        rows_, summary = expected(city, "2026-08", want, 0.8)
+        compare(m, rows_, summary)
+        assert {v["code"] for v in m["villages"] if v["target_source"] == "imported"} == set(every)
+        # Each upload left one audit row naming who and how many.
+        assert audit_rows(city["db"])[-2:] == [("pytest-planner", "planner", "measure-targets", 12),
+                                               ("m-upload-admin", "admin", "measure-targets", 16)]
+        # A field officer may not; nothing written, nothing audited.
+        before, audited = store_state(city["db"]), audit_rows(city["db"])
+        status, got = upload(s, "sasaran.csv", text.encode(), token=fo)
+        assert status == 403, got
+        status, got = upload(s, "sasaran.csv", text.encode(), token=None)
+        assert status == 401, got
+        assert store_state(city["db"]) == before and audit_rows(city["db"]) == audited
+        # The round comes from the file, never from the query.
+        status, got = upload(s, "sasaran.csv?period=2026-08".replace("?", "&"), text.encode())
+        assert status == 400 and "periode" in got["error"], got
+    finally:
+        s.stop()
+
+
+def test_a_bad_targets_upload_is_refused_line_by_line_and_changes_nothing(city, tmp_path):
+    codes = city["villages"]
+    bad = "\n".join([
+        "kode_desa,sasaran,periode",
+        f"{codes[0]},120,",          # 2: good
+        f"{codes[1]},-3,",           # 3: negative
+        f"{codes[2]},banyak,",       # 4: not a number
+        "12345,10,",                 # 5: not a village code
+        f"{codes[3]},10,2026-13",    # 6: no such month
+        f"{codes[0]},130,",          # 7: the same village and round as line 2
+        f"{codes[4]},250000,",       # 8: a population, not a target
+    ]) + "\n"
+    s = Server("--db", city["db"])
+    try:
+        before, audited = store_state(city["db"]), audit_rows(city["db"])
+        shown = s.json("/api/measurement?period=2026-08")
+        status, got = upload(s, "sasaran-salah.csv", bad.encode())
+        assert status == 422, got
+        assert got["error"] == "6 rows rejected; nothing was written"
+        named = [(r["line"], r["field"]) for r in got["rejects"]]
+        assert named == [(3, "sasaran"), (4, "sasaran"), (5, "kode_desa"), (6, "periode"),
+                         (7, "kode_desa"), (8, "sasaran")]
+        reasons = {r["line"]: r["reason"] for r in got["rejects"]}
+        assert "negative target `-3`" in reasons[3]
+        assert "`banyak` is not a number" in reasons[4]
+        assert f"village {codes[0]} has a target for this round on line 2 too" in reasons[7]
+        assert "whole population" in reasons[8]
+        # The server's private copy of the upload is named by the uploader's name only.
+        assert ".uploads" not in json.dumps(got) and "measure-targets.csv" not in json.dumps(got)
+        # A file with no target column, and a format that is not a table: refused too.
+        status, got = upload(s, "sasaran.csv", f"kode_desa,jumlah\n{codes[0]},3\n".encode())
+        assert status == 422 and "no target column" in got["error"], got
+        status, got = upload(s, "sasaran.geojson", b'{"type":"FeatureCollection","features":[]}')
+        assert status == 422 and ".csv, .xlsx or .ods" in got["error"], got
+        assert store_state(city["db"]) == before and audit_rows(city["db"]) == audited
+        assert s.json("/api/measurement?period=2026-08") == shown
+    finally:
+        s.stop()

@@ -3,9 +3,11 @@
 //! ([`crate::ledger::campaign`]), all or nothing, idempotent, audited.
 //!
 //! Planners and admins only; a cookie session sends the CSRF header like every
-//! other write. When something was added the snapshot is rebuilt before the answer
-//! (so `/api/coverage` read next counts the campaign); a campaign entered again adds
-//! nothing and rebuilds nothing.
+//! other write. The answer comes as soon as the deliveries are committed; when
+//! something was added the snapshot is rebuilt after it, off the request, and the
+//! answer's `revision` is the one `/api/coverage` shows once the figures count the
+//! campaign (the campaign page polls for it). A campaign entered again adds nothing
+//! and rebuilds nothing.
 
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
@@ -69,10 +71,7 @@ async fn enter_campaign(
         )
         .await?;
     if written.added > 0 {
-        let st = state.clone();
-        tokio::task::spawn_blocking(move || crate::http::refresh(&st))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))??;
+        state.rebuild_in_background("a campaign");
     }
     let status = if written.added > 0 {
         StatusCode::CREATED

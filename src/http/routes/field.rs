@@ -772,20 +772,9 @@ async fn store_visit(
         .await?
         .ok_or_else(|| ApiError::Conflict("this server has no store to record visits in".into()))?;
     if written.2 > 0 {
-        rebuild_in_background(state);
+        state.rebuild_in_background("a visit's deliveries");
     }
     Ok(written)
-}
-
-/// Rebuilds the snapshot off the request (coverage moved), so the phone does not
-/// wait for it; the store watcher would within seconds anyway.
-fn rebuild_in_background(state: &AppState) {
-    let st = state.clone();
-    tokio::task::spawn_blocking(move || {
-        if let Err(e) = crate::http::refresh(&st) {
-            tracing::warn!(error = %e, "snapshot not rebuilt after a visit's deliveries");
-        }
-    });
 }
 
 async fn record_visit(

@@ -1,6 +1,7 @@
 //! `POST /api/import/{layer}?filename=F[&period=YYYY-MM][&replace=true]`: the request
 //! body is the file, imported all or nothing as `sigap import` does, into the store
-//! the server was started with (`--db`). Admin and planner only; audited.
+//! the server was started with (`--db`). Admin and planner only; audited. The layer
+//! `measure-targets` takes the villages' measurement targets ([`targets`]).
 //!
 //! Bad rows are a 422 listing each one (line, field, reason) and the store is left
 //! as it was; the answer to a good import comes after the snapshot is rebuilt, so
@@ -20,6 +21,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
 
+mod targets;
 mod upload;
 
 pub fn routes(state: &AppState) -> Router<AppState> {
@@ -56,7 +58,8 @@ fn kind_of(layer: &str) -> Result<LayerKind, ApiError> {
     .find(|k| k.as_str() == layer)
     .ok_or_else(|| {
         ApiError::NotFound(format!(
-            "no layer {layer}; import villages, children, households or facilities"
+            "no layer {layer}; import villages, children, households, facilities or \
+             measure-targets"
         ))
     })
 }
@@ -74,6 +77,24 @@ fn extension(name: &str) -> Result<String, ApiError> {
             )
         })?;
     Ok(ext)
+}
+
+/// Refuses a zip-based file (XLSX, a zipped shapefile...) that would unpack to more
+/// than `limit` bytes, before anything is written.
+fn refuse_zip_bomb(filename: &str, ext: &str, body: &[u8], limit: u64) -> Result<(), ApiError> {
+    if crate::ingest::archive::is_zip_format(ext) {
+        let unpacked = crate::ingest::archive::unpacked_size(body)
+            .map_err(|e| ApiError::Unprocessable(json!({ "error": format!("{filename}: {e}") })))?;
+        if unpacked > limit {
+            return Err(ApiError::TooLarge(format!(
+                "{filename} unpacks to {} MiB, more than the {} MiB this server takes \
+                 ([server] max_unpacked_bytes); split it or export it as CSV",
+                unpacked >> 20,
+                limit >> 20
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Stops the import when the request is dropped (the client went away): a drop
@@ -96,7 +117,12 @@ async fn import(
     if !caller.may_import() {
         return Err(ApiError::forbidden("only an admin or a planner may import"));
     }
-    let kind = kind_of(&layer)?;
+    // `None`: measurement targets, a table rather than a layer.
+    let kind = if layer == targets::LAYER {
+        None
+    } else {
+        Some(kind_of(&layer)?)
+    };
     let filename = q.filename.clone().unwrap_or_default();
     let ext = extension(&filename)?;
     let period = q
@@ -106,6 +132,16 @@ async fn import(
         .map(str::parse)
         .transpose()
         .map_err(|e| ApiError::BadRequest(format!("period: {e}")))?;
+    refuse_zip_bomb(
+        &filename,
+        &ext,
+        &body,
+        state.0.config.server.max_unpacked_bytes,
+    )?;
+    let Some(kind) = kind else {
+        targets::refuse_options(period.is_some(), q.replace)?;
+        return targets::import(state, caller, filename, ext, body).await;
+    };
     let (Some(key_path), Some(store_path)) = (state.import_key(), state.store_path()) else {
         return Err(ApiError::Conflict(
             "this server has no store file to import into (the demo city lives in memory); \
@@ -113,19 +149,6 @@ async fn import(
                 .into(),
         ));
     };
-    let limit = state.0.config.server.max_unpacked_bytes;
-    if crate::ingest::archive::is_zip_format(&ext) {
-        let unpacked = crate::ingest::archive::unpacked_size(&body)
-            .map_err(|e| ApiError::Unprocessable(json!({ "error": format!("{filename}: {e}") })))?;
-        if unpacked > limit {
-            return Err(ApiError::TooLarge(format!(
-                "{filename} unpacks to {} MiB, more than the {} MiB this server takes \
-                 ([server] max_unpacked_bytes); split it or export it as CSV",
-                unpacked >> 20,
-                limit >> 20
-            )));
-        }
-    }
     // The import and its audit row are one transaction: committed together, or
     // (a refused file, a timeout, a client gone) neither.
     let audit = AuditRow::of(&caller, "import", kind.as_str(), 0);
