@@ -197,6 +197,18 @@ async fn import(
         task.await
     }
     .map_err(|e| ApiError::Internal(e.to_string()))?;
+    finish_import(&state, &caller, kind.as_str(), bytes, result).await
+}
+
+/// The end of every upload: a committed import is answered once the snapshot is
+/// rebuilt (the next request sees it); a refused one is logged and answered as is.
+async fn finish_import(
+    state: &AppState,
+    caller: &Caller,
+    layer: &str,
+    bytes: usize,
+    result: Result<Value, ApiError>,
+) -> Result<Json<Value>, ApiError> {
     match result {
         Ok(v) => {
             let st = state.clone();
@@ -206,12 +218,7 @@ async fn import(
             Ok(Json(v))
         }
         Err(e) => {
-            tracing::warn!(
-                user = caller.user_id,
-                layer = kind.as_str(),
-                bytes,
-                "import refused"
-            );
+            tracing::warn!(user = caller.user_id, layer, bytes, "import refused");
             Err(e)
         }
     }

@@ -86,24 +86,7 @@ pub async fn import(
         }
         written
     };
-    match result {
-        Ok(v) => {
-            let st = state.clone();
-            tokio::task::spawn_blocking(move || crate::http::refresh(&st))
-                .await
-                .map_err(|e| ApiError::Internal(e.to_string()))??;
-            Ok(Json(v))
-        }
-        Err(e) => {
-            tracing::warn!(
-                user = caller.user_id,
-                layer = LAYER,
-                bytes,
-                "import refused"
-            );
-            Err(e)
-        }
-    }
+    super::finish_import(&state, &caller, LAYER, bytes, result).await
 }
 
 /// Writes the upload to a private file and imports it into `store` with `also` in
