@@ -191,6 +191,9 @@ impl Default for Spatial {
 #[serde(deny_unknown_fields, default)]
 pub struct ServerSettings {
     pub tile_cache_entries: usize,
+    /// Threads answering HTTP, each a single-threaded runtime its connections stay
+    /// on; 0: one per core.
+    pub http_threads: usize,
     /// Largest request body (logins, forms); larger ones are answered 413.
     pub max_body_bytes: usize,
     /// Largest file uploaded to `POST /api/import/...`.
@@ -214,6 +217,7 @@ impl Default for ServerSettings {
     fn default() -> Self {
         Self {
             tile_cache_entries: DEFAULT_TILE_CACHE_ENTRIES,
+            http_threads: 0,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             max_unpacked_bytes: DEFAULT_MAX_UNPACKED_BYTES,

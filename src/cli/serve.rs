@@ -171,11 +171,10 @@ fn serve(
             tracing::info!(removed, "uploads left by a stopped server removed");
         }
     }
-    // Database calls run on the blocking pool; its threads are kept a minute (not
-    // tokio's 10 s) so that bursts of requests reuse them instead of starting new
-    // threads, each with a heap of its own.
+    // This runtime accepts connections, watches the store and waits for signals;
+    // requests are answered on the HTTP runtimes (`sigap::http::cores`), one per core.
     let rt = tokio::runtime::Builder::new_multi_thread()
-        .thread_keep_alive(std::time::Duration::from_mins(1))
+        .worker_threads(1)
         .enable_all()
         .build()?;
     rt.block_on(async move {

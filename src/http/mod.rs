@@ -6,6 +6,7 @@
 //! snapshot (and an empty tile cache) after every import.
 
 pub mod auth;
+pub mod cores;
 pub mod error;
 pub mod headers;
 pub mod routes;
@@ -94,17 +95,15 @@ fn compression() -> tower_http::compression::CompressionLayer {
         .quality(tower_http::CompressionLevel::Precise(4))
 }
 
-/// Serves `app(state)` on `listener` until Ctrl-C or SIGTERM.
+/// Serves `app(state)` on `listener` until Ctrl-C or SIGTERM, on `[server]
+/// http_threads` single-threaded runtimes ([`cores`]).
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     if state.0.store.is_some() {
         tokio::spawn(watch_store(state.clone()));
     }
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
+    let threads = cores::thread_count(state.0.config.server.http_threads);
+    tracing::info!(threads, "HTTP runtimes");
+    cores::serve(listener, app(state), threads, shutdown_signal()).await
 }
 
 async fn shutdown_signal() {
