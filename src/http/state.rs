@@ -123,6 +123,7 @@ fn public_figures(
     data: &crate::model::Dataset,
     config: &Config,
     default_period: Option<Period>,
+    household_cells: Option<Vec<crate::public::PointCells>>,
     started: std::time::Instant,
 ) -> (
     Analysis,
@@ -151,7 +152,10 @@ fn public_figures(
         },
         || {
             let cases = crate::index::cases::Cases::build_located(data, &index, &homes);
-            let cells = crate::public::CaseCells::new(&cases);
+            let cells = match household_cells {
+                Some(h) => crate::public::CaseCells::with_households(&cases, h),
+                None => crate::public::CaseCells::new(&cases),
+            };
             tracing::debug!(seconds = started.elapsed().as_secs_f64(), "case records");
             (cases, cells)
         },
@@ -232,12 +236,20 @@ impl Snapshot {
     /// answers from it are the same as from [`Snapshot::build`]'s; the staff ones are
     /// not: no H3 cells, no staff tile sources, no other period's analysis and no
     /// placements to compare periods with. Never serve it.
+    ///
+    /// `household_cells` are the households' H3 cells when already found
+    /// ([`crate::public::CaseCells::of_households`] of `data.households`).
     #[must_use]
-    pub fn build_public(revision: u64, data: &crate::model::Dataset, config: &Config) -> Self {
+    pub fn build_public(
+        revision: u64,
+        data: &crate::model::Dataset,
+        config: &Config,
+        household_cells: Option<Vec<crate::public::PointCells>>,
+    ) -> Self {
         let started = std::time::Instant::now();
         let default_period = data.latest_period();
         let ((analysis, (cases, case_cells)), basemap) = rayon::join(
-            || public_figures(data, config, default_period, started),
+            || public_figures(data, config, default_period, household_cells, started),
             || {
                 let b = basemap(data);
                 tracing::debug!(seconds = started.elapsed().as_secs_f64(), "basemap");
