@@ -50,7 +50,11 @@ pub fn run(args: &PublishArgs) -> Result<()> {
             super::demo_store()?
         }
     };
-    let data = store.load_side_by_side()?;
+    // The households' H3 cells depend on nothing else: found while the rest loads.
+    let full = args.full_analysis;
+    let (data, household_cells) = store.load_side_by_side_with(|households| {
+        (!full).then(|| sigap::public::CaseCells::of_households(households))
+    })?;
     tracing::info!(
         villages = data.villages.len(),
         seconds = started.elapsed().as_secs_f64(),
@@ -59,7 +63,7 @@ pub fn run(args: &PublishArgs) -> Result<()> {
     let snapshot = if args.full_analysis {
         Snapshot::build(store.revision()?, &data, &config)
     } else {
-        Snapshot::build_public(store.revision()?, &data, &config)
+        Snapshot::build_public(store.revision()?, &data, &config, household_cells)
     };
     drop(data);
     tracing::info!(

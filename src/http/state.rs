@@ -116,6 +116,52 @@ fn basemap(data: &crate::model::Dataset) -> crate::basemap::Basemap {
     })
 }
 
+/// The default period's village figures and the case records with their H3 cells,
+/// for [`Snapshot::build_public`]: the households' villages are found once for both
+/// (every period has the same households), while the access road graph is built.
+fn public_figures(
+    data: &crate::model::Dataset,
+    config: &Config,
+    default_period: Option<Period>,
+    household_cells: Option<Vec<crate::public::PointCells>>,
+    started: std::time::Instant,
+) -> (
+    Analysis,
+    (crate::index::cases::Cases, crate::public::CaseCells),
+) {
+    let index = crate::index::VillageIndex::new(&data.villages);
+    let (homes, roads) = rayon::join(
+        || index.locate_households(&data.households),
+        || crate::index::analysis::access_road_graph(data, config),
+    );
+    tracing::debug!(
+        seconds = started.elapsed().as_secs_f64(),
+        "households located"
+    );
+    rayon::join(
+        || {
+            let of_period = default_period.map(|p| data.of_period(p));
+            let analysis = Analysis::compute_villages(
+                of_period.as_ref().unwrap_or(data),
+                config,
+                roads,
+                &homes,
+            );
+            tracing::debug!(seconds = started.elapsed().as_secs_f64(), "village figures");
+            analysis
+        },
+        || {
+            let cases = crate::index::cases::Cases::build_located(data, &index, &homes);
+            let cells = match household_cells {
+                Some(h) => crate::public::CaseCells::with_households(&cases, h),
+                None => crate::public::CaseCells::new(&cases),
+            };
+            tracing::debug!(seconds = started.elapsed().as_secs_f64(), "case records");
+            (cases, cells)
+        },
+    )
+}
+
 impl Snapshot {
     /// Computes the analysis and tile sources of every period for one store revision.
     #[must_use]
@@ -123,8 +169,12 @@ impl Snapshot {
         let default_period = data.latest_period();
         // The road graphs do not depend on the period: built once, shared.
         let roads = crate::index::analysis::road_graphs(data, config);
+        // Every period has the same households: located once, for each period's
+        // analysis and the case records.
+        let index = crate::index::VillageIndex::new(&data.villages);
+        let homes = index.locate_households(&data.households);
         let build_view = |d: &crate::model::Dataset| {
-            let analysis = Analysis::compute_with_roads(d, config, roads.clone());
+            let analysis = Analysis::compute_with_roads(d, config, roads.clone(), &homes);
             let sources = TileSources::build(&analysis);
             (analysis, sources)
         };
@@ -148,7 +198,7 @@ impl Snapshot {
             .chain(other_periods.iter().map(|(p, (a, _))| (Some(*p), a)))
             .map(|(p, a)| (p, Arc::new(measurement_of(a, data, p, config))))
             .collect();
-        let cases = crate::index::cases::Cases::build(data);
+        let cases = crate::index::cases::Cases::build_located(data, &index, &homes);
         let snapshot = Self {
             revision,
             analysis,
@@ -186,35 +236,20 @@ impl Snapshot {
     /// answers from it are the same as from [`Snapshot::build`]'s; the staff ones are
     /// not: no H3 cells, no staff tile sources, no other period's analysis and no
     /// placements to compare periods with. Never serve it.
+    ///
+    /// `household_cells` are the households' H3 cells when already found
+    /// ([`crate::public::CaseCells::of_households`] of `data.households`).
     #[must_use]
-    pub fn build_public(revision: u64, data: &crate::model::Dataset, config: &Config) -> Self {
+    pub fn build_public(
+        revision: u64,
+        data: &crate::model::Dataset,
+        config: &Config,
+        household_cells: Option<Vec<crate::public::PointCells>>,
+    ) -> Self {
         let started = std::time::Instant::now();
         let default_period = data.latest_period();
         let ((analysis, (cases, case_cells)), basemap) = rayon::join(
-            || {
-                rayon::join(
-                    || {
-                        let roads = crate::index::analysis::access_road_graph(data, config);
-                        let of_period = default_period.map(|p| data.of_period(p));
-                        let analysis = Analysis::compute_villages(
-                            of_period.as_ref().unwrap_or(data),
-                            config,
-                            roads,
-                        );
-                        tracing::debug!(
-                            seconds = started.elapsed().as_secs_f64(),
-                            "village figures"
-                        );
-                        analysis
-                    },
-                    || {
-                        let cases = crate::index::cases::Cases::build(data);
-                        let cells = crate::public::CaseCells::new(&cases);
-                        tracing::debug!(seconds = started.elapsed().as_secs_f64(), "case records");
-                        (cases, cells)
-                    },
-                )
-            },
+            || public_figures(data, config, default_period, household_cells, started),
             || {
                 let b = basemap(data);
                 tracing::debug!(seconds = started.elapsed().as_secs_f64(), "basemap");

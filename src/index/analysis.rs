@@ -141,14 +141,21 @@ impl Analysis {
     /// Computes every aggregate.
     #[must_use]
     pub fn compute(data: &Dataset, config: &Config) -> Self {
-        Self::compute_with_roads(data, config, road_graphs(data, config))
+        let homes = VillageIndex::new(&data.villages).locate_households(&data.households);
+        Self::compute_with_roads(data, config, road_graphs(data, config), &homes)
     }
 
     /// [`Analysis::compute`] with road graphs already built from `data`'s network
-    /// (e.g. once for every period of a snapshot).
+    /// (e.g. once for every period of a snapshot) and the village of each of `data`'s
+    /// households already found (`homes`, from [`VillageIndex::locate_households`]).
     #[must_use]
-    pub fn compute_with_roads(data: &Dataset, config: &Config, roads: Option<Arc<Roads>>) -> Self {
-        Self::compute_parts(data, config, roads, true)
+    pub fn compute_with_roads(
+        data: &Dataset,
+        config: &Config,
+        roads: Option<Arc<Roads>>,
+        homes: &[Option<usize>],
+    ) -> Self {
+        Self::compute_parts(data, config, roads, true, homes)
     }
 
     /// The villages' figures alone (counts, population, access, smoothing, risk
@@ -156,8 +163,13 @@ impl Analysis {
     /// them, with no H3 cells (`hexes` empty): what the public map needs (its
     /// priority classes), without the cells' aggregation and hot spots.
     #[must_use]
-    pub fn compute_villages(data: &Dataset, config: &Config, roads: Option<Arc<Roads>>) -> Self {
-        Self::compute_parts(data, config, roads, false)
+    pub fn compute_villages(
+        data: &Dataset,
+        config: &Config,
+        roads: Option<Arc<Roads>>,
+        homes: &[Option<usize>],
+    ) -> Self {
+        Self::compute_parts(data, config, roads, false, homes)
     }
 
     fn compute_parts(
@@ -165,7 +177,9 @@ impl Analysis {
         config: &Config,
         roads: Option<Arc<Roads>>,
         with_hexes: bool,
+        household_village: &[Option<usize>],
     ) -> Self {
+        debug_assert_eq!(household_village.len(), data.households.len());
         let village_index = VillageIndex::new(&data.villages);
         let facility_index = FacilityIndex::new(&data.facilities);
         let population = data.population.as_ref();
@@ -203,18 +217,13 @@ impl Analysis {
         };
 
         let child_village = child_villages(data, &village_index);
-        let household_village: Vec<Option<usize>> = data
-            .households
-            .par_iter()
-            .map(|h| village_index.locate(h.location))
-            .collect();
 
         let VillageCounts {
             counts,
             sums,
             outside,
             totals,
-        } = VillageCounts::new(data, &child_village, &household_village);
+        } = VillageCounts::new(data, &child_village, household_village);
         let mut villages: Vec<VillageStats> = data
             .villages
             .iter()

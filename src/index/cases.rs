@@ -59,12 +59,21 @@ impl Cases {
     #[must_use]
     pub fn build(data: &Dataset) -> Self {
         let index = VillageIndex::new(&data.villages);
+        let homes = index.locate_households(&data.households);
+        Self::build_located(data, &index, &homes)
+    }
+
+    /// [`Cases::build`] with the village of each household already found (`homes`,
+    /// from [`VillageIndex::locate_households`] on `index`, an index of `data`'s
+    /// villages), as the analysis of the same snapshot uses it.
+    #[must_use]
+    pub fn build_located(
+        data: &Dataset,
+        index: &VillageIndex<'_>,
+        homes: &[Option<usize>],
+    ) -> Self {
+        debug_assert_eq!(homes.len(), data.households.len());
         let code = |i: Option<usize>| i.map(|i| data.villages[i].code.clone());
-        let homes: Vec<Option<usize>> = data
-            .households
-            .par_iter()
-            .map(|h| index.locate(h.location))
-            .collect();
         // A child at a household's very point (children are placed at their home)
         // lies in that household's village: looked up, not located again.
         let key = |p: geo::Point<f64>| (p.x().to_bits(), p.y().to_bits());
@@ -97,7 +106,7 @@ impl Cases {
             .par_iter()
             .zip(homes)
             .map(|(h, v)| CaseHousehold {
-                village: code(v),
+                village: code(*v),
                 household: h.clone(),
             })
             .collect();

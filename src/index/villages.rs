@@ -7,9 +7,10 @@
 //! smallest Kemendagri code, so shared borders never count a point twice or lose it.
 
 use super::boxes::BoxIndex;
-use crate::model::Village;
+use crate::model::{Household, Village};
 use geo::coordinate_position::{CoordPos, CoordinatePosition};
 use geo::{Coord, Point, Rect};
+use rayon::prelude::*;
 
 /// An R-tree over the bounding boxes of village boundaries, answering exact
 /// point-in-village queries.
@@ -59,6 +60,20 @@ impl<'a> VillageIndex<'a> {
             }
         }
         inside.or(on_border)
+    }
+
+    /// The village of each household ([`VillageIndex::locate`] of its point), found on
+    /// every core: a snapshot locates them once and gives the result to both the
+    /// analysis and the case records.
+    ///
+    /// # Units
+    /// Household locations are WGS84 degrees (x = lon, y = lat).
+    #[must_use]
+    pub fn locate_households(&self, households: &[Household]) -> Vec<Option<usize>> {
+        households
+            .par_iter()
+            .map(|h| self.locate(h.location))
+            .collect()
     }
 
     fn smaller_code(&self, current: Option<usize>, candidate: usize) -> usize {

@@ -217,6 +217,28 @@ impl CaseCells {
             .par_iter()
             .map(|h| point_cells(h.household.location))
             .collect();
+        Self::with_households(cases, households)
+    }
+
+    /// The cells of each household, in order, on every core: the part of
+    /// [`CaseCells::new`] that needs only the households (`sigap publish` finds them
+    /// while the rest of the store loads).
+    ///
+    /// # Units
+    /// Household locations are WGS84 degrees (x = lon, y = lat).
+    #[must_use]
+    pub fn of_households(households: &[crate::model::Household]) -> Vec<PointCells> {
+        households
+            .par_iter()
+            .map(|h| point_cells(h.location))
+            .collect()
+    }
+
+    /// [`CaseCells::new`] with the households' cells already found
+    /// ([`CaseCells::of_households`] of the households `cases` were built from).
+    #[must_use]
+    pub fn with_households(cases: &Cases, households: Vec<PointCells>) -> Self {
+        debug_assert_eq!(households.len(), cases.households.len());
         let children = cases
             .children
             .par_iter()

@@ -30,6 +30,7 @@ use crate::model::{
     TargetGroup,
 };
 use serde::Serialize;
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// One child measured in the round, as coverage sees it.
@@ -368,8 +369,11 @@ struct Round<'a> {
     villages: &'a [&'a str],
     /// Who got what: programme code -> recipients.
     got: HashMap<&'a str, HashSet<Key<'a>>>,
-    child_village: HashMap<&'a str, Option<&'a str>>,
-    household_village: HashMap<&'a str, Option<&'a str>>,
+    /// The village of each child and household by id, made on the first recipient
+    /// outside a target (most rounds have few or none: 90,000 households need not
+    /// be hashed for them).
+    child_village: OnceCell<HashMap<&'a str, Option<&'a str>>>,
+    household_village: OnceCell<HashMap<&'a str, Option<&'a str>>>,
 }
 
 impl<'a> Round<'a> {
@@ -391,19 +395,31 @@ impl<'a> Round<'a> {
             households,
             villages,
             got,
-            child_village: children.iter().map(|c| (c.id, c.village)).collect(),
-            household_village: households
-                .iter()
-                .map(|h| (h.household.id.as_str(), h.village))
-                .collect(),
+            child_village: OnceCell::new(),
+            household_village: OnceCell::new(),
         }
     }
 
     /// The village a recipient counts in.
     fn village_of(&self, r: Key<'a>) -> Option<&'a str> {
         match r {
-            Key::Child(id) => self.child_village.get(id).copied().flatten(),
-            Key::Household(id) => self.household_village.get(id).copied().flatten(),
+            Key::Child(id) => self
+                .child_village
+                .get_or_init(|| self.children.iter().map(|c| (c.id, c.village)).collect())
+                .get(id)
+                .copied()
+                .flatten(),
+            Key::Household(id) => self
+                .household_village
+                .get_or_init(|| {
+                    self.households
+                        .iter()
+                        .map(|h| (h.household.id.as_str(), h.village))
+                        .collect()
+                })
+                .get(id)
+                .copied()
+                .flatten(),
             Key::Village(code) => Some(code),
         }
     }
@@ -415,7 +431,8 @@ impl<'a> Round<'a> {
 
     /// `p`'s target, reached and outside, per village and city-wide.
     fn reach(&self, p: &Programme, out: &mut Coverage) {
-        let mut targets: HashSet<Key<'a>> = HashSet::new();
+        // The targets that received it: a recipient not among them is outside.
+        let mut reached: HashSet<Key<'a>> = HashSet::new();
         let mut total = Reach::default();
         let mut per_village: HashMap<&str, Reach> = HashMap::new();
         let mut add = |village: Option<&'a str>, r: Key<'a>| {
@@ -428,7 +445,9 @@ impl<'a> Round<'a> {
             if let Some(v) = village {
                 bump(per_village.entry(v).or_default());
             }
-            targets.insert(r);
+            if hit {
+                reached.insert(r);
+            }
         };
         match p.need() {
             Need::Stunted | Need::Children => {
@@ -460,7 +479,7 @@ impl<'a> Round<'a> {
         }
         // Recipients outside the target.
         if let Some(received) = self.got.get(p.code.as_str()) {
-            for r in received.iter().filter(|r| !targets.contains(*r)) {
+            for r in received.iter().filter(|r| !reached.contains(*r)) {
                 total.outside += 1;
                 if let Some(v) = self.village_of(*r) {
                     per_village.entry(v).or_default().outside += 1;
