@@ -74,7 +74,9 @@
 //!   [`risk::targets::Targets::standing`]); every database call off the async workers
 //!   (lookups through a read-only connection), tiles encoded on one long-lived
 //!   thread per core, brotli or gzip as the client asks, `/api/hexes` written as it
-//!   is sent, imports over HTTP on their own connection with their own deadline.
+//!   is sent, imports over HTTP on their own connection with their own deadline;
+//!   requests answered on one single-threaded runtime per core ([`http::cores`]),
+//!   each connection kept on one thread.
 //! - [`export`]: the priority-village table as CSV, XLSX (GDAL, in memory) and GeoJSON
 //!   downloads, with Indonesian (or English) column names, rounded values, the period
 //!   and weights in the file name and a "keterangan" sheet ([`export::sheet`]); kept
