@@ -109,6 +109,43 @@ impl Child {
     }
 }
 
+/// The H3 resolutions of the public map (5 to 8), coarsest first: the cells a
+/// household's point is counted in there, stored with the household at import.
+pub const PUBLIC_RESOLUTIONS: [Resolution; 4] = [
+    Resolution::Five,
+    Resolution::Six,
+    Resolution::Seven,
+    Resolution::Eight,
+];
+
+/// A point's cell at each of [`PUBLIC_RESOLUTIONS`], in that order (`None` where it
+/// has none: a non-finite coordinate).
+pub type PointCells = [Option<CellIndex>; PUBLIC_RESOLUTIONS.len()];
+
+/// The H3 cell holding `p` at `res`, or `None` for a non-finite coordinate.
+///
+/// A point's cell at resolution r is computed from the point at r (what every H3
+/// tool does), never rolled up from a finer cell: a parent cell does not contain
+/// exactly its children's areas.
+///
+/// # Units
+/// `p` is WGS84 degrees (x = lon, y = lat).
+#[must_use]
+pub fn cell_of(p: Point<f64>, res: Resolution) -> Option<CellIndex> {
+    h3o::LatLng::new(p.y(), p.x())
+        .ok()
+        .map(|ll| ll.to_cell(res))
+}
+
+/// `p`'s cell at each of [`PUBLIC_RESOLUTIONS`].
+///
+/// # Units
+/// `p` is WGS84 degrees (x = lon, y = lat).
+#[must_use]
+pub fn point_cells(p: Point<f64>) -> PointCells {
+    PUBLIC_RESOLUTIONS.map(|res| cell_of(p, res))
+}
+
 /// One surveyed household and its sanitation.
 ///
 /// # Units

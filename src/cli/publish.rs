@@ -50,10 +50,11 @@ pub fn run(args: &PublishArgs) -> Result<()> {
             super::demo_store()?
         }
     };
-    // The households' H3 cells depend on nothing else: found while the rest loads.
+    // The households' H3 cells, stored with them (or found, for a store from before
+    // they were), while the rest loads.
     let full = args.full_analysis;
-    let (data, household_cells) = store.load_side_by_side_with(|households| {
-        (!full).then(|| sigap::public::CaseCells::of_households(households))
+    let (data, household_cells) = store.load_side_by_side_with(|households, stored| {
+        (!full).then(|| sigap::public::CaseCells::of_households(households, stored))
     })?;
     tracing::info!(
         villages = data.villages.len(),

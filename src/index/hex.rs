@@ -7,7 +7,7 @@
 
 use crate::model::Counts;
 use geo::Point;
-use h3o::{CellIndex, LatLng, Resolution};
+use h3o::{CellIndex, Resolution};
 use rayon::prelude::*;
 use std::collections::HashMap;
 
@@ -21,14 +21,7 @@ pub const RESOLUTIONS: [Resolution; 6] = [
     Resolution::Ten,
 ];
 
-/// The H3 cell holding `p` at `res`, or `None` for a non-finite coordinate.
-///
-/// # Units
-/// `p` is WGS84 degrees (x = lon, y = lat).
-#[must_use]
-pub fn cell_of(p: Point<f64>, res: Resolution) -> Option<CellIndex> {
-    LatLng::new(p.y(), p.x()).ok().map(|ll| ll.to_cell(res))
-}
+pub use crate::model::cell_of;
 
 /// Counts items per cell at `res`: `locate` gives an item's position, `add` adds the
 /// item to a cell's counts. Items with an invalid position are skipped.

@@ -13,9 +13,8 @@ pub mod suppress;
 pub mod tiles;
 
 use crate::index::cases::Cases;
-use crate::index::hex::cell_of;
-use crate::model::Period;
-use h3o::{CellIndex, Resolution};
+use crate::model::{Period, point_cells};
+use h3o::CellIndex;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 pub use suppress::Shown;
@@ -34,13 +33,8 @@ pub const FIELDS: [&str; 7] = [
 const CHILD_FIELDS: usize = 3;
 /// The finest resolution the public sees.
 pub const MAX_PUBLIC_RES: u8 = 8;
-/// Resolutions published.
-pub const PUBLIC_RESOLUTIONS: [Resolution; 4] = [
-    Resolution::Five,
-    Resolution::Six,
-    Resolution::Seven,
-    Resolution::Eight,
-];
+/// Resolutions published, and a point's cell at each.
+pub use crate::model::{PUBLIC_RESOLUTIONS, PointCells};
 
 /// One area's seven published fields.
 pub type Row = [Shown; 7];
@@ -189,14 +183,6 @@ impl PublicView {
     }
 }
 
-/// A point's cell at each public resolution, in [`PUBLIC_RESOLUTIONS`] order
-/// (`None` where it has none: invalid coordinates).
-pub type PointCells = [Option<CellIndex>; PUBLIC_RESOLUTIONS.len()];
-
-fn point_cells(p: geo::Point<f64>) -> PointCells {
-    PUBLIC_RESOLUTIONS.map(|res| cell_of(p, res))
-}
-
 /// The cells of every child and household of a [`Cases`] (in their order), found
 /// once on every core for every period's [`PublicView::build_with`].
 #[derive(Debug, Clone, Default)]
@@ -220,17 +206,29 @@ impl CaseCells {
         Self::with_households(cases, households)
     }
 
-    /// The cells of each household, in order, on every core: the part of
-    /// [`CaseCells::new`] that needs only the households (`sigap publish` finds them
-    /// while the rest of the store loads).
+    /// The cells of each household, in order: those the store keeps with it
+    /// (`stored[i]`, found when it was imported) or, for a household without them
+    /// (`None`, or `stored` shorter than `households`), found here on every core.
+    /// The part of [`CaseCells::new`] that needs only the households (`sigap
+    /// publish` runs it while the rest of the store loads).
     ///
     /// # Units
     /// Household locations are WGS84 degrees (x = lon, y = lat).
     #[must_use]
-    pub fn of_households(households: &[crate::model::Household]) -> Vec<PointCells> {
+    pub fn of_households(
+        households: &[crate::model::Household],
+        stored: &[Option<PointCells>],
+    ) -> Vec<PointCells> {
         households
             .par_iter()
-            .map(|h| point_cells(h.location))
+            .enumerate()
+            .map(|(i, h)| {
+                stored
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .unwrap_or_else(|| point_cells(h.location))
+            })
             .collect()
     }
 

@@ -3,8 +3,8 @@
 use super::geometry::{decode_multi_polygon, decode_point, encode_multi_polygon, encode_point};
 use super::{Store, StoreError};
 use crate::model::{
-    Child, Dataset, Facility, FacilityKind, Household, LayerKind, Period, Sex, TargetGroups,
-    Village,
+    Child, Dataset, Facility, FacilityKind, Household, LayerKind, Period, PointCells, Sex,
+    TargetGroups, Village, point_cells,
 };
 use chrono::NaiveDate;
 use geo::{BoundingRect, Point, Rect};
@@ -142,7 +142,7 @@ impl Store {
                 child_row,
             )?,
             households: if households {
-                self.households()?
+                self.households()?.0
             } else {
                 Vec::new()
             },
@@ -163,26 +163,29 @@ impl Store {
     /// [`Store::load`] with the households (the largest layer) read on a second,
     /// read-only connection meanwhile; a store in memory is read on this one.
     pub fn load_side_by_side(&self) -> Result<Dataset, StoreError> {
-        self.load_side_by_side_with(|_| ()).map(|(data, ())| data)
+        self.load_side_by_side_with(|_, _| ())
+            .map(|(data, ())| data)
     }
 
-    /// [`Store::load_side_by_side`], running `with_households` on the households as
-    /// soon as they are read, while the other layers still load (on the same thread
-    /// for a store in memory).
+    /// [`Store::load_side_by_side`], running `with_households` on the households and
+    /// their stored H3 cells (see [`Store::households`]) as soon as they are read,
+    /// while the other layers still load (on the same thread for a store in memory).
     pub fn load_side_by_side_with<T: Send>(
         &self,
-        with_households: impl FnOnce(&[Household]) -> T + Send,
+        with_households: impl FnOnce(&[Household], &[Option<PointCells>]) -> T + Send,
     ) -> Result<(Dataset, T), StoreError> {
         if self.path == Path::new(":memory:") {
-            let data = self.load()?;
-            let t = with_households(&data.households);
+            let mut data = self.load_with(false)?;
+            let (households, cells) = self.households()?;
+            let t = with_households(&households, &cells);
+            data.households = households;
             return Ok((data, t));
         }
         let path = self.path.clone();
         std::thread::scope(|s| {
             let households = s.spawn(move || {
-                let households = Store::open_read_only(&path)?.households()?;
-                let t = with_households(&households);
+                let (households, cells) = Store::open_read_only(&path)?.households()?;
+                let t = with_households(&households, &cells);
                 Ok::<_, StoreError>((households, t))
             });
             let mut data = self.load_with(false)?;
@@ -194,14 +197,20 @@ impl Store {
         })
     }
 
-    /// Every household, in import order.
-    fn households(&self) -> Result<Vec<Household>, StoreError> {
-        self.read_table(
-            "SELECT fid, geom, pseudonym, has_latrine, safe_water, improved_sanitation, \
-             unfit_housing, four_t, target_groups FROM households ORDER BY fid",
-            "households",
-            household_row,
-        )
+    /// Every household, in import order, with its H3 cells at the public
+    /// resolutions as stored at import (`None` for a household stored by a sigap
+    /// that did not keep them).
+    pub fn households(&self) -> Result<(Vec<Household>, Vec<Option<PointCells>>), StoreError> {
+        Ok(self
+            .read_table(
+                "SELECT fid, geom, pseudonym, has_latrine, safe_water, improved_sanitation, \
+                 unfit_housing, four_t, target_groups, h3_5, h3_6, h3_7, h3_8 \
+                 FROM households ORDER BY fid",
+                "households",
+                household_row,
+            )?
+            .into_iter()
+            .unzip())
     }
 
     /// The ids stored in a layer: village codes, facility ids, or the pseudonyms of
@@ -298,12 +307,16 @@ pub(super) fn insert(tx: &Transaction<'_>, rows: &LayerRows) -> rusqlite::Result
             }
         }
         LayerRows::Households(rows) => {
+            // Found here, on every core, so that every load need not.
+            let points: Vec<Point<f64>> = rows.iter().map(|h| h.location).collect();
+            let cells = cells_as_stored(&points);
             let mut stmt = tx.prepare(
                 "INSERT INTO households (geom, pseudonym, has_latrine, safe_water, \
-                 improved_sanitation, unfit_housing, four_t, target_groups) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 improved_sanitation, unfit_housing, four_t, target_groups, \
+                 h3_5, h3_6, h3_7, h3_8) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?;
-            for h in rows {
+            for (h, [c5, c6, c7, c8]) in rows.iter().zip(cells) {
                 stmt.execute(params![
                     encode_point(h.location),
                     h.id,
@@ -312,7 +325,11 @@ pub(super) fn insert(tx: &Transaction<'_>, rows: &LayerRows) -> rusqlite::Result
                     h.improved_sanitation,
                     h.unfit_housing,
                     h.four_t,
-                    h.targets.map(TargetGroups::bits)
+                    h.targets.map(TargetGroups::bits),
+                    c5,
+                    c6,
+                    c7,
+                    c8
                 ])?;
             }
         }
@@ -441,12 +458,14 @@ fn child_row(r: &Row<'_>) -> rusqlite::Result<Result<Child, String>> {
     })())
 }
 
-fn household_row(r: &Row<'_>) -> rusqlite::Result<Result<Household, String>> {
+/// A household and its stored cells (columns 9 to 12, `h3_5` to `h3_8`).
+fn household_row(r: &Row<'_>) -> rusqlite::Result<Result<(Household, Option<PointCells>), String>> {
     let geom = blob(r, 1)?;
     let (id, has_latrine, safe_water, improved_sanitation) =
         (r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
     let (unfit_housing, four_t) = (r.get(6)?, r.get(7)?);
     let bits: Option<u8> = r.get(8)?;
+    let stored: [Option<i64>; 4] = [r.get(9)?, r.get(10)?, r.get(11)?, r.get(12)?];
     Ok((|| {
         let targets = bits
             .map(|b| {
@@ -454,7 +473,7 @@ fn household_row(r: &Row<'_>) -> rusqlite::Result<Result<Household, String>> {
                     .ok_or_else(|| format!("target_groups {b} has bits beyond the five groups"))
             })
             .transpose()?;
-        Ok(Household {
+        let household = Household {
             id,
             location: point(geom)?,
             has_latrine,
@@ -463,8 +482,74 @@ fn household_row(r: &Row<'_>) -> rusqlite::Result<Result<Household, String>> {
             unfit_housing,
             four_t,
             targets,
-        })
+        };
+        Ok((household, stored_cells(stored)?))
     })())
+}
+
+/// The points' cells at the public resolutions, found on every core, as stored (the
+/// 64-bit H3 index; NULL for a point with none).
+///
+/// # Units
+/// WGS84 degrees (x = lon, y = lat).
+fn cells_as_stored(points: &[Point<f64>]) -> Vec<[Option<i64>; 4]> {
+    use rayon::prelude::*;
+    points
+        .par_iter()
+        .map(|p| point_cells(*p).map(|c| c.map(|c| u64::from(c).cast_signed())))
+        .collect()
+}
+
+/// Stores the cells of every household (a store from before they were kept);
+/// returns how many. Runs inside the caller's transaction.
+pub(super) fn fill_household_cells(tx: &Transaction<'_>) -> rusqlite::Result<usize> {
+    let mut read = tx.prepare("SELECT fid, geom FROM households")?;
+    let (fids, points): (Vec<i64>, Vec<Point<f64>>) = read
+        .query_map([], |r| {
+            // A geometry that does not decode gets no cells here; loading the store
+            // reports it as corrupt.
+            let location = decode_point(blob(r, 1)?).unwrap_or(Point::new(f64::NAN, f64::NAN));
+            Ok((r.get::<_, i64>(0)?, location))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?
+        .into_iter()
+        .unzip();
+    let cells = cells_as_stored(&points);
+    let mut write = tx.prepare(
+        "UPDATE households SET h3_5 = ?2, h3_6 = ?3, h3_7 = ?4, h3_8 = ?5 WHERE fid = ?1",
+    )?;
+    for (fid, [c5, c6, c7, c8]) in fids.iter().zip(cells) {
+        write.execute(params![fid, c5, c6, c7, c8])?;
+    }
+    Ok(fids.len())
+}
+
+/// Stored cells back as cells: `None` when none is stored (a household written by
+/// a sigap that did not keep them; its cells are found again when needed).
+fn stored_cells(stored: [Option<i64>; 4]) -> Result<Option<PointCells>, String> {
+    if stored.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    let mut out: PointCells = [None; 4];
+    for ((slot, value), res) in out
+        .iter_mut()
+        .zip(stored)
+        .zip(crate::model::PUBLIC_RESOLUTIONS)
+    {
+        let Some(v) = value else { continue };
+        let cell = h3o::CellIndex::try_from(v.cast_unsigned())
+            .ok()
+            .filter(|c| c.resolution() == res)
+            .ok_or_else(|| {
+                format!(
+                    "h3_{}: {v} is not an H3 cell of resolution {}",
+                    u8::from(res),
+                    u8::from(res)
+                )
+            })?;
+        *slot = Some(cell);
+    }
+    Ok(Some(out))
 }
 
 fn facility_row(r: &Row<'_>) -> rusqlite::Result<Result<Facility, String>> {

@@ -202,6 +202,10 @@ impl Store {
             if !has(&tx, table, column).map_err(sql)? {
                 tx.execute_batch(ddl).map_err(sql)?;
                 tracing::info!(path = %path.display(), table, column, "store: column added");
+                if *column == schema::HOUSEHOLD_CELLS_COLUMN {
+                    let n = layers::fill_household_cells(&tx).map_err(sql)?;
+                    tracing::info!(path = %path.display(), households = n, "store: households' H3 cells stored");
+                }
             }
         }
         tx.commit().map_err(sql)

@@ -50,7 +50,22 @@ pub const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
         "target_groups",
         "ALTER TABLE households ADD COLUMN target_groups INTEGER",
     ),
+    // The household's H3 cell at each public resolution (5 to 8), the 64-bit index
+    // as an integer: derived from `geom` by sigap when it writes the row, so that
+    // loading a store does not find 4 cells per household again. The rows of an
+    // older store get theirs when the columns are added (`Store::open`).
+    (
+        "households",
+        HOUSEHOLD_CELLS_COLUMN,
+        "ALTER TABLE households ADD COLUMN h3_5 INTEGER; \
+         ALTER TABLE households ADD COLUMN h3_6 INTEGER; \
+         ALTER TABLE households ADD COLUMN h3_7 INTEGER; \
+         ALTER TABLE households ADD COLUMN h3_8 INTEGER",
+    ),
 ];
+
+/// The column whose absence means a store's households have no stored cells.
+pub const HOUSEHOLD_CELLS_COLUMN: &str = "h3_5";
 
 /// A store made before periods has `pseudonym TEXT NOT NULL UNIQUE` on children: one
 /// child, one row. Since periods, a child has one row per period; the table is
@@ -134,7 +149,11 @@ CREATE TABLE households (
   improved_sanitation BOOLEAN NOT NULL,
   unfit_housing BOOLEAN,
   four_t BOOLEAN,
-  target_groups INTEGER
+  target_groups INTEGER,
+  h3_5 INTEGER,
+  h3_6 INTEGER,
+  h3_7 INTEGER,
+  h3_8 INTEGER
 );
 CREATE TABLE facilities (
   fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,

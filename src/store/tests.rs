@@ -459,6 +459,52 @@ fn a_store_from_before_family_fields_reads_them_as_unknown() {
 }
 
 #[test]
+fn households_keep_their_h3_cells_and_an_older_store_gets_them_on_open() {
+    let path = temp_path("household-cells");
+    let want: Vec<Option<crate::model::PointCells>> = (0..3)
+        .map(|i| Some(crate::model::point_cells(household(i).location)))
+        .collect();
+    {
+        let mut store = Store::open(&path).expect("create");
+        fill(&mut store);
+        let (households, cells) = store.households().expect("households");
+        assert_eq!(households.len(), 3);
+        assert_eq!(cells, want, "cells stored at import");
+        // As a sigap from before the cells were kept left it.
+        store
+            .conn
+            .execute_batch(
+                "ALTER TABLE households DROP COLUMN h3_5; ALTER TABLE households DROP COLUMN h3_6; \
+                 ALTER TABLE households DROP COLUMN h3_7; ALTER TABLE households DROP COLUMN h3_8",
+            )
+            .expect("drop columns");
+    }
+    let store = Store::open(&path).expect("reopen adds and fills the columns");
+    assert_eq!(store.households().expect("households").1, want);
+    // A household written by such a sigap into a new store: no cells, found
+    // again by whoever needs them.
+    store
+        .conn
+        .execute("UPDATE households SET h3_5 = NULL, h3_6 = NULL, h3_7 = NULL, h3_8 = NULL WHERE fid = 1", [])
+        .expect("clear");
+    let (_, cells) = store.households().expect("households");
+    assert_eq!(cells[0], None);
+    assert_eq!(cells[1..], want[1..]);
+    // A res-7 cell where the res-8 one belongs is corrupt, not silently wrong.
+    store
+        .conn
+        .execute("UPDATE households SET h3_8 = h3_7 WHERE fid = 2", [])
+        .expect("swap");
+    let err = store.households().expect_err("corrupt");
+    assert!(
+        matches!(&err, StoreError::Corrupt { table: "households", fid: 2, reason, .. } if reason.starts_with("h3_8")),
+        "{err}"
+    );
+    drop(store);
+    remove(&path);
+}
+
+#[test]
 fn a_store_from_before_the_measurement_checks_gets_their_columns_and_teams() {
     let path = temp_path("old-visits");
     {

@@ -2,12 +2,13 @@
 import csv
 import json
 import random
+import sqlite3
 from collections import Counter
 
 import h3
 import pytest
 
-from conftest import run
+from conftest import pseudonym, run
 
 
 def random_points(n, seed):
@@ -53,3 +54,18 @@ def test_demo_counts_per_cell_equal_uber_h3(server, demo_dir):
             if feat["properties"]["children"] > 0
         }
         assert got == dict(want), f"res {res}"
+
+
+def test_stored_household_cells_equal_uber_h3(demo_db, demo_dir):
+    """The cells `sigap import` stores with each household (h3_5..h3_8, what
+    `sigap publish` counts households in) are h3's cells of the file's point."""
+    key_hex = (demo_db.parent / "city.key").read_text().strip()
+    with open(demo_dir / "households.csv", newline="") as f:
+        points = {pseudonym(key_hex, r["id"]): (float(r["lat"]), float(r["lon"])) for r in csv.DictReader(f)}
+    with sqlite3.connect(f"file:{demo_db}?mode=ro", uri=True) as db:
+        stored = db.execute("SELECT pseudonym, h3_5, h3_6, h3_7, h3_8 FROM households").fetchall()
+    assert len(stored) == len(points) == 90_000
+    for pseudo, *cells in stored:
+        lat, lon = points[pseudo]
+        for res, cell in zip(range(5, 9), cells):
+            assert cell == h3.str_to_int(h3.latlng_to_cell(lat, lon, res)), (pseudo, res)
