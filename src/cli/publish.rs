@@ -99,6 +99,10 @@ pub fn run(args: &PublishArgs) -> Result<()> {
         s.bytes,
         started.elapsed().as_secs_f64()
     );
+    // The process ends here: the system takes its memory back at once, where
+    // dropping the snapshot (every record, tile source and view, in hundreds of
+    // thousands of allocations) took 10-20 ms more on the demo city.
+    std::mem::forget(state);
     Ok(())
 }
 

@@ -86,53 +86,53 @@ impl PublicView {
         k: u64,
     ) -> Self {
         let nv = village_codes.len() + 1; // + outside
-        let index: HashMap<&str, usize> = village_codes
+        let index: FastMap<&str, u32> = village_codes
             .iter()
             .enumerate()
-            .map(|(i, c)| (c.as_str(), i))
+            .map(|(i, c)| (c.as_str(), u32::try_from(i).unwrap_or(u32::MAX)))
             .collect();
+        let outside = u32::try_from(nv - 1).unwrap_or(u32::MAX);
         let village_of = |v: &Option<String>| {
             v.as_deref()
                 .and_then(|c| index.get(c).copied())
-                .unwrap_or(nv - 1)
+                .unwrap_or(outside)
         };
-        // Each record: village, its cells at the public resolutions, its
-        // contribution to the seven fields, and its population (0 children, 1
-        // households).
-        let mut records: Vec<(usize, PointCells, [u64; 7], usize)> = Vec::new();
+        // Each record: its village, its contribution to the seven fields (bit f set:
+        // one to field f), its population (0 children, 1 households) and its cells at
+        // the public resolutions (borrowed from `cells`).
+        let mut records: Vec<Record<'_>> =
+            Vec::with_capacity(cases.children.len() + cases.households.len());
         for (c, at) in cases.children.iter().zip(&cells.children) {
             let ch = &c.child;
             if period.is_some_and(|p| ch.period != p) || ch.is_flagged() {
                 continue;
             }
-            let f = [
-                1,
-                u64::from(ch.is_stunted()),
-                u64::from(ch.is_severely_stunted()),
-                0,
-                0,
-                0,
-                0,
-            ];
-            records.push((village_of(&c.village), *at, f, 0));
+            let fields =
+                1 | u8::from(ch.is_stunted()) << 1 | u8::from(ch.is_severely_stunted()) << 2;
+            records.push(Record {
+                village: village_of(&c.village),
+                fields,
+                population: 0,
+                cells: at,
+            });
         }
         for (h, at) in cases.households.iter().zip(&cells.households) {
             let hh = &h.household;
-            let f = [
-                0,
-                0,
-                0,
-                1,
-                u64::from(!hh.has_latrine),
-                u64::from(!hh.safe_water),
-                u64::from(!hh.improved_sanitation),
-            ];
-            records.push((village_of(&h.village), *at, f, 1));
+            let fields = 1 << 3
+                | u8::from(!hh.has_latrine) << 4
+                | u8::from(!hh.safe_water) << 5
+                | u8::from(!hh.improved_sanitation) << 6;
+            records.push(Record {
+                village: village_of(&h.village),
+                fields,
+                population: 1,
+                cells: at,
+            });
         }
         let mut vvalues: [Vec<u64>; 7] = std::array::from_fn(|_| vec![0; nv]);
-        for (v, _, f, _) in &records {
-            for (column, add) in vvalues.iter_mut().zip(f) {
-                column[*v] += add;
+        for r in &records {
+            for (f, column) in vvalues.iter_mut().enumerate() {
+                column[r.village as usize] += u64::from(r.fields >> f & 1);
             }
         }
         let layers: Vec<Layer> = (0..PUBLIC_RESOLUTIONS.len())
@@ -252,29 +252,66 @@ impl CaseCells {
     }
 }
 
+/// A hash map for the public counts' integer and short-string keys: foldhash (the
+/// hasher hashbrown itself uses) is several times faster than the standard SipHash
+/// here, and no key comes from a request (nothing to flood).
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
+/// One child or household counted in a [`PublicView`] (see its `build_with`).
+struct Record<'c> {
+    /// Index into the villages, or one past the last for outside every village.
+    village: u32,
+    /// Bit `f` set: one to field `f`.
+    fields: u8,
+    /// 0 children, 1 households.
+    population: usize,
+    cells: &'c PointCells,
+}
+
 /// The counts of every cell at the `r`-th public resolution and the (village, cell)
 /// pairs with records.
-fn layer(records: &[(usize, PointCells, [u64; 7], usize)], r: usize) -> Layer {
-    let located: Vec<Option<CellIndex>> = records.iter().map(|rec| rec.1[r]).collect();
-    let mut cells: Vec<CellIndex> = located.iter().flatten().copied().collect();
-    cells.sort_unstable();
-    cells.dedup();
-    let at: HashMap<CellIndex, usize> = cells.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+fn layer(records: &[Record<'_>], r: usize) -> Layer {
+    // Cells numbered as first met, then renumbered in cell order.
+    let mut at: FastMap<CellIndex, u32> = FastMap::default();
+    let mut met: Vec<CellIndex> = Vec::new();
+    let mut of_record: Vec<u32> = Vec::with_capacity(records.len());
+    for rec in records {
+        let id = rec.cells[r].map_or(u32::MAX, |c| {
+            *at.entry(c).or_insert_with(|| {
+                met.push(c);
+                u32::try_from(met.len() - 1).unwrap_or(u32::MAX)
+            })
+        });
+        of_record.push(id);
+    }
+    let mut order: Vec<u32> = (0..u32::try_from(met.len()).unwrap_or(u32::MAX)).collect();
+    order.sort_unstable_by_key(|&i| met[i as usize]);
+    let mut rank = vec![0u32; met.len()];
+    for (position, &i) in order.iter().enumerate() {
+        rank[i as usize] = u32::try_from(position).unwrap_or(u32::MAX);
+    }
+    let cells: Vec<CellIndex> = order.iter().map(|&i| met[i as usize]).collect();
     let mut values: [Vec<u64>; 7] = std::array::from_fn(|_| vec![0; cells.len()]);
-    let mut edges: [Vec<(usize, usize)>; 2] = [Vec::new(), Vec::new()];
-    for (r, cell) in records.iter().zip(&located) {
-        let Some(ci) = cell.and_then(|c| at.get(&c).copied()) else {
+    let mut pairs: [std::collections::HashSet<(u32, u32), foldhash::fast::FixedState>; 2] =
+        Default::default();
+    for (rec, &id) in records.iter().zip(&of_record) {
+        if id == u32::MAX {
             continue;
-        };
-        for (column, add) in values.iter_mut().zip(r.2) {
-            column[ci] += add;
         }
-        edges[r.3].push((r.0, ci));
+        let ci = rank[id as usize];
+        for (f, column) in values.iter_mut().enumerate() {
+            column[ci as usize] += u64::from(rec.fields >> f & 1);
+        }
+        pairs[rec.population].insert((rec.village, ci));
     }
-    for e in &mut edges {
+    let edges = pairs.map(|set| {
+        let mut e: Vec<(usize, usize)> = set
+            .into_iter()
+            .map(|(v, c)| (v as usize, c as usize))
+            .collect();
         e.sort_unstable();
-        e.dedup();
-    }
+        e
+    });
     Layer {
         cells,
         values,
