@@ -1,5 +1,6 @@
 //! `sigap bench basemap`: building the basemap from the stored OpenStreetMap extract,
-//! then encoding every basemap tile over the city at z10-z16, one thread, no cache.
+//! then encoding every basemap tile over the city at z10 to the basemap's deepest zoom
+//! ([`sigap::basemap::MAX_ZOOM`]), one thread, no cache.
 
 use anyhow::{Context, Result};
 use geo::BoundingRect;
@@ -56,7 +57,7 @@ pub fn run(db: Option<&std::path::Path>, repeat: usize) -> Result<()> {
         })
         .context("no villages")?;
     let (mut all_tiles, mut all_time) = (0usize, 0.0f64);
-    for z in 10..=16u8 {
+    for z in 10..=sigap::basemap::MAX_ZOOM {
         let (x0, y0) = tile_of(z, bounds.min().x, bounds.max().y);
         let (x1, y1) = tile_of(z, bounds.max().x, bounds.min().y);
         let coords: Vec<TileCoord> = (x0..=x1)

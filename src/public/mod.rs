@@ -253,7 +253,7 @@ impl CaseCells {
 }
 
 /// A hash map for the public counts' integer and short-string keys: foldhash (the
-/// hasher hashbrown itself uses) is several times faster than the standard SipHash
+/// hasher hashbrown itself uses) is several times faster than the standard `SipHash`
 /// here, and no key comes from a request (nothing to flood).
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 

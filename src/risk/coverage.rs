@@ -35,7 +35,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The round's internal maps: keyed by ids and codes hashed hundreds of thousands of
 /// times per round (every target of every programme), with foldhash (hashbrown's
-/// own hasher), several times faster than SipHash; no key comes from a request.
+/// own hasher), several times faster than `SipHash`; no key comes from a request.
 type Map<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 type Set<K> = HashSet<K, foldhash::fast::FixedState>;
 
