@@ -133,10 +133,10 @@ fn varint(mut v: u64, out: &mut Vec<u8>) {
     out.push(v as u8);
 }
 
-/// Gzip at libdeflate's level 9: smaller than zlib's best (3,746,868 bytes of
-/// archives for the demo city against 3,751,956) in about half its time, the
-/// largest share of a publish (BENCHMARKS.md). One compressor per thread: each
-/// holds half a megabyte of match-finder tables.
+/// Gzip at libdeflate's level 9: smaller archives than zlib's best level (3,746,868
+/// bytes for the demo city against 3,751,956, measured while the basemap went to
+/// z16) for less CPU per publish (median 0.60 s against 0.69 s; BENCHMARKS.md).
+/// One compressor per thread: each holds half a megabyte of match-finder tables.
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     thread_local! {
         static COMPRESSOR: std::cell::RefCell<libdeflater::Compressor> =
