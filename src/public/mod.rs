@@ -207,10 +207,10 @@ impl CaseCells {
     }
 
     /// The cells of each household, in order: those the store keeps with it
-    /// (`stored[i]`, found when it was imported) or, for a household without them
-    /// (`None`, or `stored` shorter than `households`), found here on every core.
-    /// The part of [`CaseCells::new`] that needs only the households (`sigap
-    /// publish` runs it while the rest of the store loads).
+    /// (`stored[i]`, found when it was imported, as [`crate::store::Store`] reads
+    /// them beside the households) or, for a household without them (`None`), found
+    /// here on every core. The part of [`CaseCells::new`] that needs only the
+    /// households (`sigap publish` runs it while the rest of the store loads).
     ///
     /// # Units
     /// Household locations are WGS84 degrees (x = lon, y = lat).
@@ -219,16 +219,11 @@ impl CaseCells {
         households: &[crate::model::Household],
         stored: &[Option<PointCells>],
     ) -> Vec<PointCells> {
+        debug_assert_eq!(households.len(), stored.len());
         households
             .par_iter()
-            .enumerate()
-            .map(|(i, h)| {
-                stored
-                    .get(i)
-                    .copied()
-                    .flatten()
-                    .unwrap_or_else(|| point_cells(h.location))
-            })
+            .zip(stored)
+            .map(|(h, cells)| cells.unwrap_or_else(|| point_cells(h.location)))
             .collect()
     }
 

@@ -200,7 +200,9 @@ impl Store {
     /// Every household, in import order, with its H3 cells at the public
     /// resolutions as stored at import (`None` for a household stored by a sigap
     /// that did not keep them).
-    pub fn households(&self) -> Result<(Vec<Household>, Vec<Option<PointCells>>), StoreError> {
+    pub(super) fn households(
+        &self,
+    ) -> Result<(Vec<Household>, Vec<Option<PointCells>>), StoreError> {
         Ok(self
             .read_table(
                 "SELECT fid, geom, pseudonym, has_latrine, safe_water, improved_sanitation, \
