@@ -258,12 +258,12 @@ impl fmt::Display for LayerKind {
 pub struct Dataset {
     pub villages: Vec<Village>,
     pub children: Vec<Child>,
-    pub households: Vec<Household>,
+    pub households: std::sync::Arc<Vec<Household>>,
     pub facilities: Vec<Facility>,
     /// Sums of the imported population raster, `None` without one.
     pub population: Option<Population>,
     /// The team (OPD or TPK) visiting each child, by pseudonym.
-    pub assignments: std::collections::HashMap<String, String>,
+    pub assignments: std::sync::Arc<std::collections::HashMap<String, String>>,
     /// The imported road network, `None` without one.
     pub roads: Option<std::sync::Arc<crate::roads::RoadNetwork>>,
     /// The OpenStreetMap extract (`.osm.pbf` bytes) the roads were imported from,

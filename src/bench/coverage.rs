@@ -27,11 +27,12 @@ fn scaled(mut data: Dataset, scale: usize) -> Dataset {
             c.id.push_str(&suffix);
             c
         }));
-        data.households
-            .extend(households.iter().cloned().map(|mut h| {
+        std::sync::Arc::make_mut(&mut data.households).extend(households.iter().cloned().map(
+            |mut h| {
                 h.id.push_str(&suffix);
                 h
-            }));
+            },
+        ));
         data.deliveries
             .extend(deliveries.iter().cloned().map(|mut d: Delivery| {
                 d.recipient = match d.recipient {

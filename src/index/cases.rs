@@ -77,12 +77,19 @@ impl Cases {
         // A child at a household's very point (children are placed at their home)
         // lies in that household's village: looked up, not located again.
         let key = |p: geo::Point<f64>| (p.x().to_bits(), p.y().to_bits());
-        let at_home: std::collections::HashMap<(u64, u64), usize> = data
-            .households
-            .iter()
-            .enumerate()
-            .map(|(i, h)| (key(h.location), i))
-            .collect();
+        // foldhash, not the standard SipHash: a city's households are hashed here on
+        // every snapshot, and the keys are coordinates, not attacker-chosen text.
+        let mut at_home: std::collections::HashMap<(u64, u64), usize, foldhash::fast::FixedState> =
+            std::collections::HashMap::with_capacity_and_hasher(
+                data.households.len(),
+                foldhash::fast::FixedState::default(),
+            );
+        at_home.extend(
+            data.households
+                .iter()
+                .enumerate()
+                .map(|(i, h)| (key(h.location), i)),
+        );
         let children = data
             .children
             .par_iter()

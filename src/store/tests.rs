@@ -187,7 +187,7 @@ fn reopened_file_round_trips_every_layer_exactly() {
     let data = store.load().expect("load");
     assert_eq!(data.villages, villages());
     assert_eq!(data.children, (0..5).map(child).collect::<Vec<_>>());
-    assert_eq!(data.households, (0..3).map(household).collect::<Vec<_>>());
+    assert_eq!(*data.households, (0..3).map(household).collect::<Vec<_>>());
     assert_eq!(data.facilities, vec![facility()]);
     assert_eq!(store.revision().expect("revision"), 4);
     let counts = store.counts().expect("counts");
@@ -454,7 +454,7 @@ fn a_store_from_before_family_fields_reads_them_as_unknown() {
         .expect("replace households");
     drop(store);
     let again = Store::open(&path).expect("reopen").load().expect("load");
-    assert_eq!(again.households, (0..3).map(household).collect::<Vec<_>>());
+    assert_eq!(*again.households, (0..3).map(household).collect::<Vec<_>>());
     remove(&path);
 }
 
