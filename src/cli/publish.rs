@@ -51,20 +51,22 @@ pub fn run(args: &PublishArgs) -> Result<()> {
         }
     };
     // The households' H3 cells, stored with them (or found, for a store from before
-    // they were), while the rest loads.
+    // they were), while the rest loads; the revision is the one every layer was
+    // read at.
     let full = args.full_analysis;
-    let (data, household_cells) = store.load_side_by_side_with(|households, stored| {
-        (!full).then(|| sigap::public::CaseCells::of_households(households, stored))
-    })?;
+    let (revision, data, household_cells) =
+        store.load_side_by_side_with(|households, stored| {
+            (!full).then(|| sigap::public::CaseCells::of_households(households, stored))
+        })?;
     tracing::info!(
         villages = data.villages.len(),
         seconds = started.elapsed().as_secs_f64(),
         "store loaded; computing the public figures"
     );
     let snapshot = if args.full_analysis {
-        Snapshot::build(store.revision()?, &data, &config)
+        Snapshot::build(revision, &data, &config)
     } else {
-        Snapshot::build_public(store.revision()?, &data, &config, household_cells)
+        Snapshot::build_public(revision, &data, &config, household_cells)
     };
     // Not freed: the process ends soon (see the end of this function), and
     // dropping every record here took 3-4 ms on the demo city.

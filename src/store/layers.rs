@@ -16,6 +16,10 @@ use std::path::Path;
 /// grows as before): a corrupt or huge `fid` must not reserve the machine's memory.
 const MAX_ROWS_HINT: usize = 1 << 24;
 
+/// How often [`Store::load_side_by_side_with`] reads on three connections before it
+/// reads on one: each retry means an import committed during the last try.
+pub(super) const SIDE_BY_SIDE_TRIES: usize = 3;
+
 /// Validated rows of one layer, ready to store.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LayerRows {
@@ -164,41 +168,101 @@ impl Store {
         })
     }
 
-    /// [`Store::load`] with the households (the largest layer) read on a second,
-    /// read-only connection meanwhile; a store in memory is read on this one.
-    pub fn load_side_by_side(&self) -> Result<Dataset, StoreError> {
-        self.load_side_by_side_with(|_, _| ())
-            .map(|(data, ())| data)
-    }
-
-    /// [`Store::load_side_by_side`], running `with_households` on the households and
-    /// their stored H3 cells (see [`Store::households`]) as soon as they are read,
-    /// while the other layers still load (on the same thread for a store in memory).
+    /// [`Store::load_revision`] with the households (the largest layer) read in two
+    /// halves on two more read-only connections meanwhile, and `with_households` run
+    /// on them and their stored H3 cells (see [`Store::households`]) as soon as both
+    /// halves are in, while the other layers may still load. A store in memory is
+    /// read on this connection alone.
+    ///
+    /// Each connection reads in one read transaction, and all three must have seen
+    /// the same revision: an import committing between their starts makes them read
+    /// again, and after [`SIDE_BY_SIDE_TRIES`] tries everything is read here alone.
     pub fn load_side_by_side_with<T: Send>(
         &self,
-        with_households: impl FnOnce(&[Household], &[Option<PointCells>]) -> T + Send,
-    ) -> Result<(Dataset, T), StoreError> {
-        if self.path == Path::new(":memory:") {
-            let mut data = self.load_with(false)?;
-            let (households, cells) = self.households()?;
-            let t = with_households(&households, &cells);
-            data.households = households.into();
-            return Ok((data, t));
+        with_households: impl Fn(&[Household], &[Option<PointCells>]) -> T + Sync,
+    ) -> Result<(u64, Dataset, T), StoreError> {
+        if self.path != Path::new(":memory:") {
+            for _ in 0..SIDE_BY_SIDE_TRIES {
+                if let Some(read) = self.try_side_by_side(&with_households)? {
+                    return Ok(read);
+                }
+                tracing::debug!("the store changed while it was read; reading it again");
+            }
         }
-        let path = self.path.clone();
+        let ((data, (households, cells)), revision) =
+            self.in_one_read(|s| Ok((s.load_with(false)?, s.households()?)))?;
+        let t = with_households(&households, &cells);
+        let mut data = data;
+        data.households = households.into();
+        Ok((revision, data, t))
+    }
+
+    /// One try of [`Store::load_side_by_side_with`]: `None` when the connections
+    /// saw different revisions.
+    fn try_side_by_side<T: Send>(
+        &self,
+        with_households: &(impl Fn(&[Household], &[Option<PointCells>]) -> T + Sync),
+    ) -> Result<Option<(u64, Dataset, T)>, StoreError> {
+        // Where to split: any fid does (the halves are open-ended), the middle one
+        // shares the work best.
+        let middle: i64 = self.sql(self.conn.query_row(
+            "SELECT coalesce((min(fid) + max(fid)) / 2, 0) FROM households",
+            [],
+            |r| r.get(0),
+        ))?;
+        let path = &self.path;
+        let half = |condition: String| {
+            Store::open_read_only(path)?.in_one_read(|s| s.households_where(&condition))
+        };
         std::thread::scope(|s| {
-            let households = s.spawn(move || {
-                let (households, cells) = Store::open_read_only(&path)?.households()?;
+            let second = s.spawn(|| half(format!("fid > {middle}")));
+            let first = s.spawn(|| {
+                let ((mut households, mut cells), revision) = half(format!("fid <= {middle}"))?;
+                let ((more, more_cells), other) = second
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e))?;
+                if other != revision {
+                    return Ok::<_, StoreError>(None);
+                }
+                households.extend(more);
+                cells.extend(more_cells);
                 let t = with_households(&households, &cells);
-                Ok::<_, StoreError>((households, t))
+                Ok(Some((households, cells, t, revision)))
             });
-            let mut data = self.load_with(false)?;
-            let (households, t) = households
+            let (mut data, revision) = self.in_one_read(|s| s.load_with(false))?;
+            let halves = first
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e))?;
-            data.households = households.into();
-            Ok((data, t))
+            Ok(halves
+                .filter(|h| h.3 == revision)
+                .map(|(households, _, t, _)| {
+                    data.households = households.into();
+                    (revision, data, t)
+                }))
         })
+    }
+
+    /// Runs `read` in one read transaction (so every query sees the same commit),
+    /// with the store revision it saw; inside a transaction already, in that one.
+    fn in_one_read<T>(
+        &self,
+        read: impl FnOnce(&Self) -> Result<T, StoreError>,
+    ) -> Result<(T, u64), StoreError> {
+        let own = self.conn.is_autocommit();
+        if own {
+            self.sql(self.conn.execute_batch("BEGIN"))?;
+        }
+        let result = self
+            .revision()
+            .and_then(|revision| read(self).map(|t| (t, revision)));
+        if own {
+            // Nothing was written: ending the transaction only lets go of its snapshot.
+            let ended = self.sql(self.conn.execute_batch("COMMIT"));
+            if result.is_ok() {
+                ended?;
+            }
+        }
+        result
     }
 
     /// Every household, in import order, with its H3 cells at the public
@@ -207,11 +271,22 @@ impl Store {
     pub(super) fn households(
         &self,
     ) -> Result<(Vec<Household>, Vec<Option<PointCells>>), StoreError> {
+        self.households_where("1")
+    }
+
+    /// [`Store::households`] whose row satisfies the SQL `condition` (made here, of
+    /// numbers only).
+    fn households_where(
+        &self,
+        condition: &str,
+    ) -> Result<(Vec<Household>, Vec<Option<PointCells>>), StoreError> {
         Ok(self
             .read_table(
-                "SELECT fid, geom, pseudonym, has_latrine, safe_water, improved_sanitation, \
-                 unfit_housing, four_t, target_groups, h3_5, h3_6, h3_7, h3_8 \
-                 FROM households ORDER BY fid",
+                &format!(
+                    "SELECT fid, geom, pseudonym, has_latrine, safe_water, improved_sanitation, \
+                     unfit_housing, four_t, target_groups, h3_5, h3_6, h3_7, h3_8 \
+                     FROM households WHERE {condition} ORDER BY fid"
+                ),
                 "households",
                 household_row,
             )?
@@ -423,10 +498,35 @@ fn point(blob: &[u8]) -> Result<Point<f64>, String> {
     decode_point(blob).map_err(|e| format!("geom: {e}"))
 }
 
+/// A stored date: `YYYY-MM-DD` as sigap writes it, read without chrono's general
+/// parser (two per child, a few percent of loading a city); any other form goes
+/// through that parser, with the same result and error as before.
 fn date(column: &str, value: &str) -> Result<NaiveDate, String> {
+    let b = value.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    if b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10))
+        && let Some(date) = NaiveDate::from_ymd_opt(y.cast_signed(), m, d)
+    {
+        return Ok(date);
+    }
     value
         .parse()
         .map_err(|_| format!("{column} `{value}` is not a YYYY-MM-DD date"))
+}
+
+/// A TEXT value borrowed from the row (no copy for a value only looked at).
+fn text<'r>(r: &'r Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
+    let value = r.get_ref(i)?;
+    value
+        .as_str()
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, value.data_type(), Box::new(e)))
 }
 
 fn village_row(r: &Row<'_>) -> rusqlite::Result<Result<Village, String>> {
@@ -445,19 +545,21 @@ fn village_row(r: &Row<'_>) -> rusqlite::Result<Result<Village, String>> {
 fn child_row(r: &Row<'_>) -> rusqlite::Result<Result<Child, String>> {
     let geom = blob(r, 1)?;
     let id: String = r.get(2)?;
-    let sex: String = r.get(3)?;
-    let birth: String = r.get(4)?;
-    let measure: String = r.get(5)?;
+    let sex = text(r, 3)?;
+    let birth = text(r, 4)?;
+    let measure = text(r, 5)?;
     let (height_cm, haz): (f64, f64) = (r.get(6)?, r.get(7)?);
     let placed_by_village: Option<String> = r.get(8)?;
-    let period: Option<String> = r.get(9)?;
+    let period = r.get_ref(9)?.as_str_or_null().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(9, rusqlite::types::Type::Text, Box::new(e))
+    })?;
     Ok((|| {
-        let sex = match sex.as_str() {
+        let sex = match sex {
             "M" => Sex::Male,
             "F" => Sex::Female,
             other => return Err(format!("sex `{other}` is not M or F")),
         };
-        let measure_date = date("measure_date", &measure)?;
+        let measure_date = date("measure_date", measure)?;
         // NULL only in a row written by an older sigap after the column was added.
         let period = match period {
             Some(p) => p.parse().map_err(|e| format!("period: {e}"))?,
@@ -467,7 +569,7 @@ fn child_row(r: &Row<'_>) -> rusqlite::Result<Result<Child, String>> {
             id,
             location: point(geom)?,
             sex,
-            birth_date: date("birth_date", &birth)?,
+            birth_date: date("birth_date", birth)?,
             measure_date,
             height_cm,
             haz,
@@ -584,4 +686,41 @@ fn facility_row(r: &Row<'_>) -> rusqlite::Result<Result<Facility, String>> {
             location: point(geom)?,
         })
     })())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Datelike;
+
+    #[test]
+    fn stored_dates_read_as_chrono_reads_them() {
+        let chrono = |v: &str| {
+            v.parse::<NaiveDate>()
+                .map_err(|_| format!("birth_date `{v}` is not a YYYY-MM-DD date"))
+        };
+        // Every day of four years (a leap year among them), then forms that are not
+        // sigap's own: each gives what chrono's parser gives.
+        let mut day = NaiveDate::from_ymd_opt(2022, 1, 1).expect("date");
+        while day.year() < 2026 {
+            let text = day.to_string();
+            assert_eq!(date("birth_date", &text), Ok(day), "{text}");
+            day = day.succ_opt().expect("next day");
+        }
+        for odd in [
+            "2026-02-30",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-1-05",
+            "2026/01/05",
+            "20x6-01-05",
+            "",
+            "+2026-01-05",
+            "2026-01-05 ",
+            "١٢٣٤-01-05",
+        ] {
+            assert_eq!(date("birth_date", odd), chrono(odd), "{odd}");
+        }
+        assert!(date("birth_date", "2026-02-30").is_err());
+    }
 }

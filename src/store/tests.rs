@@ -668,3 +668,76 @@ fn a_visit_and_what_it_gave_are_written_once_and_only_a_delivery_bumps_the_revis
         ("telur", "visit:visit-0000000000001")
     );
 }
+
+#[test]
+fn households_read_in_halves_side_by_side_equal_one_read() {
+    let path = temp_path("side-by-side");
+    let mut store = Store::open(&path).expect("create");
+    // No households: two empty halves.
+    let (revision, data, seen) = store
+        .load_side_by_side_with(|h, c| (h.len(), c.len()))
+        .expect("load");
+    assert_eq!((revision, data.households.len(), seen), (0, 0, (0, 0)));
+    fill(&mut store);
+    store
+        .write_layer(
+            &LayerRows::Households((3..10).map(household).collect()),
+            false,
+        )
+        .expect("more households");
+    // A gap in the fids, as a deleted row leaves: the halves are split by fid.
+    store
+        .conn
+        .execute("DELETE FROM households WHERE fid = 4", [])
+        .expect("delete");
+    let (want_revision, want) = store.load_revision().expect("one read");
+    let (revision, data, (households, cells)) = store
+        .load_side_by_side_with(|h, c| (h.to_vec(), c.to_vec()))
+        .expect("side by side");
+    assert_eq!(revision, want_revision);
+    assert_eq!(data.households.len(), 9);
+    assert_eq!(data.households, want.households);
+    assert_eq!(data.villages, want.villages);
+    assert_eq!(data.children, want.children);
+    assert_eq!(data.facilities, want.facilities);
+    assert_eq!(households, *want.households);
+    assert_eq!(cells, store.households().expect("households").1);
+    drop(store);
+    remove(&path);
+}
+
+#[test]
+fn a_store_changing_while_read_side_by_side_is_read_at_one_revision() {
+    let path = temp_path("side-by-side-changing");
+    let mut store = Store::open(&path).expect("create");
+    fill(&mut store);
+    let before = store.revision().expect("revision");
+    let added = std::sync::atomic::AtomicUsize::new(0);
+    // Each time the households are in, another connection imports one more: the
+    // layers read meanwhile may be of either revision, never of both.
+    let (revision, data, passed) = store
+        .load_side_by_side_with(|h, _| {
+            let i = 100 + added.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Store::open(&path)
+                .expect("second writer")
+                .write_layer(&LayerRows::Households(vec![household(i)]), false)
+                .expect("import meanwhile");
+            h.to_vec()
+        })
+        .expect("load");
+    let imports = added.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        (1..=layers::SIDE_BY_SIDE_TRIES + 1).contains(&imports),
+        "{imports}"
+    );
+    let at = usize::try_from(revision - before).expect("revision grew");
+    assert!(
+        at < imports,
+        "read before the last import: {at} of {imports}"
+    );
+    assert_eq!(data.households.len(), 3 + at);
+    assert_eq!(passed, *data.households);
+    assert_eq!(data.children.len(), 5);
+    drop(store);
+    remove(&path);
+}
