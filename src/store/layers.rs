@@ -123,10 +123,7 @@ impl Store {
     /// import committing meanwhile (from another connection or process) is either
     /// wholly in or wholly out.
     pub fn load_revision(&self) -> Result<(u64, Dataset), StoreError> {
-        let tx = self.sql(self.conn.unchecked_transaction())?;
-        let revision = self.revision()?;
-        let data = self.load()?;
-        self.sql(tx.commit())?;
+        let (data, revision) = self.in_one_read(Self::load)?;
         Ok((revision, data))
     }
 
@@ -189,10 +186,9 @@ impl Store {
                 tracing::debug!("the store changed while it was read; reading it again");
             }
         }
-        let ((data, (households, cells)), revision) =
+        let ((mut data, (households, cells)), revision) =
             self.in_one_read(|s| Ok((s.load_with(false)?, s.households()?)))?;
         let t = with_households(&households, &cells);
-        let mut data = data;
         data.households = households.into();
         Ok((revision, data, t))
     }
