@@ -127,7 +127,7 @@ fn roads(db: Option<&std::path::Path>, repeat: usize) -> Result<()> {
             "median_s": median(build),
         })
     );
-    let analysis = sigap::index::Analysis::compute(&data, &config);
+    let analysis = sigap::analysis::Analysis::compute(&data, &config);
     let res9 = h3o::Resolution::Nine;
     let cells: Vec<[f64; 2]> = analysis
         .hexes_at(res9)
@@ -231,7 +231,7 @@ fn tiles(repeat: usize) -> Result<()> {
         data = data.of_period(latest);
     }
     let config = Config::default();
-    let analysis = sigap::index::Analysis::compute(&data, &config);
+    let analysis = sigap::analysis::Analysis::compute(&data, &config);
     let sources = sigap::tiles::source::TileSources::build(&analysis);
     let b = analysis.bounds.context("demo has no extent")?;
     for z in [10u8, 12, 13, 14] {

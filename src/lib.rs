@@ -5,25 +5,31 @@
 //! to planners, city website embeds and field teams.
 //!
 //! # Code map
-//! Data flow from left to right; dependencies point the same way.
+//! Data flow from left to right; dependencies point the same way, and [`model`], the
+//! shared vocabulary, depends on no other module.
 //!
 //! ```text
-//! ingest ──► store ──► index ──► risk ──► tiles ──► http
-//! (read,     (GeoPackage (R-trees,  (score,   (MVT,     (axum routes,
-//!  validate,  file,       H3 cells,  factors)  sources)  state, cache)
-//!  pseudonymise) revision) analysis)
+//! ingest ──► store ──► index ──► analysis ──► tiles ──► snapshot ──► http
+//! (read,     (GeoPackage (R-trees, (per-area    (MVT,     (one revision (axum routes,
+//!  validate,  file,       H3 cells, figures,     sources); analysed,     callers,
+//!  pseudonymise) revision, lookups, scores,      public    built while   state, cache)
+//!             Dataset)    cases)   hot spots)    figures   the last one
+//!                  roads ─────┘  risk ─┘                   answers)
+//!                  (graphs)      (pure maths)
 //! ```
 //!
 //! - [`auth`]: accounts and roles (Argon2id passwords, sessions, API tokens, the
-//!   append-only audit log, the brute-force policy) and [`auth::Caller`], whose
-//!   [`auth::Scope`] decides which case records a request may read.
+//!   append-only audit log, the brute-force policy) and [`auth::Caller`], whose role
+//!   decides its [`model::Scope`]: which case records a request may read.
 //! - [`public`]: what the public map may show: counts per village and H3 cell (res <= 8)
 //!   with small counts suppressed and complementary suppression, and their tiles.
 //! - [`model`]: the shared vocabulary (`Village`, `Child`, `Household`, `Facility`, `Counts`, `TileCoord`),
 //!   and [`model::Period`], the measurement period (`YYYY-MM`) every child belongs to;
 //!   [`model::TargetGroups`], the BKKBN target groups of a household's family;
+//!   [`model::families`], which families are at risk of stunting (BKKBN);
 //!   [`model::Programme`] and [`model::Delivery`], the convergence programmes
-//!   (`[[programmes]]` in `sigap.toml`) and what they gave.
+//!   (`[[programmes]]` in `sigap.toml`) and what they gave; [`model::Scope`], which
+//!   case records a reader may see (every one, none, or a team's in its villages).
 //! - [`config`]: weights, normalisation and server settings from `sigap.toml`.
 //! - [`assets`]: the viewer (`web/`) and MapLibre GL JS compiled into the binary (the
 //!   list is written by `build.rs`), or read from disk with `serve --web-dir`.
@@ -39,7 +45,8 @@
 //!   children's and households' names and addresses sealed with XChaCha20-Poly1305
 //!   under an identity key kept beside the pseudonym key ([`ingest::identity`]), and
 //!   re-sealed under a new one in one transaction ([`ingest::rotate`]).
-//! - [`store`]: the embedded store, a GeoPackage (SQLite) file; one transaction per import;
+//! - [`store`]: the embedded store, a GeoPackage (SQLite) file; everything it holds loads
+//!   back as one [`store::Dataset`]; one transaction per import;
 //!   one row per child and period; the road network, the known teams, team assignments
 //!   and home visits; sealed identities (`sigap_identities`), which it stores but cannot
 //!   open; the intervention ledger (`sigap_deliveries`); planners' decisions on the
@@ -48,16 +55,20 @@
 //!   per village (`sigap_measure_targets`, [`ingest::measure_targets`] reads and
 //!   imports them for `sigap import` and `POST /api/import/measure-targets`).
 //! - [`index`]: which village a point is in (rstar), nearest facility, H3 cells (h3o),
-//!   neighbour lists (H3 k-rings, adjacent villages), and [`index::Analysis`], the per-area
-//!   figures with smoothed prevalence and hot spots (computed per period);
-//!   [`index::change`], each area's change between two periods (followed, newly
-//!   stunted, recovered).
+//!   neighbour lists (H3 k-rings, adjacent villages), and the case records
+//!   ([`index::cases`]) filtered by a [`model::Scope`]; it knows no caller.
+//! - [`analysis`]: the analysis stage: [`analysis::Analysis`], the per-area figures
+//!   with access, smoothed prevalence, hot spots and risk scores (computed per
+//!   period); [`analysis::change`], each area's change between two periods
+//!   (followed, newly stunted, recovered).
+//! - [`snapshot`]: one store revision analysed for every period, with its tile
+//!   sources, case records, basemap, and the public figures and programme coverage
+//!   built on first request; shared by the server's handlers and `sigap publish`.
 //! - [`risk`]: the explainable score (six factors normalised over a set of areas,
 //!   what-if weights in [`risk::weights`]), priority villages with reasons and ±20%
 //!   weight stability ([`risk::targets`], [`risk::reason`], [`risk::stability`]), WHO 2006 z-scores
 //!   ([`risk::zscore`]), the plausibility checks of a visit's measurement
 //!   ([`risk::plausibility`]), Empirical Bayes smoothing, Getis-Ord Gi* hot spots with an FDR correction, and
-//!   [`risk::families`], which families are at risk of stunting (BKKBN), and
 //!   [`risk::coverage`], the programmes' reach over their targets per village, and
 //!   [`risk::plan`], plan against delivery per OPD or sponsor and the villages nobody reached, and
 //!   [`risk::audit`], the case audit and re-measure lists of a period, and
@@ -66,7 +77,8 @@
 //! - [`tiles`]: Web Mercator, clipping, simplification, MVT encoding, and tile sources
 //!   built from an analysis; [`tiles::glyphs`], the SDF glyph ranges map labels are
 //!   drawn from, made from the DejaVu Sans fonts built into the binary (`tiles/fonts/`).
-//! - [`http`]: the only module that knows axum; a snapshot per period, `?period=` and
+//! - [`http`]: the only module that knows axum (errors become HTTP statuses once, in
+//!   [`http::ApiError`]); the current [`snapshot::Snapshot`], `?period=` and
 //!   `?compare=` on the area endpoints and tiles; the `Caller` extractor and login
 //!   layer, security headers, staff routes, case-level routes, the field teams' routes
 //!   and visits, `/public` and `/embed`, the glyph ranges at `/fonts` (public), one
@@ -107,6 +119,7 @@
 //! The binary (`src/main.rs`) only sets up logging; `src/cli/` has one module per
 //! command with its flags, and `src/bench.rs` the `sigap bench` measurements.
 
+pub mod analysis;
 pub mod assets;
 pub mod auth;
 pub mod basemap;
@@ -124,6 +137,7 @@ pub mod publish;
 pub mod risk;
 pub mod roads;
 pub mod routes;
+pub mod snapshot;
 pub mod store;
 pub mod teams;
 pub mod tiles;

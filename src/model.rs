@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;
 
+pub mod families;
 mod family;
 mod period;
 mod programme;
@@ -167,8 +168,20 @@ pub struct Household {
     pub four_t: Option<bool>,
     /// The target groups in the family (see [`TargetGroups`]); `None` when the file
     /// did not say, and then the family is never counted at risk
-    /// ([`crate::risk::families`]).
+    /// ([`families`]).
     pub targets: Option<TargetGroups>,
+}
+
+/// Which case-level records may be read: the vocabulary of a reader's reach, whose
+/// role decides it in `auth`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every record (admin, planner).
+    All,
+    /// Children assigned to `team` in one of `villages`; households in `villages`.
+    Team { team: String, villages: Vec<String> },
+    /// No case-level record (viewer; a field officer without a team).
+    Nothing,
 }
 
 /// The kinds of health facility sigap knows.
@@ -251,29 +264,6 @@ impl fmt::Display for LayerKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
-}
-
-/// Everything imported, as loaded from the store.
-#[derive(Debug, Clone, Default)]
-pub struct Dataset {
-    pub villages: Vec<Village>,
-    pub children: Vec<Child>,
-    pub households: std::sync::Arc<Vec<Household>>,
-    pub facilities: Vec<Facility>,
-    /// Sums of the imported population raster, `None` without one.
-    pub population: Option<Population>,
-    /// The team (OPD or TPK) visiting each child, by pseudonym.
-    pub assignments: std::sync::Arc<std::collections::HashMap<String, String>>,
-    /// The imported road network, `None` without one.
-    pub roads: Option<std::sync::Arc<crate::roads::RoadNetwork>>,
-    /// The OpenStreetMap extract (`.osm.pbf` bytes) the roads were imported from,
-    /// for the basemap; `None` without one.
-    pub osm_extract: Option<std::sync::Arc<Vec<u8>>>,
-    /// The intervention ledger: every delivery of every round.
-    pub deliveries: Vec<Delivery>,
-    /// Children under five to measure per village, imported with `sigap import
-    /// measure-targets` (empty: the population raster gives the targets).
-    pub measure_targets: Vec<MeasureTarget>,
 }
 
 /// How many children under five a village should have measured: for one round, or
@@ -397,7 +387,7 @@ pub struct Counts {
     /// Children whose haz is implausible (WHO flag): counted here, in no rate.
     pub flagged: u32,
     /// Keluarga berisiko stunting among the households (BKKBN criteria).
-    pub families_at_risk: crate::risk::families::FamiliesAtRisk,
+    pub families_at_risk: families::FamiliesAtRisk,
 }
 
 impl Counts {

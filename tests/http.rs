@@ -16,7 +16,7 @@ fn state() -> AppState {
 }
 
 fn state_with(config: Config) -> AppState {
-    static SNAPSHOT: OnceLock<(u64, sigap::model::Dataset)> = OnceLock::new();
+    static SNAPSHOT: OnceLock<(u64, sigap::store::Dataset)> = OnceLock::new();
     let (rev, data) = SNAPSHOT.get_or_init(|| {
         let store = sigap::demo::default_demo_store().expect("demo store");
         (
@@ -217,7 +217,7 @@ async fn web_dir_serves_edits_without_a_rebuild() {
     std::fs::write(dir.join("app.js"), "export const v = 1;").expect("write");
     let disk = AppState::new(
         Config::default(),
-        sigap::http::Snapshot::build(0, &sigap::model::Dataset::default(), &Config::default()),
+        sigap::http::Snapshot::build(0, &sigap::store::Dataset::default(), &Config::default()),
         None,
         true,
         sigap::assets::WebFiles::Disk {

@@ -11,7 +11,8 @@ use geo::{MultiPolygon, Point, polygon};
 use serde_json::{Value, json};
 use sigap::config::Config;
 use sigap::http::{AppState, Snapshot, app};
-use sigap::model::{Child, Dataset, Sex, Village};
+use sigap::model::{Child, Sex, Village};
+use sigap::store::Dataset;
 use sigap::store::Store;
 use tower::ServiceExt;
 

@@ -5,7 +5,7 @@ use axum::body::{Body, to_bytes};
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use sigap::config::Config;
 use sigap::http::{AppState, Snapshot, app};
-use sigap::model::Dataset;
+use sigap::store::Dataset;
 use tower::ServiceExt;
 
 fn router() -> axum::Router {

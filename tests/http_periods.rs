@@ -10,7 +10,8 @@ use geo::{MultiPolygon, Point, polygon};
 use serde_json::Value;
 use sigap::config::Config;
 use sigap::http::{AppState, Snapshot, app};
-use sigap::model::{Child, Dataset, Sex, Village};
+use sigap::model::{Child, Sex, Village};
+use sigap::store::Dataset;
 use tower::ServiceExt;
 
 fn village(code: &str, x0: f64) -> Village {

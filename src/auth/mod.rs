@@ -11,6 +11,7 @@ mod schema;
 pub mod secret;
 pub mod throttle;
 
+pub use crate::model::Scope;
 pub use accounts::{
     Account, Accounts, AuditEntry, AuditRow, AuthError, Login, NewUser, TokenInfo, now,
 };
@@ -93,17 +94,6 @@ pub struct Caller {
     /// Where the request came from (the socket peer, or the client a trusted proxy
     /// names), for the audit log; `None` in-process.
     pub address: Option<std::net::IpAddr>,
-}
-
-/// Which case-level records a caller may read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scope {
-    /// Every record (admin, planner).
-    All,
-    /// Children assigned to `team` in one of `villages`; households in `villages`.
-    Team { team: String, villages: Vec<String> },
-    /// No case-level record (viewer; a field officer without a team).
-    Nothing,
 }
 
 /// The finest H3 resolution a viewer sees (cells about 0.7 km², as on the public

@@ -6,8 +6,9 @@
 
 use anyhow::{Context, Result};
 use sigap::index::cases::Cases;
-use sigap::model::{Dataset, Delivery, Recipient};
+use sigap::model::{Delivery, Recipient};
 use sigap::risk::coverage;
+use sigap::store::Dataset;
 use std::time::Instant;
 
 /// `data` with every child, household and delivery copied `scale` times: the copy

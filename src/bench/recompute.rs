@@ -19,13 +19,15 @@ use super::synthetic::{Rounds, round_period};
 use anyhow::{Context, Result, bail};
 use h3o::{CellIndex, Resolution};
 use rayon::prelude::*;
+use sigap::analysis::spatial_stats::per_area_with;
+use sigap::analysis::{Analysis, HexStats};
 use sigap::config::Config;
+use sigap::index::VillageIndex;
 use sigap::index::hex::{RESOLUTIONS, aggregate};
 use sigap::index::neighbours::cell_neighbours;
-use sigap::index::spatial_stats::per_area_with;
-use sigap::index::{Analysis, HexStats, VillageIndex};
-use sigap::model::{Counts, Dataset};
+use sigap::model::Counts;
 use sigap::risk::hotspot::getis_ord_gi_star;
+use sigap::store::Dataset;
 use std::path::Path;
 use std::time::Instant;
 

@@ -75,7 +75,7 @@ pub fn run(args: &AssignArgs) -> Result<()> {
         })
         .collect();
     let kept = members.iter().filter(|m| m.kept.is_some()).count();
-    let roads = sigap::index::analysis::road_graphs(&data, &config);
+    let roads = sigap::analysis::road_graphs(&data, &config);
     let plan = assign(&members, &teams, roads.as_deref(), args.mode)?;
 
     let unit = if plan.by_road { "min" } else { "km" };

@@ -61,7 +61,7 @@ pub fn route(args: &RouteArgs) -> Result<()> {
         bail!("no store at {}", args.db.display());
     }
     let data = Store::open(&args.db)?.load()?;
-    let roads = sigap::index::analysis::road_graphs(&data, &roads_cfg)
+    let roads = sigap::analysis::road_graphs(&data, &roads_cfg)
         .ok_or(sigap::roads::RoadsError::NotImported)?;
     let period = args
         .period

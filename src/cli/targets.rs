@@ -6,9 +6,9 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
+use sigap::analysis::Analysis;
 use sigap::export::{About, Columns, Format, export};
 use sigap::http::routes::targets::{attach_gaps, target_areas};
-use sigap::index::Analysis;
 use sigap::model::Period;
 use sigap::risk::coverage;
 use sigap::risk::targets::{DEFAULT_TOP, Targets};

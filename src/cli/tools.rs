@@ -51,9 +51,9 @@ pub fn stats(input: Option<&Path>, villages_of: Option<&Path>) -> Result<()> {
         let path = input.context("give --input or --villages-of")?;
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let parsed: sigap::index::spatial_stats::StatsInput =
+        let parsed: sigap::analysis::spatial_stats::StatsInput =
             serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
-        serde_json::to_value(sigap::index::spatial_stats::compute(&parsed)?)?
+        serde_json::to_value(sigap::analysis::spatial_stats::compute(&parsed)?)?
     };
     println!("{json}");
     Ok(())

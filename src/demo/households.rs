@@ -78,7 +78,7 @@ pub(crate) struct Household {
     pub(crate) family: Family,
 }
 
-/// The BKKBN family fields of a synthetic household (see `risk::families`).
+/// The BKKBN family fields of a synthetic household (see `model::families`).
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Family {
     pub(crate) unfit_housing: bool,

@@ -196,6 +196,13 @@ impl From<crate::store::StoreError> for ApiError {
     }
 }
 
+impl From<crate::snapshot::PeriodError> for ApiError {
+    /// 400: the query named a period the snapshot has no children of, or no period.
+    fn from(e: crate::snapshot::PeriodError) -> Self {
+        ApiError::BadRequest(e.0)
+    }
+}
+
 impl From<crate::tiles::glyphs::GlyphError> for ApiError {
     fn from(e: crate::tiles::glyphs::GlyphError) -> Self {
         use crate::tiles::glyphs::GlyphError as E;

@@ -12,9 +12,10 @@ pub mod headers;
 pub mod routes;
 pub mod state;
 
+pub use crate::snapshot::Snapshot;
 pub use auth::client_ip;
 pub use error::ApiError;
-pub use state::{AppState, Snapshot};
+pub use state::AppState;
 
 use axum::Router;
 use std::time::Duration;

@@ -1,14 +1,14 @@
 //! Case-level records (children and households as points) with the village each lies
-//! in and, for children, the team that visits them, and who may read which.
+//! in and, for children, the team that visits them.
 //!
-//! Built once per store revision; a request filters by the caller's
-//! [`Scope`](crate::auth::Scope): everything for admins and planners, for a field
-//! officer the children assigned to their team in their villages (in the whole city
-//! when their account names no village) and the households of their villages.
+//! Built once per store revision; a request filters them by a [`Scope`], which
+//! knows no caller: every record, none, or a team's children in some villages (in
+//! the whole city when it names no village) with the households of those villages.
+//! Which scope a caller has is decided in `auth`.
 
-use crate::auth::Scope;
 use crate::index::VillageIndex;
-use crate::model::{Child, Dataset, Household, Period};
+use crate::model::{Child, Household, Period, Scope};
+use crate::store::Dataset;
 use rayon::prelude::*;
 
 /// A child as a case: the record, its village code and its team.

@@ -78,7 +78,7 @@ pub struct Notes {
     /// The first [`HAZ_LINES_SHOWN`] of their lines (or feature numbers).
     pub haz_flagged_lines: Vec<u64>,
     /// Households lacking at least one family field (target groups, unfit housing,
-    /// 4T): not counted at risk on what is unknown (see `risk::families`).
+    /// 4T): not counted at risk on what is unknown (see `model::families`).
     pub family_unknown: usize,
     /// Records whose identifying fields (name, address...) were sealed.
     pub identities: usize,

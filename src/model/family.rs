@@ -5,7 +5,7 @@
 //! groom-to-be (catin), a pregnant woman (bumil), a post-partum mother (bufas), a
 //! child under two (baduta) or a child under five (balita). A family with at least one
 //! of them and at least one risk factor is a *keluarga berisiko stunting* (the rule is
-//! in [`crate::risk::families`]). Groups are recorded as the source gives them and not
+//! in [`super::families`]). Groups are recorded as the source gives them and not
 //! derived from each other: a family may be both baduta and balita.
 
 use std::fmt;

@@ -5,7 +5,6 @@
 //! its own period, so the period is data (a column or `--period`), and the
 //! measurement date's month is only the fallback.
 
-use super::Dataset;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -97,53 +96,6 @@ impl<'de> Deserialize<'de> for Period {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
         text.parse().map_err(serde::de::Error::custom)
-    }
-}
-
-impl Dataset {
-    /// The periods with children, in time order, each with its number of children.
-    #[must_use]
-    pub fn periods(&self) -> std::collections::BTreeMap<Period, usize> {
-        let mut out = std::collections::BTreeMap::new();
-        for c in &self.children {
-            *out.entry(c.period).or_insert(0) += 1;
-        }
-        out
-    }
-
-    /// The latest period with children (what is shown by default), `None` without
-    /// children.
-    #[must_use]
-    pub fn latest_period(&self) -> Option<Period> {
-        self.children.iter().map(|c| c.period).max()
-    }
-
-    /// This dataset with only the children and deliveries of `period` (households,
-    /// villages, facilities and population apply to every period).
-    #[must_use]
-    pub fn of_period(&self, period: Period) -> Dataset {
-        Dataset {
-            villages: self.villages.clone(),
-            children: self
-                .children
-                .iter()
-                .filter(|c| c.period == period)
-                .cloned()
-                .collect(),
-            households: self.households.clone(),
-            facilities: self.facilities.clone(),
-            population: self.population.clone(),
-            assignments: self.assignments.clone(),
-            roads: self.roads.clone(),
-            osm_extract: self.osm_extract.clone(),
-            deliveries: self
-                .deliveries
-                .iter()
-                .filter(|d| d.period == period)
-                .cloned()
-                .collect(),
-            measure_targets: self.measure_targets.clone(),
-        }
     }
 }
 

@@ -107,7 +107,7 @@ pub enum Need {
     NoSafeWater,
     /// Households without improved sanitation.
     NoSanitation,
-    /// Families at risk of stunting (BKKBN; see `risk::families`).
+    /// Families at risk of stunting (BKKBN; see `model::families`).
     AtRisk,
     /// Every village.
     Villages,

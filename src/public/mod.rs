@@ -379,7 +379,7 @@ fn prevalence_max(row: &Row, k: u64, min_den: u64) -> Published {
 
 /// Priority class of each village, 1 (the fifth with the highest risk score) to 5.
 #[must_use]
-pub fn priority_classes(villages: &[crate::index::VillageStats]) -> Vec<usize> {
+pub fn priority_classes(villages: &[crate::analysis::VillageStats]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..villages.len()).collect();
     order.sort_by(|&a, &b| {
         villages[b]

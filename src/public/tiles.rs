@@ -4,7 +4,7 @@
 //! only their `_text` ("<k", "*") is there.
 
 use super::{MAX_PUBLIC_RES, PublicView, Published, row_fields};
-use crate::index::VillageStats;
+use crate::analysis::VillageStats;
 use crate::model::TileCoord;
 use crate::tiles::mercator::{geometry_to_world, lonlat_to_world};
 use crate::tiles::mvt::{PropValue, TileFeature, encode_tile};

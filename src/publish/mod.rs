@@ -89,6 +89,12 @@ impl PublishError {
     }
 }
 
+impl From<crate::snapshot::PeriodError> for PublishError {
+    fn from(e: crate::snapshot::PeriodError) -> Self {
+        Self::Period(e.0)
+    }
+}
+
 impl From<ApiError> for PublishError {
     fn from(e: ApiError) -> Self {
         match e {

@@ -17,7 +17,7 @@
 //!
 //! `newly_stunted` and `worse` leave out a round whose HAZ is WHO-flagged: an
 //! implausible value is no evidence of change either way (as in
-//! [`crate::index::change`]); such a child is in `implausible` instead. Steps:
+//! [`crate::analysis::change`]); such a child is in `implausible` instead. Steps:
 //! [`lists`] groups the stored rows by child, finds the previous period among the
 //! stored ones, and applies the rules; the answer is ordered by pseudonym.
 

@@ -10,7 +10,7 @@
 //! | `children` | children measured in the round, not WHO-flagged | the same |
 //! | `households` | households (of the programme's target group, if it has one) | the household got at least one delivery in the round |
 //! | `no_latrine`, `no_safe_water`, `no_sanitation` | such households (of the group) | the same |
-//! | `at_risk` | families at risk of stunting (of the group; [`super::families`]) | the same |
+//! | `at_risk` | families at risk of stunting (of the group; [`crate::model::families`]) | the same |
 //! | `villages` | villages | the village got at least one delivery in the round |
 //!
 //! A child or household counts in the village it lies in (a child placed by its
@@ -21,10 +21,10 @@
 //!
 //! Pure: no I/O.
 
-use super::families;
 use super::reason::fmt_int;
 use crate::index::cases::{CaseChild, Cases};
 use crate::index::hex::cell_of;
+use crate::model::families;
 use crate::model::{
     Beneficiary, Delivery, Household, Need, Period, Programme, ProgrammeKind, Recipient,
     TargetGroup,

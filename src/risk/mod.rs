@@ -38,7 +38,6 @@ use serde::Serialize;
 
 pub mod audit;
 pub mod coverage;
-pub mod families;
 pub mod hotspot;
 pub mod measurement;
 pub mod normalise;

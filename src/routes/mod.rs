@@ -256,7 +256,7 @@ pub fn plan_day(roads: &Roads, candidates: &[Candidate], opts: &DayOptions) -> O
 /// locations only: a child placed by village code has no home to go to).
 #[must_use]
 pub fn team_candidates(
-    data: &crate::model::Dataset,
+    data: &crate::store::Dataset,
     team: &str,
     period: crate::model::Period,
 ) -> Vec<Candidate> {

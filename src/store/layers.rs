@@ -3,9 +3,10 @@
 use super::geometry::{decode_multi_polygon, decode_point, encode_multi_polygon, encode_point};
 use super::{Store, StoreError};
 use crate::model::{
-    Child, Dataset, Facility, FacilityKind, Household, LayerKind, Period, PointCells, Sex,
-    TargetGroups, Village, point_cells,
+    Child, Facility, FacilityKind, Household, LayerKind, Period, PointCells, Sex, TargetGroups,
+    Village, point_cells,
 };
+use crate::store::Dataset;
 use chrono::NaiveDate;
 use geo::{BoundingRect, Point, Rect};
 use rusqlite::{Row, Transaction, params};

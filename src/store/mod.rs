@@ -7,12 +7,13 @@
 //!
 //! [`Store`] steps: open (create the GeoPackage tables if the file is new, check it
 //! is ours otherwise), write one layer per transaction and bump the revision in the
-//! same transaction, load everything back as a [`Dataset`](crate::model::Dataset).
+//! same transaction, load everything back as a [`Dataset`].
 //! The file runs in WAL mode with `synchronous=FULL`, so a process killed
 //! mid-import leaves the store exactly as before or after that import.
 
 mod assignments;
 mod case_audits;
+mod dataset;
 mod deliveries;
 mod error;
 mod geometry;
@@ -30,6 +31,7 @@ mod visits;
 mod writer;
 
 pub use case_audits::CaseAudit;
+pub use dataset::Dataset;
 pub use deliveries::DeliveriesWritten;
 pub use error::StoreError;
 pub use geometry::SRS_WGS84;

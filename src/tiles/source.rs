@@ -8,8 +8,8 @@
 
 use super::mercator::{geometry_to_world, lonlat_to_world, tile_world_bounds};
 use super::mvt::{BUFFER, EXTENT, PropValue, TileFeature, TileLayer, encode_tile};
+use crate::analysis::{Analysis, AreaStats};
 use crate::index::boxes::BoxIndex;
-use crate::index::{Analysis, AreaStats};
 use crate::model::{TargetGroup, TileCoord};
 use crate::risk::Factor;
 use geo::{Geometry, LineString, MultiPolygon, Point, Polygon, Rect};

@@ -13,10 +13,10 @@
 
 use super::periods::{PeriodQuery, change_json};
 use super::targets::weights_param;
+use crate::analysis::{AreaStats, VillageStats};
 use crate::config::Weights;
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
-use crate::index::{AreaStats, VillageStats};
 use crate::risk::Factor;
 use crate::tiles::mvt::PropValue;
 use crate::tiles::source::area_properties;

@@ -44,7 +44,7 @@ const MAX_RES: u8 = 10;
 /// `GET /api/coverage?res=N`: the programmes' reach per H3 cell of resolution N (village
 /// programmes left out), with the city's totals.
 fn per_cell(
-    s: &crate::http::state::Snapshot,
+    s: &crate::snapshot::Snapshot,
     period: Option<Period>,
     res: u8,
 ) -> Result<Value, ApiError> {
@@ -203,7 +203,7 @@ async fn plan_of_round(
 /// Plan against delivery in `round` from the snapshot's children, deliveries and
 /// coverage and every recorded `visit`.
 pub(crate) fn plan_of(
-    s: &crate::http::state::Snapshot,
+    s: &crate::snapshot::Snapshot,
     round: Period,
     visits: &[crate::store::Visit],
 ) -> plan::Plan {

@@ -123,7 +123,7 @@ fn mode_of(text: Option<&str>) -> Result<crate::roads::Mode, ApiError> {
 /// and their last visits.
 fn candidates(
     visits: &[Visit],
-    snapshot: &crate::http::state::Snapshot,
+    snapshot: &crate::snapshot::Snapshot,
     (team, villages): (&str, &[String]),
     period: Option<crate::model::Period>,
 ) -> Vec<Candidate> {
@@ -159,7 +159,7 @@ fn plan_day_of(text: Option<&str>) -> Result<NaiveDate, ApiError> {
 
 /// Plans `team`'s day afresh: the team's children not yet visited on `day`.
 async fn make_day(
-    snapshot: &crate::http::state::Snapshot,
+    snapshot: &crate::snapshot::Snapshot,
     q: &RouteQuery,
     (team, villages): (&str, &[String]),
     day: NaiveDate,
@@ -547,7 +547,7 @@ const MIN_VISIT_ID: usize = 16;
 fn visit_child<'s>(
     v: &VisitIn,
     caller: &Caller,
-    snapshot: &'s crate::http::state::Snapshot,
+    snapshot: &'s crate::snapshot::Snapshot,
 ) -> Result<Option<&'s CaseChild>, ApiError> {
     let pseudonym = v.pseudonym.clone().unwrap_or_default();
     let child = snapshot
@@ -642,7 +642,7 @@ fn validate(v: &VisitIn, child: Option<&CaseChild>) -> Result<NaiveDate, ApiErro
 /// the officer stood by it, so the next measurement is checked against it).
 fn last_measurement(
     child: &CaseChild,
-    snapshot: &crate::http::state::Snapshot,
+    snapshot: &crate::snapshot::Snapshot,
     stored: &[Visit],
     day: NaiveDate,
     id: &str,
@@ -682,7 +682,7 @@ fn check_measurement(
     v: &VisitIn,
     day: NaiveDate,
     child: &CaseChild,
-    snapshot: &crate::http::state::Snapshot,
+    snapshot: &crate::snapshot::Snapshot,
     stored: &[Visit],
 ) -> Option<(Option<Previous>, plausibility::Verdict)> {
     if v.height_cm.is_none() && v.weight_kg.is_none() {
@@ -739,7 +739,7 @@ fn implausible(
 /// What a visit gave, as deliveries of the programmes naming its items
 /// ([`crate::ledger::of_visit`]); none when the child was not found.
 fn visit_deliveries(
-    snapshot: &crate::http::state::Snapshot,
+    snapshot: &crate::snapshot::Snapshot,
     visit: &Visit,
     day: NaiveDate,
 ) -> Vec<crate::model::Delivery> {
@@ -761,7 +761,7 @@ fn visit_deliveries(
 /// added)`. When a delivery was added, coverage moved: the snapshot is rebuilt.
 async fn store_visit(
     state: &AppState,
-    snapshot: &crate::http::state::Snapshot,
+    snapshot: &crate::snapshot::Snapshot,
     visit: &Visit,
     day: NaiveDate,
 ) -> Result<(Visit, bool, usize), ApiError> {

@@ -9,12 +9,13 @@
 use super::api::area_json;
 use super::periods::{PeriodQuery, change_json};
 use super::targets::weights_param;
+use crate::analysis::change::Change;
 use crate::auth::Caller;
 use crate::config::Weights;
 use crate::http::error::ApiError;
-use crate::http::state::{AppState, Snapshot};
-use crate::index::change::Change;
+use crate::http::state::AppState;
 use crate::model::Period;
+use crate::snapshot::Snapshot;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Query, State};
@@ -147,7 +148,7 @@ impl CellWriter {
     }
 
     /// One cell as a GeoJSON feature, `None` outside the bbox.
-    fn feature(&self, h: &crate::index::HexStats) -> Option<Value> {
+    fn feature(&self, h: &crate::analysis::HexStats) -> Option<Value> {
         let mut ring: Vec<[f64; 2]> = h
             .cell
             .boundary()

@@ -4,10 +4,11 @@
 //!
 //! Aggregates only: a period's counts, never a child.
 
+use crate::analysis::{AreaChange, Change};
 use crate::http::error::ApiError;
-use crate::http::state::{AppState, Snapshot};
-use crate::index::{AreaChange, Change};
+use crate::http::state::AppState;
 use crate::model::{Counts, Period};
+use crate::snapshot::Snapshot;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};

@@ -83,7 +83,7 @@ async fn profile(
 
 /// The village's coverage per programme that had a target or a delivery in the
 /// round: name, target, reached and share (`null` with no target).
-fn coverage_json(s: &crate::http::state::Snapshot, period: Option<Period>, code: &str) -> Value {
+fn coverage_json(s: &crate::snapshot::Snapshot, period: Option<Period>, code: &str) -> Value {
     let cov = s.coverage(period);
     let Some(reaches) = cov.villages.get(code) else {
         return json!([]);

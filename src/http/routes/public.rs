@@ -13,8 +13,9 @@
 
 use crate::http::auth::client_ip;
 use crate::http::error::ApiError;
-use crate::http::state::{AppState, Bucket, Snapshot, TileKind};
+use crate::http::state::{AppState, Bucket, TileKind};
 use crate::public::{MAX_PUBLIC_RES, PublicView, Published, Row, Shown, row_fields};
+use crate::snapshot::Snapshot;
 use axum::extract::{Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;

@@ -13,10 +13,11 @@
 use crate::auth::{Caller, Role};
 use crate::export::{self, Table, sheet::Columns};
 use crate::http::error::ApiError;
-use crate::http::state::{AppState, Snapshot};
+use crate::http::state::AppState;
 use crate::model::{Period, Programme};
 use crate::risk::review::{self, Area, Review, RoundIn, VillageIn};
 use crate::risk::targets::Cell;
+use crate::snapshot::Snapshot;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};

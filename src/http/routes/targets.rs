@@ -8,14 +8,15 @@
 //! Aggregates only: villages' counts, never a child.
 
 use super::periods::PeriodQuery;
+use crate::analysis::Analysis;
 use crate::config::{Config, Weights};
 use crate::export::{About, Columns, Format, export};
 use crate::http::error::ApiError;
-use crate::http::state::{AppState, Snapshot};
-use crate::index::Analysis;
+use crate::http::state::AppState;
 use crate::model::Period;
 use crate::risk::targets::{DEFAULT_TOP, TargetArea, Targets};
 use crate::risk::weights::from_query;
+use crate::snapshot::Snapshot;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};

@@ -11,10 +11,11 @@
 
 use crate::auth::{Caller, Scope};
 use crate::http::error::ApiError;
-use crate::http::state::{AppState, Snapshot};
+use crate::http::state::AppState;
 use crate::index::cases::CaseChild;
 use crate::model::{LayerKind, Period};
 use crate::routes::export::{Visitee, Visitees};
+use crate::snapshot::Snapshot;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};

@@ -323,7 +323,7 @@ const HOUSEHOLDS: &[Field] = &[
         &["improved_sanitation", "sanitasi_layak", "sanitasi"],
     ),
     // Keluarga berisiko stunting (BKKBN Pendataan Keluarga); optional, so files
-    // without them still import (see `risk::families`).
+    // without them still import (see `model::families`).
     field(
         "unfit_housing",
         Optional,

@@ -473,9 +473,10 @@ fn bad_rasters_are_refused_and_nothing_is_written() {
 
 #[test]
 fn analysis_carries_population_and_coverage() {
+    use crate::analysis::Analysis;
     use crate::config::Config;
-    use crate::index::Analysis;
-    use crate::model::{Child, Dataset, Population, PopulationTotals, Sex};
+    use crate::model::{Child, Population, PopulationTotals, Sex};
+    use crate::store::Dataset;
     let villages = two_villages();
     let at = geo::Point::new(122.505, -3.995);
     let date = chrono::NaiveDate::from_ymd_opt(2024, 8, 1).expect("date");

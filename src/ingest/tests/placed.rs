@@ -2,8 +2,8 @@
 //! counted in their village, and in H3 cells only where the village is one cell.
 
 use super::*;
+use crate::analysis::Analysis;
 use crate::config::Config;
-use crate::index::Analysis;
 use crate::index::hex::{RESOLUTIONS, cell_of};
 use geo::{Contains, Point};
 use h3o::{LatLng, Resolution};

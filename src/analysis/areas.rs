@@ -5,16 +5,17 @@
 //! whenever the store changes; it owns copies of what it needs, so a snapshot can be
 //! shared between request handlers while a newer one is built.
 
-use super::facilities::FacilityIndex;
-use super::hex::{RESOLUTIONS, aggregate, cell_of};
-use super::neighbours::{cell_neighbours, village_neighbours};
 use super::spatial_stats::{AreaSpatial, per_area_with};
-use super::villages::VillageIndex;
 use crate::config::Config;
 use crate::config::Spatial;
-use crate::model::{Child, Counts, Dataset, Facility, FacilityKind, PopulationTotals, Village};
+use crate::index::facilities::FacilityIndex;
+use crate::index::hex::{RESOLUTIONS, aggregate, cell_of};
+use crate::index::neighbours::{cell_neighbours, village_neighbours};
+use crate::index::villages::VillageIndex;
+use crate::model::{Child, Counts, Facility, FacilityKind, PopulationTotals, Village};
 use crate::risk::{self, Access, RiskScore};
 use crate::roads::Roads;
+use crate::store::Dataset;
 use geo::{BoundingRect, Centroid, CoordsIter, InteriorPoint, MultiPolygon, Point, Rect};
 use h3o::{CellIndex, LatLng, Resolution};
 use rayon::prelude::*;

@@ -23,7 +23,7 @@
 //!
 //! Pure: no I/O.
 
-use crate::model::{Household, TargetGroup, TargetGroups};
+use super::{Household, TargetGroup, TargetGroups};
 use serde::Serialize;
 
 /// One BKKBN risk factor of a family.

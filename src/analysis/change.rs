@@ -12,9 +12,9 @@
 //! period's own counts (children, stunted) are per area of the base positions, as
 //! the base period's analysis counts them.
 
-use super::analysis::whole_village_cells;
-use super::hex::{RESOLUTIONS, cell_of};
-use super::villages::VillageIndex;
+use super::areas::whole_village_cells;
+use crate::index::hex::{RESOLUTIONS, cell_of};
+use crate::index::villages::VillageIndex;
 use crate::model::{Child, Period, Village};
 use h3o::CellIndex;
 use rayon::prelude::*;
