@@ -1,13 +1,13 @@
 //! `sigap assign`: share the stunted children among teams, exact counts, compact
-//! areas (see `sigap::teams`), written as the teams' assignments (the field
-//! officers' scope).
+//! areas (the use case is `sigap::teams::share`), written as the teams' assignments
+//! (the field officers' scope).
 
 use anyhow::{Result, bail};
 use sigap::model::Period;
 use sigap::roads::Mode;
 use sigap::store::Store;
-use sigap::teams::{Member, assign, read_teams};
-use std::collections::HashMap;
+use sigap::teams::read_teams;
+use sigap::teams::share::share;
 use std::path::PathBuf;
 
 /// Share the stunted children among teams (OPDs or TPK): exact shares, compact areas.
@@ -47,43 +47,26 @@ pub fn run(args: &AssignArgs) -> Result<()> {
     let Some(period) = args.period.or_else(|| data.latest_period()) else {
         bail!("the store holds no children");
     };
-    let existing = if args.reassign {
-        HashMap::new()
-    } else {
-        store.assignments()?
-    };
-    let index: HashMap<&str, usize> = teams
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.name.as_str(), i))
-        .collect();
-    let children: Vec<_> = data
+    let roads = sigap::analysis::road_graphs(&data, &config);
+    let children = data
         .children
         .iter()
-        .filter(|c| c.period == period && c.is_stunted() && !c.is_flagged())
-        .collect();
-    if children.is_empty() {
-        bail!("no stunted child in period {period}");
-    }
-    let members: Vec<Member> = children
-        .iter()
-        .map(|c| Member {
-            lonlat: [c.location.x(), c.location.y()],
-            kept: existing
-                .get(&c.id)
-                .and_then(|t| index.get(t.as_str()).copied()),
-        })
-        .collect();
-    let kept = members.iter().filter(|m| m.kept.is_some()).count();
-    let roads = sigap::analysis::road_graphs(&data, &config);
-    let plan = assign(&members, &teams, roads.as_deref(), args.mode)?;
-
+        .filter(|c| c.period == period)
+        .map(|c| (c, data.assignments.get(&c.id).map(String::as_str)));
+    let sharing = share(
+        children,
+        Some(period),
+        teams,
+        args.reassign,
+        roads.as_deref(),
+        args.mode,
+    )?;
+    let (n, kept, plan) = (sharing.children.len(), sharing.kept(), &sharing.plan);
     let unit = if plan.by_road { "min" } else { "km" };
     println!(
-        "{} stunted children of {period} shared among {} teams ({kept} kept their team, {} placed; {} rounds; distances {} from each team's centre{}):",
-        children.len(),
-        teams.len(),
-        children.len() - kept,
+        "{n} stunted children of {period} shared among {} teams ({kept} kept their team, {} placed; {} rounds; distances {} from each team's centre{}):",
+        sharing.teams.len(),
+        n - kept,
         plan.rounds,
         if plan.by_road {
             "over the roads"
@@ -104,7 +87,7 @@ pub fn run(args: &AssignArgs) -> Result<()> {
         format!("median {unit}"),
         format!("max {unit}")
     );
-    for t in plan.summary(&teams, &members) {
+    for t in sharing.summary() {
         println!(
             "{:<28} {:>6} {:>6} {:>8.1} {:>8.1}",
             t.team, t.target, t.given, t.median, t.max
@@ -114,16 +97,8 @@ pub fn run(args: &AssignArgs) -> Result<()> {
         println!("nothing written (--dry-run)");
         return Ok(());
     }
-    let rows: Vec<(String, String)> = children
-        .iter()
-        .zip(&plan.team_of)
-        .map(|(c, j)| (c.id.clone(), teams[*j].name.clone()))
-        .collect();
-    // Every team of the file becomes a known team, even one given no child.
-    for t in &teams {
-        store.add_team(&t.name)?;
-    }
-    let revision = store.write_assignments(&rows, args.reassign)?;
+    let rows = sharing.assignments();
+    let revision = store.write_shared(&rows, &sharing.team_names(), args.reassign)?;
     println!(
         "{} assignments written (store revision {revision})",
         rows.len()

@@ -196,6 +196,37 @@ impl From<crate::store::StoreError> for ApiError {
     }
 }
 
+impl From<crate::teams::TeamsError> for ApiError {
+    /// 422 for a bad row of a teams file (listed as a problem), 400 for a file that
+    /// cannot be used or counts that cannot be met.
+    fn from(e: crate::teams::TeamsError) -> Self {
+        match e {
+            crate::teams::TeamsError::Row {
+                line,
+                field,
+                reason,
+                ..
+            } => ApiError::Unprocessable(serde_json::json!({
+                "error": "the teams were not read",
+                "problems": [{"line": line, "field": field, "reason": reason}],
+            })),
+            other => ApiError::BadRequest(other.to_string()),
+        }
+    }
+}
+
+impl From<crate::teams::share::ShareError> for ApiError {
+    /// 400: nobody to share in the round, or counts that cannot be met.
+    fn from(e: crate::teams::share::ShareError) -> Self {
+        match e {
+            crate::teams::share::ShareError::Teams(t) => t.into(),
+            other @ crate::teams::share::ShareError::NoStuntedChild { .. } => {
+                ApiError::BadRequest(other.to_string())
+            }
+        }
+    }
+}
+
 impl From<crate::snapshot::PeriodError> for ApiError {
     /// 400: the query named a period the snapshot has no children of, or no period.
     fn from(e: crate::snapshot::PeriodError) -> Self {

@@ -1,6 +1,7 @@
 //! Which team (OPD or TPK) visits which child: `sigap_assignments`, keyed by the
 //! child's pseudonym (one team per child, across periods). Field officers see the
-//! children of their team; issue 6's `sigap assign` will write the same table.
+//! children of their team; `sigap assign` and the admin page write it
+//! ([`crate::teams::share`]).
 
 use super::{Store, StoreError};
 use rusqlite::params;
@@ -31,6 +32,18 @@ impl Store {
         rows: &[(String, String)],
         replace: bool,
     ) -> Result<u64, StoreError> {
+        self.write_shared(rows, &[], replace)
+    }
+
+    /// [`Store::write_assignments`] that also registers `teams` as known teams (a
+    /// team of a teams file given no child still becomes one), in the same
+    /// transaction: a shared plan is written whole or not at all.
+    pub fn write_shared(
+        &mut self,
+        rows: &[(String, String)],
+        teams: &[String],
+        replace: bool,
+    ) -> Result<u64, StoreError> {
         self.write_revision(|tx| {
             if replace {
                 tx.execute("DELETE FROM sigap_assignments", [])?;
@@ -42,7 +55,11 @@ impl Store {
             for (p, team) in rows {
                 st.execute(params![p, team])?;
             }
-            let mut names: Vec<&str> = rows.iter().map(|(_, t)| t.as_str()).collect();
+            let mut names: Vec<&str> = rows
+                .iter()
+                .map(|(_, t)| t.as_str())
+                .chain(teams.iter().map(String::as_str))
+                .collect();
             names.sort_unstable();
             names.dedup();
             super::teams::register(tx, &names)?;

@@ -21,6 +21,7 @@
 
 pub mod flow;
 pub mod registry;
+pub mod share;
 
 use crate::roads::{Mode, Roads};
 use std::path::{Path, PathBuf};
