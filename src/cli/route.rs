@@ -4,7 +4,8 @@
 use anyhow::{Context, Result, bail};
 use sigap::model::Period;
 use sigap::roads::Mode;
-use sigap::routes::{DayOptions, export, plan_day, team_candidates, tour};
+use sigap::routes::day::{DayError, DayRequest, TeamChild, team_day};
+use sigap::routes::{SavedDay, export, tour};
 use sigap::store::Store;
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -60,15 +61,39 @@ pub fn route(args: &RouteArgs) -> Result<()> {
     if !args.db.exists() {
         bail!("no store at {}", args.db.display());
     }
-    let data = Store::open(&args.db)?.load()?;
+    let store = Store::open(&args.db)?;
+    let data = store.load()?;
+    let visits = store.visits()?;
     let roads = sigap::analysis::road_graphs(&data, &roads_cfg)
         .ok_or(sigap::roads::RoadsError::NotImported)?;
     let period = args
         .period
         .or_else(|| data.latest_period())
         .context("the store holds no children")?;
-    let candidates = team_candidates(&data, &args.team, period);
-    if candidates.is_empty() {
+    let request = DayRequest {
+        team: args.team.clone(),
+        villages: Vec::new(),
+        period: Some(period),
+        day: None,
+        start: args.start,
+        end: args.end,
+        max_visits: args.max_visits,
+        hours: args.hours.clone(),
+        service_minutes: args.service_min,
+        mode: args.mode,
+    };
+    let children = data.children.iter().map(|c| TeamChild {
+        child: c,
+        team: data.assignments.get(&c.id).map(String::as_str),
+        village: None,
+    });
+    let day = match team_day(children, &visits, &data.facilities, &roads, &request) {
+        Ok(day) => day,
+        Err(DayError::Hours(e)) => bail!("--hours: {e}"),
+        Err(DayError::NoBase) => bail!("no puskesmas to start from; give --start"),
+        Err(e @ DayError::NoRoad) => bail!("{e} ({})", args.mode),
+    };
+    if day.candidates_then == 0 {
         let teams: std::collections::BTreeSet<&String> = data.assignments.values().collect();
         bail!(
             "team `{}` has no stunted child to visit in {period}; teams: {}",
@@ -80,33 +105,29 @@ pub fn route(args: &RouteArgs) -> Result<()> {
                 .join(", ")
         );
     }
-    let start = match args.start {
-        Some(p) => p,
-        None => sigap::routes::default_base(&data.facilities, &candidates)
-            .context("no puskesmas to start from; give --start")?,
-    };
-    let opts = DayOptions {
-        start,
-        end: args.end.unwrap_or(start),
-        max_visits: args.max_visits,
-        work_minutes: sigap::routes::parse_hours(&args.hours)
-            .map_err(|e| anyhow::anyhow!("--hours: {e}"))?,
-        service_minutes: args.service_min,
-        mode: args.mode,
-    };
-    let plan = plan_day(&roads, &candidates, &opts).context("no road open to this mode")?;
-    let text = match args.format {
+    let text = render(args, period, &day)?;
+    match &args.out {
+        Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display()))?,
+        None => println!("{text}"),
+    }
+    Ok(())
+}
+
+/// The day in the format asked for.
+fn render(args: &RouteArgs, period: Period, day: &SavedDay) -> Result<String> {
+    let (plan, chosen) = (&day.plan, &day.candidates);
+    Ok(match args.format {
         Format::Json => serde_json::to_string_pretty(&serde_json::json!({
             "team": args.team, "period": period, "plan": plan,
+            // The chosen children: each stop's `candidate` indexes this list.
+            "candidates": chosen,
         }))?,
-        Format::Geojson => serde_json::to_string(&export::geojson(
-            &plan,
-            &candidates,
-            &export::Visitees::new(),
-        ))?,
+        Format::Geojson => {
+            serde_json::to_string(&export::geojson(plan, chosen, &export::Visitees::new()))?
+        }
         Format::Gpx => export::gpx(
-            &plan,
-            &candidates,
+            plan,
+            chosen,
             &format!("{} {period}", args.team),
             &export::Visitees::new(),
         ),
@@ -115,14 +136,14 @@ pub fn route(args: &RouteArgs) -> Result<()> {
                 "{}: {} of {} children visited, {:.0} min on the road ({:.1} km), {:.0} min at homes, back after {:.0} min\n",
                 args.team,
                 plan.stops.len(),
-                candidates.len(),
+                day.candidates_then,
                 plan.travel_min,
                 plan.travel_m / 1000.0,
                 plan.service_min,
                 plan.total_min
             );
             for (i, st) in plan.stops.iter().enumerate() {
-                let c = &candidates[st.candidate];
+                let c = &chosen[st.candidate];
                 let _ = writeln!(
                     s,
                     "{:>2}. {}  HAZ {:>5.2}  urgency {:>3}  arrive +{:>3.0} min  ({:.0} min ride)",
@@ -136,12 +157,7 @@ pub fn route(args: &RouteArgs) -> Result<()> {
             }
             s
         }
-    };
-    match &args.out {
-        Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display()))?,
-        None => println!("{text}"),
-    }
-    Ok(())
+    })
 }
 
 /// `{ "matrix": [[secs]], "start": i, "end": j, "stops": [k, ...] }` on stdin; prints

@@ -227,6 +227,17 @@ impl From<crate::teams::share::ShareError> for ApiError {
     }
 }
 
+impl From<crate::routes::day::DayError> for ApiError {
+    /// 400 for hours or a start to give, 409 when the roads have none for the mode.
+    fn from(e: crate::routes::day::DayError) -> Self {
+        use crate::routes::day::DayError as E;
+        match e {
+            E::Hours(_) | E::NoBase => ApiError::BadRequest(e.to_string()),
+            E::NoRoad => ApiError::Conflict(e.to_string()),
+        }
+    }
+}
+
 impl From<crate::snapshot::PeriodError> for ApiError {
     /// 400: the query named a period the snapshot has no children of, or no period.
     fn from(e: crate::snapshot::PeriodError) -> Self {

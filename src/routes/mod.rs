@@ -7,8 +7,11 @@
 //! whose visit still fits the day when inserted where it costs least; a less urgent
 //! child is only taken once every more urgent one was tried. The chosen visits are
 //! then ordered for the least travel ([`tour::order`]: exact up to 12 stops) and
-//! timed, with the road geometry of every leg.
+//! timed, with the road geometry of every leg. [`day::team_day`] is the use case
+//! the command line and the field app both run: it picks the team's children and
+//! plans their day with [`plan_day`].
 
+pub mod day;
 pub mod export;
 pub mod tour;
 
@@ -250,28 +253,6 @@ pub fn plan_day(roads: &Roads, candidates: &[Candidate], opts: &DayOptions) -> O
         path,
         stops,
     })
-}
-
-/// The stunted children of `period` assigned to `team` (plausible z-scores, measured
-/// locations only: a child placed by village code has no home to go to).
-#[must_use]
-pub fn team_candidates(
-    data: &crate::store::Dataset,
-    team: &str,
-    period: crate::model::Period,
-) -> Vec<Candidate> {
-    data.children
-        .iter()
-        .filter(|c| c.period == period && c.is_stunted() && !c.is_flagged())
-        .filter(|c| c.placed_by_village.is_none())
-        .filter(|c| data.assignments.get(&c.id).is_some_and(|t| t == team))
-        .map(|c| Candidate {
-            key: c.id.clone(),
-            lonlat: [c.location.x(), c.location.y()],
-            haz: c.haz,
-            last_visit: None,
-        })
-        .collect()
 }
 
 /// The puskesmas nearest (straight line) to the middle of `candidates`: a team's

@@ -15,7 +15,8 @@ use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use crate::index::cases::CaseChild;
 use crate::risk::plausibility::{self, Previous};
-use crate::routes::{Candidate, DayOptions, SavedDay, export, plan_day};
+use crate::routes::day::{DayRequest, TeamChild, team_day};
+use crate::routes::{SavedDay, export};
 use crate::store::{SavedPlan, Visit};
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -25,7 +26,8 @@ use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -96,18 +98,6 @@ fn latlon(text: Option<&str>, name: &str) -> Result<Option<[f64; 2]>, ApiError> 
         .transpose()
 }
 
-/// Last visit date per child.
-fn last_visits(visits: &[Visit]) -> HashMap<&str, NaiveDate> {
-    let mut out: HashMap<&str, NaiveDate> = HashMap::new();
-    for v in visits.iter().filter(|v| v.outcome == "visited") {
-        if let Ok(d) = NaiveDate::parse_from_str(&v.visited_on, "%Y-%m-%d") {
-            let e = out.entry(v.pseudonym.as_str()).or_insert(d);
-            *e = (*e).max(d);
-        }
-    }
-    out
-}
-
 fn mode_of(text: Option<&str>) -> Result<crate::roads::Mode, ApiError> {
     match text.unwrap_or("motorbike") {
         "motorbike" => Ok(crate::roads::Mode::Motorbike),
@@ -117,31 +107,6 @@ fn mode_of(text: Option<&str>) -> Result<crate::roads::Mode, ApiError> {
             "mode={other}: use motorbike, car or walk"
         ))),
     }
-}
-
-/// The team's stunted children of `period` (in its villages) with a home to go to,
-/// and their last visits.
-fn candidates(
-    visits: &[Visit],
-    snapshot: &crate::snapshot::Snapshot,
-    (team, villages): (&str, &[String]),
-    period: Option<crate::model::Period>,
-) -> Vec<Candidate> {
-    let last = last_visits(visits);
-    snapshot
-        .cases
-        .children_for(&Scope::All, period)
-        .into_iter()
-        .filter(|c| in_scope(c, team, villages))
-        .filter(|c| c.child.is_stunted() && !c.child.is_flagged())
-        .filter(|c| c.child.placed_by_village.is_none())
-        .map(|c| Candidate {
-            key: c.child.id.clone(),
-            lonlat: [c.child.location.x(), c.child.location.y()],
-            haz: c.child.haz,
-            last_visit: last.get(c.child.id.as_str()).copied(),
-        })
-        .collect()
 }
 
 /// The day a plan is for: `date=YYYY-MM-DD` (the phone sends its own), else today in
@@ -157,76 +122,51 @@ fn plan_day_of(text: Option<&str>) -> Result<NaiveDate, ApiError> {
     }
 }
 
-/// Plans `team`'s day afresh: the team's children not yet visited on `day`.
+/// Plans `team`'s day afresh: the team's children not yet visited on `day`
+/// ([`crate::routes::day::team_day`]).
 async fn make_day(
-    snapshot: &crate::snapshot::Snapshot,
+    snapshot: Arc<crate::snapshot::Snapshot>,
     q: &RouteQuery,
     (team, villages): (&str, &[String]),
     day: NaiveDate,
-    visits: &[Visit],
+    visits: Vec<Visit>,
 ) -> Result<SavedDay, ApiError> {
     let period = snapshot.resolve_period(q.period.as_deref())?;
     let roads = snapshot.analysis.roads.clone().ok_or_else(|| {
         ApiError::Conflict("no road network imported: run `sigap import roads`".into())
     })?;
-    let mode = mode_of(q.mode.as_deref())?;
-    let done_today: HashSet<&str> = visits
-        .iter()
-        .filter(|v| v.visited_on == day.to_string())
-        .map(|v| v.pseudonym.as_str())
-        .collect();
-    let candidates: Vec<Candidate> = candidates(visits, snapshot, (team, villages), period)
-        .into_iter()
-        .filter(|c| !done_today.contains(c.key.as_str()))
-        .collect();
-    let base = match latlon(q.start.as_deref(), "start")? {
-        Some(p) => p,
-        None => crate::routes::default_base(&snapshot.analysis.facilities, &candidates)
-            .ok_or_else(|| {
-                ApiError::BadRequest("no puskesmas to start from: give start=lat,lon".into())
-            })?,
-    };
-    let start_name = snapshot
-        .analysis
-        .facilities
-        .iter()
-        // The default base is a facility's own coordinates, copied: equal bits.
-        .find(|f| {
-            f.location.x().to_bits() == base[0].to_bits()
-                && f.location.y().to_bits() == base[1].to_bits()
-        })
-        .map(|f| f.name.clone());
-    let hours = q.hours.clone().unwrap_or_else(|| "08:00-14:00".into());
-    let opts = DayOptions {
-        start: base,
-        end: latlon(q.end.as_deref(), "end")?.unwrap_or(base),
+    let request = DayRequest {
+        team: team.to_owned(),
+        villages: villages.to_vec(),
+        period,
+        day: Some(day),
+        start: latlon(q.start.as_deref(), "start")?,
+        end: latlon(q.end.as_deref(), "end")?,
         max_visits: q.max.unwrap_or(10).clamp(1, 60),
-        work_minutes: crate::routes::parse_hours(&hours).map_err(ApiError::BadRequest)?,
+        hours: q.hours.clone().unwrap_or_else(|| "08:00-14:00".into()),
         service_minutes: q.service.unwrap_or(20.0).clamp(0.0, 240.0),
-        mode,
+        mode: mode_of(q.mode.as_deref())?,
     };
-    let plan = tokio::task::spawn_blocking({
-        let candidates = candidates.clone();
-        move || plan_day(&roads, &candidates, &opts)
+    Ok(tokio::task::spawn_blocking(move || {
+        let children = snapshot
+            .cases
+            .children_for(&Scope::All, period)
+            .into_iter()
+            .map(|c| TeamChild {
+                child: &c.child,
+                team: c.team.as_deref(),
+                village: c.village.as_deref(),
+            });
+        team_day(
+            children,
+            &visits,
+            &snapshot.analysis.facilities,
+            &roads,
+            &request,
+        )
     })
     .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?
-    .ok_or_else(|| ApiError::Conflict("the road network has no road for this mode".into()))?;
-    let candidates_then = candidates.len();
-    let (plan, candidates) = SavedDay::chosen(plan, &candidates);
-    Ok(SavedDay {
-        period: period.map(|p| p.to_string()),
-        start: opts.start,
-        start_name,
-        end: opts.end,
-        max_visits: opts.max_visits,
-        hours,
-        service_minutes: opts.service_minutes,
-        mode: mode.as_str().to_owned(),
-        candidates_then,
-        candidates,
-        plan,
-    })
+    .map_err(|e| ApiError::Internal(e.to_string()))??)
 }
 
 /// Saves `made` as the team's plan for `day` (replacing one with `replace`) and
@@ -286,8 +226,14 @@ async fn route(
     let (made, meta) = if let Some(p) = saved {
         (read_day(&p)?, Some(p))
     } else {
-        let snapshot = state.snapshot();
-        let made = make_day(&snapshot, &q, (&team, &villages), day, &visits).await?;
+        let made = make_day(
+            state.snapshot(),
+            &q,
+            (&team, &villages),
+            day,
+            visits.clone(),
+        )
+        .await?;
         save_day(&state, &caller, &team, day, made, false).await?
     };
     answer_day(
@@ -313,8 +259,14 @@ async fn replan(
     let (team, villages) = team_scope(&caller, q.team.as_deref())?;
     let day = plan_day_of(q.date.as_deref())?;
     let visits = stored_visits(&state).await?;
-    let snapshot = state.snapshot();
-    let made = make_day(&snapshot, &q, (&team, &villages), day, &visits).await?;
+    let made = make_day(
+        state.snapshot(),
+        &q,
+        (&team, &villages),
+        day,
+        visits.clone(),
+    )
+    .await?;
     let (made, meta) = save_day(&state, &caller, &team, day, made, true).await?;
     let version = meta.as_ref().map_or(0, |m| m.version);
     state
