@@ -13,6 +13,7 @@ use std::time::Instant;
 
 mod basemap;
 mod coverage;
+mod national;
 mod recompute;
 mod synthetic;
 
@@ -67,6 +68,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         repeat: usize,
     },
+    /// A synthetic country (84,000 villages, 40 million households, 10 million
+    /// children at --scale 1; deterministic) and the time and peak memory until its
+    /// snapshot is ready to serve, with a checksum equal run to run.
+    National {
+        /// Fraction of the country, in (0, 1].
+        #[arg(long, default_value_t = 0.01)]
+        scale: f64,
+        #[arg(long, default_value_t = synthetic::DEFAULT_SEED)]
+        seed: u64,
+        #[arg(long, default_value_t = 2)]
+        repeat: usize,
+    },
     /// Build the basemap from the stored OpenStreetMap extract (the demo city's, or
     /// the store's with --db) and encode every basemap tile over the city at z10-z16.
     Basemap {
@@ -89,6 +102,11 @@ pub fn run(cmd: &BenchCommand) -> Result<()> {
         } => recompute::run(*periods, *children, *seed, out.as_deref()),
         BenchCommand::Roads { db, repeat } => roads(db.as_deref(), *repeat),
         BenchCommand::Basemap { db, repeat } => basemap::run(db.as_deref(), *repeat),
+        BenchCommand::National {
+            scale,
+            seed,
+            repeat,
+        } => national::run(*scale, *seed, *repeat),
         BenchCommand::Coverage { db, scale, repeat } => {
             coverage::run(db.as_deref(), *scale, *repeat)
         }

@@ -242,7 +242,7 @@ fn spatial(res: Resolution, list: &[HexStats], config: &Config) -> Result<(Spati
 
 /// The process's peak resident memory (`VmHWM` in `/proc/self/status`), `None` where
 /// the kernel does not say.
-fn peak_rss_mib() -> Option<f64> {
+pub(super) fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
