@@ -103,6 +103,10 @@
 //! - [`ledger`]: deliveries that come from a home visit's items (`visit_item` of a
 //!   programme) and from a campaign entry (one delivery to every recipient of a
 //!   village: `POST /api/deliveries/campaign`, `sigap campaign`); pure.
+//! - [`visits`]: recording a home visit: the record as the phone sends it checked
+//!   field by field, its measurement against the child's last one
+//!   ([`risk::plausibility`]), a resend told from an id taken, and what it gave
+//!   ([`ledger::of_visit`]); pure, the visit route reads and writes the store.
 //! - [`routes`]: a team's day: most urgent children within the working hours, ordered
 //!   over the roads ([`routes::tour`]: Held-Karp up to 12 stops, local search beyond),
 //!   GeoJSON and GPX.
@@ -141,3 +145,4 @@ pub mod snapshot;
 pub mod store;
 pub mod teams;
 pub mod tiles;
+pub mod visits;

@@ -254,3 +254,43 @@ impl From<crate::tiles::glyphs::GlyphError> for ApiError {
         }
     }
 }
+
+impl From<crate::visits::VisitError> for ApiError {
+    /// 422 listing every problem of a visit record (`problems`: `field`, `reason`);
+    /// 422 `implausible_measurement` with the failed checks (code, Bahasa and
+    /// English), the new HAZ, the measurement it was compared with, what was expected
+    /// and how to confirm; 409 for a visit id that belongs to another record.
+    fn from(e: crate::visits::VisitError) -> Self {
+        use crate::visits::{CONFIRM_REASON, VisitError as E};
+        let error = e.to_string();
+        match e {
+            E::Problems(problems) => {
+                ApiError::Unprocessable(json!({"error": error, "problems": problems}))
+            }
+            E::Implausible(m) => ApiError::Unprocessable(json!({
+                "error": error,
+                "code": "implausible_measurement",
+                "checks": m.checks,
+                "haz": m.haz,
+                "previous": m.previous,
+                "expected": m.expected,
+                "height_cm": m.height_cm,
+                "weight_kg": m.weight_kg,
+                "confirm_with": {
+                    "confirm": true,
+                    "confirm_reason": format!(
+                        "{}-{} karakter",
+                        CONFIRM_REASON.start(),
+                        CONFIRM_REASON.end()
+                    ),
+                },
+                "problems": m
+                    .checks
+                    .iter()
+                    .map(|c| json!({"field": "height_cm", "code": c.code, "reason": c.pesan}))
+                    .collect::<Vec<_>>(),
+            })),
+            E::IdTaken => ApiError::Conflict(error),
+        }
+    }
+}

@@ -14,10 +14,12 @@ use crate::auth::{Caller, Role, Scope};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use crate::index::cases::CaseChild;
-use crate::risk::plausibility::{self, Previous};
+use crate::model::Child;
+use crate::risk::plausibility;
 use crate::routes::day::{DayRequest, TeamChild, team_day};
 use crate::routes::{SavedDay, export};
 use crate::store::{SavedPlan, Visit};
+use crate::visits::{self, NewVisit, Recorded, VisitError};
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -461,43 +463,12 @@ async fn plans(
     Ok(Json(json!({"day": day.to_string(), "plans": rows})))
 }
 
-/// What may be given on a visit.
-pub const GIVEN: [&str; 4] = crate::model::VISIT_ITEMS;
-
-#[derive(Deserialize)]
-struct VisitIn {
-    id: Option<String>,
-    pseudonym: Option<String>,
-    visited_on: Option<String>,
-    outcome: Option<String>,
-    #[serde(default)]
-    given: Vec<String>,
-    height_cm: Option<f64>,
-    weight_kg: Option<f64>,
-    #[serde(default)]
-    note: String,
-    /// The officer measured again and stands by a measurement that failed a
-    /// plausibility check ([`crate::risk::plausibility`]).
-    #[serde(default)]
-    confirm: bool,
-    /// Why (required with `confirm`, 5 to 200 characters).
-    #[serde(default)]
-    confirm_reason: String,
-}
-
-/// Shortest and longest reason for confirming an implausible measurement.
-const CONFIRM_REASON: std::ops::RangeInclusive<usize> = 5..=200;
-
-/// Shortest visit id: a device's UUID has 32 hex digits; an id short enough to
-/// guess would let one team replay another's.
-const MIN_VISIT_ID: usize = 16;
-
 /// The child a visit names, looked up among the caller's own children first: a
 /// field officer naming a child outside their team and villages gets the same 403
 /// whether or not the child exists, before anything of the child (its birth date in
 /// a date check) can shape the answer.
 fn visit_child<'s>(
-    v: &VisitIn,
+    v: &NewVisit,
     caller: &Caller,
     snapshot: &'s crate::snapshot::Snapshot,
 ) -> Result<Option<&'s CaseChild>, ApiError> {
@@ -518,206 +489,15 @@ fn visit_child<'s>(
     Ok(child)
 }
 
-/// Every problem of a visit record (422 listing them), else the day.
-fn validate(v: &VisitIn, child: Option<&CaseChild>) -> Result<NaiveDate, ApiError> {
-    let mut errors: Vec<Value> = Vec::new();
-    let mut bad =
-        |field: &str, reason: String| errors.push(json!({"field": field, "reason": reason}));
-    let id = v.id.clone().unwrap_or_default();
-    if !(MIN_VISIT_ID..=64).contains(&id.len())
-        || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-    {
-        bad(
-            "id",
-            format!("a UUID made by the device ({MIN_VISIT_ID} to 64 letters, digits or -)"),
-        );
-    }
-    if child.is_none() {
-        bad("pseudonym", "no such child".into());
-    }
-    let day = v
-        .visited_on
-        .as_deref()
-        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
-    let today = chrono::DateTime::from_timestamp(crate::auth::now(), 0)
-        .map_or(NaiveDate::MAX, |t| t.date_naive());
-    match day {
-        None => bad("visited_on", "a date YYYY-MM-DD".into()),
-        Some(d) if d > today + chrono::Duration::days(1) => {
-            bad("visited_on", "in the future".into());
-        }
-        Some(d) if child.is_some_and(|c| d < c.child.birth_date) => {
-            bad("visited_on", "before the child's birth".into());
-        }
-        _ => {}
-    }
-    let outcome = v.outcome.clone().unwrap_or_default();
-    if !matches!(outcome.as_str(), "visited" | "not_found") {
-        bad("outcome", "visited or not_found".into());
-    }
-    for g in &v.given {
-        if !GIVEN.contains(&g.as_str()) {
-            bad("given", format!("{g} is not one of {}", GIVEN.join(", ")));
-        }
-    }
-    if outcome == "not_found" && (!v.given.is_empty() || v.height_cm.is_some()) {
-        bad(
-            "outcome",
-            "nothing is given or measured when the child was not found".into(),
-        );
-    }
-    if v.height_cm.is_some_and(|h| !(38.0..=130.0).contains(&h)) {
-        bad("height_cm", "between 38 and 130 cm".into());
-    }
-    if v.weight_kg.is_some_and(|w| !(0.9..=30.0).contains(&w)) {
-        bad("weight_kg", "between 0.9 and 30 kg".into());
-    }
-    if v.note.chars().count() > 500 {
-        bad("note", "at most 500 characters".into());
-    }
-    if v.confirm && !CONFIRM_REASON.contains(&v.confirm_reason.trim().chars().count()) {
-        bad(
-            "confirm_reason",
-            "alasan konfirmasi wajib diisi (5 sampai 200 karakter) / a reason is required to confirm (5 to 200 characters)".into(),
-        );
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Unprocessable(
-            json!({"error": "the visit was not recorded", "problems": errors}),
-        ));
-    }
-    day.ok_or_else(|| ApiError::Internal("checked above".into()))
-}
-
-/// The child's latest measurement on or before `day` a new one is compared with: a
-/// weighing round's (unless WHO-flagged) or an earlier visit's (a confirmed one too:
-/// the officer stood by it, so the next measurement is checked against it).
-fn last_measurement(
-    child: &CaseChild,
-    snapshot: &crate::snapshot::Snapshot,
-    stored: &[Visit],
-    day: NaiveDate,
-    id: &str,
-) -> Option<Previous> {
-    let rounds = snapshot
-        .cases
-        .children_for(&Scope::All, None)
-        .into_iter()
-        .filter(|c| c.child.id == child.child.id && !c.child.is_flagged())
-        .filter(|c| c.child.measure_date <= day)
-        .map(|c| Previous {
-            date: c.child.measure_date,
-            height_cm: c.child.height_cm,
-            haz: c.child.haz,
-            source: "round",
-        });
-    let visits = stored
-        .iter()
-        .filter(|v| v.pseudonym == child.child.id && v.id != id && v.outcome == "visited")
-        .filter_map(|v| {
-            Some(Previous {
-                date: NaiveDate::parse_from_str(&v.visited_on, "%Y-%m-%d").ok()?,
-                height_cm: v.height_cm?,
-                haz: v.haz?,
-                source: "visit",
-            })
-        })
-        .filter(|p| p.date <= day);
-    // On the same day a visit's measurement is the later one.
-    rounds
-        .chain(visits)
-        .max_by_key(|p| (p.date, p.source == "visit"))
-}
-
-/// The plausibility checks of a visit's measurement, `None` when nothing was measured.
-fn check_measurement(
-    v: &VisitIn,
-    day: NaiveDate,
-    child: &CaseChild,
-    snapshot: &crate::snapshot::Snapshot,
-    stored: &[Visit],
-) -> Option<(Option<Previous>, plausibility::Verdict)> {
-    if v.height_cm.is_none() && v.weight_kg.is_none() {
-        return None;
-    }
-    let last = last_measurement(child, snapshot, stored, day, v.id.as_deref().unwrap_or(""));
-    let verdict = plausibility::check(
-        &plausibility::NewMeasurement {
-            sex: child.child.sex,
-            birth_date: child.child.birth_date,
-            date: day,
-            height_cm: v.height_cm,
-            weight_kg: v.weight_kg,
-        },
-        last.as_ref(),
-    );
-    Some((last, verdict))
-}
-
-/// 422 `implausible_measurement`: what failed (each check's code and message in Bahasa
-/// and English), the new HAZ and the measurement it was compared with, and how to
-/// confirm it.
-fn implausible(
-    (last, verdict): &(Option<Previous>, plausibility::Verdict),
-    haz: Option<f64>,
-    v: &VisitIn,
-    child: &CaseChild,
-    day: NaiveDate,
-) -> ApiError {
-    let failed = &verdict.failed;
-    let expected = last
-        .as_ref()
-        .and_then(|l| plausibility::expected(child.child.sex, child.child.birth_date, day, l));
-    ApiError::Unprocessable(json!({
-        "error": format!(
-            "Pengukuran perlu diperiksa: {} Ukur ulang, atau konfirmasi dengan alasan.",
-            failed.iter().map(|c| c.pesan.as_str()).collect::<Vec<_>>().join(" ")
-        ),
-        "code": "implausible_measurement",
-        "checks": failed,
-        "haz": haz,
-        "previous": last,
-        "expected": expected,
-        "height_cm": v.height_cm,
-        "weight_kg": v.weight_kg,
-        "confirm_with": {"confirm": true, "confirm_reason": "5-200 karakter"},
-        "problems": failed
-            .iter()
-            .map(|c| json!({"field": "height_cm", "code": c.code, "reason": c.pesan}))
-            .collect::<Vec<_>>(),
-    }))
-}
-
-/// What a visit gave, as deliveries of the programmes naming its items
-/// ([`crate::ledger::of_visit`]); none when the child was not found.
-fn visit_deliveries(
-    snapshot: &crate::snapshot::Snapshot,
-    visit: &Visit,
-    day: NaiveDate,
-) -> Vec<crate::model::Delivery> {
-    if visit.outcome != "visited" {
-        return Vec::new();
-    }
-    crate::ledger::of_visit(
-        &visit.id,
-        &visit.pseudonym,
-        day,
-        &visit.team,
-        &visit.given,
-        snapshot.programmes(),
-        &snapshot.periods(),
-    )
-}
-
-/// Stores `visit` with what it gave, in one transaction; `(stored, new, deliveries
-/// added)`. When a delivery was added, coverage moved: the snapshot is rebuilt.
+/// Stores `visit` with what it gave ([`visits::deliveries`]), in one transaction;
+/// `(stored, new, deliveries added)`. When a delivery was added, coverage moved: the
+/// snapshot is rebuilt.
 async fn store_visit(
     state: &AppState,
     snapshot: &crate::snapshot::Snapshot,
     visit: &Visit,
-    day: NaiveDate,
 ) -> Result<(Visit, bool, usize), ApiError> {
-    let given = visit_deliveries(snapshot, visit, day);
+    let given = visits::deliveries(visit, snapshot.programmes(), &snapshot.periods());
     let sent = visit.clone();
     let written = state
         .write_store(move |s| s.record_visit_with(&sent, &given))
@@ -729,10 +509,31 @@ async fn store_visit(
     Ok(written)
 }
 
+/// Every round's record of child `pseudonym` (any team's: the child was checked
+/// against the caller's scope already).
+fn rounds_of<'s>(snapshot: &'s crate::snapshot::Snapshot, pseudonym: &str) -> Vec<&'s Child> {
+    snapshot
+        .cases
+        .children_for(&Scope::All, None)
+        .into_iter()
+        .map(|c| &c.child)
+        .filter(|c| c.id == pseudonym)
+        .collect()
+}
+
+/// Today (UTC) by [`crate::auth::now`].
+fn today() -> NaiveDate {
+    chrono::DateTime::from_timestamp(crate::auth::now(), 0)
+        .map_or(NaiveDate::MAX, |t| t.date_naive())
+}
+
+/// Records a home visit ([`visits::check`]); a resend is answered with the stored
+/// record. Audited: a refused measurement, a refused id, the visit, a confirmed
+/// implausible measurement.
 async fn record_visit(
     State(state): State<AppState>,
     caller: Caller,
-    Json(v): Json<VisitIn>,
+    Json(v): Json<NewVisit>,
 ) -> Result<Response, ApiError> {
     if caller.role == Role::Viewer {
         return Err(ApiError::forbidden("viewers may not record visits"));
@@ -740,85 +541,32 @@ async fn record_visit(
     let snapshot = state.snapshot();
     // Field officers record only their own children: checked before the body.
     let child = visit_child(&v, &caller, &snapshot)?;
-    let day = validate(&v, child)?;
-    let child = child.ok_or_else(|| ApiError::Internal("checked in validate".into()))?;
-    let team = child.team.clone().unwrap_or_default();
+    let rounds = child.map_or_else(Vec::new, |c| rounds_of(&snapshot, &c.child.id));
     let stored = stored_visits(&state).await?;
-    let checks = check_measurement(&v, day, child, &snapshot, &stored);
-    let haz = checks
-        .as_ref()
-        .and_then(|(_, c)| c.scores.haz)
-        .map(|z| (z * 100.0).round() / 100.0);
-    let failed: Vec<&'static str> = checks
-        .as_ref()
-        .map(|(_, c)| c.failed.iter().map(|f| f.code).collect())
-        .unwrap_or_default();
-    if let Some(checks) = checks.as_ref().filter(|_| !failed.is_empty() && !v.confirm) {
-        state
-            .audit(
-                &caller,
-                "visit_implausible",
-                &format!("measurement refused: {}", failed.join(",")),
-                0,
-            )
-            .await?;
-        return Err(implausible(checks, haz, &v, child, day));
+    let checked = visits::check(&v, child, &rounds, &stored, today(), &caller.username);
+    if let Err(VisitError::Implausible(m)) = &checked {
+        let what = format!("measurement refused: {}", m.codes().join(","));
+        state.audit(&caller, "visit_implausible", &what, 0).await?;
     }
-    let visit = Visit {
-        id: v.id.clone().unwrap_or_default(),
-        pseudonym: child.child.id.clone(),
-        team,
-        username: caller.username.clone(),
-        visited_on: day.to_string(),
-        outcome: v.outcome.clone().unwrap_or_default(),
-        given: v.given.clone(),
-        height_cm: v.height_cm,
-        weight_kg: v.weight_kg,
-        haz,
-        note: v.note.clone(),
-        checks: failed.iter().map(|c| (*c).to_owned()).collect(),
-        confirm_reason: if failed.is_empty() {
-            String::new()
-        } else {
-            v.confirm_reason.trim().to_owned()
-        },
-        received_at: String::new(),
-    };
-    let (stored, new, delivered) = store_visit(&state, &snapshot, &visit, day).await?;
-    // A resend is the same child by the same team; any other use of a stored id is
-    // refused without a word of the stored record.
-    if !new && (stored.pseudonym != visit.pseudonym || stored.team != visit.team) {
-        state
-            .audit(
-                &caller,
-                "visit_refused",
-                "visit id used by another record",
-                0,
-            )
-            .await?;
-        return Err(ApiError::Conflict(
-            "this visit id belongs to another record; the phone must make a new id".into(),
-        ));
+    let visit = checked?;
+    let (stored, new, delivered) = store_visit(&state, &snapshot, &visit).await?;
+    let recorded = Recorded::of(&visit, &stored, new);
+    if recorded.is_err() {
+        let what = "visit id used by another record";
+        state.audit(&caller, "visit_refused", what, 0).await?;
     }
-    let what = if new {
-        format!("visit {}", stored.outcome)
-    } else {
-        format!("visit {} (resent)", stored.outcome)
+    let what = match recorded? {
+        Recorded::New => format!("visit {}", stored.outcome),
+        Recorded::Resent => format!("visit {} (resent)", stored.outcome),
     };
     state.audit(&caller, "visit", &what, 1).await?;
     if new && !stored.checks.is_empty() {
         // The reason stays in the visit record (case-level); the log names the checks.
-        state
-            .audit(
-                &caller,
-                "visit_confirm",
-                &format!(
-                    "implausible measurement confirmed: {}",
-                    stored.checks.join(",")
-                ),
-                1,
-            )
-            .await?;
+        let what = format!(
+            "implausible measurement confirmed: {}",
+            stored.checks.join(",")
+        );
+        state.audit(&caller, "visit_confirm", &what, 1).await?;
     }
     let status = if new {
         StatusCode::CREATED
@@ -1036,11 +784,11 @@ async fn history(
             }),
     );
     // What a measurement today may be without a warning.
-    let today = chrono::DateTime::from_timestamp(crate::auth::now(), 0)
-        .map_or(NaiveDate::MAX, |t| t.date_naive());
+    let today = today();
     let newest = rounds.iter().max_by_key(|c| c.child.period).copied();
     let expected_today = newest.and_then(|c| {
-        let last = last_measurement(c, &snapshot, &stored, today, "")?;
+        let all = rounds_of(&snapshot, &c.child.id);
+        let last = visits::last_measurement(&c.child.id, &all, &stored, today, "")?;
         plausibility::expected(c.child.sex, c.child.birth_date, today, &last)
     });
     points.sort_by(|a, b| a["date"].as_str().cmp(&b["date"].as_str()));
