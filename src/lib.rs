@@ -75,8 +75,10 @@
 //!   [`risk::measurement`], children measured against a target per village and the
 //!   register's prevalence beside the survey's (SSGI); pure, no I/O.
 //! - [`tiles`]: Web Mercator, clipping, simplification, MVT encoding, and tile sources
-//!   built from an analysis; [`tiles::glyphs`], the SDF glyph ranges map labels are
-//!   drawn from, made from the DejaVu Sans fonts built into the binary (`tiles/fonts/`).
+//!   built from an analysis; [`tiles::cases`], the case-level point tiles (the
+//!   children or households a [`model::Scope`] may read, from zoom 12);
+//!   [`tiles::glyphs`], the SDF glyph ranges map labels are drawn from, made from the
+//!   DejaVu Sans fonts built into the binary (`tiles/fonts/`).
 //! - [`http`]: the only module that knows axum (errors become HTTP statuses once, in
 //!   [`http::ApiError`]); the current [`snapshot::Snapshot`], `?period=` and
 //!   `?compare=` on the area endpoints and tiles; the `Caller` extractor and login

@@ -245,6 +245,13 @@ impl From<crate::snapshot::PeriodError> for ApiError {
     }
 }
 
+impl From<crate::tiles::cases::UnknownCaseLayer> for ApiError {
+    /// 404: the path names no case layer.
+    fn from(e: crate::tiles::cases::UnknownCaseLayer) -> Self {
+        ApiError::NotFound(e.to_string())
+    }
+}
+
 impl From<crate::tiles::glyphs::GlyphError> for ApiError {
     fn from(e: crate::tiles::glyphs::GlyphError) -> Self {
         use crate::tiles::glyphs::GlyphError as E;

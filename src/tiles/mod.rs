@@ -19,11 +19,15 @@
 //! 6. **encode** — geometry commands, a per-layer key/value dictionary and hand-written
 //!    protobuf ([`mvt`], with `shape`, `table` and `pbf`).
 //!
+//! [`cases`] draws the case records a reader's scope may see as points, from the
+//! streets' zoom ([`cases::MIN_CASE_ZOOM`]), and says how many it drew.
+//!
 //! [`pmtiles`] writes finished tiles into one PMTiles v3 archive for static hosting.
 //!
 //! Beside the tiles, [`glyphs`] makes the font ranges (SDF glyph PBFs) a map needs to
 //! draw labels, from the DejaVu fonts built into the binary.
 
+pub mod cases;
 mod clip;
 pub mod glyphs;
 pub mod mercator;

@@ -1,7 +1,7 @@
 //! Case-level data for those allowed: `GET /api/cases/children[?period=&format=csv]`
 //! and `GET /api/cases/households[?format=csv]`, GeoJSON by default, and the same
 //! records as point tiles, `GET /tiles/cases/{children|households}/{z}/{x}/{y}.mvt`
-//! (from zoom 12).
+//! (from zoom 12, drawn by [`crate::tiles::cases`]).
 //!
 //! The server filters by the caller's scope (admin and planner: all; field officer:
 //! their team's children in their villages, the households of their villages;
@@ -12,7 +12,7 @@
 use crate::auth::{Caller, Scope};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
-use crate::index::cases::{CaseChild, CaseHousehold};
+use crate::tiles::cases::{CaseLayer, case_tile, child_props, household_props};
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -28,36 +28,11 @@ pub fn routes() -> Router<AppState> {
         .route("/tiles/cases/{layer}/{z}/{x}/{file}", get(tile))
 }
 
-/// A flat JSON object as tile properties (nulls left out).
-fn prop_values(v: Value) -> Vec<(String, crate::tiles::mvt::PropValue)> {
-    use crate::tiles::mvt::PropValue;
-    let Value::Object(map) = v else {
-        return Vec::new();
-    };
-    map.into_iter()
-        .filter_map(|(k, v)| {
-            let p = match v {
-                Value::String(s) => PropValue::String(s),
-                Value::Bool(b) => PropValue::Bool(b),
-                Value::Number(n) => n.as_i64().map_or_else(
-                    || PropValue::Double(n.as_f64().unwrap_or(0.0)),
-                    PropValue::Int,
-                ),
-                _ => return None,
-            };
-            Some((k, p))
-        })
-        .collect()
-}
-
-/// Case points are served from this zoom (streets): below it a point tile would
-/// carry a whole district.
-const MIN_CASE_ZOOM: u8 = 12;
-
 /// `GET /tiles/cases/{children|households}/{z}/{x}/{y}.mvt[?period=]`: the caller's
-/// records in the tile as points (layer named as the path), audited like the JSON.
-/// The tile is built on the render threads; its audit row (with the period, the
-/// tile and the number of records) is written before it is answered.
+/// records in the tile as points (layer named as the path, from zoom
+/// [`crate::tiles::cases::MIN_CASE_ZOOM`]), audited like the JSON. The tile is built
+/// on the render threads ([`case_tile`]); its audit row (with the period, the tile
+/// and the number of records) is written before it is answered.
 async fn tile(
     State(state): State<AppState>,
     caller: Caller,
@@ -68,24 +43,17 @@ async fn tile(
     let coord = super::tiles::tile_coord(z, x, &file)?;
     let snapshot = state.snapshot();
     let period = snapshot.resolve_period(query.period.as_deref())?;
-    let children = match layer.as_str() {
-        "children" => true,
-        "households" => false,
-        other => {
-            return Err(ApiError::NotFound(format!(
-                "no case layer {other}; try children or households"
-            )));
-        }
-    };
+    let layer: CaseLayer = layer.parse()?;
     let (bytes, n) = state
-        .render(move || case_tile(&snapshot.cases, &scope, period, children, coord))
+        .render(move || case_tile(&snapshot.cases, &scope, period, layer, coord))
         .await?;
     if n > 0 {
-        let what = if children {
-            let p = period.map_or_else(|| "-".to_owned(), |p| p.to_string());
-            format!("children {p} tile {z}/{x}/{}", coord.y)
-        } else {
-            format!("households tile {z}/{x}/{}", coord.y)
+        let what = match layer {
+            CaseLayer::Children => {
+                let p = period.map_or_else(|| "-".to_owned(), |p| p.to_string());
+                format!("children {p} tile {z}/{x}/{}", coord.y)
+            }
+            CaseLayer::Households => format!("households tile {z}/{x}/{}", coord.y),
         };
         state.audit(&caller, "read", &what, n).await?;
     }
@@ -98,62 +66,6 @@ async fn tile(
         HeaderValue::from_static("Cookie, Authorization"),
     );
     Ok(resp)
-}
-
-/// The encoded point tile of `scope`'s children of `period` (or households) and how
-/// many records it carries; empty below [`MIN_CASE_ZOOM`].
-fn case_tile(
-    cases: &crate::index::cases::Cases,
-    scope: &Scope,
-    period: Option<crate::model::Period>,
-    children: bool,
-    coord: crate::model::TileCoord,
-) -> (Vec<u8>, usize) {
-    use crate::tiles::mercator::{lonlat_to_world, tile_world_bounds};
-    use crate::tiles::mvt::{TileFeature, TileLayer, encode_tile};
-    let bounds = tile_world_bounds(coord);
-    let inside = |lon: f64, lat: f64| {
-        let w = lonlat_to_world(lon, lat);
-        (bounds.min().x..bounds.max().x).contains(&w.x)
-            && (bounds.min().y..bounds.max().y).contains(&w.y)
-    };
-    let points: Vec<(f64, f64, Value)> = if coord.z < MIN_CASE_ZOOM {
-        Vec::new()
-    } else if children {
-        cases
-            .children_for(scope, period)
-            .into_iter()
-            .filter(|c| inside(c.child.location.x(), c.child.location.y()))
-            .map(|c| (c.child.location.x(), c.child.location.y(), child_props(c)))
-            .collect()
-    } else {
-        cases
-            .households_for(scope)
-            .into_iter()
-            .filter(|h| inside(h.household.location.x(), h.household.location.y()))
-            .map(|h| {
-                let p = h.household.location;
-                (p.x(), p.y(), household_props(h))
-            })
-            .collect()
-    };
-    let features: Vec<TileFeature> = points
-        .into_iter()
-        .map(|(lon, lat, p)| TileFeature {
-            id: None,
-            geometry: geo::Geometry::Point(geo::Point(lonlat_to_world(lon, lat))),
-            properties: prop_values(p),
-        })
-        .collect();
-    let name = if children { "children" } else { "households" };
-    let bytes = encode_tile(
-        coord,
-        &[TileLayer {
-            name,
-            features: features.iter().collect(),
-        }],
-    );
-    (bytes, features.len())
 }
 
 #[derive(Deserialize)]
@@ -181,51 +93,6 @@ fn csv_wanted(format: Option<&str>) -> Result<bool, ApiError> {
             "format={other}: use geojson or csv"
         ))),
     }
-}
-
-fn status(c: &CaseChild) -> &'static str {
-    let ch = &c.child;
-    if ch.is_flagged() {
-        "flagged"
-    } else if ch.is_severely_stunted() {
-        "severely_stunted"
-    } else if ch.is_stunted() {
-        "stunted"
-    } else {
-        "normal"
-    }
-}
-
-fn child_props(c: &CaseChild) -> Value {
-    let ch = &c.child;
-    json!({
-        "pseudonym": ch.id,
-        "sex": ch.sex.code(),
-        "birth_date": ch.birth_date.to_string(),
-        "measure_date": ch.measure_date.to_string(),
-        "height_cm": ch.height_cm,
-        "haz": ch.haz,
-        "status": status(c),
-        "village": c.village,
-        "team": c.team,
-        "period": ch.period.to_string(),
-        // Placed inside its village for lack of coordinates: the point is not the home.
-        "approximate": ch.placed_by_village.is_some(),
-    })
-}
-
-fn household_props(h: &CaseHousehold) -> Value {
-    let hh = &h.household;
-    json!({
-        "pseudonym": hh.id,
-        "has_latrine": hh.has_latrine,
-        "safe_water": hh.safe_water,
-        "improved_sanitation": hh.improved_sanitation,
-        "unfit_housing": hh.unfit_housing,
-        "four_t": hh.four_t,
-        "target_groups": hh.targets.map(|t| t.iter().map(crate::model::TargetGroup::key).collect::<Vec<_>>()),
-        "village": h.village,
-    })
 }
 
 /// # Units
