@@ -168,6 +168,14 @@ impl Snapshot {
     /// Computes the analysis and tile sources of every period for one store revision.
     #[must_use]
     pub fn build(revision: u64, data: &crate::store::Dataset, config: &Config) -> Self {
+        let started = std::time::Instant::now();
+        let stage = |name: &'static str| {
+            tracing::debug!(
+                seconds = started.elapsed().as_secs_f64(),
+                stage = name,
+                "snapshot"
+            );
+        };
         let default_period = data.latest_period();
         // The road graphs do not depend on the period: built once, shared.
         let roads = crate::analysis::road_graphs(data, config);
@@ -175,9 +183,12 @@ impl Snapshot {
         // analysis and the case records.
         let index = crate::index::VillageIndex::new(&data.villages);
         let homes = index.locate_households(&data.households);
+        stage("roads and households located");
         let build_view = |d: &crate::store::Dataset| {
             let analysis = Analysis::compute_with_roads(d, config, roads.clone(), &homes);
+            stage("analysis");
             let sources = TileSources::build(&analysis);
+            stage("tile sources");
             (analysis, sources)
         };
         let mut other_periods = BTreeMap::new();
@@ -201,6 +212,11 @@ impl Snapshot {
             .map(|(p, a)| (p, Arc::new(measurement_of(a, data, p, config))))
             .collect();
         let cases = crate::index::cases::Cases::build_located(data, &index, &homes);
+        stage("case records");
+        let case_cells = crate::public::CaseCells::new(&cases);
+        stage("case cells");
+        let basemap = basemap(data);
+        stage("basemap");
         let snapshot = Self {
             revision,
             analysis,
@@ -209,9 +225,9 @@ impl Snapshot {
             other_periods,
             placements,
             measurement,
-            case_cells: crate::public::CaseCells::new(&cases),
+            case_cells,
             cases: Arc::new(cases),
-            basemap: Arc::new(basemap(data)),
+            basemap: Arc::new(basemap),
             public: Mutex::new(BTreeMap::new()),
             public_tiles: Mutex::new(BTreeMap::new()),
             programmes: config.programmes(),
@@ -220,6 +236,7 @@ impl Snapshot {
             cell_coverage: Mutex::new(BTreeMap::new()),
         };
         let _ = snapshot.coverage(snapshot.default_period);
+        stage("coverage");
         // The public figures of the default period are built here, off the request
         // path: the first visitor of the city's website after an import does not
         // wait for the suppression (seconds on a large city).
@@ -228,6 +245,7 @@ impl Snapshot {
             u64::from(config.public.k),
             u64::from(config.public.min_denominator),
         );
+        stage("public figures");
         snapshot
     }
 
