@@ -13,10 +13,12 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;
 
+mod audit;
 pub mod families;
 mod family;
 mod period;
 mod programme;
+pub use audit::AuditRow;
 pub use family::{TargetGroup, TargetGroups};
 pub use period::{Period, PeriodError};
 pub use programme::{

@@ -21,6 +21,7 @@ use super::password;
 use super::secret;
 use super::throttle::{Policy, Verdict};
 use super::{Caller, Credential, Role};
+pub use crate::model::AuditRow;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -60,6 +61,14 @@ pub enum AuthError {
     NoTeam,
     #[error("the one who is logged in cannot be changed this way: {0}")]
     Refused(String),
+}
+
+impl AuthError {
+    /// Whether the database gave up waiting for another writer (retry shortly).
+    #[must_use]
+    pub fn is_busy(&self) -> bool {
+        matches!(self, Self::Sqlite { source, .. } if crate::store::sqlite_busy(source))
+    }
 }
 
 /// An account as the server and the admin page see it (never the password hash).
@@ -186,18 +195,6 @@ pub struct Accounts {
     addresses: Mutex<HashMap<IpAddr, (u32, i64)>>,
 }
 
-/// One line to append to the audit log.
-#[derive(Debug, Clone)]
-pub struct AuditRow {
-    pub user_id: Option<i64>,
-    pub username: String,
-    pub role: &'static str,
-    pub action: String,
-    pub what: String,
-    pub records: usize,
-    pub address: Option<IpAddr>,
-}
-
 impl AuditRow {
     /// The row `caller` leaves for `action` on `what` (`records` of them).
     #[must_use]
@@ -211,25 +208,6 @@ impl AuditRow {
             records,
             address: caller.address,
         }
-    }
-
-    /// Appends the row through `c`, which may be inside another transaction (an
-    /// import's: the import and its audit row commit together or not at all).
-    pub fn insert(&self, c: &Connection) -> rusqlite::Result<()> {
-        c.execute(
-            "INSERT INTO sigap_audit (user_id, username, role, action, what, records, address)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                self.user_id,
-                self.username,
-                self.role,
-                self.action,
-                self.what,
-                self.records as i64,
-                self.address.map(|a| a.to_string())
-            ],
-        )?;
-        Ok(())
     }
 }
 
@@ -946,7 +924,7 @@ impl Accounts {
             records,
             address,
         };
-        self.with(|c| row.insert(c))
+        self.with(|c| crate::store::insert_audit(c, &row))
     }
 
     /// Audit entries, newest first: at most `limit`, older than id `before`, of one

@@ -5,7 +5,7 @@
 use anyhow::{Result, bail};
 use sigap::model::Period;
 use sigap::roads::Mode;
-use sigap::store::Store;
+use sigap::store::{Db, Store};
 use sigap::teams::read_teams;
 use sigap::teams::share::share;
 use std::path::PathBuf;
@@ -14,7 +14,7 @@ use std::path::PathBuf;
 #[derive(clap::Args)]
 pub struct AssignArgs {
     #[arg(long)]
-    db: PathBuf,
+    db: Db,
     /// Teams CSV: team (or tim, opd), share (or bobot, proporsi) or capacity
     /// (kapasitas), optionally the office's lat and lon.
     #[arg(long)]
@@ -37,12 +37,13 @@ pub struct AssignArgs {
 }
 
 pub fn run(args: &AssignArgs) -> Result<()> {
-    if !args.db.exists() {
-        bail!("no store at {}", args.db.display());
+    let db = args.db.file("assign")?;
+    if !db.exists() {
+        bail!("no store at {}", db.display());
     }
     let teams = read_teams(&args.teams)?;
     let config = super::load_config(args.config.as_deref())?;
-    let mut store = Store::open(&args.db)?;
+    let mut store = Store::open(db)?;
     let data = store.load()?;
     let Some(period) = args.period.or_else(|| data.latest_period()) else {
         bail!("the store holds no children");

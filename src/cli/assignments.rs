@@ -3,7 +3,7 @@
 
 use anyhow::Result;
 use sigap::ingest::{PseudonymKey, read_assignments};
-use sigap::store::Store;
+use sigap::store::{Db, Store};
 use std::collections::HashSet;
 use std::path::PathBuf;
 
@@ -11,7 +11,7 @@ use std::path::PathBuf;
 #[derive(clap::Args)]
 pub struct AssignmentsArgs {
     #[arg(long)]
-    db: PathBuf,
+    db: Db,
     /// Pseudonymisation key file (default: DB.key beside the store).
     #[arg(long)]
     key: Option<PathBuf>,
@@ -24,11 +24,12 @@ pub struct AssignmentsArgs {
 
 /// Runs `sigap assignments`.
 pub fn run(args: &AssignmentsArgs) -> Result<()> {
-    if !args.db.exists() {
-        anyhow::bail!("no store at {}", args.db.display());
+    let db = args.db.file("assignments")?;
+    if !db.exists() {
+        anyhow::bail!("no store at {}", db.display());
     }
-    let key = PseudonymKey::load_or_create(&super::import::key_path(&args.db, args.key.clone()))?;
-    let mut store = Store::open(&args.db)?;
+    let key = PseudonymKey::load_or_create(&super::import::key_path(db, args.key.clone()))?;
+    let mut store = Store::open(db)?;
     let known: HashSet<String> = store.child_keys()?.into_iter().map(|(p, _)| p).collect();
     let rows = read_assignments(&args.file, &key, &known)?;
     let revision = store.write_assignments(&rows, args.replace)?;

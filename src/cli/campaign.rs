@@ -5,14 +5,14 @@
 use anyhow::{Result, bail};
 use clap::Args;
 use sigap::ledger::{CampaignIn, campaign};
-use sigap::store::Store;
+use sigap::store::{Db, Store};
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct CampaignArgs {
     /// The store (a GeoPackage file).
     #[arg(long)]
-    db: PathBuf,
+    db: Db,
     /// Config file with `[[programmes]]` (default: ./sigap.toml when present).
     #[arg(long)]
     config: Option<PathBuf>,
@@ -47,11 +47,12 @@ pub struct CampaignArgs {
 }
 
 pub fn run(args: CampaignArgs) -> Result<()> {
-    if !args.db.exists() {
-        bail!("no store at {}", args.db.display());
+    let db = args.db.file("campaign")?;
+    if !db.exists() {
+        bail!("no store at {}", db.display());
     }
     let config = super::load_config(args.config.as_deref())?;
-    let mut store = Store::open(&args.db)?;
+    let mut store = Store::open(db)?;
     let data = store.load()?;
     let cases = sigap::index::cases::Cases::build(&data);
     let villages: Vec<_> = data.villages.iter().collect();

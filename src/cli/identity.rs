@@ -4,6 +4,7 @@
 
 use anyhow::{Context, Result};
 use sigap::ingest::IdentityKey;
+use sigap::store::Db;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -14,7 +15,7 @@ pub enum IdentityCommand {
     /// key is kept as KEY.old-<UTC time>. Restart `sigap serve` afterwards.
     RotateKey {
         #[arg(long)]
-        db: PathBuf,
+        db: Db,
         /// Pseudonymisation key file the store was imported with (default: DB.key); the
         /// identity key is the file beside it (DB.identity.key).
         #[arg(long)]
@@ -27,9 +28,10 @@ pub fn run(cmd: IdentityCommand) -> Result<()> {
     match cmd {
         IdentityCommand::RotateKey { db, key } => {
             let accounts = super::user::open(&db)?;
-            let store = sigap::store::Store::open(&db)
+            let db = db.file("identity rotate-key")?;
+            let store = sigap::store::Store::open(db)
                 .with_context(|| format!("opening the store {}", db.display()))?;
-            let path = IdentityKey::path_beside(&super::import::key_path(&db, key));
+            let path = IdentityKey::path_beside(&super::import::key_path(db, key));
             let mut err = std::io::stderr().lock();
             let rotation = sigap::ingest::rotate::rotate_identity_key(
                 &store,

@@ -4,7 +4,7 @@ use anyhow::{Result, bail};
 use sigap::ingest::population::PopulationOptions;
 use sigap::ingest::{IdentityKey, ImportOptions, PseudonymKey};
 use sigap::model::LayerKind;
-use sigap::store::Store;
+use sigap::store::{Db, Store};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 pub struct ImportArgs {
     /// The store (a GeoPackage file; created if missing).
     #[arg(long)]
-    db: PathBuf,
+    db: Db,
     /// Pseudonymisation key file (default: DB.key beside the store; created if missing).
     #[arg(long)]
     key: Option<PathBuf>,
@@ -75,6 +75,7 @@ pub fn run(args: ImportArgs) -> Result<()> {
         kind,
         path,
     } = args;
+    let db = db.file("import")?;
     // What only a vector layer import uses, and whether it was given.
     let vector_only = [
         ("--key", key.is_some()),
@@ -93,7 +94,7 @@ pub fn run(args: ImportArgs) -> Result<()> {
                 bail!("--period is for children only (households apply to every period)");
             }
             import(
-                &db,
+                db,
                 key,
                 kind,
                 &path,
@@ -118,7 +119,7 @@ pub fn run(args: ImportArgs) -> Result<()> {
                 band: band.unwrap_or(1),
                 check,
             };
-            super::population::import_population(&db, &path, &opts)
+            super::population::import_population(db, &path, &opts)
         }
         ImportKind::Roads => {
             refuse(&vector_only, "roads")?;
@@ -130,7 +131,7 @@ pub fn run(args: ImportArgs) -> Result<()> {
                 ],
                 "roads (a new road import always replaces the network)",
             )?;
-            super::roads::import_roads(&db, &path, config.as_deref(), check)
+            super::roads::import_roads(db, &path, config.as_deref(), check)
         }
         ImportKind::Interventions => {
             refuse(
@@ -146,7 +147,7 @@ pub fn run(args: ImportArgs) -> Result<()> {
                 ],
                 "interventions (the ledger only grows; a row already in it is counted, not doubled)",
             )?;
-            import_interventions(&db, key, &path, config.as_deref(), check)
+            import_interventions(db, key, &path, config.as_deref(), check)
         }
         ImportKind::MeasureTargets => {
             let what = "measure-targets (a new file always replaces the targets)";
@@ -160,7 +161,7 @@ pub fn run(args: ImportArgs) -> Result<()> {
                 ],
                 what,
             )?;
-            import_measure_targets(&db, &path, check)
+            import_measure_targets(db, &path, check)
         }
     }
 }
@@ -198,7 +199,7 @@ fn import_measure_targets(db: &Path, path: &Path, check: bool) -> Result<()> {
         |n| n.to_string_lossy().into_owned(),
     );
     let (read, revision) =
-        import_measure_targets(&mut store, path, &file, |_, _| Ok(())).map_err(|e| failed(&e))?;
+        import_measure_targets(&mut store, path, &file, None).map_err(|e| failed(&e))?;
     println!(
         "imported {} measurement targets from {} for {} villages ({} for one round; every \
          round: {:.0} children under five); the previous targets are replaced (store revision {})",

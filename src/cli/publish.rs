@@ -4,7 +4,7 @@ use anyhow::{Result, bail};
 use sigap::auth::Accounts;
 use sigap::http::{AppState, Snapshot};
 use sigap::model::Period;
-use sigap::store::Store;
+use sigap::store::{Db, Store};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -17,7 +17,7 @@ pub struct PublishArgs {
     out: PathBuf,
     /// The store (default: the synthetic demo city, as `sigap serve` without --db).
     #[arg(long)]
-    db: Option<PathBuf>,
+    db: Option<Db>,
     /// A period YYYY-MM to publish besides the latest (repeatable; default: every
     /// period with children).
     #[arg(long = "period", value_name = "YYYY-MM")]
@@ -42,7 +42,8 @@ pub fn run(args: &PublishArgs) -> Result<()> {
     // The glyph ranges depend on nothing loaded: made on the other core meanwhile.
     let glyphs = std::thread::spawn(sigap::publish::glyphs);
     let config = super::load_config(args.config.as_deref())?;
-    let store = match &args.db {
+    let db = args.db.as_ref().map(|db| db.file("publish")).transpose()?;
+    let store = match db {
         Some(p) if !p.exists() => bail!("no store at {}", p.display()),
         Some(p) => Store::open(p)?,
         None => {

@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result, bail};
 use sigap::roads::{Mode, Roads, RoadsError, Trip};
-use sigap::store::Store;
+use sigap::store::{Db, Store};
 use std::path::{Path, PathBuf};
 
 /// A point farther than this from every road (metres) is refused by `travel-time`:
@@ -58,7 +58,7 @@ pub fn import_roads(db: &Path, path: &Path, config: Option<&Path>, check: bool) 
 pub struct TravelTimeArgs {
     /// The store holding the road network.
     #[arg(long)]
-    db: PathBuf,
+    db: Db,
     /// Origin as LAT,LON (WGS84 degrees).
     #[arg(long, value_parser = sigap::roads::parse_latlon, required_unless_present_any = ["pairs", "matrix"], allow_hyphen_values = true)]
     from: Option<[f64; 2]>,
@@ -123,7 +123,7 @@ fn clock(secs: f64) -> String {
 }
 
 pub fn travel_time(args: &TravelTimeArgs) -> Result<()> {
-    let roads = load_roads(&args.db, args.config.as_deref())?;
+    let roads = load_roads(args.db.file("roads")?, args.config.as_deref())?;
     let mode = args.mode;
     if let Some(pairs) = &args.pairs {
         return travel_pairs(&roads, mode, pairs);

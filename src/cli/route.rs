@@ -6,7 +6,7 @@ use sigap::model::Period;
 use sigap::roads::Mode;
 use sigap::routes::day::{DayError, DayRequest, TeamChild, team_day};
 use sigap::routes::{SavedDay, export, tour};
-use sigap::store::Store;
+use sigap::store::{Db, Store};
 use std::fmt::Write;
 use std::path::PathBuf;
 
@@ -14,7 +14,7 @@ use std::path::PathBuf;
 #[derive(clap::Args)]
 pub struct RouteArgs {
     #[arg(long)]
-    db: PathBuf,
+    db: Db,
     /// The team (OPD or TPK) as in the assignments.
     #[arg(long)]
     team: String,
@@ -58,10 +58,11 @@ enum Format {
 
 pub fn route(args: &RouteArgs) -> Result<()> {
     let roads_cfg = super::load_config(args.config.as_deref())?;
-    if !args.db.exists() {
-        bail!("no store at {}", args.db.display());
+    let db = args.db.file("route")?;
+    if !db.exists() {
+        bail!("no store at {}", db.display());
     }
-    let store = Store::open(&args.db)?;
+    let store = Store::open(db)?;
     let data = store.load()?;
     let visits = store.visits()?;
     let roads = sigap::analysis::road_graphs(&data, &roads_cfg)

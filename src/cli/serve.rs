@@ -5,7 +5,7 @@ use sigap::assets::WebFiles;
 use sigap::auth::{Accounts, NewUser, Role};
 use sigap::http::{AppState, Snapshot};
 use sigap::ingest::IdentityKey;
-use sigap::store::Store;
+use sigap::store::{Db, Store};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -15,7 +15,7 @@ use std::sync::Arc;
 #[derive(clap::Args)]
 pub struct ServeArgs {
     #[arg(long)]
-    db: Option<PathBuf>,
+    db: Option<Db>,
     /// Pseudonymisation key for imports over HTTP (default: DB.key beside the store).
     #[arg(long, requires = "db")]
     key: Option<PathBuf>,
@@ -36,12 +36,10 @@ pub struct ServeArgs {
 
 /// Runs `sigap serve`.
 pub fn run(args: ServeArgs) -> Result<()> {
-    let key = args
-        .db
-        .as_ref()
-        .map(|db| super::import::key_path(db, args.key.clone()));
+    let db = args.db.as_ref().map(|db| db.file("serve")).transpose()?;
+    let key = db.map(|db| super::import::key_path(db, args.key.clone()));
     serve(
-        args.db.as_ref(),
+        db,
         key,
         args.addr,
         args.config.as_deref(),
@@ -105,7 +103,7 @@ fn web_files(web_dir: Option<PathBuf>, vendor_dir: Option<PathBuf>) -> Result<We
 }
 
 fn serve(
-    db: Option<&PathBuf>,
+    db: Option<&Path>,
     key: Option<PathBuf>,
     addr: SocketAddr,
     config: Option<&Path>,

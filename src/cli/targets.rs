@@ -13,7 +13,7 @@ use sigap::model::Period;
 use sigap::risk::coverage;
 use sigap::risk::targets::{DEFAULT_TOP, Targets};
 use sigap::risk::weights::{apply, parse_pair};
-use sigap::store::Store;
+use sigap::store::{Db, Store};
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::PathBuf;
@@ -30,7 +30,7 @@ pub enum OutputFormat {
 pub struct TargetsArgs {
     /// The store (a GeoPackage file).
     #[arg(long)]
-    db: PathBuf,
+    db: Db,
     /// How many villages.
     #[arg(long, default_value_t = DEFAULT_TOP)]
     top: usize,
@@ -72,10 +72,11 @@ pub fn run(args: &TargetsArgs) -> Result<()> {
         &config.weights,
         pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())),
     )?;
-    if !args.db.exists() {
-        bail!("no store at {}", args.db.display());
+    let db = args.db.file("targets")?;
+    if !db.exists() {
+        bail!("no store at {}", db.display());
     }
-    let store = Store::open(&args.db)?;
+    let store = Store::open(db)?;
     let data = store.load()?;
     let period = args.period.or_else(|| data.latest_period());
     let analysis = match period {

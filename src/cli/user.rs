@@ -3,8 +3,8 @@
 
 use anyhow::{Context, Result, bail};
 use sigap::auth::{Accounts, NewUser, Role};
+use sigap::store::{Db, Store};
 use std::io::{BufRead, Write};
-use std::path::{Path, PathBuf};
 
 /// Accounts of a store.
 #[derive(clap::Subcommand)]
@@ -13,7 +13,7 @@ pub enum UserCommand {
     /// --password-stdin.
     Add {
         #[arg(long)]
-        db: PathBuf,
+        db: Db,
         /// Lower-case letters, digits, '.', '_', '-'.
         name: String,
         /// One of: admin, planner, `field_officer`, viewer.
@@ -32,25 +32,25 @@ pub enum UserCommand {
     /// List the accounts.
     List {
         #[arg(long)]
-        db: PathBuf,
+        db: Db,
     },
     /// Disable an account: its sessions and tokens stop working at once.
     Disable {
         #[arg(long)]
-        db: PathBuf,
+        db: Db,
         name: String,
     },
     /// Enable a disabled account again.
     Enable {
         #[arg(long)]
-        db: PathBuf,
+        db: Db,
         name: String,
     },
     /// Set a new password (a printed one-time one unless --password-stdin); unlocks
     /// the account and ends its sessions.
     Passwd {
         #[arg(long)]
-        db: PathBuf,
+        db: Db,
         name: String,
         #[arg(long)]
         password_stdin: bool,
@@ -63,14 +63,14 @@ pub enum TeamCommand {
     /// Add a team field officers can then belong to.
     Add {
         #[arg(long)]
-        db: PathBuf,
+        db: Db,
         /// The team's name, e.g. "TPK Mandonga" (2 to 64 characters).
         name: String,
     },
     /// List the known teams: added ones and those assignments name.
     List {
         #[arg(long)]
-        db: PathBuf,
+        db: Db,
     },
 }
 
@@ -80,7 +80,7 @@ pub enum TokenCommand {
     /// Create a token for a user; prints only the token (shown once, stored hashed).
     Add {
         #[arg(long)]
-        db: PathBuf,
+        db: Db,
         #[arg(long)]
         user: String,
         #[arg(long, default_value = "token")]
@@ -89,17 +89,18 @@ pub enum TokenCommand {
     /// List tokens (never the tokens themselves).
     List {
         #[arg(long)]
-        db: PathBuf,
+        db: Db,
     },
     /// Revoke a token by its id.
     Revoke {
         #[arg(long)]
-        db: PathBuf,
+        db: Db,
         id: i64,
     },
 }
 
-pub(super) fn open(db: &Path) -> Result<Accounts> {
+pub(super) fn open(db: &Db) -> Result<Accounts> {
+    let db = db.file("user")?;
     if !db.exists() {
         bail!(
             "no store at {}; create one with `sigap import --db {} villages FILE`",
@@ -108,6 +109,12 @@ pub(super) fn open(db: &Path) -> Result<Accounts> {
         );
     }
     Accounts::open(db).with_context(|| format!("opening accounts in {}", db.display()))
+}
+
+/// The store file `db` names, opened.
+fn open_store(db: &Db) -> Result<Store> {
+    let path = db.file("team")?;
+    Store::open(path).with_context(|| format!("opening the store {}", path.display()))
 }
 
 fn stdin_password() -> Result<String> {
@@ -125,12 +132,11 @@ fn audit(accounts: &Accounts, action: &str, what: &str) -> Result<()> {
 /// The team as the store spells it and the village codes, refused unless the store
 /// knows them ([`sigap::teams::registry::check_scope`]).
 fn known_scope(
-    db: &Path,
+    db: &Db,
     team: Option<&str>,
     villages: &[String],
 ) -> Result<(Option<String>, Vec<String>)> {
-    let store = sigap::store::Store::open(db)
-        .with_context(|| format!("opening the store {}", db.display()))?;
+    let store = open_store(db)?;
     let teams = if team.is_some() {
         store.teams()?
     } else {
@@ -156,8 +162,7 @@ pub fn run_team(cmd: TeamCommand) -> Result<()> {
     match cmd {
         TeamCommand::Add { db, name } => {
             let accounts = open(&db)?;
-            let mut store = sigap::store::Store::open(&db)
-                .with_context(|| format!("opening the store {}", db.display()))?;
+            let mut store = open_store(&db)?;
             let name = sigap::teams::registry::new_team_name(&name, &store.teams()?)
                 .map_err(|e| in_bahasa(&e))?;
             store.add_team(&name)?;
@@ -166,8 +171,7 @@ pub fn run_team(cmd: TeamCommand) -> Result<()> {
         }
         TeamCommand::List { db } => {
             open(&db)?;
-            let store = sigap::store::Store::open(&db)
-                .with_context(|| format!("opening the store {}", db.display()))?;
+            let store = open_store(&db)?;
             for t in store.teams()? {
                 writeln!(out, "{t}")?;
             }
@@ -285,8 +289,7 @@ pub fn run_token(cmd: TokenCommand) -> Result<()> {
             )?;
             writeln!(out, "{token}")?;
             eprintln!(
-                "token {id} for {user}: shown only now; revoke with `sigap token revoke --db {} {id}`",
-                db.display()
+                "token {id} for {user}: shown only now; revoke with `sigap token revoke --db {db} {id}`"
             );
         }
         TokenCommand::List { db } => {

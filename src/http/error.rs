@@ -55,15 +55,6 @@ pub enum ApiError {
     Internal(String),
 }
 
-/// Whether SQLite gave up waiting for another writer.
-#[must_use]
-pub fn is_busy(e: &rusqlite::Error) -> bool {
-    matches!(
-        e.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-    )
-}
-
 impl ApiError {
     /// 503: the store is taken by a long write; retry shortly.
     #[must_use]
@@ -151,7 +142,7 @@ impl From<crate::auth::AuthError> for ApiError {
     fn from(e: crate::auth::AuthError) -> Self {
         use crate::auth::AuthError as E;
         match e {
-            E::Sqlite { ref source, .. } if is_busy(source) => ApiError::busy(),
+            _ if e.is_busy() => ApiError::busy(),
             E::Sqlite { .. } => ApiError::Internal(e.to_string()),
             E::UnknownUser(_) => ApiError::NotFound(e.to_string()),
             E::UserExists(_) => ApiError::Conflict(e.to_string()),
@@ -189,9 +180,10 @@ impl From<crate::ledger::CampaignError> for ApiError {
 
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
-        match &e {
-            crate::store::StoreError::Sqlite { source, .. } if is_busy(source) => ApiError::busy(),
-            _ => ApiError::Internal(e.to_string()),
+        if e.is_busy() {
+            ApiError::busy()
+        } else {
+            ApiError::Internal(e.to_string())
         }
     }
 }

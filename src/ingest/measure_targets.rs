@@ -13,7 +13,7 @@
 use super::IngestError;
 use super::fields::{self, Decimal};
 use super::source::Record;
-use crate::model::{MeasureTarget, Period};
+use crate::model::{AuditRow, MeasureTarget, Period};
 use crate::store::Store;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -106,19 +106,20 @@ impl TargetsRead {
 }
 
 /// Reads the targets of `path` against the store's villages and replaces the stored
-/// targets with them, all or nothing, in one transaction with `also` (the audit row
-/// of an upload, given the number of rows); `source` names the file. Returns the
+/// targets with them, all or nothing, in one transaction with `audit` (the audit row
+/// of an upload, its records set to the number of rows); `source` names the file. Returns the
 /// counts and the new store revision. The CLI and `POST /api/import/measure-targets`
 /// both call this.
 pub fn import_measure_targets(
     store: &mut Store,
     path: &Path,
     source: &str,
-    also: impl FnOnce(&rusqlite::Transaction<'_>, usize) -> rusqlite::Result<()>,
+    audit: Option<&AuditRow>,
 ) -> Result<(TargetsRead, u64), IngestError> {
     let rows = read_measure_targets(path, &store.village_codes()?)?;
     let read = TargetsRead::of(&rows);
-    let revision = store.write_measure_targets_with(&rows, source, |tx| also(tx, rows.len()))?;
+    let audit = audit.map(|a| a.with_records(rows.len()));
+    let revision = store.write_measure_targets_with(&rows, source, audit.as_ref())?;
     Ok((read, revision))
 }
 

@@ -55,7 +55,7 @@ pub use key::PseudonymKey;
 pub use topology::Topology;
 pub use validate::Notes;
 
-use crate::model::LayerKind;
+use crate::model::{AuditRow, LayerKind};
 use crate::store::{self, Store};
 use chrono::NaiveDate;
 use columns::ColumnMap;
@@ -108,27 +108,24 @@ pub struct ImportOptions {
     pub identity: Option<IdentityKey>,
 }
 
-/// What runs inside an import's transaction just before it commits (the server's
-/// audit row: the import and its record are committed together or not at all).
-pub type BeforeCommit =
-    Arc<dyn Fn(&rusqlite::Connection, usize) -> rusqlite::Result<()> + Send + Sync>;
-
 /// A caller's hold on a running import: [`Gate::cancel`] stops it at the next batch
-/// or before the commit (nothing is written), and `before_commit` adds to the
-/// transaction. The default gate never cancels and adds nothing.
-#[derive(Clone, Default)]
+/// or before the commit (nothing is written), and its audit row is appended in the
+/// import's own transaction (the server's record of an upload: the import and its
+/// record are committed together or not at all). The default gate never cancels and
+/// adds nothing.
+#[derive(Clone, Debug, Default)]
 pub struct Gate {
     cancelled: Arc<AtomicBool>,
-    /// Called with the transaction and the number of records read.
-    pub before_commit: Option<BeforeCommit>,
+    /// Appended with `records` set to the number of records read.
+    pub audit: Option<AuditRow>,
 }
 
 impl Gate {
-    /// A gate that runs `hook` in the import's transaction before it commits.
+    /// A gate that appends `audit` in the import's transaction before it commits.
     #[must_use]
-    pub fn before_commit(hook: BeforeCommit) -> Self {
+    pub fn with_audit(audit: AuditRow) -> Self {
         Self {
-            before_commit: Some(hook),
+            audit: Some(audit),
             ..Self::default()
         }
     }
@@ -151,15 +148,6 @@ impl Gate {
             });
         }
         Ok(())
-    }
-}
-
-impl std::fmt::Debug for Gate {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Gate")
-            .field("cancelled", &self.is_cancelled())
-            .field("before_commit", &self.before_commit.is_some())
-            .finish()
     }
 }
 
@@ -459,8 +447,8 @@ fn import_at(
         drop(writer);
     } else {
         opts.gate.check(path)?;
-        let hook = opts.gate.before_commit.clone();
-        let revision = writer.commit_with(|tx| hook.map_or(Ok(()), |h| h(tx, read)))?;
+        let audit = opts.gate.audit.as_ref().map(|a| a.with_records(read));
+        let revision = writer.commit_with_audit(audit.as_ref())?;
         info!(%kind, revision, "store revision bumped");
     }
     info!(%kind, read, written, rejected, rejects_file = ?rejects_file, "import finished");

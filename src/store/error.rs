@@ -57,3 +57,21 @@ pub enum StoreError {
         reason: String,
     },
 }
+
+impl StoreError {
+    /// Whether the store gave up waiting for another writer: nothing was changed,
+    /// and the same request can succeed shortly (the server answers 503).
+    #[must_use]
+    pub fn is_busy(&self) -> bool {
+        matches!(self, Self::Sqlite { source, .. } if sqlite_busy(source))
+    }
+}
+
+/// Whether SQLite gave up waiting for another writer (`SQLITE_BUSY`, `SQLITE_LOCKED`).
+#[must_use]
+pub(crate) fn sqlite_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}

@@ -6,7 +6,7 @@
 //! the population raster gives the targets.
 
 use super::{Store, StoreError};
-use crate::model::MeasureTarget;
+use crate::model::{AuditRow, MeasureTarget};
 use rusqlite::params;
 
 /// The table, created when a store is opened. `period` is `''` for every round.
@@ -27,16 +27,16 @@ impl Store {
         rows: &[MeasureTarget],
         source: &str,
     ) -> Result<u64, StoreError> {
-        self.write_measure_targets_with(rows, source, |_| Ok(()))
+        self.write_measure_targets_with(rows, source, None)
     }
 
-    /// [`Store::write_measure_targets`] with `also` (an audit row) written in the
+    /// [`Store::write_measure_targets`] with `audit` appended to the audit log in the
     /// same transaction: both committed, or neither.
     pub fn write_measure_targets_with(
         &mut self,
         rows: &[MeasureTarget],
         source: &str,
-        also: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>,
+        audit: Option<&AuditRow>,
     ) -> Result<u64, StoreError> {
         self.write_revision(|tx| {
             tx.execute_batch(CREATE)?;
@@ -49,7 +49,10 @@ impl Store {
                 let period = t.period.map(|p| p.to_string()).unwrap_or_default();
                 st.execute(params![t.code, period, t.target, source])?;
             }
-            also(tx)
+            match audit {
+                Some(row) => super::insert_audit(tx, row),
+                None => Ok(()),
+            }
         })
     }
 

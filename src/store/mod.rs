@@ -12,8 +12,10 @@
 //! mid-import leaves the store exactly as before or after that import.
 
 mod assignments;
+mod audit;
 mod case_audits;
 mod dataset;
+mod db;
 mod deliveries;
 mod error;
 mod geometry;
@@ -30,10 +32,13 @@ mod teams;
 mod visits;
 mod writer;
 
+pub(crate) use audit::insert_audit;
 pub use case_audits::CaseAudit;
 pub use dataset::Dataset;
+pub use db::{Db, NotAFile};
 pub use deliveries::DeliveriesWritten;
 pub use error::StoreError;
+pub(crate) use error::sqlite_busy;
 pub use geometry::SRS_WGS84;
 pub use layers::LayerRows;
 pub use plans::SavedPlan;

@@ -246,6 +246,56 @@ fn failed_write_changes_nothing() {
 }
 
 #[test]
+fn an_import_and_its_audit_row_commit_together_or_not_at_all() {
+    let path = temp_path("audit");
+    let mut store = Store::open(&path).expect("store");
+    // The audit log's table is the accounts' (the server opens both on one file).
+    let accounts = crate::auth::Accounts::open(&path).expect("accounts");
+    let row = crate::model::AuditRow {
+        user_id: Some(7),
+        username: "ani".into(),
+        role: "admin",
+        action: "import".into(),
+        what: "villages".into(),
+        records: 2,
+        address: None,
+    };
+    let rows = LayerRows::Villages(villages());
+
+    // Dropped before the commit (a rejected file, a cancel): no rows and no record.
+    let mut writer = store
+        .layer_writer(LayerKind::Villages, false)
+        .expect("writer");
+    writer.write(&rows).expect("write");
+    drop(writer);
+    assert!(store.load().expect("load").villages.is_empty());
+    assert!(
+        accounts
+            .audit_entries(10, None, None)
+            .expect("audit")
+            .is_empty()
+    );
+
+    let mut writer = store
+        .layer_writer(LayerKind::Villages, false)
+        .expect("writer");
+    writer.write(&rows).expect("write");
+    let revision = writer.commit_with_audit(Some(&row)).expect("commit");
+    assert_eq!(revision, store.revision().expect("revision"));
+    assert_eq!(store.load().expect("load").villages.len(), 2);
+    let entries = accounts.audit_entries(10, None, None).expect("audit");
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let e = &entries[0];
+    assert_eq!(
+        (e.username.as_str(), e.role.as_str(), e.action.as_str()),
+        ("ani", "admin", "import")
+    );
+    assert_eq!((e.what.as_str(), e.records), ("villages", 2));
+    drop((store, accounts));
+    remove(&path);
+}
+
+#[test]
 fn replace_swaps_the_layer_and_bumps_the_revision() {
     let mut store = Store::open_in_memory().expect("store");
     fill(&mut store);

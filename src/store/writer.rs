@@ -9,7 +9,7 @@
 
 use super::layers::{LayerRows, insert, table, union, update_contents};
 use super::{Store, StoreError};
-use crate::model::LayerKind;
+use crate::model::{AuditRow, LayerKind};
 use geo::Rect;
 use rusqlite::{Transaction, TransactionBehavior};
 use std::path::PathBuf;
@@ -142,20 +142,20 @@ impl LayerWriter<'_> {
     /// Updates the layer's bounds, bumps the revision and commits; returns the new
     /// revision.
     pub fn commit(self) -> Result<u64, StoreError> {
-        self.commit_with(|_| Ok(()))
+        self.commit_with_audit(None)
     }
 
-    /// [`LayerWriter::commit`], running `extra` in the same transaction first (an
-    /// audit row that must be committed with the rows or not at all).
-    pub fn commit_with(
-        self,
-        extra: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<()>,
-    ) -> Result<u64, StoreError> {
+    /// [`LayerWriter::commit`], appending `audit` to the audit log in the same
+    /// transaction first: the rows and their record are committed together or not
+    /// at all.
+    pub fn commit_with_audit(self, audit: Option<&AuditRow>) -> Result<u64, StoreError> {
         let sql = |source| StoreError::Sqlite {
             path: self.path.clone(),
             source,
         };
-        extra(&self.tx).map_err(sql)?;
+        if let Some(row) = audit {
+            super::insert_audit(&self.tx, row).map_err(sql)?;
+        }
         update_contents(&self.tx, table(self.kind), self.bounds, self.replace).map_err(sql)?;
         let revision = super::schema::bump_revision(&self.tx, &self.path)?;
         let (kind, rows, replace) = (self.kind, self.written, self.replace);

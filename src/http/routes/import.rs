@@ -18,7 +18,6 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::sync::Arc;
 use std::time::Duration;
 
 mod targets;
@@ -152,13 +151,7 @@ async fn import(
     // The import and its audit row are one transaction: committed together, or
     // (a refused file, a timeout, a client gone) neither.
     let audit = AuditRow::of(&caller, "import", kind.as_str(), 0);
-    let gate = Gate::before_commit(Arc::new(move |tx, read| {
-        AuditRow {
-            records: read,
-            ..audit.clone()
-        }
-        .insert(tx)
-    }));
+    let gate = Gate::with_audit(audit);
     let _cancel_if_dropped = CancelOnDrop(gate.clone());
     let opts = ImportOptions {
         replace: q.replace,
@@ -274,11 +267,7 @@ fn ingest_error(e: &IngestError, tmp: &std::path::Path, filename: &str) -> ApiEr
                 "error": format!("{filename}: the file is not UTF-8 text ({})", clip(&source.to_string()))
             }))
         }
-        IngestError::Store(crate::store::StoreError::Sqlite { source, .. })
-            if crate::http::error::is_busy(source) =>
-        {
-            ApiError::busy()
-        }
+        IngestError::Store(store) if store.is_busy() => ApiError::busy(),
         IngestError::Io { .. } | IngestError::Key { .. } | IngestError::Store(_) => {
             ApiError::Internal(e.to_string())
         }

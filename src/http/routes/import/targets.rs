@@ -48,29 +48,14 @@ pub async fn import(
         tokio::task::spawn_blocking(move || {
             let mut store = Store::open(&store_path)?;
             let uploads = Uploads::beside(&store_path);
-            write(&mut store, &uploads, &filename, &ext, &body, |tx, rows| {
-                AuditRow {
-                    records: rows,
-                    ..audit
-                }
-                .insert(tx)
-            })
+            write(&mut store, &uploads, &filename, &ext, &body, Some(&audit))
         })
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
     } else {
         let uploads = Uploads::beside(&std::env::temp_dir().join("sigap-demo"));
         let written = state
-            .write_store(move |store| {
-                Ok(write(
-                    store,
-                    &uploads,
-                    &filename,
-                    &ext,
-                    &body,
-                    |_, _| Ok(()),
-                ))
-            })
+            .write_store(move |store| Ok(write(store, &uploads, &filename, &ext, &body, None)))
             .await?
             .ok_or_else(|| ApiError::Conflict("this server has no store to import into".into()))?;
         if let Ok(v) = &written {
@@ -89,7 +74,7 @@ pub async fn import(
     super::finish_import(&state, &caller, LAYER, bytes, result).await
 }
 
-/// Writes the upload to a private file and imports it into `store` with `also` in
+/// Writes the upload to a private file and imports it into `store` with `audit` in
 /// the transaction; the answer's body, or the refusal as the uploader should see it.
 fn write(
     store: &mut Store,
@@ -97,13 +82,13 @@ fn write(
     filename: &str,
     ext: &str,
     body: &[u8],
-    also: impl FnOnce(&rusqlite::Transaction<'_>, usize) -> rusqlite::Result<()>,
+    audit: Option<&AuditRow>,
 ) -> Result<Value, ApiError> {
     let file = uploads
         .write(LAYER, ext, body)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let (read, revision) =
-        crate::ingest::measure_targets::import_measure_targets(store, file.path(), filename, also)
+        crate::ingest::measure_targets::import_measure_targets(store, file.path(), filename, audit)
             .map_err(|e| ingest_error(&e, file.path(), filename))?;
     Ok(json!({
         "layer": LAYER,
