@@ -22,10 +22,11 @@ use super::secret;
 use super::throttle::{Policy, Verdict};
 use super::{Caller, Credential, Role};
 pub use crate::model::AuditRow;
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::store::sql::{Lite, Pg, Row, SqlConn, SqlError, params};
+use rusqlite::Connection;
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -41,12 +42,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// What can go wrong with accounts.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
-    /// The database file cannot be opened or a statement failed.
-    #[error("accounts in {path}: {source}")]
-    Sqlite {
-        path: PathBuf,
-        source: rusqlite::Error,
-    },
+    /// The database cannot be opened or a statement failed.
+    #[error("accounts in {db}: {source}")]
+    Database { db: String, source: SqlError },
     #[error("no user `{0}`")]
     UnknownUser(String),
     #[error("user `{0}` exists already")]
@@ -67,7 +65,7 @@ impl AuthError {
     /// Whether the database gave up waiting for another writer (retry shortly).
     #[must_use]
     pub fn is_busy(&self) -> bool {
-        matches!(self, Self::Sqlite { source, .. } if crate::store::sqlite_busy(source))
+        matches!(self, Self::Database { source, .. } if source.is_busy())
     }
 }
 
@@ -174,19 +172,37 @@ struct Cache {
     epoch: u64,
 }
 
+/// The two connections of [`Accounts`].
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per process; boxing would only add an indirection to every lookup"
+)]
+enum Conns {
+    Sqlite {
+        conn: Mutex<Connection>,
+        /// Lookups; `None` for an in-memory database (one connection is the database).
+        read: Option<Mutex<Connection>>,
+    },
+    Postgres {
+        conn: Mutex<postgres::Client>,
+        read: Mutex<postgres::Client>,
+    },
+}
+
 /// Failures of a user name no account has: (count, last failure, locked until).
 type UnknownFailures = (u32, i64, Option<i64>);
 
-/// Accounts, sessions, tokens and the audit log, in one SQLite database.
+/// Accounts, sessions, tokens and the audit log, in the store's database: an SQLite
+/// file or a PostgreSQL database shared by several servers.
 ///
-/// Two connections to a store file: `read` for lookups, `write` for changes. In WAL
-/// mode a reader never waits for a writer, so checking a session stays quick while
-/// an import (in this process or another) holds the write lock; only changes wait.
+/// Two connections: one for lookups, one for changes. A reader never waits for a
+/// writer (SQLite in WAL mode, PostgreSQL always), so checking a session stays quick
+/// while an import (in this process or another) holds the write lock; only changes
+/// wait.
 pub struct Accounts {
-    conn: Mutex<Connection>,
-    /// Lookups; `None` for an in-memory database (one connection is the database).
-    read: Option<Mutex<Connection>>,
-    path: PathBuf,
+    conns: Conns,
+    /// The database as errors name it (a path, or a URL without its password).
+    db: String,
     /// Wrong passwords for names that have no account, so that they are slowed and
     /// locked exactly like a real account's and answers do not tell names apart.
     unknown: Mutex<HashMap<String, UnknownFailures>>,
@@ -238,7 +254,7 @@ type LoginRow = (i64, String, bool, u32, i64, Option<i64>);
 const ACCOUNT_COLUMNS: &str =
     "id, username, role, team, villages, must_change, disabled, locked_until, created_at";
 
-fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
+fn account_row(r: &Row) -> Result<Account, SqlError> {
     let role: String = r.get(2)?;
     let villages: String = r.get(4)?;
     let locked: Option<i64> = r.get(7)?;
@@ -260,11 +276,11 @@ fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
 }
 
 /// Ends every session of `username` (after a disable or a new password).
-fn end_sessions(c: &Connection, username: &str) -> rusqlite::Result<usize> {
+fn end_sessions(c: &mut dyn SqlConn, username: &str) -> Result<usize, SqlError> {
     c.execute(
         "DELETE FROM sigap_sessions WHERE user_id IN
          (SELECT id FROM sigap_users WHERE username = ?1)",
-        [username],
+        params![username],
     )
 }
 
@@ -273,68 +289,122 @@ impl Accounts {
     /// normally the store.
     pub fn open(path: &Path) -> Result<Self, AuthError> {
         let open = || {
-            Connection::open(path).map_err(|source| AuthError::Sqlite {
-                path: path.to_owned(),
-                source,
+            Connection::open(path).map_err(|e| AuthError::Database {
+                db: path.display().to_string(),
+                source: e.into(),
             })
         };
-        let mut accounts = Self::setup(open()?, path.to_owned())?;
+        let mut accounts = Self::setup(open()?, path)?;
         let read = open()?;
         read.busy_timeout(BUSY_TIMEOUT)
-            .map_err(|e| accounts.sql(e))?;
-        accounts.read = Some(Mutex::new(read));
+            .map_err(|e| accounts.sql(e.into()))?;
+        if let Conns::Sqlite { read: r, .. } = &mut accounts.conns {
+            *r = Some(Mutex::new(read));
+        }
         Ok(accounts)
     }
 
     /// Accounts that live as long as the process (the demo city).
     pub fn open_in_memory() -> Result<Self, AuthError> {
-        let path = PathBuf::from(":memory:");
-        let conn = Connection::open_in_memory().map_err(|source| AuthError::Sqlite {
-            path: path.clone(),
-            source,
+        let path = Path::new(":memory:");
+        let conn = Connection::open_in_memory().map_err(|e| AuthError::Database {
+            db: path.display().to_string(),
+            source: e.into(),
         })?;
         Self::setup(conn, path)
     }
 
-    fn setup(conn: Connection, path: PathBuf) -> Result<Self, AuthError> {
-        let sql = |source| AuthError::Sqlite {
-            path: path.clone(),
-            source,
+    /// Accounts in a PostgreSQL store whose schema `sigap db init` made: `conn` for
+    /// changes and `read` for lookups, both sessions of the service role; `db` names
+    /// the database in errors (without its password).
+    #[must_use]
+    pub fn on_postgres(conn: postgres::Client, read: postgres::Client, db: String) -> Self {
+        Self::with_conns(
+            Conns::Postgres {
+                conn: Mutex::new(conn),
+                read: Mutex::new(read),
+            },
+            db,
+        )
+    }
+
+    fn with_conns(conns: Conns, db: String) -> Self {
+        Self {
+            conns,
+            db,
+            unknown: Mutex::new(HashMap::new()),
+            cache: Mutex::new(Cache::default()),
+            addresses: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn setup(conn: Connection, path: &Path) -> Result<Self, AuthError> {
+        let sql = |e: rusqlite::Error| AuthError::Database {
+            db: path.display().to_string(),
+            source: e.into(),
         };
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
         conn.execute_batch(super::schema::CREATE).map_err(sql)?;
-        Ok(Self {
-            conn: Mutex::new(conn),
-            read: None,
-            unknown: Mutex::new(HashMap::new()),
-            path,
-            cache: Mutex::new(Cache::default()),
-            addresses: Mutex::new(HashMap::new()),
-        })
+        Ok(Self::with_conns(
+            Conns::Sqlite {
+                conn: Mutex::new(conn),
+                read: None,
+            },
+            path.display().to_string(),
+        ))
     }
 
-    fn sql(&self, source: rusqlite::Error) -> AuthError {
-        AuthError::Sqlite {
-            path: self.path.clone(),
+    fn sql(&self, source: SqlError) -> AuthError {
+        AuthError::Database {
+            db: self.db.clone(),
             source,
         }
     }
 
-    /// Runs a change on the write connection.
-    fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, AuthError> {
-        let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
-        f(&conn).map_err(|e| self.sql(e))
+    /// Runs a change on the write connection, all of it or none.
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut dyn SqlConn) -> Result<T, SqlError>,
+    ) -> Result<T, AuthError> {
+        let run = || -> Result<T, SqlError> {
+            match &self.conns {
+                Conns::Sqlite { conn, .. } => {
+                    let mut conn = conn.lock().unwrap_or_else(PoisonError::into_inner);
+                    let tx =
+                        conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                    let out = f(&mut Lite(&tx))?;
+                    tx.commit()?;
+                    Ok(out)
+                }
+                Conns::Postgres { conn, .. } => {
+                    let mut conn = conn.lock().unwrap_or_else(PoisonError::into_inner);
+                    let mut tx = conn.transaction()?;
+                    let out = f(&mut Pg(&mut tx))?;
+                    tx.commit()?;
+                    Ok(out)
+                }
+            }
+        };
+        run().map_err(|e| self.sql(e))
     }
 
     /// Runs a lookup on the read connection (which never waits for a writer).
-    fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, AuthError> {
-        match &self.read {
-            Some(read) => {
-                let conn = read.lock().unwrap_or_else(PoisonError::into_inner);
-                f(&conn).map_err(|e| self.sql(e))
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&mut dyn SqlConn) -> Result<T, SqlError>,
+    ) -> Result<T, AuthError> {
+        let out = match &self.conns {
+            Conns::Sqlite { conn, read } => {
+                let conn = read.as_ref().unwrap_or(conn);
+                let conn = conn.lock().unwrap_or_else(PoisonError::into_inner);
+                f(&mut Lite(&conn))
             }
-            None => self.with(f),
-        }
+            Conns::Postgres { read, .. } => {
+                let mut conn = read.lock().unwrap_or_else(PoisonError::into_inner);
+                f(&mut Pg(&mut *conn))
+            }
+        };
+        out.map_err(|e| self.sql(e))
     }
 
     /// Forgets every cached session and token (after any account change).
@@ -369,15 +439,17 @@ impl Accounts {
         let villages = user.villages.join(",");
         let inserted = self.with(|c| {
             c.execute(
-                "INSERT INTO sigap_users (username, role, team, villages, password_hash, must_change)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(username) DO NOTHING",
+                "INSERT INTO sigap_users
+                 (username, role, team, villages, password_hash, must_change, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(username) DO NOTHING",
                 params![
-                    user.username,
+                    &user.username,
                     user.role.as_str(),
                     team,
                     villages,
                     hash,
-                    chosen.is_none()
+                    chosen.is_none(),
+                    rfc3339(now())
                 ],
             )
         })?;
@@ -390,35 +462,38 @@ impl Accounts {
     /// Every account, by name.
     pub fn users(&self) -> Result<Vec<Account>, AuthError> {
         self.read(|c| {
-            let mut st = c.prepare(&format!(
-                "SELECT {ACCOUNT_COLUMNS} FROM sigap_users ORDER BY username"
-            ))?;
-            st.query_map([], account_row)?.collect()
+            c.query(
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM sigap_users ORDER BY username"),
+                &[],
+            )?
+            .iter()
+            .map(account_row)
+            .collect()
         })
     }
 
     /// One account by name.
     pub fn user(&self, username: &str) -> Result<Option<Account>, AuthError> {
         self.read(|c| {
-            c.query_row(
+            c.query_opt(
                 &format!("SELECT {ACCOUNT_COLUMNS} FROM sigap_users WHERE username = ?1"),
-                [username],
-                account_row,
-            )
-            .optional()
+                params![username],
+            )?
+            .as_ref()
+            .map(account_row)
+            .transpose()
         })
     }
 
     /// Whether any enabled admin exists.
     pub fn has_admin(&self) -> Result<bool, AuthError> {
         self.read(|c| {
-            c.query_row(
-                "SELECT count(*) FROM sigap_users WHERE role = 'admin' AND disabled = 0",
-                [],
-                |r| r.get::<_, i64>(0),
+            c.query_opt(
+                "SELECT id FROM sigap_users WHERE role = 'admin' AND disabled = false LIMIT 1",
+                &[],
             )
         })
-        .map(|n| n > 0)
+        .map(|row| row.is_some())
     }
 
     /// Disables (or enables) an account; its sessions end at once.
@@ -462,9 +537,9 @@ impl Accounts {
             )?;
             end_sessions(c, username)?;
             c.execute(
-                "UPDATE sigap_tokens SET revoked = 1 WHERE user_id IN
+                "UPDATE sigap_tokens SET revoked = true WHERE user_id IN
                  (SELECT id FROM sigap_users WHERE username = ?1)",
-                [username],
+                params![username],
             )?;
             Ok(n)
         })?;
@@ -486,12 +561,12 @@ impl Accounts {
         keep: Option<&str>,
     ) -> Result<bool, AuthError> {
         let row: Option<(String, String)> = self.read(|c| {
-            c.query_row(
+            c.query_opt(
                 "SELECT username, password_hash FROM sigap_users WHERE id = ?1",
-                [user_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
+                params![user_id],
+            )?
+            .map(|r| Ok((r.get(0)?, r.get(1)?)))
+            .transpose()
         })?;
         let Some((username, stored)) = row else {
             return Ok(false);
@@ -511,11 +586,12 @@ impl Accounts {
         let keep = keep.map(secret::digest);
         self.with(|c| {
             c.execute(
-                "UPDATE sigap_users SET password_hash = ?2, must_change = 0 WHERE id = ?1",
+                "UPDATE sigap_users SET password_hash = ?2, must_change = false WHERE id = ?1",
                 params![user_id, hash],
             )?;
             c.execute(
-                "DELETE FROM sigap_sessions WHERE user_id = ?1 AND id_hash IS NOT ?2",
+                "DELETE FROM sigap_sessions
+                 WHERE user_id = ?1 AND id_hash IS DISTINCT FROM CAST(?2 AS TEXT)",
                 params![user_id, keep],
             )
         })?;
@@ -547,22 +623,22 @@ impl Accounts {
             }
         }
         let row: Option<LoginRow> = self.read(|c| {
-            c.query_row(
+            c.query_opt(
                 "SELECT id, password_hash, disabled, failures, last_failure, locked_until
                  FROM sigap_users WHERE username = ?1",
-                [username],
-                |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                    ))
-                },
-            )
-            .optional()
+                params![username],
+            )?
+            .map(|r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })
+            .transpose()
         })?;
         let Some((id, stored, disabled, failures, last, locked)) = row else {
             return Ok(self.unknown_login(username, password, address, policy, t));
@@ -574,14 +650,23 @@ impl Accounts {
         }
         if !password::verify(password, &stored) {
             self.address_failed(address, t);
-            let n = failures + 1;
-            let lock = policy.locks(n).then(|| t + policy.lock_seconds as i64);
-            self.with(|c| {
-                c.execute(
-                    "UPDATE sigap_users SET failures = ?2, last_failure = ?3,
-                     locked_until = coalesce(?4, locked_until) WHERE id = ?1",
-                    params![id, n, t, lock],
-                )
+            // Counted in the database, in one statement: failures sent to several
+            // servers at once add up, none is lost to another's write.
+            let lock = self.with(|c| {
+                let counted = c.query_opt(
+                    "UPDATE sigap_users SET failures = failures + 1, last_failure = ?2
+                     WHERE id = ?1 RETURNING failures",
+                    params![id, t],
+                )?;
+                let n = counted.map_or(Ok(failures + 1), |r| r.get::<u32>(0))?;
+                let lock = policy.locks(n).then(|| t + policy.lock_seconds as i64);
+                if let Some(until) = lock {
+                    c.execute(
+                        "UPDATE sigap_users SET locked_until = ?2 WHERE id = ?1",
+                        params![id, until],
+                    )?;
+                }
+                Ok(lock)
             })?;
             return Ok(lock.map_or(Login::Wrong, Login::Locked));
         }
@@ -598,19 +683,25 @@ impl Accounts {
         let account = self.with(|c| {
             c.execute(
                 "UPDATE sigap_users SET failures = 0, locked_until = NULL WHERE id = ?1",
-                [id],
+                params![id],
             )?;
-            c.execute("DELETE FROM sigap_sessions WHERE expires <= ?1", [t])?;
+            c.execute("DELETE FROM sigap_sessions WHERE expires <= ?1", params![t])?;
             c.execute(
                 "INSERT INTO sigap_sessions (id_hash, user_id, csrf, created, expires)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![secret::digest(&session), id, csrf, t, t + lifetime],
+                params![secret::digest(&session), id, &csrf, t, t + lifetime],
             )?;
-            c.query_row(
-                &format!("SELECT {ACCOUNT_COLUMNS} FROM sigap_users WHERE id = ?1"),
-                [id],
-                account_row,
-            )
+            let row = c
+                .query_opt(
+                    &format!("SELECT {ACCOUNT_COLUMNS} FROM sigap_users WHERE id = ?1"),
+                    params![id],
+                )?
+                .ok_or_else(|| SqlError::Type {
+                    column: 0,
+                    expected: "the account just logged in",
+                    found: "no row".into(),
+                })?;
+            account_row(&row)
         })?;
         Ok(Login::Ok {
             account,
@@ -698,11 +789,8 @@ impl Accounts {
     /// what is read next under.
     fn check(&self) -> Result<u64, AuthError> {
         let generation = self.read(|c| {
-            c.query_row(
-                "SELECT coalesce((SELECT n FROM sigap_auth_generation WHERE id = 1), 0)",
-                [],
-                |r| r.get::<_, i64>(0),
-            )
+            let row = c.query_opt("SELECT n FROM sigap_auth_generation WHERE id = 1", &[])?;
+            row.map_or(Ok(0), |r| r.get::<i64>(0))
         })?;
         let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
         if cache.generation != Some(generation) {
@@ -760,23 +848,17 @@ impl Accounts {
         }
         let t = now();
         let found = self.read(|c| {
-            c.query_row(
+            c.query_opt(
                 // The session table shares no column name with the account columns.
                 &format!(
                     "SELECT {ACCOUNT_COLUMNS}, csrf, expires FROM sigap_users
                      JOIN sigap_sessions ON sigap_users.id = sigap_sessions.user_id
-                     WHERE id_hash = ?1 AND expires > ?2 AND disabled = 0"
+                     WHERE id_hash = ?1 AND expires > ?2 AND disabled = false"
                 ),
                 params![&key[1..], t],
-                |r| {
-                    Ok((
-                        account_row(r)?,
-                        r.get::<_, String>(9)?,
-                        r.get::<_, i64>(10)?,
-                    ))
-                },
-            )
-            .optional()
+            )?
+            .map(|r| Ok((account_row(&r)?, r.get::<String>(9)?, r.get::<i64>(10)?)))
+            .transpose()
         })?;
         Ok(found.map(|(account, csrf, expires)| {
             let credential = Credential::Session { csrf };
@@ -796,7 +878,7 @@ impl Accounts {
         self.with(|c| {
             c.execute(
                 "DELETE FROM sigap_sessions WHERE id_hash = ?1",
-                [secret::digest(session)],
+                params![secret::digest(session)],
             )
         })?;
         self.forget();
@@ -807,11 +889,12 @@ impl Accounts {
     pub fn create_token(&self, user_id: i64, name: &str) -> Result<(i64, String), AuthError> {
         let token = secret::new_token();
         let id = self.with(|c| {
-            c.execute(
-                "INSERT INTO sigap_tokens (user_id, name, hash) VALUES (?1, ?2, ?3)",
-                params![user_id, name, secret::digest(&token)],
+            let row = c.query_opt(
+                "INSERT INTO sigap_tokens (user_id, name, hash, created_at)
+                 VALUES (?1, ?2, ?3, ?4) RETURNING id",
+                params![user_id, name, secret::digest(&token), rfc3339(now())],
             )?;
-            Ok(c.last_insert_rowid())
+            row.map_or(Ok(0), |r| r.get::<i64>(0))
         })?;
         Ok((id, token))
     }
@@ -819,12 +902,14 @@ impl Accounts {
     /// Tokens of one user (or of everybody), newest first.
     pub fn tokens(&self, user_id: Option<i64>) -> Result<Vec<TokenInfo>, AuthError> {
         self.read(|c| {
-            let mut st = c.prepare(
+            c.query(
                 "SELECT t.id, u.username, t.name, t.created_at, t.last_used, t.revoked
                  FROM sigap_tokens t JOIN sigap_users u ON u.id = t.user_id
-                 WHERE ?1 IS NULL OR t.user_id = ?1 ORDER BY t.id DESC",
-            )?;
-            st.query_map([user_id], |r| {
+                 WHERE CAST(?1 AS BIGINT) IS NULL OR t.user_id = ?1 ORDER BY t.id DESC",
+                params![user_id],
+            )?
+            .iter()
+            .map(|r| {
                 Ok(TokenInfo {
                     id: r.get(0)?,
                     username: r.get(1)?,
@@ -833,7 +918,7 @@ impl Accounts {
                     last_used: r.get(4)?,
                     revoked: r.get(5)?,
                 })
-            })?
+            })
             .collect()
         })
     }
@@ -842,7 +927,8 @@ impl Accounts {
     pub fn revoke_token(&self, id: i64, owner: Option<i64>) -> Result<bool, AuthError> {
         let n = self.with(|c| {
             c.execute(
-                "UPDATE sigap_tokens SET revoked = 1 WHERE id = ?1 AND (?2 IS NULL OR user_id = ?2)",
+                "UPDATE sigap_tokens SET revoked = true
+                 WHERE id = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR user_id = ?2)",
                 params![id, owner],
             )
         })?;
@@ -858,17 +944,17 @@ impl Accounts {
             return Ok(Some(hit));
         }
         let found = self.read(|c| {
-            c.query_row(
+            c.query_opt(
                 &format!(
                     "SELECT {ACCOUNT_COLUMNS}, token_id FROM sigap_users
                      JOIN (SELECT id AS token_id, user_id, hash, revoked FROM sigap_tokens) t
                        ON sigap_users.id = t.user_id
-                     WHERE hash = ?1 AND revoked = 0 AND disabled = 0"
+                     WHERE hash = ?1 AND revoked = false AND disabled = false"
                 ),
-                [&key[1..]],
-                |r| Ok((account_row(r)?, r.get::<_, i64>(9)?)),
-            )
-            .optional()
+                params![&key[1..]],
+            )?
+            .map(|r| Ok((account_row(&r)?, r.get::<i64>(9)?)))
+            .transpose()
         })?;
         if let Some((_, id)) = &found {
             self.touch_token(*id);
@@ -890,16 +976,35 @@ impl Accounts {
     /// a token check never waits for an import's write lock (the time is only a
     /// hint for the owner; the next check writes it).
     fn touch_token(&self, id: i64) {
-        let Ok(conn) = self.conn.try_lock() else {
-            return;
+        const TOUCH: &str = "UPDATE sigap_tokens SET last_used = ?2 WHERE id = ?1";
+        let at = rfc3339(now());
+        let quick: Result<usize, SqlError> = match &self.conns {
+            Conns::Sqlite { conn, .. } => {
+                let Ok(conn) = conn.try_lock() else {
+                    return;
+                };
+                let quick = conn
+                    .busy_timeout(Duration::ZERO)
+                    .map_err(SqlError::from)
+                    .and_then(|()| Lite(&conn).execute(TOUCH, params![id, at]));
+                let _ = conn.busy_timeout(BUSY_TIMEOUT);
+                quick
+            }
+            Conns::Postgres { conn, .. } => {
+                let Ok(mut conn) = conn.try_lock() else {
+                    return;
+                };
+                // Not 0: PostgreSQL reads a lock timeout of 0 as "wait for ever".
+                conn.transaction()
+                    .map_err(SqlError::from)
+                    .and_then(|mut tx| {
+                        tx.batch_execute("SET LOCAL lock_timeout = '100ms'")?;
+                        let n = Pg(&mut tx).execute(TOUCH, params![id, at])?;
+                        tx.commit()?;
+                        Ok(n)
+                    })
+            }
         };
-        let quick = conn.busy_timeout(Duration::ZERO).and_then(|()| {
-            conn.execute(
-                "UPDATE sigap_tokens SET last_used = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?1",
-                [id],
-            )
-        });
-        let _ = conn.busy_timeout(BUSY_TIMEOUT);
         if let Err(e) = quick {
             tracing::debug!(token = id, error = %e, "token last_used not written (store busy)");
         }
@@ -936,12 +1041,15 @@ impl Accounts {
         action: Option<&str>,
     ) -> Result<Vec<AuditEntry>, AuthError> {
         self.read(|c| {
-            let mut st = c.prepare(
+            c.query(
                 "SELECT id, at, username, role, action, what, records, address FROM sigap_audit
-                 WHERE (?1 IS NULL OR id < ?1) AND (?2 IS NULL OR action = ?2)
+                 WHERE (CAST(?1 AS BIGINT) IS NULL OR id < ?1)
+                   AND (CAST(?2 AS TEXT) IS NULL OR action = ?2)
                  ORDER BY id DESC LIMIT ?3",
-            )?;
-            st.query_map(params![before, action, limit as i64], |r| {
+                params![before, action, limit],
+            )?
+            .iter()
+            .map(|r| {
                 Ok(AuditEntry {
                     id: r.get(0)?,
                     at: r.get(1)?,
@@ -952,7 +1060,7 @@ impl Accounts {
                     records: r.get(6)?,
                     address: r.get(7)?,
                 })
-            })?
+            })
             .collect()
         })
     }

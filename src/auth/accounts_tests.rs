@@ -136,9 +136,8 @@ fn the_audit_log_is_append_only() {
     let e = a.audit_entries(10, None, None).expect("entries");
     assert_eq!(e.len(), 1);
     assert_eq!((e[0].action.as_str(), e[0].records), ("read", 12));
-    let conn = a.conn.lock().expect("lock");
-    let upd = conn.execute("UPDATE sigap_audit SET records = 0", []);
-    let del = conn.execute("DELETE FROM sigap_audit", []);
+    let upd = a.with(|c| c.execute("UPDATE sigap_audit SET records = 0", &[]));
+    let del = a.with(|c| c.execute("DELETE FROM sigap_audit", &[]));
     assert!(upd.is_err() && del.is_err(), "audit rows changed");
 }
 

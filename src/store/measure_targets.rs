@@ -50,7 +50,8 @@ impl Store {
                 st.execute(params![t.code, period, t.target, source])?;
             }
             match audit {
-                Some(row) => super::insert_audit(tx, row),
+                Some(row) => super::insert_audit(&mut super::sql::Lite(tx), row)
+                    .map_err(super::sql::into_sqlite),
                 None => Ok(()),
             }
         })

@@ -28,6 +28,7 @@ mod population;
 mod rembuk;
 mod roads;
 mod schema;
+pub mod sql;
 mod teams;
 mod visits;
 mod writer;

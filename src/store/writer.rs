@@ -154,7 +154,8 @@ impl LayerWriter<'_> {
             source,
         };
         if let Some(row) = audit {
-            super::insert_audit(&self.tx, row).map_err(sql)?;
+            super::insert_audit(&mut super::sql::Lite(&self.tx), row)
+                .map_err(|e| self.sql(super::sql::into_sqlite(e)))?;
         }
         update_contents(&self.tx, table(self.kind), self.bounds, self.replace).map_err(sql)?;
         let revision = super::schema::bump_revision(&self.tx, &self.path)?;

@@ -1,0 +1,516 @@
+//! One way to run the small statements (accounts, sessions, the audit log) on
+//! either store: SQL written once, with `?1`-style parameters and SQL both SQLite
+//! and PostgreSQL read the same way, run through [`SqlConn`].
+//!
+//! The bulk paths (an import's rows, the load of every layer) are not written
+//! through this: each store has its own fastest way there.
+//!
+//! Rules for a statement that runs on both:
+//! - parameters are `?1`, `?2`, ...; a parameter compared with NULL alone is cast
+//!   (`CAST(?1 AS BIGINT) IS NULL`), so PostgreSQL knows its type;
+//! - booleans are written `true`/`false`, never `1`/`0`;
+//! - times are computed in Rust and passed as text, never `strftime` or `now()`;
+//! - `INSERT ... ON CONFLICT` and `RETURNING`, never `INSERT OR ...` or
+//!   `last_insert_rowid()`.
+
+/// A value passed to or read from a statement.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Bool(bool),
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Int(v)
+    }
+}
+
+impl From<u32> for Value {
+    fn from(v: u32) -> Self {
+        Value::Int(i64::from(v))
+    }
+}
+
+impl From<usize> for Value {
+    fn from(v: usize) -> Self {
+        Value::Int(i64::try_from(v).unwrap_or(i64::MAX))
+    }
+}
+
+impl From<f64> for Value {
+    fn from(v: f64) -> Self {
+        Value::Real(v)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(v: bool) -> Self {
+        Value::Bool(v)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(v.to_owned())
+    }
+}
+
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Text(v)
+    }
+}
+
+impl From<&String> for Value {
+    fn from(v: &String) -> Self {
+        Value::Text(v.clone())
+    }
+}
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+/// The parameters of a statement: `params![a, b]` for `?1`, `?2`.
+macro_rules! params {
+    ($($v:expr),* $(,)?) => {
+        &[$($crate::store::sql::Value::from($v)),*][..]
+    };
+}
+pub(crate) use params;
+
+/// What can go wrong running a statement.
+#[derive(Debug, thiserror::Error)]
+pub enum SqlError {
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Postgres(#[from] postgres::Error),
+    /// Column `column` held a value of another type than the one asked for.
+    #[error("column {column}: expected {expected}, found {found}")]
+    Type {
+        column: usize,
+        expected: &'static str,
+        found: String,
+    },
+}
+
+impl SqlError {
+    /// Whether the database gave up waiting for another writer (retry shortly).
+    #[must_use]
+    pub fn is_busy(&self) -> bool {
+        match self {
+            SqlError::Sqlite(e) => super::sqlite_busy(e),
+            SqlError::Postgres(e) => postgres_busy(e),
+            SqlError::Type { .. } => false,
+        }
+    }
+}
+
+/// `e` as an SQLite error, for a statement run through [`Lite`] inside SQLite-only
+/// code (any other error becomes a conversion failure that keeps its message).
+#[must_use]
+pub fn into_sqlite(e: SqlError) -> rusqlite::Error {
+    match e {
+        SqlError::Sqlite(e) => e,
+        other => rusqlite::Error::ToSqlConversionFailure(other.into()),
+    }
+}
+
+/// One row of a result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row(Vec<Value>);
+
+impl Row {
+    /// Column `i` as a `T`.
+    ///
+    /// # Errors
+    /// [`SqlError::Type`] when the column is missing or holds another type.
+    pub fn get<T: FromValue>(&self, i: usize) -> Result<T, SqlError> {
+        let v = self.0.get(i).unwrap_or(&Value::Null);
+        T::from_value(v).ok_or_else(|| SqlError::Type {
+            column: i,
+            expected: T::NAME,
+            found: format!("{v:?}"),
+        })
+    }
+}
+
+/// A Rust type a column can be read as.
+pub trait FromValue: Sized {
+    const NAME: &'static str;
+    fn from_value(v: &Value) -> Option<Self>;
+}
+
+impl FromValue for i64 {
+    const NAME: &'static str = "an integer";
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+}
+
+impl FromValue for u32 {
+    const NAME: &'static str = "a count";
+    fn from_value(v: &Value) -> Option<Self> {
+        i64::from_value(v).and_then(|i| u32::try_from(i).ok())
+    }
+}
+
+impl FromValue for f64 {
+    const NAME: &'static str = "a number";
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Real(r) => Some(*r),
+            #[expect(
+                clippy::cast_precision_loss,
+                reason = "SQLite keeps whole REAL values as integers"
+            )]
+            Value::Int(i) => Some(*i as f64),
+            _ => None,
+        }
+    }
+}
+
+/// SQLite keeps booleans as integers; PostgreSQL has its own type.
+impl FromValue for bool {
+    const NAME: &'static str = "a boolean";
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Bool(b) => Some(*b),
+            Value::Int(i) => Some(*i != 0),
+            _ => None,
+        }
+    }
+}
+
+impl FromValue for String {
+    const NAME: &'static str = "text";
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Text(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl<T: FromValue> FromValue for Option<T> {
+    const NAME: &'static str = T::NAME;
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Null => Some(None),
+            v => T::from_value(v).map(Some),
+        }
+    }
+}
+
+/// A connection (or a transaction) that runs statements written for both stores.
+pub trait SqlConn {
+    /// Runs a statement; the number of rows it changed.
+    ///
+    /// # Errors
+    /// The database's error.
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<usize, SqlError>;
+
+    /// Runs a query; every row.
+    ///
+    /// # Errors
+    /// The database's error.
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, SqlError>;
+
+    /// Runs a query; its first row, if any.
+    ///
+    /// # Errors
+    /// The database's error.
+    fn query_opt(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, SqlError> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+}
+
+/// An SQLite connection (or transaction, through `Deref`) as a [`SqlConn`].
+pub struct Lite<'a>(pub &'a rusqlite::Connection);
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, Value as V};
+        Ok(ToSqlOutput::Owned(match self {
+            Value::Null => V::Null,
+            Value::Int(i) => V::Integer(*i),
+            Value::Real(r) => V::Real(*r),
+            Value::Text(s) => V::Text(s.clone()),
+            Value::Bool(b) => V::Integer(i64::from(*b)),
+        }))
+    }
+}
+
+impl SqlConn for Lite<'_> {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<usize, SqlError> {
+        let mut st = self.0.prepare_cached(sql)?;
+        Ok(st.execute(rusqlite::params_from_iter(params))?)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, SqlError> {
+        use rusqlite::types::ValueRef;
+        let mut st = self.0.prepare_cached(sql)?;
+        let n = st.column_count();
+        let mut rows = st.query(rusqlite::params_from_iter(params))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let mut values = Vec::with_capacity(n);
+            for i in 0..n {
+                values.push(match r.get_ref(i)? {
+                    ValueRef::Null => Value::Null,
+                    ValueRef::Integer(v) => Value::Int(v),
+                    ValueRef::Real(v) => Value::Real(v),
+                    ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                    ValueRef::Blob(_) => {
+                        return Err(SqlError::Type {
+                            column: i,
+                            expected: "no blob",
+                            found: "a blob".into(),
+                        });
+                    }
+                });
+            }
+            out.push(Row(values));
+        }
+        Ok(out)
+    }
+}
+
+/// Whether PostgreSQL gave up waiting for a lock or a statement, or aborted a
+/// transaction that another one conflicted with: retrying can succeed.
+#[must_use]
+pub fn postgres_busy(e: &postgres::Error) -> bool {
+    use postgres::error::SqlState;
+    e.code().is_some_and(|c| {
+        [
+            SqlState::LOCK_NOT_AVAILABLE,
+            SqlState::QUERY_CANCELED,
+            SqlState::T_R_DEADLOCK_DETECTED,
+            SqlState::T_R_SERIALIZATION_FAILURE,
+        ]
+        .contains(c)
+    })
+}
+
+/// A PostgreSQL client or transaction as a [`SqlConn`]: statements are prepared to
+/// learn their parameters' types, and each [`Value`] is sent as that type.
+pub struct Pg<'a, C: postgres::GenericClient>(pub &'a mut C);
+
+impl<C: postgres::GenericClient> SqlConn for Pg<'_, C> {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<usize, SqlError> {
+        let st = self.0.prepare(&dollar_params(sql))?;
+        let values = pg_params(&st, params)?;
+        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+            values.iter().map(|v| &**v as _).collect();
+        let n = self.0.execute(&st, &refs)?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, SqlError> {
+        let st = self.0.prepare(&dollar_params(sql))?;
+        let values = pg_params(&st, params)?;
+        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+            values.iter().map(|v| &**v as _).collect();
+        self.0.query(&st, &refs)?.iter().map(pg_row).collect()
+    }
+}
+
+type PgValue = Box<dyn postgres::types::ToSql + Sync>;
+
+/// `params` as the types the statement `st` expects.
+fn pg_params(st: &postgres::Statement, params: &[Value]) -> Result<Vec<PgValue>, SqlError> {
+    use postgres::types::Type;
+    let types = st.params();
+    if types.len() != params.len() {
+        return Err(SqlError::Type {
+            column: params.len(),
+            expected: "as many parameters as the statement has",
+            found: format!("{} for {}", params.len(), types.len()),
+        });
+    }
+    let mismatch = |i: usize, ty: &Type, v: &Value| SqlError::Type {
+        column: i,
+        expected: "a parameter of the statement's type",
+        found: format!("{v:?} for {ty}"),
+    };
+    let mut out: Vec<PgValue> = Vec::with_capacity(params.len());
+    for (i, (ty, v)) in types.iter().zip(params).enumerate() {
+        let int = |v: i64| -> Result<PgValue, SqlError> {
+            Ok(match *ty {
+                Type::INT2 => {
+                    Box::new(i16::try_from(v).map_err(|_| mismatch(i, ty, &Value::Int(v)))?)
+                }
+                Type::INT4 => {
+                    Box::new(i32::try_from(v).map_err(|_| mismatch(i, ty, &Value::Int(v)))?)
+                }
+                Type::INT8 => Box::new(v),
+                #[expect(
+                    clippy::cast_precision_loss,
+                    reason = "a whole number passed for a float column"
+                )]
+                Type::FLOAT8 => Box::new(v as f64),
+                _ => return Err(mismatch(i, ty, &Value::Int(v))),
+            })
+        };
+        out.push(match v {
+            Value::Null => match *ty {
+                Type::INT2 => Box::new(None::<i16>),
+                Type::INT4 => Box::new(None::<i32>),
+                Type::INT8 => Box::new(None::<i64>),
+                Type::FLOAT4 => Box::new(None::<f32>),
+                Type::FLOAT8 => Box::new(None::<f64>),
+                Type::BOOL => Box::new(None::<bool>),
+                _ => Box::new(None::<String>),
+            },
+            Value::Int(n) => int(*n)?,
+            Value::Real(r) => match *ty {
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    reason = "the column is single precision"
+                )]
+                Type::FLOAT4 => Box::new(*r as f32),
+                Type::FLOAT8 => Box::new(*r),
+                _ => return Err(mismatch(i, ty, v)),
+            },
+            Value::Text(t) => Box::new(t.clone()),
+            Value::Bool(b) => match *ty {
+                Type::BOOL => Box::new(*b),
+                _ => int(i64::from(*b))?,
+            },
+        });
+    }
+    Ok(out)
+}
+
+/// A PostgreSQL row as [`Value`]s, by each column's type.
+fn pg_row(r: &postgres::Row) -> Result<Row, SqlError> {
+    use postgres::types::Type;
+    let mut values = Vec::with_capacity(r.len());
+    for (i, column) in r.columns().iter().enumerate() {
+        let v = match *column.type_() {
+            Type::INT2 => r
+                .try_get::<_, Option<i16>>(i)?
+                .map(|v| Value::Int(v.into())),
+            Type::INT4 => r
+                .try_get::<_, Option<i32>>(i)?
+                .map(|v| Value::Int(v.into())),
+            Type::INT8 => r.try_get::<_, Option<i64>>(i)?.map(Value::Int),
+            Type::FLOAT4 => r
+                .try_get::<_, Option<f32>>(i)?
+                .map(|v| Value::Real(v.into())),
+            Type::FLOAT8 => r.try_get::<_, Option<f64>>(i)?.map(Value::Real),
+            Type::BOOL => r.try_get::<_, Option<bool>>(i)?.map(Value::Bool),
+            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => {
+                r.try_get::<_, Option<String>>(i)?.map(Value::Text)
+            }
+            ref other => {
+                return Err(SqlError::Type {
+                    column: i,
+                    expected: "an integer, number, boolean or text column",
+                    found: other.to_string(),
+                });
+            }
+        };
+        values.push(v.unwrap_or(Value::Null));
+    }
+    Ok(Row(values))
+}
+
+/// `sql` with SQLite's `?N` parameters written as PostgreSQL's `$N` (outside quoted
+/// text and names).
+#[must_use]
+pub fn dollar_params(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut quote: Option<char> = None;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                if c == q {
+                    quote = None;
+                }
+                out.push(c);
+            }
+            None if c == '\'' || c == '"' => {
+                quote = Some(c);
+                out.push(c);
+            }
+            None if c == '?' && chars.peek().is_some_and(char::is_ascii_digit) => out.push('$'),
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_become_dollars_outside_quotes() {
+        assert_eq!(
+            dollar_params("SELECT a FROM t WHERE b = ?1 AND c = '?2' AND \"d?3\" = ?12"),
+            "SELECT a FROM t WHERE b = $1 AND c = '?2' AND \"d?3\" = $12"
+        );
+        assert_eq!(dollar_params("SELECT '?' || ?"), "SELECT '?' || ?");
+    }
+
+    #[test]
+    fn sqlite_reads_and_writes_through_the_shared_interface() {
+        let conn = rusqlite::Connection::open_in_memory().expect("sqlite");
+        let mut c = Lite(&conn);
+        c.execute(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, on_ INTEGER, x REAL)",
+            &[],
+        )
+        .expect("create");
+        let n = c
+            .execute(
+                "INSERT INTO t (name, on_, x) VALUES (?1, ?2, ?3), (?4, ?5, ?6)",
+                params!["a", true, 1.5, None::<String>, false, 2.0],
+            )
+            .expect("insert");
+        assert_eq!(n, 2);
+        let rows = c
+            .query(
+                "SELECT id, name, on_, x FROM t WHERE CAST(?1 AS BIGINT) IS NULL OR id = ?1 \
+                 ORDER BY id",
+                params![None::<i64>],
+            )
+            .expect("query");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].get::<i64>(0).expect("id"), 1);
+        assert_eq!(rows[0].get::<String>(1).expect("name"), "a");
+        assert!(rows[0].get::<bool>(2).expect("on"));
+        assert!(!rows[1].get::<bool>(2).expect("on"));
+        assert_eq!(rows[1].get::<Option<String>>(1).expect("name"), None);
+        assert!((rows[1].get::<f64>(3).expect("x") - 2.0).abs() < f64::EPSILON);
+        let err = rows[0].get::<i64>(1).expect_err("text is not an integer");
+        assert!(err.to_string().contains("column 1"), "{err}");
+        let one = c
+            .query_opt("SELECT name FROM t WHERE id = ?1", params![2_i64])
+            .expect("query");
+        assert_eq!(
+            one.map(|r| r.get::<Option<String>>(0).expect("name")),
+            Some(None)
+        );
+        let id = c
+            .query_opt(
+                "INSERT INTO t (name) VALUES (?1) RETURNING id",
+                params!["c"],
+            )
+            .expect("returning")
+            .expect("a row");
+        assert_eq!(id.get::<i64>(0).expect("id"), 3);
+    }
+}
