@@ -16,9 +16,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # curl for the HTTP benchmark, GNU time for the import benchmark's peak memory, nginx
 # and openssl for the test behind a TLS reverse proxy (tests/python/test_hosting.py),
 # poppler-utils (pdftoppm, pdftotext, pdfinfo) to read the printed PDFs back
-# (tests/browser/print.test.mjs).
+# (tests/browser/print.test.mjs), postgresql-15 and its PostGIS for the PostgreSQL store's
+# tests (a throwaway cluster: src/store/pg/testing.rs).
 APT_RUN := pkg-config libgdal-dev libproj-dev libclang-dev
-APT_TEST := gdal-bin chromium wrk curl time nginx openssl poppler-utils
+APT_TEST := gdal-bin chromium wrk curl time nginx openssl poppler-utils postgresql-15 postgresql-15-postgis-3
 # Where `make install` puts the binary (DESTDIR for packaging).
 PREFIX ?= /usr/local
 

@@ -54,6 +54,9 @@
 //!   village and round (`sigap_rembuk`, append-only); the measurement targets
 //!   per village (`sigap_measure_targets`, [`ingest::measure_targets`] reads and
 //!   imports them for `sigap import` and `POST /api/import/measure-targets`).
+//!   [`store::pg`] is the start of a shared store on PostgreSQL/PostGIS for several
+//!   servers (schema, roles, the store-wide write lock, revision notifications); no
+//!   command uses it yet.
 //! - [`index`]: which village a point is in (rstar), nearest facility, H3 cells (h3o),
 //!   neighbour lists (H3 k-rings, adjacent villages), and the case records
 //!   ([`index::cases`]) filtered by a [`model::Scope`]; it knows no caller.

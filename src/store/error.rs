@@ -56,6 +56,20 @@ pub enum StoreError {
         fid: i64,
         reason: String,
     },
+    /// A connection, query or write on a PostgreSQL store failed; a write was rolled
+    /// back and changed nothing. `db` names the database without its password.
+    ///
+    /// Likely cause: the server is down or refuses the role, the schema was never
+    /// initialised, the role lacks a grant, or another writer held the write lock
+    /// longer than the lock timeout (SQLSTATE 55P03). Fix: check the connection string
+    /// and the server's log, run the schema init as the owner, or retry when the
+    /// other import is done.
+    #[error("database {db}: {}", super::pg::describe(source))]
+    Postgres {
+        db: String,
+        #[source]
+        source: postgres::Error,
+    },
 }
 
 impl StoreError {

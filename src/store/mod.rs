@@ -23,6 +23,7 @@ mod identities;
 mod layers;
 mod measure_targets;
 mod periods;
+pub mod pg;
 mod plans;
 mod population;
 mod rembuk;
