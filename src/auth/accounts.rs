@@ -59,13 +59,20 @@ pub enum AuthError {
     NoTeam,
     #[error("the one who is logged in cannot be changed this way: {0}")]
     Refused(String),
+    /// The store could not be opened (a PostgreSQL database without the schema).
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }
 
 impl AuthError {
     /// Whether the database gave up waiting for another writer (retry shortly).
     #[must_use]
     pub fn is_busy(&self) -> bool {
-        matches!(self, Self::Database { source, .. } if source.is_busy())
+        match self {
+            Self::Database { source, .. } => source.is_busy(),
+            Self::Store(e) => e.is_busy(),
+            _ => false,
+        }
     }
 }
 
@@ -314,18 +321,22 @@ impl Accounts {
         Self::setup(conn, path)
     }
 
-    /// Accounts in a PostgreSQL store whose schema `sigap db init` made: `conn` for
-    /// changes and `read` for lookups, both sessions of the service role; `db` names
-    /// the database in errors (without its password).
-    #[must_use]
-    pub fn on_postgres(conn: postgres::Client, read: postgres::Client, db: String) -> Self {
-        Self::with_conns(
+    /// Accounts in the PostgreSQL store at `url` (whose schema `sigap db init`
+    /// made), shared by every server and command on it: two sessions, one for
+    /// changes and one for lookups.
+    ///
+    /// # Errors
+    /// The store's error: no such database, no sigap schema, a newer schema.
+    pub fn open_postgres(url: &str) -> Result<Self, AuthError> {
+        let (conn, db) = crate::store::pg::PgStore::open(url)?.into_parts();
+        let (read, _) = crate::store::pg::PgStore::connect(url)?.into_parts();
+        Ok(Self::with_conns(
             Conns::Postgres {
                 conn: Mutex::new(conn),
                 read: Mutex::new(read),
             },
             db,
-        )
+        ))
     }
 
     fn with_conns(conns: Conns, db: String) -> Self {
@@ -1040,29 +1051,7 @@ impl Accounts {
         before: Option<i64>,
         action: Option<&str>,
     ) -> Result<Vec<AuditEntry>, AuthError> {
-        self.read(|c| {
-            c.query(
-                "SELECT id, at, username, role, action, what, records, address FROM sigap_audit
-                 WHERE (CAST(?1 AS BIGINT) IS NULL OR id < ?1)
-                   AND (CAST(?2 AS TEXT) IS NULL OR action = ?2)
-                 ORDER BY id DESC LIMIT ?3",
-                params![before, action, limit],
-            )?
-            .iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    id: r.get(0)?,
-                    at: r.get(1)?,
-                    username: r.get(2)?,
-                    role: r.get(3)?,
-                    action: r.get(4)?,
-                    what: r.get(5)?,
-                    records: r.get(6)?,
-                    address: r.get(7)?,
-                })
-            })
-            .collect()
-        })
+        self.read(|c| crate::store::audit_entries(c, limit, before, action))
     }
 }
 

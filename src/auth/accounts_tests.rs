@@ -31,15 +31,18 @@ fn login(a: &Accounts, name: &str, pw: &str) -> Login {
 
 #[test]
 fn one_time_passwords_must_be_changed_and_chosen_ones_not() {
-    let a = Accounts::open_in_memory().expect("open");
+    passwords(&Accounts::open_in_memory().expect("open"));
+}
+
+fn passwords(a: &Accounts) {
     let once = a.add_user(&user("ani", Role::Planner), None).expect("add");
     a.add_user(&user("budi", Role::Viewer), Some("sepuluh huruf"))
         .expect("add");
-    let Login::Ok { account, .. } = login(&a, "ani", &once) else {
+    let Login::Ok { account, .. } = login(a, "ani", &once) else {
         panic!("one-time password refused")
     };
     assert!(account.must_change);
-    let Login::Ok { account, .. } = login(&a, "budi", "sepuluh huruf") else {
+    let Login::Ok { account, .. } = login(a, "budi", "sepuluh huruf") else {
         panic!("chosen password refused")
     };
     assert!(!account.must_change);
@@ -58,12 +61,15 @@ fn one_time_passwords_must_be_changed_and_chosen_ones_not() {
 
 #[test]
 fn sessions_and_tokens_end_with_logout_revoke_and_disable() {
-    let a = Accounts::open_in_memory().expect("open");
+    sessions_and_tokens(&Accounts::open_in_memory().expect("open"));
+}
+
+fn sessions_and_tokens(a: &Accounts) {
     a.add_user(&user("dewi", Role::FieldOfficer), Some("sepuluh huruf"))
         .expect("add");
     let Login::Ok {
         account, session, ..
-    } = login(&a, "dewi", "sepuluh huruf")
+    } = login(a, "dewi", "sepuluh huruf")
     else {
         panic!("login")
     };
@@ -91,22 +97,25 @@ fn sessions_and_tokens_end_with_logout_revoke_and_disable() {
         "disabled user's token works"
     );
     assert!(matches!(
-        login(&a, "dewi", "sepuluh huruf"),
+        login(a, "dewi", "sepuluh huruf"),
         Login::Disabled
     ));
 }
 
 #[test]
 fn wrong_passwords_lock_the_account_until_an_admin_resets_it() {
-    let a = Accounts::open_in_memory().expect("open");
+    lockout(&Accounts::open_in_memory().expect("open"));
+}
+
+fn lockout(a: &Accounts) {
     a.add_user(&user("eko", Role::Planner), Some("sepuluh huruf"))
         .expect("add");
     for _ in 0..3 {
-        assert!(matches!(login(&a, "eko", "salah salah"), Login::Wrong));
+        assert!(matches!(login(a, "eko", "salah salah"), Login::Wrong));
     }
-    assert!(matches!(login(&a, "eko", "salah salah"), Login::Locked(_)));
+    assert!(matches!(login(a, "eko", "salah salah"), Login::Locked(_)));
     assert!(matches!(
-        login(&a, "eko", "sepuluh huruf"),
+        login(a, "eko", "sepuluh huruf"),
         Login::Locked(_)
     ));
     assert!(
@@ -117,13 +126,16 @@ fn wrong_passwords_lock_the_account_until_an_admin_resets_it() {
             .is_some()
     );
     let once = a.set_password("eko", None).expect("reset");
-    assert!(matches!(login(&a, "eko", &once), Login::Ok { .. }));
-    assert!(matches!(login(&a, "nobody", "x"), Login::Wrong));
+    assert!(matches!(login(a, "eko", &once), Login::Ok { .. }));
+    assert!(matches!(login(a, "nobody", "x"), Login::Wrong));
 }
 
 #[test]
 fn the_audit_log_is_append_only() {
-    let a = Accounts::open_in_memory().expect("open");
+    append_only(&Accounts::open_in_memory().expect("open"));
+}
+
+fn append_only(a: &Accounts) {
     a.audit(
         Some(("ani", 1, Role::Planner)),
         "ani",
@@ -150,6 +162,13 @@ fn the_credential_cache_follows_changes_here_at_once_and_elsewhere_within_the_bo
     // The server and, on the same file, the CLI.
     let server = Accounts::open(&path).expect("open");
     let cli = Accounts::open(&path).expect("open");
+    cache_follows(&server, &cli);
+    drop((server, cli));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `server` and `cli` are two processes on one store.
+fn cache_follows(server: &Accounts, cli: &Accounts) {
     cli.add_user(&user("eka", Role::Planner), Some("sepuluh huruf"))
         .expect("add");
     let id = cli.user("eka").expect("q").expect("eka").id;
@@ -201,6 +220,134 @@ fn the_credential_cache_follows_changes_here_at_once_and_elsewhere_within_the_bo
         "expired session cached"
     );
     assert!(server.session(&session).expect("q").is_none());
-    drop((server, cli));
-    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Accounts on a new PostgreSQL database of the throwaway cluster, as `n` servers
+/// would open them; `None` when the test is skipped (no PostgreSQL, `CI` unset).
+fn on_postgres(
+    test: &str,
+    n: usize,
+) -> Option<(
+    std::sync::Arc<crate::store::pg::testing::Cluster>,
+    Vec<Accounts>,
+)> {
+    use crate::store::pg::testing::{APP_ROLE, Cluster, SUPERUSER};
+    let cluster = Cluster::shared()?;
+    let name = cluster.database(test);
+    crate::store::pg::PgStore::init(&cluster.url(SUPERUSER, &name), APP_ROLE).expect("init");
+    let url = cluster.url(APP_ROLE, &name);
+    let servers = (0..n)
+        .map(|_| Accounts::open_postgres(&url).expect("open"))
+        .collect();
+    Some((cluster, servers))
+}
+
+#[test]
+fn accounts_on_postgres_behave_as_on_sqlite() {
+    type Check = fn(&Accounts);
+    let checks: [(&str, Check); 4] = [
+        ("passwords", passwords),
+        ("sessions", sessions_and_tokens),
+        ("lockout", lockout),
+        ("append_only", append_only),
+    ];
+    for (name, check) in checks {
+        let Some((_cluster, servers)) = on_postgres(name, 1) else {
+            return;
+        };
+        check(&servers[0]);
+    }
+    let Some((_cluster, servers)) = on_postgres("cache", 2) else {
+        return;
+    };
+    cache_follows(&servers[0], &servers[1]);
+}
+
+#[test]
+fn two_servers_on_postgres_share_sessions_lockouts_and_the_audit_log() {
+    let Some((_cluster, servers)) = on_postgres("two_servers", 2) else {
+        return;
+    };
+    let [a, b] = &servers[..] else {
+        unreachable!("two servers")
+    };
+    a.add_user(&user("sari", Role::Planner), Some("sepuluh huruf"))
+        .expect("add");
+    // A session made on one server is valid on the other; a logout there ends it
+    // here within the cache's bound.
+    let Login::Ok { session, .. } = login(b, "sari", "sepuluh huruf") else {
+        panic!("login on b")
+    };
+    assert!(
+        a.session(&session).expect("q").is_some(),
+        "b's session on a"
+    );
+    b.logout(&session).expect("logout");
+    std::thread::sleep(CHECK_EVERY);
+    assert!(a.session(&session).expect("q").is_none(), "logged out on b");
+
+    // Wrong passwords sent to both servers in turn count together: locked after
+    // POLICY.lock_after in all, as on one server.
+    a.add_user(&user("tono", Role::Viewer), Some("sepuluh huruf"))
+        .expect("add");
+    for (i, server) in [a, b, a].into_iter().enumerate() {
+        assert!(
+            matches!(login(server, "tono", "salah salah"), Login::Wrong),
+            "try {i}"
+        );
+    }
+    assert!(matches!(login(b, "tono", "salah salah"), Login::Locked(_)));
+    assert!(matches!(
+        login(a, "tono", "sepuluh huruf"),
+        Login::Locked(_)
+    ));
+
+    // What one server writes to the audit log, the other reads; neither can
+    // change it.
+    a.audit(None, "(console)", "user_add", "tono", 1, None)
+        .expect("audit");
+    let entries = b.audit_entries(10, None, Some("user_add")).expect("read");
+    assert_eq!(entries.len(), 1);
+    assert_eq!((entries[0].what.as_str(), entries[0].records), ("tono", 1));
+    let err = b
+        .with(|c| c.execute("DELETE FROM sigap_audit", &[]))
+        .expect_err("the service role deletes audit rows");
+    assert!(err.to_string().contains("permission denied"), "{err}");
+}
+
+#[test]
+fn failures_sent_to_two_servers_at_once_are_all_counted() {
+    const TRIES: usize = 8;
+    let patient = Policy {
+        lock_after: 1000,
+        ..POLICY
+    };
+    let Some((_cluster, servers)) = on_postgres("failures_at_once", 2) else {
+        return;
+    };
+    servers[0]
+        .add_user(&user("wati", Role::Viewer), Some("sepuluh huruf"))
+        .expect("add");
+    std::thread::scope(|scope| {
+        for server in servers.iter().chain(&servers) {
+            scope.spawn(|| {
+                for _ in 0..TRIES {
+                    let got = server
+                        .login("wati", "salah salah", None, &patient, &OPEN, 60)
+                        .expect("login");
+                    assert!(matches!(got, Login::Wrong), "{got:?}");
+                }
+            });
+        }
+    });
+    let failures = servers[1]
+        .read(|c| {
+            c.query_opt(
+                "SELECT failures FROM sigap_users WHERE username = 'wati'",
+                &[],
+            )?
+            .map_or(Ok(0), |r| r.get::<i64>(0))
+        })
+        .expect("failures");
+    assert_eq!(failures, 4 * TRIES as i64, "failures lost between servers");
 }

@@ -143,7 +143,7 @@ impl From<crate::auth::AuthError> for ApiError {
         use crate::auth::AuthError as E;
         match e {
             _ if e.is_busy() => ApiError::busy(),
-            E::Database { .. } => ApiError::Internal(e.to_string()),
+            E::Database { .. } | E::Store(_) => ApiError::Internal(e.to_string()),
             E::UnknownUser(_) => ApiError::NotFound(e.to_string()),
             E::UserExists(_) => ApiError::Conflict(e.to_string()),
             E::BadUsername(_) | E::WeakPassword(_) | E::NoTeam | E::Refused(_) => {

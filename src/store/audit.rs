@@ -1,6 +1,9 @@
-//! The audit log's one write: appending a row.
+//! The audit log: appending a row and reading entries back, the same SQL on both
+//! stores (the log itself refuses changes and deletes: triggers on SQLite, grants
+//! and triggers on PostgreSQL).
 
 use super::sql::{SqlConn, SqlError, params};
+use crate::auth::AuditEntry;
 use crate::model::AuditRow;
 
 /// Appends `row` to `sigap_audit` through `c`, which may be inside another
@@ -32,4 +35,35 @@ pub(crate) fn insert_audit(c: &mut dyn SqlConn, row: &AuditRow) -> Result<(), Sq
         ],
     )?;
     Ok(())
+}
+
+/// Audit entries, newest first: at most `limit`, older than id `before`, of one
+/// `action` when given.
+pub(crate) fn audit_entries(
+    c: &mut dyn SqlConn,
+    limit: usize,
+    before: Option<i64>,
+    action: Option<&str>,
+) -> Result<Vec<AuditEntry>, SqlError> {
+    c.query(
+        "SELECT id, at, username, role, action, what, records, address FROM sigap_audit
+         WHERE (CAST(?1 AS BIGINT) IS NULL OR id < ?1)
+           AND (CAST(?2 AS TEXT) IS NULL OR action = ?2)
+         ORDER BY id DESC LIMIT ?3",
+        params![before, action, limit],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(AuditEntry {
+            id: r.get(0)?,
+            at: r.get(1)?,
+            username: r.get(2)?,
+            role: r.get(3)?,
+            action: r.get(4)?,
+            what: r.get(5)?,
+            records: r.get(6)?,
+            address: r.get(7)?,
+        })
+    })
+    .collect()
 }

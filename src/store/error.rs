@@ -77,7 +77,11 @@ impl StoreError {
     /// and the same request can succeed shortly (the server answers 503).
     #[must_use]
     pub fn is_busy(&self) -> bool {
-        matches!(self, Self::Sqlite { source, .. } if sqlite_busy(source))
+        match self {
+            Self::Sqlite { source, .. } => sqlite_busy(source),
+            Self::Postgres { source, .. } => super::pg::is_busy(source),
+            _ => false,
+        }
     }
 }
 

@@ -34,7 +34,7 @@ mod teams;
 mod visits;
 mod writer;
 
-pub(crate) use audit::insert_audit;
+pub(crate) use audit::{audit_entries, insert_audit};
 pub use case_audits::CaseAudit;
 pub use dataset::Dataset;
 pub use db::{Db, NotAFile};

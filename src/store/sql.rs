@@ -90,7 +90,7 @@ pub(crate) use params;
 pub enum SqlError {
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
-    #[error(transparent)]
+    #[error("{}", super::pg::describe(.0))]
     Postgres(#[from] postgres::Error),
     /// Column `column` held a value of another type than the one asked for.
     #[error("column {column}: expected {expected}, found {found}")]
@@ -107,7 +107,7 @@ impl SqlError {
     pub fn is_busy(&self) -> bool {
         match self {
             SqlError::Sqlite(e) => super::sqlite_busy(e),
-            SqlError::Postgres(e) => postgres_busy(e),
+            SqlError::Postgres(e) => super::pg::is_busy(e),
             SqlError::Type { .. } => false,
         }
     }
@@ -284,22 +284,6 @@ impl SqlConn for Lite<'_> {
         }
         Ok(out)
     }
-}
-
-/// Whether PostgreSQL gave up waiting for a lock or a statement, or aborted a
-/// transaction that another one conflicted with: retrying can succeed.
-#[must_use]
-pub fn postgres_busy(e: &postgres::Error) -> bool {
-    use postgres::error::SqlState;
-    e.code().is_some_and(|c| {
-        [
-            SqlState::LOCK_NOT_AVAILABLE,
-            SqlState::QUERY_CANCELED,
-            SqlState::T_R_DEADLOCK_DETECTED,
-            SqlState::T_R_SERIALIZATION_FAILURE,
-        ]
-        .contains(c)
-    })
 }
 
 /// A PostgreSQL client or transaction as a [`SqlConn`]: statements are prepared to

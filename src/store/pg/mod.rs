@@ -19,7 +19,7 @@
 mod audit;
 mod role;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 #[cfg(test)]
 mod tests;
 
@@ -196,6 +196,43 @@ impl PgStore {
             .map_err(&err)?;
         tx.batch_execute(SCHEMA).map_err(&err)?;
         tx.commit().map_err(&err)
+    }
+
+    /// Opens a session as [`PgStore::connect`] does, on a database whose schema
+    /// [`PgStore::init`] made and this build reads.
+    ///
+    /// # Errors
+    /// [`StoreError::NotSigapStore`] when the database has no sigap schema (with the
+    /// command that makes it), [`StoreError::SchemaTooNew`] when a newer sigap wrote
+    /// it, or the connection's error.
+    pub fn open(url: &str) -> Result<PgStore, StoreError> {
+        let mut store = Self::connect(url)?;
+        match store.schema_version() {
+            Ok(found) if found > SCHEMA_VERSION => Err(StoreError::SchemaTooNew {
+                path: PathBuf::from(&store.db),
+                found,
+                supported: SCHEMA_VERSION,
+            }),
+            Ok(_) => Ok(store),
+            Err(StoreError::Postgres { source, .. })
+                if source.code() == Some(&SqlState::UNDEFINED_TABLE) =>
+            {
+                Err(StoreError::NotSigapStore {
+                    path: PathBuf::from(&store.db),
+                    reason: "it has no sigap schema; make it once with \
+                             `sigap db init --db postgres://OWNER@HOST/DATABASE`"
+                        .into(),
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The session's client and the database's name, for code that runs its own
+    /// statements (the accounts).
+    #[must_use]
+    pub fn into_parts(self) -> (Client, String) {
+        (self.client, self.db)
     }
 
     /// The database, server and user this store talks to (no password).
