@@ -62,6 +62,9 @@ $(VENV)/.installed: tests/python/requirements.txt tests/python/requirements-data
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps -r tests/python/requirements-data.txt
 	@touch $@
 
+# `make test` installs PostgreSQL (deps-test), so the shared store's tests must run
+# there, never skip (src/store/pg/testing.rs, tests/python/pg.py).
+test: export SIGAP_REQUIRE_POSTGRES := 1
 test: deps-test lint unit build pytest browser
 	@echo "make test: all suites passed"
 

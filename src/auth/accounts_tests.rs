@@ -96,10 +96,7 @@ fn sessions_and_tokens(a: &Accounts) {
         a.token(&token).expect("q").is_none(),
         "disabled user's token works"
     );
-    assert!(matches!(
-        login(a, "dewi", "sepuluh huruf"),
-        Login::Disabled
-    ));
+    assert!(matches!(login(a, "dewi", "sepuluh huruf"), Login::Disabled));
 }
 
 #[test]
@@ -114,10 +111,7 @@ fn lockout(a: &Accounts) {
         assert!(matches!(login(a, "eko", "salah salah"), Login::Wrong));
     }
     assert!(matches!(login(a, "eko", "salah salah"), Login::Locked(_)));
-    assert!(matches!(
-        login(a, "eko", "sepuluh huruf"),
-        Login::Locked(_)
-    ));
+    assert!(matches!(login(a, "eko", "sepuluh huruf"), Login::Locked(_)));
     assert!(
         a.user("eko")
             .expect("q")

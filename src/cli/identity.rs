@@ -27,8 +27,9 @@ pub enum IdentityCommand {
 pub fn run(cmd: IdentityCommand) -> Result<()> {
     match cmd {
         IdentityCommand::RotateKey { db, key } => {
+            let file = db.file("identity rotate-key")?;
             let accounts = super::user::open(&db)?;
-            let db = db.file("identity rotate-key")?;
+            let db = file;
             let store = sigap::store::Store::open(db)
                 .with_context(|| format!("opening the store {}", db.display()))?;
             let path = IdentityKey::path_beside(&super::import::key_path(db, key));

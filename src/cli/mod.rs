@@ -11,6 +11,7 @@ use std::path::PathBuf;
 mod assign;
 mod assignments;
 mod campaign;
+mod db;
 mod identity;
 mod import;
 mod population;
@@ -123,6 +124,11 @@ enum Command {
         #[command(subcommand)]
         what: user::TokenCommand,
     },
+    /// The shared PostgreSQL store: make its schema (init) or check it (status).
+    Db {
+        #[command(subcommand)]
+        what: db::DbCommand,
+    },
     /// Write the public map as static files (PMTiles, the embed page) for any web server or CDN.
     Publish(publish::PublishArgs),
     /// Measure aggregation and tile encoding on deterministic data.
@@ -160,6 +166,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Token { what } => user::run_token(what),
         Command::Team { what } => user::run_team(what),
         Command::Identity { what } => identity::run(what),
+        Command::Db { what } => db::run(&what),
         Command::Publish(args) => publish::run(&args),
         Command::Bench { what } => crate::bench::run(&what),
     }

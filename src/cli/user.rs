@@ -100,7 +100,13 @@ pub enum TokenCommand {
 }
 
 pub(super) fn open(db: &Db) -> Result<Accounts> {
-    let db = db.file("user")?;
+    let db = match db {
+        Db::Postgres(url) => {
+            return Accounts::open_postgres(url)
+                .with_context(|| format!("opening accounts in {db}"));
+        }
+        Db::File(path) => path,
+    };
     if !db.exists() {
         bail!(
             "no store at {}; create one with `sigap import --db {} villages FILE`",
@@ -136,6 +142,9 @@ fn known_scope(
     team: Option<&str>,
     villages: &[String],
 ) -> Result<(Option<String>, Vec<String>)> {
+    if team.is_none() && villages.iter().all(|v| v.trim().is_empty()) {
+        return Ok((None, Vec::new()));
+    }
     let store = open_store(db)?;
     let teams = if team.is_some() {
         store.teams()?
