@@ -55,8 +55,12 @@
 //!   per village (`sigap_measure_targets`, [`ingest::measure_targets`] reads and
 //!   imports them for `sigap import` and `POST /api/import/measure-targets`).
 //!   [`store::pg`] is the start of a shared store on PostgreSQL/PostGIS for several
-//!   servers (schema, roles, the store-wide write lock, revision notifications); no
-//!   command uses it yet.
+//!   servers (schema, roles, the store-wide write lock, revision notifications;
+//!   `sigap db init|status`); [`store::Db`] is what `--db` names (a file or a
+//!   `postgres://` URL); [`store::sql`] runs the small statements written once for
+//!   both (the accounts and the audit log).
+//!   [`auth::Accounts`] work on either store, so `sigap user` and `sigap token`
+//!   already take a `postgres://` URL; the layers, imports and `serve` do not yet.
 //! - [`index`]: which village a point is in (rstar), nearest facility, H3 cells (h3o),
 //!   neighbour lists (H3 k-rings, adjacent villages), and the case records
 //!   ([`index::cases`]) filtered by a [`model::Scope`]; it knows no caller.

@@ -196,8 +196,15 @@ enum Conns {
     },
 }
 
-/// Failures of a user name no account has: (count, last failure, locked until).
+/// Failures in a row of a client address or of a user name no account has (so
+/// that it is slowed and locked exactly like a real account's and answers do not
+/// tell names apart): (count, last failure, locked until).
 type UnknownFailures = (u32, i64, Option<i64>);
+/// `sigap_throttle` kinds: failures per client address, and per unknown user name.
+const BY_ADDRESS: &str = "addr";
+const BY_NAME: &str = "name";
+/// Seconds after its last failure that an unlocked throttle row is forgotten.
+const THROTTLE_MEMORY: i64 = 24 * 3600;
 
 /// Accounts, sessions, tokens and the audit log, in the store's database: an SQLite
 /// file or a PostgreSQL database shared by several servers.
@@ -210,12 +217,7 @@ pub struct Accounts {
     conns: Conns,
     /// The database as errors name it (a path, or a URL without its password).
     db: String,
-    /// Wrong passwords for names that have no account, so that they are slowed and
-    /// locked exactly like a real account's and answers do not tell names apart.
-    unknown: Mutex<HashMap<String, UnknownFailures>>,
     cache: Mutex<Cache>,
-    /// Failures in a row per client address: (count, last failure).
-    addresses: Mutex<HashMap<IpAddr, (u32, i64)>>,
 }
 
 impl AuditRow {
@@ -343,9 +345,7 @@ impl Accounts {
         Self {
             conns,
             db,
-            unknown: Mutex::new(HashMap::new()),
             cache: Mutex::new(Cache::default()),
-            addresses: Mutex::new(HashMap::new()),
         }
     }
 
@@ -621,14 +621,9 @@ impl Accounts {
         lifetime: i64,
     ) -> Result<Login, AuthError> {
         let t = now();
-        if let Some(ip) = address {
-            let (n, last) = self
-                .addresses
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .get(&ip)
-                .copied()
-                .unwrap_or((0, 0));
+        let ip = address.map(|a| a.to_string());
+        if let Some(ip) = &ip {
+            let (n, last, _) = self.throttle(BY_ADDRESS, ip)?;
             if let Verdict::Wait(s) = address_policy.verdict(n, last, None, t) {
                 return Ok(Login::Wait(s));
             }
@@ -652,7 +647,7 @@ impl Accounts {
             .transpose()
         })?;
         let Some((id, stored, disabled, failures, last, locked)) = row else {
-            return Ok(self.unknown_login(username, password, address, policy, t));
+            return self.unknown_login(username, password, ip.as_deref(), policy, t);
         };
         match policy.verdict(failures, last, locked, t) {
             Verdict::Allow => {}
@@ -660,7 +655,7 @@ impl Accounts {
             Verdict::Locked(until) => return Ok(Login::Locked(until)),
         }
         if !password::verify(password, &stored) {
-            self.address_failed(address, t);
+            self.address_failed(ip.as_deref(), t)?;
             // Counted in the database, in one statement: failures sent to several
             // servers at once add up, none is lost to another's write.
             let lock = self.with(|c| {
@@ -684,14 +679,14 @@ impl Accounts {
         if disabled {
             return Ok(Login::Disabled);
         }
-        if let Some(ip) = address {
-            self.addresses
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .remove(&ip);
-        }
         let (session, csrf) = (secret::new_secret(), secret::new_secret());
         let account = self.with(|c| {
+            if let Some(ip) = &ip {
+                c.execute(
+                    "DELETE FROM sigap_throttle WHERE kind = ?1 AND key = ?2",
+                    params![BY_ADDRESS, ip],
+                )?;
+            }
             c.execute(
                 "UPDATE sigap_users SET failures = 0, locked_until = NULL WHERE id = ?1",
                 params![id],
@@ -728,41 +723,82 @@ impl Accounts {
         &self,
         username: &str,
         password: &str,
-        address: Option<IpAddr>,
+        ip: Option<&str>,
         policy: &Policy,
         t: i64,
-    ) -> Login {
-        let mut unknown = self.unknown.lock().unwrap_or_else(PoisonError::into_inner);
-        if unknown.len() > 100_000 {
-            unknown.clear();
-        }
-        let (failures, last, locked) = unknown.get(username).copied().unwrap_or((0, 0, None));
+    ) -> Result<Login, AuthError> {
+        // Keyed by the name's SHA-256: a name nobody has is often someone's password
+        // typed in the wrong field, and is not kept.
+        let name = secret::digest(username);
+        let (failures, last, locked) = self.throttle(BY_NAME, &name)?;
         match policy.verdict(failures, last, locked, t) {
             Verdict::Allow => {}
-            Verdict::Wait(s) => return Login::Wait(s),
-            Verdict::Locked(until) => return Login::Locked(until),
+            Verdict::Wait(s) => return Ok(Login::Wait(s)),
+            Verdict::Locked(until) => return Ok(Login::Locked(until)),
         }
-        drop(unknown);
         let _ = password::verify(password, password::dummy_hash());
-        self.address_failed(address, t);
-        let n = failures + 1;
-        let lock = policy.locks(n).then(|| t + policy.lock_seconds as i64);
-        self.unknown
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(username.to_owned(), (n, t, lock.or(locked)));
-        lock.map_or(Login::Wrong, Login::Locked)
+        self.address_failed(ip, t)?;
+        let lock = self.throttle_failed(BY_NAME, &name, t, Some(policy))?;
+        Ok(lock.map_or(Login::Wrong, Login::Locked))
     }
 
-    fn address_failed(&self, address: Option<IpAddr>, t: i64) {
-        if let Some(ip) = address {
-            let mut map = self
-                .addresses
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            let e = map.entry(ip).or_insert((0, 0));
-            *e = (e.0 + 1, t);
+    /// Failures in a row of a client address or an unknown name, shared by every
+    /// process on the store: (count, last failure, locked until).
+    fn throttle(&self, kind: &str, key: &str) -> Result<UnknownFailures, AuthError> {
+        self.read(|c| {
+            c.query_opt(
+                "SELECT failures, last_failure, locked_until FROM sigap_throttle
+                 WHERE kind = ?1 AND key = ?2",
+                params![kind, key],
+            )?
+            .map_or(Ok((0, 0, None)), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        })
+    }
+
+    /// Counts a failure of `kind` `key` in one statement (so failures sent to
+    /// several servers at once all count) and, under `policy`, locks it; returns
+    /// the lock's end. Rows untouched for [`THROTTLE_MEMORY`] and not locked are
+    /// forgotten first.
+    fn throttle_failed(
+        &self,
+        kind: &str,
+        key: &str,
+        t: i64,
+        policy: Option<&Policy>,
+    ) -> Result<Option<i64>, AuthError> {
+        self.with(|c| {
+            c.execute(
+                "DELETE FROM sigap_throttle
+                 WHERE last_failure < ?1 AND coalesce(locked_until, 0) < ?2",
+                params![t - THROTTLE_MEMORY, t],
+            )?;
+            let counted = c.query_opt(
+                "INSERT INTO sigap_throttle (kind, key, failures, last_failure)
+                 VALUES (?1, ?2, 1, ?3)
+                 ON CONFLICT (kind, key) DO UPDATE
+                 SET failures = sigap_throttle.failures + 1, last_failure = ?3
+                 RETURNING failures",
+                params![kind, key, t],
+            )?;
+            let n = counted.map_or(Ok(1), |r| r.get::<u32>(0))?;
+            let lock = policy
+                .filter(|p| p.locks(n))
+                .map(|p| t + p.lock_seconds as i64);
+            if let Some(until) = lock {
+                c.execute(
+                    "UPDATE sigap_throttle SET locked_until = ?3 WHERE kind = ?1 AND key = ?2",
+                    params![kind, key, until],
+                )?;
+            }
+            Ok(lock)
+        })
+    }
+
+    fn address_failed(&self, ip: Option<&str>, t: i64) -> Result<(), AuthError> {
+        if let Some(ip) = ip {
+            self.throttle_failed(BY_ADDRESS, ip, t, None)?;
         }
+        Ok(())
     }
 
     /// The cache key of a session id or token: its kind and SHA-256, never the secret.

@@ -345,3 +345,82 @@ fn failures_sent_to_two_servers_at_once_are_all_counted() {
         .expect("failures");
     assert_eq!(failures, 4 * TRIES as i64, "failures lost between servers");
 }
+
+/// Two processes on one store: wrong passwords for a name nobody has, and from one
+/// address, count together whichever process answers.
+fn unknown_names_and_addresses(a: &Accounts, b: &Accounts) {
+    let by_address = Policy {
+        slow_after: 2,
+        lock_after: 0,
+        base_delay_seconds: 60,
+        max_delay_seconds: 60,
+        lock_seconds: 0,
+    };
+    let from = |ip: &str| Some(ip.parse::<IpAddr>().expect("address"));
+    let try_as = |server: &Accounts, name: &str, ip: Option<IpAddr>, address: &Policy| {
+        server
+            .login(name, "salah salah", ip, &POLICY, address, 60)
+            .expect("login")
+    };
+    // A name without an account locks like a real one after POLICY.lock_after.
+    for (i, server) in [a, b, a].into_iter().enumerate() {
+        assert!(
+            matches!(try_as(server, "hantu", None, &OPEN), Login::Wrong),
+            "try {i}"
+        );
+    }
+    assert!(matches!(try_as(b, "hantu", None, &OPEN), Login::Locked(_)));
+    assert!(matches!(try_as(a, "hantu", None, &OPEN), Login::Locked(_)));
+    let keys = a
+        .read(|c| {
+            c.query("SELECT key FROM sigap_throttle", &[])?
+                .iter()
+                .map(|r| r.get::<String>(0))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .expect("keys");
+    assert!(
+        !keys.is_empty() && keys.iter().all(|k| !k.contains("hantu")),
+        "{keys:?}"
+    );
+
+    // One address slowed after two failures, on either process; another is not.
+    a.add_user(&user("yanti", Role::Viewer), Some("sepuluh huruf"))
+        .expect("add");
+    let ip = from("10.0.0.7");
+    assert!(matches!(try_as(a, "yanti", ip, &by_address), Login::Wrong));
+    assert!(matches!(try_as(b, "nobody", ip, &by_address), Login::Wrong));
+    assert!(matches!(
+        try_as(a, "yanti", ip, &by_address),
+        Login::Wait(_)
+    ));
+    assert!(matches!(
+        try_as(b, "yanti", ip, &by_address),
+        Login::Wait(_)
+    ));
+    assert!(matches!(
+        try_as(b, "yanti", from("10.0.0.8"), &by_address),
+        Login::Wrong
+    ));
+}
+
+#[test]
+fn unknown_names_and_addresses_are_throttled_across_processes() {
+    let dir = std::env::temp_dir().join(format!("sigap-throttle-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("city.gpkg");
+    let _ = std::fs::remove_file(&path);
+    let a = Accounts::open(&path).expect("open");
+    let b = Accounts::open(&path).expect("open");
+    unknown_names_and_addresses(&a, &b);
+    drop((a, b));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn unknown_names_and_addresses_are_throttled_across_servers_on_postgres() {
+    let Some((_cluster, servers)) = on_postgres("throttle", 2) else {
+        return;
+    };
+    unknown_names_and_addresses(&servers[0], &servers[1]);
+}

@@ -47,6 +47,18 @@ CREATE TABLE IF NOT EXISTS sigap_audit (
   records INTEGER NOT NULL DEFAULT 0,
   address TEXT
 );
+-- Failures in a row per client address (kind 'addr') and per user name that has no
+-- account (kind 'name', keyed by the name's SHA-256, never the name), shared by every
+-- process on the store like the accounts' own counters. Times are seconds since the
+-- epoch; rows untouched for a day and not locked are forgotten.
+CREATE TABLE IF NOT EXISTS sigap_throttle (
+  kind TEXT NOT NULL CHECK (kind IN ('addr', 'name')),
+  key TEXT NOT NULL,
+  failures INTEGER NOT NULL DEFAULT 0,
+  last_failure INTEGER NOT NULL DEFAULT 0,
+  locked_until INTEGER,
+  PRIMARY KEY (kind, key)
+);
 -- The credential generation: every change that can end or alter a session or a
 -- token moves it, whichever process (the server, `sigap user`, `sigap token`) or
 -- tool makes it, so a server's in-memory credential cache sees it at its next check.
