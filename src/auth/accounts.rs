@@ -205,6 +205,10 @@ const BY_ADDRESS: &str = "addr";
 const BY_NAME: &str = "name";
 /// Seconds after its last failure that an unlocked throttle row is forgotten.
 const THROTTLE_MEMORY: i64 = 24 * 3600;
+/// Forgets throttle rows whose last failure is before `?1` and that are not locked at
+/// `?2`; run at every failure, through the index on `last_failure`.
+const THROTTLE_SWEEP: &str = "DELETE FROM sigap_throttle
+     WHERE last_failure < ?1 AND coalesce(locked_until, 0) < ?2";
 
 /// Accounts, sessions, tokens and the audit log, in the store's database: an SQLite
 /// file or a PostgreSQL database shared by several servers.
@@ -697,18 +701,18 @@ impl Accounts {
                  VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![secret::digest(&session), id, &csrf, t, t + lifetime],
             )?;
-            let row = c
-                .query_opt(
-                    &format!("SELECT {ACCOUNT_COLUMNS} FROM sigap_users WHERE id = ?1"),
-                    params![id],
-                )?
-                .ok_or_else(|| SqlError::Type {
-                    column: 0,
-                    expected: "the account just logged in",
-                    found: "no row".into(),
-                })?;
-            account_row(&row)
+            c.query_opt(
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM sigap_users WHERE id = ?1"),
+                params![id],
+            )?
+            .map(|row| account_row(&row))
+            .transpose()
         })?;
+        // Not reached: the session row just inserted references the account, so it
+        // cannot have gone (accounts are disabled, never deleted).
+        let Some(account) = account else {
+            return Err(AuthError::UnknownUser(username.to_owned()));
+        };
         Ok(Login::Ok {
             account,
             session,
@@ -767,11 +771,7 @@ impl Accounts {
         policy: Option<&Policy>,
     ) -> Result<Option<i64>, AuthError> {
         self.with(|c| {
-            c.execute(
-                "DELETE FROM sigap_throttle
-                 WHERE last_failure < ?1 AND coalesce(locked_until, 0) < ?2",
-                params![t - THROTTLE_MEMORY, t],
-            )?;
+            c.execute(THROTTLE_SWEEP, params![t - THROTTLE_MEMORY, t])?;
             let counted = c.query_opt(
                 "INSERT INTO sigap_throttle (kind, key, failures, last_failure)
                  VALUES (?1, ?2, 1, ?3)

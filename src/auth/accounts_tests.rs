@@ -424,3 +424,26 @@ fn unknown_names_and_addresses_are_throttled_across_servers_on_postgres() {
     };
     unknown_names_and_addresses(&servers[0], &servers[1]);
 }
+
+#[test]
+fn the_throttle_sweep_reads_the_index_not_the_table() {
+    let dir = std::env::temp_dir().join(format!("sigap-sweep-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("city.gpkg");
+    let _ = std::fs::remove_file(&path);
+    drop(Accounts::open(&path).expect("open"));
+    let conn = Connection::open(&path).expect("open");
+    let plan: Vec<String> = conn
+        .prepare(&format!("EXPLAIN QUERY PLAN {THROTTLE_SWEEP}"))
+        .and_then(|mut st| {
+            st.query_map([0_i64, 0], |r| r.get::<_, String>(3))?
+                .collect::<Result<_, _>>()
+        })
+        .expect("plan");
+    assert!(
+        plan.iter()
+            .any(|step| step.contains("USING INDEX sigap_throttle_last_failure")),
+        "{plan:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -59,6 +59,9 @@ CREATE TABLE IF NOT EXISTS sigap_throttle (
   locked_until INTEGER,
   PRIMARY KEY (kind, key)
 );
+-- The sweep of forgotten rows at each failure reads this index, not the table: an
+-- attacker spraying from many addresses grows the table, not the cost of a login.
+CREATE INDEX IF NOT EXISTS sigap_throttle_last_failure ON sigap_throttle (last_failure);
 -- The credential generation: every change that can end or alter a session or a
 -- token moves it, whichever process (the server, `sigap user`, `sigap token`) or
 -- tool makes it, so a server's in-memory credential cache sees it at its next check.

@@ -17,12 +17,14 @@
 //! own role, granted SELECT and INSERT only on `sigap_audit`.
 
 mod audit;
+mod listen;
 mod role;
 #[cfg(test)]
 pub(crate) mod testing;
 #[cfg(test)]
 mod tests;
 
+pub use listen::{Heard, Listener, follow};
 pub use role::RoleError;
 
 use super::StoreError;
@@ -158,8 +160,11 @@ impl PgStore {
         let mut tx = client.transaction().map_err(&err)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&INIT_LOCK])
             .map_err(&err)?;
+        // A second init would log "extension postgis already exists, skipping" and
+        // the like for every object: notices, not news to the administrator.
         tx.batch_execute(&format!(
-            "CREATE EXTENSION IF NOT EXISTS postgis;
+            "SET LOCAL client_min_messages = warning;
+             CREATE EXTENSION IF NOT EXISTS postgis;
              CREATE SCHEMA IF NOT EXISTS sigap AUTHORIZATION {OWNER_ROLE}"
         ))
         .map_err(&err)?;

@@ -117,7 +117,7 @@ CREATE TABLE IF NOT EXISTS sigap_tokens (
   revoked boolean NOT NULL DEFAULT false
 );
 
--- Login throttles that must hold across servers (in process memory on SQLite):
+-- Login throttles that must hold across servers (a table on SQLite too):
 -- kind 'addr' keyed by the client address, kind 'name' by the SHA-256 of an unknown
 -- user name (never the name). Times are seconds since the epoch, as in sigap_users.
 CREATE TABLE IF NOT EXISTS sigap_throttle (
@@ -128,6 +128,9 @@ CREATE TABLE IF NOT EXISTS sigap_throttle (
   locked_until bigint,
   PRIMARY KEY (kind, key)
 );
+-- The sweep of forgotten rows at each failure reads this index, not the table: an
+-- attacker spraying from many addresses grows the table, not the cost of a login.
+CREATE INDEX IF NOT EXISTS sigap_throttle_last_failure ON sigap_throttle (last_failure);
 
 -- The credential generation: every change that can end or alter a session or a
 -- token moves it, whichever server or CLI makes it, so a server's credential cache
