@@ -7,7 +7,7 @@
 
 mod accounts;
 pub mod password;
-mod schema;
+pub(crate) mod schema;
 pub mod secret;
 pub mod throttle;
 

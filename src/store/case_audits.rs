@@ -5,11 +5,12 @@
 //! refuse every UPDATE and DELETE (as the audit log's do), so who decided what and
 //! when stays on record. The latest row of a child and period is the one shown.
 //! Writing a decision does not bump the store revision: it changes no figure, and
-//! the snapshot is not rebuilt for it.
+//! the snapshot is not rebuilt for it. The SQL runs on both stores ([`super::sql`]);
+//! on PostgreSQL a trigger and the grants keep the table append-only.
 
+use super::sql::{self, Row, SqlConn, SqlError, params};
 use super::{Store, StoreError};
 use crate::model::Period;
-use rusqlite::params;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -44,7 +45,7 @@ pub struct CaseAudit {
 
 const COLUMNS: &str = "pseudonym, period, kind, decision, note, username, at";
 
-fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseAudit> {
+fn audit_row(r: &Row) -> Result<CaseAudit, SqlError> {
     Ok(CaseAudit {
         pseudonym: r.get(0)?,
         period: r.get(1)?,
@@ -56,52 +57,57 @@ fn audit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseAudit> {
     })
 }
 
+/// Appends `a` (its `at` is ignored and set now) and returns it as stored.
+pub(crate) fn record(c: &mut dyn SqlConn, a: &CaseAudit) -> Result<CaseAudit, SqlError> {
+    let row = c
+        .query_opt(
+            &format!(
+                "INSERT INTO sigap_case_audits (pseudonym, period, kind, decision, note, username, at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING {COLUMNS}"
+            ),
+            params![
+                &a.pseudonym,
+                &a.period,
+                &a.kind,
+                &a.decision,
+                &a.note,
+                &a.username,
+                sql::utc_now(sql::SECONDS)
+            ],
+        )?
+        .ok_or_else(|| SqlError::Corrupt {
+            table: "sigap_case_audits",
+            fid: 0,
+            reason: "the insert returned no row".into(),
+        })?;
+    audit_row(&row)
+}
+
+/// The latest decision about each child of `period`, by pseudonym.
+pub(crate) fn latest(
+    c: &mut dyn SqlConn,
+    period: Period,
+) -> Result<HashMap<String, CaseAudit>, SqlError> {
+    let mut out = HashMap::new();
+    for row in c.query(
+        &format!("SELECT {COLUMNS} FROM sigap_case_audits WHERE period = ?1 ORDER BY id"),
+        params![period.to_string()],
+    )? {
+        let a = audit_row(&row)?;
+        out.insert(a.pseudonym.clone(), a);
+    }
+    Ok(out)
+}
+
 impl Store {
     /// Appends `a` (its `at` is ignored and set now) and returns it as stored.
     pub fn record_case_audit(&mut self, a: &CaseAudit) -> Result<CaseAudit, StoreError> {
-        let path = self.path.clone();
-        let sql = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.conn.transaction().map_err(sql)?;
-        tx.execute(
-            "INSERT INTO sigap_case_audits (pseudonym, period, kind, decision, note, username) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                a.pseudonym,
-                a.period,
-                a.kind,
-                a.decision,
-                a.note,
-                a.username
-            ],
-        )
-        .map_err(sql)?;
-        let id = tx.last_insert_rowid();
-        let stored = tx
-            .query_row(
-                &format!("SELECT {COLUMNS} FROM sigap_case_audits WHERE id = ?1"),
-                [id],
-                audit_row,
-            )
-            .map_err(sql)?;
-        tx.commit().map_err(sql)?;
-        Ok(stored)
+        self.run_sql("sigap_case_audits", |c| record(c, a))
     }
 
     /// The latest decision about each child of `period`, by pseudonym.
     pub fn case_audits(&self, period: Period) -> Result<HashMap<String, CaseAudit>, StoreError> {
-        let mut st = self.sql(self.conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM sigap_case_audits WHERE period = ?1 ORDER BY id"
-        )))?;
-        let rows = self.sql(st.query_map([period.to_string()], audit_row))?;
-        let mut out = HashMap::new();
-        for row in rows {
-            let a = self.sql(row)?;
-            out.insert(a.pseudonym.clone(), a);
-        }
-        Ok(out)
+        self.run_sql("sigap_case_audits", |c| latest(c, period))
     }
 }
 

@@ -3,11 +3,11 @@
 //!
 //! A delivery is known by its programme, recipient and date: the same file imported
 //! twice adds nothing the second time (the rows already there are counted, not
-//! doubled).
+//! doubled). The SQL runs on both stores ([`super::sql`]).
 
+use super::sql::{SqlConn, SqlError, params};
 use super::{Store, StoreError};
 use crate::model::{Delivery, Period, Recipient};
-use rusqlite::params;
 
 /// The table, created when a store is opened.
 pub(super) const CREATE: &str = "CREATE TABLE IF NOT EXISTS sigap_deliveries (
@@ -36,31 +36,68 @@ pub struct DeliveriesWritten {
     pub revision: u64,
 }
 
-/// Inserts `rows` in the open transaction, skipping those already in the ledger;
+/// Inserts `rows` inside a write transaction, skipping those already in the ledger;
 /// returns how many were new.
-pub(super) fn insert(tx: &rusqlite::Transaction<'_>, rows: &[Delivery]) -> rusqlite::Result<usize> {
-    let mut st = tx.prepare(
-        "INSERT INTO sigap_deliveries
-           (programme, recipient_kind, recipient, date, period, quantity, unit, cost, by, source)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-         ON CONFLICT (programme, recipient_kind, recipient, date) DO NOTHING",
-    )?;
+pub(crate) fn insert(c: &mut dyn SqlConn, rows: &[Delivery]) -> Result<usize, SqlError> {
     let mut added = 0;
     for d in rows {
-        added += st.execute(params![
-            d.programme,
-            d.recipient.kind(),
-            d.recipient.id(),
-            d.date.to_string(),
-            d.period.to_string(),
-            d.quantity,
-            d.unit,
-            d.cost,
-            d.by,
-            d.source,
-        ])?;
+        added += c.execute(
+            "INSERT INTO sigap_deliveries
+               (programme, recipient_kind, recipient, date, period, quantity, unit, cost, by, source)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (programme, recipient_kind, recipient, date) DO NOTHING",
+            params![
+                &d.programme,
+                d.recipient.kind(),
+                d.recipient.id(),
+                d.date.to_string(),
+                d.period.to_string(),
+                d.quantity,
+                d.unit.as_deref(),
+                d.cost,
+                d.by.as_deref(),
+                &d.source,
+            ],
+        )?;
     }
     Ok(added)
+}
+
+/// Every delivery of `period` (every period with `None`), in the order written.
+pub(crate) fn deliveries(
+    c: &mut dyn SqlConn,
+    period: Option<Period>,
+) -> Result<Vec<Delivery>, SqlError> {
+    let rows = c.query(
+        "SELECT id, programme, recipient_kind, recipient, date, period, quantity, unit, cost, by, source
+         FROM sigap_deliveries WHERE CAST(?1 AS TEXT) IS NULL OR period = ?1 ORDER BY id",
+        params![period.map(|p| p.to_string())],
+    )?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let fid: i64 = r.get(0)?;
+        let bad = |what: String| SqlError::Corrupt {
+            table: "sigap_deliveries",
+            fid,
+            reason: what,
+        };
+        let (kind, date, period): (String, String, String) = (r.get(2)?, r.get(4)?, r.get(5)?);
+        out.push(Delivery {
+            programme: r.get(1)?,
+            recipient: Recipient::from_parts(&kind, r.get(3)?)
+                .ok_or_else(|| bad(format!("recipient kind {kind:?}")))?,
+            date: date.parse().map_err(|_| bad(format!("date {date:?}")))?,
+            period: period
+                .parse()
+                .map_err(|_| bad(format!("period {period:?}")))?,
+            quantity: r.get(6)?,
+            unit: r.get(7)?,
+            cost: r.get(8)?,
+            by: r.get(9)?,
+            source: r.get(10)?,
+        });
+    }
+    Ok(out)
 }
 
 impl Store {
@@ -68,8 +105,8 @@ impl Store {
     /// ledger, and bumps the revision.
     pub fn write_deliveries(&mut self, rows: &[Delivery]) -> Result<DeliveriesWritten, StoreError> {
         let mut added = 0;
-        let revision = self.write_revision(|tx| {
-            added = insert(tx, rows)?;
+        let revision = self.write_sql_revision("sigap_deliveries", |c| {
+            added = insert(c, rows)?;
             Ok(())
         })?;
         Ok(DeliveriesWritten {
@@ -84,7 +121,8 @@ impl Store {
     /// again rebuilds nothing (`revision` is then the current one).
     pub fn add_deliveries(&mut self, rows: &[Delivery]) -> Result<DeliveriesWritten, StoreError> {
         let added = self.in_transaction(|tx, path| {
-            let added = insert(tx, rows).map_err(super::sqlite_error(path))?;
+            let added = insert(&mut super::sql::Lite(tx), rows)
+                .map_err(|e| StoreError::of_sql(path, "sigap_deliveries", e))?;
             if added > 0 {
                 super::schema::bump_revision(tx, path)?;
             }
@@ -99,56 +137,7 @@ impl Store {
 
     /// Every delivery of `period` (every period with `None`), in the order written.
     pub fn deliveries(&self, period: Option<Period>) -> Result<Vec<Delivery>, StoreError> {
-        let mut st = self.sql(self.conn.prepare(
-            "SELECT id, programme, recipient_kind, recipient, date, period, quantity, unit, cost, by, source
-             FROM sigap_deliveries WHERE ?1 IS NULL OR period = ?1 ORDER BY id",
-        ))?;
-        let period = period.map(|p| p.to_string());
-        let rows = self.sql(st.query_map([period], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                (
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                ),
-                (
-                    r.get::<_, Option<f64>>(6)?,
-                    r.get::<_, Option<String>>(7)?,
-                    r.get::<_, Option<f64>>(8)?,
-                    r.get::<_, Option<String>>(9)?,
-                    r.get::<_, String>(10)?,
-                ),
-            ))
-        }))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (fid, (programme, kind, id, date, period), (quantity, unit, cost, by, source)) =
-                self.sql(row)?;
-            let bad = |what: &str| StoreError::Corrupt {
-                path: self.path.clone(),
-                table: "sigap_deliveries",
-                fid,
-                reason: what.to_owned(),
-            };
-            out.push(Delivery {
-                programme,
-                recipient: Recipient::from_parts(&kind, id)
-                    .ok_or_else(|| bad(&format!("recipient kind {kind:?}")))?,
-                date: date.parse().map_err(|_| bad(&format!("date {date:?}")))?,
-                period: period
-                    .parse()
-                    .map_err(|_| bad(&format!("period {period:?}")))?,
-                quantity,
-                unit,
-                cost,
-                by,
-                source,
-            });
-        }
-        Ok(out)
+        self.run_sql("sigap_deliveries", |c| deliveries(c, period))
     }
 
     /// The stored households' pseudonyms and their target groups (`None` where the

@@ -1,6 +1,7 @@
 //! What can go wrong with the store file, with the path so the user knows which file.
 
-use std::path::PathBuf;
+use super::sql::SqlError;
+use std::path::{Path, PathBuf};
 
 /// An error opening, reading or writing the store.
 ///
@@ -73,6 +74,36 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// The error of a statement of the shared SQL ([`super::sql`]) on the store at
+    /// `place` (a file, or a PostgreSQL database's display name): the database's own
+    /// error as [`StoreError::Sqlite`] or [`StoreError::Postgres`], a value sigap cannot
+    /// read as [`StoreError::Corrupt`] (naming `table` when the statement did not).
+    #[must_use]
+    pub(crate) fn of_sql(place: &Path, table: &'static str, e: SqlError) -> StoreError {
+        match e {
+            SqlError::Sqlite(source) => StoreError::Sqlite {
+                path: place.to_owned(),
+                source,
+            },
+            SqlError::Postgres(source) => StoreError::Postgres {
+                db: place.display().to_string(),
+                source,
+            },
+            SqlError::Corrupt { table, fid, reason } => StoreError::Corrupt {
+                path: place.to_owned(),
+                table,
+                fid,
+                reason,
+            },
+            e @ SqlError::Type { .. } => StoreError::Corrupt {
+                path: place.to_owned(),
+                table,
+                fid: 0,
+                reason: e.to_string(),
+            },
+        }
+    }
+
     /// Whether the store gave up waiting for another writer: nothing was changed,
     /// and the same request can succeed shortly (the server answers 503).
     #[must_use]

@@ -1,10 +1,12 @@
 //! Sealed identities: `sigap_identities`, one row per child or household pseudonym
 //! holding the identifying fields (name, parent, address...) as the identity key
 //! sealed them (`ingest::identity`). The store never sees them in clear and holds no
-//! key to open them; a newer import of the same record replaces its row.
+//! key to open them; a newer import of the same record replaces its row. The reads
+//! run on both stores ([`super::sql`]).
 
+use super::sql::{SqlConn, SqlError, Value, params};
 use super::{Store, StoreError};
-use rusqlite::{Transaction, TransactionBehavior, params_from_iter};
+use rusqlite::{Transaction, TransactionBehavior};
 
 /// The table, created when a store is opened.
 pub(super) const CREATE: &str = "CREATE TABLE IF NOT EXISTS sigap_identities (
@@ -34,6 +36,55 @@ pub(super) fn write(
     Ok(())
 }
 
+/// The sealed identities of these pseudonyms of `layer`, `(pseudonym, sealed)`;
+/// pseudonyms without one are left out. Asked [`CHUNK`] pseudonyms at a time.
+pub(crate) fn sealed(
+    c: &mut dyn SqlConn,
+    layer: &str,
+    pseudonyms: &[String],
+) -> Result<Vec<(String, Vec<u8>)>, SqlError> {
+    let mut out = Vec::new();
+    for chunk in pseudonyms.chunks(CHUNK) {
+        let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("?{i}")).collect();
+        let sql = format!(
+            "SELECT pseudonym, sealed FROM sigap_identities WHERE layer = ?1 AND pseudonym IN ({})",
+            marks.join(",")
+        );
+        let args: Vec<Value> = std::iter::once(layer)
+            .chain(chunk.iter().map(String::as_str))
+            .map(Value::from)
+            .collect();
+        for r in c.query(&sql, &args)? {
+            out.push((r.get(0)?, r.get(1)?));
+        }
+    }
+    Ok(out)
+}
+
+/// One sealed identity, `(layer, pseudonym, sealed)`, the first by layer and
+/// pseudonym; `None` when there is none.
+pub(crate) fn first_sealed(
+    c: &mut dyn SqlConn,
+) -> Result<Option<(String, String, Vec<u8>)>, SqlError> {
+    c.query_opt(
+        "SELECT layer, pseudonym, sealed FROM sigap_identities ORDER BY layer, pseudonym LIMIT 1",
+        &[],
+    )?
+    .map(|r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    .transpose()
+}
+
+/// How many sealed identities `layer` has.
+pub(crate) fn count(c: &mut dyn SqlConn, layer: &str) -> Result<usize, SqlError> {
+    let n: i64 = c
+        .query_opt(
+            "SELECT count(*) FROM sigap_identities WHERE layer = ?1",
+            params![layer],
+        )?
+        .map_or(Ok(0), |r| r.get(0))?;
+    Ok(usize::try_from(n).unwrap_or_default())
+}
+
 impl Store {
     /// The sealed identities of these pseudonyms of `layer` (`children`,
     /// `households`), `(pseudonym, sealed)`; pseudonyms without one are left out.
@@ -42,47 +93,18 @@ impl Store {
         layer: &str,
         pseudonyms: &[String],
     ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
-        let mut out = Vec::new();
-        for chunk in pseudonyms.chunks(CHUNK) {
-            let marks = vec!["?"; chunk.len()].join(",");
-            let sql = format!(
-                "SELECT pseudonym, sealed FROM sigap_identities WHERE layer = ? AND pseudonym IN ({marks})"
-            );
-            let mut stmt = self.sql(self.conn.prepare(&sql))?;
-            let args = std::iter::once(layer).chain(chunk.iter().map(String::as_str));
-            let rows = self.sql(stmt.query_map(params_from_iter(args), |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
-            }))?;
-            for row in rows {
-                out.push(self.sql(row)?);
-            }
-        }
-        Ok(out)
+        self.run_sql("sigap_identities", |c| sealed(c, layer, pseudonyms))
     }
 
     /// One sealed identity, `(layer, pseudonym, sealed)`, to tell which key opens the
     /// store; `None` when it has none.
     pub fn first_sealed_identity(&self) -> Result<Option<(String, String, Vec<u8>)>, StoreError> {
-        use rusqlite::OptionalExtension;
-        self.sql(
-            self.conn
-                .query_row(
-                    "SELECT layer, pseudonym, sealed FROM sigap_identities ORDER BY layer, pseudonym LIMIT 1",
-                    [],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )
-                .optional(),
-        )
+        self.run_sql("sigap_identities", first_sealed)
     }
 
     /// How many sealed identities `layer` has.
     pub fn identity_count(&self, layer: &str) -> Result<usize, StoreError> {
-        self.sql(self.conn.query_row(
-            "SELECT count(*) FROM sigap_identities WHERE layer = ?1",
-            [layer],
-            |r| r.get::<_, i64>(0),
-        ))
-        .map(|n| n as usize)
+        self.run_sql("sigap_identities", |c| count(c, layer))
     }
 
     /// Re-seals every identity record in one write transaction (taken at once, so no

@@ -3,11 +3,12 @@
 //!
 //! An import replaces the whole table in one transaction (a new file is the new
 //! list), and bumps the revision so the server recomputes the coverage. Without rows
-//! the population raster gives the targets.
+//! the population raster gives the targets. The SQL runs on both stores
+//! ([`super::sql`]).
 
+use super::sql::{self, SqlConn, SqlError, params};
 use super::{Store, StoreError};
 use crate::model::{AuditRow, MeasureTarget};
-use rusqlite::params;
 
 /// The table, created when a store is opened. `period` is `''` for every round.
 pub(super) const CREATE: &str = "CREATE TABLE IF NOT EXISTS sigap_measure_targets (
@@ -18,6 +19,56 @@ pub(super) const CREATE: &str = "CREATE TABLE IF NOT EXISTS sigap_measure_target
   source TEXT NOT NULL,
   UNIQUE (code, period)
 )";
+
+/// Replaces the measurement targets with `rows` inside a write transaction, and
+/// appends `audit` to the audit log in it; `source` names the file.
+pub(crate) fn write(
+    c: &mut dyn SqlConn,
+    rows: &[MeasureTarget],
+    source: &str,
+    audit: Option<&AuditRow>,
+) -> Result<(), SqlError> {
+    c.execute("DELETE FROM sigap_measure_targets", &[])?;
+    for t in rows {
+        let period = t.period.map(|p| p.to_string()).unwrap_or_default();
+        c.execute(
+            "INSERT INTO sigap_measure_targets (code, period, target, source) \
+             VALUES (?1, ?2, ?3, ?4)",
+            params![&t.code, period, t.target, source],
+        )?;
+    }
+    match audit {
+        Some(row) => super::insert_audit(c, row),
+        None => Ok(()),
+    }
+}
+
+/// The stored measurement targets, in code and period order.
+pub(crate) fn read(c: &mut dyn SqlConn) -> Result<Vec<MeasureTarget>, SqlError> {
+    let rows = c.query(
+        "SELECT id, code, period, target FROM sigap_measure_targets ORDER BY code, period",
+        &[],
+    )?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let period: String = r.get(2)?;
+        let period = if period.is_empty() {
+            None
+        } else {
+            Some(period.parse().map_err(|_| SqlError::Corrupt {
+                table: "sigap_measure_targets",
+                fid: r.get::<i64>(0).unwrap_or_default(),
+                reason: format!("period {period:?}"),
+            })?)
+        };
+        out.push(MeasureTarget {
+            code: r.get(1)?,
+            period,
+            target: r.get(3)?,
+        });
+    }
+    Ok(out)
+}
 
 impl Store {
     /// Replaces the measurement targets with `rows` in one transaction (all or
@@ -38,22 +89,12 @@ impl Store {
         source: &str,
         audit: Option<&AuditRow>,
     ) -> Result<u64, StoreError> {
-        self.write_revision(|tx| {
-            tx.execute_batch(CREATE)?;
-            tx.execute("DELETE FROM sigap_measure_targets", [])?;
-            let mut st = tx.prepare(
-                "INSERT INTO sigap_measure_targets (code, period, target, source) \
-                 VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for t in rows {
-                let period = t.period.map(|p| p.to_string()).unwrap_or_default();
-                st.execute(params![t.code, period, t.target, source])?;
-            }
-            match audit {
-                Some(row) => super::insert_audit(&mut super::sql::Lite(tx), row)
-                    .map_err(super::sql::into_sqlite),
-                None => Ok(()),
-            }
+        self.in_transaction(|tx, path| {
+            tx.execute_batch(CREATE)
+                .map_err(super::sqlite_error(path))?;
+            write(&mut sql::Lite(tx), rows, source, audit)
+                .map_err(|e| StoreError::of_sql(path, "sigap_measure_targets", e))?;
+            super::schema::bump_revision(tx, path)
         })
     }
 
@@ -69,37 +110,7 @@ impl Store {
         if exists == 0 {
             return Ok(Vec::new());
         }
-        let mut st = self.sql(self.conn.prepare(
-            "SELECT id, code, period, target FROM sigap_measure_targets ORDER BY code, period",
-        ))?;
-        let rows = self.sql(st.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, f64>(3)?,
-            ))
-        }))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (fid, code, period, target) = self.sql(row)?;
-            let period = if period.is_empty() {
-                None
-            } else {
-                Some(period.parse().map_err(|_| StoreError::Corrupt {
-                    path: self.path.clone(),
-                    table: "sigap_measure_targets",
-                    fid,
-                    reason: format!("period {period:?}"),
-                })?)
-            };
-            out.push(MeasureTarget {
-                code,
-                period,
-                target,
-            });
-        }
-        Ok(out)
+        self.run_sql("sigap_measure_targets", read)
     }
 }
 

@@ -237,14 +237,27 @@ impl Store {
         Ok(out)
     }
 
-    /// Runs `write` in one immediate transaction, bumps the revision in it and
-    /// commits; returns the new revision. On any error nothing changes.
-    pub(crate) fn write_revision(
+    /// Runs `run` on the store's connection through the shared SQL ([`sql`]), outside
+    /// any transaction (a read, or one statement); its errors name the store file (and
+    /// `table` for a value it cannot read).
+    fn run_sql<T>(
+        &self,
+        table: &'static str,
+        run: impl FnOnce(&mut dyn sql::SqlConn) -> Result<T, sql::SqlError>,
+    ) -> Result<T, StoreError> {
+        run(&mut sql::Lite(&self.conn)).map_err(|e| StoreError::of_sql(&self.path, table, e))
+    }
+
+    /// Runs `write` through the shared SQL ([`sql`]) in one immediate transaction,
+    /// bumps the revision in it and commits; returns the new revision. On any error
+    /// nothing changes.
+    fn write_sql_revision(
         &mut self,
-        write: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>,
+        table: &'static str,
+        write: impl FnOnce(&mut dyn sql::SqlConn) -> Result<(), sql::SqlError>,
     ) -> Result<u64, StoreError> {
         self.in_transaction(|tx, path| {
-            write(tx).map_err(sqlite_error(path))?;
+            write(&mut sql::Lite(tx)).map_err(|e| StoreError::of_sql(path, table, e))?;
             schema::bump_revision(tx, path)
         })
     }

@@ -4,10 +4,11 @@
 //! how often).
 //!
 //! The store keeps the plan as the JSON text its caller made (pseudonyms, positions
-//! and times; nothing that names a child): what a plan means is the caller's.
+//! and times; nothing that names a child): what a plan means is the caller's. The
+//! SQL runs on both stores ([`super::sql`]).
 
+use super::sql::{self, Row, SqlConn, SqlError, params};
 use super::{Store, StoreError};
-use rusqlite::{OptionalExtension, params};
 
 /// The table, created when a store is opened.
 pub(super) const CREATE: &str = "CREATE TABLE IF NOT EXISTS sigap_plans (
@@ -36,7 +37,7 @@ pub struct SavedPlan {
     pub plan: String,
 }
 
-fn plan_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SavedPlan> {
+fn plan_row(r: &Row) -> Result<SavedPlan, SqlError> {
     Ok(SavedPlan {
         team: r.get(0)?,
         day: r.get(1)?,
@@ -49,27 +50,68 @@ fn plan_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SavedPlan> {
 
 const COLUMNS: &str = "team, day, made_by, made_at, version, plan";
 
+/// The plan of `team` for `day`, if one was made.
+pub(crate) fn plan(
+    c: &mut dyn SqlConn,
+    team: &str,
+    day: &str,
+) -> Result<Option<SavedPlan>, SqlError> {
+    c.query_opt(
+        &format!("SELECT {COLUMNS} FROM sigap_plans WHERE team = ?1 AND day = ?2"),
+        params![team, day],
+    )?
+    .map(|r| plan_row(&r))
+    .transpose()
+}
+
+/// Every team's plan for `day`, by team.
+pub(crate) fn plans_on(c: &mut dyn SqlConn, day: &str) -> Result<Vec<SavedPlan>, SqlError> {
+    c.query(
+        &format!("SELECT {COLUMNS} FROM sigap_plans WHERE day = ?1 ORDER BY team"),
+        params![day],
+    )?
+    .iter()
+    .map(plan_row)
+    .collect()
+}
+
+/// [`Store::save_plan`] on `c`: saves `plan` made now, returns the plan stored and
+/// whether `plan` is the one stored.
+pub(crate) fn save(
+    c: &mut dyn SqlConn,
+    team: &str,
+    day: &str,
+    made_by: &str,
+    plan_json: &str,
+    replace: bool,
+) -> Result<(SavedPlan, bool), SqlError> {
+    let statement = if replace {
+        "INSERT INTO sigap_plans (team, day, made_by, made_at, plan) VALUES (?1, ?2, ?3, ?4, ?5) \
+         ON CONFLICT (team, day) DO UPDATE SET made_by = excluded.made_by, \
+         made_at = excluded.made_at, version = sigap_plans.version + 1, plan = excluded.plan"
+    } else {
+        "INSERT INTO sigap_plans (team, day, made_by, made_at, plan) VALUES (?1, ?2, ?3, ?4, ?5) \
+         ON CONFLICT (team, day) DO NOTHING"
+    };
+    let now = sql::utc_now(sql::SECONDS);
+    let written = c.execute(statement, params![team, day, made_by, now, plan_json])? == 1;
+    let stored = plan(c, team, day)?.ok_or_else(|| SqlError::Corrupt {
+        table: "sigap_plans",
+        fid: 0,
+        reason: format!("the plan of {team} for {day} vanished after its insert"),
+    })?;
+    Ok((stored, written))
+}
+
 impl Store {
     /// The plan of `team` for `day`, if one was made.
     pub fn plan(&self, team: &str, day: &str) -> Result<Option<SavedPlan>, StoreError> {
-        self.sql(
-            self.conn
-                .query_row(
-                    &format!("SELECT {COLUMNS} FROM sigap_plans WHERE team = ?1 AND day = ?2"),
-                    [team, day],
-                    plan_row,
-                )
-                .optional(),
-        )
+        self.run_sql("sigap_plans", |c| plan(c, team, day))
     }
 
     /// Every team's plan for `day`, by team.
     pub fn plans_on(&self, day: &str) -> Result<Vec<SavedPlan>, StoreError> {
-        let mut st = self.sql(self.conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM sigap_plans WHERE day = ?1 ORDER BY team"
-        )))?;
-        let rows = self.sql(st.query_map([day], plan_row))?;
-        rows.map(|r| self.sql(r)).collect()
+        self.run_sql("sigap_plans", |c| plans_on(c, day))
     }
 
     /// Saves `plan` (JSON) as `team`'s plan for `day`. With `replace` false a plan
@@ -84,22 +126,8 @@ impl Store {
         plan: &str,
         replace: bool,
     ) -> Result<(SavedPlan, bool), StoreError> {
-        let sql = if replace {
-            "INSERT INTO sigap_plans (team, day, made_by, plan) VALUES (?1, ?2, ?3, ?4) \
-             ON CONFLICT(team, day) DO UPDATE SET made_by = excluded.made_by, \
-             made_at = strftime('%Y-%m-%dT%H:%M:%SZ','now'), version = version + 1, \
-             plan = excluded.plan"
-        } else {
-            "INSERT INTO sigap_plans (team, day, made_by, plan) VALUES (?1, ?2, ?3, ?4) \
-             ON CONFLICT(team, day) DO NOTHING"
-        };
-        let written = self.sql(self.conn.execute(sql, params![team, day, made_by, plan]))? == 1;
-        let stored = self.plan(team, day)?.ok_or_else(|| StoreError::Corrupt {
-            path: self.path.clone(),
-            table: "sigap_plans",
-            fid: 0,
-            reason: format!("the plan of {team} for {day} vanished after its insert"),
-        })?;
-        Ok((stored, written))
+        self.run_sql("sigap_plans", |c| {
+            save(c, team, day, made_by, plan, replace)
+        })
     }
 }

@@ -6,11 +6,13 @@
 //! new set replaces the shown one, but the table is a history: triggers refuse every
 //! UPDATE and DELETE, so what was agreed, by whom entered and when, stays on record.
 //! The latest set of a village and round (the highest `batch`) is the one shown.
-//! Writing decisions does not bump the store revision: no figure changes.
+//! Writing decisions does not bump the store revision: no figure changes. The SQL
+//! runs on both stores ([`super::sql`]); on PostgreSQL a trigger and the grants keep
+//! the table append-only.
 
+use super::sql::{self, SqlConn, SqlError, params};
 use super::{Store, StoreError};
 use crate::model::Period;
-use rusqlite::params;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -54,59 +56,116 @@ pub struct Decisions {
     pub at: String,
 }
 
+/// Appends `d` as a new set (a new `batch`, one row per action) inside a write
+/// transaction, which must hold the store's write lock: the batch is the highest so
+/// far plus one. Returns the batch.
+pub(crate) fn record(c: &mut dyn SqlConn, d: &Decisions) -> Result<i64, SqlError> {
+    let batch: i64 = c
+        .query_opt("SELECT coalesce(max(batch), 0) + 1 FROM sigap_rembuk", &[])?
+        .map_or(Ok(1), |r| r.get(0))?;
+    let empty = [Action {
+        action: String::new(),
+        lead: String::new(),
+    }];
+    let rows = if d.actions.is_empty() {
+        &empty[..]
+    } else {
+        &d.actions[..]
+    };
+    let at = sql::utc_now(sql::SECONDS);
+    for a in rows {
+        c.execute(
+            "INSERT INTO sigap_rembuk (batch, village, period, priority, action, lead, username, at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                batch,
+                &d.village,
+                &d.period,
+                d.priority,
+                &a.action,
+                &a.lead,
+                &d.username,
+                &at
+            ],
+        )?;
+    }
+    Ok(batch)
+}
+
+/// Every village's (or only `village`'s) latest decisions of the latest rembuk up
+/// to `until` (every round when `None`), by village code.
+pub(crate) fn decisions(
+    c: &mut dyn SqlConn,
+    until: Option<Period>,
+    village: Option<&str>,
+) -> Result<BTreeMap<String, Decisions>, SqlError> {
+    let rows = c.query(
+        "SELECT batch, village, period, priority, action, lead, username, at \
+         FROM sigap_rembuk \
+         WHERE (CAST(?1 AS TEXT) IS NULL OR period <= ?1) \
+           AND (CAST(?2 AS TEXT) IS NULL OR village = ?2) \
+         ORDER BY period, batch, id",
+        params![until.map(|p| p.to_string()), village],
+    )?;
+    // Rows come by round, then set: a later set (or round) replaces the earlier.
+    let mut out: BTreeMap<String, (i64, Decisions)> = BTreeMap::new();
+    for r in rows {
+        let (batch, village): (i64, String) = (r.get(0)?, r.get(1)?);
+        let (action, lead): (String, String) = (r.get(4)?, r.get(5)?);
+        let action = (!action.is_empty()).then_some(Action { action, lead });
+        match out.get_mut(&village) {
+            Some((b, d)) if *b == batch => d.actions.extend(action),
+            _ => {
+                let d = Decisions {
+                    village: village.clone(),
+                    period: r.get(2)?,
+                    priority: r.get(3)?,
+                    actions: action.into_iter().collect(),
+                    username: r.get(6)?,
+                    at: r.get(7)?,
+                };
+                out.insert(village, (batch, d));
+            }
+        }
+    }
+    Ok(out.into_iter().map(|(k, (_, d))| (k, d)).collect())
+}
+
+/// The set just recorded as batch `batch`, read back through `decisions_of`.
+pub(crate) fn recorded(
+    d: &Decisions,
+    batch: i64,
+    decisions_of: impl FnOnce(Period, &str) -> Result<BTreeMap<String, Decisions>, StoreError>,
+    place: &std::path::Path,
+) -> Result<Decisions, StoreError> {
+    let corrupt = |reason: String| StoreError::Corrupt {
+        path: place.to_owned(),
+        table: "sigap_rembuk",
+        fid: batch,
+        reason,
+    };
+    let period: Period = d
+        .period
+        .parse()
+        .map_err(|_| corrupt(format!("period {:?}", d.period)))?;
+    decisions_of(period, &d.village)?
+        .remove(&d.village)
+        .ok_or_else(|| corrupt("the decisions just written are not there".into()))
+}
+
 impl Store {
     /// Records `d` as the village's decisions for its round (its `at` is ignored and
     /// set now), replacing the shown set; returns it as stored.
     pub fn record_rembuk(&mut self, d: &Decisions) -> Result<Decisions, StoreError> {
         let batch = self.in_transaction(|tx, path| {
-            let sql = super::sqlite_error(path);
-            let batch: i64 = tx
-                .query_row(
-                    "SELECT coalesce(max(batch), 0) + 1 FROM sigap_rembuk",
-                    [],
-                    |r| r.get(0),
-                )
-                .map_err(&sql)?;
-            let empty = [Action {
-                action: String::new(),
-                lead: String::new(),
-            }];
-            let rows = if d.actions.is_empty() {
-                &empty[..]
-            } else {
-                &d.actions[..]
-            };
-            for a in rows {
-                tx.execute(
-                    "INSERT INTO sigap_rembuk (batch, village, period, priority, action, lead, username) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![
-                        batch,
-                        d.village,
-                        d.period,
-                        d.priority,
-                        a.action,
-                        a.lead,
-                        d.username
-                    ],
-                )
-                .map_err(&sql)?;
-            }
-            Ok(batch)
+            record(&mut sql::Lite(tx), d).map_err(|e| StoreError::of_sql(path, "sigap_rembuk", e))
         })?;
-        let corrupt = |reason: String| StoreError::Corrupt {
-            path: self.path.clone(),
-            table: "sigap_rembuk",
-            fid: batch,
-            reason,
-        };
-        let period: Period = d
-            .period
-            .parse()
-            .map_err(|_| corrupt(format!("period {:?}", d.period)))?;
-        self.decisions(Some(period), Some(&d.village))?
-            .remove(&d.village)
-            .ok_or_else(|| corrupt("the decisions just written are not there".into()))
+        recorded(
+            d,
+            batch,
+            |period, village| self.decisions(Some(period), Some(village)),
+            &self.path,
+        )
     }
 
     /// Every village's latest decisions of the latest rembuk up to `until` (every
@@ -122,45 +181,7 @@ impl Store {
         until: Option<Period>,
         village: Option<&str>,
     ) -> Result<BTreeMap<String, Decisions>, StoreError> {
-        let mut st = self.sql(self.conn.prepare(
-            "SELECT batch, village, period, priority, action, lead, username, at \
-             FROM sigap_rembuk WHERE (?1 IS NULL OR period <= ?1) AND (?2 IS NULL OR village = ?2) \
-             ORDER BY period, batch, id",
-        ))?;
-        let until = until.map(|p| p.to_string());
-        let rows = self.sql(st.query_map(params![until, village], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, bool>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, String>(7)?,
-            ))
-        }))?;
-        // Rows come by round, then set: a later set (or round) replaces the earlier.
-        let mut out: BTreeMap<String, (i64, Decisions)> = BTreeMap::new();
-        for row in rows {
-            let (batch, village, period, priority, action, lead, username, at) = self.sql(row)?;
-            let action = (!action.is_empty()).then_some(Action { action, lead });
-            match out.get_mut(&village) {
-                Some((b, d)) if *b == batch => d.actions.extend(action),
-                _ => {
-                    let d = Decisions {
-                        village: village.clone(),
-                        period,
-                        priority,
-                        actions: action.into_iter().collect(),
-                        username,
-                        at,
-                    };
-                    out.insert(village, (batch, d));
-                }
-            }
-        }
-        Ok(out.into_iter().map(|(k, (_, d))| (k, d)).collect())
+        self.run_sql("sigap_rembuk", |c| decisions(c, until, village))
     }
 }
 

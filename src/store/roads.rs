@@ -2,11 +2,12 @@
 //! `roads::codec`), where it came from and the import report. A new import replaces
 //! it in one transaction and bumps the revision, so a server rebuilds travel times.
 //! `sigap_osm_extract` keeps the OpenStreetMap file itself (its bytes), which the
-//! basemap is drawn from (water, land use, street names, places).
+//! basemap is drawn from (water, land use, street names, places). The SQL runs on
+//! both stores ([`super::sql`]): a BLOB on SQLite, a bytea on PostgreSQL.
 
+use super::sql::{self, SqlConn, SqlError, params};
 use super::{Store, StoreError};
 use crate::roads::RoadNetwork;
-use rusqlite::{OptionalExtension, params};
 
 /// The table, created when a store is opened.
 pub(super) const CREATE: &str = "CREATE TABLE IF NOT EXISTS sigap_roads (
@@ -33,6 +34,73 @@ pub struct StoredRoads {
     pub report: String,
 }
 
+/// Replaces the one row of `sigap_roads` (inside a write transaction), imported now.
+pub(crate) fn write_roads(
+    c: &mut dyn SqlConn,
+    network: &RoadNetwork,
+    source: &str,
+    report: &str,
+) -> Result<(), SqlError> {
+    c.execute(
+        "INSERT INTO sigap_roads (id, source, imported_at, report, network)
+         VALUES (1, ?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET source = excluded.source,
+           imported_at = excluded.imported_at, report = excluded.report,
+           network = excluded.network",
+        params![
+            source,
+            sql::utc_now(sql::SECONDS),
+            report,
+            network.to_bytes()
+        ],
+    )?;
+    Ok(())
+}
+
+/// Replaces the one row of `sigap_osm_extract`.
+pub(crate) fn write_osm_extract(
+    c: &mut dyn SqlConn,
+    source: &str,
+    pbf: &[u8],
+) -> Result<(), SqlError> {
+    c.execute(
+        "INSERT INTO sigap_osm_extract (id, source, pbf) VALUES (1, ?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET source = excluded.source, pbf = excluded.pbf",
+        params![source, pbf],
+    )?;
+    Ok(())
+}
+
+/// The stored OpenStreetMap extract's bytes, if one was imported.
+pub(crate) fn osm_extract(c: &mut dyn SqlConn) -> Result<Option<Vec<u8>>, SqlError> {
+    c.query_opt("SELECT pbf FROM sigap_osm_extract WHERE id = 1", &[])?
+        .map(|r| r.get(0))
+        .transpose()
+}
+
+/// The stored road network, if one was imported.
+pub(crate) fn roads(c: &mut dyn SqlConn) -> Result<Option<StoredRoads>, SqlError> {
+    let Some(row) = c.query_opt(
+        "SELECT source, imported_at, report, network FROM sigap_roads WHERE id = 1",
+        &[],
+    )?
+    else {
+        return Ok(None);
+    };
+    let bytes: Vec<u8> = row.get(3)?;
+    let network = RoadNetwork::from_bytes(&bytes).map_err(|reason| SqlError::Corrupt {
+        table: "sigap_roads",
+        fid: 1,
+        reason,
+    })?;
+    Ok(Some(StoredRoads {
+        network,
+        source: row.get(0)?,
+        imported_at: row.get(1)?,
+        report: row.get(2)?,
+    }))
+}
+
 impl Store {
     /// Replaces the road network, bumps the revision and returns it.
     pub fn write_roads(
@@ -41,70 +109,23 @@ impl Store {
         source: &str,
         report: &str,
     ) -> Result<u64, StoreError> {
-        self.write_revision(|tx| {
-            tx.execute(
-                "INSERT OR REPLACE INTO sigap_roads (id, source, report, network) \
-                 VALUES (1, ?1, ?2, ?3)",
-                params![source, report, network.to_bytes()],
-            )
-            .map(|_| ())
-        })
+        self.write_sql_revision("sigap_roads", |c| write_roads(c, network, source, report))
     }
 
     /// Keeps the OpenStreetMap extract (`.osm.pbf` bytes) the roads come from, for
     /// the basemap. Call it before [`Store::write_roads`], whose revision bump makes
     /// a server redraw.
     pub fn write_osm_extract(&mut self, source: &str, pbf: &[u8]) -> Result<(), StoreError> {
-        self.sql(self.conn.execute(
-            "INSERT OR REPLACE INTO sigap_osm_extract (id, source, pbf) VALUES (1, ?1, ?2)",
-            params![source, pbf],
-        ))?;
-        Ok(())
+        self.run_sql("sigap_osm_extract", |c| write_osm_extract(c, source, pbf))
     }
 
     /// The stored OpenStreetMap extract's bytes, if one was imported.
     pub fn osm_extract(&self) -> Result<Option<Vec<u8>>, StoreError> {
-        self.sql(
-            self.conn
-                .query_row("SELECT pbf FROM sigap_osm_extract WHERE id = 1", [], |r| {
-                    r.get::<_, Vec<u8>>(0)
-                })
-                .optional(),
-        )
+        self.run_sql("sigap_osm_extract", osm_extract)
     }
 
     /// The stored road network, if one was imported.
     pub fn roads(&self) -> Result<Option<StoredRoads>, StoreError> {
-        let row = self.sql(
-            self.conn
-                .query_row(
-                    "SELECT source, imported_at, report, network FROM sigap_roads WHERE id = 1",
-                    [],
-                    |r| {
-                        Ok((
-                            r.get::<_, String>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, String>(2)?,
-                            r.get::<_, Vec<u8>>(3)?,
-                        ))
-                    },
-                )
-                .optional(),
-        )?;
-        let Some((source, imported_at, report, bytes)) = row else {
-            return Ok(None);
-        };
-        let network = RoadNetwork::from_bytes(&bytes).map_err(|reason| StoreError::Corrupt {
-            path: self.path.clone(),
-            table: "sigap_roads",
-            fid: 1,
-            reason,
-        })?;
-        Ok(Some(StoredRoads {
-            network,
-            source,
-            imported_at,
-            report,
-        }))
+        self.run_sql("sigap_roads", roads)
     }
 }

@@ -21,6 +21,19 @@ pub enum Value {
     Real(f64),
     Text(String),
     Bool(bool),
+    /// Bytes: a BLOB on SQLite, a bytea on PostgreSQL.
+    Blob(Vec<u8>),
+}
+
+impl Value {
+    /// The value for an error message: bytes by their length only (an OSM extract is
+    /// tens of megabytes).
+    fn shown(&self) -> String {
+        match self {
+            Value::Blob(b) => format!("{} bytes", b.len()),
+            v => format!("{v:?}"),
+        }
+    }
 }
 
 impl From<i64> for Value {
@@ -71,6 +84,24 @@ impl From<&String> for Value {
     }
 }
 
+impl From<&[u8]> for Value {
+    fn from(v: &[u8]) -> Self {
+        Value::Blob(v.to_vec())
+    }
+}
+
+impl From<Vec<u8>> for Value {
+    fn from(v: Vec<u8>) -> Self {
+        Value::Blob(v)
+    }
+}
+
+impl From<&Vec<u8>> for Value {
+    fn from(v: &Vec<u8>) -> Self {
+        Value::Blob(v.clone())
+    }
+}
+
 impl<T: Into<Value>> From<Option<T>> for Value {
     fn from(v: Option<T>) -> Self {
         v.map_or(Value::Null, Into::into)
@@ -99,6 +130,15 @@ pub enum SqlError {
         expected: &'static str,
         found: String,
     },
+    /// A stored value of row `fid` of `table` has the right type but a meaning sigap
+    /// does not accept (a period that is not `YYYY-MM`, an H3 index that is no cell):
+    /// the table was edited by hand. Becomes [`super::StoreError::Corrupt`].
+    #[error("table {table}, fid {fid}: {reason}")]
+    Corrupt {
+        table: &'static str,
+        fid: i64,
+        reason: String,
+    },
 }
 
 impl SqlError {
@@ -108,7 +148,7 @@ impl SqlError {
         match self {
             SqlError::Sqlite(e) => super::sqlite_busy(e),
             SqlError::Postgres(e) => super::pg::is_busy(e),
-            SqlError::Type { .. } => false,
+            SqlError::Type { .. } | SqlError::Corrupt { .. } => false,
         }
     }
 }
@@ -137,7 +177,7 @@ impl Row {
         T::from_value(v).ok_or_else(|| SqlError::Type {
             column: i,
             expected: T::NAME,
-            found: format!("{v:?}"),
+            found: v.shown(),
         })
     }
 }
@@ -192,6 +232,16 @@ impl FromValue for bool {
     }
 }
 
+impl FromValue for Vec<u8> {
+    const NAME: &'static str = "bytes";
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Blob(b) => Some(b.clone()),
+            _ => None,
+        }
+    }
+}
+
 impl FromValue for String {
     const NAME: &'static str = "text";
     fn from_value(v: &Value) -> Option<Self> {
@@ -240,14 +290,16 @@ pub struct Lite<'a>(pub &'a rusqlite::Connection);
 
 impl rusqlite::ToSql for Value {
     fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-        use rusqlite::types::{ToSqlOutput, Value as V};
-        Ok(ToSqlOutput::Owned(match self {
-            Value::Null => V::Null,
-            Value::Int(i) => V::Integer(*i),
-            Value::Real(r) => V::Real(*r),
-            Value::Text(s) => V::Text(s.clone()),
-            Value::Bool(b) => V::Integer(i64::from(*b)),
-        }))
+        use rusqlite::types::{ToSqlOutput, Value as V, ValueRef};
+        // Text and bytes are lent, not copied: an OSM extract is tens of megabytes.
+        Ok(match self {
+            Value::Null => ToSqlOutput::Owned(V::Null),
+            Value::Int(i) => ToSqlOutput::Owned(V::Integer(*i)),
+            Value::Real(r) => ToSqlOutput::Owned(V::Real(*r)),
+            Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Value::Bool(b) => ToSqlOutput::Owned(V::Integer(i64::from(*b))),
+            Value::Blob(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+        })
     }
 }
 
@@ -271,13 +323,7 @@ impl SqlConn for Lite<'_> {
                     ValueRef::Integer(v) => Value::Int(v),
                     ValueRef::Real(v) => Value::Real(v),
                     ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
-                    ValueRef::Blob(_) => {
-                        return Err(SqlError::Type {
-                            column: i,
-                            expected: "no blob",
-                            found: "a blob".into(),
-                        });
-                    }
+                    ValueRef::Blob(b) => Value::Blob(b.to_vec()),
                 });
             }
             out.push(Row(values));
@@ -325,7 +371,7 @@ fn pg_params(st: &postgres::Statement, params: &[Value]) -> Result<Vec<PgValue>,
     let mismatch = |i: usize, ty: &Type, v: &Value| SqlError::Type {
         column: i,
         expected: "a parameter of the statement's type",
-        found: format!("{v:?} for {ty}"),
+        found: format!("{} for {ty}", v.shown()),
     };
     let mut out: Vec<PgValue> = Vec::with_capacity(params.len());
     for (i, (ty, v)) in types.iter().zip(params).enumerate() {
@@ -354,6 +400,7 @@ fn pg_params(st: &postgres::Statement, params: &[Value]) -> Result<Vec<PgValue>,
                 Type::FLOAT4 => Box::new(None::<f32>),
                 Type::FLOAT8 => Box::new(None::<f64>),
                 Type::BOOL => Box::new(None::<bool>),
+                Type::BYTEA => Box::new(None::<Vec<u8>>),
                 _ => Box::new(None::<String>),
             },
             Value::Int(n) => int(*n)?,
@@ -367,6 +414,10 @@ fn pg_params(st: &postgres::Statement, params: &[Value]) -> Result<Vec<PgValue>,
                 _ => return Err(mismatch(i, ty, v)),
             },
             Value::Text(t) => Box::new(t.clone()),
+            Value::Blob(b) => match *ty {
+                Type::BYTEA => Box::new(b.clone()),
+                _ => return Err(mismatch(i, ty, v)),
+            },
             Value::Bool(b) => match *ty {
                 Type::BOOL => Box::new(*b),
                 _ => int(i64::from(*b))?,
@@ -397,10 +448,11 @@ fn pg_row(r: &postgres::Row) -> Result<Row, SqlError> {
             Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => {
                 r.try_get::<_, Option<String>>(i)?.map(Value::Text)
             }
+            Type::BYTEA => r.try_get::<_, Option<Vec<u8>>>(i)?.map(Value::Blob),
             ref other => {
                 return Err(SqlError::Type {
                     column: i,
-                    expected: "an integer, number, boolean or text column",
+                    expected: "an integer, number, boolean, text or bytea column",
                     found: other.to_string(),
                 });
             }
@@ -409,6 +461,29 @@ fn pg_row(r: &postgres::Row) -> Result<Row, SqlError> {
     }
     Ok(Row(values))
 }
+
+/// The time now in UTC as text in `format` (a `chrono` format such as
+/// `%Y-%m-%dT%H:%M:%SZ`): a time a statement stores is computed here, never by the
+/// database (`strftime` on SQLite, `now()` on PostgreSQL), so both write the same text.
+#[must_use]
+pub fn utc_now(format: &str) -> String {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    chrono::DateTime::from_timestamp(
+        i64::try_from(since.as_secs()).unwrap_or(i64::MAX),
+        since.subsec_nanos(),
+    )
+    .map(|t| t.format(format).to_string())
+    .unwrap_or_default()
+}
+
+/// The format of a stored time to the second, as SQLite's
+/// `strftime('%Y-%m-%dT%H:%M:%SZ','now')` writes it.
+pub const SECONDS: &str = "%Y-%m-%dT%H:%M:%SZ";
+/// The format of a stored time to the millisecond, as SQLite's
+/// `strftime('%Y-%m-%dT%H:%M:%fZ','now')` writes it.
+pub const MILLISECONDS: &str = "%Y-%m-%dT%H:%M:%S%.3fZ";
 
 /// `sql` with SQLite's `?N` parameters written as PostgreSQL's `$N` (outside quoted
 /// text and names).

@@ -1,9 +1,10 @@
 //! Home visits recorded by field teams: `sigap_visits`, one row per visit, keyed by an
 //! id the recording phone generates, so a record sent twice (a retry on a poor
-//! connection, a queue flushed after being offline) is stored once.
+//! connection, a queue flushed after being offline) is stored once. The SQL runs on
+//! both stores ([`super::sql`]).
 
+use super::sql::{self, Row, SqlConn, SqlError, params};
 use super::{Store, StoreError};
-use rusqlite::{OptionalExtension, params};
 
 /// The table, created when a store is opened.
 pub(super) const CREATE: &str = "CREATE TABLE IF NOT EXISTS sigap_visits (
@@ -87,7 +88,7 @@ fn split(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn visit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Visit> {
+fn visit_row(r: &Row) -> Result<Visit, SqlError> {
     let given: String = r.get(6)?;
     Ok(Visit {
         id: r.get(0)?,
@@ -101,7 +102,7 @@ fn visit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Visit> {
         weight_kg: r.get(8)?,
         haz: r.get(9)?,
         note: r.get(10)?,
-        checks: split(&r.get::<_, String>(11)?),
+        checks: split(&r.get::<String>(11)?),
         confirm_reason: r.get(12)?,
         received_at: r.get(13)?,
     })
@@ -109,6 +110,67 @@ fn visit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Visit> {
 
 const COLUMNS: &str = "id, pseudonym, team, username, visited_on, outcome, given, height_cm, \
                        weight_kg, haz, note, checks, confirm_reason, received_at";
+
+/// Stores `v` (received now) unless a visit with its id exists and, when it is new,
+/// `deliveries`, inside a write transaction; returns `(stored visit, new, deliveries
+/// added)`.
+pub(crate) fn record(
+    c: &mut dyn SqlConn,
+    v: &Visit,
+    deliveries: &[crate::model::Delivery],
+) -> Result<(Visit, bool, usize), SqlError> {
+    let inserted = c.execute(
+        "INSERT INTO sigap_visits (id, pseudonym, team, username, visited_on, outcome, given, \
+         height_cm, weight_kg, haz, note, checks, confirm_reason, received_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
+         ON CONFLICT (id) DO NOTHING",
+        params![
+            &v.id,
+            &v.pseudonym,
+            &v.team,
+            &v.username,
+            &v.visited_on,
+            &v.outcome,
+            v.given.join(","),
+            v.height_cm,
+            v.weight_kg,
+            v.haz,
+            &v.note,
+            v.checks.join(","),
+            &v.confirm_reason,
+            sql::utc_now(sql::SECONDS)
+        ],
+    )? == 1;
+    let added = if inserted {
+        super::deliveries::insert(c, deliveries)?
+    } else {
+        0
+    };
+    let stored = c
+        .query_opt(
+            &format!("SELECT {COLUMNS} FROM sigap_visits WHERE id = ?1"),
+            params![&v.id],
+        )?
+        .map(|r| visit_row(&r))
+        .transpose()?
+        .ok_or_else(|| SqlError::Corrupt {
+            table: "sigap_visits",
+            fid: 0,
+            reason: format!("visit {} vanished after its insert", v.id),
+        })?;
+    Ok((stored, inserted, added))
+}
+
+/// Every visit, oldest first.
+pub(crate) fn visits(c: &mut dyn SqlConn) -> Result<Vec<Visit>, SqlError> {
+    c.query(
+        &format!("SELECT {COLUMNS} FROM sigap_visits ORDER BY visited_on, received_at, id"),
+        &[],
+    )?
+    .iter()
+    .map(visit_row)
+    .collect()
+}
 
 impl Store {
     /// Stores `v` unless a visit with its id exists; returns `(stored visit, new)`.
@@ -127,67 +189,18 @@ impl Store {
         v: &Visit,
         deliveries: &[crate::model::Delivery],
     ) -> Result<(Visit, bool, usize), StoreError> {
-        let (inserted, added) = self.in_transaction(|tx, path| {
-            let sql = super::sqlite_error(path);
-            let inserted = tx
-            .execute(
-                "INSERT INTO sigap_visits (id, pseudonym, team, username, visited_on, outcome, given, \
-                 height_cm, weight_kg, haz, note, checks, confirm_reason) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
-                 ON CONFLICT(id) DO NOTHING",
-                params![
-                    v.id,
-                    v.pseudonym,
-                    v.team,
-                    v.username,
-                    v.visited_on,
-                    v.outcome,
-                    v.given.join(","),
-                    v.height_cm,
-                    v.weight_kg,
-                    v.haz,
-                    v.note,
-                    v.checks.join(","),
-                    v.confirm_reason
-                ],
-            )
-            .map_err(&sql)?
-            == 1;
-            let added = if inserted {
-                super::deliveries::insert(tx, deliveries).map_err(&sql)?
-            } else {
-                0
-            };
-            if added > 0 {
+        self.in_transaction(|tx, path| {
+            let out = record(&mut sql::Lite(tx), v, deliveries)
+                .map_err(|e| StoreError::of_sql(path, "sigap_visits", e))?;
+            if out.2 > 0 {
                 super::schema::bump_revision(tx, path)?;
             }
-            Ok((inserted, added))
-        })?;
-        let stored = self
-            .sql(
-                self.conn
-                    .query_row(
-                        &format!("SELECT {COLUMNS} FROM sigap_visits WHERE id = ?1"),
-                        [&v.id],
-                        visit_row,
-                    )
-                    .optional(),
-            )?
-            .ok_or_else(|| StoreError::Corrupt {
-                path: self.path.clone(),
-                table: "sigap_visits",
-                fid: 0,
-                reason: format!("visit {} vanished after its insert", v.id),
-            })?;
-        Ok((stored, inserted, added))
+            Ok(out)
+        })
     }
 
     /// Every visit, oldest first.
     pub fn visits(&self) -> Result<Vec<Visit>, StoreError> {
-        let mut st = self.sql(self.conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM sigap_visits ORDER BY visited_on, received_at, id"
-        )))?;
-        let rows = self.sql(st.query_map([], visit_row))?;
-        rows.map(|r| self.sql(r)).collect()
+        self.run_sql("sigap_visits", visits)
     }
 }

@@ -6,16 +6,17 @@
 //! connection or transaction, so an import can add
 //! its row inside its own transaction and both commit or neither does.
 
-use super::{PgStore, pg_error};
+use super::PgStore;
 use crate::auth::{AuditEntry, AuditRow};
 use crate::store::StoreError;
-use crate::store::sql::{Pg, SqlError};
+use crate::store::sql::Pg;
+use std::path::Path;
 
 impl PgStore {
     /// Appends `row` to the audit log.
     pub fn audit(&mut self, row: &AuditRow) -> Result<(), StoreError> {
-        let db = self.db.clone();
-        crate::store::insert_audit(&mut Pg(&mut self.client), row).map_err(|e| sql_error(&db, e))
+        crate::store::insert_audit(&mut Pg(&mut self.client), row)
+            .map_err(|e| StoreError::of_sql(Path::new(&self.db), "sigap_audit", e))
     }
 
     /// Audit entries, newest first: at most `limit`, older than id `before`, of one
@@ -26,21 +27,7 @@ impl PgStore {
         before: Option<i64>,
         action: Option<&str>,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        let db = self.db.clone();
         crate::store::audit_entries(&mut Pg(&mut self.client), limit, before, action)
-            .map_err(|e| sql_error(&db, e))
-    }
-}
-
-/// A failed statement of the shared SQL on the database `db`.
-fn sql_error(db: &str, e: SqlError) -> StoreError {
-    match e {
-        SqlError::Postgres(source) => pg_error(db)(source),
-        other => StoreError::Corrupt {
-            path: db.into(),
-            table: "sigap_audit",
-            fid: 0,
-            reason: other.to_string(),
-        },
+            .map_err(|e| StoreError::of_sql(Path::new(&self.db), "sigap_audit", e))
     }
 }

@@ -13,12 +13,21 @@
 //! SQLite's `BEGIN IMMEDIATE`, across every server), and [`bump_revision`] moves the
 //! revision and tells listeners at commit with `NOTIFY sigap_revision`.
 //!
+//! The store's small tables (population, teams and assignments, roads, the ledger,
+//! targets, visits, plans, case audits, rembuk) have the same methods as on SQLite,
+//! running the same SQL (`tables.rs`, `records.rs`, through [`super::sql`]).
+//!
 //! The schema belongs to the NOLOGIN role [`OWNER_ROLE`]; the service logs in as its
-//! own role, granted SELECT and INSERT only on `sigap_audit`.
+//! own role, granted SELECT and INSERT only on the append-only tables (`sigap_audit`,
+//! `sigap_case_audits`, `sigap_rembuk`).
 
 mod audit;
 mod listen;
+mod records;
 mod role;
+mod tables;
+#[cfg(test)]
+mod tables_tests;
 #[cfg(test)]
 pub(crate) mod testing;
 #[cfg(test)]

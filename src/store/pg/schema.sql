@@ -83,6 +83,145 @@ CREATE TABLE IF NOT EXISTS sigap_identities (
   PRIMARY KEY (layer, pseudonym)
 );
 
+-- The store's small tables (src/store/*.rs), written and read with the same SQL as on
+-- SQLite (src/store/sql.rs). Times are set by sigap (text, UTC); the defaults only
+-- serve a row added by hand.
+CREATE TABLE IF NOT EXISTS sigap_teams (
+  name text PRIMARY KEY,
+  added_at text NOT NULL
+    DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+);
+CREATE TABLE IF NOT EXISTS sigap_assignments (
+  pseudonym text PRIMARY KEY,
+  team text NOT NULL
+);
+
+-- The road network and the OpenStreetMap extract: one row each (id 1).
+CREATE TABLE IF NOT EXISTS sigap_roads (
+  id bigint PRIMARY KEY CHECK (id = 1),
+  source text NOT NULL,
+  imported_at text NOT NULL
+    DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+  report text NOT NULL,
+  network bytea NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sigap_osm_extract (
+  id bigint PRIMARY KEY CHECK (id = 1),
+  source text NOT NULL,
+  pbf bytea NOT NULL
+);
+
+-- Population sums of the last raster import (per H3 cell, per village, its source).
+CREATE TABLE IF NOT EXISTS population_cells (
+  fid bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  res bigint NOT NULL,
+  h3 text NOT NULL UNIQUE,
+  value double precision NOT NULL
+);
+CREATE TABLE IF NOT EXISTS population_villages (
+  fid bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  code text NOT NULL UNIQUE,
+  value double precision NOT NULL
+);
+CREATE TABLE IF NOT EXISTS population_source (
+  fid bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  file text NOT NULL,
+  band bigint NOT NULL,
+  crs text NOT NULL,
+  total double precision NOT NULL,
+  outside double precision NOT NULL,
+  beyond double precision NOT NULL,
+  villages_sha256 text NOT NULL,
+  imported_at text NOT NULL
+    DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+);
+
+-- The intervention ledger.
+CREATE TABLE IF NOT EXISTS sigap_deliveries (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  programme text NOT NULL,
+  recipient_kind text NOT NULL CHECK (recipient_kind IN ('child', 'household', 'village')),
+  recipient text NOT NULL,
+  date text NOT NULL,
+  period text NOT NULL,
+  quantity double precision CHECK (quantity IS NULL OR quantity >= 0),
+  unit text,
+  cost double precision CHECK (cost IS NULL OR cost >= 0),
+  by text,
+  source text NOT NULL,
+  UNIQUE (programme, recipient_kind, recipient, date)
+);
+CREATE INDEX IF NOT EXISTS sigap_deliveries_period ON sigap_deliveries (period);
+
+-- Measurement targets per village; period '' for every round.
+CREATE TABLE IF NOT EXISTS sigap_measure_targets (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  code text NOT NULL,
+  period text NOT NULL DEFAULT '',
+  target double precision NOT NULL CHECK (target >= 0),
+  source text NOT NULL,
+  UNIQUE (code, period)
+);
+
+-- Home visits, keyed by the id the recording phone made.
+CREATE TABLE IF NOT EXISTS sigap_visits (
+  id text PRIMARY KEY,
+  pseudonym text NOT NULL,
+  team text NOT NULL,
+  username text NOT NULL,
+  visited_on text NOT NULL,
+  outcome text NOT NULL CHECK (outcome IN ('visited', 'not_found')),
+  given text NOT NULL DEFAULT '',
+  height_cm double precision,
+  weight_kg double precision,
+  haz double precision,
+  note text NOT NULL DEFAULT '',
+  checks text NOT NULL DEFAULT '',
+  confirm_reason text NOT NULL DEFAULT '',
+  received_at text NOT NULL
+    DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+);
+CREATE INDEX IF NOT EXISTS sigap_visits_child ON sigap_visits (pseudonym, visited_on);
+
+-- Field teams' day plans, one per team and day.
+CREATE TABLE IF NOT EXISTS sigap_plans (
+  team text NOT NULL,
+  day text NOT NULL,
+  made_by text NOT NULL,
+  made_at text NOT NULL
+    DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+  version bigint NOT NULL DEFAULT 1,
+  plan text NOT NULL,
+  PRIMARY KEY (team, day)
+);
+
+-- Case-audit decisions and the rembuk stunting's decisions: histories, append-only
+-- (triggers and grants below, as for sigap_audit).
+CREATE TABLE IF NOT EXISTS sigap_case_audits (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  pseudonym text NOT NULL,
+  period text NOT NULL,
+  kind text NOT NULL
+    CHECK (kind IN ('implausible', 'jump', 'once', 'missed', 'newly_stunted', 'worse')),
+  decision text NOT NULL CHECK (decision IN ('valid', 'remeasure', 'data_error', 'referred')),
+  note text NOT NULL DEFAULT '',
+  username text NOT NULL,
+  at text NOT NULL DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+);
+CREATE INDEX IF NOT EXISTS sigap_case_audits_child ON sigap_case_audits (period, pseudonym);
+CREATE TABLE IF NOT EXISTS sigap_rembuk (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  batch bigint NOT NULL,
+  village text NOT NULL,
+  period text NOT NULL,
+  priority boolean NOT NULL,
+  action text NOT NULL DEFAULT '',
+  lead text NOT NULL DEFAULT '',
+  username text NOT NULL,
+  at text NOT NULL DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+);
+CREATE INDEX IF NOT EXISTS sigap_rembuk_village ON sigap_rembuk (village, period, batch);
+
 -- Accounts, sessions and API tokens.
 CREATE TABLE IF NOT EXISTS sigap_users (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -202,7 +341,8 @@ BEGIN
 END $$;
 
 -- Who read or changed what. Append-only: the service role is granted SELECT and
--- INSERT only (below), and these triggers stop even the owner by mistake.
+-- INSERT only (below), and these triggers stop even the owner by mistake (as they
+-- do on sigap_case_audits and sigap_rembuk).
 CREATE TABLE IF NOT EXISTS sigap_audit (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   at text NOT NULL
@@ -225,6 +365,12 @@ END $$;
 CREATE OR REPLACE TRIGGER sigap_audit_append_only
   BEFORE UPDATE OR DELETE OR TRUNCATE ON sigap_audit
   FOR EACH STATEMENT EXECUTE FUNCTION sigap_append_only();
+CREATE OR REPLACE TRIGGER sigap_case_audits_append_only
+  BEFORE UPDATE OR DELETE OR TRUNCATE ON sigap_case_audits
+  FOR EACH STATEMENT EXECUTE FUNCTION sigap_append_only();
+CREATE OR REPLACE TRIGGER sigap_rembuk_append_only
+  BEFORE UPDATE OR DELETE OR TRUNCATE ON sigap_rembuk
+  FOR EACH STATEMENT EXECUTE FUNCTION sigap_append_only();
 
 -- The service role, named by the setting sigap.app_role (set by init for this
 -- transaction): what it needs and no more. No grant on the identity sequences is
@@ -236,7 +382,11 @@ BEGIN
   EXECUTE format('GRANT USAGE ON SCHEMA sigap TO %I', app);
   EXECUTE format('GRANT SELECT, UPDATE ON sigap_meta, sigap_auth_generation TO %I', app);
   EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON villages, children, households,
-    facilities, sigap_identities, sigap_users, sigap_sessions, sigap_tokens, sigap_throttle
+    facilities, sigap_identities, sigap_users, sigap_sessions, sigap_tokens, sigap_throttle,
+    sigap_teams, sigap_assignments, sigap_roads, sigap_osm_extract, population_cells,
+    population_villages, population_source, sigap_deliveries, sigap_measure_targets,
+    sigap_visits, sigap_plans
     TO %I', app);
-  EXECUTE format('GRANT SELECT, INSERT ON sigap_audit TO %I', app);
+  EXECUTE format('GRANT SELECT, INSERT ON sigap_audit, sigap_case_audits, sigap_rembuk TO %I',
+    app);
 END $$;
