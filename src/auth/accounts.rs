@@ -394,7 +394,7 @@ impl Accounts {
                 Conns::Postgres { conn, .. } => {
                     let mut conn = conn.lock().unwrap_or_else(PoisonError::into_inner);
                     let mut tx = conn.transaction()?;
-                    let out = f(&mut Pg(&mut tx))?;
+                    let out = f(&mut Pg::new(&mut tx))?;
                     tx.commit()?;
                     Ok(out)
                 }
@@ -416,7 +416,7 @@ impl Accounts {
             }
             Conns::Postgres { read, .. } => {
                 let mut conn = read.lock().unwrap_or_else(PoisonError::into_inner);
-                f(&mut Pg(&mut *conn))
+                f(&mut Pg::new(&mut *conn))
             }
         };
         out.map_err(|e| self.sql(e))
@@ -1046,7 +1046,7 @@ impl Accounts {
                     .map_err(SqlError::from)
                     .and_then(|mut tx| {
                         tx.batch_execute("SET LOCAL lock_timeout = '100ms'")?;
-                        let n = Pg(&mut tx).execute(TOUCH, params![id, at])?;
+                        let n = Pg::new(&mut tx).execute(TOUCH, params![id, at])?;
                         tx.commit()?;
                         Ok(n)
                     })

@@ -332,26 +332,69 @@ impl SqlConn for Lite<'_> {
     }
 }
 
+/// How many statements a [`Pg`] keeps prepared: the statements of one piece of work
+/// are a handful; statements made with `format!` (lists of varying length) must not
+/// grow it without bound.
+const MAX_PREPARED: usize = 64;
+
 /// A PostgreSQL client or transaction as a [`SqlConn`]: statements are prepared to
 /// learn their parameters' types, and each [`Value`] is sent as that type.
-pub struct Pg<'a, C: postgres::GenericClient>(pub &'a mut C);
+///
+/// A statement is prepared once per `Pg` and reused: a loop of inserts costs one
+/// round trip per row, not two.
+pub struct Pg<'a, C: postgres::GenericClient> {
+    conn: &'a mut C,
+    prepared: std::collections::HashMap<String, postgres::Statement>,
+    prepares: usize,
+}
+
+impl<'a, C: postgres::GenericClient> Pg<'a, C> {
+    /// Statements on `conn` (a client, or a transaction for work that must commit
+    /// together).
+    pub fn new(conn: &'a mut C) -> Self {
+        Pg {
+            conn,
+            prepared: std::collections::HashMap::new(),
+            prepares: 0,
+        }
+    }
+
+    /// How many statements were sent to the server to be prepared.
+    #[must_use]
+    pub fn prepares(&self) -> usize {
+        self.prepares
+    }
+
+    /// `sql` prepared, from this `Pg`'s statements if it was before.
+    fn statement(&mut self, sql: &str) -> Result<postgres::Statement, SqlError> {
+        if let Some(st) = self.prepared.get(sql) {
+            return Ok(st.clone());
+        }
+        let st = self.conn.prepare(&dollar_params(sql))?;
+        self.prepares += 1;
+        if self.prepared.len() < MAX_PREPARED {
+            self.prepared.insert(sql.to_owned(), st.clone());
+        }
+        Ok(st)
+    }
+}
 
 impl<C: postgres::GenericClient> SqlConn for Pg<'_, C> {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<usize, SqlError> {
-        let st = self.0.prepare(&dollar_params(sql))?;
+        let st = self.statement(sql)?;
         let values = pg_params(&st, params)?;
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
             values.iter().map(|v| &**v as _).collect();
-        let n = self.0.execute(&st, &refs)?;
+        let n = self.conn.execute(&st, &refs)?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, SqlError> {
-        let st = self.0.prepare(&dollar_params(sql))?;
+        let st = self.statement(sql)?;
         let values = pg_params(&st, params)?;
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
             values.iter().map(|v| &**v as _).collect();
-        self.0.query(&st, &refs)?.iter().map(pg_row).collect()
+        self.conn.query(&st, &refs)?.iter().map(pg_row).collect()
     }
 }
 
@@ -571,5 +614,41 @@ mod tests {
             .expect("returning")
             .expect("a row");
         assert_eq!(id.get::<i64>(0).expect("id"), 3);
+    }
+}
+
+#[cfg(test)]
+mod pg_tests {
+    use super::{Pg, SqlConn};
+    use crate::store::pg::testing::{Cluster, SUPERUSER};
+
+    #[test]
+    fn a_statement_run_again_is_prepared_once() {
+        let Some(cluster) = Cluster::shared() else {
+            return;
+        };
+        let name = cluster.database("prepared_once");
+        let mut client = postgres::Client::connect(&cluster.url(SUPERUSER, &name), postgres::NoTls)
+            .expect("connect");
+        client
+            .batch_execute("CREATE TABLE t (n bigint, label text)")
+            .expect("table");
+        let mut pg = Pg::new(&mut client);
+        for n in 0..5_i64 {
+            pg.execute(
+                "INSERT INTO t (n, label) VALUES (?1, ?2)",
+                params![n, format!("row {n}")],
+            )
+            .expect("insert");
+        }
+        let rows = pg
+            .query(
+                "SELECT CAST(sum(n) AS BIGINT), count(*) FROM t WHERE label <> ?1",
+                params!["x"],
+            )
+            .expect("query");
+        assert_eq!(rows[0].get::<i64>(0).expect("sum"), 10);
+        assert_eq!(rows[0].get::<i64>(1).expect("count"), 5);
+        assert_eq!(pg.prepares(), 2, "one insert statement and one query");
     }
 }

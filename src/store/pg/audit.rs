@@ -15,7 +15,7 @@ use std::path::Path;
 impl PgStore {
     /// Appends `row` to the audit log.
     pub fn audit(&mut self, row: &AuditRow) -> Result<(), StoreError> {
-        crate::store::insert_audit(&mut Pg(&mut self.client), row)
+        crate::store::insert_audit(&mut Pg::new(&mut self.client), row)
             .map_err(|e| StoreError::of_sql(Path::new(&self.db), "sigap_audit", e))
     }
 
@@ -27,7 +27,7 @@ impl PgStore {
         before: Option<i64>,
         action: Option<&str>,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        crate::store::audit_entries(&mut Pg(&mut self.client), limit, before, action)
+        crate::store::audit_entries(&mut Pg::new(&mut self.client), limit, before, action)
             .map_err(|e| StoreError::of_sql(Path::new(&self.db), "sigap_audit", e))
     }
 }

@@ -30,7 +30,7 @@ impl PgStore {
         run: impl FnOnce(&mut dyn SqlConn) -> Result<T, SqlError>,
     ) -> Result<T, StoreError> {
         let place = Path::new(&self.db).to_owned();
-        run(&mut Pg(&mut self.client)).map_err(|e| StoreError::of_sql(&place, table, e))
+        run(&mut Pg::new(&mut self.client)).map_err(|e| StoreError::of_sql(&place, table, e))
     }
 
     /// Runs `write` through the shared SQL in one transaction under the write lock,
@@ -44,7 +44,7 @@ impl PgStore {
     ) -> Result<(T, Option<u64>), StoreError> {
         self.in_transaction(|tx, db| {
             let out =
-                write(&mut Pg(tx)).map_err(|e| StoreError::of_sql(Path::new(db), table, e))?;
+                write(&mut Pg::new(tx)).map_err(|e| StoreError::of_sql(Path::new(db), table, e))?;
             let revision = if bump(&out) {
                 Some(bump_revision(tx, db)?)
             } else {

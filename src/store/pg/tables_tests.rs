@@ -46,7 +46,7 @@ macro_rules! both_stores {
                 self.villages_sha256()
             }
             fn with_conn(&mut self, f: &mut dyn FnMut(&mut dyn SqlConn)) {
-                f(&mut Pg(&mut self.client));
+                f(&mut Pg::new(&mut self.client));
             }
         }
     };
