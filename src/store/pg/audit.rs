@@ -33,7 +33,7 @@ impl PgStore {
 }
 
 /// A failed statement of the shared SQL on the database `db`.
-fn sql_error(db: &str, e: SqlError) -> StoreError {
+pub(super) fn sql_error(db: &str, e: SqlError) -> StoreError {
     match e {
         SqlError::Postgres(source) => pg_error(db)(source),
         other => StoreError::Corrupt {

@@ -13,17 +13,31 @@
 //! SQLite's `BEGIN IMMEDIATE`, across every server), and [`bump_revision`] moves the
 //! revision and tells listeners at commit with `NOTIFY sigap_revision`.
 //!
+//! The four layers (`writer.rs`, `layers.rs`): [`PgStore::layer_writer`] copies an
+//! import in with binary COPY under the write lock and commits it with one revision
+//! (optionally with its audit row), [`PgStore::load_revision`] reads the revision and
+//! the layers in one snapshot, equal to what the GeoPackage store reads for the same
+//! rows. The rest of a `Dataset` (population, assignments, roads, deliveries, measure
+//! targets) is not here yet.
+//!
 //! The schema belongs to the NOLOGIN role [`OWNER_ROLE`]; the service logs in as its
 //! own role, granted SELECT and INSERT only on `sigap_audit`.
 
 mod audit;
+mod layers;
+#[cfg(test)]
+mod layers_tests;
 mod role;
 #[cfg(test)]
 pub(crate) mod testing;
 #[cfg(test)]
 mod tests;
+mod types;
+mod writer;
 
+pub use layers::Layers;
 pub use role::RoleError;
+pub use writer::PgLayerWriter;
 
 use super::StoreError;
 use postgres::error::SqlState;
