@@ -8,6 +8,10 @@
 //! The reader also accepts big-endian parts and a WKB Polygon (read as a
 //! one-part multipolygon), since a GIS user may edit the file with other tools.
 //!
+//! The PostgreSQL store uses the same WKB without the GeoPackage header: it writes
+//! EWKB (the WKB with PostGIS's SRID flag and SRID 4326, [`write_wkb_point`]) into
+//! `geometry` columns and reads `ST_AsBinary` (plain WKB, [`decode_wkb_point`]).
+//!
 //! # Units
 //! Coordinates are WGS84 degrees in (lon, lat) order, `x = lon`, `y = lat`.
 
@@ -19,6 +23,8 @@ pub const SRS_WGS84: i32 = 4326;
 const WKB_POINT: u32 = 1;
 const WKB_POLYGON: u32 = 3;
 const WKB_MULTIPOLYGON: u32 = 6;
+/// EWKB (PostGIS): this bit of the type code says an SRID follows it.
+const EWKB_SRID_FLAG: u32 = 0x2000_0000;
 /// Flags bit 0: little-endian header numbers.
 const FLAG_LITTLE_ENDIAN: u8 = 0b0000_0001;
 /// Flags bits 1-3 = 1: envelope `[minx, maxx, miny, maxy]` follows the `srs_id`.
@@ -33,9 +39,7 @@ const FLAG_EMPTY: u8 = 0b0001_0000;
 #[must_use]
 pub fn encode_point(point: Point<f64>) -> Vec<u8> {
     let mut out = header(FLAG_LITTLE_ENDIAN, 8 + 21);
-    out.push(1);
-    out.extend_from_slice(&WKB_POINT.to_le_bytes());
-    push_coord(&mut out, point.0);
+    write_wkb_point(&mut out, point, None);
     out
 }
 
@@ -55,27 +59,75 @@ pub fn encode_multi_polygon(shape: &MultiPolygon<f64>) -> Vec<u8> {
         }
         None => header(FLAG_LITTLE_ENDIAN | FLAG_EMPTY, 8 + 9),
     };
-    out.push(1);
-    out.extend_from_slice(&WKB_MULTIPOLYGON.to_le_bytes());
+    write_wkb_multi_polygon(&mut out, shape, None);
+    out
+}
+
+/// Appends `point` as little-endian WKB to `out`; with `srid`, as PostGIS EWKB (the
+/// type's SRID flag set and the SRID after it), which a `geometry` column takes.
+///
+/// # Units
+/// WGS84 degrees, `x = lon`, `y = lat`.
+pub fn write_wkb_point(out: &mut Vec<u8>, point: Point<f64>, srid: Option<i32>) {
+    write_wkb_type(out, WKB_POINT, srid);
+    push_coord(out, point.0);
+}
+
+/// Appends `shape` as little-endian WKB to `out`; with `srid`, as PostGIS EWKB (the
+/// SRID on the multipolygon only, not on its parts).
+///
+/// # Units
+/// WGS84 degrees, `x = lon`, `y = lat`.
+pub fn write_wkb_multi_polygon(out: &mut Vec<u8>, shape: &MultiPolygon<f64>, srid: Option<i32>) {
+    write_wkb_type(out, WKB_MULTIPOLYGON, srid);
     out.extend_from_slice(&(shape.0.len() as u32).to_le_bytes());
     for polygon in &shape.0 {
-        out.push(1);
-        out.extend_from_slice(&WKB_POLYGON.to_le_bytes());
+        write_wkb_type(out, WKB_POLYGON, None);
         let rings = 1 + polygon.interiors().len();
         out.extend_from_slice(&(rings as u32).to_le_bytes());
         for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
             out.extend_from_slice(&(ring.0.len() as u32).to_le_bytes());
             for &c in &ring.0 {
-                push_coord(&mut out, c);
+                push_coord(out, c);
             }
         }
     }
-    out
+}
+
+/// The byte order (little-endian), the type code and, for EWKB, the SRID.
+fn write_wkb_type(out: &mut Vec<u8>, code: u32, srid: Option<i32>) {
+    out.push(1);
+    match srid {
+        Some(srid) => {
+            out.extend_from_slice(&(code | EWKB_SRID_FLAG).to_le_bytes());
+            out.extend_from_slice(&srid.to_le_bytes());
+        }
+        None => out.extend_from_slice(&code.to_le_bytes()),
+    }
 }
 
 /// Decodes a GeoPackage blob holding a WKB Point.
 pub fn decode_point(blob: &[u8]) -> Result<Point<f64>, String> {
-    let mut wkb = skip_header(blob)?;
+    read_point(skip_header(blob)?)
+}
+
+/// Decodes a GeoPackage blob holding a WKB MultiPolygon (or a Polygon).
+pub fn decode_multi_polygon(blob: &[u8]) -> Result<MultiPolygon<f64>, String> {
+    read_multi_polygon(skip_header(blob)?)
+}
+
+/// Decodes plain WKB holding a Point (what PostGIS's `ST_AsBinary` gives).
+pub fn decode_wkb_point(wkb: &[u8]) -> Result<Point<f64>, String> {
+    read_point(Reader::new(wkb))
+}
+
+/// Decodes plain WKB holding a MultiPolygon or a Polygon (what PostGIS's
+/// `ST_AsBinary` gives).
+pub fn decode_wkb_multi_polygon(wkb: &[u8]) -> Result<MultiPolygon<f64>, String> {
+    read_multi_polygon(Reader::new(wkb))
+}
+
+fn read_point(mut wkb: Reader<'_>) -> Result<Point<f64>, String> {
     match wkb.geometry_type()? {
         WKB_POINT => {
             let c = wkb.coord()?;
@@ -86,9 +138,7 @@ pub fn decode_point(blob: &[u8]) -> Result<Point<f64>, String> {
     }
 }
 
-/// Decodes a GeoPackage blob holding a WKB MultiPolygon (or a Polygon).
-pub fn decode_multi_polygon(blob: &[u8]) -> Result<MultiPolygon<f64>, String> {
-    let mut wkb = skip_header(blob)?;
+fn read_multi_polygon(mut wkb: Reader<'_>) -> Result<MultiPolygon<f64>, String> {
     let shape = match wkb.geometry_type()? {
         WKB_POLYGON => MultiPolygon(vec![wkb.polygon_body()?]),
         WKB_MULTIPOLYGON => {
@@ -156,11 +206,7 @@ fn skip_header(blob: &[u8]) -> Result<Reader<'_>, String> {
     };
     let start = 8 + envelope;
     let wkb = blob.get(start..).ok_or("blob shorter than its envelope")?;
-    Ok(Reader {
-        buf: wkb,
-        pos: 0,
-        little: true,
-    })
+    Ok(Reader::new(wkb))
 }
 
 /// A cursor over WKB; each geometry carries its own byte order.
@@ -170,7 +216,15 @@ struct Reader<'a> {
     little: bool,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    fn new(buf: &'a [u8]) -> Self {
+        Reader {
+            buf,
+            pos: 0,
+            little: true,
+        }
+    }
+
     fn take<const N: usize>(&mut self) -> Result<[u8; N], String> {
         let bytes = self
             .buf
@@ -303,6 +357,38 @@ mod tests {
             polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 0.0)],
         ]);
         assert_eq!(decode_multi_polygon(&blob), Ok(expected));
+    }
+
+    #[test]
+    fn ewkb_carries_the_srid_on_the_outer_geometry_only() {
+        let mut point = Vec::new();
+        write_wkb_point(&mut point, Point::new(122.5, -3.97), Some(SRS_WGS84));
+        // Little-endian, type 1 with the SRID flag (0x20000001), SRID 4326, x, y.
+        assert_eq!(&point[..9], &[1, 1, 0, 0, 0x20, 0xE6, 0x10, 0, 0]);
+        assert_eq!(&point[9..17], &122.5f64.to_le_bytes());
+        assert_eq!(point.len(), 25);
+
+        let shape = MultiPolygon(vec![
+            polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 0.0)],
+        ]);
+        let mut ewkb = Vec::new();
+        write_wkb_multi_polygon(&mut ewkb, &shape, Some(SRS_WGS84));
+        let mut wkb = Vec::new();
+        write_wkb_multi_polygon(&mut wkb, &shape, None);
+        assert_eq!(&ewkb[..9], &[1, 6, 0, 0, 0x20, 0xE6, 0x10, 0, 0]);
+        // After the SRID, the same bytes as plain WKB: the part has no SRID.
+        assert_eq!(&ewkb[9..], &wkb[5..]);
+        assert_eq!(&wkb[..5], &[1, 6, 0, 0, 0]);
+        assert_eq!(decode_wkb_multi_polygon(&wkb), Ok(shape.clone()));
+        // The GeoPackage blob is its header, envelope, then the same plain WKB.
+        assert_eq!(&encode_multi_polygon(&shape)[40..], &wkb[..]);
+
+        let mut plain = Vec::new();
+        write_wkb_point(&mut plain, Point::new(122.5, -3.97), None);
+        assert_eq!(decode_wkb_point(&plain), Ok(Point::new(122.5, -3.97)));
+        assert_eq!(&encode_point(Point::new(122.5, -3.97))[8..], &plain[..]);
+        assert!(decode_wkb_point(&wkb).is_err());
+        assert!(decode_wkb_point(&plain[..20]).is_err());
     }
 
     #[test]

@@ -92,7 +92,7 @@ pub(super) fn table(kind: LayerKind) -> &'static str {
 }
 
 /// The column holding a layer's unique id (a pseudonym for people).
-fn id_column(kind: LayerKind) -> &'static str {
+pub(super) fn id_column(kind: LayerKind) -> &'static str {
     match kind {
         LayerKind::Villages => "code",
         LayerKind::Children | LayerKind::Households => "pseudonym",
@@ -615,7 +615,7 @@ fn household_row(r: &Row<'_>) -> rusqlite::Result<Result<(Household, Option<Poin
 ///
 /// # Units
 /// WGS84 degrees (x = lon, y = lat).
-fn cells_as_stored(points: &[Point<f64>]) -> Vec<[Option<i64>; 4]> {
+pub(super) fn cells_as_stored(points: &[Point<f64>]) -> Vec<[Option<i64>; 4]> {
     use rayon::prelude::*;
     points
         .par_iter()
@@ -649,7 +649,7 @@ pub(super) fn fill_household_cells(tx: &Transaction<'_>) -> rusqlite::Result<usi
 
 /// Stored cells back as cells: `None` when none is stored (a household written by
 /// a sigap that did not keep them; its cells are found again when needed).
-fn stored_cells(stored: [Option<i64>; 4]) -> Result<Option<PointCells>, String> {
+pub(super) fn stored_cells(stored: [Option<i64>; 4]) -> Result<Option<PointCells>, String> {
     if stored.iter().all(Option::is_none) {
         return Ok(None);
     }

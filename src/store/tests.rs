@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 /// A fresh path under the temp dir, unique per test and process.
-fn temp_path(name: &str) -> PathBuf {
+pub(super) fn temp_path(name: &str) -> PathBuf {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
@@ -20,7 +20,7 @@ fn temp_path(name: &str) -> PathBuf {
     ))
 }
 
-fn remove(path: &Path) {
+pub(super) fn remove(path: &Path) {
     for suffix in ["", "-wal", "-shm"] {
         let mut p = path.as_os_str().to_owned();
         p.push(suffix);
@@ -33,7 +33,7 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 }
 
 /// Two villages, one a two-part multipolygon with a hole, with awkward floats.
-fn villages() -> Vec<Village> {
+pub(super) fn villages() -> Vec<Village> {
     vec![
         Village {
             code: "7471011005".into(),
@@ -69,7 +69,7 @@ fn villages() -> Vec<Village> {
     ]
 }
 
-fn child(i: usize) -> Child {
+pub(super) fn child(i: usize) -> Child {
     Child {
         id: format!("pseudo{i:014}"),
         location: Point::new(122.5 + i as f64 * 1e-7, -3.97 - 1.0 / 3.0 * 1e-3),
@@ -87,7 +87,7 @@ fn child(i: usize) -> Child {
     }
 }
 
-fn household(i: usize) -> Household {
+pub(super) fn household(i: usize) -> Household {
     Household {
         id: format!("house{i:015}"),
         location: Point::new(122.51, -3.965 + i as f64 * 1e-6),
@@ -105,7 +105,7 @@ fn household(i: usize) -> Household {
     }
 }
 
-fn facility() -> Facility {
+pub(super) fn facility() -> Facility {
     Facility {
         id: "P7471011".into(),
         name: "Puskesmas Mandonga".into(),

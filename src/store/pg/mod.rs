@@ -16,12 +16,21 @@
 //! The store's small tables (population, teams and assignments, roads, the ledger,
 //! targets, visits, plans, case audits, rembuk) have the same methods as on SQLite,
 //! running the same SQL (`tables.rs`, `records.rs`, through [`super::sql`]).
+//! The four layers (`writer.rs`, `layers.rs`): [`PgStore::layer_writer`] copies an
+//! import in with binary COPY under the write lock and commits it with one revision
+//! (optionally with its audit row), [`PgStore::load_revision`] reads the revision and
+//! the layers in one snapshot, equal to what the GeoPackage store reads for the same
+//! rows. The rest of a `Dataset` (population, assignments, roads, deliveries, measure
+//! targets) is not here yet.
 //!
 //! The schema belongs to the NOLOGIN role [`OWNER_ROLE`]; the service logs in as its
 //! own role, granted SELECT and INSERT only on the append-only tables (`sigap_audit`,
 //! `sigap_case_audits`, `sigap_rembuk`).
 
 mod audit;
+mod layers;
+#[cfg(test)]
+mod layers_tests;
 mod listen;
 mod records;
 mod role;
@@ -32,9 +41,13 @@ mod tables_tests;
 pub(crate) mod testing;
 #[cfg(test)]
 mod tests;
+mod types;
+mod writer;
 
+pub use layers::Layers;
 pub use listen::{Heard, Listener, follow};
 pub use role::RoleError;
+pub use writer::PgLayerWriter;
 
 use super::StoreError;
 use postgres::error::SqlState;

@@ -11,19 +11,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// How long a listener waits for a notification that must not come.
-const QUIET: Duration = Duration::from_millis(300);
+pub(super) const QUIET: Duration = Duration::from_millis(300);
 /// How long a listener waits for a notification that must come.
-const PROMPT: Duration = Duration::from_secs(5);
+pub(super) const PROMPT: Duration = Duration::from_secs(5);
 
 /// A test's own database, initialised with the app role; keeps the cluster up.
-struct Db {
+pub(super) struct Db {
     cluster: Arc<Cluster>,
     name: String,
 }
 
 impl Db {
     /// `None` when the test is skipped (no PostgreSQL here and `CI` unset).
-    fn new(test: &str) -> Option<Db> {
+    pub(super) fn new(test: &str) -> Option<Db> {
         let cluster = Cluster::shared()?;
         let name = cluster.database(test);
         let db = Db { cluster, name };
@@ -31,17 +31,17 @@ impl Db {
         Some(db)
     }
 
-    fn url(&self, user: &str) -> String {
+    pub(super) fn url(&self, user: &str) -> String {
         self.cluster.url(user, &self.name)
     }
 
     /// A store session as `user`.
-    fn store(&self, user: &str) -> PgStore {
+    pub(super) fn store(&self, user: &str) -> PgStore {
         PgStore::connect(&self.url(user)).expect("connect")
     }
 
     /// A plain client as `user` with the store's search path.
-    fn client(&self, user: &str) -> Client {
+    pub(super) fn client(&self, user: &str) -> Client {
         let mut client = Client::connect(&self.url(user), NoTls).expect("connect");
         client
             .batch_execute("SET search_path = sigap, public")
@@ -58,7 +58,7 @@ fn refusal(result: Result<u64, postgres::Error>) -> Option<String> {
     })
 }
 
-fn row(action: &str) -> AuditRow {
+pub(super) fn row(action: &str) -> AuditRow {
     AuditRow {
         user_id: Some(7),
         username: "bidan.sari".to_owned(),
