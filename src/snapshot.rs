@@ -9,6 +9,7 @@ use crate::analysis::{Analysis, Change, Placements, change};
 use crate::config::Config;
 use crate::model::Period;
 use crate::tiles::source::TileSources;
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -183,9 +184,22 @@ impl Snapshot {
         // analysis and the case records.
         let index = crate::index::VillageIndex::new(&data.villages);
         let homes = index.locate_households(&data.households);
+        // And the same cells at the public resolutions: found once for every
+        // period's analysis and the case records' public cells.
+        let household_cells: Vec<crate::model::PointCells> = data
+            .households
+            .par_iter()
+            .map(|h| crate::model::point_cells(h.location))
+            .collect();
         stage("roads and households located");
         let build_view = |d: &crate::store::Dataset| {
-            let analysis = Analysis::compute_with_roads(d, config, roads.clone(), &homes);
+            let analysis = Analysis::compute_with_roads(
+                d,
+                config,
+                roads.clone(),
+                &homes,
+                Some(&household_cells),
+            );
             stage("analysis");
             let sources = TileSources::build(&analysis);
             stage("tile sources");
@@ -213,7 +227,7 @@ impl Snapshot {
             .collect();
         let cases = crate::index::cases::Cases::build_located(data, &index, &homes);
         stage("case records");
-        let case_cells = crate::public::CaseCells::new(&cases);
+        let case_cells = crate::public::CaseCells::with_households(&cases, household_cells);
         stage("case cells");
         let basemap = basemap(data);
         stage("basemap");

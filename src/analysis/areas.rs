@@ -9,10 +9,13 @@ use super::spatial_stats::{AreaSpatial, per_area_with};
 use crate::config::Config;
 use crate::config::Spatial;
 use crate::index::facilities::FacilityIndex;
-use crate::index::hex::{RESOLUTIONS, aggregate, cell_of};
+use crate::index::hex::{RESOLUTIONS, aggregate, aggregate_by, cell_of};
 use crate::index::neighbours::{cell_neighbours, village_neighbours};
 use crate::index::villages::VillageIndex;
-use crate::model::{Child, Counts, Facility, FacilityKind, PopulationTotals, Village};
+use crate::model::{
+    Child, Counts, Facility, FacilityKind, PUBLIC_RESOLUTIONS, PointCells, PopulationTotals,
+    Village,
+};
 use crate::risk::{self, Access, RiskScore};
 use crate::roads::Roads;
 use crate::store::Dataset;
@@ -143,20 +146,26 @@ impl Analysis {
     #[must_use]
     pub fn compute(data: &Dataset, config: &Config) -> Self {
         let homes = VillageIndex::new(&data.villages).locate_households(&data.households);
-        Self::compute_with_roads(data, config, road_graphs(data, config), &homes)
+        Self::compute_with_roads(data, config, road_graphs(data, config), &homes, None)
     }
 
     /// [`Analysis::compute`] with road graphs already built from `data`'s network
     /// (e.g. once for every period of a snapshot) and the village of each of `data`'s
     /// households already found (`homes`, from [`VillageIndex::locate_households`]).
+    ///
+    /// `household_cells`, when given, are the cells of each of `data`'s households
+    /// at the public resolutions ([`crate::model::point_cells`], found once for the
+    /// case records too): the households are counted in them at those resolutions
+    /// instead of being located again.
     #[must_use]
     pub fn compute_with_roads(
         data: &Dataset,
         config: &Config,
         roads: Option<Arc<Roads>>,
         homes: &[Option<usize>],
+        household_cells: Option<&[PointCells]>,
     ) -> Self {
-        Self::compute_parts(data, config, roads, true, homes)
+        Self::compute_parts(data, config, roads, Hexes::Count(household_cells), homes)
     }
 
     /// The villages' figures alone (counts, population, access, smoothing, risk
@@ -170,14 +179,14 @@ impl Analysis {
         roads: Option<Arc<Roads>>,
         homes: &[Option<usize>],
     ) -> Self {
-        Self::compute_parts(data, config, roads, false, homes)
+        Self::compute_parts(data, config, roads, Hexes::Skip, homes)
     }
 
     fn compute_parts(
         data: &Dataset,
         config: &Config,
         roads: Option<Arc<Roads>>,
-        with_hexes: bool,
+        hexes: Hexes<'_>,
         household_village: &[Option<usize>],
     ) -> Self {
         debug_assert_eq!(household_village.len(), data.households.len());
@@ -255,9 +264,9 @@ impl Analysis {
             access,
         );
 
-        let (hexes, unplaced_in_hexes) = if with_hexes {
+        let (hexes, unplaced_in_hexes) = if let Hexes::Count(household_cells) = hexes {
             let children = ChildCells::new(data, &child_village);
-            hex_sets(data, config, &children, &area, access)
+            hex_sets(data, config, &children, household_cells, &area, access)
         } else {
             (Vec::new(), [0; RESOLUTIONS.len()])
         };
@@ -399,6 +408,16 @@ fn child_villages(data: &Dataset, index: &VillageIndex<'_>) -> Vec<Option<usize>
         .collect()
 }
 
+/// Which H3 cells [`Analysis::compute_parts`] makes.
+#[derive(Clone, Copy)]
+enum Hexes<'a> {
+    /// None: the villages' figures alone.
+    Skip,
+    /// Every resolution of [`RESOLUTIONS`], with the households' cells at the public
+    /// resolutions when already found.
+    Count(Option<&'a [PointCells]>),
+}
+
 /// Children ready to count per cell: measured ones by their point, placed ones by
 /// the cell their whole village lies in at each resolution ([`RESOLUTIONS`] order;
 /// `None` where it spans several cells or is not stored).
@@ -486,6 +505,7 @@ fn hex_sets(
     data: &Dataset,
     config: &Config,
     children: &ChildCells,
+    household_cells: Option<&[PointCells]>,
     area: &(dyn Fn(Counts, Point<f64>) -> AreaStats + Sync),
     access: Access,
 ) -> (Vec<(Resolution, Vec<HexStats>)>, [u32; RESOLUTIONS.len()]) {
@@ -497,8 +517,14 @@ fn hex_sets(
         .map(|(k, &res)| {
             let mut cells;
             (cells, unplaced_in_hexes[k]) = children.count(k, res);
-            let households =
-                aggregate(&data.households, res, |h| h.location, Counts::add_household);
+            let public = PUBLIC_RESOLUTIONS.iter().position(|r| *r == res);
+            let households = match household_cells.zip(public) {
+                Some((found, j)) => {
+                    debug_assert_eq!(found.len(), data.households.len());
+                    aggregate_by(&data.households, |i, _| found[i][j], Counts::add_household)
+                }
+                None => aggregate(&data.households, res, |h| h.location, Counts::add_household),
+            };
             for (cell, c) in households {
                 cells.entry(cell).or_default().merge(&c);
             }

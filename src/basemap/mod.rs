@@ -173,7 +173,7 @@ fn feature(
     TileFeature {
         id: None,
         geometry: crate::tiles::geometry_to_world(&geometry.into()),
-        properties,
+        properties: crate::tiles::mvt::owned_properties(properties),
     }
 }
 

@@ -224,4 +224,28 @@ mod tests {
         let s2 = checksum(&Snapshot::build(0, &b, &Config::default()));
         assert_eq!(s1, s2);
     }
+
+    /// The snapshot counts households in the cells it found once for the case
+    /// records too: at every resolution the same as an analysis that locates them.
+    #[test]
+    fn the_snapshot_cells_are_those_of_an_analysis_on_its_own() {
+        let data = country(0.001, 7);
+        let config = Config::default();
+        let snapshot = Snapshot::build(0, &data, &config);
+        let period = data.latest_period().expect("children have a period");
+        let alone = sigap::analysis::Analysis::compute(&data.of_period(period), &config);
+        let counts = |a: &sigap::analysis::Analysis| -> Vec<_> {
+            a.hexes
+                .iter()
+                .flat_map(|(res, cells)| cells.iter().map(move |h| (*res, h.cell, h.stats.counts)))
+                .collect()
+        };
+        let (got, want) = (counts(&snapshot.analysis), counts(&alone));
+        assert!(want.iter().any(|(_, _, c)| c.households > 0));
+        assert_eq!(got.len(), want.len());
+        assert!(
+            got == want,
+            "the snapshot's cells differ from the analysis'"
+        );
+    }
 }

@@ -39,14 +39,30 @@ where
     L: Fn(&T) -> Point<f64> + Sync,
     A: Fn(&mut Counts, &T) + Sync,
 {
+    aggregate_by(items, |_, item| cell_of(locate(item), res), add)
+}
+
+/// [`aggregate`] with each item's cell already found: `cell(i, item)` gives the
+/// cell of the `i`-th item (`None`: skipped), e.g. looked up in cells computed once
+/// for several uses, so a point is not located again at the same resolution.
+pub fn aggregate_by<T, C, A>(items: &[T], cell: C, add: A) -> HashMap<CellIndex, Counts>
+where
+    T: Sync,
+    C: Fn(usize, &T) -> Option<CellIndex> + Sync,
+    A: Fn(&mut Counts, &T) + Sync,
+{
     items
         .par_iter()
-        .fold(HashMap::new, |mut acc: HashMap<CellIndex, Counts>, item| {
-            if let Some(cell) = cell_of(locate(item), res) {
-                add(acc.entry(cell).or_default(), item);
-            }
-            acc
-        })
+        .enumerate()
+        .fold(
+            HashMap::new,
+            |mut acc: HashMap<CellIndex, Counts>, (i, item)| {
+                if let Some(cell) = cell(i, item) {
+                    add(acc.entry(cell).or_default(), item);
+                }
+                acc
+            },
+        )
         .reduce(HashMap::new, |mut a, b| {
             let (mut big, small) = if a.len() >= b.len() {
                 (a, b)

@@ -7,7 +7,7 @@ use super::{MAX_PUBLIC_RES, PublicView, Published, row_fields};
 use crate::analysis::VillageStats;
 use crate::model::TileCoord;
 use crate::tiles::mercator::{geometry_to_world, lonlat_to_world};
-use crate::tiles::mvt::{PropValue, TileFeature, encode_tile};
+use crate::tiles::mvt::{PropValue, TileFeature, encode_tile, owned_properties};
 use crate::tiles::source::{IndexedLayer, hex_resolution_for_zoom};
 use geo::{BoundingRect, Geometry, LineString, Polygon, Rect};
 
@@ -74,7 +74,7 @@ impl PublicTiles {
                     geometry: geometry_to_world(&Geometry::MultiPolygon(
                         v.village.boundary.clone(),
                     )),
-                    properties: p,
+                    properties: owned_properties(p),
                 }
             })
             .collect();
@@ -99,7 +99,7 @@ impl PublicTiles {
                         TileFeature {
                             id: Some(u64::from(*cell)),
                             geometry: Geometry::Polygon(Polygon::new(ring, vec![])),
-                            properties: p,
+                            properties: owned_properties(p),
                         }
                     })
                     .collect();

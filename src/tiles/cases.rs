@@ -122,7 +122,7 @@ fn feature(world: geo::Coord<f64>, props: Value) -> TileFeature {
     TileFeature {
         id: None,
         geometry: geo::Geometry::Point(geo::Point(world)),
-        properties: prop_values(props),
+        properties: super::mvt::owned_properties(prop_values(props)),
     }
 }
 

@@ -51,6 +51,23 @@ pub enum PropValue {
     Bool(bool),
 }
 
+/// A property's name: mostly a constant (`Cow::Borrowed`), so a million hexagons
+/// do not each own a copy of `"children"`.
+pub type PropKey = std::borrow::Cow<'static, str>;
+
+/// A feature's properties, in the order they are written. Shared, not copied: a
+/// hexagon and its centre point carry the same ones.
+pub type Properties = std::sync::Arc<[(PropKey, PropValue)]>;
+
+/// Properties from owned names and values, in order.
+#[must_use]
+pub fn owned_properties(properties: Vec<(String, PropValue)>) -> Properties {
+    properties
+        .into_iter()
+        .map(|(k, v)| (PropKey::Owned(k), v))
+        .collect()
+}
+
 /// One thing to draw: a geometry and its properties.
 #[derive(Debug, Clone)]
 pub struct TileFeature {
@@ -59,7 +76,7 @@ pub struct TileFeature {
     /// World coordinates (normalised Web Mercator, y down); see
     /// [`super::mercator::geometry_to_world`].
     pub geometry: geo::Geometry<f64>,
-    pub properties: Vec<(String, PropValue)>,
+    pub properties: Properties,
 }
 
 /// A named group of features styled together (e.g. `hexagons`, `facilities`).
@@ -88,7 +105,7 @@ pub struct TileLayer<'a> {
 /// let feature = TileFeature {
 ///     id: Some(1),
 ///     geometry: geo::Geometry::Point(geo::Point::new(0.5, 0.5)),
-///     properties: vec![("name".into(), PropValue::String("centre".into()))],
+///     properties: [("name".into(), PropValue::String("centre".into()))].into(),
 /// };
 /// let bytes = encode_tile(tile, &[TileLayer { name: "points", features: vec![&feature] }]);
 /// assert!(!bytes.is_empty());

@@ -31,7 +31,7 @@ fn feature(g: &Geometry<f64>) -> TileFeature {
     TileFeature {
         id: None,
         geometry: geometry_to_world(g),
-        properties: Vec::new(),
+        properties: Properties::default(),
     }
 }
 
@@ -236,12 +236,12 @@ fn properties_share_keys_and_values_and_keep_their_types() {
     let a = TileFeature {
         id: Some(7),
         geometry: geometry.clone(),
-        properties: props(-3, "Kambu"),
+        properties: owned_properties(props(-3, "Kambu")),
     };
     let b = TileFeature {
         id: None,
         geometry,
-        properties: props(12, "Kambu"),
+        properties: owned_properties(props(12, "Kambu")),
     };
     let t = decode(&encode_tile(
         tile(),

@@ -7,7 +7,9 @@
 //! only searches and encodes.
 
 use super::mercator::{geometry_to_world, lonlat_to_world, tile_world_bounds};
-use super::mvt::{BUFFER, EXTENT, PropValue, TileFeature, TileLayer, encode_tile};
+use super::mvt::{
+    BUFFER, EXTENT, PropKey, PropValue, Properties, TileFeature, TileLayer, encode_tile,
+};
 use crate::analysis::{Analysis, AreaStats};
 use crate::index::boxes::BoxIndex;
 use crate::model::{TargetGroup, TileCoord};
@@ -128,13 +130,18 @@ impl TileSources {
                 let mut polys = Vec::with_capacity(cells.len());
                 let mut centres = Vec::with_capacity(cells.len());
                 for h in cells {
-                    let mut props = vec![("h3".to_owned(), PropValue::String(h.cell.to_string()))];
-                    props.extend(
+                    // One list for the hexagon and its centre point.
+                    let props: Properties = std::iter::once((
+                        PropKey::Borrowed("h3"),
+                        PropValue::String(h.cell.to_string()),
+                    ))
+                    .chain(
                         area_properties(&h.stats)
                             .into_iter()
                             .filter(|(name, _)| drawn_on_hexes(name))
                             .map(|(name, v)| (name, to_float(v))),
-                    );
+                    )
+                    .collect();
                     let ring: LineString<f64> = h
                         .cell
                         .boundary()
@@ -149,7 +156,7 @@ impl TileSources {
                             centre.lng(),
                             centre.lat(),
                         ))),
-                        properties: props.clone(),
+                        properties: Properties::clone(&props),
                     });
                     polys.push(TileFeature {
                         id,
@@ -169,10 +176,10 @@ impl TileSources {
             .iter()
             .map(|v| {
                 let mut props = vec![
-                    ("code".to_owned(), PropValue::String(v.village.code.clone())),
-                    ("name".to_owned(), PropValue::String(v.village.name.clone())),
+                    ("code".into(), PropValue::String(v.village.code.clone())),
+                    ("name".into(), PropValue::String(v.village.name.clone())),
                     (
-                        "district".to_owned(),
+                        "district".into(),
                         PropValue::String(v.village.district.clone()),
                     ),
                 ];
@@ -183,7 +190,7 @@ impl TileSources {
                     geometry: geometry_to_world(&Geometry::MultiPolygon(MultiPolygon(
                         v.village.boundary.0.clone(),
                     ))),
-                    properties: props,
+                    properties: props.into(),
                 }
             })
             .collect();
@@ -194,14 +201,12 @@ impl TileSources {
             .map(|(i, f)| TileFeature {
                 id: Some(i as u64),
                 geometry: Geometry::Point(Point(lonlat_to_world(f.location.x(), f.location.y()))),
-                properties: vec![
-                    ("id".to_owned(), PropValue::String(f.id.clone())),
-                    ("name".to_owned(), PropValue::String(f.name.clone())),
-                    (
-                        "kind".to_owned(),
-                        PropValue::String(f.kind.as_str().to_owned()),
-                    ),
-                ],
+                properties: [
+                    ("id".into(), PropValue::String(f.id.clone())),
+                    ("name".into(), PropValue::String(f.name.clone())),
+                    ("kind".into(), PropValue::String(f.kind.as_str().to_owned())),
+                ]
+                .into(),
             })
             .collect();
         Self {
@@ -442,13 +447,13 @@ const FAMILY_GROUP_FIELDS: [Field; 5] = [
 /// A village's families at risk per target group, named as in
 /// [`FAMILY_GROUP_FIELDS`].
 #[must_use]
-pub fn family_group_properties(s: &AreaStats) -> Vec<(String, PropValue)> {
+pub fn family_group_properties(s: &AreaStats) -> Vec<(PropKey, PropValue)> {
     let f = &s.counts.families_at_risk;
     TargetGroup::ALL
         .iter()
         .map(|g| {
             (
-                format!("families_at_risk_{}", g.key()),
+                PropKey::Owned(format!("families_at_risk_{}", g.key())),
                 PropValue::Int(i64::from(f.group(*g))),
             )
         })
@@ -556,27 +561,24 @@ pub fn drawn_on_hexes(name: &str) -> bool {
 
 /// The attributes of a cell or village (everything but its identity).
 #[must_use]
-pub fn area_properties(s: &AreaStats) -> Vec<(String, PropValue)> {
+pub fn area_properties(s: &AreaStats) -> Vec<(PropKey, PropValue)> {
     let c = &s.counts;
     let int = |n: u32| PropValue::Int(i64::from(n));
     let mut p = vec![
-        ("children".to_owned(), int(c.children)),
-        ("stunted".to_owned(), int(c.stunted)),
-        ("severe".to_owned(), int(c.severe)),
-        ("households".to_owned(), int(c.households)),
-        ("no_latrine".to_owned(), int(c.no_latrine)),
-        ("no_safe_water".to_owned(), int(c.no_safe_water)),
-        ("no_sanitation".to_owned(), int(c.no_sanitation)),
-        ("families_at_risk".to_owned(), int(c.families_at_risk.total)),
+        ("children".into(), int(c.children)),
+        ("stunted".into(), int(c.stunted)),
+        ("severe".into(), int(c.severe)),
+        ("households".into(), int(c.households)),
+        ("no_latrine".into(), int(c.no_latrine)),
+        ("no_safe_water".into(), int(c.no_safe_water)),
+        ("no_sanitation".into(), int(c.no_sanitation)),
+        ("families_at_risk".into(), int(c.families_at_risk.total)),
     ];
     if let Some(population) = s.population {
-        p.push((
-            "population".to_owned(),
-            PropValue::Double(round(population, 1)),
-        ));
+        p.push(("population".into(), PropValue::Double(round(population, 1))));
     }
     if let Some(coverage) = s.coverage() {
-        p.push(("coverage".to_owned(), PropValue::Double(round(coverage, 4))));
+        p.push(("coverage".into(), PropValue::Double(round(coverage, 4))));
     }
     let r = &s.risk;
     // Raw prevalence (stunted / measured); the smoothed one the score uses follows.
@@ -585,45 +587,71 @@ pub fn area_properties(s: &AreaStats) -> Vec<(String, PropValue)> {
     } else {
         0.0
     };
-    p.push(("prevalence".to_owned(), PropValue::Double(round(raw, 4))));
+    p.push(("prevalence".into(), PropValue::Double(round(raw, 4))));
     for (name, f) in [
         ("share_no_latrine", Factor::NoLatrine),
         ("share_no_safe_water", Factor::NoSafeWater),
         ("share_no_sanitation", Factor::NoSanitation),
     ] {
         p.push((
-            name.to_owned(),
+            name.into(),
             PropValue::Double(round(r.factor(f).value.unwrap_or(0.0), 4)),
         ));
     }
     if let Some(sp) = &s.spatial {
         p.extend([
             (
-                "prevalence_smoothed".to_owned(),
+                "prevalence_smoothed".into(),
                 PropValue::Double(round(sp.prevalence_smoothed, 4)),
             ),
-            ("gi_z".to_owned(), PropValue::Double(round(sp.gi_z, 4))),
-            ("gi_p".to_owned(), PropValue::Double(round(sp.gi_p, 6))),
-            ("gi_q".to_owned(), PropValue::Double(round(sp.gi_q, 6))),
+            ("gi_z".into(), PropValue::Double(round(sp.gi_z, 4))),
+            ("gi_p".into(), PropValue::Double(round(sp.gi_p, 6))),
+            ("gi_q".into(), PropValue::Double(round(sp.gi_q, 6))),
             (
-                "hotspot".to_owned(),
+                "hotspot".into(),
                 PropValue::String(sp.hotspot.label().to_owned()),
             ),
         ]);
     }
     if let Some(km) = s.puskesmas_km {
-        p.push(("puskesmas_km".to_owned(), PropValue::Double(round(km, 2))));
+        p.push(("puskesmas_km".into(), PropValue::Double(round(km, 2))));
     }
     if let Some(min) = s.puskesmas_minutes {
-        p.push(("puskesmas_min".to_owned(), PropValue::Double(round(min, 1))));
+        p.push(("puskesmas_min".into(), PropValue::Double(round(min, 1))));
     }
-    p.push(("risk".to_owned(), PropValue::Double(round(r.score, 4))));
+    p.push(("risk".into(), PropValue::Double(round(r.score, 4))));
     // Normalised values, not contributions: the viewer re-weighs them (Σ w·n / Σ w).
     for f in &r.factors {
         p.push((
-            format!("n_{}", f.factor.key()),
+            normalised_key(f.factor).into(),
             PropValue::Double(round(f.normalised, 4)),
         ));
     }
     p
+}
+
+/// The name of a factor's normalised value (`n_` and [`Factor::key`]), a constant:
+/// every area carries one per factor.
+fn normalised_key(factor: Factor) -> &'static str {
+    match factor {
+        Factor::Prevalence => "n_prevalence",
+        Factor::Stunted => "n_stunted",
+        Factor::NoLatrine => "n_no_latrine",
+        Factor::NoSafeWater => "n_no_safe_water",
+        Factor::NoSanitation => "n_no_sanitation",
+        Factor::Puskesmas => "n_puskesmas",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The constant names are what the viewer reads: `n_` and the factor's key.
+    #[test]
+    fn normalised_keys_are_n_and_the_factor_key() {
+        for f in Factor::ALL {
+            assert_eq!(normalised_key(f), format!("n_{}", f.key()));
+        }
+    }
 }

@@ -9,7 +9,7 @@
 //! multiply-rotate hasher, far cheaper than `SipHash` for such short keys. The inputs
 //! are our own aggregates, not adversarial, so hash flooding is not a concern here.
 
-use super::mvt::PropValue;
+use super::mvt::{PropKey, PropValue};
 use super::pbf::{
     self, len_field_size, varint_len, write_bytes_field, write_double_field, write_float_field,
     write_key, write_varint, write_varint_field, zigzag64,
@@ -78,7 +78,7 @@ impl<'a> LayerTables<'a> {
     }
 
     /// Appends a feature's packed `tags` payload (key index, value index pairs) to `out`.
-    pub fn write_tags(&mut self, properties: &'a [(String, PropValue)], out: &mut Vec<u8>) {
+    pub fn write_tags(&mut self, properties: &'a [(PropKey, PropValue)], out: &mut Vec<u8>) {
         for (position, (key, value)) in properties.iter().enumerate() {
             let k = self.key(position, key);
             let v = self.value(value);
@@ -216,10 +216,10 @@ impl Hasher for FxHasher {
 mod tests {
     use super::*;
 
-    fn props(pairs: &[(&str, PropValue)]) -> Vec<(String, PropValue)> {
+    fn props(pairs: &[(&'static str, PropValue)]) -> Vec<(PropKey, PropValue)> {
         pairs
             .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .map(|(k, v)| (PropKey::Borrowed(k), v.clone()))
             .collect()
     }
 

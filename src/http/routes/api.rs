@@ -71,7 +71,7 @@ pub(super) fn area_json(
     weights: &Weights,
 ) -> Map<String, Value> {
     for (k, v) in area_properties(stats) {
-        head.insert(k, prop_json(v));
+        head.insert(k.into_owned(), prop_json(v));
     }
     // Keluarga berisiko stunting: total, per target group, per criterion (replaces
     // the tiles' single count).
