@@ -10,7 +10,8 @@
 use super::types::Date;
 use super::{PgStore, pg_error};
 use crate::model::{
-    Child, Facility, FacilityKind, Household, LayerKind, PointCells, Sex, TargetGroups, Village,
+    Child, Facility, FacilityKind, Household, LayerKind, Period, PointCells, Sex, TargetGroups,
+    Village,
 };
 use crate::store::StoreError;
 use crate::store::geometry::{decode_wkb_multi_polygon, decode_wkb_point};
@@ -111,6 +112,27 @@ impl PgStore {
             .map(|row| row.try_get::<_, String>(0))
             .collect()
             .map_err(&err)
+    }
+
+    /// `(pseudonym, period)` of every stored child: what an import that adds
+    /// children must not repeat.
+    pub fn child_keys(&mut self) -> Result<HashSet<(String, Period)>, StoreError> {
+        let err = pg_error(&self.db);
+        let mut out = HashSet::new();
+        let mut rows = self
+            .client
+            .query_raw("SELECT pseudonym, period FROM children", no_params())
+            .map_err(&err)?;
+        while let Some(row) = rows.next().map_err(&err)? {
+            let (id, period): (String, String) =
+                (row.try_get(0).map_err(&err)?, row.try_get(1).map_err(&err)?);
+            // A period that does not parse is reported by the load; here it cannot
+            // collide with a valid one.
+            if let Ok(p) = period.parse() {
+                out.insert((id, p));
+            }
+        }
+        Ok(out)
     }
 
     /// Every stored village, in import order.

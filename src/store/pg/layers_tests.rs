@@ -503,3 +503,87 @@ fn households_per_second_into_postgres_and_sqlite() {
         rate(N, gpkg_write),
     );
 }
+
+/// The demo city's files imported through `ingest::import_file`, as `sigap import`
+/// does, into a GeoPackage store and into PostgreSQL with the same keys.
+#[test]
+fn files_imported_into_postgres_load_as_imported_into_a_geopackage() {
+    use crate::demo::{DEFAULT_SEED, DEMO_FILES, write_demo};
+    use crate::ingest::{IdentityKey, ImportOptions, PseudonymKey, import_file};
+    let Some(db) = Db::new("layers_imported") else {
+        return;
+    };
+    let dir = temp_path("imported").with_extension("d");
+    std::fs::create_dir_all(&dir).expect("dir");
+    write_demo(&dir, DEFAULT_SEED).expect("demo files");
+    let key = PseudonymKey::from_bytes([7; 32]);
+    let opts = ImportOptions {
+        identity: Some(IdentityKey::from_bytes([9; 32])),
+        ..ImportOptions::default()
+    };
+    let mut gpkg = Store::open_in_memory().expect("store");
+    let mut pg = db.store(APP_ROLE);
+    for (kind, file) in DEMO_FILES {
+        let a = import_file(&mut gpkg, kind, &dir.join(file), &key, &opts).expect("into gpkg");
+        let b = import_file(&mut pg, kind, &dir.join(file), &key, &opts).expect("into pg");
+        assert_eq!((a.read, a.written), (b.read, b.written), "{file}");
+    }
+    let (revision, loaded) = pg.load_revision().expect("load");
+    assert_eq!(revision, gpkg.revision().expect("revision"));
+    assert!(!loaded.children.is_empty() && !loaded.households.is_empty());
+    assert_eq!(loaded, gpkg_layers(&gpkg));
+    for layer in ["children", "households"] {
+        let n = pg.identity_count(layer).expect("identities");
+        assert!(n > 0, "{layer}");
+        assert_eq!(
+            n,
+            gpkg.identity_count(layer).expect("identities"),
+            "{layer}"
+        );
+    }
+
+    // A file with one bad row changes nothing, on PostgreSQL as on the file.
+    let good = std::fs::read_to_string(dir.join("children.csv")).expect("children");
+    let mut lines: Vec<&str> = good.lines().collect();
+    let bad = lines[3].replacen(',', ",not-a-date-", 1);
+    lines[3] = &bad;
+    let bad_file = dir.join("children-bad.csv");
+    std::fs::write(&bad_file, lines.join("\n")).expect("write");
+    let replace = ImportOptions {
+        replace: true,
+        ..opts.clone()
+    };
+    for_both(
+        &mut gpkg,
+        &mut pg,
+        |result| {
+            assert!(
+                matches!(result, Err(crate::ingest::IngestError::Rejected { .. })),
+                "{result:?}"
+            );
+        },
+        LayerKind::Children,
+        &bad_file,
+        &key,
+        &replace,
+    );
+    assert_eq!(
+        pg.load_revision().expect("load"),
+        (revision, gpkg_layers(&gpkg))
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs one import into both stores and checks each result with `check`.
+fn for_both(
+    gpkg: &mut Store,
+    pg: &mut super::PgStore,
+    check: impl Fn(&Result<crate::ingest::ImportSummary, crate::ingest::IngestError>),
+    kind: LayerKind,
+    file: &std::path::Path,
+    key: &crate::ingest::PseudonymKey,
+    opts: &crate::ingest::ImportOptions,
+) {
+    check(&crate::ingest::import_file(gpkg, kind, file, key, opts));
+    check(&crate::ingest::import_file(pg, kind, file, key, opts));
+}
