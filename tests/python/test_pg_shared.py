@@ -103,6 +103,12 @@ def test_sigap_import_writes_layers_into_postgres_as_into_a_file(pg_cluster, dem
         # "imported N KIND from PATH: W written, R rejected": the same counts.
         assert into_pg.stdout.split("\n")[0] == into_file.stdout.split("\n")[0], (into_pg.stdout, into_file.stdout)
     assert pg_cluster.psql(name, "SELECT value FROM sigap.sigap_meta WHERE key = 'revision'") == "4"
+    status = run("db", "status", "--db", url).stdout
+    with sqlite3.connect(gpkg) as lite:
+        n = {t: lite.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+             for t in ("villages", "children", "households", "facilities")}
+    assert (f"layers    {n['villages']} villages, {n['children']} children, "
+            f"{n['households']} households, {n['facilities']} facilities") in status, status
 
     key_hex = key.read_text().strip()
     with sqlite3.connect(gpkg) as lite:
