@@ -6,6 +6,9 @@ in metres over Kendari, turned into a GeoPackage by ogr2ogr, then, in the same r
 - `sigap import --db STORE households FILE.gpkg` (GDAL read, reprojection to WGS84
   through PROJ, validation, keyed pseudonyms, batched writes in one SQLite
   transaction), into a store that already holds the demo city's villages;
+- the same import into the shared PostgreSQL store (`--db postgres://...`: binary
+  COPY in one transaction), on a throwaway PostgreSQL 15 cluster with fsync on
+  (tests/python/pg.py), unless `--no-postgres`;
 - `ogr2ogr -f GeoJSON out.geojson FILE.gpkg`, the peer: GDAL alone reading the same
   file and writing it out, no reprojection, no validation.
 
@@ -20,6 +23,7 @@ import os
 import random
 import re
 import subprocess
+import sys
 import tempfile
 
 # Inside the demo villages' extent, in EPSG:32751 metres (about 122.45..122.61 E,
@@ -51,10 +55,35 @@ def timed(args, **kw):
     return seconds, rss_kib / 1024, p.stderr
 
 
+def into_postgres(sigap, d, demo, gpkg, n):
+    """`sigap import` of the same file into a PostgreSQL store holding the demo
+    villages; the row count checked with psql."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "python"))
+    from pg import APP_ROLE, SUPERUSER, Cluster
+
+    cluster = Cluster(durable=True)
+    try:
+        name = cluster.database("bench")
+        subprocess.run([sigap, "db", "init", "--db", cluster.url(SUPERUSER, name)], check=True, capture_output=True)
+        url, key = cluster.url(APP_ROLE, name), os.path.join(d, "pg.key")
+        subprocess.run([sigap, "import", "--db", url, "--key", key, "villages",
+                        os.path.join(demo, "villages.geojson")], check=True, capture_output=True)
+        secs, rss, _ = timed([sigap, "import", "--db", url, "--key", key, "households", gpkg],
+                             env={**os.environ, "SIGAP_LOG": "warn"})
+        count = int(cluster.psql(name, "SELECT count(*) FROM sigap.households"))
+        assert count == n, f"PostgreSQL holds {count} households"
+    finally:
+        cluster.stop()
+    return {"tool": "sigap import into PostgreSQL 15 (same file, binary COPY, fsync on)",
+            "features": n, "seconds": round(secs, 2),
+            "features_per_s": round(n / secs), "peak_rss_mib": round(rss, 1)}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default="target/release/sigap")
     ap.add_argument("--households", type=int, default=1_000_000)
+    ap.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL store")
     a = ap.parse_args()
     sigap = os.path.abspath(a.bin)
     with tempfile.TemporaryDirectory() as d:
@@ -73,6 +102,8 @@ def main():
         results.append({"tool": "sigap import (GPKG, EPSG:32751 -> WGS84, validate, store)",
                         "features": a.households, "seconds": round(secs, 2),
                         "features_per_s": round(a.households / secs), "peak_rss_mib": round(rss, 1)})
+        if not a.no_postgres:
+            results.append(into_postgres(sigap, d, demo, gpkg, a.households))
         secs, rss, _ = timed(["ogr2ogr", "-f", "GeoJSON", os.path.join(d, "out.geojson"), gpkg])
         results.append({"tool": "ogr2ogr -f GeoJSON (GDAL 3.6.2, same file)",
                         "features": a.households, "seconds": round(secs, 2),

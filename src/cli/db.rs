@@ -52,6 +52,12 @@ pub fn run(cmd: &DbCommand) -> Result<()> {
             println!("database  {}", store.db());
             println!("schema    {}", store.schema_version()?);
             println!("revision  {}", store.revision()?);
+            let counts: Vec<String> = store
+                .counts()?
+                .iter()
+                .map(|(kind, n)| format!("{n} {kind}"))
+                .collect();
+            println!("layers    {}", counts.join(", "));
             match store.check_service_role() {
                 Ok(()) => println!("role      may serve (cannot change the audit log)"),
                 Err(e) => println!("role      must not serve: {e}"),

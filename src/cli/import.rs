@@ -4,6 +4,7 @@ use anyhow::{Result, bail};
 use sigap::ingest::population::PopulationOptions;
 use sigap::ingest::{IdentityKey, ImportOptions, PseudonymKey};
 use sigap::model::LayerKind;
+use sigap::store::pg::PgStore;
 use sigap::store::{Db, Store};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -11,10 +12,12 @@ use std::sync::LazyLock;
 /// Validate a layer and write it to the store, all or nothing.
 #[derive(clap::Args)]
 pub struct ImportArgs {
-    /// The store (a GeoPackage file; created if missing).
+    /// The store: a GeoPackage file (created if missing), or a postgres:// URL of a
+    /// database made by `sigap db init` (layers only for now; needs --key).
     #[arg(long)]
     db: Db,
-    /// Pseudonymisation key file (default: DB.key beside the store; created if missing).
+    /// Pseudonymisation key file (default: DB.key beside a store file; created if
+    /// missing; required with a postgres:// store).
     #[arg(long)]
     key: Option<PathBuf>,
     /// Write the valid rows and put the rejected ones in a rejects file.
@@ -75,7 +78,6 @@ pub fn run(args: ImportArgs) -> Result<()> {
         kind,
         path,
     } = args;
-    let db = db.file("import")?;
     // What only a vector layer import uses, and whether it was given.
     let vector_only = [
         ("--key", key.is_some()),
@@ -94,7 +96,7 @@ pub fn run(args: ImportArgs) -> Result<()> {
                 bail!("--period is for children only (households apply to every period)");
             }
             import(
-                db,
+                &db,
                 key,
                 kind,
                 &path,
@@ -119,7 +121,7 @@ pub fn run(args: ImportArgs) -> Result<()> {
                 band: band.unwrap_or(1),
                 check,
             };
-            super::population::import_population(db, &path, &opts)
+            super::population::import_population(db.file("import population")?, &path, &opts)
         }
         ImportKind::Roads => {
             refuse(&vector_only, "roads")?;
@@ -131,7 +133,7 @@ pub fn run(args: ImportArgs) -> Result<()> {
                 ],
                 "roads (a new road import always replaces the network)",
             )?;
-            super::roads::import_roads(db, &path, config.as_deref(), check)
+            super::roads::import_roads(db.file("import roads")?, &path, config.as_deref(), check)
         }
         ImportKind::Interventions => {
             refuse(
@@ -147,7 +149,13 @@ pub fn run(args: ImportArgs) -> Result<()> {
                 ],
                 "interventions (the ledger only grows; a row already in it is counted, not doubled)",
             )?;
-            import_interventions(db, key, &path, config.as_deref(), check)
+            import_interventions(
+                db.file("import interventions")?,
+                key,
+                &path,
+                config.as_deref(),
+                check,
+            )
         }
         ImportKind::MeasureTargets => {
             let what = "measure-targets (a new file always replaces the targets)";
@@ -161,7 +169,7 @@ pub fn run(args: ImportArgs) -> Result<()> {
                 ],
                 what,
             )?;
-            import_measure_targets(db, &path, check)
+            import_measure_targets(db.file("import measure-targets")?, &path, check)
         }
     }
 }
@@ -352,8 +360,23 @@ pub(crate) fn key_path(db: &Path, key: Option<PathBuf>) -> PathBuf {
     })
 }
 
+/// The pseudonym key file of an import into `db`: `--key`, or beside a store file.
+/// A PostgreSQL store needs `--key`: the key must never be in the shared database,
+/// and every machine that imports must use the same one.
+fn layer_key_path(db: &Db, key: Option<PathBuf>) -> Result<PathBuf> {
+    match (db, key) {
+        (Db::File(file), key) => Ok(key_path(file, key)),
+        (Db::Postgres(_), Some(key)) => Ok(key),
+        (Db::Postgres(_), None) => bail!(
+            "an import into the PostgreSQL database {db} needs --key FILE: the \
+             pseudonym key is kept outside the database, and every machine that imports \
+             into it must use the same key file"
+        ),
+    }
+}
+
 fn import(
-    db: &Path,
+    db: &Db,
     key: Option<PathBuf>,
     kind: LayerKind,
     path: &Path,
@@ -362,7 +385,7 @@ fn import(
     if opts.check {
         return check(db, key, kind, path, opts);
     }
-    let key_file = key_path(db, key);
+    let key_file = layer_key_path(db, key)?;
     let key = PseudonymKey::load_or_create(&key_file)?;
     // Names and addresses are sealed with the identity key beside the pseudonym key.
     let opts = &ImportOptions {
@@ -371,8 +394,15 @@ fn import(
         ))?),
         ..opts.clone()
     };
-    let mut store = Store::open(db)?;
-    match sigap::ingest::import_file(&mut store, kind, path, &key, opts) {
+    let imported = match db {
+        Db::File(file) => {
+            sigap::ingest::import_file(&mut Store::open(file)?, kind, path, &key, opts)
+        }
+        Db::Postgres(url) => {
+            sigap::ingest::import_file(&mut PgStore::open(url)?, kind, path, &key, opts)
+        }
+    };
+    match imported {
         Ok(s) => {
             println!(
                 "imported {} {} from {}: {} written, {} rejected{}",
@@ -404,24 +434,30 @@ fn import(
 /// the key: a missing store is read as empty, a missing key replaced by a throwaway
 /// one (no stored pseudonym could match it anyway).
 fn check(
-    db: &Path,
+    db: &Db,
     key: Option<PathBuf>,
     kind: LayerKind,
     path: &Path,
     opts: &ImportOptions,
 ) -> Result<()> {
-    let key_file = key_path(db, key);
+    let key_file = layer_key_path(db, key)?;
     let key = if key_file.exists() {
         PseudonymKey::load_or_create(&key_file)?
     } else {
         PseudonymKey::from_bytes([0; 32])
     };
-    let mut store = if db.exists() {
-        Store::open(db)?
-    } else {
-        Store::open_in_memory()?
+    let checked = match db {
+        Db::File(file) if file.exists() => {
+            sigap::ingest::import_file(&mut Store::open(file)?, kind, path, &key, opts)
+        }
+        Db::File(_) => {
+            sigap::ingest::import_file(&mut Store::open_in_memory()?, kind, path, &key, opts)
+        }
+        Db::Postgres(url) => {
+            sigap::ingest::import_file(&mut PgStore::open(url)?, kind, path, &key, opts)
+        }
     };
-    let s = match sigap::ingest::import_file(&mut store, kind, path, &key, opts) {
+    let s = match checked {
         Ok(s) => s,
         Err(e) => {
             eprintln!("{e}");

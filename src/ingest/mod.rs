@@ -56,7 +56,7 @@ pub use topology::Topology;
 pub use validate::Notes;
 
 use crate::model::{AuditRow, LayerKind};
-use crate::store::{self, Store};
+use crate::store::{self, ImportTarget, LayerSink};
 use chrono::NaiveDate;
 use columns::ColumnMap;
 use coords::Coordinates;
@@ -210,7 +210,7 @@ pub struct ImportSummary {
 /// # Ok(()) }
 /// ```
 pub fn import_file(
-    store: &mut Store,
+    store: &mut impl ImportTarget,
     kind: LayerKind,
     path: &Path,
     key: &PseudonymKey,
@@ -224,8 +224,8 @@ pub fn import_file(
     clippy::too_many_lines,
     reason = "one import, step by step; being split as formats are added"
 )]
-fn import_at(
-    store: &mut Store,
+fn import_at<S: ImportTarget>(
+    store: &mut S,
     kind: LayerKind,
     path: &Path,
     key: &PseudonymKey,
@@ -515,11 +515,11 @@ fn report(kind: LayerKind, notes: &Notes, topology: Option<&Topology>) {
 }
 
 /// Whether `path` is the store's own file.
-fn store_file_is(store: &Store, path: &Path) -> bool {
-    match (
-        std::fs::canonicalize(store.path()),
-        std::fs::canonicalize(path),
-    ) {
+fn store_file_is(store: &impl ImportTarget, path: &Path) -> bool {
+    let Some(file) = store.file() else {
+        return false;
+    };
+    match (std::fs::canonicalize(file), std::fs::canonicalize(path)) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
     }

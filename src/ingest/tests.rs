@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::model::{FacilityKind, Sex};
+use crate::store::Store;
 use geo::{MultiPolygon, polygon};
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};

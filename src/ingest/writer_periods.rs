@@ -2,7 +2,7 @@
 //! those periods, and only those (importing August never wipes February).
 
 use crate::model::Period;
-use crate::store::{LayerRows, LayerWriter, StoreError};
+use crate::store::{LayerRows, LayerSink, StoreError};
 use std::collections::BTreeSet;
 
 /// The periods whose stored children this import has deleted so far.
@@ -25,7 +25,7 @@ impl Replaced {
     /// period, so nothing this import wrote is deleted.
     pub(super) fn clear_before(
         &mut self,
-        writer: &mut LayerWriter<'_>,
+        writer: &mut impl LayerSink,
         rows: &LayerRows,
     ) -> Result<(), StoreError> {
         let LayerRows::Children(children) = rows else {

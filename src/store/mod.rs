@@ -30,6 +30,7 @@ mod rembuk;
 mod roads;
 mod schema;
 pub mod sql;
+mod target;
 mod teams;
 mod visits;
 mod writer;
@@ -47,6 +48,7 @@ pub use plans::SavedPlan;
 pub use population::PopulationSource;
 pub use rembuk::{Action as RembukAction, Decisions as RembukDecisions};
 pub use roads::StoredRoads;
+pub use target::{ImportTarget, LayerSink};
 pub use visits::Visit;
 pub use writer::LayerWriter;
 

@@ -31,7 +31,9 @@ SUPERUSER = "postgres"
 
 
 class Cluster:
-    def __init__(self):
+    def __init__(self, durable=False):
+        """`durable`: fsync and full page writes on, as a real server runs (for
+        benchmarks); off by default, since tests throw the data away."""
         self.dir = Path(tempfile.mkdtemp(prefix="sigap-pg-", dir="/tmp"))
         self.as_postgres = os.geteuid() == 0
         if self.as_postgres:
@@ -43,8 +45,9 @@ class Cluster:
         started = time.monotonic()
         data = self.dir / "data"
         self._server("initdb", "-D", data, "--auth=trust", "-U", SUPERUSER, "-E", "UTF8", "--no-locale")
-        options = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1"
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._server("pg_ctl", "-D", data, "-l", self.dir / "server.log", "-w", "-o", options, "start")
         for sql in (f"CREATE DATABASE {TEMPLATE}", f"CREATE ROLE {OWNER_ROLE} NOLOGIN",
                     f"CREATE ROLE {APP_ROLE} LOGIN"):

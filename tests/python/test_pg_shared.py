@@ -4,7 +4,10 @@ by the next, the audit log closed to the service role, and clear refusals where 
 command cannot use PostgreSQL yet."""
 import re
 
-from conftest import run
+import csv
+import sqlite3
+
+from conftest import pseudonym, run
 from pg import APP_ROLE, SUPERUSER, pg_cluster  # noqa: F401 (the fixture)
 
 
@@ -65,7 +68,7 @@ def test_commands_not_yet_on_postgres_say_so_without_the_password(pg_cluster, tm
     url = pg_cluster.url(APP_ROLE, name).replace(f"{APP_ROLE}@", f"{APP_ROLE}:rahasia-sekali@")
     villages = tmp_path / "villages.csv"
     villages.write_text("code,name\n")
-    for args in (["import", "--db", url, "villages", villages],
+    for args in (["import", "--db", url, "population", villages],
                  ["route", "--db", url, "--team", "TPK"],
                  ["serve", "--db", url, "--addr", "127.0.0.1:1"]):
         p = run(*args, check=False)
@@ -75,3 +78,56 @@ def test_commands_not_yet_on_postgres_say_so_without_the_password(pg_cluster, tm
     # A file for a PostgreSQL-only command.
     p = run("db", "status", "--db", tmp_path / "city.gpkg", check=False)
     assert p.returncode != 0 and "PostgreSQL store" in p.stderr, p.stderr
+
+
+def test_sigap_import_writes_layers_into_postgres_as_into_a_file(pg_cluster, demo_dir, tmp_path):
+    """The demo city's four layers through `sigap import` into PostgreSQL and into a
+    GeoPackage with the same key: the same rows, under the pseudonyms Python's HMAC
+    gives, at the coordinates of the files."""
+    name = pg_cluster.database("imported")
+    run("db", "init", "--db", pg_cluster.url(SUPERUSER, name))
+    url = pg_cluster.url(APP_ROLE, name)
+    key = tmp_path / "city.key"
+    gpkg = tmp_path / "city.gpkg"
+    files = [("villages", "villages.geojson"), ("facilities", "facilities.csv"),
+             ("households", "households.csv"), ("children", "children.csv")]
+
+    # Without --key the import is refused before anything is read.
+    p = run("import", "--db", url, "villages", demo_dir / "villages.geojson", check=False)
+    assert p.returncode != 0 and "needs --key" in p.stderr, p.stderr
+    assert pg_cluster.psql(name, "SELECT value FROM sigap.sigap_meta WHERE key = 'revision'") == "0"
+
+    for kind, file in files:
+        into_pg = run("import", "--db", url, "--key", key, kind, demo_dir / file)
+        into_file = run("import", "--db", gpkg, "--key", key, kind, demo_dir / file)
+        # "imported N KIND from PATH: W written, R rejected": the same counts.
+        assert into_pg.stdout.split("\n")[0] == into_file.stdout.split("\n")[0], (into_pg.stdout, into_file.stdout)
+    assert pg_cluster.psql(name, "SELECT value FROM sigap.sigap_meta WHERE key = 'revision'") == "4"
+    status = run("db", "status", "--db", url).stdout
+    with sqlite3.connect(gpkg) as lite:
+        n = {t: lite.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+             for t in ("villages", "children", "households", "facilities")}
+    assert (f"layers    {n['villages']} villages, {n['children']} children, "
+            f"{n['households']} households, {n['facilities']} facilities") in status, status
+
+    key_hex = key.read_text().strip()
+    with sqlite3.connect(gpkg) as lite:
+        for table, column in [("villages", "code"), ("facilities", "id"),
+                              ("households", "pseudonym"), ("children", "pseudonym")]:
+            in_pg = pg_cluster.psql(name, f"SELECT {column} FROM sigap.{table} ORDER BY fid").split("\n")
+            in_file = [r[0] for r in lite.execute(f"SELECT {column} FROM {table} ORDER BY fid")]
+            assert len(in_pg) > 3 and in_pg == in_file, table
+    homes = list(csv.DictReader(open(demo_dir / "households.csv")))
+    stored = pg_cluster.psql(
+        name, "SELECT pseudonym || ' ' || ST_X(geom)::text || ' ' || ST_Y(geom)::text "
+              "FROM sigap.households ORDER BY fid").split("\n")
+    assert len(stored) == len(homes)
+    for row, line in zip(homes, stored):
+        pseudo, x, y = line.split(" ")
+        assert pseudo == pseudonym(key_hex, row["id"])
+        assert abs(float(x) - float(row["lon"])) < 1e-9 and abs(float(y) - float(row["lat"])) < 1e-9
+
+    # A second import of the same children adds nothing and changes nothing.
+    p = run("import", "--db", url, "--key", key, "children", demo_dir / "children.csv", check=False)
+    assert p.returncode != 0 and "the store is unchanged" in p.stderr, p.stderr
+    assert pg_cluster.psql(name, "SELECT value FROM sigap.sigap_meta WHERE key = 'revision'") == "4"

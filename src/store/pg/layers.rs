@@ -10,17 +10,21 @@
 use super::types::Date;
 use super::{PgStore, pg_error};
 use crate::model::{
-    Child, Facility, FacilityKind, Household, LayerKind, PointCells, Sex, TargetGroups, Village,
+    Child, Facility, FacilityKind, Household, LayerKind, Period, PointCells, Sex, TargetGroups,
+    Village,
 };
-use crate::store::StoreError;
 use crate::store::geometry::{decode_wkb_multi_polygon, decode_wkb_point};
 use crate::store::layers::{id_column, stored_cells, table, union};
+use crate::store::sql::Pg;
+use crate::store::{
+    Dataset, StoreError, assignments, deliveries, measure_targets, population, roads,
+};
 use geo::{BoundingRect, Point, Rect};
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
 use postgres::{GenericClient, IsolationLevel};
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The four layers of one revision, each in the order it was imported (fid order).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -38,7 +42,48 @@ impl PgStore {
     /// The revision and the four layers, read in one `REPEATABLE READ, READ ONLY`
     /// transaction: an import committing meanwhile (from any server) is wholly in or
     /// wholly out.
-    pub fn load_revision(&mut self) -> Result<(u64, Layers), StoreError> {
+    pub fn load_layers(&mut self) -> Result<(u64, Layers), StoreError> {
+        self.in_one_read(|tx, db| read_layers(tx, db))
+    }
+
+    /// The revision and everything a server serves (the four layers, population,
+    /// assignments, roads, the ledger, measure targets), read in one snapshot as
+    /// [`PgStore::load_layers`] is: what `Store::load_revision` gives on a file.
+    pub fn load_revision(&mut self) -> Result<(u64, Dataset), StoreError> {
+        self.in_one_read(|tx, db| {
+            let layers = read_layers(tx, db)?;
+            let place = Path::new(db);
+            let mut c = Pg::new(tx);
+            let of = |table| move |e| StoreError::of_sql(place, table, e);
+            Ok(Dataset {
+                villages: layers.villages,
+                children: layers.children,
+                households: layers.households.into(),
+                facilities: layers.facilities,
+                population: population::read(&mut c, super::tables::PG_VILLAGES, place)
+                    .map_err(of("population_source"))?,
+                assignments: assignments::assignments(&mut c)
+                    .map_err(of("sigap_assignments"))?
+                    .into(),
+                roads: roads::roads(&mut c)
+                    .map_err(of("sigap_roads"))?
+                    .map(|r| std::sync::Arc::new(r.network)),
+                osm_extract: roads::osm_extract(&mut c)
+                    .map_err(of("sigap_osm_extract"))?
+                    .map(std::sync::Arc::new),
+                deliveries: deliveries::deliveries(&mut c, None).map_err(of("sigap_deliveries"))?,
+                measure_targets: measure_targets::read(&mut c)
+                    .map_err(of("sigap_measure_targets"))?,
+            })
+        })
+    }
+
+    /// Runs `read` in one `REPEATABLE READ, READ ONLY` transaction with the revision
+    /// it saw.
+    fn in_one_read<T>(
+        &mut self,
+        read: impl FnOnce(&mut postgres::Transaction<'_>, &str) -> Result<T, StoreError>,
+    ) -> Result<(u64, T), StoreError> {
         let err = pg_error(&self.db);
         let mut tx = self
             .client
@@ -54,22 +99,10 @@ impl PgStore {
             )
             .and_then(|row| row.try_get(0))
             .map_err(&err)?;
-        let villages = read_villages(&mut tx, &self.db, true)?;
-        let children = read_children(&mut tx, &self.db)?;
-        let (households, household_cells) = read_households(&mut tx, &self.db)?;
-        let facilities = read_facilities(&mut tx, &self.db)?;
+        let out = read(&mut tx, &self.db)?;
         // Nothing was written: committing only lets go of the snapshot.
         tx.commit().map_err(&err)?;
-        Ok((
-            revision.cast_unsigned(),
-            Layers {
-                villages,
-                children,
-                households,
-                household_cells,
-                facilities,
-            },
-        ))
+        Ok((revision.cast_unsigned(), out))
     }
 
     /// Every household in import order, with its stored H3 cells (see
@@ -113,6 +146,27 @@ impl PgStore {
             .map_err(&err)
     }
 
+    /// `(pseudonym, period)` of every stored child: what an import that adds
+    /// children must not repeat.
+    pub fn child_keys(&mut self) -> Result<HashSet<(String, Period)>, StoreError> {
+        let err = pg_error(&self.db);
+        let mut out = HashSet::new();
+        let mut rows = self
+            .client
+            .query_raw("SELECT pseudonym, period FROM children", no_params())
+            .map_err(&err)?;
+        while let Some(row) = rows.next().map_err(&err)? {
+            let (id, period): (String, String) =
+                (row.try_get(0).map_err(&err)?, row.try_get(1).map_err(&err)?);
+            // A period that does not parse is reported by the load; here it cannot
+            // collide with a valid one.
+            if let Ok(p) = period.parse() {
+                out.insert((id, p));
+            }
+        }
+        Ok(out)
+    }
+
     /// Every stored village, in import order.
     pub fn villages(&mut self) -> Result<Vec<Village>, StoreError> {
         read_villages(&mut self.client, &self.db, true)
@@ -130,6 +184,21 @@ impl PgStore {
             .filter_map(|v| v.boundary.bounding_rect())
             .reduce(union))
     }
+}
+
+/// The four layers, read on `c` (inside the caller's snapshot).
+fn read_layers(c: &mut impl GenericClient, db: &str) -> Result<Layers, StoreError> {
+    let villages = read_villages(c, db, true)?;
+    let children = read_children(c, db)?;
+    let (households, household_cells) = read_households(c, db)?;
+    let facilities = read_facilities(c, db)?;
+    Ok(Layers {
+        villages,
+        children,
+        households,
+        household_cells,
+        facilities,
+    })
 }
 
 /// No parameters, for `query_raw`.

@@ -64,7 +64,7 @@ fn every_layer() -> [LayerRows; 4] {
     ]
 }
 
-/// The layers the GeoPackage store holds, as `PgStore::load_revision` returns them.
+/// The layers the GeoPackage store holds, as `PgStore::load_layers` returns them.
 fn gpkg_layers(store: &Store) -> Layers {
     let data = store.load().expect("load the GeoPackage store");
     let (households, household_cells) = store.households().expect("households");
@@ -95,7 +95,7 @@ fn layers_load_back_as_written_and_as_the_geopackage_store_loads_them() {
         assert_eq!(pg.write_layer(&rows, false).expect("write to pg"), n);
         gpkg.write_layer(&rows, false).expect("write to gpkg");
     }
-    let (revision, loaded) = pg.load_revision().expect("load");
+    let (revision, loaded) = pg.load_layers().expect("load");
     assert_eq!(revision, 4);
     assert_eq!(loaded.villages, villages());
     assert_eq!(loaded.children, children());
@@ -175,7 +175,7 @@ fn the_demo_city_loads_back_as_the_geopackage_store_loads_it() {
     writer.commit().expect("commit");
     pg.write_layer(&LayerRows::Facilities(expected.facilities.clone()), false)
         .expect("facilities");
-    let (revision, loaded) = pg.load_revision().expect("load");
+    let (revision, loaded) = pg.load_layers().expect("load");
     assert_eq!(revision, 4);
     assert!(!loaded.households.is_empty() && !loaded.villages.is_empty());
     assert_eq!(loaded, expected);
@@ -216,7 +216,7 @@ fn replace_swaps_a_layer_and_adding_keeps_it() {
             .expect("replace"),
         3
     );
-    let (revision, loaded) = pg.load_revision().expect("load");
+    let (revision, loaded) = pg.load_layers().expect("load");
     assert_eq!(revision, 3);
     assert_eq!(loaded.households, households(20..23));
     assert_eq!(
@@ -234,7 +234,7 @@ fn a_duplicate_id_fails_and_changes_nothing() {
     let mut pg = db.store(APP_ROLE);
     pg.write_layer(&LayerRows::Households(households(0..3)), false)
         .expect("first import");
-    let before = pg.load_revision().expect("load");
+    let before = pg.load_layers().expect("load");
 
     // One already stored, then one twice in a replacing import.
     let again = pg.write_layer(&LayerRows::Households(households(2..4)), false);
@@ -246,7 +246,7 @@ fn a_duplicate_id_fails_and_changes_nothing() {
     let mut twice = households(10..12);
     twice.push(household(10));
     assert!(pg.write_layer(&LayerRows::Households(twice), true).is_err());
-    assert_eq!(pg.load_revision().expect("load"), before);
+    assert_eq!(pg.load_layers().expect("load"), before);
     assert_eq!(before.0, 1);
     assert_eq!(before.1.households, households(0..3));
 }
@@ -259,14 +259,14 @@ fn a_dropped_writer_changes_nothing() {
     let mut pg = db.store(APP_ROLE);
     pg.write_layer(&LayerRows::Villages(villages()), false)
         .expect("villages");
-    let before = pg.load_revision().expect("load");
+    let before = pg.load_layers().expect("load");
     {
         let mut writer = pg.layer_writer(LayerKind::Villages, true).expect("writer");
         writer
             .write(&LayerRows::Villages(villages()[..1].to_vec()))
             .expect("write");
     }
-    assert_eq!(pg.load_revision().expect("load"), before);
+    assert_eq!(pg.load_layers().expect("load"), before);
     // The lock went with the transaction: the next import gets in.
     assert_eq!(
         pg.write_layer(&LayerRows::Facilities(facilities()), false)
@@ -306,7 +306,7 @@ fn the_audit_row_commits_with_the_rows() {
     let entries = pg.audit_entries(10, None, None).expect("entries");
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].action, "import");
-    assert_eq!(pg.load_revision().expect("load").1.children, children());
+    assert_eq!(pg.load_layers().expect("load").1.children, children());
 }
 
 #[test]
@@ -331,7 +331,7 @@ fn delete_period_keeps_other_periods() {
         .expect("write");
     writer.commit().expect("commit");
 
-    let loaded = pg.load_revision().expect("load").1.children;
+    let loaded = pg.load_layers().expect("load").1.children;
     let mut expected: Vec<Child> = children()
         .into_iter()
         .filter(|c| c.period == kept)
@@ -350,7 +350,7 @@ fn a_reader_sees_the_old_revision_while_a_writer_is_open() {
     writer_store
         .write_layer(&LayerRows::Households(households(0..4)), false)
         .expect("first import");
-    let before = reader.load_revision().expect("load");
+    let before = reader.load_layers().expect("load");
 
     let mut writer = writer_store
         .layer_writer(LayerKind::Households, true)
@@ -358,13 +358,10 @@ fn a_reader_sees_the_old_revision_while_a_writer_is_open() {
     writer
         .write(&LayerRows::Households(households(10..20)))
         .expect("write");
-    assert_eq!(
-        reader.load_revision().expect("load during the write"),
-        before
-    );
+    assert_eq!(reader.load_layers().expect("load during the write"), before);
     writer.commit().expect("commit");
 
-    let (revision, after) = reader.load_revision().expect("load after");
+    let (revision, after) = reader.load_layers().expect("load after");
     assert_eq!(revision, 2);
     assert_eq!(after.households, households(10..20));
 }
@@ -400,7 +397,7 @@ fn a_load_is_one_snapshot_while_imports_commit() {
         let mut reader = db.store(APP_ROLE);
         let mut loads = 0;
         while !done.load(std::sync::atomic::Ordering::SeqCst) || loads == 0 {
-            let (revision, layers) = reader.load_revision().expect("load");
+            let (revision, layers) = reader.load_layers().expect("load");
             assert_eq!(layers.households, expected(revision), "revision {revision}");
             loads += 1;
         }
@@ -472,7 +469,7 @@ fn households_per_second_into_postgres_and_sqlite() {
     writer.commit().expect("commit");
     let pg_write = start.elapsed();
     let start = Instant::now();
-    let (_, loaded) = pg.load_revision().expect("load");
+    let (_, loaded) = pg.load_layers().expect("load");
     let pg_load = start.elapsed();
     assert_eq!(loaded.households.len(), N);
 
@@ -497,9 +494,161 @@ fn households_per_second_into_postgres_and_sqlite() {
     remove(&path);
 
     println!(
-        "{N} households: PostgreSQL write {pg_write:.2?} ({:.0}/s), load_revision {pg_load:.2?}; \
+        "{N} households: PostgreSQL write {pg_write:.2?} ({:.0}/s), load_layers {pg_load:.2?}; \
          SQLite file write {gpkg_write:.2?} ({:.0}/s), households {gpkg_load:.2?}",
         rate(N, pg_write),
         rate(N, gpkg_write),
     );
+}
+
+/// The demo city's files imported through `ingest::import_file`, as `sigap import`
+/// does, into a GeoPackage store and into PostgreSQL with the same keys.
+#[test]
+fn files_imported_into_postgres_load_as_imported_into_a_geopackage() {
+    use crate::demo::{DEFAULT_SEED, DEMO_FILES, write_demo};
+    use crate::ingest::{IdentityKey, ImportOptions, PseudonymKey, import_file};
+    let Some(db) = Db::new("layers_imported") else {
+        return;
+    };
+    let dir = temp_path("imported").with_extension("d");
+    std::fs::create_dir_all(&dir).expect("dir");
+    write_demo(&dir, DEFAULT_SEED).expect("demo files");
+    let key = PseudonymKey::from_bytes([7; 32]);
+    let opts = ImportOptions {
+        identity: Some(IdentityKey::from_bytes([9; 32])),
+        ..ImportOptions::default()
+    };
+    let mut gpkg = Store::open_in_memory().expect("store");
+    let mut pg = db.store(APP_ROLE);
+    for (kind, file) in DEMO_FILES {
+        let a = import_file(&mut gpkg, kind, &dir.join(file), &key, &opts).expect("into gpkg");
+        let b = import_file(&mut pg, kind, &dir.join(file), &key, &opts).expect("into pg");
+        assert_eq!((a.read, a.written), (b.read, b.written), "{file}");
+    }
+    let (revision, loaded) = pg.load_layers().expect("load");
+    assert_eq!(revision, gpkg.revision().expect("revision"));
+    assert!(!loaded.children.is_empty() && !loaded.households.is_empty());
+    assert_eq!(loaded, gpkg_layers(&gpkg));
+    for layer in ["children", "households"] {
+        let n = pg.identity_count(layer).expect("identities");
+        assert!(n > 0, "{layer}");
+        assert_eq!(
+            n,
+            gpkg.identity_count(layer).expect("identities"),
+            "{layer}"
+        );
+    }
+
+    // A file with one bad row changes nothing, on PostgreSQL as on the file.
+    let good = std::fs::read_to_string(dir.join("children.csv")).expect("children");
+    let mut lines: Vec<&str> = good.lines().collect();
+    let bad = lines[3].replacen(',', ",not-a-date-", 1);
+    lines[3] = &bad;
+    let bad_file = dir.join("children-bad.csv");
+    std::fs::write(&bad_file, lines.join("\n")).expect("write");
+    let replace = ImportOptions {
+        replace: true,
+        ..opts.clone()
+    };
+    for_both(
+        &mut gpkg,
+        &mut pg,
+        |result| {
+            assert!(
+                matches!(result, Err(crate::ingest::IngestError::Rejected { .. })),
+                "{result:?}"
+            );
+        },
+        LayerKind::Children,
+        &bad_file,
+        &key,
+        &replace,
+    );
+    assert_eq!(
+        pg.load_layers().expect("load"),
+        (revision, gpkg_layers(&gpkg))
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs one import into both stores and checks each result with `check`.
+fn for_both(
+    gpkg: &mut Store,
+    pg: &mut super::PgStore,
+    check: impl Fn(&Result<crate::ingest::ImportSummary, crate::ingest::IngestError>),
+    kind: LayerKind,
+    file: &std::path::Path,
+    key: &crate::ingest::PseudonymKey,
+    opts: &crate::ingest::ImportOptions,
+) {
+    check(&crate::ingest::import_file(gpkg, kind, file, key, opts));
+    check(&crate::ingest::import_file(pg, kind, file, key, opts));
+}
+
+/// Everything a server loads (`load_revision`), for the demo city written to
+/// PostgreSQL piece by piece, equals what the GeoPackage store loads.
+#[test]
+fn the_whole_demo_city_loads_from_postgres_as_from_a_geopackage() {
+    let Some(db) = Db::new("dataset_demo_city") else {
+        return;
+    };
+    let gpkg = crate::demo::demo_store(crate::demo::DEFAULT_SEED).expect("demo city");
+    let (_, data) = gpkg.load_revision().expect("load");
+    let mut pg = db.store(APP_ROLE);
+    pg.write_layer(&LayerRows::Villages(data.villages.clone()), false)
+        .expect("villages");
+    pg.write_layer(&LayerRows::Children(data.children.clone()), false)
+        .expect("children");
+    let mut writer = pg
+        .layer_writer(LayerKind::Households, false)
+        .expect("writer");
+    for batch in data.households.chunks(BATCH) {
+        writer
+            .write(&LayerRows::Households(batch.to_vec()))
+            .expect("households");
+    }
+    writer.commit().expect("commit");
+    pg.write_layer(&LayerRows::Facilities(data.facilities.clone()), false)
+        .expect("facilities");
+    let mut assigned: Vec<(String, String)> = data
+        .assignments
+        .iter()
+        .map(|(a, b)| (a.clone(), b.clone()))
+        .collect();
+    assigned.sort();
+    pg.write_assignments(&assigned, true).expect("assignments");
+    pg.write_deliveries(&data.deliveries).expect("deliveries");
+    let population = data.population.as_ref().expect("the demo has a population");
+    let source = crate::store::PopulationSource {
+        file: "population.tif".into(),
+        band: 1,
+        crs: "EPSG:4326".into(),
+        villages_sha256: pg.villages_sha256().expect("fingerprint"),
+    };
+    pg.write_population(population, &source)
+        .expect("population");
+    let roads = gpkg.roads().expect("roads").expect("the demo has roads");
+    pg.write_roads(&roads.network, &roads.source, &roads.report)
+        .expect("roads");
+    let pbf = gpkg
+        .osm_extract()
+        .expect("extract")
+        .expect("the demo has an extract");
+    pg.write_osm_extract("roads.osm.pbf", &pbf)
+        .expect("extract");
+
+    let (revision, loaded) = pg.load_revision().expect("load");
+    assert!(revision >= 8, "{revision}");
+    assert_eq!(loaded.villages, data.villages);
+    assert_eq!(loaded.children, data.children);
+    assert_eq!(loaded.households, data.households);
+    assert_eq!(loaded.facilities, data.facilities);
+    assert_eq!(loaded.population, data.population);
+    assert!(!loaded.assignments.is_empty());
+    assert_eq!(loaded.assignments, data.assignments);
+    assert!(!loaded.deliveries.is_empty());
+    assert_eq!(loaded.deliveries, data.deliveries);
+    assert_eq!(loaded.roads, data.roads);
+    assert_eq!(loaded.osm_extract, data.osm_extract);
+    assert_eq!(loaded.measure_targets, data.measure_targets);
 }

@@ -19,9 +19,9 @@
 //! The four layers (`writer.rs`, `layers.rs`): [`PgStore::layer_writer`] copies an
 //! import in with binary COPY under the write lock and commits it with one revision
 //! (optionally with its audit row), [`PgStore::load_revision`] reads the revision and
-//! the layers in one snapshot, equal to what the GeoPackage store reads for the same
-//! rows. The rest of a `Dataset` (population, assignments, roads, deliveries, measure
-//! targets) is not here yet.
+//! a whole `Dataset` (the layers and the small tables) in one snapshot, equal to what
+//! the GeoPackage store reads for the same rows. `sigap import` writes the layers
+//! through `store::ImportTarget`.
 //!
 //! The schema belongs to the NOLOGIN role [`OWNER_ROLE`]; the service logs in as its
 //! own role, granted SELECT and INSERT only on the append-only tables (`sigap_audit`,

@@ -17,7 +17,7 @@ use std::path::Path;
 
 /// Villages and their geometry as WKB, in code order by bytes (as SQLite sorts):
 /// what the population fingerprint is taken of on this store.
-const PG_VILLAGES: &str =
+pub(super) const PG_VILLAGES: &str =
     r#"SELECT code, ST_AsBinary(geom) FROM villages ORDER BY code COLLATE "C""#;
 
 impl PgStore {

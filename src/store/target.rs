@@ -1,0 +1,146 @@
+//! What an import needs of a store, so one import (`ingest::import_file`) writes a
+//! layer into the GeoPackage file or the shared PostgreSQL database alike.
+//!
+//! Why a trait here and not the `Store` enum of the design note: an import uses six
+//! calls of the store and four of its writer; the enum over every method comes when
+//! the server runs on PostgreSQL, and will implement this trait by forwarding.
+
+use super::pg::{PgLayerWriter, PgStore};
+use super::{LayerRows, LayerWriter, Store, StoreError};
+use crate::model::{AuditRow, LayerKind, Period, Village};
+use geo::Rect;
+use std::collections::HashSet;
+use std::path::Path;
+
+/// A layer being written in one transaction: the rows become visible at
+/// [`LayerSink::commit_with_audit`], and dropping it rolls everything back.
+pub trait LayerSink {
+    /// Inserts one batch; an id already stored fails it.
+    fn write(&mut self, rows: &LayerRows) -> Result<(), StoreError>;
+    /// Inserts or replaces the sealed identities `(pseudonym, sealed)` of rows.
+    fn write_identities(&mut self, sealed: &[(String, Vec<u8>)]) -> Result<(), StoreError>;
+    /// Deletes the stored children of `period` (an import replacing that period).
+    fn delete_period(&mut self, period: Period) -> Result<usize, StoreError>;
+    /// Rows written so far.
+    fn written(&self) -> usize;
+    /// Appends `audit` to the audit log, bumps the revision and commits; returns the
+    /// new revision.
+    fn commit_with_audit(self, audit: Option<&AuditRow>) -> Result<u64, StoreError>;
+}
+
+/// A store an import can write a layer into.
+pub trait ImportTarget {
+    /// The writer of one layer, holding the store's write lock.
+    type Writer<'s>: LayerSink
+    where
+        Self: 's;
+
+    /// The file the store lives in; `None` for a database server (nothing to
+    /// confuse an input file with).
+    fn file(&self) -> Option<&Path>;
+    /// The bounding box of the stored village boundaries (WGS84 degrees).
+    fn village_extent(&mut self) -> Result<Option<Rect<f64>>, StoreError>;
+    /// `(pseudonym, period)` of every stored child.
+    fn child_keys(&mut self) -> Result<HashSet<(String, Period)>, StoreError>;
+    /// The ids stored in a layer.
+    fn ids(&mut self, kind: LayerKind) -> Result<HashSet<String>, StoreError>;
+    /// Every stored village, in import order.
+    fn villages(&mut self) -> Result<Vec<Village>, StoreError>;
+    /// Starts writing layer `kind`; with `replace`, its old rows are deleted (seen
+    /// only at commit).
+    fn layer_writer(
+        &mut self,
+        kind: LayerKind,
+        replace: bool,
+    ) -> Result<Self::Writer<'_>, StoreError>;
+}
+
+impl LayerSink for LayerWriter<'_> {
+    fn write(&mut self, rows: &LayerRows) -> Result<(), StoreError> {
+        LayerWriter::write(self, rows)
+    }
+    fn write_identities(&mut self, sealed: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+        LayerWriter::write_identities(self, sealed)
+    }
+    fn delete_period(&mut self, period: Period) -> Result<usize, StoreError> {
+        LayerWriter::delete_period(self, period)
+    }
+    fn written(&self) -> usize {
+        LayerWriter::written(self)
+    }
+    fn commit_with_audit(self, audit: Option<&AuditRow>) -> Result<u64, StoreError> {
+        LayerWriter::commit_with_audit(self, audit)
+    }
+}
+
+impl ImportTarget for Store {
+    type Writer<'s> = LayerWriter<'s>;
+
+    fn file(&self) -> Option<&Path> {
+        Some(self.path())
+    }
+    fn village_extent(&mut self) -> Result<Option<Rect<f64>>, StoreError> {
+        Store::village_extent(self)
+    }
+    fn child_keys(&mut self) -> Result<HashSet<(String, Period)>, StoreError> {
+        Store::child_keys(self)
+    }
+    fn ids(&mut self, kind: LayerKind) -> Result<HashSet<String>, StoreError> {
+        Store::ids(self, kind)
+    }
+    fn villages(&mut self) -> Result<Vec<Village>, StoreError> {
+        Store::villages(self)
+    }
+    fn layer_writer(
+        &mut self,
+        kind: LayerKind,
+        replace: bool,
+    ) -> Result<LayerWriter<'_>, StoreError> {
+        Store::layer_writer(self, kind, replace)
+    }
+}
+
+impl LayerSink for PgLayerWriter<'_> {
+    fn write(&mut self, rows: &LayerRows) -> Result<(), StoreError> {
+        PgLayerWriter::write(self, rows)
+    }
+    fn write_identities(&mut self, sealed: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+        PgLayerWriter::write_identities(self, sealed)
+    }
+    fn delete_period(&mut self, period: Period) -> Result<usize, StoreError> {
+        PgLayerWriter::delete_period(self, period)
+    }
+    fn written(&self) -> usize {
+        PgLayerWriter::written(self)
+    }
+    fn commit_with_audit(self, audit: Option<&AuditRow>) -> Result<u64, StoreError> {
+        PgLayerWriter::commit_with_audit(self, audit)
+    }
+}
+
+impl ImportTarget for PgStore {
+    type Writer<'s> = PgLayerWriter<'s>;
+
+    fn file(&self) -> Option<&Path> {
+        None
+    }
+    fn village_extent(&mut self) -> Result<Option<Rect<f64>>, StoreError> {
+        PgStore::village_extent(self)
+    }
+    fn child_keys(&mut self) -> Result<HashSet<(String, Period)>, StoreError> {
+        PgStore::child_keys(self)
+    }
+    fn ids(&mut self, kind: LayerKind) -> Result<HashSet<String>, StoreError> {
+        PgStore::ids(self, kind)
+    }
+    fn villages(&mut self) -> Result<Vec<Village>, StoreError> {
+        PgStore::villages(self)
+    }
+    fn layer_writer(
+        &mut self,
+        kind: LayerKind,
+        replace: bool,
+    ) -> Result<PgLayerWriter<'_>, StoreError> {
+        PgStore::layer_writer(self, kind, replace)
+    }
+}
