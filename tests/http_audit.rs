@@ -67,7 +67,7 @@ fn router() -> axum::Router {
     app(AppState::new(
         Config::default(),
         Snapshot::build(1, &data, &Config::default()),
-        Some(Store::open_in_memory().expect("store")),
+        Some(Store::open_in_memory().expect("store").into()),
         false,
         sigap::assets::WebFiles::Embedded,
         std::sync::Arc::clone(&common::auth().0),

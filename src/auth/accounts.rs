@@ -831,6 +831,16 @@ impl Accounts {
             .map(|c| (c.account.clone(), c.credential.clone()))
     }
 
+    /// Makes the next lookup read the credential generation again, whenever it was
+    /// last read: another server announced a change (see
+    /// [`crate::store::pg::Heard::Auth`]).
+    pub fn recheck(&self) {
+        self.cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .checked = None;
+    }
+
     /// Reads the credential generation and empties the cache if it moved (another
     /// process changed an account, a session or a token); the epoch to remember
     /// what is read next under.

@@ -169,21 +169,23 @@ pub fn run(args: ImportArgs) -> Result<()> {
                 ],
                 what,
             )?;
-            import_measure_targets(db.file("import measure-targets")?, &path, check)
+            import_measure_targets(&db, &path, check)
         }
     }
 }
 
 /// `sigap import measure-targets FILE`: children under five to measure per village,
 /// replacing the previous targets, all or nothing.
-fn import_measure_targets(db: &Path, path: &Path, check: bool) -> Result<()> {
+fn import_measure_targets(db: &Db, path: &Path, check: bool) -> Result<()> {
     use sigap::ingest::measure_targets::{
         TargetsRead, import_measure_targets, read_measure_targets,
     };
-    if !db.exists() {
-        bail!("no store at {}: import villages first", db.display());
+    if let Db::File(file) = db
+        && !file.exists()
+    {
+        bail!("no store at {}: import villages first", file.display());
     }
-    let mut store = Store::open(db)?;
+    let mut store = sigap::store::AnyStore::open(db)?;
     let failed = |e: &dyn std::fmt::Display| {
         eprintln!("{e}");
         anyhow::anyhow!(
@@ -363,14 +365,14 @@ pub(crate) fn key_path(db: &Path, key: Option<PathBuf>) -> PathBuf {
 /// The pseudonym key file of an import into `db`: `--key`, or beside a store file.
 /// A PostgreSQL store needs `--key`: the key must never be in the shared database,
 /// and every machine that imports must use the same one.
-fn layer_key_path(db: &Db, key: Option<PathBuf>) -> Result<PathBuf> {
+pub(super) fn layer_key_path(db: &Db, key: Option<PathBuf>) -> Result<PathBuf> {
     match (db, key) {
         (Db::File(file), key) => Ok(key_path(file, key)),
         (Db::Postgres(_), Some(key)) => Ok(key),
         (Db::Postgres(_), None) => bail!(
-            "an import into the PostgreSQL database {db} needs --key FILE: the \
-             pseudonym key is kept outside the database, and every machine that imports \
-             into it must use the same key file"
+            "the PostgreSQL database {db} needs --key FILE for imports (over HTTP \
+             too): the pseudonym key is kept outside the database, and every machine \
+             that imports into it must use the same key file"
         ),
     }
 }

@@ -5,7 +5,7 @@ use sigap::assets::WebFiles;
 use sigap::auth::{Accounts, NewUser, Role};
 use sigap::http::{AppState, Snapshot};
 use sigap::ingest::IdentityKey;
-use sigap::store::{Db, Store};
+use sigap::store::{AnyStore, Db, Store};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -14,9 +14,12 @@ use std::sync::Arc;
 /// Serve the map, tiles and API (the demo city when no --db is given).
 #[derive(clap::Args)]
 pub struct ServeArgs {
+    /// The store: a GeoPackage file, or a postgres:// database made by `sigap db
+    /// init`, which any number of servers may share.
     #[arg(long)]
     db: Option<Db>,
-    /// Pseudonymisation key for imports over HTTP (default: DB.key beside the store).
+    /// Pseudonymisation key for imports over HTTP (default: DB.key beside a store
+    /// file; required with a postgres:// store, where every server must use the same).
     #[arg(long, requires = "db")]
     key: Option<PathBuf>,
     #[arg(long, default_value = "127.0.0.1:8080")]
@@ -36,10 +39,13 @@ pub struct ServeArgs {
 
 /// Runs `sigap serve`.
 pub fn run(args: ServeArgs) -> Result<()> {
-    let db = args.db.as_ref().map(|db| db.file("serve")).transpose()?;
-    let key = db.map(|db| super::import::key_path(db, args.key.clone()));
+    let key = args
+        .db
+        .as_ref()
+        .map(|db| super::import::layer_key_path(db, args.key.clone()))
+        .transpose()?;
     serve(
-        db,
+        args.db.as_ref(),
         key,
         args.addr,
         args.config.as_deref(),
@@ -103,7 +109,7 @@ fn web_files(web_dir: Option<PathBuf>, vendor_dir: Option<PathBuf>) -> Result<We
 }
 
 fn serve(
-    db: Option<&Path>,
+    db: Option<&Db>,
     key: Option<PathBuf>,
     addr: SocketAddr,
     config: Option<&Path>,
@@ -113,8 +119,10 @@ fn serve(
     let config = super::load_config(config)?;
     let web = web_files(web_dir, vendor_dir)?;
     let demo = db.is_none();
-    let (store, identity) = if let Some(p) = db {
-        if !p.exists() {
+    let (mut store, identity) = if let Some(db) = db {
+        if let Db::File(p) = db
+            && !p.exists()
+        {
             bail!(
                 "no store at {}; create one with `sigap import --db {} villages FILE`",
                 p.display(),
@@ -127,14 +135,17 @@ fn serve(
             .as_ref()
             .map(|k| IdentityKey::load_or_create(&IdentityKey::path_beside(k)))
             .transpose()?;
-        (Store::open(p)?, identity)
+        (AnyStore::open(db)?, identity)
     } else {
         tracing::info!("building the synthetic demo city in memory");
         let (store, identity) = sigap::demo::demo_store_with_identity(sigap::demo::DEFAULT_SEED)?;
-        (store, Some(identity))
+        (AnyStore::File(store), Some(identity))
     };
-    let revision = store.revision()?;
-    let data = store.load()?;
+    if let AnyStore::Postgres(pg) = &mut store {
+        // The service's role must not be able to rewrite the audit log.
+        pg.check_service_role()?;
+    }
+    let (revision, data) = store.load_revision()?;
     let snapshot = Snapshot::build(revision, &data, &config);
     tracing::info!(
         villages = data.villages.len(),
@@ -144,7 +155,8 @@ fn serve(
         "data loaded"
     );
     let accounts = match db {
-        Some(p) => Accounts::open(p)?,
+        Some(Db::File(p)) => Accounts::open(p)?,
+        Some(Db::Postgres(url)) => Accounts::open_postgres(url)?,
         None => Accounts::open_in_memory()?,
     };
     let first_admin = first_admin(&accounts)?;
@@ -157,17 +169,17 @@ fn serve(
         web,
         Arc::new(accounts),
     );
+    if let Some(db) = db {
+        let removed = sigap::http::routes::import::remove_stale_uploads(db, key.as_deref());
+        if removed > 0 {
+            tracing::info!(removed, "uploads left by a stopped server removed");
+        }
+    }
     if let Some(k) = key {
         state.set_import_key(k);
     }
     if let Some(k) = identity {
         state.set_identity_key(k);
-    }
-    if let Some(p) = db {
-        let removed = sigap::http::routes::import::remove_stale_uploads(p);
-        if removed > 0 {
-            tracing::info!(removed, "uploads left by a stopped server removed");
-        }
     }
     // This runtime accepts connections, watches the store and waits for signals;
     // requests are answered on the HTTP runtimes (`sigap::http::cores`), one per core.

@@ -102,6 +102,9 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
     if state.0.store.is_some() {
         tokio::spawn(watch_store(state.clone()));
     }
+    if let Some(crate::store::Db::Postgres(url)) = state.db() {
+        tokio::spawn(hear_other_servers(state.clone(), url));
+    }
     let threads = cores::thread_count(state.0.config.server.http_threads);
     tracing::info!(threads, "HTTP runtimes");
     cores::serve(listener, app(state), threads, shutdown_signal()).await
@@ -127,23 +130,54 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-/// Polls the attached store and rebuilds the snapshot when its revision moves.
+/// Polls the attached store and rebuilds the snapshot when its revision moves. On
+/// PostgreSQL [`hear_other_servers`] usually gets there first; the poll stays as the
+/// fallback for a notification lost with its session.
 pub async fn watch_store(state: AppState) {
     let mut interval = tokio::time::interval(STORE_POLL);
     loop {
         interval.tick().await;
-        let st = state.clone();
-        let result = tokio::task::spawn_blocking(move || refresh(&st)).await;
-        match result {
-            Ok(Ok(Some(rev))) => tracing::info!(
-                revision = rev,
-                "data changed; snapshot rebuilt, tile cache emptied"
-            ),
-            Ok(Ok(None)) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "cannot refresh from the store"),
-            Err(e) => tracing::error!(error = %e, "refresh task failed"),
-        }
+        refresh_logged(&state).await;
     }
+}
+
+/// Rebuilds the snapshot if the store moved, off the async workers, and logs what
+/// came of it.
+async fn refresh_logged(state: &AppState) {
+    let st = state.clone();
+    match tokio::task::spawn_blocking(move || refresh(&st)).await {
+        Ok(Ok(Some(rev))) => tracing::info!(
+            revision = rev,
+            "data changed; snapshot rebuilt, tile cache emptied"
+        ),
+        Ok(Ok(None)) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "cannot refresh from the store"),
+        Err(e) => tracing::error!(error = %e, "refresh task failed"),
+    }
+}
+
+/// On a PostgreSQL store shared by several servers: hears at once what the others
+/// (and the CLI) commit, rather than at the next poll. A new revision rebuilds the
+/// snapshot and empties the tile cache; a credential change makes the next request
+/// re-read the accounts (a session ended or a user disabled on another server is
+/// refused here too). After every (re)connection the store is read again, since
+/// what was committed while nobody listened was not heard.
+async fn hear_other_servers(state: AppState, url: String) {
+    use crate::store::pg::Heard;
+    crate::store::pg::follow(url, move |heard| {
+        let state = state.clone();
+        async move {
+            match heard {
+                Some(Heard::Auth(_)) => state.0.accounts.recheck(),
+                Some(Heard::Revision(_)) => refresh_logged(&state).await,
+                None => {
+                    state.0.accounts.recheck();
+                    refresh_logged(&state).await;
+                }
+            }
+        }
+    })
+    .await;
 }
 
 /// Rebuilds the snapshot if the store's revision differs; returns the new revision.
@@ -158,9 +192,10 @@ pub fn refresh(state: &AppState) -> Result<Option<u64>, crate::store::StoreError
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let (revision, data) = {
-        let store = store
+        let mut store = store
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        store.revive()?;
         if store.revision()? == state.snapshot().revision {
             return Ok(None);
         }

@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::http::error::ApiError;
 use crate::model::{Period, TileCoord};
 use crate::snapshot::Snapshot;
-use crate::store::Store;
+use crate::store::{AnyStore, Db};
 use crate::tiles::source::TileSet;
 use axum::body::Bytes;
 use flate2::Compression;
@@ -81,11 +81,12 @@ pub struct Shared {
     tiles: RwLock<TileCache>,
     /// The store, watched for new imports (`None` for a fixed dataset); changes
     /// (visits, assignments) go through it.
-    pub store: Option<Mutex<Store>>,
-    /// A read-only connection to the store file for lookups (visits, the revision,
-    /// reloading the snapshot): in WAL mode it never waits for a writer. `None`
-    /// for an in-memory store, where `store` serves both.
-    reader: Option<Mutex<Store>>,
+    pub store: Option<Mutex<AnyStore>>,
+    /// A second connection for lookups (visits, the revision, reloading the
+    /// snapshot): read-only in WAL mode on a file, another session on PostgreSQL;
+    /// either way it never waits for a writer. `None` for an in-memory store, where
+    /// `store` serves both.
+    reader: Option<Mutex<AnyStore>>,
     /// Held while a snapshot is rebuilt: one rebuild at a time (an import's own and
     /// the store watcher's would otherwise build the same revision twice, side by
     /// side, doubling the memory it takes).
@@ -102,8 +103,9 @@ pub struct Shared {
     /// clients each holding one while they queue for the same connection made the
     /// blocking pool start hundreds of threads.
     lookups: tokio::sync::Semaphore,
-    /// The store file, when the server has one on disk.
-    store_file: Option<PathBuf>,
+    /// The store the server runs on (`None`: in memory), for imports, which open
+    /// their own connection to it.
+    db: Option<Db>,
     /// Users, sessions, tokens and the audit log.
     pub accounts: Arc<Accounts>,
     /// The pseudonym key imports over HTTP use (`None`: no store file to import into).
@@ -118,7 +120,7 @@ pub struct Shared {
 impl Shared {
     /// The read-only store connection, when the store is a file.
     #[must_use]
-    pub fn reader(&self) -> Option<&Mutex<Store>> {
+    pub fn reader(&self) -> Option<&Mutex<AnyStore>> {
         self.reader.as_ref()
     }
 }
@@ -147,7 +149,7 @@ impl AppState {
     pub fn new(
         config: Config,
         snapshot: Snapshot,
-        store: Option<Store>,
+        store: Option<AnyStore>,
         demo: bool,
         web: crate::assets::WebFiles,
         accounts: Arc<Accounts>,
@@ -163,18 +165,10 @@ impl AppState {
             web,
             snapshot: RwLock::new(Arc::new(snapshot)),
             tiles: RwLock::new(TileCache::default()),
-            store_file: store
-                .as_ref()
-                .map(|s| s.path().to_path_buf())
-                .filter(|p| p != std::path::Path::new(":memory:")),
-            reader: store.as_ref().and_then(|s| {
-                let path = s.path();
-                (path != std::path::Path::new(":memory:"))
-                    .then(|| Store::open_read_only(path))
-                    .and_then(|r| {
-                        r.map_err(|e| tracing::warn!(error = %e, "no read-only connection"))
-                            .ok()
-                    })
+            db: store.as_ref().and_then(AnyStore::db),
+            reader: store.as_ref().and_then(AnyStore::reader).and_then(|r| {
+                r.map_err(|e| tracing::warn!(error = %e, "no second connection for lookups"))
+                    .ok()
                     .map(Mutex::new)
             }),
             store: store.map(Mutex::new),
@@ -193,17 +187,18 @@ impl AppState {
     /// server has no store).
     pub async fn read_store<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&Store) -> Result<T, crate::store::StoreError> + Send + 'static,
+        f: impl FnOnce(&mut AnyStore) -> Result<T, crate::store::StoreError> + Send + 'static,
     ) -> Result<Option<T>, ApiError> {
         let st = self.clone();
         tokio::task::spawn_blocking(move || {
             let Some(store) = st.0.reader().or(st.0.store.as_ref()) else {
                 return Ok(None);
             };
-            let store = store
+            let mut store = store
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            f(&store).map(Some)
+            store.revive()?;
+            f(&mut store).map(Some)
         })
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
@@ -214,7 +209,7 @@ impl AppState {
     /// server has no store). A write that waits too long for an import is a 503.
     pub async fn write_store<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Store) -> Result<T, crate::store::StoreError> + Send + 'static,
+        f: impl FnOnce(&mut AnyStore) -> Result<T, crate::store::StoreError> + Send + 'static,
     ) -> Result<Option<T>, ApiError> {
         let st = self.clone();
         tokio::task::spawn_blocking(move || {
@@ -224,6 +219,7 @@ impl AppState {
             let mut store = store
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
+            store.revive()?;
             f(&mut store).map(Some)
         })
         .await
@@ -325,10 +321,10 @@ impl AppState {
         })
     }
 
-    /// The store file's path, when the server has one on disk.
+    /// The store the server runs on, `None` when it lives in memory.
     #[must_use]
-    pub fn store_path(&self) -> Option<PathBuf> {
-        self.0.store_file.clone()
+    pub fn db(&self) -> Option<Db> {
+        self.0.db.clone()
     }
 
     /// Lets `POST /api/import` write to the attached store with the key at `path`.

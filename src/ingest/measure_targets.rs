@@ -14,7 +14,6 @@ use super::IngestError;
 use super::fields::{self, Decimal};
 use super::source::Record;
 use crate::model::{AuditRow, MeasureTarget, Period};
-use crate::store::Store;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -111,7 +110,7 @@ impl TargetsRead {
 /// counts and the new store revision. The CLI and `POST /api/import/measure-targets`
 /// both call this.
 pub fn import_measure_targets(
-    store: &mut Store,
+    store: &mut crate::store::AnyStore,
     path: &Path,
     source: &str,
     audit: Option<&AuditRow>,

@@ -100,6 +100,16 @@ pub(crate) fn deliveries(
     Ok(out)
 }
 
+/// The stored villages' codes (both stores).
+pub(crate) fn village_codes(
+    c: &mut dyn super::sql::SqlConn,
+) -> Result<std::collections::HashSet<String>, super::sql::SqlError> {
+    c.query("SELECT code FROM villages", &[])?
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
 impl Store {
     /// Adds `rows` in one transaction (all or nothing), skipping those already in the
     /// ledger, and bumps the revision.
@@ -162,8 +172,6 @@ impl Store {
 
     /// The stored villages' codes.
     pub fn village_codes(&self) -> Result<std::collections::HashSet<String>, StoreError> {
-        let mut st = self.sql(self.conn.prepare("SELECT code FROM villages"))?;
-        let rows = self.sql(st.query_map([], |r| r.get::<_, String>(0)))?;
-        rows.map(|r| self.sql(r)).collect()
+        self.run_sql("villages", village_codes)
     }
 }

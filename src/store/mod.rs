@@ -11,6 +11,7 @@
 //! The file runs in WAL mode with `synchronous=FULL`, so a process killed
 //! mid-import leaves the store exactly as before or after that import.
 
+mod any;
 mod assignments;
 mod audit;
 mod case_audits;
@@ -35,6 +36,7 @@ mod teams;
 mod visits;
 mod writer;
 
+pub use any::AnyStore;
 pub(crate) use audit::{audit_entries, insert_audit};
 pub use case_audits::CaseAudit;
 pub use dataset::Dataset;

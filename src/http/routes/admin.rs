@@ -94,7 +94,7 @@ async fn add_user(
 /// The store's teams (none without a store).
 async fn known_teams(state: &AppState) -> Result<Vec<String>, ApiError> {
     Ok(state
-        .read_store(crate::store::Store::teams)
+        .read_store(crate::store::AnyStore::teams)
         .await?
         .unwrap_or_default())
 }

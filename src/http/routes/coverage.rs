@@ -153,7 +153,7 @@ async fn plan_of_round(
     let s = state.snapshot();
     let period = s.resolve_period(q.period.as_deref())?;
     let visits = state
-        .read_store(crate::store::Store::visits)
+        .read_store(crate::store::AnyStore::visits)
         .await?
         .unwrap_or_default();
     let names = s.analysis.village_names();

@@ -70,7 +70,7 @@ fn in_scope(c: &CaseChild, team: &str, villages: &[String]) -> bool {
 /// thread through the read-only connection.
 async fn stored_visits(state: &AppState) -> Result<Vec<Visit>, ApiError> {
     Ok(state
-        .read_store(crate::store::Store::visits)
+        .read_store(crate::store::AnyStore::visits)
         .await?
         .unwrap_or_default())
 }

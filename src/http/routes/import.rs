@@ -12,6 +12,7 @@ use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use crate::ingest::{Gate, ImportOptions, IngestError, PseudonymKey};
 use crate::model::LayerKind;
+use crate::store::Db;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::routing::post;
@@ -31,11 +32,23 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         ))
 }
 
-/// Removes the upload folders that servers killed mid-import left beside the store
-/// at `store`; returns how many.
+/// Removes the upload folders that servers killed mid-import left for the store
+/// `db` (pseudonym key at `key`); returns how many.
 #[must_use]
-pub fn remove_stale_uploads(store: &std::path::Path) -> usize {
-    upload::Uploads::beside(store).remove_stale()
+pub fn remove_stale_uploads(db: &Db, key: Option<&std::path::Path>) -> usize {
+    uploads(db, key).remove_stale()
+}
+
+/// Where uploads for the store `db` wait while they are imported: beside the store
+/// file, or, for a database server, beside the pseudonym key file (a folder as
+/// private as the key; the shared temporary folder only when there is no key, and
+/// then nothing can be imported anyway).
+fn uploads(db: &Db, key: Option<&std::path::Path>) -> upload::Uploads {
+    match (db, key) {
+        (Db::File(path), _) => upload::Uploads::beside(path),
+        (Db::Postgres(_), Some(key)) => upload::Uploads::beside(key),
+        (Db::Postgres(_), None) => upload::Uploads::beside(&std::env::temp_dir().join("sigap")),
+    }
 }
 
 #[derive(Deserialize)]
@@ -141,7 +154,7 @@ async fn import(
         targets::refuse_options(period.is_some(), q.replace)?;
         return targets::import(state, caller, filename, ext, body).await;
     };
-    let (Some(key_path), Some(store_path)) = (state.import_key(), state.store_path()) else {
+    let (Some(key_path), Some(db)) = (state.import_key(), state.db()) else {
         return Err(ApiError::Conflict(
             "this server has no store file to import into (the demo city lives in memory); \
              start it with --db"
@@ -161,7 +174,7 @@ async fn import(
         identity: state.identity_key(),
         ..ImportOptions::default()
     };
-    let uploads = upload::Uploads::beside(&store_path);
+    let uploads = uploads(&db, Some(&key_path));
     let name = filename.clone();
     let bytes = body.len();
     let mut task = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
@@ -172,13 +185,27 @@ async fn import(
         let key = PseudonymKey::load_or_create(&key_path)
             .map_err(|e| ApiError::Internal(e.to_string()))?;
         // Its own connection: the server's lookups never wait behind an import.
-        let mut store = crate::store::Store::open(&store_path)?;
-        let summary = crate::ingest::import_file(&mut store, kind, file.path(), &key, &opts)
-            .map_err(|e| ingest_error(&e, file.path(), &name))?;
+        let refused = |e: IngestError| ingest_error(&e, file.path(), &name);
+        let (read, revision) = match &db {
+            Db::File(path) => {
+                let mut store = crate::store::Store::open(path)?;
+                let summary =
+                    crate::ingest::import_file(&mut store, kind, file.path(), &key, &opts)
+                        .map_err(refused)?;
+                (summary.read, store.revision()?)
+            }
+            Db::Postgres(url) => {
+                let mut store = crate::store::pg::PgStore::open(url)?;
+                let summary =
+                    crate::ingest::import_file(&mut store, kind, file.path(), &key, &opts)
+                        .map_err(refused)?;
+                (summary.read, store.revision()?)
+            }
+        };
         Ok(json!({
             "layer": kind.as_str(),
-            "read": summary.read,
-            "revision": store.revision()?,
+            "read": read,
+            "revision": revision,
         }))
     });
     let deadline = Duration::from_secs(state.0.config.server.import_timeout_seconds);

@@ -82,7 +82,7 @@ async fn build(state: &AppState, caller: &Caller, q: &ReviewQuery) -> Result<Bui
     let s = state.snapshot();
     let periods = rounds(&s, q)?;
     let visits = state
-        .read_store(crate::store::Store::visits)
+        .read_store(crate::store::AnyStore::visits)
         .await?
         .unwrap_or_default();
     let last = periods.last().copied();

@@ -85,6 +85,9 @@ pub struct PgStore {
     client: Client,
     /// The database, server and user, never the password: errors and logs name it.
     db: String,
+    /// The connection string as given, to open more sessions on the same database
+    /// ([`PgStore::session`]); never shown (it may hold a password).
+    url: String,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -163,7 +166,11 @@ impl PgStore {
                 LOCK_TIMEOUT.as_secs()
             ))
             .map_err(pg_error(&db))?;
-        Ok(PgStore { client, db })
+        Ok(PgStore {
+            client,
+            db,
+            url: url.to_owned(),
+        })
     }
 
     /// Creates or completes schema `sigap` in the database at `owner_url` and grants
@@ -177,7 +184,7 @@ impl PgStore {
     /// [`OWNER_ROLE`]. The PostGIS extension is created if missing (which needs a
     /// superuser).
     pub fn init(owner_url: &str, app_role: &str) -> Result<(), StoreError> {
-        let PgStore { mut client, db } = Self::connect(owner_url)?;
+        let PgStore { mut client, db, .. } = Self::connect(owner_url)?;
         let err = pg_error(&db);
         let mut tx = client.transaction().map_err(&err)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&INIT_LOCK])
@@ -260,6 +267,28 @@ impl PgStore {
     #[must_use]
     pub fn into_parts(self) -> (Client, String) {
         (self.client, self.db)
+    }
+
+    /// Another session on the same database, as [`PgStore::open`] makes it.
+    ///
+    /// # Errors
+    /// As [`PgStore::open`].
+    pub fn session(&self) -> Result<PgStore, StoreError> {
+        Self::open(&self.url)
+    }
+
+    /// Whether the session is gone (the server restarted, the network dropped it):
+    /// every call would fail, so open another with [`PgStore::session`].
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+
+    /// The connection string this store was opened with. It may hold a password:
+    /// pass it on to another connection, never show it.
+    #[must_use]
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// The database, server and user this store talks to (no password).

@@ -76,6 +76,11 @@ impl PgStore {
             .map(|n| n == 1)
     }
 
+    /// As [`crate::store::Store::village_codes`].
+    pub fn village_codes(&mut self) -> Result<std::collections::HashSet<String>, StoreError> {
+        self.run_sql("villages", deliveries::village_codes)
+    }
+
     /// As [`crate::store::Store::assignments`].
     pub fn assignments(&mut self) -> Result<HashMap<String, String>, StoreError> {
         self.run_sql("sigap_assignments", assignments::assignments)

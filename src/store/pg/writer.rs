@@ -43,7 +43,7 @@ impl PgStore {
         kind: LayerKind,
         replace: bool,
     ) -> Result<PgLayerWriter<'_>, StoreError> {
-        let PgStore { client, db } = self;
+        let PgStore { client, db, .. } = self;
         let err = pg_error(db);
         let mut tx = client.transaction().map_err(&err)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])

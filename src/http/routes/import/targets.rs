@@ -5,7 +5,7 @@
 //! targets. Bad rows are a 422 naming each one; a good file is answered after the
 //! snapshot is rebuilt, so the next `/api/measurement` shows the new targets.
 //!
-//! A store file (`--db`) is written through its own connection with the audit row
+//! A store (`--db`, a file or PostgreSQL) is written through its own connection with the audit row
 //! in the same transaction, as the layer imports are. The demo city's store lives in
 //! memory: it is written through the server's connection and audited after.
 
@@ -13,7 +13,7 @@ use super::{ingest_error, upload::Uploads};
 use crate::auth::{AuditRow, Caller};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
-use crate::store::Store;
+use crate::store::AnyStore;
 use axum::Json;
 use axum::body::Bytes;
 use serde_json::{Value, json};
@@ -43,11 +43,11 @@ pub async fn import(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let bytes = body.len();
-    let result = if let Some(store_path) = state.store_path() {
+    let result = if let Some(db) = state.db() {
         let audit = AuditRow::of(&caller, "import", LAYER, 0);
+        let uploads = super::uploads(&db, state.import_key().as_deref());
         tokio::task::spawn_blocking(move || {
-            let mut store = Store::open(&store_path)?;
-            let uploads = Uploads::beside(&store_path);
+            let mut store = AnyStore::open(&db)?;
             write(&mut store, &uploads, &filename, &ext, &body, Some(&audit))
         })
         .await
@@ -77,7 +77,7 @@ pub async fn import(
 /// Writes the upload to a private file and imports it into `store` with `audit` in
 /// the transaction; the answer's body, or the refusal as the uploader should see it.
 fn write(
-    store: &mut Store,
+    store: &mut AnyStore,
     uploads: &Uploads,
     filename: &str,
     ext: &str,

@@ -1,0 +1,174 @@
+"""Several `sigap serve` processes on one PostgreSQL database, beside one serving a
+GeoPackage with the same files and key: the same answers byte for byte, a session
+made on one server valid on the other, and an import through one server seen by the
+other without a restart."""
+import csv
+import json
+import re
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from conftest import Server, make_user, run
+from pg import APP_ROLE, SUPERUSER, pg_cluster  # noqa: F401 (the fixture)
+from test_tiles import tile_range
+
+LAYERS = [("villages", "villages.geojson"), ("facilities", "facilities.csv"),
+          ("households", "households.csv"), ("children", "children.csv")]
+PW = "kata sandi bersama"
+
+
+@pytest.fixture(scope="module")
+def shared(pg_cluster, demo_dir, tmp_path_factory):
+    """The demo city's four layers imported with one key into a PostgreSQL database
+    (served by `a` and `b`) and into a GeoPackage (served by `g`)."""
+    d = tmp_path_factory.mktemp("shared")
+    name = pg_cluster.database("serve")
+    run("db", "init", "--db", pg_cluster.url(SUPERUSER, name))
+    url = pg_cluster.url(APP_ROLE, name)
+    key = d / "city.key"
+    gpkg = d / "city.gpkg"
+    for kind, file in LAYERS:
+        run("import", "--db", url, "--key", key, kind, demo_dir / file)
+        run("import", "--db", gpkg, "--key", key, kind, demo_dir / file)
+    logs = [open(d / f"{n}.log", "w") for n in "abg"]
+    servers = [Server("--db", db, "--key", key, stderr=log)
+               for db, log in zip((url, url, gpkg), logs)]
+    yield SimpleNamespace(cluster=pg_cluster, name=name, url=url, key=key, gpkg=gpkg, dir=d,
+                          a=servers[0], b=servers[1], g=servers[2])
+    for s in servers:
+        s.stop()
+    for log in logs:
+        log.close()
+
+
+def same_bytes(one, other, path):
+    """`path` from two servers: the status and the body, with each server's own
+    address taken out (TileJSON names it)."""
+    s1, _, b1 = one.get(path)
+    s2, _, b2 = other.get(path)
+    assert s1 == s2, (path, s1, s2, b1[:200], b2[:200])
+    b1 = b1.replace(one.url.encode(), b"HOST")
+    b2 = b2.replace(other.url.encode(), b"HOST")
+    assert b1 == b2, (path, b1[:300], b2[:300])
+    return s1, b1
+
+
+API = ["/health", "/api/config", "/api/periods", "/api/villages", "/api/hexes?res=7",
+       "/api/hexes?res=8", "/api/targets", "/api/coverage", "/api/measurement",
+       "/api/cases/children", "/api/cases/households", "/api/rembuk", "/api/review",
+       "/public/api/summary", "/public/api/villages", "/public/api/hexes",
+       "/public/api/coverage", "/tiles/hexes.json", "/tiles/villages.json",
+       "/tiles/facilities.json", "/public/tiles/hexes.json"]
+
+
+def test_every_answer_from_postgres_is_the_one_from_a_file(shared):
+    """The same files and key into either store: byte-identical API answers and
+    tiles, staff and public, from a GeoPackage server and from both PostgreSQL
+    servers."""
+    served = 0
+    for path in API:
+        status, _ = same_bytes(shared.g, shared.a, path)
+        same_bytes(shared.a, shared.b, path)
+        served += status == 200
+    assert served == len(API), served
+    code = re.search(rb'"code":"([^"]+)"', shared.a.get("/api/villages")[2]).group(1).decode()
+    same_bytes(shared.g, shared.a, f"/api/villages/{code}/profile")
+    bounds = json.loads(shared.a.get("/tiles/hexes.json")[2])["bounds"]
+    tiles = 0
+    for z in (11, 13):
+        for x, y in tile_range(bounds, z):
+            for layer in ("/tiles/hexes", "/tiles/villages", "/tiles/facilities",
+                          "/public/tiles/hexes", "/public/tiles/villages"):
+                status, _ = same_bytes(shared.g, shared.a, f"{layer}/{z}/{x}/{y}.mvt")
+                tiles += status == 200
+    assert tiles > 20, tiles
+
+
+def login(srv, user):
+    status, headers, body = srv.request("POST", "/api/login", {"username": user, "password": PW},
+                                        token=None)
+    assert status == 200, body
+    cookie = re.match(r"sigap_session=([0-9a-f]+);", headers["set-cookie"]).group(1)
+    return {"Cookie": f"sigap_session={cookie}", "X-CSRF-Token": json.loads(body)["csrf"]}
+
+
+def until(check, seconds=15):
+    """Polls `check` until it is true; how long that took (fails after `seconds`)."""
+    start = time.monotonic()
+    while not check():
+        assert time.monotonic() - start < seconds, "not seen in time"
+        time.sleep(0.05)
+    return time.monotonic() - start
+
+
+def test_a_session_made_on_one_server_is_valid_on_the_other(shared):
+    make_user(shared.url, "sari", "planner", password=PW)
+    h = login(shared.a, "sari")
+    me = lambda srv: json.loads(srv.get("/api/me", headers=h, token=None)[2])["user"]  # noqa: E731
+    assert me(shared.a)["username"] == "sari"
+    assert me(shared.b)["username"] == "sari"
+    assert shared.b.get("/api/villages", headers=h, token=None)[0] == 200
+    # Logged out on b: refused on a too, though a had the session cached.
+    assert shared.b.request("POST", "/api/logout", headers=h, token=None)[0] == 204
+    took = until(lambda: shared.a.get("/api/villages", headers=h, token=None)[0] == 401)
+    print(f"logout on b refused on a after {took:.2f} s")
+    # Disabled by the CLI: refused on both.
+    h = login(shared.b, "sari")
+    assert shared.a.get("/api/villages", headers=h, token=None)[0] == 200
+    run("user", "disable", "--db", shared.url, "sari")
+    for srv in (shared.a, shared.b):
+        until(lambda: srv.get("/api/villages", headers=h, token=None)[0] == 401)
+    # A file server knows nothing of it: its accounts are its own.
+    assert shared.g.get("/api/villages", headers=h, token=None)[0] == 401
+
+
+def test_an_import_through_one_server_is_seen_by_the_other(shared, demo_dir):
+    """Children of a new month posted to a: b lists the month and serves its tiles
+    without a restart, and the import is in the shared audit log."""
+    periods = json.loads(shared.b.get("/api/periods")[2])
+    before = [p["period"] if isinstance(p, dict) else p for p in periods["periods"]]
+    rows = list(csv.DictReader(open(demo_dir / "children.csv")))
+    month = max(before)
+    year, mon = map(int, month.split("-"))
+    later = f"{year + mon // 12}-{mon % 12 + 1:02d}"
+    for r in rows:
+        r["measure_date"] = f"{later}-{min(int(r['measure_date'][8:10]), 28):02d}"
+    upload = shared.dir / "children-later.csv"
+    with open(upload, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=rows[0].keys())
+        w.writeheader()
+        w.writerows(rows)
+    revision = json.loads(shared.b.get("/api/coverage")[2])["revision"]
+    status, _, body = shared.a.request(
+        "POST", f"/api/import/children?filename=children-later.csv&period={later}",
+        upload.read_bytes(), headers={"Content-Type": "text/csv"})
+    assert status == 200, body
+    done = json.loads(body)
+    assert done["revision"] == revision + 1 and done["read"] == len(rows), done
+
+    def seen():
+        listed = json.loads(shared.b.get("/api/periods")[2])["periods"]
+        return later in [p["period"] if isinstance(p, dict) else p for p in listed]
+    took = until(seen)
+    print(f"import through a seen on b after {took:.2f} s")
+    assert json.loads(shared.b.get("/api/coverage")[2])["revision"] == revision + 1
+    same_bytes(shared.a, shared.b, f"/api/hexes?res=8&period={later}")
+    bounds = json.loads(shared.b.get("/tiles/hexes.json")[2])["bounds"]
+    x, y = next(iter(tile_range(bounds, 12)))
+    same_bytes(shared.a, shared.b, f"/tiles/hexes/12/{x}/{y}.mvt?period={later}")
+    audit = pg_cluster_psql(shared, "SELECT action || ' ' || what FROM sigap.sigap_audit "
+                                    "WHERE action = 'import'")
+    assert "import children" in audit, audit
+
+
+def pg_cluster_psql(shared, sql):
+    return shared.cluster.psql(shared.name, sql)
+
+
+def test_serve_on_postgres_needs_the_key_and_hides_the_password(pg_cluster, shared):
+    url = shared.url.replace(f"{APP_ROLE}@", f"{APP_ROLE}:rahasia-sekali@")
+    p = run("serve", "--db", url, "--addr", "127.0.0.1:0", check=False)
+    assert p.returncode != 0 and "needs --key" in p.stderr, p.stderr
+    assert "rahasia" not in p.stderr, p.stderr
