@@ -5,7 +5,7 @@
 use anyhow::{Result, bail};
 use sigap::model::Period;
 use sigap::roads::Mode;
-use sigap::store::{Db, Store};
+use sigap::store::Db;
 use sigap::teams::read_teams;
 use sigap::teams::share::share;
 use std::path::PathBuf;
@@ -13,6 +13,7 @@ use std::path::PathBuf;
 /// Share the stunted children among teams (OPDs or TPK): exact shares, compact areas.
 #[derive(clap::Args)]
 pub struct AssignArgs {
+    /// The store: a GeoPackage file or a postgres:// database.
     #[arg(long)]
     db: Db,
     /// Teams CSV: team (or tim, opd), share (or bobot, proporsi) or capacity
@@ -37,14 +38,10 @@ pub struct AssignArgs {
 }
 
 pub fn run(args: &AssignArgs) -> Result<()> {
-    let db = args.db.file("assign")?;
-    if !db.exists() {
-        bail!("no store at {}", db.display());
-    }
     let teams = read_teams(&args.teams)?;
     let config = super::load_config(args.config.as_deref())?;
-    let mut store = Store::open(db)?;
-    let data = store.load()?;
+    let mut store = super::open_store(&args.db)?;
+    let (_, data) = store.load_revision()?;
     let Some(period) = args.period.or_else(|| data.latest_period()) else {
         bail!("the store holds no children");
     };

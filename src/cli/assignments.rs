@@ -3,16 +3,18 @@
 
 use anyhow::Result;
 use sigap::ingest::{PseudonymKey, read_assignments};
-use sigap::store::{Db, Store};
+use sigap::store::Db;
 use std::collections::HashSet;
 use std::path::PathBuf;
 
 /// Import team assignments (`id,team`): which OPD or TPK team visits which child.
 #[derive(clap::Args)]
 pub struct AssignmentsArgs {
+    /// The store: a GeoPackage file or a postgres:// database.
     #[arg(long)]
     db: Db,
-    /// Pseudonymisation key file (default: DB.key beside the store).
+    /// Pseudonymisation key file (default: DB.key beside a store file; required with
+    /// a postgres:// store).
     #[arg(long)]
     key: Option<PathBuf>,
     /// Replace every earlier assignment instead of adding to them.
@@ -24,12 +26,9 @@ pub struct AssignmentsArgs {
 
 /// Runs `sigap assignments`.
 pub fn run(args: &AssignmentsArgs) -> Result<()> {
-    let db = args.db.file("assignments")?;
-    if !db.exists() {
-        anyhow::bail!("no store at {}", db.display());
-    }
-    let key = PseudonymKey::load_or_create(&super::import::key_path(db, args.key.clone()))?;
-    let mut store = Store::open(db)?;
+    let mut store = super::open_store(&args.db)?;
+    let key =
+        PseudonymKey::load_or_create(&super::import::layer_key_path(&args.db, args.key.clone())?)?;
     let known: HashSet<String> = store.child_keys()?.into_iter().map(|(p, _)| p).collect();
     let rows = read_assignments(&args.file, &key, &known)?;
     let revision = store.write_assignments(&rows, args.replace)?;

@@ -5,12 +5,12 @@
 use anyhow::{Result, bail};
 use clap::Args;
 use sigap::ledger::{CampaignIn, campaign};
-use sigap::store::{Db, Store};
+use sigap::store::Db;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct CampaignArgs {
-    /// The store (a GeoPackage file).
+    /// The store: a GeoPackage file or a postgres:// database.
     #[arg(long)]
     db: Db,
     /// Config file with `[[programmes]]` (default: ./sigap.toml when present).
@@ -47,13 +47,9 @@ pub struct CampaignArgs {
 }
 
 pub fn run(args: CampaignArgs) -> Result<()> {
-    let db = args.db.file("campaign")?;
-    if !db.exists() {
-        bail!("no store at {}", db.display());
-    }
     let config = super::load_config(args.config.as_deref())?;
-    let mut store = Store::open(db)?;
-    let data = store.load()?;
+    let mut store = super::open_store(&args.db)?;
+    let (_, data) = store.load_revision()?;
     let cases = sigap::index::cases::Cases::build(&data);
     let villages: Vec<_> = data.villages.iter().collect();
     let periods: Vec<_> = data.periods().into_keys().collect();

@@ -13,7 +13,8 @@ use std::sync::LazyLock;
 #[derive(clap::Args)]
 pub struct ImportArgs {
     /// The store: a GeoPackage file (created if missing), or a postgres:// URL of a
-    /// database made by `sigap db init` (layers only for now; needs --key).
+    /// database made by `sigap db init` (layers and measure-targets for now; needs
+    /// --key).
     #[arg(long)]
     db: Db,
     /// Pseudonymisation key file (default: DB.key beside a store file; created if
@@ -121,7 +122,7 @@ pub fn run(args: ImportArgs) -> Result<()> {
                 band: band.unwrap_or(1),
                 check,
             };
-            super::population::import_population(db.file("import population")?, &path, &opts)
+            super::population::import_population(&db, &path, &opts)
         }
         ImportKind::Roads => {
             refuse(&vector_only, "roads")?;
@@ -133,7 +134,7 @@ pub fn run(args: ImportArgs) -> Result<()> {
                 ],
                 "roads (a new road import always replaces the network)",
             )?;
-            super::roads::import_roads(db.file("import roads")?, &path, config.as_deref(), check)
+            super::roads::import_roads(&db, &path, config.as_deref(), check)
         }
         ImportKind::Interventions => {
             refuse(

@@ -25,6 +25,17 @@ mod user;
 
 pub use serve::demo_store;
 
+/// Opens the store a command reads or changes: a GeoPackage file, which must exist
+/// already (made by `sigap import`), or a PostgreSQL database made by `sigap db init`.
+pub(crate) fn open_store(db: &sigap::store::Db) -> Result<sigap::store::AnyStore> {
+    if let sigap::store::Db::File(path) = db
+        && !path.exists()
+    {
+        anyhow::bail!("no store at {}", path.display());
+    }
+    Ok(sigap::store::AnyStore::open(db)?)
+}
+
 /// The config of `--config`, else `./sigap.toml` when present, else the defaults.
 pub(crate) fn load_config(path: Option<&std::path::Path>) -> Result<sigap::config::Config> {
     use std::path::Path;

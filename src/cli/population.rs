@@ -2,13 +2,13 @@
 
 use anyhow::{Result, bail};
 use sigap::ingest::population::PopulationOptions;
-use sigap::store::Store;
+use sigap::store::Db;
 use std::path::Path;
 
 /// `sigap import population`: sums a raster into cells and villages, replacing the
 /// previous one.
-pub fn import_population(db: &Path, path: &Path, opts: &PopulationOptions) -> Result<()> {
-    let mut store = Store::open(db)?;
+pub fn import_population(db: &Db, path: &Path, opts: &PopulationOptions) -> Result<()> {
+    let mut store = super::open_store(db)?;
     let s = match sigap::ingest::population::import_population(&mut store, path, opts) {
         Ok(s) => s,
         Err(e) => {

@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result, bail};
 use sigap::roads::{Mode, Roads, RoadsError, Trip};
-use sigap::store::{Db, Store};
+use sigap::store::{AnyStore, Db};
 use std::path::{Path, PathBuf};
 
 /// A point farther than this from every road (metres) is refused by `travel-time`:
@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 const MAX_OFFROAD_M: f64 = 5_000.0;
 
 /// Reads an OSM PBF extract and stores its routable roads.
-pub fn import_roads(db: &Path, path: &Path, config: Option<&Path>, check: bool) -> Result<()> {
+pub fn import_roads(db: &Db, path: &Path, config: Option<&Path>, check: bool) -> Result<()> {
     let config = super::load_config(config)?;
     let speeds = config.roads.speeds().map_err(anyhow::Error::msg)?;
     let (network, report) = sigap::roads::import_pbf(path, &speeds)?;
@@ -41,7 +41,7 @@ pub fn import_roads(db: &Path, path: &Path, config: Option<&Path>, check: bool) 
         );
         return Ok(());
     }
-    let mut store = Store::open(db)?;
+    let mut store = AnyStore::open(db)?;
     let json = serde_json::to_string(&report)?;
     let pbf = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     store.write_osm_extract(&report.file, &pbf)?;
@@ -84,13 +84,10 @@ pub struct TravelTimeArgs {
 }
 
 /// The stored network with the configured speeds.
-pub(crate) fn load_roads(db: &Path, config: Option<&Path>) -> Result<Roads> {
+pub(crate) fn load_roads(db: &Db, config: Option<&Path>) -> Result<Roads> {
     let config = super::load_config(config)?;
     let speeds = config.roads.speeds().map_err(anyhow::Error::msg)?;
-    if !db.exists() {
-        bail!("no store at {}", db.display());
-    }
-    let store = Store::open(db)?;
+    let mut store = super::open_store(db)?;
     let stored = store.roads()?.ok_or(RoadsError::NotImported)?;
     Ok(Roads::new(stored.network, speeds))
 }
@@ -123,7 +120,7 @@ fn clock(secs: f64) -> String {
 }
 
 pub fn travel_time(args: &TravelTimeArgs) -> Result<()> {
-    let roads = load_roads(args.db.file("roads")?, args.config.as_deref())?;
+    let roads = load_roads(&args.db, args.config.as_deref())?;
     let mode = args.mode;
     if let Some(pairs) = &args.pairs {
         return travel_pairs(&roads, mode, pairs);

@@ -6,13 +6,14 @@ use sigap::model::Period;
 use sigap::roads::Mode;
 use sigap::routes::day::{DayError, DayRequest, TeamChild, team_day};
 use sigap::routes::{SavedDay, export, tour};
-use sigap::store::{Db, Store};
+use sigap::store::Db;
 use std::fmt::Write;
 use std::path::PathBuf;
 
 /// A team's visits for a day: most urgent first, ordered over the roads.
 #[derive(clap::Args)]
 pub struct RouteArgs {
+    /// The store: a GeoPackage file or a postgres:// database.
     #[arg(long)]
     db: Db,
     /// The team (OPD or TPK) as in the assignments.
@@ -58,12 +59,8 @@ enum Format {
 
 pub fn route(args: &RouteArgs) -> Result<()> {
     let roads_cfg = super::load_config(args.config.as_deref())?;
-    let db = args.db.file("route")?;
-    if !db.exists() {
-        bail!("no store at {}", db.display());
-    }
-    let store = Store::open(db)?;
-    let data = store.load()?;
+    let mut store = super::open_store(&args.db)?;
+    let (_, data) = store.load_revision()?;
     let visits = store.visits()?;
     let roads = sigap::analysis::road_graphs(&data, &roads_cfg)
         .ok_or(sigap::roads::RoadsError::NotImported)?;

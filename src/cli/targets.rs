@@ -13,7 +13,7 @@ use sigap::model::Period;
 use sigap::risk::coverage;
 use sigap::risk::targets::{DEFAULT_TOP, Targets};
 use sigap::risk::weights::{apply, parse_pair};
-use sigap::store::{Db, Store};
+use sigap::store::Db;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::PathBuf;
@@ -28,7 +28,7 @@ pub enum OutputFormat {
 
 #[derive(Debug, Args)]
 pub struct TargetsArgs {
-    /// The store (a GeoPackage file).
+    /// The store: a GeoPackage file or a postgres:// database.
     #[arg(long)]
     db: Db,
     /// How many villages.
@@ -72,12 +72,7 @@ pub fn run(args: &TargetsArgs) -> Result<()> {
         &config.weights,
         pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())),
     )?;
-    let db = args.db.file("targets")?;
-    if !db.exists() {
-        bail!("no store at {}", db.display());
-    }
-    let store = Store::open(db)?;
-    let data = store.load()?;
+    let (revision, data) = super::open_store(&args.db)?.load_revision()?;
     let period = args.period.or_else(|| data.latest_period());
     let analysis = match period {
         Some(p) => Analysis::compute(&data.of_period(p), &config),
@@ -99,7 +94,7 @@ pub fn run(args: &TargetsArgs) -> Result<()> {
     let about = About {
         city: config.city.name.clone(),
         period,
-        revision: store.revision()?,
+        revision,
         weights,
         configured_weights: weights == config.weights,
         normalisation: format!("{:?}", config.normalisation.method).to_lowercase(),

@@ -9,9 +9,11 @@
 
 use super::pg::PgStore;
 use super::{
-    CaseAudit, Dataset, Db, DeliveriesWritten, RembukDecisions, SavedPlan, Store, StoreError, Visit,
+    CaseAudit, Dataset, Db, DeliveriesWritten, PopulationSource, RembukDecisions, SavedPlan, Store,
+    StoreError, StoredRoads, Visit,
 };
-use crate::model::{AuditRow, Delivery, MeasureTarget, Period};
+use crate::model::{AuditRow, Delivery, MeasureTarget, Period, Population, Village};
+use crate::roads::RoadNetwork;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
@@ -152,6 +154,21 @@ impl AnyStore {
         fn rembuk(&mut self, until: Option<Period>) -> BTreeMap<String, RembukDecisions>;
         /// Adds deliveries not recorded yet.
         fn add_deliveries(&mut self, rows: &[Delivery]) -> DeliveriesWritten;
+        /// `(pseudonym, period)` of every stored child.
+        fn child_keys(&mut self) -> HashSet<(String, Period)>;
+        /// Replaces or adds children's team assignments.
+        fn write_assignments(&mut self, rows: &[(String, String)], replace: bool) -> u64;
+        /// Every stored village with a fingerprint of them, which a population import
+        /// records (comparable within one store only).
+        fn villages_fingerprinted(&mut self) -> (Vec<Village>, String);
+        /// Replaces the stored population; returns the new revision.
+        fn write_population(&mut self, population: &Population, source: &PopulationSource) -> u64;
+        /// Stores the OpenStreetMap extract the roads were read from (the basemap's).
+        fn write_osm_extract(&mut self, source: &str, pbf: &[u8]) -> ();
+        /// Replaces the stored road network; returns the new revision.
+        fn write_roads(&mut self, network: &RoadNetwork, source: &str, report: &str) -> u64;
+        /// The stored road network, if roads were imported.
+        fn roads(&mut self) -> Option<StoredRoads>;
         /// The stored villages' codes.
         fn village_codes(&mut self) -> HashSet<String>;
         /// Replaces the measurement targets, with `audit` in the same transaction.

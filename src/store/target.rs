@@ -6,8 +6,8 @@
 //! the server runs on PostgreSQL, and will implement this trait by forwarding.
 
 use super::pg::{PgLayerWriter, PgStore};
-use super::{LayerRows, LayerWriter, Store, StoreError};
-use crate::model::{AuditRow, LayerKind, Period, Village};
+use super::{LayerRows, LayerWriter, PopulationSource, Store, StoreError};
+use crate::model::{AuditRow, LayerKind, Period, Population, Village};
 use geo::Rect;
 use std::collections::HashSet;
 use std::path::Path;
@@ -144,3 +144,37 @@ impl ImportTarget for PgStore {
         PgStore::layer_writer(self, kind, replace)
     }
 }
+
+/// A store a population raster can be imported into: the GeoPackage file, the
+/// PostgreSQL database, or either ([`super::AnyStore`]).
+pub trait PopulationTarget {
+    /// Every stored village with a fingerprint of them, which the import records
+    /// (comparable within one store only).
+    fn villages_fingerprinted(&mut self) -> Result<(Vec<Village>, String), StoreError>;
+    /// Replaces the stored population in one transaction; returns the new revision.
+    fn write_population(
+        &mut self,
+        population: &Population,
+        source: &PopulationSource,
+    ) -> Result<u64, StoreError>;
+}
+
+/// [`PopulationTarget`] for a store whose own methods have those names.
+macro_rules! population_target {
+    ($($store:ty),*) => {$(
+        impl PopulationTarget for $store {
+            fn villages_fingerprinted(&mut self) -> Result<(Vec<Village>, String), StoreError> {
+                <$store>::villages_fingerprinted(self)
+            }
+            fn write_population(
+                &mut self,
+                population: &Population,
+                source: &PopulationSource,
+            ) -> Result<u64, StoreError> {
+                <$store>::write_population(self, population, source)
+            }
+        }
+    )*};
+}
+
+population_target!(Store, PgStore, super::AnyStore);

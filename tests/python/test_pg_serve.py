@@ -4,7 +4,10 @@ made on one server valid on the other, and an import through one server seen by 
 other without a restart."""
 import csv
 import json
+import os
 import re
+import signal
+import threading
 import time
 from types import SimpleNamespace
 
@@ -12,6 +15,7 @@ import pytest
 
 from conftest import Server, make_user, run
 from pg import APP_ROLE, SUPERUSER, pg_cluster  # noqa: F401 (the fixture)
+from test_pg_import import big_households, copying, state
 from test_tiles import tile_range
 
 LAYERS = [("villages", "villages.geojson"), ("facilities", "facilities.csv"),
@@ -21,21 +25,29 @@ PW = "kata sandi bersama"
 
 @pytest.fixture(scope="module")
 def shared(pg_cluster, demo_dir, tmp_path_factory):
-    """The demo city's four layers imported with one key into a PostgreSQL database
-    (served by `a` and `b`) and into a GeoPackage (served by `g`)."""
+    """The demo city's four layers, population raster and roads imported with one
+    key, and its children shared among teams, into a PostgreSQL database (served by
+    `a` and `b`) and into a GeoPackage (served by `g`), each through the CLI."""
     d = tmp_path_factory.mktemp("shared")
     name = pg_cluster.database("serve")
     run("db", "init", "--db", pg_cluster.url(SUPERUSER, name))
     url = pg_cluster.url(APP_ROLE, name)
     key = d / "city.key"
     gpkg = d / "city.gpkg"
-    for kind, file in LAYERS:
-        run("import", "--db", url, "--key", key, kind, demo_dir / file)
-        run("import", "--db", gpkg, "--key", key, kind, demo_dir / file)
+    for db in (url, gpkg):
+        for kind, file in LAYERS:
+            run("import", "--db", db, "--key", key, kind, demo_dir / file)
+        run("import", "--db", db, "population", demo_dir / "population.tif")
+        run("import", "--db", db, "roads", demo_dir / "roads.osm.pbf")
+        run("assign", "--db", db, "--teams", demo_dir / "teams.csv")
+    # A quick login policy, so the throttle test waits seconds, not minutes.
+    cfg = d / "sigap.toml"
+    cfg.write_text("[auth]\nslow_after = 2\nlock_after = 4\nbase_delay_seconds = 1\n"
+                   "max_delay_seconds = 2\nlock_minutes = 1\n")
     logs = [open(d / f"{n}.log", "w") for n in "abg"]
-    servers = [Server("--db", db, "--key", key, stderr=log)
+    servers = [Server("--db", db, "--key", key, "--config", cfg, stderr=log)
                for db, log in zip((url, url, gpkg), logs)]
-    yield SimpleNamespace(cluster=pg_cluster, name=name, url=url, key=key, gpkg=gpkg, dir=d,
+    yield SimpleNamespace(cluster=pg_cluster, name=name, url=url, key=key, gpkg=gpkg, dir=d, cfg=cfg,
                           a=servers[0], b=servers[1], g=servers[2])
     for s in servers:
         s.stop()
@@ -55,7 +67,7 @@ def same_bytes(one, other, path):
     return s1, b1
 
 
-API = ["/health", "/api/config", "/api/periods", "/api/villages", "/api/hexes?res=7",
+API = ["/health", "/api/config", "/basemap/style.json", "/api/route?team=Dinas%20Kesehatan", "/api/periods", "/api/villages", "/api/hexes?res=7",
        "/api/hexes?res=8", "/api/targets", "/api/coverage", "/api/measurement",
        "/api/cases/children", "/api/cases/households", "/api/rembuk", "/api/review",
        "/public/api/summary", "/public/api/villages", "/public/api/hexes",
@@ -84,6 +96,21 @@ def test_every_answer_from_postgres_is_the_one_from_a_file(shared):
                 status, _ = same_bytes(shared.g, shared.a, f"{layer}/{z}/{x}/{y}.mvt")
                 tiles += status == 200
     assert tiles > 20, tiles
+
+
+def test_the_commands_say_the_same_on_either_store(shared):
+    """`targets`, `route` and `travel-time` read a PostgreSQL store as they read the
+    file, to the byte."""
+    team = "Dinas Kesehatan"
+    for args in (["targets", "--format", "csv", "--columns", "key"],
+                 ["route", "--team", team, "--format", "json"],
+                 ["travel-time", "--from", "-3.99,122.51", "--to", "-3.96,122.55", "--json"]):
+        on_pg = run(args[0], "--db", shared.url, *args[1:]).stdout
+        on_file = run(args[0], "--db", shared.gpkg, *args[1:]).stdout
+        assert len(on_pg) > 100, (args, on_pg)
+        # A file made by the run says when; nothing else may differ.
+        strip = lambda t: re.sub(r'"made":\s*"[^"]*"', "", t)  # noqa: E731
+        assert strip(on_pg) == strip(on_file), args
 
 
 def login(srv, user):
@@ -172,3 +199,62 @@ def test_serve_on_postgres_needs_the_key_and_hides_the_password(pg_cluster, shar
     p = run("serve", "--db", url, "--addr", "127.0.0.1:0", check=False)
     assert p.returncode != 0 and "needs --key" in p.stderr, p.stderr
     assert "rahasia" not in p.stderr, p.stderr
+
+
+def test_failed_logins_on_either_server_count_together(shared):
+    """The throttle lives in the database: two failures on a and one on b make the
+    third wait, on both servers, even with the right password."""
+    make_user(shared.url, "tono", "planner", password=PW)
+    wrong = {"username": "tono", "password": "bukan kata sandinya"}
+    post = lambda srv, body: srv.request("POST", "/api/login", body, token=None)  # noqa: E731
+    assert post(shared.a, wrong)[0] == 401
+    assert post(shared.b, wrong)[0] == 401
+    status, headers, _ = post(shared.a, wrong)
+    assert status == 429 and int(headers["retry-after"]) >= 1, status
+    assert post(shared.b, {"username": "tono", "password": PW})[0] == 429
+    audit = shared.cluster.psql(shared.name, "SELECT count(*) FROM sigap.sigap_audit "
+                                             "WHERE username = 'tono' AND action = 'login_failed'")
+    assert audit == "2", audit
+
+
+def test_a_server_killed_mid_import_leaves_the_database_and_the_others_answer(shared, demo_dir):
+    """A third server on the database takes a big households upload and is killed
+    with SIGKILL while it copies rows in, twice: the database is as it was, and while
+    the rows went in the other servers kept answering."""
+    pg, name = shared.cluster, shared.name
+    big = shared.dir / "households-big.csv"
+    big_households(demo_dir, big)
+    body = big.read_bytes()
+    before = state(pg, name)
+    bounds = json.loads(shared.b.get("/tiles/hexes.json")[2])["bounds"]
+    x, y = next(iter(tile_range(bounds, 12)))
+    path = "/api/import/households?filename=households-big.csv&replace=true"
+
+    def post(srv):
+        try:
+            srv.request("POST", path, body, headers={"Content-Type": "text/csv"})
+        except OSError:
+            pass  # the server was killed under the request
+
+    for attempt in range(2):
+        c = Server("--db", shared.url, "--key", shared.key)
+        upload = threading.Thread(target=post, args=(c,), daemon=True)
+        upload.start()
+        until(lambda: copying(pg, name), seconds=180)
+        # While c copies rows in, b answers from its snapshot without waiting.
+        for p in ("/api/villages", "/public/api/summary", f"/tiles/hexes/12/{x}/{y}.mvt"):
+            assert shared.b.get(p)[0] == 200, p
+        time.sleep(attempt * 0.5)
+        os.kill(c.proc.pid, signal.SIGKILL)
+        c.proc.wait()
+        upload.join(timeout=30)
+        until(lambda: not copying(pg, name), seconds=30)
+        assert state(pg, name) == before, f"attempt {attempt}"
+    # The write lock is free again: the demo's own households go back in, once, and
+    # both servers move to that revision.
+    run("import", "--db", shared.url, "--key", shared.key, "--replace", "households",
+        demo_dir / "households.csv")
+    after = state(pg, name).split(" ")
+    assert after[0] == str(int(before.split(" ")[0]) + 1) and after[1:] == before.split(" ")[1:], after
+    for srv in (shared.a, shared.b):
+        until(lambda: json.loads(srv.get("/api/coverage")[2])["revision"] == int(after[0]))

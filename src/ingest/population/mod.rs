@@ -24,7 +24,7 @@ pub use raster::Raster;
 use super::shape;
 use crate::index::hex::RESOLUTIONS;
 use crate::model::{Population, PopulationTotals};
-use crate::store::{PopulationSource, Store};
+use crate::store::PopulationSource;
 use geo::{BoundingRect, Rect};
 use rayon::prelude::*;
 use split::{Footprint, Splitter, Subdivision, Sums};
@@ -92,7 +92,7 @@ pub struct PopulationSummary {
 /// # Ok(()) }
 /// ```
 pub fn import_population(
-    store: &mut Store,
+    store: &mut impl crate::store::PopulationTarget,
     path: &Path,
     opts: &PopulationOptions,
 ) -> Result<PopulationSummary, PopulationError> {

@@ -80,7 +80,7 @@ impl PgStore {
 
     /// Runs `read` in one `REPEATABLE READ, READ ONLY` transaction with the revision
     /// it saw.
-    fn in_one_read<T>(
+    pub(super) fn in_one_read<T>(
         &mut self,
         read: impl FnOnce(&mut postgres::Transaction<'_>, &str) -> Result<T, StoreError>,
     ) -> Result<(u64, T), StoreError> {
@@ -235,7 +235,7 @@ fn read_table<T>(
     Ok(out)
 }
 
-fn read_villages(
+pub(super) fn read_villages(
     c: &mut impl GenericClient,
     db: &str,
     ordered: bool,

@@ -5,7 +5,7 @@
 //! write lock ([`PgStore::in_transaction`]).
 
 use super::{PgStore, bump_revision};
-use crate::model::{AuditRow, Delivery, MeasureTarget, Period, Population};
+use crate::model::{AuditRow, Delivery, MeasureTarget, Period, Population, Village};
 use crate::roads::RoadNetwork;
 use crate::store::sql::{Pg, SqlConn, SqlError};
 use crate::store::{
@@ -208,6 +208,17 @@ impl PgStore {
     /// [`crate::store::Store::villages_fingerprinted`], whose bytes are GeoPackage's.
     pub fn villages_sha256(&mut self) -> Result<String, StoreError> {
         self.run_sql("villages", |c| population::villages_sha256(c, PG_VILLAGES))
+    }
+
+    /// As [`crate::store::Store::villages_fingerprinted`]: every stored village with
+    /// [`PgStore::villages_sha256`], read in one snapshot.
+    pub fn villages_fingerprinted(&mut self) -> Result<(Vec<Village>, String), StoreError> {
+        self.in_one_read(|tx, db| {
+            let fingerprint = population::villages_sha256(&mut Pg::new(tx), PG_VILLAGES)
+                .map_err(|e| StoreError::of_sql(Path::new(db), "villages", e))?;
+            Ok((super::layers::read_villages(tx, db, true)?, fingerprint))
+        })
+        .map(|(_, read)| read)
     }
 
     /// As [`crate::store::Store::write_population`]; returns the new revision.
