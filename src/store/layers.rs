@@ -128,30 +128,36 @@ impl Store {
         Ok((revision, data))
     }
 
-    /// Every layer, each in the order it was imported.
+    /// Every layer, each in the order it was imported, the households with the H3
+    /// cells stored with them ([`Dataset::household_cells`]).
     pub fn load(&self) -> Result<Dataset, StoreError> {
         self.load_with(true)
     }
 
-    /// Every layer; the households left empty without `households`.
+    /// Every layer, the households with their stored cells; the households left
+    /// empty without `households`.
     fn load_with(&self, households: bool) -> Result<Dataset, StoreError> {
+        let villages = self.read_table(
+            "SELECT fid, geom, code, name, district FROM villages ORDER BY fid",
+            "villages",
+            village_row,
+        )?;
+        let children = self.read_table(
+            "SELECT fid, geom, pseudonym, sex, birth_date, measure_date, height_cm, haz, \
+             placed_by_village, period FROM children ORDER BY fid",
+            "children",
+            child_row,
+        )?;
+        let (households, household_cells) = if households {
+            self.households()?
+        } else {
+            (Vec::new(), Vec::new())
+        };
         Ok(Dataset {
-            villages: self.read_table(
-                "SELECT fid, geom, code, name, district FROM villages ORDER BY fid",
-                "villages",
-                village_row,
-            )?,
-            children: self.read_table(
-                "SELECT fid, geom, pseudonym, sex, birth_date, measure_date, height_cm, haz, \
-                 placed_by_village, period FROM children ORDER BY fid",
-                "children",
-                child_row,
-            )?,
-            households: if households {
-                self.households()?.0.into()
-            } else {
-                std::sync::Arc::default()
-            },
+            villages,
+            children,
+            households: households.into(),
+            household_cells: household_cells.into(),
             facilities: self.read_table(
                 "SELECT fid, geom, id, name, kind FROM facilities ORDER BY fid",
                 "facilities",
@@ -168,9 +174,9 @@ impl Store {
 
     /// [`Store::load_revision`] with the households (the largest layer) read in two
     /// halves on two more read-only connections meanwhile, and `with_households` run
-    /// on them and their stored H3 cells (see [`Store::households`]) as soon as both
-    /// halves are in, while the other layers may still load. A store in memory is
-    /// read on this connection alone.
+    /// on them and their stored H3 cells (see [`Store::households`]; the dataset
+    /// keeps both) as soon as both halves are in, while the other layers may still
+    /// load. A store in memory is read on this connection alone.
     ///
     /// Each connection reads in one read transaction, and all three must have seen
     /// the same revision: an import committing between their starts makes them read
@@ -191,6 +197,7 @@ impl Store {
             self.in_one_read(|s| Ok((s.load_with(false)?, s.households()?)))?;
         let t = with_households(&households, &cells);
         data.households = households.into();
+        data.household_cells = cells.into();
         Ok((revision, data, t))
     }
 
@@ -232,8 +239,9 @@ impl Store {
                 .unwrap_or_else(|e| std::panic::resume_unwind(e))?;
             Ok(halves
                 .filter(|h| h.3 == revision)
-                .map(|(households, _, t, _)| {
+                .map(|(households, cells, t, _)| {
                     data.households = households.into();
+                    data.household_cells = cells.into();
                     (revision, data, t)
                 }))
         })

@@ -59,6 +59,7 @@ impl PgStore {
                 villages: layers.villages,
                 children: layers.children,
                 households: layers.households.into(),
+                household_cells: layers.household_cells.into(),
                 facilities: layers.facilities,
                 population: population::read(&mut c, super::tables::PG_VILLAGES, place)
                     .map_err(of("population_source"))?,

@@ -642,6 +642,23 @@ fn the_whole_demo_city_loads_from_postgres_as_from_a_geopackage() {
     assert_eq!(loaded.villages, data.villages);
     assert_eq!(loaded.children, data.children);
     assert_eq!(loaded.households, data.households);
+    // The cells stored at import, loaded with the households by both stores.
+    let found: Vec<_> = data
+        .households
+        .iter()
+        .map(|h| Some(point_cells(h.location)))
+        .collect();
+    // (`assert!`: the 90,000 cells of a failure would drown the message.)
+    assert!(
+        *data.household_cells == found,
+        "the GeoPackage store's cells"
+    );
+    assert!(
+        loaded.household_cells == data.household_cells,
+        "PostgreSQL's cells: {} of {}",
+        loaded.household_cells.len(),
+        data.household_cells.len()
+    );
     assert_eq!(loaded.facilities, data.facilities);
     assert_eq!(loaded.population, data.population);
     assert!(!loaded.assignments.is_empty());
