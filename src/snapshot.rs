@@ -165,6 +165,24 @@ fn public_figures(
     )
 }
 
+/// Each of `data`'s households' cells at the public resolutions: as the store keeps
+/// them (`data.household_cells`), or found on every core for a household without
+/// them, and for all when the stored list does not match the households (a dataset
+/// made in memory has none).
+///
+/// # Units
+/// Household locations are WGS84 degrees (x = lon, y = lat).
+fn stored_or_found_cells(data: &crate::store::Dataset) -> Vec<crate::model::PointCells> {
+    if data.household_cells.len() == data.households.len() {
+        crate::public::CaseCells::of_households(&data.households, &data.household_cells)
+    } else {
+        data.households
+            .par_iter()
+            .map(|h| crate::model::point_cells(h.location))
+            .collect()
+    }
+}
+
 impl Snapshot {
     /// Computes the analysis and tile sources of every period for one store revision.
     #[must_use]
@@ -184,13 +202,10 @@ impl Snapshot {
         // analysis and the case records.
         let index = crate::index::VillageIndex::new(&data.villages);
         let homes = index.locate_households(&data.households);
-        // And the same cells at the public resolutions: found once for every
-        // period's analysis and the case records' public cells.
-        let household_cells: Vec<crate::model::PointCells> = data
-            .households
-            .par_iter()
-            .map(|h| crate::model::point_cells(h.location))
-            .collect();
+        // And the same cells at the public resolutions, for every period's analysis
+        // and the case records' public cells: those the store keeps with the
+        // households (found at import), found here only where it has none.
+        let household_cells = stored_or_found_cells(data);
         stage("roads and households located");
         let build_view = |d: &crate::store::Dataset| {
             let analysis = Analysis::compute_with_roads(
@@ -472,3 +487,7 @@ impl Snapshot {
         ))
     }
 }
+
+#[cfg(test)]
+#[path = "snapshot_tests.rs"]
+mod tests;

@@ -2,7 +2,7 @@
 //! the OpenStreetMap extract, handed on to the analysis.
 
 use crate::model::{
-    Child, Delivery, Facility, Household, MeasureTarget, Period, Population, Village,
+    Child, Delivery, Facility, Household, MeasureTarget, Period, PointCells, Population, Village,
 };
 use crate::roads::RoadNetwork;
 use std::collections::{BTreeMap, HashMap};
@@ -14,6 +14,15 @@ pub struct Dataset {
     pub villages: Vec<Village>,
     pub children: Vec<Child>,
     pub households: Arc<Vec<Household>>,
+    /// The H3 cells at the public resolutions the store keeps with each household
+    /// (same index as `households`; `None` for a household stored without them), so
+    /// a snapshot does not find them again. Empty when not loaded from a store (a
+    /// dataset made in memory): whoever needs the cells then finds them, as it
+    /// does for any household whose entry is `None` or when the lengths differ.
+    /// Code that changes `households` keeps these in step or clears them (a
+    /// list of another length is ignored): cells of other households would be
+    /// counted as theirs.
+    pub household_cells: Arc<Vec<Option<PointCells>>>,
     pub facilities: Vec<Facility>,
     /// Sums of the imported population raster, `None` without one.
     pub population: Option<Population>,
@@ -62,6 +71,7 @@ impl Dataset {
                 .cloned()
                 .collect(),
             households: self.households.clone(),
+            household_cells: self.household_cells.clone(),
             facilities: self.facilities.clone(),
             population: self.population.clone(),
             assignments: self.assignments.clone(),

@@ -128,30 +128,36 @@ impl Store {
         Ok((revision, data))
     }
 
-    /// Every layer, each in the order it was imported.
+    /// Every layer, each in the order it was imported, the households with the H3
+    /// cells stored with them ([`Dataset::household_cells`]).
     pub fn load(&self) -> Result<Dataset, StoreError> {
         self.load_with(true)
     }
 
-    /// Every layer; the households left empty without `households`.
+    /// Every layer, the households with their stored cells; the households left
+    /// empty without `households`.
     fn load_with(&self, households: bool) -> Result<Dataset, StoreError> {
+        let villages = self.read_table(
+            "SELECT fid, geom, code, name, district FROM villages ORDER BY fid",
+            "villages",
+            village_row,
+        )?;
+        let children = self.read_table(
+            "SELECT fid, geom, pseudonym, sex, birth_date, measure_date, height_cm, haz, \
+             placed_by_village, period FROM children ORDER BY fid",
+            "children",
+            child_row,
+        )?;
+        let (households, household_cells) = if households {
+            self.households()?
+        } else {
+            (Vec::new(), Vec::new())
+        };
         Ok(Dataset {
-            villages: self.read_table(
-                "SELECT fid, geom, code, name, district FROM villages ORDER BY fid",
-                "villages",
-                village_row,
-            )?,
-            children: self.read_table(
-                "SELECT fid, geom, pseudonym, sex, birth_date, measure_date, height_cm, haz, \
-                 placed_by_village, period FROM children ORDER BY fid",
-                "children",
-                child_row,
-            )?,
-            households: if households {
-                self.households()?.0.into()
-            } else {
-                std::sync::Arc::default()
-            },
+            villages,
+            children,
+            households: households.into(),
+            household_cells: household_cells.into(),
             facilities: self.read_table(
                 "SELECT fid, geom, id, name, kind FROM facilities ORDER BY fid",
                 "facilities",
@@ -168,9 +174,9 @@ impl Store {
 
     /// [`Store::load_revision`] with the households (the largest layer) read in two
     /// halves on two more read-only connections meanwhile, and `with_households` run
-    /// on them and their stored H3 cells (see [`Store::households`]) as soon as both
-    /// halves are in, while the other layers may still load. A store in memory is
-    /// read on this connection alone.
+    /// on them and their stored H3 cells (see [`Store::households`]; the dataset
+    /// keeps both) as soon as both halves are in, while the other layers may still
+    /// load. A store in memory is read on this connection alone.
     ///
     /// Each connection reads in one read transaction, and all three must have seen
     /// the same revision: an import committing between their starts makes them read
@@ -191,6 +197,7 @@ impl Store {
             self.in_one_read(|s| Ok((s.load_with(false)?, s.households()?)))?;
         let t = with_households(&households, &cells);
         data.households = households.into();
+        data.household_cells = cells.into();
         Ok((revision, data, t))
     }
 
@@ -232,8 +239,9 @@ impl Store {
                 .unwrap_or_else(|e| std::panic::resume_unwind(e))?;
             Ok(halves
                 .filter(|h| h.3 == revision)
-                .map(|(households, _, t, _)| {
+                .map(|(households, cells, t, _)| {
                     data.households = households.into();
+                    data.household_cells = cells.into();
                     (revision, data, t)
                 }))
         })
@@ -556,11 +564,7 @@ fn child_row(r: &Row<'_>) -> rusqlite::Result<Result<Child, String>> {
         rusqlite::Error::FromSqlConversionFailure(9, rusqlite::types::Type::Text, Box::new(e))
     })?;
     Ok((|| {
-        let sex = match sex {
-            "M" => Sex::Male,
-            "F" => Sex::Female,
-            other => return Err(format!("sex `{other}` is not M or F")),
-        };
+        let sex = sex_of(sex)?;
         let measure_date = date("measure_date", measure)?;
         // NULL only in a row written by an older sigap after the column was added.
         let period = match period {
@@ -581,33 +585,72 @@ fn child_row(r: &Row<'_>) -> rusqlite::Result<Result<Child, String>> {
     })())
 }
 
+/// A child's stored `sex` (M or F), in either store.
+pub(super) fn sex_of(code: &str) -> Result<Sex, String> {
+    match code {
+        "M" => Ok(Sex::Male),
+        "F" => Ok(Sex::Female),
+        other => Err(format!("sex `{other}` is not M or F")),
+    }
+}
+
+/// A households row's columns as either store reads them, before they are checked
+/// by [`household_of`].
+pub(super) struct HouseholdColumns {
+    pub(super) id: String,
+    /// The decoded `geom` (each store has its own geometry encoding), or why not.
+    pub(super) location: Result<Point<f64>, String>,
+    pub(super) has_latrine: bool,
+    pub(super) safe_water: bool,
+    pub(super) improved_sanitation: bool,
+    pub(super) unfit_housing: Option<bool>,
+    pub(super) four_t: Option<bool>,
+    /// `target_groups`: the [`TargetGroups`] bits, NULL when the file did not say.
+    pub(super) target_groups: Option<i64>,
+    /// `h3_5` to `h3_8`, as [`stored_cells`] reads them.
+    pub(super) cells: [Option<i64>; 4],
+}
+
+/// A household and its stored cells from its row's columns, in either store; `Err`
+/// names the first column that does not decode.
+pub(super) fn household_of(
+    columns: HouseholdColumns,
+) -> Result<(Household, Option<PointCells>), String> {
+    let targets = columns
+        .target_groups
+        .map(|b| {
+            u8::try_from(b)
+                .ok()
+                .and_then(TargetGroups::from_bits)
+                .ok_or_else(|| format!("target_groups {b} has bits beyond the five groups"))
+        })
+        .transpose()?;
+    let household = Household {
+        id: columns.id,
+        location: columns.location?,
+        has_latrine: columns.has_latrine,
+        safe_water: columns.safe_water,
+        improved_sanitation: columns.improved_sanitation,
+        unfit_housing: columns.unfit_housing,
+        four_t: columns.four_t,
+        targets,
+    };
+    Ok((household, stored_cells(columns.cells)?))
+}
+
 /// A household and its stored cells (columns 9 to 12, `h3_5` to `h3_8`).
 fn household_row(r: &Row<'_>) -> rusqlite::Result<Result<(Household, Option<PointCells>), String>> {
-    let geom = blob(r, 1)?;
-    let (id, has_latrine, safe_water, improved_sanitation) =
-        (r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
-    let (unfit_housing, four_t) = (r.get(6)?, r.get(7)?);
-    let bits: Option<u8> = r.get(8)?;
-    let stored: [Option<i64>; 4] = [r.get(9)?, r.get(10)?, r.get(11)?, r.get(12)?];
-    Ok((|| {
-        let targets = bits
-            .map(|b| {
-                TargetGroups::from_bits(b)
-                    .ok_or_else(|| format!("target_groups {b} has bits beyond the five groups"))
-            })
-            .transpose()?;
-        let household = Household {
-            id,
-            location: point(geom)?,
-            has_latrine,
-            safe_water,
-            improved_sanitation,
-            unfit_housing,
-            four_t,
-            targets,
-        };
-        Ok((household, stored_cells(stored)?))
-    })())
+    Ok(household_of(HouseholdColumns {
+        location: point(blob(r, 1)?),
+        id: r.get(2)?,
+        has_latrine: r.get(3)?,
+        safe_water: r.get(4)?,
+        improved_sanitation: r.get(5)?,
+        unfit_housing: r.get(6)?,
+        four_t: r.get(7)?,
+        target_groups: r.get(8)?,
+        cells: [r.get(9)?, r.get(10)?, r.get(11)?, r.get(12)?],
+    }))
 }
 
 /// The points' cells at the public resolutions, found on every core, as stored (the
@@ -675,19 +718,26 @@ pub(super) fn stored_cells(stored: [Option<i64>; 4]) -> Result<Option<PointCells
     Ok(Some(out))
 }
 
+/// A facility from its row's columns, in either store (`location` decoded there);
+/// `Err` names the first column that does not decode.
+pub(super) fn facility_of(
+    id: String,
+    name: String,
+    kind: &str,
+    location: Result<Point<f64>, String>,
+) -> Result<Facility, String> {
+    Ok(Facility {
+        id,
+        name,
+        kind: FacilityKind::parse(kind)
+            .ok_or_else(|| format!("kind `{kind}` is not puskesmas, pustu or posyandu"))?,
+        location: location?,
+    })
+}
+
 fn facility_row(r: &Row<'_>) -> rusqlite::Result<Result<Facility, String>> {
-    let geom = blob(r, 1)?;
-    let (id, name): (String, String) = (r.get(2)?, r.get(3)?);
-    let kind: String = r.get(4)?;
-    Ok((|| {
-        Ok(Facility {
-            id,
-            name,
-            kind: FacilityKind::parse(&kind)
-                .ok_or_else(|| format!("kind `{kind}` is not puskesmas, pustu or posyandu"))?,
-            location: point(geom)?,
-        })
-    })())
+    let location = point(blob(r, 1)?);
+    Ok(facility_of(r.get(2)?, r.get(3)?, text(r, 4)?, location))
 }
 
 #[cfg(test)]

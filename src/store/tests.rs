@@ -531,6 +531,26 @@ fn households_keep_their_h3_cells_and_an_older_store_gets_them_on_open() {
     }
     let store = Store::open(&path).expect("reopen adds and fills the columns");
     assert_eq!(store.households().expect("households").1, want);
+    assert_eq!(*store.load().expect("load").household_cells, want);
+    // What is loaded is what is stored, not found again: a res-8 cell stored
+    // elsewhere (in the village next door) is loaded as stored.
+    let elsewhere = crate::model::point_cells(Point::new(122.525, -3.97))[3];
+    let mut moved = want[2].expect("cells");
+    assert_ne!(moved[3], elsewhere);
+    moved[3] = elsewhere;
+    store
+        .conn
+        .execute(
+            "UPDATE households SET h3_8 = ?1 WHERE fid = 3",
+            [elsewhere.map(|c| u64::from(c).cast_signed())],
+        )
+        .expect("move");
+    let (_, data) = store.load_revision().expect("load");
+    assert_eq!(
+        *data.household_cells,
+        [want[0], want[1], Some(moved)],
+        "as stored"
+    );
     // A household written by such a sigap into a new store: no cells, found
     // again by whoever needs them.
     store
@@ -539,7 +559,8 @@ fn households_keep_their_h3_cells_and_an_older_store_gets_them_on_open() {
         .expect("clear");
     let (_, cells) = store.households().expect("households");
     assert_eq!(cells[0], None);
-    assert_eq!(cells[1..], want[1..]);
+    assert_eq!(cells[1], want[1]);
+    assert_eq!(*store.load().expect("load").household_cells, cells);
     // A res-7 cell where the res-8 one belongs is corrupt, not silently wrong.
     store
         .conn
@@ -752,6 +773,8 @@ fn households_read_in_halves_side_by_side_equal_one_read() {
     assert_eq!(data.facilities, want.facilities);
     assert_eq!(households, *want.households);
     assert_eq!(cells, store.households().expect("households").1);
+    assert_eq!(*data.household_cells, cells);
+    assert_eq!(data.household_cells, want.household_cells);
     drop(store);
     remove(&path);
 }

@@ -9,12 +9,11 @@
 
 use super::types::Date;
 use super::{PgStore, pg_error};
-use crate::model::{
-    Child, Facility, FacilityKind, Household, LayerKind, Period, PointCells, Sex, TargetGroups,
-    Village,
-};
+use crate::model::{Child, Facility, Household, LayerKind, Period, PointCells, Village};
 use crate::store::geometry::{decode_wkb_multi_polygon, decode_wkb_point};
-use crate::store::layers::{id_column, stored_cells, table, union};
+use crate::store::layers::{
+    HouseholdColumns, facility_of, household_of, id_column, sex_of, table, union,
+};
 use crate::store::sql::Pg;
 use crate::store::{
     Dataset, StoreError, assignments, deliveries, measure_targets, population, roads,
@@ -59,6 +58,7 @@ impl PgStore {
                 villages: layers.villages,
                 children: layers.children,
                 households: layers.households.into(),
+                household_cells: layers.household_cells.into(),
                 facilities: layers.facilities,
                 population: population::read(&mut c, super::tables::PG_VILLAGES, place)
                     .map_err(of("population_source"))?,
@@ -281,15 +281,10 @@ fn read_children(c: &mut impl GenericClient, db: &str) -> Result<Vec<Child>, Sto
             let placed_by_village: Option<String> = r.try_get(8)?;
             let period: &str = r.try_get(9)?;
             Ok((|| {
-                let sex = match sex {
-                    "M" => Sex::Male,
-                    "F" => Sex::Female,
-                    other => return Err(format!("sex `{other}` is not M or F")),
-                };
                 Ok(Child {
                     id,
+                    sex: sex_of(sex)?,
                     location: point(geom)?,
-                    sex,
                     birth_date,
                     measure_date,
                     height_cm,
@@ -314,40 +309,22 @@ fn read_households(
          FROM households ORDER BY fid",
         "households",
         |r| {
-            let geom: &[u8] = r.try_get(1)?;
-            let (id, has_latrine, safe_water, improved_sanitation) =
-                (r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, r.try_get(5)?);
-            let (unfit_housing, four_t) = (r.try_get(6)?, r.try_get(7)?);
-            let bits: Option<i64> = r.try_get(8)?;
-            let stored: [Option<i64>; 4] = [
-                r.try_get(9)?,
-                r.try_get(10)?,
-                r.try_get(11)?,
-                r.try_get(12)?,
-            ];
-            Ok((|| {
-                let targets = bits
-                    .map(|b| {
-                        u8::try_from(b)
-                            .ok()
-                            .and_then(TargetGroups::from_bits)
-                            .ok_or_else(|| {
-                                format!("target_groups {b} has bits beyond the five groups")
-                            })
-                    })
-                    .transpose()?;
-                let household = Household {
-                    id,
-                    location: point(geom)?,
-                    has_latrine,
-                    safe_water,
-                    improved_sanitation,
-                    unfit_housing,
-                    four_t,
-                    targets,
-                };
-                Ok((household, stored_cells(stored)?))
-            })())
+            Ok(household_of(HouseholdColumns {
+                location: point(r.try_get(1)?),
+                id: r.try_get(2)?,
+                has_latrine: r.try_get(3)?,
+                safe_water: r.try_get(4)?,
+                improved_sanitation: r.try_get(5)?,
+                unfit_housing: r.try_get(6)?,
+                four_t: r.try_get(7)?,
+                target_groups: r.try_get(8)?,
+                cells: [
+                    r.try_get(9)?,
+                    r.try_get(10)?,
+                    r.try_get(11)?,
+                    r.try_get(12)?,
+                ],
+            }))
         },
     )?
     .into_iter()
@@ -361,19 +338,13 @@ fn read_facilities(c: &mut impl GenericClient, db: &str) -> Result<Vec<Facility>
         "SELECT fid, ST_AsBinary(geom), id, name, kind FROM facilities ORDER BY fid",
         "facilities",
         |r| {
-            let geom: &[u8] = r.try_get(1)?;
-            let (id, name): (String, String) = (r.try_get(2)?, r.try_get(3)?);
-            let kind: &str = r.try_get(4)?;
-            Ok((|| {
-                Ok(Facility {
-                    id,
-                    name,
-                    kind: FacilityKind::parse(kind).ok_or_else(|| {
-                        format!("kind `{kind}` is not puskesmas, pustu or posyandu")
-                    })?,
-                    location: point(geom)?,
-                })
-            })())
+            let location = point(r.try_get(1)?);
+            Ok(facility_of(
+                r.try_get(2)?,
+                r.try_get(3)?,
+                r.try_get(4)?,
+                location,
+            ))
         },
     )
 }

@@ -6,7 +6,7 @@ use super::tests::{Db, PROMPT, QUIET, row};
 use super::{Layers, REVISION_CHANNEL};
 use crate::model::{Child, Facility, FacilityKind, Household, LayerKind, Period, point_cells};
 use crate::store::tests::{child, facility, household, remove, temp_path, villages};
-use crate::store::{LayerRows, Store};
+use crate::store::{LayerRows, Store, StoreError};
 use chrono::NaiveDate;
 use geo::Point;
 use postgres::fallible_iterator::FallibleIterator;
@@ -183,6 +183,60 @@ fn the_demo_city_loads_back_as_the_geopackage_store_loads_it() {
         pg.village_extent().expect("extent"),
         gpkg.village_extent().expect("extent")
     );
+}
+
+/// A row that does not decode is the same error from either store (table, fid and
+/// the first bad column in the same order): both decode rows with the same
+/// functions. Each step spoils one more value, one read earlier than the last.
+#[test]
+fn a_corrupt_row_is_the_same_error_from_both_stores() {
+    let Some(db) = Db::new("layers_corrupt") else {
+        return;
+    };
+    let mut pg = db.store(APP_ROLE);
+    let mut gpkg = Store::open_in_memory().expect("in-memory store");
+    for rows in every_layer() {
+        pg.write_layer(&rows, false).expect("write to pg");
+        gpkg.write_layer(&rows, false).expect("write to gpkg");
+    }
+    let steps = [
+        (
+            "UPDATE facilities SET kind = 'klinik' WHERE fid = 2",
+            ("facilities", 2, "kind `klinik` is not puskesmas"),
+        ),
+        (
+            "UPDATE households SET target_groups = 300 WHERE fid = 3",
+            ("households", 3, "target_groups 300 has bits beyond"),
+        ),
+        (
+            "UPDATE households SET h3_8 = h3_7 WHERE fid = 2",
+            ("households", 2, "h3_8: "),
+        ),
+        (
+            "UPDATE households SET target_groups = 64 WHERE fid = 2",
+            ("households", 2, "target_groups 64 has bits beyond"),
+        ),
+        (
+            "UPDATE children SET sex = 'X' WHERE fid = 1",
+            ("children", 1, "sex `X` is not M or F"),
+        ),
+    ];
+    let corrupt = |e: StoreError| match e {
+        StoreError::Corrupt {
+            table, fid, reason, ..
+        } => (table, fid, reason),
+        other => panic!("not a corrupt row: {other}"),
+    };
+    let mut superuser = db.client(SUPERUSER);
+    for (sql, (table, fid, starts)) in steps {
+        superuser.execute(sql, &[]).expect("spoil in pg");
+        gpkg.conn.execute(sql, []).expect("spoil in gpkg");
+        let from_pg = corrupt(pg.load_layers().expect_err("corrupt in pg"));
+        let from_gpkg = corrupt(gpkg.load().expect_err("corrupt in gpkg"));
+        assert_eq!(from_pg, from_gpkg, "{sql}");
+        assert_eq!((from_pg.0, from_pg.1), (table, fid), "{sql}");
+        assert!(from_pg.2.starts_with(starts), "{sql}: {}", from_pg.2);
+    }
 }
 
 #[test]
@@ -642,6 +696,23 @@ fn the_whole_demo_city_loads_from_postgres_as_from_a_geopackage() {
     assert_eq!(loaded.villages, data.villages);
     assert_eq!(loaded.children, data.children);
     assert_eq!(loaded.households, data.households);
+    // The cells stored at import, loaded with the households by both stores.
+    let found: Vec<_> = data
+        .households
+        .iter()
+        .map(|h| Some(point_cells(h.location)))
+        .collect();
+    // (`assert!`: the 90,000 cells of a failure would drown the message.)
+    assert!(
+        *data.household_cells == found,
+        "the GeoPackage store's cells"
+    );
+    assert!(
+        loaded.household_cells == data.household_cells,
+        "PostgreSQL's cells: {} of {}",
+        loaded.household_cells.len(),
+        data.household_cells.len()
+    );
     assert_eq!(loaded.facilities, data.facilities);
     assert_eq!(loaded.population, data.population);
     assert!(!loaded.assignments.is_empty());
