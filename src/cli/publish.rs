@@ -42,23 +42,30 @@ pub fn run(args: &PublishArgs) -> Result<()> {
     // The glyph ranges depend on nothing loaded: made on the other core meanwhile.
     let glyphs = std::thread::spawn(sigap::publish::glyphs);
     let config = super::load_config(args.config.as_deref())?;
-    let db = args.db.as_ref().map(|db| db.file("publish")).transpose()?;
-    let store = match db {
-        Some(p) if !p.exists() => bail!("no store at {}", p.display()),
-        Some(p) => Store::open(p)?,
-        None => {
-            tracing::info!("building the synthetic demo city in memory");
-            super::demo_store()?
-        }
-    };
-    // The households' H3 cells, stored with them (or found, for a store from before
-    // they were), while the rest loads; the revision is the one every layer was
-    // read at.
     let full = args.full_analysis;
-    let (revision, data, household_cells) =
+    let (revision, data, household_cells) = if let Some(db @ Db::Postgres(_)) = &args.db {
+        // One snapshot of the database, the households' stored cells with it.
+        let (revision, data) = super::open_store(db)?.load_revision()?;
+        let cells = (!full).then(|| {
+            sigap::public::CaseCells::of_households(&data.households, &data.household_cells)
+        });
+        (revision, data, cells)
+    } else {
+        let store = match &args.db {
+            Some(Db::File(p)) if !p.exists() => bail!("no store at {}", p.display()),
+            Some(Db::File(p)) => Store::open(p)?,
+            _ => {
+                tracing::info!("building the synthetic demo city in memory");
+                super::demo_store()?
+            }
+        };
+        // The households' H3 cells, stored with them (or found, for a store from
+        // before they were), while the rest loads; the revision is the one every
+        // layer was read at.
         store.load_side_by_side_with(|households, stored| {
             (!full).then(|| sigap::public::CaseCells::of_households(households, stored))
-        })?;
+        })?
+    };
     tracing::info!(
         villages = data.villages.len(),
         seconds = started.elapsed().as_secs_f64(),

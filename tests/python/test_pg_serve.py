@@ -113,6 +113,21 @@ def test_the_commands_say_the_same_on_either_store(shared):
         assert strip(on_pg) == strip(on_file), args
 
 
+def test_published_files_are_the_same_from_either_store(shared):
+    """`sigap publish` from the database and from the file: the same files, to the
+    byte (each made by the same run of the figures)."""
+    out = {}
+    for label, db in (("pg", shared.url), ("file", shared.gpkg)):
+        out[label] = shared.dir / f"published-{label}"
+        run("publish", "--db", db, "--out", out[label])
+    files = sorted(p.relative_to(out["pg"]) for p in out["pg"].rglob("*") if p.is_file())
+    archives = [f for f in files if f.suffix == ".pmtiles"]
+    assert len(files) > 20 and len(archives) >= 2, files
+    assert files == sorted(p.relative_to(out["file"]) for p in out["file"].rglob("*") if p.is_file())
+    differ = [f for f in files if (out["pg"] / f).read_bytes() != (out["file"] / f).read_bytes()]
+    assert not differ, differ[:10]
+
+
 def login(srv, user):
     status, headers, body = srv.request("POST", "/api/login", {"username": user, "password": PW},
                                         token=None)
