@@ -193,7 +193,30 @@ enum Conns {
     Postgres {
         conn: Mutex<postgres::Client>,
         read: Mutex<postgres::Client>,
+        /// The connection string, to reopen a session that is gone (never shown).
+        url: String,
     },
+}
+
+/// Opens a new session in place of `client` when its session is gone (the database
+/// restarted, the network dropped it): the call that met the closed session failed,
+/// the next one works again instead of every call failing until the server restarts.
+fn revive(client: &mut postgres::Client, url: &str) {
+    if !client.is_closed() {
+        return;
+    }
+    match crate::store::pg::PgStore::open(url) {
+        Ok(store) => {
+            tracing::warn!(
+                db = store.db(),
+                "accounts' database session lost; opened another"
+            );
+            *client = store.into_parts().0;
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "accounts' database session lost; cannot reopen it yet");
+        }
+    }
 }
 
 /// Failures in a row of a client address or of a user name no account has (so
@@ -340,6 +363,7 @@ impl Accounts {
             Conns::Postgres {
                 conn: Mutex::new(conn),
                 read: Mutex::new(read),
+                url: url.to_owned(),
             },
             db,
         ))
@@ -391,8 +415,9 @@ impl Accounts {
                     tx.commit()?;
                     Ok(out)
                 }
-                Conns::Postgres { conn, .. } => {
+                Conns::Postgres { conn, url, .. } => {
                     let mut conn = conn.lock().unwrap_or_else(PoisonError::into_inner);
+                    revive(&mut conn, url);
                     let mut tx = conn.transaction()?;
                     let out = f(&mut Pg::new(&mut tx))?;
                     tx.commit()?;
@@ -414,8 +439,9 @@ impl Accounts {
                 let conn = conn.lock().unwrap_or_else(PoisonError::into_inner);
                 f(&mut Lite(&conn))
             }
-            Conns::Postgres { read, .. } => {
+            Conns::Postgres { read, url, .. } => {
                 let mut conn = read.lock().unwrap_or_else(PoisonError::into_inner);
+                revive(&mut conn, url);
                 f(&mut Pg::new(&mut *conn))
             }
         };

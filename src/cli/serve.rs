@@ -71,6 +71,9 @@ fn first_admin(accounts: &Accounts) -> Result<Option<String>> {
     };
     let password = match accounts.add_user(&user, None) {
         Ok(pw) => pw,
+        // Another server on the same database made it a moment ago: it printed the
+        // password, and a new one here would make that one fail.
+        Err(sigap::auth::AuthError::UserExists(_)) if accounts.has_admin()? => return Ok(None),
         // A disabled "admin" exists: give it a new one-time password and enable it.
         Err(sigap::auth::AuthError::UserExists(_)) => {
             accounts.set_disabled(FIRST_ADMIN, false)?;

@@ -232,6 +232,32 @@ def test_failed_logins_on_either_server_count_together(shared):
     assert audit == "2", audit
 
 
+def test_servers_heal_when_their_database_sessions_are_cut(shared, demo_dir):
+    """Every session on the database ended by the server (as a database restart or a
+    dropped network would): each server answers again after at most one failed
+    request per session, logins included, and hears the next import."""
+    make_user(shared.url, "rini", "planner", password=PW)
+    cut = shared.cluster.psql(shared.name, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    assert int(cut) >= 4, cut  # each server's store, reader, accounts (2) and listener
+    for srv in (shared.a, shared.b):
+        failed = 0
+        for path in ("/api/visits", "/api/villages", "/api/visits"):
+            while srv.get(path)[0] != 200:
+                failed += 1
+                assert failed <= 4, (srv.url, path)
+        for _ in range(3):
+            status = srv.request("POST", "/api/login", {"username": "rini", "password": PW}, token=None)[0]
+            if status == 200:
+                break
+            assert status >= 500, status
+        assert status == 200
+    revision = json.loads(shared.a.get("/api/coverage")[2])["revision"]
+    run("assign", "--db", shared.url, "--teams", demo_dir / "teams.csv", "--reassign")
+    for srv in (shared.a, shared.b):
+        until(lambda: json.loads(srv.get("/api/coverage")[2])["revision"] > revision)
+
+
 def test_a_server_killed_mid_import_leaves_the_database_and_the_others_answer(shared, demo_dir):
     """A third server on the database takes a big households upload and is killed
     with SIGKILL while it copies rows in, twice: the database is as it was, and while
