@@ -183,18 +183,18 @@ async fn hear_other_servers(state: AppState, url: String) {
 /// Rebuilds the snapshot if the store's revision differs; returns the new revision.
 /// Reads through the read-only connection, so it never waits for an import.
 pub fn refresh(state: &AppState) -> Result<Option<u64>, crate::store::StoreError> {
-    let Some(store) = state.0.reader().or(state.0.store.as_ref()) else {
+    if state.0.store.is_none() {
         return Ok(None);
-    };
+    }
     let _one_at_a_time = state
         .0
         .rebuilding
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let (revision, data) = {
-        let mut store = store
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(mut store) = state.0.reader() else {
+            return Ok(None);
+        };
         store.revive()?;
         if store.revision()? == state.snapshot().revision {
             return Ok(None);

@@ -82,11 +82,15 @@ pub struct Shared {
     /// The store, watched for new imports (`None` for a fixed dataset); changes
     /// (visits, assignments) go through it.
     pub store: Option<Mutex<AnyStore>>,
-    /// A second connection for lookups (visits, the revision, reloading the
-    /// snapshot): read-only in WAL mode on a file, another session on PostgreSQL;
-    /// either way it never waits for a writer. `None` for an in-memory store, where
-    /// `store` serves both.
-    reader: Option<Mutex<AnyStore>>,
+    /// Connections for lookups (visits, the revision, reloading the snapshot), one
+    /// per core: read-only in WAL mode on a file, more sessions on PostgreSQL;
+    /// either way they never wait for a writer, and a lookup waits for another
+    /// only when all are busy (with one, every lookup on PostgreSQL waited a round
+    /// trip for the one before it). Empty for an in-memory store, where `store`
+    /// serves both.
+    readers: Vec<Mutex<AnyStore>>,
+    /// The reader a lookup waits for when all are busy, in turn.
+    next_reader: std::sync::atomic::AtomicUsize,
     /// Held while a snapshot is rebuilt: one rebuild at a time (an import's own and
     /// the store watcher's would otherwise build the same revision twice, side by
     /// side, doubling the memory it takes).
@@ -118,11 +122,41 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// The read-only store connection, when the store is a file.
-    #[must_use]
-    pub fn reader(&self) -> Option<&Mutex<AnyStore>> {
-        self.reader.as_ref()
+    /// A connection for lookups: the first reader not in use, else the next in
+    /// turn once it is free; the write connection when there are no readers (an
+    /// in-memory store). `None` when the server has no store.
+    pub fn reader(&self) -> Option<std::sync::MutexGuard<'_, AnyStore>> {
+        fn lock(m: &Mutex<AnyStore>) -> std::sync::MutexGuard<'_, AnyStore> {
+            m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        }
+        if self.readers.is_empty() {
+            return self.store.as_ref().map(lock);
+        }
+        for r in &self.readers {
+            match r.try_lock() {
+                Ok(free) => return Some(free),
+                Err(std::sync::TryLockError::Poisoned(p)) => return Some(p.into_inner()),
+                Err(std::sync::TryLockError::WouldBlock) => {}
+            }
+        }
+        let turn = self
+            .next_reader
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Some(lock(&self.readers[turn % self.readers.len()]))
     }
+}
+
+/// Up to `n` connections for lookups on `store` (none for an in-memory store); a
+/// connection that cannot be opened is logged and left out.
+fn readers(store: &AnyStore, n: usize) -> Vec<Mutex<AnyStore>> {
+    (0..n.max(1))
+        .map_while(|_| store.reader())
+        .filter_map(|r| {
+            r.map_err(|e| tracing::warn!(error = %e, "a connection for lookups not opened"))
+                .ok()
+                .map(Mutex::new)
+        })
+        .collect()
 }
 
 /// One client address's token bucket on the public routes.
@@ -166,11 +200,11 @@ impl AppState {
             snapshot: RwLock::new(Arc::new(snapshot)),
             tiles: RwLock::new(TileCache::default()),
             db: store.as_ref().and_then(AnyStore::db),
-            reader: store.as_ref().and_then(AnyStore::reader).and_then(|r| {
-                r.map_err(|e| tracing::warn!(error = %e, "no second connection for lookups"))
-                    .ok()
-                    .map(Mutex::new)
-            }),
+            readers: store
+                .as_ref()
+                .map(|s| readers(s, cores))
+                .unwrap_or_default(),
+            next_reader: std::sync::atomic::AtomicUsize::new(0),
             store: store.map(Mutex::new),
             rebuilding: Mutex::new(()),
             renders: tokio::sync::Semaphore::new(cores),
@@ -191,12 +225,9 @@ impl AppState {
     ) -> Result<Option<T>, ApiError> {
         let st = self.clone();
         tokio::task::spawn_blocking(move || {
-            let Some(store) = st.0.reader().or(st.0.store.as_ref()) else {
+            let Some(mut store) = st.0.reader() else {
                 return Ok(None);
             };
-            let mut store = store
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
             store.revive()?;
             f(&mut store).map(Some)
         })
