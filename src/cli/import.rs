@@ -150,13 +150,7 @@ pub fn run(args: ImportArgs) -> Result<()> {
                 ],
                 "interventions (the ledger only grows; a row already in it is counted, not doubled)",
             )?;
-            import_interventions(
-                db.file("import interventions")?,
-                key,
-                &path,
-                config.as_deref(),
-                check,
-            )
+            import_interventions(&db, key, &path, config.as_deref(), check)
         }
         ImportKind::MeasureTargets => {
             let what = "measure-targets (a new file always replaces the targets)";
@@ -225,24 +219,26 @@ fn import_measure_targets(db: &Db, path: &Path, check: bool) -> Result<()> {
 }
 
 /// `sigap import interventions FILE`: deliveries of the configured programmes, all or
-/// nothing.
+/// nothing, into a store file or the PostgreSQL database (which needs `--key`).
 fn import_interventions(
-    db: &Path,
+    db: &Db,
     key: Option<PathBuf>,
     path: &Path,
     config: Option<&Path>,
     check: bool,
 ) -> Result<()> {
-    if !db.exists() {
+    if let Db::File(file) = db
+        && !file.exists()
+    {
         bail!(
             "no store at {}: import villages, children and households first",
-            db.display()
+            file.display()
         );
     }
     let config = super::load_config(config)?;
     let programmes = config.programmes();
     // The ids are matched by pseudonym: without the store's key none could match.
-    let key_file = key_path(db, key);
+    let key_file = layer_key_path(db, key)?;
     if !key_file.exists() {
         bail!(
             "no pseudonym key at {}: give the key the children and households were imported with (--key)",
@@ -250,8 +246,8 @@ fn import_interventions(
         );
     }
     let key = PseudonymKey::load_or_create(&key_file)?;
-    let mut store = Store::open(db)?;
-    let keys = sigap::ingest::interventions::StoreKeys::read(&store)?;
+    let mut store = super::open_store(db)?;
+    let keys = sigap::ingest::interventions::StoreKeys::read(&mut store)?;
     let known = keys.known(&programmes, sigap::ingest::today());
     let rows = match sigap::ingest::interventions::read_interventions(path, &key, &known) {
         Ok(rows) => rows,

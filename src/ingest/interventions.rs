@@ -73,9 +73,11 @@ pub struct StoreKeys {
 }
 
 impl StoreKeys {
-    /// Reads the keys of `store` (one read of the children: their pseudonyms and the
-    /// rounds they were measured in).
-    pub fn read(store: &crate::store::Store) -> Result<Self, crate::store::StoreError> {
+    /// Reads the keys of `store`, a file or the PostgreSQL database (one read of the
+    /// children: their pseudonyms and the rounds they were measured in).
+    pub fn read(
+        store: &mut impl crate::store::LedgerKeys,
+    ) -> Result<Self, crate::store::StoreError> {
         let (children, mut periods): (HashSet<String>, Vec<Period>) =
             store.child_keys()?.into_iter().unzip();
         periods.sort_unstable();

@@ -12,7 +12,7 @@ use super::{
     CaseAudit, Dataset, Db, DeliveriesWritten, PopulationSource, RembukDecisions, SavedPlan, Store,
     StoreError, StoredRoads, Visit,
 };
-use crate::model::{AuditRow, Delivery, MeasureTarget, Period, Population, Village};
+use crate::model::{AuditRow, Delivery, MeasureTarget, Period, Population, TargetGroups, Village};
 use crate::roads::RoadNetwork;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -152,7 +152,9 @@ impl AnyStore {
         fn record_rembuk(&mut self, d: &RembukDecisions) -> RembukDecisions;
         /// Every village's latest rembuk decisions up to `until`.
         fn rembuk(&mut self, until: Option<Period>) -> BTreeMap<String, RembukDecisions>;
-        /// Adds deliveries not recorded yet.
+        /// Adds deliveries not recorded yet; always bumps the revision.
+        fn write_deliveries(&mut self, rows: &[Delivery]) -> DeliveriesWritten;
+        /// Adds deliveries not recorded yet; bumps the revision only when one was.
         fn add_deliveries(&mut self, rows: &[Delivery]) -> DeliveriesWritten;
         /// `(pseudonym, period)` of every stored child.
         fn child_keys(&mut self) -> HashSet<(String, Period)>;
@@ -171,6 +173,8 @@ impl AnyStore {
         fn roads(&mut self) -> Option<StoredRoads>;
         /// The stored villages' codes.
         fn village_codes(&mut self) -> HashSet<String>;
+        /// The stored households' pseudonyms and their target groups.
+        fn household_groups(&mut self) -> HashMap<String, Option<TargetGroups>>;
         /// Replaces the measurement targets, with `audit` in the same transaction.
         fn write_measure_targets_with(
             &mut self,

@@ -110,6 +110,25 @@ pub(crate) fn village_codes(
         .collect()
 }
 
+/// The stored households' pseudonyms and their target groups (both stores; the
+/// column is INTEGER in SQLite and bigint on PostgreSQL). Bits beyond the five
+/// groups read as `None`, as a file that did not say: loading the households
+/// reports them.
+pub(crate) fn household_groups(
+    c: &mut dyn super::sql::SqlConn,
+) -> Result<std::collections::HashMap<String, Option<crate::model::TargetGroups>>, SqlError> {
+    c.query("SELECT pseudonym, target_groups FROM households", &[])?
+        .iter()
+        .map(|r| {
+            let bits: Option<i64> = r.get(1)?;
+            let groups = bits
+                .and_then(|b| u8::try_from(b).ok())
+                .and_then(crate::model::TargetGroups::from_bits);
+            Ok((r.get(0)?, groups))
+        })
+        .collect()
+}
+
 impl Store {
     /// Adds `rows` in one transaction (all or nothing), skipping those already in the
     /// ledger, and bumps the revision.
@@ -156,18 +175,7 @@ impl Store {
         &self,
     ) -> Result<std::collections::HashMap<String, Option<crate::model::TargetGroups>>, StoreError>
     {
-        let mut st = self.sql(
-            self.conn
-                .prepare("SELECT pseudonym, target_groups FROM households"),
-        )?;
-        let rows = self.sql(st.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, Option<u8>>(1)?))
-        }))?;
-        rows.map(|r| {
-            self.sql(r)
-                .map(|(p, bits)| (p, bits.and_then(crate::model::TargetGroups::from_bits)))
-        })
-        .collect()
+        self.run_sql("households", household_groups)
     }
 
     /// The stored villages' codes.

@@ -7,9 +7,9 @@
 
 use super::pg::{PgLayerWriter, PgStore};
 use super::{LayerRows, LayerWriter, PopulationSource, Store, StoreError};
-use crate::model::{AuditRow, LayerKind, Period, Population, Village};
+use crate::model::{AuditRow, LayerKind, Period, Population, TargetGroups, Village};
 use geo::Rect;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// A layer being written in one transaction: the rows become visible at
@@ -178,3 +178,37 @@ macro_rules! population_target {
 }
 
 population_target!(Store, PgStore, super::AnyStore);
+
+/// A store whose children, households and villages a ledger import checks its rows
+/// against ([`crate::ingest::interventions::StoreKeys::read`]): the GeoPackage file,
+/// the PostgreSQL database, or either.
+pub trait LedgerKeys {
+    /// `(pseudonym, period)` of every stored child.
+    fn child_keys(&mut self) -> Result<HashSet<(String, Period)>, StoreError>;
+    /// The stored households' pseudonyms and their target groups (`None` where the
+    /// file did not say).
+    fn household_groups(&mut self) -> Result<HashMap<String, Option<TargetGroups>>, StoreError>;
+    /// The stored villages' codes.
+    fn village_codes(&mut self) -> Result<HashSet<String>, StoreError>;
+}
+
+/// [`LedgerKeys`] for a store whose own methods have those names.
+macro_rules! ledger_keys {
+    ($($store:ty),*) => {$(
+        impl LedgerKeys for $store {
+            fn child_keys(&mut self) -> Result<HashSet<(String, Period)>, StoreError> {
+                <$store>::child_keys(self)
+            }
+            fn household_groups(
+                &mut self,
+            ) -> Result<HashMap<String, Option<TargetGroups>>, StoreError> {
+                <$store>::household_groups(self)
+            }
+            fn village_codes(&mut self) -> Result<HashSet<String>, StoreError> {
+                <$store>::village_codes(self)
+            }
+        }
+    )*};
+}
+
+ledger_keys!(Store, PgStore, super::AnyStore);

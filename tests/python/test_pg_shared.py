@@ -66,14 +66,12 @@ def test_db_init_makes_the_schema_and_accounts_live_in_postgres(pg_cluster):
 def test_commands_not_yet_on_postgres_say_so_without_the_password(pg_cluster, tmp_path):
     name = pg_cluster.database("not_yet")
     url = pg_cluster.url(APP_ROLE, name).replace(f"{APP_ROLE}@", f"{APP_ROLE}:rahasia-sekali@")
-    villages = tmp_path / "villages.csv"
-    villages.write_text("code,name\n")
-    for args in (["import", "--db", url, "population", villages],
-                 ["route", "--db", url, "--team", "TPK"]):
-        p = run(*args, check=False)
-        assert p.returncode != 0, args
-        assert "GeoPackage store file only for now" in p.stderr, (args, p.stderr)
-        assert "rahasia" not in p.stderr and "***" in p.stderr, p.stderr
+    # `identity rotate-key` is the last command that refuses PostgreSQL (the team
+    # commands open the accounts first, which PostgreSQL has).
+    p = run("identity", "rotate-key", "--db", url, "--key", tmp_path / "city.key", check=False)
+    assert p.returncode != 0
+    assert "GeoPackage store file only for now" in p.stderr, p.stderr
+    assert "rahasia" not in p.stderr and "***" in p.stderr, p.stderr
     # A file for a PostgreSQL-only command.
     p = run("db", "status", "--db", tmp_path / "city.gpkg", check=False)
     assert p.returncode != 0 and "PostgreSQL store" in p.stderr, p.stderr
@@ -130,3 +128,89 @@ def test_sigap_import_writes_layers_into_postgres_as_into_a_file(pg_cluster, dem
     p = run("import", "--db", url, "--key", key, "children", demo_dir / "children.csv", check=False)
     assert p.returncode != 0 and "the store is unchanged" in p.stderr, p.stderr
     assert pg_cluster.psql(name, "SELECT value FROM sigap.sigap_meta WHERE key = 'revision'") == "4"
+
+
+def deliveries(rows):
+    """Ledger rows as comparable tuples: text as stored, amounts as numbers (SQLite
+    gives 90.0 where psql prints 90), NULL and psql's empty field as None."""
+    def amount(v):
+        return None if v in (None, "") else float(v)
+
+    def text(v):
+        return None if v in (None, "") else v
+
+    return sorted((r[0], r[1], r[2], r[3], r[4], amount(r[5]), text(r[6]), amount(r[7]),
+                   text(r[8]), r[9]) for r in rows)
+
+
+def test_sigap_import_interventions_into_postgres_as_into_a_file(pg_cluster, demo_dir, tmp_path):
+    """The demo's ledger through `sigap import interventions` into PostgreSQL and into
+    a GeoPackage holding the same layers under the same key: the same summary and the
+    same rows. A bad file is refused on PostgreSQL row by row as on a file, and
+    writes nothing."""
+    name = pg_cluster.database("ledger")
+    run("db", "init", "--db", pg_cluster.url(SUPERUSER, name))
+    url = pg_cluster.url(APP_ROLE, name)
+    key = tmp_path / "city.key"
+    gpkg = tmp_path / "city.gpkg"
+    # The demo's five layer files (two rounds of children), as `sigap demo` imports them.
+    for kind, file in [("villages", "villages.geojson"), ("facilities", "facilities.csv"),
+                       ("households", "households.csv"), ("children", "children-2026-02.csv"),
+                       ("children", "children.csv")]:
+        run("import", "--db", url, "--key", key, kind, demo_dir / file)
+        run("import", "--db", gpkg, "--key", key, kind, demo_dir / file)
+
+    def revision():
+        return pg_cluster.psql(name, "SELECT value FROM sigap.sigap_meta WHERE key = 'revision'")
+
+    # Without --key the ids could not be matched: refused before anything is read.
+    p = run("import", "--db", url, "interventions", demo_dir / "interventions.csv", check=False)
+    assert p.returncode != 0 and "needs --key" in p.stderr, p.stderr
+
+    # One good row, a child the store does not have, and a pregnant women's
+    # programme for a household with no pregnant woman (the household's target
+    # groups as PostgreSQL keeps them).
+    ledger = list(csv.DictReader(open(demo_dir / "interventions.csv")))
+    good = next(r for r in ledger if r["program"] == "pmt")
+    no_bumil = next(h["id"] for h in csv.DictReader(open(demo_dir / "households.csv"))
+                    if h["bumil"] == "false")
+    bumil = next(r for r in ledger if r["program"] == "ttd_bumil")
+    bad = tmp_path / "bad.csv"
+    with open(bad, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(good))
+        w.writeheader()
+        w.writerow(good)
+        w.writerow({**good, "id_anak": "9999999999999999"})
+        w.writerow({**bumil, "id_keluarga": no_bumil})
+    refused = {}
+    for db in (url, gpkg):
+        p = run("import", "--db", db, "--key", key, "interventions", bad, check=False)
+        assert p.returncode != 0 and "the store is unchanged" in p.stderr, p.stderr
+        refused[db] = [line for line in p.stderr.splitlines() if "bad.csv:" in line]
+    assert "bad.csv:3: field `id_anak`: no child with this id in the store" in p.stderr, p.stderr
+    assert ("bad.csv:4: field `id_keluarga`: `ttd_bumil` reaches bumil but this household has "
+            "none in the family data") in p.stderr, p.stderr
+    assert "bad.csv:2:" not in p.stderr
+    assert refused[url] == refused[gpkg] and len(refused[url]) == 2, refused
+    assert pg_cluster.psql(name, "SELECT count(*) FROM sigap.sigap_deliveries") == "0"
+    assert revision() == "5"
+
+    into_pg = run("import", "--db", url, "--key", key, "interventions", demo_dir / "interventions.csv")
+    into_file = run("import", "--db", gpkg, "--key", key, "interventions", demo_dir / "interventions.csv")
+    # "imported N deliveries from PATH: A added, P already in the ledger (per
+    # programme; store revision R)": both stores were at revision 5.
+    first = into_pg.stdout.split("\n")[0]
+    assert first == into_file.stdout.split("\n")[0], (into_pg.stdout, into_file.stdout)
+    assert f"imported {len(ledger)} deliveries" in first and f"{len(ledger)} added" in first, first
+    assert "ttd_bumil" in first and revision() == "6", first
+
+    columns = 'programme, recipient_kind, recipient, date, period, quantity, unit, cost, "by", source'
+    in_pg = [line.split("|") for line in
+             pg_cluster.psql(name, f"SELECT {columns} FROM sigap.sigap_deliveries").split("\n")]
+    with sqlite3.connect(gpkg) as lite:
+        in_file = lite.execute(f"SELECT {columns} FROM sigap_deliveries").fetchall()
+    assert len(in_pg) == len(ledger) and deliveries(in_pg) == deliveries(in_file)
+
+    # The same file again adds nothing.
+    again = run("import", "--db", url, "--key", key, "interventions", demo_dir / "interventions.csv")
+    assert f"0 added, {len(ledger)} already in the ledger" in again.stdout, again.stdout

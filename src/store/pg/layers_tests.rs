@@ -152,6 +152,40 @@ fn layers_load_back_as_written_and_as_the_geopackage_store_loads_them() {
     assert!((area - 0.5 * 0.01 * 0.02).abs() < 1e-12, "area {area}");
 }
 
+/// What an intervention file is checked against ([`StoreKeys::read`]) reads the
+/// same from both stores: the households' target groups as written (unknown, none,
+/// some), the children's pseudonyms and rounds, the village codes.
+///
+/// [`StoreKeys::read`]: crate::ingest::interventions::StoreKeys::read
+#[test]
+fn ledger_keys_read_the_same_from_both_stores() {
+    use crate::ingest::interventions::StoreKeys;
+    let Some(db) = Db::new("ledger_keys") else {
+        return;
+    };
+    let mut pg = db.store(APP_ROLE);
+    let mut gpkg = Store::open_in_memory().expect("in-memory store");
+    for rows in every_layer() {
+        pg.write_layer(&rows, false).expect("write to pg");
+        gpkg.write_layer(&rows, false).expect("write to gpkg");
+    }
+    let on_pg = StoreKeys::read(&mut crate::store::AnyStore::from(pg)).expect("pg keys");
+    let on_file = StoreKeys::read(&mut gpkg).expect("gpkg keys");
+    let written: std::collections::HashMap<_, _> = households(0..30)
+        .into_iter()
+        .map(|h| (h.id, h.targets))
+        .collect();
+    assert!(written.values().any(|t| t.is_some_and(|g| g.bits() != 0)));
+    assert_eq!(on_pg.households, written);
+    assert_eq!(on_file.households, written);
+    assert_eq!(on_pg.children, on_file.children);
+    assert_eq!(on_pg.children.len(), children().len());
+    assert_eq!(on_pg.periods, on_file.periods);
+    assert_eq!(on_pg.periods.len(), 2);
+    assert_eq!(on_pg.villages, on_file.villages);
+    assert_eq!(on_pg.villages.len(), villages().len());
+}
+
 #[test]
 fn the_demo_city_loads_back_as_the_geopackage_store_loads_it() {
     let Some(db) = Db::new("layers_demo_city") else {

@@ -81,6 +81,13 @@ impl PgStore {
         self.run_sql("villages", deliveries::village_codes)
     }
 
+    /// As [`crate::store::Store::household_groups`].
+    pub fn household_groups(
+        &mut self,
+    ) -> Result<HashMap<String, Option<crate::model::TargetGroups>>, StoreError> {
+        self.run_sql("households", deliveries::household_groups)
+    }
+
     /// As [`crate::store::Store::assignments`].
     pub fn assignments(&mut self) -> Result<HashMap<String, String>, StoreError> {
         self.run_sql("sigap_assignments", assignments::assignments)
