@@ -136,7 +136,7 @@ def login(srv, user):
     return {"Cookie": f"sigap_session={cookie}", "X-CSRF-Token": json.loads(body)["csrf"]}
 
 
-def until(check, seconds=15):
+def until(check, seconds=120):
     """Polls `check` until it is true; how long that took (fails after `seconds`)."""
     start = time.monotonic()
     while not check():
