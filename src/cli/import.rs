@@ -4,8 +4,7 @@ use anyhow::{Result, bail};
 use sigap::ingest::population::PopulationOptions;
 use sigap::ingest::{IdentityKey, ImportOptions, PseudonymKey};
 use sigap::model::LayerKind;
-use sigap::store::pg::PgStore;
-use sigap::store::{Db, Store};
+use sigap::store::{AnyStore, Db, Store};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
@@ -180,7 +179,7 @@ fn import_measure_targets(db: &Db, path: &Path, check: bool) -> Result<()> {
     {
         bail!("no store at {}: import villages first", file.display());
     }
-    let mut store = sigap::store::AnyStore::open(db)?;
+    let mut store = AnyStore::open(db)?;
     let failed = |e: &dyn std::fmt::Display| {
         eprintln!("{e}");
         anyhow::anyhow!(
@@ -393,14 +392,7 @@ fn import(
         ))?),
         ..opts.clone()
     };
-    let imported = match db {
-        Db::File(file) => {
-            sigap::ingest::import_file(&mut Store::open(file)?, kind, path, &key, opts)
-        }
-        Db::Postgres(url) => {
-            sigap::ingest::import_file(&mut PgStore::open(url)?, kind, path, &key, opts)
-        }
-    };
+    let imported = sigap::ingest::import_file(&mut AnyStore::open(db)?, kind, path, &key, opts);
     match imported {
         Ok(s) => {
             println!(
@@ -445,17 +437,12 @@ fn check(
     } else {
         PseudonymKey::from_bytes([0; 32])
     };
-    let checked = match db {
-        Db::File(file) if file.exists() => {
-            sigap::ingest::import_file(&mut Store::open(file)?, kind, path, &key, opts)
-        }
-        Db::File(_) => {
-            sigap::ingest::import_file(&mut Store::open_in_memory()?, kind, path, &key, opts)
-        }
-        Db::Postgres(url) => {
-            sigap::ingest::import_file(&mut PgStore::open(url)?, kind, path, &key, opts)
-        }
+    // A missing store file is read as an empty one, not created.
+    let mut store = match db {
+        Db::File(file) if !file.exists() => AnyStore::File(Store::open_in_memory()?),
+        db => AnyStore::open(db)?,
     };
+    let checked = sigap::ingest::import_file(&mut store, kind, path, &key, opts);
     let s = match checked {
         Ok(s) => s,
         Err(e) => {

@@ -1,12 +1,13 @@
 //! What an import needs of a store, so one import (`ingest::import_file`) writes a
 //! layer into the GeoPackage file or the shared PostgreSQL database alike.
 //!
-//! Why a trait here and not the `Store` enum of the design note: an import uses six
-//! calls of the store and four of its writer; the enum over every method comes when
-//! the server runs on PostgreSQL, and will implement this trait by forwarding.
+//! Why a trait here and not only the [`AnyStore`] enum: an import uses six calls of
+//! the store and four of its writer, generic code that tests and benches run on
+//! either concrete store; `AnyStore` implements it by forwarding, for the CLI and
+//! the server, which learn the kind of store only from `--db`.
 
 use super::pg::{PgLayerWriter, PgStore};
-use super::{LayerRows, LayerWriter, PopulationSource, Store, StoreError};
+use super::{AnyStore, LayerRows, LayerWriter, PopulationSource, Store, StoreError};
 use crate::model::{AuditRow, LayerKind, Period, Population, TargetGroups, Village};
 use geo::Rect;
 use std::collections::{HashMap, HashSet};
@@ -177,7 +178,7 @@ macro_rules! population_target {
     )*};
 }
 
-population_target!(Store, PgStore, super::AnyStore);
+population_target!(Store, PgStore, AnyStore);
 
 /// A store whose children, households and villages a ledger import checks its rows
 /// against ([`crate::ingest::interventions::StoreKeys::read`]): the GeoPackage file,
@@ -211,4 +212,72 @@ macro_rules! ledger_keys {
     )*};
 }
 
-ledger_keys!(Store, PgStore, super::AnyStore);
+ledger_keys!(Store, PgStore, AnyStore);
+
+/// The writer of a layer in either store: what [`ImportTarget`] for
+/// [`super::AnyStore`] hands an import, so neither the CLI nor the server matches
+/// on the kind of store to import.
+pub enum AnyLayerWriter<'s> {
+    /// Writing into the GeoPackage file.
+    File(LayerWriter<'s>),
+    /// Writing into the PostgreSQL database.
+    Postgres(PgLayerWriter<'s>),
+}
+
+/// Runs `$call` on whichever store (or writer) `$either` holds, bound to `$x`.
+macro_rules! on_either {
+    ($either:expr, $enum:ident, $x:ident => $call:expr) => {
+        match $either {
+            $enum::File($x) => $call,
+            $enum::Postgres($x) => $call,
+        }
+    };
+}
+
+impl LayerSink for AnyLayerWriter<'_> {
+    fn write(&mut self, rows: &LayerRows) -> Result<(), StoreError> {
+        on_either!(self, AnyLayerWriter, w => w.write(rows))
+    }
+    fn write_identities(&mut self, sealed: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+        on_either!(self, AnyLayerWriter, w => w.write_identities(sealed))
+    }
+    fn delete_period(&mut self, period: Period) -> Result<usize, StoreError> {
+        on_either!(self, AnyLayerWriter, w => w.delete_period(period))
+    }
+    fn written(&self) -> usize {
+        on_either!(self, AnyLayerWriter, w => w.written())
+    }
+    fn commit_with_audit(self, audit: Option<&AuditRow>) -> Result<u64, StoreError> {
+        on_either!(self, AnyLayerWriter, w => w.commit_with_audit(audit))
+    }
+}
+
+impl ImportTarget for AnyStore {
+    type Writer<'s> = AnyLayerWriter<'s>;
+
+    fn file(&self) -> Option<&Path> {
+        on_either!(self, AnyStore, s => ImportTarget::file(s))
+    }
+    fn village_extent(&mut self) -> Result<Option<Rect<f64>>, StoreError> {
+        on_either!(self, AnyStore, s => ImportTarget::village_extent(s))
+    }
+    fn child_keys(&mut self) -> Result<HashSet<(String, Period)>, StoreError> {
+        on_either!(self, AnyStore, s => ImportTarget::child_keys(s))
+    }
+    fn ids(&mut self, kind: LayerKind) -> Result<HashSet<String>, StoreError> {
+        on_either!(self, AnyStore, s => ImportTarget::ids(s, kind))
+    }
+    fn villages(&mut self) -> Result<Vec<Village>, StoreError> {
+        on_either!(self, AnyStore, s => ImportTarget::villages(s))
+    }
+    fn layer_writer(
+        &mut self,
+        kind: LayerKind,
+        replace: bool,
+    ) -> Result<AnyLayerWriter<'_>, StoreError> {
+        Ok(match self {
+            AnyStore::File(s) => AnyLayerWriter::File(s.layer_writer(kind, replace)?),
+            AnyStore::Postgres(s) => AnyLayerWriter::Postgres(s.layer_writer(kind, replace)?),
+        })
+    }
+}

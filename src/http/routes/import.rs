@@ -186,22 +186,10 @@ async fn import(
             .map_err(|e| ApiError::Internal(e.to_string()))?;
         // Its own connection: the server's lookups never wait behind an import.
         let refused = |e: IngestError| ingest_error(&e, file.path(), &name);
-        let (read, revision) = match &db {
-            Db::File(path) => {
-                let mut store = crate::store::Store::open(path)?;
-                let summary =
-                    crate::ingest::import_file(&mut store, kind, file.path(), &key, &opts)
-                        .map_err(refused)?;
-                (summary.read, store.revision()?)
-            }
-            Db::Postgres(url) => {
-                let mut store = crate::store::pg::PgStore::open(url)?;
-                let summary =
-                    crate::ingest::import_file(&mut store, kind, file.path(), &key, &opts)
-                        .map_err(refused)?;
-                (summary.read, store.revision()?)
-            }
-        };
+        let mut store = crate::store::AnyStore::open(&db)?;
+        let summary = crate::ingest::import_file(&mut store, kind, file.path(), &key, &opts)
+            .map_err(refused)?;
+        let (read, revision) = (summary.read, store.revision()?);
         Ok(json!({
             "layer": kind.as_str(),
             "read": read,
