@@ -91,11 +91,12 @@ impl AnyStore {
     /// # Errors
     /// The store's error when the second connection cannot be opened.
     pub fn reader(&self) -> Option<Result<AnyStore, StoreError>> {
-        match self {
-            AnyStore::File(s) if s.path() == Path::new(":memory:") => None,
-            AnyStore::File(s) => Some(Store::open_read_only(s.path()).map(AnyStore::File)),
-            AnyStore::Postgres(s) => Some(s.session().map(AnyStore::Postgres)),
-        }
+        // Where `db` has nowhere to open a second connection on, neither has this.
+        self.db()?;
+        Some(match self {
+            AnyStore::File(s) => Store::open_read_only(s.path()).map(AnyStore::File),
+            AnyStore::Postgres(s) => s.session().map(AnyStore::Postgres),
+        })
     }
 
     /// Opens a new session in place of a PostgreSQL session that is gone (the
