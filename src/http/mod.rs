@@ -183,15 +183,13 @@ async fn hear_other_servers(state: AppState, url: String) {
 /// Rebuilds the snapshot if the store's revision differs; returns the new revision.
 /// Reads through the read-only connection, so it never waits for an import.
 pub fn refresh(state: &AppState) -> Result<Option<u64>, crate::store::StoreError> {
-    if state.0.store.is_none() {
-        return Ok(None);
-    }
     let _one_at_a_time = state
         .0
         .rebuilding
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let (revision, data) = {
+        // No store (a server on a snapshot alone): nothing to follow.
         let Some(mut store) = state.0.reader() else {
             return Ok(None);
         };
