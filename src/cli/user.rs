@@ -1,9 +1,10 @@
 //! `sigap user add|list|disable|enable|passwd` and `sigap token add|list|revoke`:
 //! accounts and API tokens of a store, for the admin at the server's console.
 
+use super::open_store;
 use anyhow::{Context, Result, bail};
 use sigap::auth::{Accounts, NewUser, Role};
-use sigap::store::{Db, Store};
+use sigap::store::Db;
 use std::io::{BufRead, Write};
 
 /// Accounts of a store.
@@ -118,11 +119,6 @@ pub(super) fn open(db: &Db) -> Result<Accounts> {
 }
 
 /// The store file `db` names, opened.
-fn open_store(db: &Db) -> Result<Store> {
-    let path = db.file("team")?;
-    Store::open(path).with_context(|| format!("opening the store {}", path.display()))
-}
-
 fn stdin_password() -> Result<String> {
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
@@ -145,14 +141,14 @@ fn known_scope(
     if team.is_none() && villages.iter().all(|v| v.trim().is_empty()) {
         return Ok((None, Vec::new()));
     }
-    let store = open_store(db)?;
+    let mut store = open_store(db)?;
     let teams = if team.is_some() {
         store.teams()?
     } else {
         Vec::new()
     };
     let codes: Vec<String> = if villages.iter().any(|v| !v.trim().is_empty()) {
-        store.villages()?.into_iter().map(|v| v.code).collect()
+        store.village_codes()?.into_iter().collect()
     } else {
         Vec::new()
     };
@@ -180,7 +176,7 @@ pub fn run_team(cmd: TeamCommand) -> Result<()> {
         }
         TeamCommand::List { db } => {
             open(&db)?;
-            let store = open_store(&db)?;
+            let mut store = open_store(&db)?;
             for t in store.teams()? {
                 writeln!(out, "{t}")?;
             }

@@ -43,6 +43,18 @@ def test_db_init_makes_the_schema_and_accounts_live_in_postgres(pg_cluster):
     assert rows["ani"][1:3] == ["planner", "-"] and rows["ani"][3] == "active", listed
     assert rows["budi"][1] == "admin" and rows["budi"][3] == "new", listed
 
+    # Teams live in the database too: added by one command, known to the next.
+    p = run("user", "add", "--db", app, "cici", "--role", "field_officer", "--team", "TPK Mandonga",
+            check=False)
+    assert p.returncode != 0 and "unknown team `TPK Mandonga`" in p.stderr, p.stderr
+    assert "team TPK Mandonga added" in run("team", "add", "--db", app, "TPK  Mandonga").stdout
+    p = run("team", "add", "--db", app, "tpk mandonga", check=False)
+    assert p.returncode != 0 and "TPK Mandonga" in p.stderr, p.stderr
+    assert run("team", "list", "--db", app).stdout.splitlines() == ["TPK Mandonga"]
+    run("user", "add", "--db", app, "cici", "--role", "field_officer", "--team", "tpk mandonga",
+        "--password-stdin", input="sepuluh huruf\n")
+    assert pg_cluster.psql(name, "SELECT team FROM sigap.sigap_users WHERE username = 'cici'") == "TPK Mandonga"
+
     token = run("token", "add", "--db", app, "--user", "ani", "--name", "skrip").stdout.strip()
     assert token.startswith("sgp_"), token
     tokens = run("token", "list", "--db", app).stdout
@@ -51,7 +63,7 @@ def test_db_init_makes_the_schema_and_accounts_live_in_postgres(pg_cluster):
 
     # Every change above is in the audit log, which the service role cannot change.
     actions = pg_cluster.psql(name, "SELECT action FROM sigap.sigap_audit ORDER BY id").split()
-    assert actions.count("user_add") == 2 and "token_add" in actions, actions
+    assert actions.count("user_add") == 3 and "token_add" in actions and "team_add" in actions, actions
     for sql in ("DELETE FROM sigap.sigap_audit", "UPDATE sigap.sigap_audit SET what = ''",
                 "TRUNCATE sigap.sigap_audit"):
         try:
@@ -66,8 +78,7 @@ def test_db_init_makes_the_schema_and_accounts_live_in_postgres(pg_cluster):
 def test_commands_not_yet_on_postgres_say_so_without_the_password(pg_cluster, tmp_path):
     name = pg_cluster.database("not_yet")
     url = pg_cluster.url(APP_ROLE, name).replace(f"{APP_ROLE}@", f"{APP_ROLE}:rahasia-sekali@")
-    # `identity rotate-key` is the last command that refuses PostgreSQL (the team
-    # commands open the accounts first, which PostgreSQL has).
+    # `identity rotate-key` is the last command that refuses PostgreSQL.
     p = run("identity", "rotate-key", "--db", url, "--key", tmp_path / "city.key", check=False)
     assert p.returncode != 0
     assert "GeoPackage store file only for now" in p.stderr, p.stderr
