@@ -29,10 +29,16 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         repeat: usize,
     },
-    /// Encode every tile over the demo city at z10, z12 and z14.
+    /// Encode every tile over the demo city at z10, z12, z13 and z14.
     Tiles {
         #[arg(long, default_value_t = 5)]
         repeat: usize,
+        /// Folder for the hexagons the tiles hold (one GeoJSON file per resolution,
+        /// polygons and centre points, with the tiles' properties) and the tiles
+        /// timed (`tiles.json`), for `benches/postgis_mvt.py` to encode the same
+        /// tiles with PostGIS `ST_AsMVT`.
+        #[arg(long)]
+        export: Option<std::path::PathBuf>,
     },
     /// Recompute every aggregate, smoothing and hot spot for rounds of synthetic
     /// children over the demo city; with --out, write what Gi* used for PySAL.
@@ -93,7 +99,7 @@ pub enum BenchCommand {
 pub fn run(cmd: &BenchCommand) -> Result<()> {
     match cmd {
         BenchCommand::Aggregate { input, res, repeat } => aggregate(input, *res, *repeat),
-        BenchCommand::Tiles { repeat } => tiles(*repeat),
+        BenchCommand::Tiles { repeat, export } => tiles(*repeat, export.as_deref()),
         BenchCommand::Recompute {
             periods,
             children,
@@ -241,7 +247,7 @@ fn aggregate(input: &PathBuf, res: u8, repeat: usize) -> Result<()> {
     Ok(())
 }
 
-fn tiles(repeat: usize) -> Result<()> {
+fn tiles(repeat: usize, export: Option<&std::path::Path>) -> Result<()> {
     let store = crate::cli::demo_store()?;
     let mut data = store.load()?;
     // The tiles a viewer gets by default: the latest measurement round.
@@ -252,6 +258,7 @@ fn tiles(repeat: usize) -> Result<()> {
     let analysis = sigap::analysis::Analysis::compute(&data, &config);
     let sources = sigap::tiles::source::TileSources::build(&analysis);
     let b = analysis.bounds.context("demo has no extent")?;
+    let mut timed = serde_json::Map::new();
     for z in [10u8, 12, 13, 14] {
         let (x0, y0) = tile_xy(b.min().x, b.max().y, z);
         let (x1, y1) = tile_xy(b.max().x, b.min().y, z);
@@ -277,6 +284,12 @@ fn tiles(repeat: usize) -> Result<()> {
                     let _ = sigap::http::state::EncodedTile::new(out);
                     gzip_times.push(s.elapsed().as_secs_f64());
                 }
+                timed
+                    .entry(z.to_string())
+                    .or_insert_with(|| serde_json::json!([]))
+                    .as_array_mut()
+                    .context("a list")?
+                    .push(serde_json::json!([x, y, n]));
                 let m = median(t);
                 total_time += m;
                 features += n;
@@ -299,6 +312,65 @@ fn tiles(repeat: usize) -> Result<()> {
             })
         );
     }
+    if let Some(dir) = export {
+        export_hexes(dir, &analysis, &timed)?;
+    }
+    Ok(())
+}
+
+/// Writes `hexes_r<res>.geojson` and `centres_r<res>.geojson` (WGS84) for every
+/// resolution of `analysis`, with the properties the tiles carry
+/// ([`sigap::tiles::source::hex_properties`]), and `tiles.json`: per zoom, the
+/// `[x, y, hexagons]` of every tile `sigap bench tiles` timed.
+fn export_hexes(
+    dir: &std::path::Path,
+    analysis: &sigap::analysis::Analysis,
+    timed: &serde_json::Map<String, serde_json::Value>,
+) -> Result<()> {
+    use sigap::tiles::mvt::PropValue;
+    std::fs::create_dir_all(dir)?;
+    for (res, cells) in &analysis.hexes {
+        let (mut polygons, mut centres) = (Vec::new(), Vec::new());
+        for h in cells {
+            let properties: serde_json::Map<String, serde_json::Value> =
+                sigap::tiles::source::hex_properties(h.cell, &h.stats)
+                    .iter()
+                    .map(|(k, v)| {
+                        let v = match v {
+                            PropValue::String(s) => serde_json::json!(s),
+                            PropValue::Int(i) => serde_json::json!(i),
+                            PropValue::Double(f) => serde_json::json!(f),
+                            PropValue::Float(f) => serde_json::json!(f),
+                            PropValue::Bool(b) => serde_json::json!(b),
+                        };
+                        (k.to_string(), v)
+                    })
+                    .collect();
+            let mut ring: Vec<[f64; 2]> = h
+                .cell
+                .boundary()
+                .iter()
+                .map(|ll| [ll.lng(), ll.lat()])
+                .collect();
+            ring.push(ring[0]);
+            let centre = h3o::LatLng::from(h.cell);
+            polygons.push(
+                serde_json::json!({"type": "Feature", "properties": properties,
+                "geometry": {"type": "Polygon", "coordinates": [ring]}}),
+            );
+            centres.push(
+                serde_json::json!({"type": "Feature", "properties": properties,
+                "geometry": {"type": "Point", "coordinates": [centre.lng(), centre.lat()]}}),
+            );
+        }
+        for (name, features) in [("hexes", polygons), ("centres", centres)] {
+            let path = dir.join(format!("{name}_r{}.geojson", u8::from(*res)));
+            let collection = serde_json::json!({"type": "FeatureCollection", "features": features});
+            std::fs::write(&path, serde_json::to_vec(&collection)?)
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+    }
+    std::fs::write(dir.join("tiles.json"), serde_json::to_vec(timed)?)?;
     Ok(())
 }
 

@@ -111,6 +111,20 @@ impl IndexedLayer {
     }
 }
 
+/// What a hexagon (and its centre point) carries in `hexes` tiles: its H3 index and
+/// the fields the map draws, as 32-bit floats.
+#[must_use]
+pub fn hex_properties(cell: h3o::CellIndex, stats: &AreaStats) -> Properties {
+    std::iter::once((PropKey::Borrowed("h3"), PropValue::String(cell.to_string())))
+        .chain(
+            area_properties(stats)
+                .into_iter()
+                .filter(|(name, _)| drawn_on_hexes(name))
+                .map(|(name, v)| (name, to_float(v))),
+        )
+        .collect()
+}
+
 /// Every tile layer of an analysis, ready to render any tile.
 pub struct TileSources {
     /// Per resolution: (`hexes` polygons, `hex_centers` points).
@@ -131,17 +145,7 @@ impl TileSources {
                 let mut centres = Vec::with_capacity(cells.len());
                 for h in cells {
                     // One list for the hexagon and its centre point.
-                    let props: Properties = std::iter::once((
-                        PropKey::Borrowed("h3"),
-                        PropValue::String(h.cell.to_string()),
-                    ))
-                    .chain(
-                        area_properties(&h.stats)
-                            .into_iter()
-                            .filter(|(name, _)| drawn_on_hexes(name))
-                            .map(|(name, v)| (name, to_float(v))),
-                    )
-                    .collect();
+                    let props = hex_properties(h.cell, &h.stats);
                     let ring: LineString<f64> = h
                         .cell
                         .boundary()
