@@ -267,3 +267,78 @@ fn properties_share_keys_and_values_and_keep_their_types() {
     assert_eq!(pa[4], ("share".to_owned(), Value::Float(0.1234)));
     assert_eq!(fb.properties(layer)[0].1, Value::Uint(12));
 }
+
+/// Per layer: its name and each feature's geometry and properties.
+type Contents = Vec<(String, Vec<(String, Vec<(String, Value)>)>)>;
+
+#[test]
+fn layers_sharing_property_lists_decode_as_when_encoded_apart() {
+    // Three hexagons (squares) and their centre points, each pair with one list;
+    // the third centre lies outside the buffer, and a fourth point has a list of
+    // its own, so the second layer both copies tags and looks values up.
+    let list = |n: i64| {
+        owned_properties(vec![
+            ("h3".to_owned(), PropValue::String(format!("cell{n}"))),
+            ("children".to_owned(), PropValue::Float(n as f32)),
+            ("zero".to_owned(), PropValue::Float(0.0)),
+        ])
+    };
+    let lists: Vec<Properties> = (1..=3).map(list).collect();
+    let polygons: Vec<TileFeature> = [(10.0, 20.0), (100.0, 140.0), (4000.0, 4090.0)]
+        .iter()
+        .zip(&lists)
+        .map(|(&(a, b), p)| TileFeature {
+            properties: Properties::clone(p),
+            ..feature(&Polygon::new(ring(&square(a, b)), vec![]).into())
+        })
+        .collect();
+    let mut points: Vec<TileFeature> = [(15.0, 15.0), (120.0, 120.0), (4300.0, 4300.0)]
+        .iter()
+        .zip(&lists)
+        .map(|(&(x, y), p)| TileFeature {
+            properties: Properties::clone(p),
+            ..feature(&Point::from(lonlat(x, y)).into())
+        })
+        .collect();
+    points.push(TileFeature {
+        properties: list(9),
+        ..feature(&Point::from(lonlat(50.0, 50.0)).into())
+    });
+    let layers = [
+        TileLayer {
+            name: "hexes",
+            features: polygons.iter().collect(),
+        },
+        TileLayer {
+            name: "hex_centers",
+            features: points.iter().collect(),
+        },
+    ];
+    let apart = decode(&encode_tile(tile(), &layers));
+    let shared = decode(&encode_tile_shared(tile(), &layers));
+    let contents = |t: &crate::tiles::decode::Tile| -> Contents {
+        t.layers
+            .iter()
+            .map(|l| {
+                let features = l
+                    .features
+                    .iter()
+                    .map(|f| (f.text(), f.properties(l)))
+                    .collect();
+                (l.name.clone(), features)
+            })
+            .collect()
+    };
+    assert_eq!(contents(&shared), contents(&apart));
+    assert_eq!(
+        shared.layers[1].features.len(),
+        3,
+        "the far centre is dropped"
+    );
+    // The centres reuse the hexagons' indices: their own table is the union.
+    assert_eq!(
+        shared.layers[1].features[0].tags,
+        shared.layers[0].features[0].tags
+    );
+    assert!(shared.layers[1].values.len() > apart.layers[1].values.len());
+}

@@ -9,6 +9,7 @@
 use super::mercator::{geometry_to_world, lonlat_to_world, tile_world_bounds};
 use super::mvt::{
     BUFFER, EXTENT, PropKey, PropValue, Properties, TileFeature, TileLayer, encode_tile,
+    encode_tile_shared,
 };
 use crate::analysis::{Analysis, AreaStats};
 use crate::index::boxes::BoxIndex;
@@ -238,7 +239,7 @@ impl TileSources {
                     return Vec::new();
                 };
                 if coord.z <= HEX_CENTERS_MAX_ZOOM {
-                    encode_tile(coord, &[polys.select(coord), centres.select(coord)])
+                    encode_tile_shared(coord, &[polys.select(coord), centres.select(coord)])
                 } else {
                     encode_tile(coord, &[polys.select(coord)])
                 }

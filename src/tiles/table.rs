@@ -159,11 +159,12 @@ fn write_value(layer: &mut Vec<u8>, value: &PropValue) {
     }
 }
 
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+/// A hash map with [`FxHasher`], for short keys of our own (not adversarial).
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// The multiply-rotate hash of rustc (`FxHasher`): a few cycles per word.
 #[derive(Debug, Default, Clone, Copy)]
-struct FxHasher {
+pub struct FxHasher {
     hash: u64,
 }
 
