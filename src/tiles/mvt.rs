@@ -174,7 +174,10 @@ impl<'a> TileEncoder<'a> {
             self.tables.clear();
         }
         self.layers_written += 1;
-        self.tables.reserve(layer.features.len());
+        // About one distinct value per property of every feature (hexagons' figures
+        // rarely repeat): reserved at once rather than found by rehashing.
+        let per_feature = layer.features.first().map_or(0, |f| f.properties.len());
+        self.tables.reserve(layer.features.len() * per_feature);
         self.layer.clear();
         write_bytes_field(&mut self.layer, LAYER_NAME, layer.name.as_bytes());
         let mut written = 0usize;

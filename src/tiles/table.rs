@@ -71,10 +71,10 @@ impl<'a> LayerTables<'a> {
         self.value_index.clear();
     }
 
-    /// Makes room for about `features` distinct values, sparing rehashes as they arrive.
-    pub fn reserve(&mut self, features: usize) {
-        self.value_index.reserve(features);
-        self.values.reserve(features);
+    /// Makes room for about `values` distinct values, sparing rehashes as they arrive.
+    pub fn reserve(&mut self, values: usize) {
+        self.value_index.reserve(values);
+        self.values.reserve(values);
     }
 
     /// Appends a feature's packed `tags` payload (key index, value index pairs) to `out`.
@@ -88,8 +88,10 @@ impl<'a> LayerTables<'a> {
     }
 
     fn key(&mut self, position: usize, key: &'a str) -> u32 {
+        // Keys are mostly the same constants: the same address is the same key,
+        // without comparing the bytes.
         if let Some(&(recent, index)) = self.recent_keys.get(position)
-            && recent == key
+            && (std::ptr::eq(recent, key) || recent == key)
         {
             return index;
         }
