@@ -3,16 +3,16 @@
 //! should not have been, or on a schedule.
 //!
 //! Two things change, the store's sealed records and the key file, and no filesystem
-//! and SQLite write can be made one. The order below keeps the store readable with a
+//! and database write can be made one. The order below keeps the store readable with a
 //! key on disk whatever moment the process is killed at:
 //!
 //! 1. A pending rotation left by a killed run is finished or dropped first (see 3).
 //! 2. The old key is copied to `KEY.old-<UTC time>` and the new key written to
 //!    `KEY.new`, each with mode 0600 and synced to disk. `KEY` itself is untouched.
-//! 3. One SQLite transaction opens each record with the old key and seals it with the
-//!    new one, then commits. Killed before the commit: SQLite rolls it back, the store
-//!    is as it was and `KEY` still opens it (`KEY.new` is left over and removed on
-//!    the next run, which sees that no record opens with it).
+//! 3. One store transaction opens each record with the old key and seals it with the
+//!    new one, then commits. Killed before the commit: the database rolls it back, the
+//!    store is as it was and `KEY` still opens it (`KEY.new` is left over and removed
+//!    on the next run, which sees that no record opens with it).
 //! 4. After the commit, `KEY.new` is renamed over `KEY` (a rename is atomic on one
 //!    filesystem; the folder is synced after it). Killed between the commit and the
 //!    rename: the records open with `KEY.new`, not with `KEY`; the next run (or
@@ -23,10 +23,20 @@
 //! window, a `KEY` that opens nothing with the right key only in `KEY.old-*`: the same
 //! recovery, but with the live name pointing at the wrong key. The order here keeps
 //! `KEY` correct for every moment but one short window that the next run repairs.
+//!
+//! The store is either kind ([`RotationTarget`]). On a GeoPackage file the
+//! transaction is SQLite's `BEGIN IMMEDIATE`. On the shared PostgreSQL database it
+//! holds the store-wide write lock, so no import (from any server or CLI) writes
+//! between the read and the write, and a kill or a dropped connection before the
+//! commit rolls it back the same way. The key files are never in the database: they
+//! are beside `--key` on the machine running the command, and every server of that
+//! database holds the identity key it started with, so each must then be given the
+//! new key file and restarted (until then it opens no name). The revision does not
+//! move on either store: no layer or table the analysis reads changed.
 
 use super::IngestError;
 use super::identity::IdentityKey;
-use crate::store::{Store, StoreError};
+use crate::store::{RotationTarget, StoreError};
 use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 
@@ -93,7 +103,7 @@ fn suffixed(path: &Path, suffix: &str) -> PathBuf {
 /// `20261206T061500Z`). `progress(done, total)` is called as records are re-sealed.
 /// See the module doc for the order of the writes.
 pub fn rotate_identity_key(
-    store: &Store,
+    store: &mut impl RotationTarget,
     key: &Path,
     stamp: &str,
     progress: impl FnMut(usize, usize),
@@ -142,7 +152,7 @@ pub fn rotate_identity_key(
 
 /// A `KEY.new` a killed run left: renamed over `KEY` when the store's records open
 /// with it (that run committed), removed when they open with `KEY` (it did not).
-fn finish_pending(store: &Store, key: &Path) -> Result<bool, RotateError> {
+fn finish_pending(store: &mut impl RotationTarget, key: &Path) -> Result<bool, RotateError> {
     let pending = pending_path(key);
     if !pending.exists() {
         return Ok(false);
@@ -217,3 +227,7 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> RotateError + '_ {
         source,
     }
 }
+
+#[cfg(test)]
+#[path = "rotate_tests.rs"]
+mod tests;

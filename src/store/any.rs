@@ -132,6 +132,10 @@ impl AnyStore {
         fn write_shared(&mut self, rows: &[(String, String)], teams: &[String], replace: bool) -> u64;
         /// The sealed identities of `pseudonyms` in `layer`.
         fn sealed_identities(&mut self, layer: &str, pseudonyms: &[String]) -> Vec<(String, Vec<u8>)>;
+        /// One sealed identity, to tell which key opens the store.
+        fn first_sealed_identity(&mut self) -> Option<(String, String, Vec<u8>)>;
+        /// How many sealed identities `layer` has.
+        fn identity_count(&mut self, layer: &str) -> usize;
         /// A team's saved plan for a day.
         fn plan(&mut self, team: &str, day: &str) -> Option<SavedPlan>;
         /// Every team's saved plan for a day.
@@ -183,5 +187,22 @@ impl AnyStore {
             source: &str,
             audit: Option<&AuditRow>
         ) -> u64;
+    }
+
+    /// Re-seals every identity record in one write transaction, all or nothing
+    /// ([`Store::reseal_identities`], [`PgStore::reseal_identities`]); the revision
+    /// does not move.
+    ///
+    /// # Errors
+    /// What `reseal` returned, or the store's error; nothing was changed.
+    pub fn reseal_identities<E: From<StoreError>>(
+        &mut self,
+        reseal: impl FnMut(&str, &str, &[u8]) -> Result<Vec<u8>, E>,
+        progress: impl FnMut(usize, usize),
+    ) -> Result<usize, E> {
+        match self {
+            AnyStore::File(s) => s.reseal_identities(reseal, progress),
+            AnyStore::Postgres(s) => s.reseal_identities(reseal, progress),
+        }
     }
 }

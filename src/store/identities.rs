@@ -2,9 +2,9 @@
 //! holding the identifying fields (name, parent, address...) as the identity key
 //! sealed them (`ingest::identity`). The store never sees them in clear and holds no
 //! key to open them; a newer import of the same record replaces its row. The reads
-//! run on both stores ([`super::sql`]).
+//! and the re-seal of a key rotation run on both stores ([`super::sql`]).
 
-use super::sql::{SqlConn, SqlError, Value, params};
+use super::sql::{Lite, SqlConn, SqlError, Value, params};
 use super::{Store, StoreError};
 use rusqlite::{Transaction, TransactionBehavior};
 
@@ -110,9 +110,11 @@ impl Store {
     /// Re-seals every identity record in one write transaction (taken at once, so no
     /// import writes between the read and the write): `reseal(layer, pseudonym,
     /// sealed)` gives each record's new bytes, and `progress(done, total)` is called
-    /// every [`RESEAL_PROGRESS_EVERY`] records and at the end. All or nothing: an error
-    /// from `reseal` or from SQLite (or the process being killed) before the commit
-    /// leaves every record as it was. Returns how many records were re-sealed.
+    /// every [`RESEAL_PROGRESS_EVERY`] records and once more after the commit. All or
+    /// nothing: an error from `reseal` or from SQLite (or the process being killed)
+    /// before the commit leaves every record as it was. The revision does not move:
+    /// no layer or table the analysis reads changed. Returns how many records were
+    /// re-sealed.
     pub fn reseal_identities<E: From<StoreError>>(
         &self,
         mut reseal: impl FnMut(&str, &str, &[u8]) -> Result<Vec<u8>, E>,
@@ -122,28 +124,51 @@ impl Store {
             &self.conn,
             TransactionBehavior::Immediate,
         ))?;
-        let rows: Vec<(String, String, Vec<u8>)> = {
-            let mut stmt = self.sql(tx.prepare(
-                "SELECT layer, pseudonym, sealed FROM sigap_identities ORDER BY layer, pseudonym",
-            ))?;
-            let rows = self.sql(stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))))?;
-            self.sql(rows.collect::<rusqlite::Result<_>>())?
-        };
-        let total = rows.len();
-        {
-            let mut update = self.sql(tx.prepare(
-                "UPDATE sigap_identities SET sealed = ?3 WHERE layer = ?1 AND pseudonym = ?2",
-            ))?;
-            for (i, (layer, pseudonym, sealed)) in rows.iter().enumerate() {
-                let new = reseal(layer, pseudonym, sealed)?;
-                self.sql(update.execute(rusqlite::params![layer, pseudonym, new]))?;
-                if (i + 1) % RESEAL_PROGRESS_EVERY == 0 {
-                    progress(i + 1, total);
-                }
-            }
-        }
+        let total = reseal_all(
+            &mut Lite(&tx),
+            |e| StoreError::of_sql(&self.path, "sigap_identities", e).into(),
+            &mut reseal,
+            &mut progress,
+        )?;
         self.sql(tx.commit())?;
         progress(total, total);
         Ok(total)
     }
+}
+
+/// Re-seals every identity record through `c`, which the caller holds in one write
+/// transaction and commits: reads them all in layer and pseudonym order, then
+/// replaces each one's bytes with what `reseal` gives, calling `progress(done,
+/// total)` every [`RESEAL_PROGRESS_EVERY`] records. Errors of `c` become `E` through
+/// `sql_error`. Returns how many records were re-sealed.
+pub(crate) fn reseal_all<E>(
+    c: &mut dyn SqlConn,
+    sql_error: impl Fn(SqlError) -> E,
+    reseal: &mut impl FnMut(&str, &str, &[u8]) -> Result<Vec<u8>, E>,
+    progress: &mut impl FnMut(usize, usize),
+) -> Result<usize, E> {
+    let rows: Vec<(String, String, Vec<u8>)> = c
+        .query(
+            "SELECT layer, pseudonym, sealed FROM sigap_identities ORDER BY layer, pseudonym",
+            &[],
+        )
+        .and_then(|rows| {
+            rows.iter()
+                .map(|r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .collect()
+        })
+        .map_err(&sql_error)?;
+    let total = rows.len();
+    for (i, (layer, pseudonym, sealed)) in rows.into_iter().enumerate() {
+        let new = reseal(&layer, &pseudonym, &sealed)?;
+        c.execute(
+            "UPDATE sigap_identities SET sealed = ?3 WHERE layer = ?1 AND pseudonym = ?2",
+            params![layer, pseudonym, new],
+        )
+        .map_err(&sql_error)?;
+        if (i + 1) % RESEAL_PROGRESS_EVERY == 0 {
+            progress(i + 1, total);
+        }
+    }
+    Ok(total)
 }

@@ -50,7 +50,7 @@ pub use plans::SavedPlan;
 pub use population::PopulationSource;
 pub use rembuk::{Action as RembukAction, Decisions as RembukDecisions};
 pub use roads::StoredRoads;
-pub use target::{ImportTarget, LayerSink, LedgerKeys, PopulationTarget};
+pub use target::{ImportTarget, LayerSink, LedgerKeys, PopulationTarget, RotationTarget};
 pub use visits::Visit;
 pub use writer::LayerWriter;
 

@@ -281,3 +281,42 @@ impl ImportTarget for AnyStore {
         })
     }
 }
+
+/// A store whose sealed identities a key rotation re-seals
+/// ([`crate::ingest::rotate::rotate_identity_key`]): the GeoPackage file, the
+/// PostgreSQL database, or either.
+pub trait RotationTarget {
+    /// One sealed identity, `(layer, pseudonym, sealed)`, to tell which key opens the
+    /// store; `None` when it has none.
+    fn first_sealed_identity(&mut self) -> Result<Option<(String, String, Vec<u8>)>, StoreError>;
+    /// Re-seals every record in one write transaction, all or nothing:
+    /// `reseal(layer, pseudonym, sealed)` gives each record's new bytes, `progress(done,
+    /// total)` is called as they are written. Returns how many were re-sealed.
+    fn reseal_identities<E: From<StoreError>>(
+        &mut self,
+        reseal: impl FnMut(&str, &str, &[u8]) -> Result<Vec<u8>, E>,
+        progress: impl FnMut(usize, usize),
+    ) -> Result<usize, E>;
+}
+
+/// [`RotationTarget`] for a store whose own methods have those names.
+macro_rules! rotation_target {
+    ($($store:ty),*) => {$(
+        impl RotationTarget for $store {
+            fn first_sealed_identity(
+                &mut self,
+            ) -> Result<Option<(String, String, Vec<u8>)>, StoreError> {
+                <$store>::first_sealed_identity(self)
+            }
+            fn reseal_identities<E: From<StoreError>>(
+                &mut self,
+                reseal: impl FnMut(&str, &str, &[u8]) -> Result<Vec<u8>, E>,
+                progress: impl FnMut(usize, usize),
+            ) -> Result<usize, E> {
+                <$store>::reseal_identities(self, reseal, progress)
+            }
+        }
+    )*};
+}
+
+rotation_target!(Store, PgStore, AnyStore);

@@ -1,7 +1,7 @@
 """The shared PostgreSQL store from the command line, on a throwaway cluster: the
 schema made once by its owner, accounts and tokens written by one command and read
-by the next, the audit log closed to the service role, and clear refusals where a
-command cannot use PostgreSQL yet."""
+by the next, the audit log closed to the service role, and clear refusals that never
+show the database's password."""
 import re
 
 import csv
@@ -75,14 +75,20 @@ def test_db_init_makes_the_schema_and_accounts_live_in_postgres(pg_cluster):
     assert pg_cluster.psql(name, "SELECT count(*) FROM sigap.sigap_audit") == str(len(actions))
 
 
-def test_commands_not_yet_on_postgres_say_so_without_the_password(pg_cluster, tmp_path):
-    name = pg_cluster.database("not_yet")
+def test_refusals_name_the_database_without_the_password(pg_cluster, tmp_path):
+    """Every command takes a postgres:// URL now; where one cannot go on, its message
+    names the database with the password masked."""
+    name = pg_cluster.database("refused")
     url = pg_cluster.url(APP_ROLE, name).replace(f"{APP_ROLE}@", f"{APP_ROLE}:rahasia-sekali@")
-    # `identity rotate-key` is the last command that refuses PostgreSQL.
-    p = run("identity", "rotate-key", "--db", url, "--key", tmp_path / "city.key", check=False)
-    assert p.returncode != 0
-    assert "GeoPackage store file only for now" in p.stderr, p.stderr
+    # `identity rotate-key` needs the key file named: the keys are never in the database.
+    p = run("identity", "rotate-key", "--db", url, check=False)
+    assert p.returncode != 0 and "needs --key FILE" in p.stderr, p.stderr
     assert "rahasia" not in p.stderr and "***" in p.stderr, p.stderr
+    # A database without the schema: the command says what to run.
+    p = run("identity", "rotate-key", "--db", url, "--key", tmp_path / "city.key", check=False)
+    assert p.returncode != 0 and "sigap db init" in p.stderr, p.stderr
+    assert "rahasia" not in p.stderr and "***" in p.stderr, p.stderr
+    assert not (tmp_path / "city.identity.key").exists()
     # A file for a PostgreSQL-only command.
     p = run("db", "status", "--db", tmp_path / "city.gpkg", check=False)
     assert p.returncode != 0 and "PostgreSQL store" in p.stderr, p.stderr

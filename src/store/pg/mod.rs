@@ -332,12 +332,9 @@ impl PgStore {
         &mut self,
         write: impl FnOnce(&mut Transaction<'_>, &str) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let err = pg_error(&self.db);
-        let mut tx = self.client.transaction().map_err(&err)?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
-            .map_err(&err)?;
+        let mut tx = write_transaction(&mut self.client, &self.db)?;
         let out = write(&mut tx, &self.db)?;
-        tx.commit().map_err(&err)?;
+        tx.commit().map_err(pg_error(&self.db))?;
         Ok(out)
     }
 
@@ -353,6 +350,20 @@ impl PgStore {
             bump_revision(tx, db)
         })
     }
+}
+
+/// A transaction on `client` holding the store-wide write lock ([`WRITE_LOCK`]),
+/// for [`PgStore::in_transaction`] and for writes whose errors are not a
+/// [`StoreError`] (a key rotation's); it rolls back when dropped uncommitted.
+pub(super) fn write_transaction<'c>(
+    client: &'c mut Client,
+    db: &str,
+) -> Result<Transaction<'c>, StoreError> {
+    let err = pg_error(db);
+    let mut tx = client.transaction().map_err(&err)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
+        .map_err(&err)?;
+    Ok(tx)
 }
 
 /// Adds one to the revision inside `tx` (which holds the write lock: see

@@ -1,11 +1,13 @@
 //! What field teams and planners record on PostgreSQL: visits, day plans, case
-//! audits, the rembuk's decisions, and reads of the sealed identities. Each method
+//! audits, the rembuk's decisions, and the sealed identities (read, and re-sealed by
+//! a key rotation). Each method
 //! runs the same SQL as [`crate::store::Store`]'s method of the same name (through
 //! [`crate::store::sql::Pg`]). Case audits and rembuk decisions are append-only here
 //! by grants (the service role may only SELECT and INSERT) and triggers.
 
-use super::PgStore;
+use super::{PgStore, pg_error, write_transaction};
 use crate::model::{Delivery, Period};
+use crate::store::sql::Pg;
 use crate::store::{
     CaseAudit, RembukDecisions, SavedPlan, StoreError, Visit, case_audits, identities, plans,
     rembuk, visits,
@@ -122,5 +124,28 @@ impl PgStore {
     /// As [`crate::store::Store::identity_count`].
     pub fn identity_count(&mut self, layer: &str) -> Result<usize, StoreError> {
         self.run_sql("sigap_identities", |c| identities::count(c, layer))
+    }
+
+    /// As [`crate::store::Store::reseal_identities`]: every record re-sealed in one
+    /// transaction under the write lock ([`super::WRITE_LOCK`]), so no import or
+    /// other rotation writes meanwhile, on any server; all or nothing. The revision
+    /// does not move, as on SQLite (no layer or table the analysis reads changed):
+    /// the servers learn of the new key by being restarted with it.
+    pub fn reseal_identities<E: From<StoreError>>(
+        &mut self,
+        mut reseal: impl FnMut(&str, &str, &[u8]) -> Result<Vec<u8>, E>,
+        mut progress: impl FnMut(usize, usize),
+    ) -> Result<usize, E> {
+        let PgStore { client, db, .. } = self;
+        let mut tx = write_transaction(client, db)?;
+        let total = identities::reseal_all(
+            &mut Pg::new(&mut tx),
+            |e| StoreError::of_sql(Path::new(db.as_str()), "sigap_identities", e).into(),
+            &mut reseal,
+            &mut progress,
+        )?;
+        tx.commit().map_err(pg_error(db))?;
+        progress(total, total);
+        Ok(total)
     }
 }
