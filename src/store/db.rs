@@ -2,7 +2,7 @@
 //! embedded default) or `--db postgres://...` (a shared PostgreSQL database).
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::str::FromStr;
 
 /// Where a store lives, as given to `--db`.
@@ -13,34 +13,6 @@ pub enum Db {
     /// A PostgreSQL database with PostGIS, given as a `postgres://` or
     /// `postgresql://` URL. Shown everywhere without its password.
     Postgres(String),
-}
-
-impl Db {
-    /// The store file, or an error naming `command` when the store is a PostgreSQL
-    /// database that command cannot use yet.
-    ///
-    /// # Errors
-    /// [`NotAFile`] for a PostgreSQL URL.
-    pub fn file(&self, command: &str) -> Result<&Path, NotAFile> {
-        match self {
-            Db::File(path) => Ok(path),
-            Db::Postgres(_) => Err(NotAFile {
-                db: self.to_string(),
-                command: command.to_owned(),
-            }),
-        }
-    }
-}
-
-/// A command that reads or writes the store file was given a PostgreSQL database.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "`sigap {command}` works on a GeoPackage store file only for now, not on the \
-     PostgreSQL database {db}; give the path of a .gpkg file"
-)]
-pub struct NotAFile {
-    db: String,
-    command: String,
 }
 
 impl FromStr for Db {
@@ -121,8 +93,5 @@ mod tests {
         assert_eq!(raw.to_string(), "postgres://u:***@h/d");
         let none: Db = "postgres://u@h/d".parse().expect("url");
         assert_eq!(none.to_string(), "postgres://u@h/d");
-        let err = db.file("route").expect_err("not a file");
-        assert!(err.to_string().contains("sigap route"), "{err}");
-        assert!(!err.to_string().contains("s3cr"), "{err}");
     }
 }

@@ -40,7 +40,7 @@ pub use any::AnyStore;
 pub(crate) use audit::{audit_entries, insert_audit};
 pub use case_audits::CaseAudit;
 pub use dataset::Dataset;
-pub use db::{Db, NotAFile};
+pub use db::Db;
 pub use deliveries::DeliveriesWritten;
 pub use error::StoreError;
 pub(crate) use error::sqlite_busy;
