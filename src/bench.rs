@@ -83,6 +83,13 @@ pub enum BenchCommand {
         scale: f64,
         #[arg(long, default_value_t = synthetic::DEFAULT_SEED)]
         seed: u64,
+        /// Measurement rounds, each with every child of the scale.
+        #[arg(long, default_value_t = 1)]
+        rounds: u32,
+        /// Time the snapshot built after the last round is imported again with some
+        /// children changed (reusing the other rounds' analyses) against a full one.
+        #[arg(long)]
+        incremental: bool,
         #[arg(long, default_value_t = 2)]
         repeat: usize,
     },
@@ -111,8 +118,10 @@ pub fn run(cmd: &BenchCommand) -> Result<()> {
         BenchCommand::National {
             scale,
             seed,
+            rounds,
+            incremental,
             repeat,
-        } => national::run(*scale, *seed, *repeat),
+        } => national::run(*scale, *seed, *rounds, *incremental, *repeat),
         BenchCommand::Coverage { db, scale, repeat } => {
             coverage::run(db.as_deref(), *scale, *repeat)
         }

@@ -1,7 +1,8 @@
 //! One store revision, analysed: every period's per-area figures and tile sources,
 //! the case records, the basemap, and the public figures and programme coverage
 //! built on first request. Handlers share it behind an `Arc` and never see a
-//! half-updated one; the server builds the next while the current one answers.
+//! half-updated one; the server builds the next while the current one answers,
+//! taking from it the periods an import did not touch ([`Snapshot::build_after`]).
 //!
 //! It knows no caller and no HTTP: what a request may read is decided above it.
 
@@ -12,6 +13,10 @@ use crate::tiles::source::TileSources;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+
+mod fingerprint;
+
+use fingerprint::Fingerprints;
 
 /// A period a request named that the snapshot has no children of, or that is not
 /// a period; the message lists the periods there are.
@@ -29,15 +34,21 @@ pub struct PeriodError(pub String);
 pub struct Snapshot {
     /// Store revision the snapshot was computed from.
     pub revision: u64,
-    /// The default period's analysis.
-    pub analysis: Analysis,
-    pub sources: TileSources,
+    /// The default period's analysis (shared with the next snapshot when its inputs
+    /// do not change, see [`Snapshot::build_after`]).
+    pub analysis: Arc<Analysis>,
+    pub sources: Arc<TileSources>,
     /// The default period: the latest with children, `None` without children.
     pub default_period: Option<Period>,
     /// Every period but the default, with its analysis and tile sources.
-    pub other_periods: BTreeMap<Period, (Analysis, TileSources)>,
+    pub other_periods: BTreeMap<Period, (Arc<Analysis>, Arc<TileSources>)>,
     /// Every period's children located once, for comparisons.
-    placements: BTreeMap<Period, Placements>,
+    placements: BTreeMap<Period, Arc<Placements>>,
+    /// What each period's view was computed from, for the next snapshot to tell
+    /// which it can reuse (`None` in a [`Snapshot::build_public`] snapshot).
+    fingerprints: Option<Fingerprints>,
+    /// The views this snapshot computed rather than reused.
+    rebuilt: Vec<Option<Period>>,
     /// Children and households as case records, for those allowed to read them.
     pub cases: Arc<crate::index::cases::Cases>,
     /// The basemap: the stored OpenStreetMap extract and the village boundaries.
@@ -183,10 +194,110 @@ fn stored_or_found_cells(data: &crate::store::Dataset) -> Vec<crate::model::Poin
     }
 }
 
+/// A period's analysis and tile sources, shared between the snapshots whose inputs
+/// for that period are the same.
+type View = (Arc<Analysis>, Arc<TileSources>);
+
+/// The views and placements of a previous snapshot that still hold for new data:
+/// those of the periods whose own and shared fingerprints are unchanged.
+struct Reusable<'a> {
+    previous: &'a Snapshot,
+    fingerprints: &'a Fingerprints,
+}
+
+impl<'a> Reusable<'a> {
+    /// `previous` if its shared inputs are the same as those `fingerprints` are of,
+    /// else `None` (every view is rebuilt).
+    fn new(previous: Option<&'a Snapshot>, fingerprints: &'a Fingerprints) -> Option<Self> {
+        let previous = previous?;
+        let known = previous.fingerprints.as_ref()?;
+        (known.shared == fingerprints.shared).then_some(Self {
+            previous,
+            fingerprints,
+        })
+    }
+
+    /// The previous snapshot's view of `key` (a period, or `None` for a store
+    /// without children), if it had one and its children are the same.
+    fn view(&self, key: Option<Period>) -> Option<View> {
+        let known = self.previous.fingerprints.as_ref()?;
+        let same = known
+            .views
+            .get(&key)
+            .is_some_and(|f| self.fingerprints.views.get(&key) == Some(f));
+        if !same {
+            return None;
+        }
+        let previous = self.previous;
+        if previous.default_period == key {
+            return Some((
+                Arc::clone(&previous.analysis),
+                Arc::clone(&previous.sources),
+            ));
+        }
+        let (a, s) = previous.other_periods.get(&key?)?;
+        Some((Arc::clone(a), Arc::clone(s)))
+    }
+
+    /// The previous snapshot's placements of `period`, with its view.
+    fn placements(&self, period: Period) -> Option<Arc<Placements>> {
+        self.view(Some(period))?;
+        self.previous.placements.get(&period).cloned()
+    }
+}
+
 impl Snapshot {
     /// Computes the analysis and tile sources of every period for one store revision.
     #[must_use]
     pub fn build(revision: u64, data: &crate::store::Dataset, config: &Config) -> Self {
+        Self::build_reusing(None, revision, data, config)
+    }
+
+    /// [`Snapshot::build`] after an import, reusing `previous`'s work where it still
+    /// holds: each period's analysis, tile sources and placements are taken from
+    /// `previous` when that period's children and every shared input (villages,
+    /// households and their cells, facilities, population, roads, configuration;
+    /// `snapshot/fingerprint.rs` says why these) are the same as when `previous` was
+    /// built (their fingerprints are equal), and computed
+    /// again otherwise. Importing one round of children therefore analyses that round
+    /// alone; a shared layer's import (households, villages...) or another
+    /// configuration rebuilds every period.
+    ///
+    /// What depends on every period or on the case records is built again every
+    /// time, as [`Snapshot::build`] builds it: the households located, the case
+    /// records and their H3 cells, the measurement coverage, the basemap, the
+    /// programmes' coverage and the default period's public figures. The answers are
+    /// those of [`Snapshot::build`] on the same data.
+    #[must_use]
+    pub fn build_after(
+        previous: &Snapshot,
+        revision: u64,
+        data: &crate::store::Dataset,
+        config: &Config,
+    ) -> Self {
+        Self::build_reusing(Some(previous), revision, data, config)
+    }
+
+    /// The periods whose analysis and tile sources this snapshot computed (`None`: the
+    /// one view of a store without children); the others' came from the previous
+    /// snapshot ([`Snapshot::build_after`]).
+    #[must_use]
+    pub fn rebuilt_periods(&self) -> &[Option<Period>] {
+        &self.rebuilt
+    }
+
+    /// Steps: fingerprint the inputs; locate the households (and find their cells)
+    /// once; per period, take the view from `previous` or compute it (analysis, tile
+    /// sources, placements; the road graphs built once, only if one is computed);
+    /// then what depends on every period (measurement, case records and cells,
+    /// basemap, coverage, public figures).
+    #[expect(clippy::too_many_lines, reason = "one sequence of stages, each logged")]
+    fn build_reusing(
+        previous: Option<&Snapshot>,
+        revision: u64,
+        data: &crate::store::Dataset,
+        config: &Config,
+    ) -> Self {
         let started = std::time::Instant::now();
         let stage = |name: &'static str| {
             tracing::debug!(
@@ -196,8 +307,9 @@ impl Snapshot {
             );
         };
         let default_period = data.latest_period();
-        // The road graphs do not depend on the period: built once, shared.
-        let roads = crate::analysis::road_graphs(data, config);
+        let fingerprints = Fingerprints::of(data, config);
+        stage("fingerprints");
+        let reusable = Reusable::new(previous, &fingerprints);
         // Every period has the same households: located once, for each period's
         // analysis and the case records.
         let index = crate::index::VillageIndex::new(&data.villages);
@@ -206,36 +318,68 @@ impl Snapshot {
         // and the case records' public cells: those the store keeps with the
         // households (found at import), found here only where it has none.
         let household_cells = stored_or_found_cells(data);
-        stage("roads and households located");
-        let build_view = |d: &crate::store::Dataset| {
-            let analysis = Analysis::compute_with_roads(
-                d,
-                config,
-                roads.clone(),
-                &homes,
-                Some(&household_cells),
-            );
-            stage("analysis");
-            let sources = TileSources::build(&analysis);
-            stage("tile sources");
-            (analysis, sources)
-        };
-        let mut other_periods = BTreeMap::new();
+        stage("households located");
+        let mut views: BTreeMap<Option<Period>, View> = BTreeMap::new();
         let mut placements = BTreeMap::new();
-        let mut default_view = None;
-        // One filtered copy of the data per period feeds both its analysis and the
-        // placements comparisons use.
-        for p in data.periods().into_keys() {
-            let of_period = data.of_period(p);
-            placements.insert(p, Placements::new(&of_period.villages, &of_period.children));
-            let view = build_view(&of_period);
-            if Some(p) == default_period {
-                default_view = Some(view);
-            } else {
-                other_periods.insert(p, view);
+        let mut rebuilt = Vec::new();
+        for &key in fingerprints.views.keys() {
+            let kept = reusable.as_ref().and_then(|r| {
+                let view = r.view(key)?;
+                let placed = match key {
+                    Some(p) => Some((p, r.placements(p)?)),
+                    None => None,
+                };
+                Some((view, placed))
+            });
+            match kept {
+                Some((view, placed)) => {
+                    views.insert(key, view);
+                    placements.extend(placed);
+                }
+                None => rebuilt.push(key),
             }
         }
-        let (analysis, sources) = default_view.unwrap_or_else(|| build_view(data));
+        let named = |keys: &mut dyn Iterator<Item = &Option<Period>>| -> Vec<String> {
+            keys.map(|k| k.map_or_else(|| "no children".to_owned(), |p| p.to_string()))
+                .collect()
+        };
+        tracing::debug!(
+            reused = ?named(&mut views.keys()),
+            rebuilt = ?named(&mut rebuilt.iter()),
+            "snapshot periods"
+        );
+        if !rebuilt.is_empty() {
+            // The road graphs do not depend on the period: built once, shared.
+            let roads = crate::analysis::road_graphs(data, config);
+            stage("roads");
+            for &key in &rebuilt {
+                // One filtered copy of the data per period feeds both its analysis
+                // and the placements comparisons use.
+                let of_period = key.map(|p| data.of_period(p));
+                let d = of_period.as_ref().unwrap_or(data);
+                if let Some(p) = key {
+                    placements.insert(p, Arc::new(Placements::new(&d.villages, &d.children)));
+                }
+                let analysis = Analysis::compute_with_roads(
+                    d,
+                    config,
+                    roads.clone(),
+                    &homes,
+                    Some(&household_cells),
+                );
+                stage("analysis");
+                let sources = TileSources::build(&analysis);
+                stage("tile sources");
+                views.insert(key, (Arc::new(analysis), Arc::new(sources)));
+            }
+        }
+        let (analysis, sources) = views
+            .remove(&default_period)
+            .expect("the default period (or None without children) has a view");
+        let other_periods: BTreeMap<Period, View> = views
+            .into_iter()
+            .filter_map(|(p, view)| Some((p?, view)))
+            .collect();
         let measurement = std::iter::once((default_period, &analysis))
             .chain(other_periods.iter().map(|(p, (a, _))| (Some(*p), a)))
             .map(|(p, a)| (p, Arc::new(measurement_of(a, data, p, config))))
@@ -253,6 +397,8 @@ impl Snapshot {
             default_period,
             other_periods,
             placements,
+            fingerprints: Some(fingerprints),
+            rebuilt,
             measurement,
             case_cells,
             cases: Arc::new(cases),
@@ -309,15 +455,17 @@ impl Snapshot {
         let placements = data
             .periods()
             .into_keys()
-            .map(|p| (p, Placements::default()))
+            .map(|p| (p, Arc::default()))
             .collect();
         let snapshot = Self {
             revision,
-            analysis,
-            sources,
+            analysis: Arc::new(analysis),
+            sources: Arc::new(sources),
             default_period,
             other_periods: BTreeMap::new(),
             placements,
+            fingerprints: None,
+            rebuilt: Vec::new(),
             measurement: BTreeMap::new(),
             case_cells,
             cases: Arc::new(cases),
@@ -477,8 +625,8 @@ impl Snapshot {
         let empty = Placements::default();
         let now = current
             .and_then(|p| self.placements.get(&p))
-            .unwrap_or(&empty);
-        let then = self.placements.get(&base).unwrap_or(&empty);
+            .map_or(&empty, |p| p);
+        let then = self.placements.get(&base).map_or(&empty, |p| p);
         Ok(change::compare(
             now,
             then,
@@ -491,3 +639,6 @@ impl Snapshot {
 #[cfg(test)]
 #[path = "snapshot_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+mod after_tests;

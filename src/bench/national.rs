@@ -15,6 +15,13 @@
 //! analysis, tile sources, case records, public figures); print the seconds, the
 //! peak resident memory and a checksum of the per-village and per-cell counts, equal
 //! run to run. Reading the country from a store is not measured here yet.
+//!
+//! With `--rounds R` the children are measured in R rounds of the same size (six
+//! months apart). With `--incremental`, the last round is imported again with some
+//! children changed ([`reimport_last_round`]) and the bench times what the server
+//! does after that import, [`Snapshot::build_after`] the previous snapshot, against
+//! a full [`Snapshot::build`] of the same data, and checks that both give the same
+//! checksum over every period.
 
 use super::synthetic::{Rng, Rounds};
 use anyhow::{Result, bail};
@@ -41,9 +48,10 @@ const EXTENT: [f64; 4] = [95.0, -11.0, 141.0, 6.0];
 const STREAM_HOUSEHOLDS: u64 = 101;
 const STREAM_REGENCIES: u64 = 102;
 
-/// The synthetic country at `scale`, from `seed`.
+/// The synthetic country at `scale`, from `seed`, with its children measured in
+/// `rounds` rounds (at least one) of the same size.
 #[must_use]
-pub fn country(scale: f64, seed: u64) -> Dataset {
+pub fn country(scale: f64, seed: u64, rounds: u32) -> Dataset {
     let n_villages = ((VILLAGES * scale).round() as usize).max(100);
     let n_households = ((HOUSEHOLDS * scale).round() as usize).max(n_villages);
     let n_children = ((CHILDREN * scale).round() as usize).max(1);
@@ -111,7 +119,10 @@ pub fn country(scale: f64, seed: u64) -> Dataset {
             }
         })
         .collect();
-    let mut children = Rounds::new(&households, seed).children(0, n_children);
+    let draws = Rounds::new(&households, seed);
+    let mut children: Vec<_> = (0..rounds.max(1))
+        .flat_map(|k| draws.children(k, n_children))
+        .collect();
     for (i, c) in children.iter_mut().enumerate() {
         c.id = format!("c{i}");
     }
@@ -136,22 +147,66 @@ pub fn country(scale: f64, seed: u64) -> Dataset {
     }
 }
 
-/// FNV-1a over the per-village and per-cell counts: equal run to run.
+/// `data` with its last round imported again, changed: one child in a hundred of it
+/// measured again (HAZ 0.5 lower), its last child gone and one child new (a copy of
+/// its first under another id). The other rounds and every shared layer are as
+/// they were.
+#[must_use]
+pub fn reimport_last_round(data: &Dataset) -> Dataset {
+    let mut out = data.clone();
+    let Some(last) = data.latest_period() else {
+        return out;
+    };
+    let mut round: Vec<usize> = (0..out.children.len())
+        .filter(|&i| out.children[i].period == last)
+        .collect();
+    for &i in round.iter().step_by(100) {
+        out.children[i].haz -= 0.5;
+    }
+    if let Some(gone) = round.pop() {
+        out.children.remove(gone);
+    }
+    if let Some(&first) = round.first() {
+        let mut new = out.children[first].clone();
+        new.id = "c-reimported".into();
+        out.children.push(new);
+    }
+    out
+}
+
+/// FNV-1a over every period's per-village and per-cell counts, in time order.
+fn checksum_periods(snapshot: &Snapshot) -> u64 {
+    snapshot
+        .periods()
+        .into_iter()
+        .map(|p| analysis_checksum(snapshot.view(Some(p)).0))
+        .fold(0xcbf2_9ce4_8422_2325, |h: u64, sum| {
+            (h ^ sum).wrapping_mul(0x0100_0000_01b3)
+        })
+}
+
+/// FNV-1a over the default period's per-village and per-cell counts: equal run to
+/// run.
 fn checksum(snapshot: &Snapshot) -> u64 {
+    analysis_checksum(&snapshot.analysis)
+}
+
+/// FNV-1a over an analysis' per-village and per-cell counts.
+fn analysis_checksum(analysis: &sigap::analysis::Analysis) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut eat = |bytes: &[u8]| {
         for b in bytes {
             h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
         }
     };
-    for v in &snapshot.analysis.villages {
+    for v in &analysis.villages {
         let c = &v.stats.counts;
         eat(v.village.code.as_bytes());
         for n in [c.children, c.stunted, c.severe, c.households, c.no_latrine] {
             eat(&n.to_le_bytes());
         }
     }
-    for (res, cells) in &snapshot.analysis.hexes {
+    for (res, cells) in &analysis.hexes {
         eat(&[u8::from(*res)]);
         for cell in cells {
             eat(&u64::from(cell.cell).to_le_bytes());
@@ -162,14 +217,19 @@ fn checksum(snapshot: &Snapshot) -> u64 {
     h
 }
 
-/// Generates the country at `scale` and builds its snapshot `repeat` times.
-pub fn run(scale: f64, seed: u64, repeat: usize) -> Result<()> {
+/// Generates the country at `scale` with `rounds` rounds of children and builds its
+/// snapshot `repeat` times; with `incremental`, times the build after the last
+/// round's import against a full one instead ([`incremental`]).
+pub fn run(scale: f64, seed: u64, rounds: u32, incremental: bool, repeat: usize) -> Result<()> {
     if !(scale > 0.0 && scale <= 1.0) {
         bail!("--scale must be in (0, 1], not {scale}");
     }
     let t = Instant::now();
-    let data = country(scale, seed);
+    let data = country(scale, seed, rounds);
     let generate_s = t.elapsed().as_secs_f64();
+    if incremental {
+        return self::incremental(&data, scale, repeat);
+    }
     let config = Config::default();
     let mut sums = Vec::new();
     for round in 0..repeat.max(1) {
@@ -203,20 +263,70 @@ pub fn run(scale: f64, seed: u64, repeat: usize) -> Result<()> {
     Ok(())
 }
 
+/// Times, `repeat` times: the snapshot of `data` (as the server has it before the
+/// import), [`Snapshot::build_after`] it once the last round is imported again, and
+/// a full [`Snapshot::build`] of the same data (after the others are dropped, so
+/// the two do not share memory); fails when their checksums over every period
+/// differ.
+fn incremental(data: &Dataset, scale: f64, repeat: usize) -> Result<()> {
+    let config = Config::default();
+    let changed = reimport_last_round(data);
+    for round in 0..repeat.max(1) {
+        let t = Instant::now();
+        let previous = Snapshot::build(0, data, &config);
+        let before_s = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let after = Snapshot::build_after(&previous, 1, &changed, &config);
+        let after_s = t.elapsed().as_secs_f64();
+        let (after_sum, rebuilt) = (checksum_periods(&after), after.rebuilt_periods().len());
+        drop((previous, after));
+        let t = Instant::now();
+        let full = Snapshot::build(1, &changed, &config);
+        let full_s = t.elapsed().as_secs_f64();
+        let full_sum = checksum_periods(&full);
+        println!(
+            "{}",
+            serde_json::json!({
+                "bench": "national_incremental",
+                "round": round,
+                "scale": scale,
+                "villages": changed.villages.len(),
+                "households": changed.households.len(),
+                "children": changed.children.len(),
+                "periods": full.periods().len(),
+                "rebuilt_periods": rebuilt,
+                "threads": rayon::current_num_threads(),
+                "snapshot_before_import_s": before_s,
+                "incremental_s": after_s,
+                "full_s": full_s,
+                "peak_rss_mib": super::recompute::peak_rss_mib(),
+                "checksum_incremental": format!("{after_sum:016x}"),
+                "checksum_full": format!("{full_sum:016x}"),
+            })
+        );
+        if after_sum != full_sum {
+            bail!(
+                "the incremental build's checksum {after_sum:016x} differs from the full build's {full_sum:016x}"
+            );
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_country_is_deterministic_and_every_home_lies_in_its_village() {
-        let a = country(0.001, 7);
-        let b = country(0.001, 7);
+        let a = country(0.001, 7, 1);
+        let b = country(0.001, 7, 1);
         assert_eq!(a.villages.len(), 100, "at least 100 villages");
         assert_eq!(a.households.len(), 40_000);
         assert_eq!(a.children.len(), 10_000);
         assert_eq!(a.households, b.households);
         assert_eq!(a.children, b.children);
-        assert_ne!(country(0.001, 8).households, a.households);
+        assert_ne!(country(0.001, 8, 1).households, a.households);
         let index = sigap::index::VillageIndex::new(&a.villages);
         let homes = index.locate_households(&a.households);
         assert!(homes.iter().all(Option::is_some), "every home in a village");
@@ -229,7 +339,7 @@ mod tests {
     /// records too: at every resolution the same as an analysis that locates them.
     #[test]
     fn the_snapshot_cells_are_those_of_an_analysis_on_its_own() {
-        let data = country(0.001, 7);
+        let data = country(0.001, 7, 1);
         let config = Config::default();
         let snapshot = Snapshot::build(0, &data, &config);
         let period = data.latest_period().expect("children have a period");
@@ -246,6 +356,33 @@ mod tests {
         assert!(
             got == want,
             "the snapshot's cells differ from the analysis'"
+        );
+    }
+
+    /// After the last of three rounds is imported again, the snapshot built after
+    /// the previous one analyses that round alone and has the checksums of a full
+    /// build, and the changed round's checksum is not the old one.
+    #[test]
+    fn the_incremental_build_redoes_the_last_round_with_the_full_builds_checksums() {
+        let data = country(0.001, 7, 3);
+        let config = Config::default();
+        let periods = data.periods();
+        assert_eq!(periods.len(), 3);
+        let changed = reimport_last_round(&data);
+        assert_eq!(
+            changed.periods().keys().collect::<Vec<_>>(),
+            periods.keys().collect::<Vec<_>>()
+        );
+        let previous = Snapshot::build(0, &data, &config);
+        let after = Snapshot::build_after(&previous, 1, &changed, &config);
+        let full = Snapshot::build(1, &changed, &config);
+        assert_eq!(after.rebuilt_periods(), [changed.latest_period()]);
+        assert_eq!(checksum_periods(&after), checksum_periods(&full));
+        assert_eq!(checksum(&after), checksum(&full));
+        assert_ne!(
+            checksum(&after),
+            checksum(&previous),
+            "the last round changed"
         );
     }
 }

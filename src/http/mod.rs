@@ -181,24 +181,31 @@ async fn hear_other_servers(state: AppState, url: String) {
 }
 
 /// Rebuilds the snapshot if the store's revision differs; returns the new revision.
-/// Reads through the read-only connection, so it never waits for an import.
+/// Reads through the read-only connection, so it never waits for an import. The
+/// periods whose children and shared layers did not change keep the current
+/// snapshot's analysis and tile sources ([`Snapshot::build_after`]).
 pub fn refresh(state: &AppState) -> Result<Option<u64>, crate::store::StoreError> {
     let _one_at_a_time = state
         .0
         .rebuilding
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let previous = state.snapshot();
     let (revision, data) = {
         // No store (a server on a snapshot alone): nothing to follow.
         let Some(mut store) = state.0.reader() else {
             return Ok(None);
         };
         store.revive()?;
-        if store.revision()? == state.snapshot().revision {
+        if store.revision()? == previous.revision {
             return Ok(None);
         }
         store.load_revision()?
     };
-    state.replace_snapshot(Snapshot::build(revision, &data, &state.0.config));
+    let next = Snapshot::build_after(&previous, revision, &data, &state.0.config);
+    // The views the new snapshot shares with the current one stay alive with it;
+    // the rest of the current one goes when its last request ends.
+    drop(previous);
+    state.replace_snapshot(next);
     Ok(Some(revision))
 }
