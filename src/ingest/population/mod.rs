@@ -192,6 +192,10 @@ pub fn import_population(
     })
 }
 
+/// Rows of pixels one task sums before its sums are merged, in row order, with the
+/// others': a constant, so that the totals do not depend on the number of cores.
+const ROWS_PER_TASK: usize = 16;
+
 /// Most people one pixel may hold: a 1 km pixel of the densest city blocks holds
 /// about 100,000; beyond ten times that the value is not a count.
 pub const MAX_PIXEL_VALUE: f64 = 1_000_000.0;
@@ -227,29 +231,28 @@ fn sum_pixels(
         for r in 1..=rows {
             lines.push(raster.corner_line(row0 + r)?);
         }
-        let part = (0..rows)
-            .into_par_iter()
-            .fold(
-                || Sums::new(villages),
-                |mut s, r| {
-                    let (upper, lower) = (&lines[r], &lines[r + 1]);
-                    for col in 0..width {
-                        let pixel = Footprint {
-                            corners: [upper[col], upper[col + 1], lower[col + 1], lower[col]],
-                        };
-                        splitter.add(&mut s, &pixel, values[r * width + col]);
-                    }
-                    s
-                },
-            )
-            .reduce(
-                || Sums::new(villages),
-                |mut a, b| {
-                    a.merge(b);
-                    a
-                },
-            );
-        sums.merge(part);
+        // Fixed groups of rows, summed side by side and merged in row order: the
+        // same floating-point sums on any number of cores, run after run (rayon's
+        // fold splits where its threads happen to steal, which changed the last
+        // digits of the totals from one import of the same file to the next).
+        let rows_of = |group: &[usize]| {
+            let mut s = Sums::new(villages);
+            for &r in group {
+                let (upper, lower) = (&lines[r], &lines[r + 1]);
+                for col in 0..width {
+                    let pixel = Footprint {
+                        corners: [upper[col], upper[col + 1], lower[col + 1], lower[col]],
+                    };
+                    splitter.add(&mut s, &pixel, values[r * width + col]);
+                }
+            }
+            s
+        };
+        let block: Vec<usize> = (0..rows).collect();
+        let parts: Vec<Sums> = block.par_chunks(ROWS_PER_TASK).map(rows_of).collect();
+        for part in parts {
+            sums.merge(part);
+        }
         top = lines.pop().unwrap_or_default();
         let done = row0 + rows;
         if done >= next_report && done < height {

@@ -544,3 +544,47 @@ fn analysis_carries_population_and_coverage() {
         Some(crate::tiles::mvt::PropValue::Double(0.25))
     );
 }
+
+#[test]
+fn the_sums_are_the_same_on_any_number_of_cores() {
+    // 80 × 240 pixels of 20 m in geographic degrees over both villages, each holding
+    // a fraction: added in another order, such sums differ in their last digits.
+    let (w, h) = (80, 240);
+    let mut state = 2026;
+    let data: Vec<f64> = (0..w * h).map(|_| 10.0 * rng(&mut state)).collect();
+    let gt = [122.499, 0.0002, 0.0, -3.999, 0.0, -0.0002];
+    let path = geotiff("cores", (w, h), data, Some((gt, 4326)), None);
+    let on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        let mut store = store_with(two_villages());
+        let s = pool
+            .install(|| import_population(&mut store, &path, &PopulationOptions::default()))
+            .expect("import");
+        let pop = store.population().expect("load").expect("population");
+        let mut villages: Vec<(String, u64)> = pop
+            .villages
+            .iter()
+            .map(|(code, v)| (code.clone(), v.to_bits()))
+            .collect();
+        villages.sort();
+        let mut cells: Vec<(u64, u64)> = RESOLUTIONS
+            .iter()
+            .flat_map(|&res| pop.cells_at(res).map(|(c, v)| (u64::from(c), v.to_bits())))
+            .collect();
+        cells.sort_unstable();
+        (
+            s.totals.total.to_bits(),
+            s.totals.outside.to_bits(),
+            villages,
+            cells,
+        )
+    };
+    let one = on(1);
+    assert!(one.2.len() == 2 && !one.3.is_empty(), "{:?}", one.2);
+    for threads in [2, 4, 7] {
+        assert_eq!(on(threads), one, "{threads} threads");
+    }
+}
