@@ -7,6 +7,7 @@ use sigap::config::Config;
 use sigap::index::hex::count_points;
 use sigap::model::TileCoord;
 use sigap::tiles::source::TileSet;
+use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -267,7 +268,8 @@ fn tiles(repeat: usize, export: Option<&std::path::Path>) -> Result<()> {
     let analysis = sigap::analysis::Analysis::compute(&data, &config);
     let sources = sigap::tiles::source::TileSources::build(&analysis);
     let b = analysis.bounds.context("demo has no extent")?;
-    let mut timed = serde_json::Map::new();
+    // Per zoom, `[x, y, hexagons]` of every tile timed.
+    let mut timed: BTreeMap<u8, Vec<[usize; 3]>> = BTreeMap::new();
     for z in [10u8, 12, 13, 14] {
         let (x0, y0) = tile_xy(b.min().x, b.max().y, z);
         let (x1, y1) = tile_xy(b.max().x, b.min().y, z);
@@ -294,11 +296,9 @@ fn tiles(repeat: usize, export: Option<&std::path::Path>) -> Result<()> {
                     gzip_times.push(s.elapsed().as_secs_f64());
                 }
                 timed
-                    .entry(z.to_string())
-                    .or_insert_with(|| serde_json::json!([]))
-                    .as_array_mut()
-                    .context("a list")?
-                    .push(serde_json::json!([x, y, n]));
+                    .entry(z)
+                    .or_default()
+                    .push([x as usize, y as usize, n]);
                 let m = median(t);
                 total_time += m;
                 features += n;
@@ -334,7 +334,7 @@ fn tiles(repeat: usize, export: Option<&std::path::Path>) -> Result<()> {
 fn export_hexes(
     dir: &std::path::Path,
     analysis: &sigap::analysis::Analysis,
-    timed: &serde_json::Map<String, serde_json::Value>,
+    timed: &BTreeMap<u8, Vec<[usize; 3]>>,
 ) -> Result<()> {
     use sigap::tiles::mvt::PropValue;
     std::fs::create_dir_all(dir)?;

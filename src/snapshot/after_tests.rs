@@ -127,10 +127,9 @@ fn dataset() -> Dataset {
 /// # Units
 /// `lon`, `lat` in WGS84 degrees.
 fn tile_xy(lon: f64, lat: f64, z: u8) -> (u32, u32) {
+    let world = crate::tiles::mercator::lonlat_to_world(lon, lat);
     let n = f64::from(1u32 << z);
-    let x = (lon + 180.0) / 360.0 * n;
-    let y = (1.0 - lat.to_radians().tan().asinh() / std::f64::consts::PI) / 2.0 * n;
-    (x as u32, y as u32)
+    ((world.x * n) as u32, (world.y * n) as u32)
 }
 
 /// Everything a period's view answers, as text and tile bytes.

@@ -147,7 +147,6 @@ struct TileEncoder<'a> {
     tags: Vec<u8>,
     /// With one dictionary for every layer: the property lists tagged so far.
     shared: Option<TaggedLists>,
-    layers_written: usize,
 }
 
 /// Each property list's tags, `(start, end)` in the bytes beside, keyed by the
@@ -164,16 +163,16 @@ impl<'a> TileEncoder<'a> {
             commands: Vec::new(),
             tags: Vec::new(),
             shared: shared.then(Default::default),
-            layers_written: 0,
         }
     }
 
     /// Appends `layer` as a `Tile.layers` field to `tile`, unless no feature survives.
     fn layer(&mut self, layer: &TileLayer<'a>, tile: &mut Vec<u8>) {
-        if self.shared.is_none() || self.layers_written == 0 {
+        // An encoder serves one tile and starts with empty tables: with one
+        // dictionary for every layer, they are never cleared.
+        if self.shared.is_none() {
             self.tables.clear();
         }
-        self.layers_written += 1;
         // About one distinct value per property of every feature (hexagons' figures
         // rarely repeat): reserved at once rather than found by rehashing.
         let per_feature = layer.features.first().map_or(0, |f| f.properties.len());

@@ -235,9 +235,9 @@ fn sum_pixels(
         // same floating-point sums on any number of cores, run after run (rayon's
         // fold splits where its threads happen to steal, which changed the last
         // digits of the totals from one import of the same file to the next).
-        let rows_of = |group: &[usize]| {
+        let rows_of = |group: usize| {
             let mut s = Sums::new(villages);
-            for &r in group {
+            for r in group * ROWS_PER_TASK..rows.min((group + 1) * ROWS_PER_TASK) {
                 let (upper, lower) = (&lines[r], &lines[r + 1]);
                 for col in 0..width {
                     let pixel = Footprint {
@@ -248,8 +248,10 @@ fn sum_pixels(
             }
             s
         };
-        let block: Vec<usize> = (0..rows).collect();
-        let parts: Vec<Sums> = block.par_chunks(ROWS_PER_TASK).map(rows_of).collect();
+        let parts: Vec<Sums> = (0..rows.div_ceil(ROWS_PER_TASK))
+            .into_par_iter()
+            .map(rows_of)
+            .collect();
         for part in parts {
             sums.merge(part);
         }
