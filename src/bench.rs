@@ -265,7 +265,7 @@ fn tiles(repeat: usize, export: Option<&std::path::Path>) -> Result<()> {
         data = data.of_period(latest);
     }
     let config = Config::default();
-    let analysis = sigap::analysis::Analysis::compute(&data, &config);
+    let analysis = std::sync::Arc::new(sigap::analysis::Analysis::compute(&data, &config));
     let sources = sigap::tiles::source::TileSources::build(&analysis);
     let b = analysis.bounds.context("demo has no extent")?;
     // Per zoom, `[x, y, hexagons]` of every tile timed.

@@ -348,31 +348,47 @@ impl Snapshot {
             rebuilt = ?named(&mut rebuilt.iter()),
             "snapshot periods"
         );
-        if !rebuilt.is_empty() {
-            // The road graphs do not depend on the period: built once, shared.
-            let roads = crate::analysis::road_graphs(data, config);
-            stage("roads");
-            for &key in &rebuilt {
-                // One filtered copy of the data per period feeds both its analysis
-                // and the placements comparisons use.
-                let of_period = key.map(|p| data.of_period(p));
-                let d = of_period.as_ref().unwrap_or(data);
-                if let Some(p) = key {
-                    placements.insert(p, Arc::new(Placements::new(&d.villages, &d.children)));
+        // The periods' views and the case records (with their children's cells)
+        // need nothing of each other: built side by side.
+        let (cases, child_cells) = rayon::join(
+            || {
+                if rebuilt.is_empty() {
+                    return;
                 }
-                let analysis = Analysis::compute_with_roads(
-                    d,
-                    config,
-                    roads.clone(),
-                    &homes,
-                    Some(&household_cells),
-                );
-                stage("analysis");
-                let sources = TileSources::build(&analysis);
-                stage("tile sources");
-                views.insert(key, (Arc::new(analysis), Arc::new(sources)));
-            }
-        }
+                // The road graphs do not depend on the period: built once, shared.
+                let roads = crate::analysis::road_graphs(data, config);
+                stage("roads");
+                for &key in &rebuilt {
+                    // One filtered copy of the data per period feeds both its
+                    // analysis and the placements comparisons use.
+                    let of_period = key.map(|p| data.of_period(p));
+                    let d = of_period.as_ref().unwrap_or(data);
+                    if let Some(p) = key {
+                        placements.insert(p, Arc::new(Placements::new(&d.villages, &d.children)));
+                    }
+                    let analysis = Analysis::compute_with_roads(
+                        d,
+                        config,
+                        roads.clone(),
+                        &homes,
+                        Some(&household_cells),
+                    );
+                    stage("analysis");
+                    let analysis = Arc::new(analysis);
+                    let sources = TileSources::build(&analysis);
+                    stage("tile sources");
+                    views.insert(key, (analysis, Arc::new(sources)));
+                }
+            },
+            || {
+                let cases = crate::index::cases::Cases::build_located(data, &index, &homes);
+                stage("case records");
+                let cells = crate::public::CaseCells::of_children(&cases, &household_cells);
+                stage("case cells");
+                (cases, cells)
+            },
+        )
+        .1;
         let (analysis, sources) = views
             .remove(&default_period)
             .expect("the default period (or None without children) has a view");
@@ -384,10 +400,10 @@ impl Snapshot {
             .chain(other_periods.iter().map(|(p, (a, _))| (Some(*p), a)))
             .map(|(p, a)| (p, Arc::new(measurement_of(a, data, p, config))))
             .collect();
-        let cases = crate::index::cases::Cases::build_located(data, &index, &homes);
-        stage("case records");
-        let case_cells = crate::public::CaseCells::with_households(&cases, household_cells);
-        stage("case cells");
+        let case_cells = crate::public::CaseCells {
+            children: child_cells,
+            households: household_cells,
+        };
         let basemap = basemap(data);
         stage("basemap");
         let snapshot = Self {
@@ -451,6 +467,7 @@ impl Snapshot {
                 b
             },
         );
+        let analysis = Arc::new(analysis);
         let sources = TileSources::build(&analysis);
         let placements = data
             .periods()
@@ -459,7 +476,7 @@ impl Snapshot {
             .collect();
         let snapshot = Self {
             revision,
-            analysis: Arc::new(analysis),
+            analysis,
             sources: Arc::new(sources),
             default_period,
             other_periods: BTreeMap::new(),

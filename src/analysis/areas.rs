@@ -510,13 +510,13 @@ fn hex_sets(
     access: Access,
 ) -> (Vec<(Resolution, Vec<HexStats>)>, [u32; RESOLUTIONS.len()]) {
     let population = data.population.as_ref();
-    let mut unplaced_in_hexes = [0; RESOLUTIONS.len()];
-    let hexes = RESOLUTIONS
-        .iter()
+    // The resolutions side by side (each also on every core inside); the list keeps
+    // RESOLUTIONS' order.
+    let sets: Vec<(Resolution, Vec<HexStats>, u32)> = RESOLUTIONS
+        .par_iter()
         .enumerate()
         .map(|(k, &res)| {
-            let mut cells;
-            (cells, unplaced_in_hexes[k]) = children.count(k, res);
+            let (mut cells, unplaced) = children.count(k, res);
             let public = PUBLIC_RESOLUTIONS.iter().position(|r| *r == res);
             let households = match household_cells.zip(public) {
                 Some((found, j)) => {
@@ -551,6 +551,15 @@ fn hex_sets(
             let cells: Vec<CellIndex> = list.iter().map(|h| h.cell).collect();
             let hood = cell_neighbours(&cells, config.spatial.k);
             smooth_and_score(list.iter_mut().map(|h| &mut h.stats), &hood, config, access);
+            (res, list, unplaced)
+        })
+        .collect();
+    let mut unplaced_in_hexes = [0; RESOLUTIONS.len()];
+    let hexes = sets
+        .into_iter()
+        .enumerate()
+        .map(|(k, (res, list, unplaced))| {
+            unplaced_in_hexes[k] = unplaced;
             (res, list)
         })
         .collect();

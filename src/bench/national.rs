@@ -10,8 +10,10 @@
 //! are drawn from the households as `sigap bench recompute` draws them
 //! ([`super::synthetic::Rounds`]). `--scale` multiplies all four counts.
 //!
-//! Steps: generate (timed, not part of readiness); build the snapshot as `sigap
-//! serve` does after loading the store ([`Snapshot::build`]: every period's
+//! Steps: generate (timed, not part of readiness); find the households' cells at
+//! the public resolutions, as an import does and the store keeps them (timed apart,
+//! as `cells_at_import_s`); build the snapshot as `sigap serve` does after loading
+//! the store ([`Snapshot::build`]: every period's
 //! analysis, tile sources, case records, public figures); print the seconds, the
 //! peak resident memory and a checksum of the per-village and per-cell counts, equal
 //! run to run. Reading the country from a store is not measured here yet.
@@ -147,6 +149,16 @@ pub fn country(scale: f64, seed: u64, rounds: u32) -> Dataset {
     }
 }
 
+/// The cells of each household at the public resolutions, on every core: what an
+/// import stores beside it ([`Dataset::household_cells`]).
+fn stored_cells(households: &[Household]) -> Vec<Option<sigap::model::PointCells>> {
+    use rayon::prelude::*;
+    households
+        .par_iter()
+        .map(|h| Some(sigap::model::point_cells(h.location)))
+        .collect()
+}
+
 /// `data` with its last round imported again, changed: one child in a hundred of it
 /// measured again (HAZ 0.5 lower), its last child gone and one child new (a copy of
 /// its first under another id). The other rounds and every shared layer are as
@@ -225,8 +237,14 @@ pub fn run(scale: f64, seed: u64, rounds: u32, incremental: bool, repeat: usize)
         bail!("--scale must be in (0, 1], not {scale}");
     }
     let t = Instant::now();
-    let data = country(scale, seed, rounds);
+    let mut data = country(scale, seed, rounds);
     let generate_s = t.elapsed().as_secs_f64();
+    // The households' cells at the public resolutions, as an import finds and the
+    // store keeps them (`h3_5`..`h3_8`), so the snapshot reads them as `sigap serve`
+    // does; timed apart: import work, not readiness.
+    let t = Instant::now();
+    data.household_cells = Arc::new(stored_cells(&data.households));
+    let cells_at_import_s = t.elapsed().as_secs_f64();
     if incremental {
         return self::incremental(&data, scale, repeat);
     }
@@ -250,6 +268,7 @@ pub fn run(scale: f64, seed: u64, rounds: u32, incremental: bool, repeat: usize)
                 "stunted": snapshot.analysis.totals.stunted,
                 "threads": rayon::current_num_threads(),
                 "generate_s": generate_s,
+                "cells_at_import_s": cells_at_import_s,
                 "snapshot_s": build_s,
                 "peak_rss_mib": super::recompute::peak_rss_mib(),
                 "checksum": format!("{sum:016x}"),

@@ -15,6 +15,7 @@ use super::villages::VillageIndex;
 use crate::model::Village;
 use geo::{BoundingRect, Intersects};
 use h3o::CellIndex;
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// For each cell, the positions (in `cells`) of the other cells within `k` grid steps.
@@ -27,8 +28,9 @@ pub fn cell_neighbours(cells: &[CellIndex], k: u32) -> Vec<Vec<usize>> {
     for (i, c) in cells.iter().enumerate() {
         position.entry(*c).or_default().push(i);
     }
+    // Each cell's list on its own, on every core (the order is kept).
     cells
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(i, c)| {
             let mut hood: Vec<usize> = c

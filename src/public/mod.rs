@@ -231,19 +231,27 @@ impl CaseCells {
     /// ([`CaseCells::of_households`] of the households `cases` were built from).
     #[must_use]
     pub fn with_households(cases: &Cases, households: Vec<PointCells>) -> Self {
+        Self {
+            children: Self::of_children(cases, &households),
+            households,
+        }
+    }
+
+    /// The cells of `cases`' children, on every core: a child at home takes its
+    /// household's (`households`, in the order of `cases.households`), the others'
+    /// are found. The part of [`CaseCells::with_households`] that only reads the
+    /// households' cells, so it can run while they are used elsewhere.
+    #[must_use]
+    pub fn of_children(cases: &Cases, households: &[PointCells]) -> Vec<PointCells> {
         debug_assert_eq!(households.len(), cases.households.len());
-        let children = cases
+        cases
             .children
             .par_iter()
             .map(|c| match c.home {
                 Some(i) => households[i],
                 None => point_cells(c.child.location),
             })
-            .collect();
-        Self {
-            children,
-            households,
-        }
+            .collect()
     }
 }
 

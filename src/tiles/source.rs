@@ -17,6 +17,8 @@ use crate::model::{TargetGroup, TileCoord};
 use crate::risk::Factor;
 use geo::{Geometry, LineString, MultiPolygon, Point, Polygon, Rect};
 use h3o::Resolution;
+use rayon::prelude::*;
+use std::sync::Arc;
 
 /// The tilesets sigap serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -97,6 +99,18 @@ impl IndexedLayer {
     /// The features that may touch `coord` (its box grown by the buffer).
     #[must_use]
     pub fn select(&self, coord: TileCoord) -> TileLayer<'_> {
+        TileLayer {
+            name: self.name,
+            features: self
+                .positions(coord)
+                .into_iter()
+                .map(|i| &self.features[i])
+                .collect(),
+        }
+    }
+
+    /// The positions of the features [`IndexedLayer::select`] picks, in order.
+    fn positions(&self, coord: TileCoord) -> Vec<usize> {
         let r = tile_world_bounds(coord);
         let pad = (r.max().x - r.min().x) * f64::from(BUFFER) / f64::from(EXTENT);
         let padded = Rect::new(
@@ -105,80 +119,159 @@ impl IndexedLayer {
         );
         let mut idx: Vec<usize> = self.boxes.intersecting(padded).collect();
         idx.sort_unstable();
-        TileLayer {
-            name: self.name,
-            features: idx.into_iter().map(|i| &self.features[i]).collect(),
-        }
+        idx
     }
 }
 
+/// The finest resolutions (9 and 10, drawn from zoom 13 on) keep their hexagons'
+/// shapes but not their properties: those are made from the analysis's figures for
+/// the hexagons a tile holds, when it is asked for. Why: a country has tens of
+/// millions of such cells, and a property list of about a kilobyte each would not
+/// fit in memory nor be built in time; a tile at zoom 13 or more holds a few
+/// hundred of them. The coarser ones (a few per cent of the cells) keep theirs, so
+/// the tiles of zooms up to 12, where the heatmap's centre points double the work,
+/// encode from ready lists.
+const PROPERTIES_ON_REQUEST_FROM: Resolution = Resolution::Nine;
+
+/// The hexagons of one resolution.
+enum HexLayer {
+    /// Shapes with their property lists, and the centre points sharing them.
+    Built {
+        polys: IndexedLayer,
+        centres: IndexedLayer,
+    },
+    /// Shapes alone (without properties), in the order of the analysis's cells of
+    /// this resolution; no centre points (their layer stops at
+    /// [`HEX_CENTERS_MAX_ZOOM`], coarser than these).
+    Shapes(IndexedLayer),
+}
+
 /// What a hexagon (and its centre point) carries in `hexes` tiles: its H3 index and
-/// the fields the map draws, as 32-bit floats.
+/// the fields the map draws ([`drawn_on_hexes`]), as 32-bit floats, in the order
+/// [`area_properties`] lists them.
+///
+/// Written out rather than filtered from [`area_properties`]: the finest
+/// resolutions' lists are made for every tile asked for, and the filter (every
+/// field built, its name compared) was most of a hexagon's encoding time there.
 #[must_use]
-pub fn hex_properties(cell: h3o::CellIndex, stats: &AreaStats) -> Properties {
-    std::iter::once((PropKey::Borrowed("h3"), PropValue::String(cell.to_string())))
-        .chain(
-            area_properties(stats)
-                .into_iter()
-                .filter(|(name, _)| drawn_on_hexes(name))
-                .map(|(name, v)| (name, to_float(v))),
-        )
-        .collect()
+pub fn hex_properties(cell: h3o::CellIndex, s: &AreaStats) -> Properties {
+    let c = &s.counts;
+    let r = &s.risk;
+    let int = |n: u32| PropValue::Int(i64::from(n));
+    let float = |v: f64, decimals: i32| PropValue::Float(round(v, decimals) as f32);
+    let mut p: Vec<(PropKey, PropValue)> = Vec::with_capacity(13 + r.factors.len());
+    p.push((PropKey::Borrowed("h3"), PropValue::String(cell.to_string())));
+    p.push(("children".into(), int(c.children)));
+    p.push(("stunted".into(), int(c.stunted)));
+    p.push(("households".into(), int(c.households)));
+    if let Some(population) = s.population {
+        p.push(("population".into(), float(population, 1)));
+    }
+    if let Some(coverage) = s.coverage() {
+        p.push(("coverage".into(), float(coverage, 4)));
+    }
+    p.push(("prevalence".into(), float(raw_prevalence(c), 4)));
+    for (name, f) in SHARES {
+        p.push((name.into(), float(r.factor(f).value.unwrap_or(0.0), 4)));
+    }
+    if let Some(km) = s.puskesmas_km {
+        p.push(("puskesmas_km".into(), float(km, 2)));
+    }
+    if let Some(min) = s.puskesmas_minutes {
+        p.push(("puskesmas_min".into(), float(min, 1)));
+    }
+    p.push(("risk".into(), float(r.score, 4)));
+    for f in &r.factors {
+        p.push((normalised_key(f.factor).into(), float(f.normalised, 4)));
+    }
+    p.into()
+}
+
+/// The shares of households without each facility, with their field names.
+const SHARES: [(&str, Factor); 3] = [
+    ("share_no_latrine", Factor::NoLatrine),
+    ("share_no_safe_water", Factor::NoSafeWater),
+    ("share_no_sanitation", Factor::NoSanitation),
+];
+
+/// Raw prevalence: stunted per child measured (0 without children).
+fn raw_prevalence(c: &crate::model::Counts) -> f64 {
+    if c.children > 0 {
+        f64::from(c.stunted) / f64::from(c.children)
+    } else {
+        0.0
+    }
+}
+
+/// A cell's hexagon in world units, carrying `properties`.
+fn hex_polygon(cell: h3o::CellIndex, properties: Properties) -> TileFeature {
+    let ring: LineString<f64> = cell
+        .boundary()
+        .iter()
+        .map(|ll| lonlat_to_world(ll.lng(), ll.lat()))
+        .collect();
+    TileFeature {
+        id: Some(u64::from(cell)),
+        geometry: Geometry::Polygon(Polygon::new(ring, vec![])),
+        properties,
+    }
+}
+
+/// A cell's hexagon and its centre point, in world units, sharing one property
+/// list ([`hex_properties`]).
+fn hex_features(h: &crate::analysis::HexStats) -> (TileFeature, TileFeature) {
+    let props = hex_properties(h.cell, &h.stats);
+    let centre = h3o::LatLng::from(h.cell);
+    let point = TileFeature {
+        id: Some(u64::from(h.cell)),
+        geometry: Geometry::Point(Point(lonlat_to_world(centre.lng(), centre.lat()))),
+        properties: Properties::clone(&props),
+    };
+    (hex_polygon(h.cell, props), point)
 }
 
 /// Every tile layer of an analysis, ready to render any tile.
 pub struct TileSources {
-    /// Per resolution: (`hexes` polygons, `hex_centers` points).
-    hexes: Vec<(Resolution, IndexedLayer, IndexedLayer)>,
+    /// The analysis whose figures the finest hexagons' properties are made from.
+    analysis: Arc<Analysis>,
+    /// Per resolution, its hexagons (and centre points).
+    hexes: Vec<(Resolution, HexLayer)>,
     villages: IndexedLayer,
     facilities: IndexedLayer,
 }
 
 impl TileSources {
-    /// Projects and indexes every layer of `analysis`.
+    /// Projects and indexes every layer of `analysis`: the resolutions side by side,
+    /// each one's cells on every core (the features keep the analysis's order, so
+    /// the sources, and the tiles, are the same on any number of cores).
+    /// The finest resolutions keep shapes alone ([`PROPERTIES_ON_REQUEST_FROM`]).
     #[must_use]
-    pub fn build(analysis: &Analysis) -> Self {
+    pub fn build(analysis: &Arc<Analysis>) -> Self {
         let hexes = analysis
             .hexes
-            .iter()
+            .par_iter()
             .map(|(res, cells)| {
-                let mut polys = Vec::with_capacity(cells.len());
-                let mut centres = Vec::with_capacity(cells.len());
-                for h in cells {
-                    // One list for the hexagon and its centre point.
-                    let props = hex_properties(h.cell, &h.stats);
-                    let ring: LineString<f64> = h
-                        .cell
-                        .boundary()
-                        .iter()
-                        .map(|ll| lonlat_to_world(ll.lng(), ll.lat()))
+                let layer = if *res >= PROPERTIES_ON_REQUEST_FROM {
+                    let none = Properties::from([]);
+                    let shapes = cells
+                        .par_iter()
+                        .map(|h| hex_polygon(h.cell, Properties::clone(&none)))
                         .collect();
-                    let centre = h3o::LatLng::from(h.cell);
-                    let id = Some(u64::from(h.cell));
-                    centres.push(TileFeature {
-                        id,
-                        geometry: Geometry::Point(Point(lonlat_to_world(
-                            centre.lng(),
-                            centre.lat(),
-                        ))),
-                        properties: Properties::clone(&props),
-                    });
-                    polys.push(TileFeature {
-                        id,
-                        geometry: Geometry::Polygon(Polygon::new(ring, vec![])),
-                        properties: props,
-                    });
-                }
-                (
-                    *res,
-                    IndexedLayer::new("hexes", polys),
-                    IndexedLayer::new("hex_centers", centres),
-                )
+                    HexLayer::Shapes(IndexedLayer::new("hexes", shapes))
+                } else {
+                    let (polys, centres): (Vec<TileFeature>, Vec<TileFeature>) =
+                        cells.par_iter().map(hex_features).unzip();
+                    HexLayer::Built {
+                        polys: IndexedLayer::new("hexes", polys),
+                        centres: IndexedLayer::new("hex_centers", centres),
+                    }
+                };
+                (*res, layer)
             })
             .collect();
         let villages = analysis
             .villages
-            .iter()
+            .par_iter()
             .map(|v| {
                 let mut props = vec![
                     ("code".into(), PropValue::String(v.village.code.clone())),
@@ -215,6 +308,7 @@ impl TileSources {
             })
             .collect();
         Self {
+            analysis: Arc::clone(analysis),
             hexes,
             villages: IndexedLayer::new("villages", villages),
             facilities: IndexedLayer::new("facilities", facilities),
@@ -234,14 +328,32 @@ impl TileSources {
         match set {
             TileSet::Hexes => {
                 let res = hex_resolution_for_zoom(coord.z).min(finest);
-                let Some((_, polys, centres)) = self.hexes.iter().find(|(r, _, _)| *r == res)
-                else {
-                    return Vec::new();
-                };
-                if coord.z <= HEX_CENTERS_MAX_ZOOM {
-                    encode_tile_shared(coord, &[polys.select(coord), centres.select(coord)])
-                } else {
-                    encode_tile(coord, &[polys.select(coord)])
+                match self.hexes.iter().find(|(r, _)| *r == res) {
+                    None => Vec::new(),
+                    Some((_, HexLayer::Built { polys, centres })) => {
+                        if coord.z <= HEX_CENTERS_MAX_ZOOM {
+                            encode_tile_shared(coord, &[polys.select(coord), centres.select(coord)])
+                        } else {
+                            encode_tile(coord, &[polys.select(coord)])
+                        }
+                    }
+                    Some((_, HexLayer::Shapes(shapes))) => {
+                        let cells = self.analysis.hexes_at(res);
+                        // The shapes are in the order of the analysis's cells.
+                        let features: Vec<TileFeature> = shapes
+                            .positions(coord)
+                            .into_iter()
+                            .map(|i| TileFeature {
+                                properties: hex_properties(cells[i].cell, &cells[i].stats),
+                                ..shapes.features[i].clone()
+                            })
+                            .collect();
+                        let layer = TileLayer {
+                            name: shapes.name,
+                            features: features.iter().collect(),
+                        };
+                        encode_tile(coord, &[layer])
+                    }
                 }
             }
             TileSet::Villages => encode_tile(coord, &[self.villages.select(coord)]),
@@ -257,8 +369,11 @@ impl TileSources {
                 let res = hex_resolution_for_zoom(coord.z);
                 self.hexes
                     .iter()
-                    .find(|(r, _, _)| *r == res)
-                    .map_or(0, |(_, p, _)| p.select(coord).features.len())
+                    .find(|(r, _)| *r == res)
+                    .map_or(0, |(_, layer)| match layer {
+                        HexLayer::Built { polys, .. } => polys.positions(coord).len(),
+                        HexLayer::Shapes(shapes) => shapes.positions(coord).len(),
+                    })
             }
             TileSet::Villages => self.villages.select(coord).features.len(),
             TileSet::Facilities => self.facilities.select(coord).features.len(),
@@ -530,15 +645,6 @@ fn round(v: f64, decimals: i32) -> f64 {
     (v * f).round() / f
 }
 
-/// A double as a 32-bit float (7 significant digits, for figures rounded to 4
-/// decimals); other values as they are.
-fn to_float(v: PropValue) -> PropValue {
-    match v {
-        PropValue::Double(d) => PropValue::Float(d as f32),
-        other => other,
-    }
-}
-
 /// Whether hexagon tiles carry the area field `name`: only what the viewer draws (the
 /// indicators, their denominators, the risk and the normalised factors the what-if
 /// weights recombine). The rest of a cell's figures (severe, household counts, hot
@@ -587,17 +693,11 @@ pub fn area_properties(s: &AreaStats) -> Vec<(PropKey, PropValue)> {
     }
     let r = &s.risk;
     // Raw prevalence (stunted / measured); the smoothed one the score uses follows.
-    let raw = if c.children > 0 {
-        f64::from(c.stunted) / f64::from(c.children)
-    } else {
-        0.0
-    };
-    p.push(("prevalence".into(), PropValue::Double(round(raw, 4))));
-    for (name, f) in [
-        ("share_no_latrine", Factor::NoLatrine),
-        ("share_no_safe_water", Factor::NoSafeWater),
-        ("share_no_sanitation", Factor::NoSanitation),
-    ] {
+    p.push((
+        "prevalence".into(),
+        PropValue::Double(round(raw_prevalence(c), 4)),
+    ));
+    for (name, f) in SHARES {
         p.push((
             name.into(),
             PropValue::Double(round(r.factor(f).value.unwrap_or(0.0), 4)),
@@ -651,6 +751,79 @@ fn normalised_key(factor: Factor) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A double as a 32-bit float (7 significant digits, for figures rounded to 4
+    /// decimals); other values as they are.
+    fn to_float(v: PropValue) -> PropValue {
+        match v {
+            PropValue::Double(d) => PropValue::Float(d as f32),
+            other => other,
+        }
+    }
+
+    /// A hexagon's list written out is [`area_properties`] filtered to what
+    /// [`drawn_on_hexes`], as floats: the same names, values and order, for figures
+    /// with and without population, spatial statistics and access.
+    #[test]
+    fn hex_properties_are_the_drawn_area_properties() {
+        let cell = h3o::LatLng::new(-3.97, 122.51)
+            .expect("point")
+            .to_cell(h3o::Resolution::Ten);
+        let counts = |children, stunted, households| crate::model::Counts {
+            children,
+            stunted,
+            households,
+            no_latrine: households / 3,
+            no_safe_water: households / 5,
+            no_sanitation: households / 2,
+            ..Default::default()
+        };
+        let (a, b) = (counts(7, 3, 11), counts(20, 2, 31));
+        let values = [
+            crate::risk::raw_values(&a, Some(0.312_34), Some(12.345_6)),
+            crate::risk::raw_values(&b, Some(0.1), Some(40.0)),
+        ];
+        let risk = crate::risk::score_set(
+            &values,
+            &crate::config::Config::default(),
+            crate::risk::Access::Minutes,
+        )[0];
+        let with = AreaStats {
+            counts: a,
+            population: Some(123.456),
+            puskesmas_km: Some(1.234_56),
+            puskesmas_minutes: Some(12.345_6),
+            risk,
+            spatial: Some(crate::analysis::spatial_stats::AreaSpatial {
+                prevalence_smoothed: 0.312_34,
+                prevalence_global: 0.3,
+                gi_z: 1.2,
+                gi_p: 0.2,
+                gi_q: 0.3,
+                hotspot: crate::risk::hotspot::HotSpot::None,
+            }),
+        };
+        let without = AreaStats {
+            population: None,
+            puskesmas_km: None,
+            puskesmas_minutes: None,
+            spatial: None,
+            ..with.clone()
+        };
+        for stats in [with, without] {
+            let filtered: Vec<(PropKey, PropValue)> =
+                std::iter::once((PropKey::Borrowed("h3"), PropValue::String(cell.to_string())))
+                    .chain(
+                        area_properties(&stats)
+                            .into_iter()
+                            .filter(|(name, _)| drawn_on_hexes(name))
+                            .map(|(name, v)| (name, to_float(v))),
+                    )
+                    .collect();
+            assert!(filtered.len() > 13, "{filtered:?}");
+            assert_eq!(hex_properties(cell, &stats).to_vec(), filtered);
+        }
+    }
 
     /// The constant names are what the viewer reads: `n_` and the factor's key.
     #[test]
