@@ -16,6 +16,9 @@
 //!             Dataset)    cases)   hot spots)    figures   the last one
 //!                  roads ─────┘  risk ─┘                   answers)
 //!                  (graphs)      (pure maths)
+//!
+//! snapshot ──► field, visits, routes, teams ──► http, and cli/
+//!              (the use cases: no axum, no I/O; the handlers and the commands call them)
 //! ```
 //!
 //! - [`auth`]: accounts and roles (Argon2id passwords, sessions, API tokens, the
@@ -87,7 +90,9 @@
 //!   [`tiles::glyphs`], the SDF glyph ranges map labels are drawn from, made from the
 //!   DejaVu Sans fonts built into the binary (`tiles/fonts/`).
 //! - [`http`]: the only module that knows axum (errors become HTTP statuses once, in
-//!   [`http::ApiError`]); the current [`snapshot::Snapshot`], `?period=` and
+//!   [`http::ApiError`], one `From` per core error type); handlers parse the request,
+//!   read and write the store, call the core ([`field`], [`visits`], [`routes`],
+//!   [`teams`]) and shape the answer; the current [`snapshot::Snapshot`], `?period=` and
 //!   `?compare=` on the area endpoints and tiles; the `Caller` extractor and login
 //!   layer, security headers, staff routes, case-level routes, the field teams' routes
 //!   and visits, `/public` and `/embed`, the glyph ranges at `/fonts` (public), one
@@ -119,6 +124,13 @@
 //! - [`routes`]: a team's day: most urgent children within the working hours, ordered
 //!   over the roads ([`routes::tour`]: Held-Karp up to 12 stops, local search beyond),
 //!   GeoJSON and GPX.
+//! - [`field`]: the field teams' use cases over a [`snapshot::Snapshot`]'s case
+//!   records, after [`routes`] and [`visits`]: the team a [`model::Scope`] may plan
+//!   for, a day's options (the day in WIB) and plan ([`routes::day::team_day`]), every
+//!   team's saved plan as counts, the child a visit may name (the same refusal
+//!   whether or not it exists), the visits an account reads, the planners' progress
+//!   and a child's height-for-age history; pure, the field routes (`/api/route`, `/api/plans`, `/api/visits`) and
+//!   `sigap route` do the store I/O and the auditing.
 //! - [`demo`]: the synthetic demo city modelled on Kendari (with its roads, street
 //!   names, Teluk Kendari, land use and place nodes in its OpenStreetMap extract).
 //! - [`publish`]: the public map as files for any web server or CDN (`sigap
@@ -139,6 +151,7 @@ pub mod basemap;
 pub mod config;
 pub mod demo;
 pub mod export;
+pub mod field;
 pub mod http;
 pub mod index;
 pub mod ingest;

@@ -4,7 +4,7 @@
 use anyhow::{Context, Result, bail};
 use sigap::model::Period;
 use sigap::roads::Mode;
-use sigap::routes::day::{DayError, DayRequest, TeamChild, team_day};
+use sigap::routes::day::{DayError, DayRequest, team_day};
 use sigap::routes::{SavedDay, export, tour};
 use sigap::store::Db;
 use std::fmt::Write;
@@ -80,11 +80,9 @@ pub fn route(args: &RouteArgs) -> Result<()> {
         service_minutes: args.service_min,
         mode: args.mode,
     };
-    let children = data.children.iter().map(|c| TeamChild {
-        child: c,
-        team: data.assignments.get(&c.id).map(String::as_str),
-        village: None,
-    });
+    // Every child with its team, as the core hands them to `team_day` (the server
+    // reads the same from its case records, located in villages).
+    let children = sigap::field::assigned_children(&data);
     let day = match team_day(children, &visits, &data.facilities, &roads, &request) {
         Ok(day) => day,
         Err(DayError::Hours(e)) => bail!("--hours: {e}"),

@@ -230,6 +230,49 @@ impl From<crate::routes::day::DayError> for ApiError {
     }
 }
 
+impl From<crate::field::ScopeError> for ApiError {
+    /// 403 for a team, a child or a role the account may not plan or record for,
+    /// 400 for a planner who named no team, 404 for a child the account cannot read.
+    fn from(e: crate::field::ScopeError) -> Self {
+        use crate::field::ScopeError as E;
+        match e {
+            E::NotYourTeam(_) | E::NotForThisRole | E::NoPlans | E::NoVisits | E::NotYourChild => {
+                ApiError::forbidden(e.to_string())
+            }
+            E::NameTheTeam => ApiError::BadRequest(e.to_string()),
+            E::NoSuchChild => ApiError::NotFound(e.to_string()),
+        }
+    }
+}
+
+impl From<crate::field::OptionError> for ApiError {
+    /// 400: the message names the option and what to send.
+    fn from(e: crate::field::OptionError) -> Self {
+        ApiError::BadRequest(e.to_string())
+    }
+}
+
+impl From<crate::field::PlanError> for ApiError {
+    /// 400 for a period or an option, 409 without roads; a day's own errors as
+    /// [`crate::routes::day::DayError`]'s.
+    fn from(e: crate::field::PlanError) -> Self {
+        use crate::field::PlanError as E;
+        match e {
+            E::Period(e) => e.into(),
+            E::NoRoads => ApiError::Conflict(e.to_string()),
+            E::Option(e) => e.into(),
+            E::Day(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::field::UnreadablePlan> for ApiError {
+    /// 500: a stored plan that does not read back is the server's fault; logged.
+    fn from(e: crate::field::UnreadablePlan) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
 impl From<crate::snapshot::PeriodError> for ApiError {
     /// 400: the query named a period the snapshot has no children of, or no period.
     fn from(e: crate::snapshot::PeriodError) -> Self {

@@ -9,14 +9,16 @@
 //! 403. Every route read and every visit recorded is audited. A visit carries an id
 //! the phone generated, so a record sent again (a retry, an offline queue flushed) is
 //! stored once and answered with the stored record.
+//!
+//! The use cases are [`crate::field`]'s (who may plan and record what, a day's plan,
+//! the plans' counts, progress, a child's history) and [`crate::visits`]' (checking a
+//! visit); the handlers here parse the request, read and write the store, audit, call
+//! them and shape the answer (the plan's GeoJSON with its stops marked done).
 
 use crate::auth::{Caller, Role, Scope};
+use crate::field::{self, PlanOptions, done_on, read_day};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
-use crate::index::cases::CaseChild;
-use crate::model::Child;
-use crate::risk::plausibility;
-use crate::routes::day::{DayRequest, TeamChild, team_day};
 use crate::routes::{SavedDay, export};
 use crate::store::{SavedPlan, Visit};
 use crate::visits::{self, NewVisit, Recorded, VisitError};
@@ -28,8 +30,6 @@ use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -38,32 +38,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/visits", get(list_visits).post(record_visit))
         .route("/api/visits/progress", get(progress))
         .route("/api/children/{pseudonym}/history", get(history))
-}
-
-/// What the caller may touch: `(team, villages)`; planners and admins name the team.
-fn team_scope(caller: &Caller, asked: Option<&str>) -> Result<(String, Vec<String>), ApiError> {
-    match caller.scope() {
-        Scope::Team { team, villages } => {
-            if asked.is_some_and(|t| t != team) {
-                return Err(ApiError::forbidden(format!(
-                    "this account works for team {team} only"
-                )));
-            }
-            Ok((team, villages))
-        }
-        Scope::All => asked
-            .filter(|t| !t.trim().is_empty())
-            .map(|t| (t.to_owned(), Vec::new()))
-            .ok_or_else(|| ApiError::BadRequest("name the team: ?team=...".into())),
-        Scope::Nothing => Err(ApiError::forbidden(
-            "routes and visits are for field officers, planners and admins",
-        )),
-    }
-}
-
-fn in_scope(c: &CaseChild, team: &str, villages: &[String]) -> bool {
-    c.team.as_deref() == Some(team)
-        && (villages.is_empty() || c.village.as_ref().is_some_and(|v| villages.contains(v)))
 }
 
 /// The store's visits (empty for a server without a store), read on a blocking
@@ -92,80 +66,37 @@ struct RouteQuery {
     date: Option<String>,
 }
 
-fn latlon(text: Option<&str>, name: &str) -> Result<Option<[f64; 2]>, ApiError> {
-    text.filter(|t| !t.trim().is_empty())
-        .map(|t| {
-            crate::roads::parse_latlon(t).map_err(|e| ApiError::BadRequest(format!("{name}: {e}")))
-        })
-        .transpose()
-}
-
-fn mode_of(text: Option<&str>) -> Result<crate::roads::Mode, ApiError> {
-    match text.unwrap_or("motorbike") {
-        "motorbike" => Ok(crate::roads::Mode::Motorbike),
-        "car" => Ok(crate::roads::Mode::Car),
-        "walk" => Ok(crate::roads::Mode::Walk),
-        other => Err(ApiError::BadRequest(format!(
-            "mode={other}: use motorbike, car or walk"
-        ))),
+impl RouteQuery {
+    fn options(&self) -> PlanOptions {
+        PlanOptions {
+            period: self.period.clone(),
+            start: self.start.clone(),
+            end: self.end.clone(),
+            max: self.max,
+            hours: self.hours.clone(),
+            service: self.service,
+            mode: self.mode.clone(),
+        }
     }
 }
 
-/// The day a plan is for: `date=YYYY-MM-DD` (the phone sends its own), else today in
-/// western Indonesia (UTC+7), so a plan made at 06:30 WIB is for the same day.
+/// The day a plan is for ([`field::plan_day_of`]): the date asked, else today in WIB.
 fn plan_day_of(text: Option<&str>) -> Result<NaiveDate, ApiError> {
-    match text.filter(|t| !t.trim().is_empty()) {
-        Some(t) => NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d")
-            .map_err(|_| ApiError::BadRequest(format!("date={t}: use YYYY-MM-DD"))),
-        None => Ok(
-            chrono::DateTime::from_timestamp(crate::auth::now() + 7 * 3600, 0)
-                .map_or(NaiveDate::MIN, |t| t.date_naive()),
-        ),
-    }
+    Ok(field::plan_day_of(text, crate::auth::now())?)
 }
 
-/// Plans `team`'s day afresh: the team's children not yet visited on `day`
-/// ([`crate::routes::day::team_day`]).
+/// Plans `team`'s day afresh ([`field::make_day`]) on a blocking thread.
 async fn make_day(
-    snapshot: Arc<crate::snapshot::Snapshot>,
+    state: &AppState,
     q: &RouteQuery,
     (team, villages): (&str, &[String]),
     day: NaiveDate,
     visits: Vec<Visit>,
 ) -> Result<SavedDay, ApiError> {
-    let period = snapshot.resolve_period(q.period.as_deref())?;
-    let roads = snapshot.analysis.roads.clone().ok_or_else(|| {
-        ApiError::Conflict("no road network imported: run `sigap import roads`".into())
-    })?;
-    let request = DayRequest {
-        team: team.to_owned(),
-        villages: villages.to_vec(),
-        period,
-        day: Some(day),
-        start: latlon(q.start.as_deref(), "start")?,
-        end: latlon(q.end.as_deref(), "end")?,
-        max_visits: q.max.unwrap_or(10).clamp(1, 60),
-        hours: q.hours.clone().unwrap_or_else(|| "08:00-14:00".into()),
-        service_minutes: q.service.unwrap_or(20.0).clamp(0.0, 240.0),
-        mode: mode_of(q.mode.as_deref())?,
-    };
+    let (snapshot, options) = (state.snapshot(), q.options());
+    let (team, villages) = (team.to_owned(), villages.to_vec());
     Ok(tokio::task::spawn_blocking(move || {
-        let children = snapshot
-            .cases
-            .children_for(&Scope::All, period)
-            .into_iter()
-            .map(|c| TeamChild {
-                child: &c.child,
-                team: c.team.as_deref(),
-                village: c.village.as_deref(),
-            });
-        team_day(
-            children,
-            &visits,
-            &snapshot.analysis.facilities,
-            &roads,
-            &request,
-        )
+        field::make_day(&snapshot, &options, (&team, &villages), day, &visits)
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))??)
@@ -194,15 +125,6 @@ async fn save_day(
     }
 }
 
-fn read_day(p: &SavedPlan) -> Result<SavedDay, ApiError> {
-    serde_json::from_str(&p.plan).map_err(|e| {
-        ApiError::Internal(format!(
-            "the saved plan of {} for {} is unreadable: {e}",
-            p.team, p.day
-        ))
-    })
-}
-
 /// The team's plan for the day: the saved one, else made now and saved. Recording
 /// visits marks its stops done; it changes only through `POST /api/route`.
 async fn route(
@@ -210,13 +132,10 @@ async fn route(
     caller: Caller,
     Query(q): Query<RouteQuery>,
 ) -> Result<Response, ApiError> {
-    let (team, villages) = team_scope(&caller, q.team.as_deref())?;
+    let (team, villages) = field::team_scope(caller.scope(), q.team.as_deref())?;
     let day = plan_day_of(q.date.as_deref())?;
     // Options are checked even when a saved plan answers and they go unused.
-    mode_of(q.mode.as_deref())?;
-    if let Some(h) = q.hours.as_deref() {
-        crate::routes::parse_hours(h).map_err(ApiError::BadRequest)?;
-    }
+    q.options().check()?;
     let visits = stored_visits(&state).await?;
     let saved = {
         let (team, day) = (team.clone(), day.to_string());
@@ -228,14 +147,7 @@ async fn route(
     let (made, meta) = if let Some(p) = saved {
         (read_day(&p)?, Some(p))
     } else {
-        let made = make_day(
-            state.snapshot(),
-            &q,
-            (&team, &villages),
-            day,
-            visits.clone(),
-        )
-        .await?;
+        let made = make_day(&state, &q, (&team, &villages), day, visits.clone()).await?;
         save_day(&state, &caller, &team, day, made, false).await?
     };
     answer_day(
@@ -258,17 +170,10 @@ async fn replan(
     caller: Caller,
     Json(q): Json<RouteQuery>,
 ) -> Result<Response, ApiError> {
-    let (team, villages) = team_scope(&caller, q.team.as_deref())?;
+    let (team, villages) = field::team_scope(caller.scope(), q.team.as_deref())?;
     let day = plan_day_of(q.date.as_deref())?;
     let visits = stored_visits(&state).await?;
-    let made = make_day(
-        state.snapshot(),
-        &q,
-        (&team, &villages),
-        day,
-        visits.clone(),
-    )
-    .await?;
+    let made = make_day(&state, &q, (&team, &villages), day, visits.clone()).await?;
     let (made, meta) = save_day(&state, &caller, &team, day, made, true).await?;
     let version = meta.as_ref().map_or(0, |m| m.version);
     state
@@ -290,16 +195,6 @@ async fn replan(
         q.format.as_deref(),
     )
     .await
-}
-
-/// Visits recorded on `day` per child: `(outcome, by)`, the last one recorded.
-fn done_on(visits: &[Visit], day: NaiveDate) -> HashMap<&str, &Visit> {
-    let day = day.to_string();
-    visits
-        .iter()
-        .filter(|v| v.visited_on == day)
-        .map(|v| (v.pseudonym.as_str(), v))
-        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -416,19 +311,9 @@ async fn plans(
     caller: Caller,
     Query(q): Query<PlansQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let own = match caller.scope() {
-        Scope::Team { team, .. } => Some(team),
-        Scope::All => None,
-        Scope::Nothing if caller.role == Role::Viewer => None,
-        Scope::Nothing => {
-            return Err(ApiError::forbidden(
-                "plans are for field officers, planners, admins and viewers",
-            ));
-        }
-    };
+    let own = field::plans_scope(caller.scope(), caller.role == Role::Viewer)?;
     let day = plan_day_of(q.date.as_deref())?;
     let visits = stored_visits(&state).await?;
-    let done = done_on(&visits, day);
     let saved = {
         let day = day.to_string();
         state
@@ -436,57 +321,8 @@ async fn plans(
             .await?
             .unwrap_or_default()
     };
-    let mut rows = Vec::new();
-    for p in saved
-        .iter()
-        .filter(|p| own.as_ref().is_none_or(|t| *t == p.team))
-    {
-        let made = read_day(p)?;
-        let marks: Vec<&Visit> = made
-            .candidates
-            .iter()
-            .filter_map(|c| done.get(c.key.as_str()).copied())
-            .collect();
-        rows.push(json!({
-            "team": p.team,
-            "made_by": p.made_by,
-            "made_at": p.made_at,
-            "version": p.version,
-            "stops": made.plan.stops.len(),
-            "done": marks.len(),
-            "visited": marks.iter().filter(|v| v.outcome == "visited").count(),
-            "not_found": marks.iter().filter(|v| v.outcome == "not_found").count(),
-            "total_min": (made.plan.total_min).round(),
-            "hours": made.hours,
-        }));
-    }
+    let rows = field::plan_rows(&saved, own.as_deref(), &visits, day)?;
     Ok(Json(json!({"day": day.to_string(), "plans": rows})))
-}
-
-/// The child a visit names, looked up among the caller's own children first: a
-/// field officer naming a child outside their team and villages gets the same 403
-/// whether or not the child exists, before anything of the child (its birth date in
-/// a date check) can shape the answer.
-fn visit_child<'s>(
-    v: &NewVisit,
-    caller: &Caller,
-    snapshot: &'s crate::snapshot::Snapshot,
-) -> Result<Option<&'s CaseChild>, ApiError> {
-    let pseudonym = v.pseudonym.clone().unwrap_or_default();
-    let child = snapshot
-        .cases
-        .children_for(&Scope::All, None)
-        .into_iter()
-        .filter(|c| c.child.id == pseudonym)
-        .max_by_key(|c| c.child.period);
-    if let Scope::Team { team, villages } = caller.scope()
-        && !child.is_some_and(|c| in_scope(c, &team, &villages))
-    {
-        return Err(ApiError::forbidden(
-            "this child is not assigned to your team",
-        ));
-    }
-    Ok(child)
 }
 
 /// Stores `visit` with what it gave ([`visits::deliveries`]), in one transaction;
@@ -509,18 +345,6 @@ async fn store_visit(
     Ok(written)
 }
 
-/// Every round's record of child `pseudonym` (any team's: the child was checked
-/// against the caller's scope already).
-fn rounds_of<'s>(snapshot: &'s crate::snapshot::Snapshot, pseudonym: &str) -> Vec<&'s Child> {
-    snapshot
-        .cases
-        .children_for(&Scope::All, None)
-        .into_iter()
-        .map(|c| &c.child)
-        .filter(|c| c.id == pseudonym)
-        .collect()
-}
-
 /// Today (UTC) by [`crate::auth::now`].
 fn today() -> NaiveDate {
     chrono::DateTime::from_timestamp(crate::auth::now(), 0)
@@ -540,8 +364,9 @@ async fn record_visit(
     }
     let snapshot = state.snapshot();
     // Field officers record only their own children: checked before the body.
-    let child = visit_child(&v, &caller, &snapshot)?;
-    let rounds = child.map_or_else(Vec::new, |c| rounds_of(&snapshot, &c.child.id));
+    let pseudonym = v.pseudonym.as_deref().unwrap_or_default();
+    let child = field::visit_child(pseudonym, &caller.scope(), &snapshot.cases)?;
+    let rounds = child.map_or_else(Vec::new, |c| field::rounds_of(&snapshot.cases, &c.child.id));
     let stored = stored_visits(&state).await?;
     let checked = visits::check(&v, child, &rounds, &stored, today(), &caller.username);
     if let Err(VisitError::Implausible(m)) = &checked {
@@ -592,35 +417,15 @@ async fn list_visits(
     caller: Caller,
     Query(q): Query<VisitsQuery>,
 ) -> Result<Response, ApiError> {
-    let (team, villages) = match caller.scope() {
-        Scope::All => (q.team.clone(), Vec::new()),
-        Scope::Team { team, villages } => (Some(team), villages),
-        Scope::Nothing => return Err(ApiError::forbidden("visits are case-level data")),
-    };
-    // A field officer limited to some villages reads the visits of children there.
+    let (team, villages) = field::visit_readers(caller.scope(), q.team.as_deref())?;
     let snapshot = state.snapshot();
-    let village_of: HashMap<&str, Option<&str>> = snapshot
-        .cases
-        .children_for(&Scope::All, None)
-        .into_iter()
-        .map(|c| (c.child.id.as_str(), c.village.as_deref()))
-        .collect();
-    let in_villages = |v: &Visit| {
-        villages.is_empty()
-            || village_of
-                .get(v.pseudonym.as_str())
-                .copied()
-                .flatten()
-                .is_some_and(|code| villages.iter().any(|x| x == code))
-    };
-    let mut visits: Vec<Visit> = stored_visits(&state)
-        .await?
-        .into_iter()
-        .filter(|v| team.as_ref().is_none_or(|t| &v.team == t))
-        .filter(in_villages)
-        .filter(|v| q.pseudonym.as_ref().is_none_or(|p| &v.pseudonym == p))
-        .collect();
-    visits.reverse();
+    let stored = stored_visits(&state).await?;
+    let visits = field::readable_visits(
+        &snapshot.cases,
+        (team.as_deref(), &villages),
+        q.pseudonym.as_deref(),
+        stored,
+    );
     state.audit(&caller, "read", "visits", visits.len()).await?;
     let mut resp = Json(json!({ "visits": visits })).into_response();
     resp.headers_mut().insert(
@@ -633,21 +438,6 @@ async fn list_visits(
 #[derive(Deserialize)]
 struct PeriodOnly {
     period: Option<String>,
-}
-
-#[derive(Default, serde::Serialize)]
-struct Progress {
-    assigned: usize,
-    visited: usize,
-    last_visit: Option<String>,
-    /// Measured on a visit with a height-for-age z-score above the round's (the latest
-    /// visit measurement that passed the plausibility checks).
-    recovering: usize,
-    /// Measured on a visit at HAZ -2 or above (the same measurement).
-    no_longer_stunted: usize,
-    /// Whose latest visit measurement failed a plausibility check and was confirmed
-    /// by the officer: not counted above until a later measurement passes.
-    unconfirmed: usize,
 }
 
 /// Per team and per village: assigned stunted children of the period, how many were
@@ -663,53 +453,10 @@ async fn progress(
     let snapshot = state.snapshot();
     let period = snapshot.resolve_period(q.period.as_deref())?;
     let visits = stored_visits(&state).await?;
-    let from = period.map(|p| p.to_string());
-    let mut latest: HashMap<&str, &Visit> = HashMap::new();
-    let mut found: HashMap<&str, &str> = HashMap::new();
-    // Whether each child's latest visit measurement passed the checks.
-    let mut measured: HashMap<&str, bool> = HashMap::new();
-    for v in &visits {
-        if from.as_ref().is_some_and(|f| v.visited_on[..7] < **f) || v.outcome != "visited" {
-            continue;
-        }
-        found.insert(&v.pseudonym, &v.visited_on);
-        // Only a measurement that passed the plausibility checks shows progress.
-        if v.haz.is_some() && v.trusted() {
-            latest.insert(&v.pseudonym, v);
-        }
-        if v.haz.is_some() {
-            measured.insert(&v.pseudonym, v.trusted());
-        }
-    }
-    let mut teams: BTreeMap<String, Progress> = BTreeMap::new();
-    let mut villages: BTreeMap<String, Progress> = BTreeMap::new();
-    for c in snapshot.cases.children_for(&Scope::All, period) {
-        let ch = &c.child;
-        let Some(team) = &c.team else { continue };
-        if !ch.is_stunted() || ch.is_flagged() {
-            continue;
-        }
-        let village = c.village.clone().unwrap_or_else(|| "-".into());
-        for p in [
-            teams.entry(team.clone()).or_default(),
-            villages.entry(village).or_default(),
-        ] {
-            p.assigned += 1;
-            if let Some(day) = found.get(ch.id.as_str()) {
-                p.visited += 1;
-                if p.last_visit.as_deref().is_none_or(|l| l < *day) {
-                    p.last_visit = Some((*day).to_owned());
-                }
-            }
-            p.unconfirmed += usize::from(measured.get(ch.id.as_str()) == Some(&false));
-            if let Some(haz) = latest.get(ch.id.as_str()).and_then(|v| v.haz) {
-                p.recovering += usize::from(haz > ch.haz);
-                p.no_longer_stunted += usize::from(haz >= crate::model::STUNTED_HAZ);
-            }
-        }
-    }
+    let table = field::progress(&snapshot.cases, period, &visits);
     let names = snapshot.analysis.village_names();
-    let villages: Vec<Value> = villages
+    let villages: Vec<Value> = table
+        .villages
         .into_iter()
         .map(|(code, p)| {
             let mut v = json!(p);
@@ -718,7 +465,8 @@ async fn progress(
             v
         })
         .collect();
-    let teams: Vec<Value> = teams
+    let teams: Vec<Value> = table
+        .teams
         .into_iter()
         .map(|(team, p)| {
             let mut v = json!(p);
@@ -746,59 +494,17 @@ async fn history(
         return Err(ApiError::forbidden("a child's history is case-level data"));
     }
     let snapshot = state.snapshot();
-    let rounds: Vec<&CaseChild> = snapshot
-        .cases
-        .children_for(&scope, None)
-        .into_iter()
-        .filter(|c| c.child.id == pseudonym)
-        .collect();
-    if rounds.is_empty() {
-        return Err(ApiError::NotFound("no such child for this account".into()));
-    }
-    let mut points: Vec<Value> = rounds
-        .iter()
-        .map(|c| {
-            json!({
-                "date": c.child.measure_date.to_string(),
-                "source": "round",
-                "period": c.child.period.to_string(),
-                "height_cm": c.child.height_cm,
-                "haz": c.child.haz,
-            })
-        })
-        .collect();
+    let rounds = field::child_rounds(&snapshot.cases, &scope, &pseudonym)?;
     let stored = stored_visits(&state).await?;
-    points.extend(
-        stored
-            .iter()
-            .filter(|v| v.pseudonym == pseudonym && v.haz.is_some())
-            .map(|v| {
-                json!({
-                    "date": v.visited_on,
-                    "source": "visit",
-                    "height_cm": v.height_cm,
-                    "haz": v.haz,
-                    "checks": v.checks,
-                    "counts": v.trusted(),
-                })
-            }),
-    );
-    // What a measurement today may be without a warning.
-    let today = today();
-    let newest = rounds.iter().max_by_key(|c| c.child.period).copied();
-    let expected_today = newest.and_then(|c| {
-        let all = rounds_of(&snapshot, &c.child.id);
-        let last = visits::last_measurement(&c.child.id, &all, &stored, today, "")?;
-        plausibility::expected(c.child.sex, c.child.birth_date, today, &last)
-    });
-    points.sort_by(|a, b| a["date"].as_str().cmp(&b["date"].as_str()));
+    let history = field::history(&snapshot.cases, &rounds, &stored, today());
+    let points = history.points;
     state
         .audit(&caller, "read", "child history", points.len())
         .await?;
     let mut resp = Json(json!({
         "pseudonym": pseudonym,
         "history": points,
-        "expected_today": expected_today,
+        "expected_today": history.expected_today,
     }))
     .into_response();
     resp.headers_mut().insert(
