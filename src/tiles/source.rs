@@ -808,7 +808,7 @@ mod tests {
             puskesmas_km: None,
             puskesmas_minutes: None,
             spatial: None,
-            ..with.clone()
+            ..with
         };
         for stats in [with, without] {
             let filtered: Vec<(PropKey, PropValue)> =
