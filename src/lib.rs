@@ -57,13 +57,12 @@
 //!   village and round (`sigap_rembuk`, append-only); the measurement targets
 //!   per village (`sigap_measure_targets`, [`ingest::measure_targets`] reads and
 //!   imports them for `sigap import` and `POST /api/import/measure-targets`).
-//!   [`store::pg`] is the start of a shared store on PostgreSQL/PostGIS for several
-//!   servers (schema, roles, the store-wide write lock, revision notifications;
-//!   `sigap db init|status`); [`store::Db`] is what `--db` names (a file or a
-//!   `postgres://` URL); [`store::sql`] runs the small statements written once for
-//!   both (the accounts and the audit log).
-//!   [`auth::Accounts`] work on either store, so `sigap user` and `sigap token`
-//!   already take a `postgres://` URL; the layers, imports and `serve` do not yet.
+//!   [`store::pg`] is the shared store on PostgreSQL/PostGIS for several servers
+//!   (schema, roles, the store-wide write lock, revision notifications, every layer
+//!   and record the file holds; `sigap db init|status`); [`store::Db`] is what `--db`
+//!   names (a file or a `postgres://` URL) and [`store::AnyStore`] either one, so
+//!   every command and `serve` run on both; [`store::sql`] runs the small statements
+//!   written once for both (the accounts and the audit log).
 //! - [`index`]: which village a point is in (rstar), nearest facility, H3 cells (h3o),
 //!   neighbour lists (H3 k-rings, adjacent villages), and the case records
 //!   ([`index::cases`]) filtered by a [`model::Scope`]; it knows no caller.
@@ -85,7 +84,8 @@
 //!   [`risk::measurement`], children measured against a target per village and the
 //!   register's prevalence beside the survey's (SSGI); pure, no I/O.
 //! - [`tiles`]: Web Mercator, clipping, simplification, MVT encoding, and tile sources
-//!   built from an analysis; [`tiles::cases`], the case-level point tiles (the
+//!   built from an analysis (the finest hexagons' properties made per tile, from the
+//!   analysis's figures); [`tiles::cases`], the case-level point tiles (the
 //!   children or households a [`model::Scope`] may read, from zoom 12);
 //!   [`tiles::glyphs`], the SDF glyph ranges map labels are drawn from, made from the
 //!   DejaVu Sans fonts built into the binary (`tiles/fonts/`).
