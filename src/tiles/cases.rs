@@ -108,7 +108,7 @@ pub fn case_tile(
         coord,
         &[TileLayer {
             name: layer.name(),
-            features: features.iter().collect(),
+            features: features.iter().map(Into::into).collect(),
         }],
     );
     (bytes, features.len())

@@ -79,11 +79,33 @@ pub struct TileFeature {
     pub properties: Properties,
 }
 
+/// A feature as the encoder reads it, borrowed: a layer's features may be kept in
+/// tile sources or made for one tile (the finest hexagons' property lists, in one
+/// list for the whole tile), without copying either into a [`TileFeature`].
+#[derive(Debug, Clone, Copy)]
+pub struct FeatureRef<'a> {
+    pub id: Option<u64>,
+    /// # Units
+    /// World coordinates, as [`TileFeature::geometry`].
+    pub geometry: &'a geo::Geometry<f64>,
+    pub properties: &'a [(PropKey, PropValue)],
+}
+
+impl<'a> From<&'a TileFeature> for FeatureRef<'a> {
+    fn from(f: &'a TileFeature) -> Self {
+        Self {
+            id: f.id,
+            geometry: &f.geometry,
+            properties: &f.properties,
+        }
+    }
+}
+
 /// A named group of features styled together (e.g. `hexagons`, `facilities`).
 #[derive(Debug, Clone)]
 pub struct TileLayer<'a> {
     pub name: &'a str,
-    pub features: Vec<&'a TileFeature>,
+    pub features: Vec<FeatureRef<'a>>,
 }
 
 /// Encodes one tile (uncompressed protobuf bytes). Layers with no surviving feature are
@@ -107,7 +129,8 @@ pub struct TileLayer<'a> {
 ///     geometry: geo::Geometry::Point(geo::Point::new(0.5, 0.5)),
 ///     properties: [("name".into(), PropValue::String("centre".into()))].into(),
 /// };
-/// let bytes = encode_tile(tile, &[TileLayer { name: "points", features: vec![&feature] }]);
+/// let layer = TileLayer { name: "points", features: vec![(&feature).into()] };
+/// let bytes = encode_tile(tile, &[layer]);
 /// assert!(!bytes.is_empty());
 /// ```
 #[must_use]
@@ -181,7 +204,7 @@ impl<'a> TileEncoder<'a> {
         write_bytes_field(&mut self.layer, LAYER_NAME, layer.name.as_bytes());
         let mut written = 0usize;
         for feature in &layer.features {
-            written += usize::from(self.feature(feature));
+            written += usize::from(self.feature(*feature));
         }
         if written == 0 {
             return;
@@ -193,20 +216,20 @@ impl<'a> TileEncoder<'a> {
     }
 
     /// Appends one `Layer.features` field; `false` if the geometry vanished.
-    fn feature(&mut self, feature: &'a TileFeature) -> bool {
+    fn feature(&mut self, feature: FeatureRef<'a>) -> bool {
         self.commands.clear();
-        let Some(kind) = self.geometry.write(&feature.geometry, &mut self.commands) else {
+        let Some(kind) = self.geometry.write(feature.geometry, &mut self.commands) else {
             return false;
         };
         self.tags.clear();
         match &mut self.shared {
-            None => self.tables.write_tags(&feature.properties, &mut self.tags),
+            None => self.tables.write_tags(feature.properties, &mut self.tags),
             Some((seen, tagged)) => {
                 let list = feature.properties.as_ptr() as usize;
                 if let Some(&(start, end)) = seen.get(&list) {
                     self.tags.extend_from_slice(&tagged[start..end]);
                 } else {
-                    self.tables.write_tags(&feature.properties, &mut self.tags);
+                    self.tables.write_tags(feature.properties, &mut self.tags);
                     let start = tagged.len();
                     tagged.extend_from_slice(&self.tags);
                     seen.insert(list, (start, tagged.len()));

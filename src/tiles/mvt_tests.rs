@@ -45,7 +45,7 @@ fn encode_one(f: &TileFeature) -> Vec<u8> {
         tile(),
         &[TileLayer {
             name: "l",
-            features: vec![f],
+            features: vec![f.into()],
         }],
     )
 }
@@ -130,11 +130,11 @@ fn feature_outside_the_tile_leaves_no_layer() {
         &[
             TileLayer {
                 name: "empty",
-                features: vec![&outside],
+                features: vec![(&outside).into()],
             },
             TileLayer {
                 name: "kept",
-                features: vec![&outside, &inside],
+                features: vec![(&outside).into(), (&inside).into()],
             },
         ],
     );
@@ -247,7 +247,7 @@ fn properties_share_keys_and_values_and_keep_their_types() {
         tile(),
         &[TileLayer {
             name: "hex",
-            features: vec![&a, &b],
+            features: vec![(&a).into(), (&b).into()],
         }],
     ));
     let layer = &t.layers[0];
@@ -307,11 +307,11 @@ fn layers_sharing_property_lists_decode_as_when_encoded_apart() {
     let layers = [
         TileLayer {
             name: "hexes",
-            features: polygons.iter().collect(),
+            features: polygons.iter().map(Into::into).collect(),
         },
         TileLayer {
             name: "hex_centers",
-            features: points.iter().collect(),
+            features: points.iter().map(Into::into).collect(),
         },
     ];
     let apart = decode(&encode_tile(tile(), &layers));

@@ -8,8 +8,8 @@
 
 use super::mercator::{geometry_to_world, lonlat_to_world, tile_world_bounds};
 use super::mvt::{
-    BUFFER, EXTENT, PropKey, PropValue, Properties, TileFeature, TileLayer, encode_tile,
-    encode_tile_shared,
+    BUFFER, EXTENT, FeatureRef, PropKey, PropValue, Properties, TileFeature, TileLayer,
+    encode_tile, encode_tile_shared,
 };
 use crate::analysis::{Analysis, AreaStats};
 use crate::index::boxes::BoxIndex;
@@ -104,7 +104,7 @@ impl IndexedLayer {
             features: self
                 .positions(coord)
                 .into_iter()
-                .map(|i| &self.features[i])
+                .map(|i| (&self.features[i]).into())
                 .collect(),
         }
     }
@@ -155,11 +155,21 @@ enum HexLayer {
 /// field built, its name compared) was most of a hexagon's encoding time there.
 #[must_use]
 pub fn hex_properties(cell: h3o::CellIndex, s: &AreaStats) -> Properties {
+    let mut p = Vec::with_capacity(HEX_FIELDS);
+    push_hex_properties(&mut p, cell, s);
+    p.into()
+}
+
+/// The most fields a hexagon carries: its index, 12 figures and the normalised
+/// factors.
+const HEX_FIELDS: usize = 13 + crate::risk::FACTORS;
+
+/// Appends [`hex_properties`]'s list to `p`.
+fn push_hex_properties(p: &mut Vec<(PropKey, PropValue)>, cell: h3o::CellIndex, s: &AreaStats) {
     let c = &s.counts;
     let r = &s.risk;
     let int = |n: u32| PropValue::Int(i64::from(n));
     let float = |v: f64, decimals: i32| PropValue::Float(round(v, decimals) as f32);
-    let mut p: Vec<(PropKey, PropValue)> = Vec::with_capacity(13 + r.factors.len());
     p.push((PropKey::Borrowed("h3"), PropValue::String(cell.to_string())));
     p.push(("children".into(), int(c.children)));
     p.push(("stunted".into(), int(c.stunted)));
@@ -184,7 +194,6 @@ pub fn hex_properties(cell: h3o::CellIndex, s: &AreaStats) -> Properties {
     for f in &r.factors {
         p.push((normalised_key(f.factor).into(), float(f.normalised, 4)));
     }
-    p.into()
 }
 
 /// The shares of households without each facility, with their field names.
@@ -339,18 +348,28 @@ impl TileSources {
                     }
                     Some((_, HexLayer::Shapes(shapes))) => {
                         let cells = self.analysis.hexes_at(res);
-                        // The shapes are in the order of the analysis's cells.
-                        let features: Vec<TileFeature> = shapes
-                            .positions(coord)
-                            .into_iter()
-                            .map(|i| TileFeature {
-                                properties: hex_properties(cells[i].cell, &cells[i].stats),
-                                ..shapes.features[i].clone()
+                        let positions = shapes.positions(coord);
+                        // Every hexagon's list in one for the tile; the shapes are in
+                        // the order of the analysis's cells.
+                        let mut lists = Vec::with_capacity(positions.len() * HEX_FIELDS);
+                        let mut ends = Vec::with_capacity(positions.len());
+                        for &i in &positions {
+                            push_hex_properties(&mut lists, cells[i].cell, &cells[i].stats);
+                            ends.push(lists.len());
+                        }
+                        let starts = std::iter::once(0).chain(ends.iter().copied());
+                        let features = positions
+                            .iter()
+                            .zip(starts.zip(&ends))
+                            .map(|(&i, (start, &end))| FeatureRef {
+                                id: shapes.features[i].id,
+                                geometry: &shapes.features[i].geometry,
+                                properties: &lists[start..end],
                             })
                             .collect();
                         let layer = TileLayer {
                             name: shapes.name,
-                            features: features.iter().collect(),
+                            features,
                         };
                         encode_tile(coord, &[layer])
                     }
@@ -375,8 +394,8 @@ impl TileSources {
                         HexLayer::Shapes(shapes) => shapes.positions(coord).len(),
                     })
             }
-            TileSet::Villages => self.villages.select(coord).features.len(),
-            TileSet::Facilities => self.facilities.select(coord).features.len(),
+            TileSet::Villages => self.villages.positions(coord).len(),
+            TileSet::Facilities => self.facilities.positions(coord).len(),
         }
     }
 }
@@ -822,6 +841,49 @@ mod tests {
                     .collect();
             assert!(filtered.len() > 13, "{filtered:?}");
             assert_eq!(hex_properties(cell, &stats).to_vec(), filtered);
+        }
+    }
+
+    /// A tile of the finest hexagons, whose lists are made on request, is the tile
+    /// their lists made in advance give: same bytes, and not empty.
+    #[test]
+    fn on_request_tiles_are_those_of_ready_lists() {
+        let households = (0..300_u32)
+            .map(|i| crate::model::Household {
+                id: format!("h{i}"),
+                location: geo::Point::new(
+                    122.51 + f64::from(i % 20) * 0.0004,
+                    -3.97 + f64::from(i / 20) * 0.0004,
+                ),
+                has_latrine: i % 3 == 0,
+                safe_water: i % 5 != 0,
+                improved_sanitation: i % 2 == 0,
+                unfit_housing: None,
+                four_t: None,
+                targets: None,
+            })
+            .collect();
+        let data = crate::store::Dataset {
+            households: Arc::new(households),
+            ..Default::default()
+        };
+        let analysis = Arc::new(Analysis::compute(&data, &crate::config::Config::default()));
+        let sources = TileSources::build(&analysis);
+        for z in [13, 14] {
+            let res = hex_resolution_for_zoom(z);
+            assert!(res >= PROPERTIES_ON_REQUEST_FROM);
+            let ready: Vec<TileFeature> = analysis
+                .hexes_at(res)
+                .iter()
+                .map(|h| hex_polygon(h.cell, hex_properties(h.cell, &h.stats)))
+                .collect();
+            let ready = IndexedLayer::new("hexes", ready);
+            let w = lonlat_to_world(122.514, -3.967);
+            let n = f64::from(1_u32 << z);
+            let coord = TileCoord::new(z, (w.x * n) as u32, (w.y * n) as u32).expect("tile");
+            let tile = sources.render(TileSet::Hexes, coord);
+            assert!(!tile.is_empty(), "z{z}");
+            assert_eq!(tile, encode_tile(coord, &[ready.select(coord)]), "z{z}");
         }
     }
 
