@@ -426,17 +426,24 @@ impl Snapshot {
             coverage: Mutex::new(BTreeMap::new()),
             cell_coverage: Mutex::new(BTreeMap::new()),
         };
-        let _ = snapshot.coverage(snapshot.default_period);
-        stage("coverage");
-        // The public figures of the default period are built here, off the request
-        // path: the first visitor of the city's website after an import does not
-        // wait for the suppression (seconds on a large city).
-        let _ = snapshot.public_tiles(
-            snapshot.default_period,
-            u64::from(config.public.k),
-            u64::from(config.public.min_denominator),
+        // The programmes' coverage and the public figures of the default period are
+        // built here, side by side, off the request path: the first visitor of the
+        // city's website after an import does not wait for the suppression
+        // (seconds on a large city).
+        rayon::join(
+            || {
+                let _ = snapshot.coverage(snapshot.default_period);
+                stage("coverage");
+            },
+            || {
+                let _ = snapshot.public_tiles(
+                    snapshot.default_period,
+                    u64::from(config.public.k),
+                    u64::from(config.public.min_denominator),
+                );
+                stage("public figures");
+            },
         );
-        stage("public figures");
         snapshot
     }
 
