@@ -121,12 +121,11 @@ fn latlon(text: Option<&str>, name: &'static str) -> Result<Option<[f64; 2]>, Op
 /// # Errors
 /// [`OptionError::Mode`] for any other word.
 pub fn mode_of(text: Option<&str>) -> Result<Mode, OptionError> {
-    match text.unwrap_or("motorbike") {
-        "motorbike" => Ok(Mode::Motorbike),
-        "car" => Ok(Mode::Car),
-        "walk" => Ok(Mode::Walk),
-        other => Err(OptionError::Mode(other.to_owned())),
-    }
+    let text = text.unwrap_or(Mode::default().as_str());
+    Mode::ALL
+        .into_iter()
+        .find(|m| m.as_str() == text)
+        .ok_or_else(|| OptionError::Mode(text.to_owned()))
 }
 
 /// The day a plan is for: `date=YYYY-MM-DD` (the phone sends its own), else the day
